@@ -1,0 +1,116 @@
+/* chainrv runtime: UART console for picolibc stdio, finisher exit, input
+ * block access and small print helpers.  See docs/firmware.md. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chainrv.h"
+
+#define REG8(a)  (*(volatile uint8_t *)(uintptr_t)(a))
+#define REG32(a) (*(volatile uint32_t *)(uintptr_t)(a))
+
+#define UART_THR 0u
+#define UART_RBR 0u
+#define UART_LSR 5u
+#define LSR_DR   0x01u /* receive data ready */
+#define LSR_THRE 0x20u /* transmit holding register empty */
+
+void crv_putc(int c)
+{
+	while (!(REG8(CRV_UART_BASE + UART_LSR) & LSR_THRE))
+		;
+	REG8(CRV_UART_BASE + UART_THR) = (uint8_t)c;
+}
+
+void crv_puts(const char *s)
+{
+	while (*s)
+		crv_putc(*s++);
+}
+
+void crv_print_hex(const void *p, unsigned n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = p;
+	for (unsigned i = 0; i < n; i++) {
+		crv_putc(digits[b[i] >> 4]);
+		crv_putc(digits[b[i] & 15]);
+	}
+}
+
+void crv_print_u32(uint32_t v)
+{
+	char buf[10];
+	int i = 0;
+	do {
+		buf[i++] = (char)('0' + v % 10u);
+		v /= 10u;
+	} while (v);
+	while (i)
+		crv_putc(buf[--i]);
+}
+
+const uint8_t *crv_input(uint32_t *len)
+{
+	const volatile uint32_t *hdr = (const volatile uint32_t *)(uintptr_t)CRV_INPUT_ADDR;
+	if (hdr[0] != CRV_INPUT_MAGIC || hdr[1] > CRV_INPUT_MAX) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	if (len)
+		*len = hdr[1];
+	return (const uint8_t *)(uintptr_t)(CRV_INPUT_ADDR + 8u);
+}
+
+_Noreturn void crv_exit(int code)
+{
+	uint32_t v = code == 0 ? 0x5555u : (((uint32_t)code << 16) | 0x3333u);
+	for (;;)
+		REG32(CRV_FINISHER) = v;
+}
+
+/* picolibc's exit() ends here after running atexit handlers. */
+_Noreturn void _exit(int code)
+{
+	crv_exit(code);
+}
+
+/* Called by crv_default_trap (crt0.S): report and exit with status 3. */
+_Noreturn void crv_trap_report(uint32_t mcause, uint32_t mepc, uint32_t mtval)
+{
+	crv_puts("\ntrap: mcause=0x");
+	crv_print_hex(&(uint8_t[4]){(uint8_t)(mcause >> 24), (uint8_t)(mcause >> 16),
+				    (uint8_t)(mcause >> 8), (uint8_t)mcause}, 4);
+	crv_puts(" mepc=0x");
+	crv_print_hex(&(uint8_t[4]){(uint8_t)(mepc >> 24), (uint8_t)(mepc >> 16),
+				    (uint8_t)(mepc >> 8), (uint8_t)mepc}, 4);
+	crv_puts(" mtval=0x");
+	crv_print_hex(&(uint8_t[4]){(uint8_t)(mtval >> 24), (uint8_t)(mtval >> 16),
+				    (uint8_t)(mtval >> 8), (uint8_t)mtval}, 4);
+	crv_putc('\n');
+	crv_exit(3);
+}
+
+/* ---- picolibc stdio on the UART ---- */
+static int uart_put(char c, FILE *f)
+{
+	(void)f;
+	crv_putc((unsigned char)c);
+	return (unsigned char)c;
+}
+
+static int uart_get(FILE *f)
+{
+	(void)f;
+	/* The platform UART has no receiver model: report end of file at
+	 * once instead of blocking forever. */
+	if (!(REG8(CRV_UART_BASE + UART_LSR) & LSR_DR))
+		return _FDEV_EOF;
+	return REG8(CRV_UART_BASE + UART_RBR);
+}
+
+static FILE crv_stdio = FDEV_SETUP_STREAM(uart_put, uart_get, NULL, _FDEV_SETUP_RW);
+
+FILE *const stdin = &crv_stdio;
+FILE *const stdout = &crv_stdio;
+FILE *const stderr = &crv_stdio;
