@@ -78,17 +78,20 @@ def _gcc() -> str:
     return path
 
 
-_LINE_PATTERNS = (re.compile(r"\b(fatal )?error\b", re.I), re.compile(r"undefined reference"),
-                  re.compile(r"multiple definition"), re.compile(r"\bwill not fit\b|\boverlap"))
+_LD_PREFIX = re.compile(r"^\S*/(?:riscv64-unknown-elf-)?ld(?:\.bfd)?:\s*")
+_PRIORITY = (re.compile(r"\b(?:fatal )?error\b", re.I),
+             re.compile(r"undefined reference|multiple definition"), _LD_PREFIX)
 
 
 def first_error_line(output: str) -> str:
     """The most telling single line of gcc/as/ld output."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    pick = next((ln for pat in _LINE_PATTERNS for ln in lines if pat.search(ln)),
-                lines[0] if lines else "unknown error")
+    # collect2's "ld returned 1 exit status" only says that ld said something.
+    useful = [ln for ln in lines if not ln.startswith("collect2:") and "warning:" not in ln]
+    pick = next((ln for pat in _PRIORITY for ln in useful if pat.search(ln)),
+                (useful or lines or ["unknown error"])[0])
     # ld prefixes its full path; "ld:" says the same thing.
-    return re.sub(r"^\S*/(?:riscv64-unknown-elf-)?ld(?:\.bfd)?:\s*", "ld: ", pick)
+    return _LD_PREFIX.sub("ld: ", pick)
 
 
 def _run(cmd: Sequence[str]) -> None:

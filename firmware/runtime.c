@@ -75,18 +75,21 @@ _Noreturn void _exit(int code)
 	crv_exit(code);
 }
 
+static void print_hex32(uint32_t v)
+{
+	const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+	crv_print_hex(b, 4);
+}
+
 /* Called by crv_default_trap (crt0.S): report and exit with status 3. */
 _Noreturn void crv_trap_report(uint32_t mcause, uint32_t mepc, uint32_t mtval)
 {
 	crv_puts("\ntrap: mcause=0x");
-	crv_print_hex(&(uint8_t[4]){(uint8_t)(mcause >> 24), (uint8_t)(mcause >> 16),
-				    (uint8_t)(mcause >> 8), (uint8_t)mcause}, 4);
+	print_hex32(mcause);
 	crv_puts(" mepc=0x");
-	crv_print_hex(&(uint8_t[4]){(uint8_t)(mepc >> 24), (uint8_t)(mepc >> 16),
-				    (uint8_t)(mepc >> 8), (uint8_t)mepc}, 4);
+	print_hex32(mepc);
 	crv_puts(" mtval=0x");
-	crv_print_hex(&(uint8_t[4]){(uint8_t)(mtval >> 24), (uint8_t)(mtval >> 16),
-				    (uint8_t)(mtval >> 8), (uint8_t)mtval}, 4);
+	print_hex32(mtval);
 	crv_putc('\n');
 	crv_exit(3);
 }
