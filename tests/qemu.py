@@ -1,0 +1,50 @@
+"""Run an ELF on the independent reference, ``qemu-system-riscv32 -M virt``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from isa.config import IsaConfig
+
+QEMU = "qemu-system-riscv32"
+
+#: Where kernels look for an input block (see firmware/include/chainrv.h).
+INPUT_ADDR = 0x800C0000
+
+
+@dataclass
+class QemuResult:
+    stdout: bytes
+    status: int
+
+    @property
+    def text(self) -> str:
+        return self.stdout.decode("latin-1")
+
+
+def have_qemu() -> bool:
+    return shutil.which(QEMU) is not None
+
+
+def cpu_flags(isa: IsaConfig | str | None) -> str:
+    cfg = IsaConfig.parse(isa or "rv32im_zicsr_zk_zks")
+    flags = ["rv32", "c=false"]
+    for ext in ("zbkb", "zbkc", "zbkx", "zknd", "zkne", "zknh", "zksed", "zksh"):
+        flags.append(f"{ext}={'true' if ext in cfg else 'false'}")
+    if "m" not in cfg:
+        flags.append("m=false")
+    return ",".join(flags)
+
+
+def run_qemu(elf: str | Path, isa: IsaConfig | str | None = None, input_file: str | Path | None = None,
+             timeout: float = 60.0) -> QemuResult:
+    cmd = [QEMU, "-M", "virt", "-bios", "none", "-nographic", "-monitor", "none",
+           "-serial", "stdio", "-cpu", cpu_flags(isa), "-kernel", str(elf)]
+    if input_file is not None:
+        cmd += ["-device", f"loader,file={input_file},addr={INPUT_ADDR:#x},force-raw=on"]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    return QemuResult(p.stdout, p.returncode)
