@@ -1,0 +1,90 @@
+"""The kernel catalogue: ``kernels/<name>/kernel.json`` manifests and their builds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from isa.config import IsaConfig
+
+from . import ROOT
+from .errors import CliError
+
+KERNELS_DIR = ROOT / "kernels"
+BUILD_DIR = ROOT / "build" / "kernels"
+DEFAULT_ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
+
+
+@dataclass
+class Kernel:
+    name: str
+    directory: Path
+    description: str
+    sources: list[Path]
+    isas: list[str]
+    bytes: int
+    expected_stdout: str
+    extra: dict = field(default_factory=dict)
+
+    def elf_path(self, isa: IsaConfig, opt: str = "2") -> Path:
+        """Where this variant's ELF lives; the name carries a hash of its inputs."""
+        h = hashlib.sha256(f"{isa} -O{opt}".encode())
+        for src in self._all_inputs():
+            h.update(src.read_bytes())
+        return BUILD_DIR / self.name / f"{isa}-{h.hexdigest()[:12]}.elf"
+
+    def _all_inputs(self) -> list[Path]:
+        fw = sorted((ROOT / "firmware").rglob("*.[chS]")) + sorted((ROOT / "firmware").glob("*.ld"))
+        headers = sorted(self.directory.glob("*.h")) + sorted((KERNELS_DIR / "common").glob("*.h"))
+        return [*self.sources, *headers, *fw]
+
+    def build(self, isa: IsaConfig | str, opt: str = "2") -> Path:
+        from .toolchain import build_elf
+
+        cfg = IsaConfig.parse(isa)
+        out = self.elf_path(cfg, opt)
+        if not out.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp.elf")
+            build_elf([str(s) for s in self.sources], tmp, isa=str(cfg), opt=opt)
+            tmp.replace(out)
+        return out
+
+
+def load_kernel(directory: Path) -> Kernel:
+    manifest = directory / "kernel.json"
+    try:
+        data = json.loads(manifest.read_text())
+        return Kernel(
+            name=data["name"],
+            directory=directory,
+            description=data.get("description", ""),
+            sources=[(directory / s).resolve() for s in data["sources"]],
+            isas=list(data.get("isas", DEFAULT_ISAS)),
+            bytes=int(data["bytes"]),
+            expected_stdout=data["expected_stdout"],
+            extra={k: v for k, v in data.items()
+                   if k not in ("name", "description", "sources", "isas", "bytes", "expected_stdout")},
+        )
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise CliError(f"bad kernel manifest {manifest}: {e}") from None
+
+
+def all_kernels() -> dict[str, Kernel]:
+    out = {}
+    for manifest in sorted(KERNELS_DIR.glob("*/kernel.json")):
+        k = load_kernel(manifest.parent)
+        out[k.name] = k
+    return out
+
+
+def select(names: list[str] | None) -> list[Kernel]:
+    catalogue = all_kernels()
+    if not names:
+        return list(catalogue.values())
+    unknown = [n for n in names if n not in catalogue]
+    if unknown:
+        raise CliError(f"unknown kernel '{unknown[0]}' (known: {', '.join(catalogue)})")
+    return [catalogue[n] for n in names]
