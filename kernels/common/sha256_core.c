@@ -9,6 +9,7 @@
 #include "sha256_core.h"
 
 #include "crv_bitops.h"
+#include "md_pad.h"
 
 const uint32_t sha256_iv[8] = {
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -106,39 +107,12 @@ void sha256_state_to_bytes(const uint32_t state[8], uint8_t out[32])
         store_be32(out + 4 * i, state[i]);
 }
 
-/* Hash `msg` into `st` (initialised by the caller); the tail and padding go
- * through an aligned block buffer, as do all blocks of a misaligned message. */
-static void sha256_state(const uint8_t *msg, uint32_t len, uint32_t st[8])
-{
-    uint32_t buf[32];
-    uint8_t *b = (uint8_t *)buf;
-    uint32_t full = len / 64;
-    if (((uintptr_t)msg & 3) == 0) {
-        sha256_blocks(st, msg, full);
-    } else {
-        for (uint32_t i = 0; i < full; i++) {
-            __builtin_memcpy(b, msg + 64 * i, 64);
-            sha256_blocks(st, b, 1);
-        }
-    }
-    uint32_t rem = len % 64;
-    __builtin_memcpy(b, msg + 64 * full, rem);
-    b[rem] = 0x80;
-    uint32_t tail = rem < 56 ? 64 : 128;
-    for (uint32_t i = rem + 1; i < tail - 8; i++)
-        b[i] = 0;
-    uint32_t bits_hi = len >> 29, bits_lo = len << 3;
-    store_be32(b + tail - 8, bits_hi);
-    store_be32(b + tail - 4, bits_lo);
-    sha256_blocks(st, b, tail / 64);
-}
-
 void sha256(const uint8_t *msg, uint32_t len, uint8_t digest[32])
 {
     uint32_t st[8];
     for (int i = 0; i < 8; i++)
         st[i] = sha256_iv[i];
-    sha256_state(msg, len, st);
+    md_hash(msg, len, st, sha256_blocks);
     sha256_state_to_bytes(st, digest);
 }
 
@@ -161,6 +135,6 @@ void sha256d_state(const uint8_t *msg, uint32_t len, uint32_t out[8])
     uint32_t st[8];
     for (int i = 0; i < 8; i++)
         st[i] = sha256_iv[i];
-    sha256_state(msg, len, st);
+    md_hash(msg, len, st, sha256_blocks);
     sha256_of_digest_words(st, out);
 }
