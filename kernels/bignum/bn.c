@@ -58,6 +58,7 @@ int bn_cmp(const uint32_t a[8], const uint32_t b[8])
 uint32_t bn_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t c = 0;
+#pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t s = a[i] + c;
 		c = s < c;
@@ -71,6 +72,7 @@ uint32_t bn_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 uint32_t bn_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t br = 0;
+#pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i], y = b[i];
 		uint32_t d = x - y;

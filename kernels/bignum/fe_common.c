@@ -1,5 +1,6 @@
 /* Field operations shared by every prime: products go through the
- * prime-specific fe_reduce, sums through the generic modular helpers. */
+ * prime-specific fe_reduce; sums are unrolled here, since a point doubling
+ * or addition spends a good part of its time in them. */
 #include "bn.h"
 #include "fe.h"
 
@@ -17,19 +18,77 @@ void fe_sqr(uint32_t r[8], const uint32_t a[8])
 	fe_reduce(r, t);
 }
 
-void fe_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
+/* r = t - p when t (with carry c above it) is at least p.  Both primes have
+ * a top limb of 0xFFFFFFFE or more, so the full compare is rarely needed. */
+static inline void sub_p_if_needed(uint32_t r[8], const uint32_t t[8], uint32_t c)
 {
-	bn_modadd(r, a, b, fe_p);
+	if (c || (t[7] >= fe_p[7] && bn_cmp(t, fe_p) >= 0)) {
+		uint32_t br = 0;
+#pragma GCC unroll 8
+		for (int i = 0; i < 8; i++) {
+			uint32_t x = t[i], y = fe_p[i];
+			uint32_t d = x - y;
+			uint32_t b1 = x < y;
+			r[i] = d - br;
+			br = b1 | (d < br);
+		}
+	} else {
+#pragma GCC unroll 8
+		for (int i = 0; i < 8; i++)
+			r[i] = t[i];
+	}
 }
 
-void fe_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
+void fe_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
-	bn_modsub(r, a, b, fe_p);
+	uint32_t t[8], c = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t s = a[i] + b[i];
+		uint32_t c1 = s < a[i];
+		t[i] = s + c;
+		c = c1 | (t[i] < c);
+	}
+	sub_p_if_needed(r, t, c);
 }
 
 void fe_dbl(uint32_t r[8], const uint32_t a[8])
 {
-	bn_modadd(r, a, a, fe_p);
+	uint32_t t[8], c = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i];
+		t[i] = (x << 1) | c;
+		c = x >> 31;
+	}
+	sub_p_if_needed(r, t, c);
+}
+
+void fe_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
+{
+	uint32_t t[8], br = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i], y = b[i];
+		uint32_t d = x - y;
+		uint32_t b1 = x < y;
+		t[i] = d - br;
+		br = b1 | (d < br);
+	}
+	if (br) {
+		uint32_t c = 0;
+#pragma GCC unroll 8
+		for (int i = 0; i < 8; i++) {
+			uint32_t s = t[i] + fe_p[i];
+			uint32_t c1 = s < t[i];
+			r[i] = s + c;
+			c = c1 | (r[i] < c);
+		}
+	} else {
+#pragma GCC unroll 8
+		for (int i = 0; i < 8; i++)
+			r[i] = t[i];
+	}
 }
 
 void fe_neg(uint32_t r[8], const uint32_t a[8])
