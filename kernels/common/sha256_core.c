@@ -103,6 +103,7 @@ void sha256_compress_words(uint32_t state[8], const uint32_t w[16])
 
 void sha256_state_to_bytes(const uint32_t state[8], uint8_t out[32])
 {
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         store_be32(out + 4 * i, state[i]);
 }
@@ -110,6 +111,7 @@ void sha256_state_to_bytes(const uint32_t state[8], uint8_t out[32])
 void sha256(const uint8_t *msg, uint32_t len, uint8_t digest[32])
 {
     uint32_t st[8];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         st[i] = sha256_iv[i];
     md_hash(msg, len, st, sha256_blocks);
@@ -119,11 +121,13 @@ void sha256(const uint8_t *msg, uint32_t len, uint8_t digest[32])
 void sha256_of_digest_words(const uint32_t in[8], uint32_t out[8])
 {
     uint32_t w[16];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++) {
         w[i] = in[i];
         out[i] = sha256_iv[i];
     }
     w[8] = 0x80000000u;
+#pragma GCC unroll 16
     for (int i = 9; i < 15; i++)
         w[i] = 0;
     w[15] = 256;
@@ -133,6 +137,7 @@ void sha256_of_digest_words(const uint32_t in[8], uint32_t out[8])
 void sha256d_state(const uint8_t *msg, uint32_t len, uint32_t out[8])
 {
     uint32_t st[8];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         st[i] = sha256_iv[i];
     md_hash(msg, len, st, sha256_blocks);

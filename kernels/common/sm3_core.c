@@ -123,9 +123,11 @@ void sm3_compress_words(uint32_t state[8], const uint32_t w[16])
 void sm3(const uint8_t *msg, uint32_t len, uint8_t digest[32])
 {
     uint32_t st[8];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         st[i] = sm3_iv[i];
     md_hash(msg, len, st, sm3_blocks);
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         store_be32(digest + 4 * i, st[i]);
 }

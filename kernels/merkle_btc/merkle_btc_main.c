@@ -9,6 +9,7 @@ static const uint32_t pad64[16] = {0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 static void sha256d_pair(const uint32_t left[8], const uint32_t right[8], uint32_t out[8])
 {
     uint32_t w[16], st[8];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++) {
         w[i] = left[i];
         w[8 + i] = right[i];

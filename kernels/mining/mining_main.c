@@ -61,18 +61,22 @@ int main(void)
         return 1;
     }
     uint32_t target[8];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         target[i] = load_le32(job + 84 + 4 * i);
 
     uint32_t mid[8];
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         mid[i] = sha256_iv[i];
     sha256_blocks(mid, job, 1);
 
     uint32_t w[16];
+#pragma GCC unroll 16
     for (int i = 0; i < 3; i++)
         w[i] = load_be32_aligned(job + 64 + 4 * i);
     w[4] = 0x80000000u;
+#pragma GCC unroll 16
     for (int i = 5; i < 15; i++)
         w[i] = 0;
     w[15] = 640; /* 80 bytes in bits */
@@ -80,17 +84,20 @@ int main(void)
     uint32_t best[8], best_nonce = nonce, wins = 0;
     for (uint32_t n = 0; n < count; n++, nonce++) {
         uint32_t st[8], h[8], v[8];
+#pragma GCC unroll 16
         for (int i = 0; i < 8; i++)
             st[i] = mid[i];
         w[3] = BSWAP32(nonce); /* the header stores it little-endian */
         sha256_compress_words(st, w);
         sha256_of_digest_words(st, h);
+#pragma GCC unroll 16
         for (int i = 0; i < 8; i++)
             v[i] = BSWAP32(h[i]); /* hash as a little-endian number */
         if (!less256(target, v))
             wins++;
         if (n == 0 || less256(v, best)) {
             best_nonce = nonce;
+#pragma GCC unroll 16
             for (int i = 0; i < 8; i++)
                 best[i] = v[i];
         }
@@ -100,6 +107,7 @@ int main(void)
     store_be32(out, best_nonce);
     crv_print_hex(out, 4);
     crv_putc(' ');
+#pragma GCC unroll 16
     for (int i = 0; i < 8; i++)
         store_be32(out + 4 * i, best[7 - i]);
     crv_print_hex(out, 32);
