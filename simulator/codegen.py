@@ -1,0 +1,691 @@
+"""Generates the ISS execute loop from ``isa.table`` as Python source for Numba.
+
+The dispatch (one branch per table row, calling that row's function of
+``isa.semantics``) and the decoder (the table's mask/match) are written out
+as source into a cache file whose name is a hash of everything it depends
+on, so Numba's on-disk cache (``cache=True``) is reused across processes and
+invalidated whenever the table, the semantics or this generator change.
+
+Three variants come from one template: ``run_fast`` (no tracing or
+profiling code at all), ``run_prof`` (per-PC counters) and ``run_trace``
+(one RVFI row per retirement slot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+import isa.semantics as semantics
+from isa import timing
+from isa.table import INSNS, Insn
+
+from . import platform as P
+from . import state as S
+
+#: Op id of an illegal word (one past the table).
+ILLEGAL = len(INSNS)
+
+# Hot instructions first: the if-chain is ordered by typical dynamic frequency.
+_HOT = ("addi", "lw", "add", "sw", "bne", "beq", "lui", "slli", "srli", "xor", "and", "or",
+        "andi", "jal", "bltu", "blt", "bgeu", "bge", "sub", "lbu", "sb", "jalr", "srai",
+        "sltu", "ori", "xori", "auipc", "rori", "ror")
+
+_LOAD_ARRAY = {"lb": ("ram8", 0), "lbu": ("ram8", 0), "lh": ("ram16", 1), "lhu": ("ram16", 1),
+               "lw": ("ram32", 2)}
+_STORE_ARRAY = {"sb": ("ram8", 0, 1), "sh": ("ram16", 1, 2), "sw": ("ram32", 2, 4)}
+
+
+def _sem_name(name: str) -> str:
+    return semantics.SEMANTICS[name].__name__
+
+
+def _decode_fields(insn: Insn) -> list[str]:
+    """Source lines computing rd, rs1, rs2, imm of a matched word ``w``."""
+    a = insn.args
+    out = []
+    if "rd" in a:
+        out.append("rd = (w >> 7) & 31")
+        out.append(f"if rd == 0: rd = {S.RD_SINK}")
+    if "rs1" in a:
+        out.append("rs1 = (w >> 15) & 31")
+    if "rs2" in a:
+        out.append("rs2 = (w >> 20) & 31")
+    f = insn.fmt
+    if f in ("I", "L", "Ijalr"):
+        out.append("imm = sext(w >> 20, 12)")
+    elif f == "S":
+        out.append("imm = sext(((w >> 25) << 5) | ((w >> 7) & 31), 12)")
+    elif f == "B":
+        out.append("imm = sext(((w >> 31) << 12) | (((w >> 7) & 1) << 11) | (((w >> 25) & 63) << 5)"
+                   " | (((w >> 8) & 15) << 1), 13)")
+    elif f == "J":
+        out.append("imm = sext(((w >> 31) << 20) | (((w >> 12) & 255) << 12) | (((w >> 20) & 1) << 11)"
+                   " | (((w >> 21) & 1023) << 1), 21)")
+    elif f == "U":
+        out.append("imm = w & 0xFFFFF000")
+    elif f == "Ishift":
+        out.append("imm = (w >> 20) & 31")
+    elif f == "Rbs":
+        out.append("imm = (w >> 30) & 3")
+    elif f == "csr":
+        out.append("imm = w >> 20")
+    elif f == "csri":
+        # zimm travels in imm (bits 12..16) so that rs1 holds only registers read
+        out.append("imm = (w >> 20) | (((w >> 15) & 31) << 12)")
+    elif f == "fence":
+        out.append("imm = w >> 20")
+    return out
+
+
+def _gen_decoder() -> list[str]:
+    lines = [
+        "@njit(cache=True)",
+        "def sext(v, width):",
+        "    s = 1 << (width - 1)",
+        "    return ((v & (2 * s - 1)) ^ s) - s",
+        "",
+        "@njit(cache=True)",
+        "def decode_into(i, w, dop, drd, drs1, drs2, dimm, enabled):",
+        f"    op = {ILLEGAL}",
+        "    rd = 0",
+        "    rs1 = 0",
+        "    rs2 = 0",
+        "    imm = 0",
+        "    opc = w & 0x7F",
+    ]
+    by_opc: dict[int, list[Insn]] = {}
+    for insn in INSNS:
+        by_opc.setdefault(insn.match & 0x7F, []).append(insn)
+    first_opc = True
+    for opc, insns in by_opc.items():
+        lines.append(f"    {'if' if first_opc else 'elif'} opc == {opc:#x}:")
+        first_opc = False
+        first = True
+        for insn in insns:
+            lines.append(f"        {'if' if first else 'elif'} (w & {insn.mask:#x}) == {insn.match:#x}:"
+                         f"  # {insn.name}")
+            first = False
+            lines.append(f"            op = {insn.op}")
+            lines += [f"            {s}" for s in _decode_fields(insn)]
+    lines += [
+        f"    if op != {ILLEGAL} and enabled[op] == 0:",
+        f"        op = {ILLEGAL}",
+        f"    if op == {ILLEGAL}:",
+        f"        rd = {S.RD_SINK}",
+        "        rs1 = 0",
+        "        rs2 = 0",
+        "        imm = 0",
+        "    dop[i] = op",
+        "    drd[i] = rd",
+        "    drs1[i] = rs1",
+        "    drs2[i] = rs2",
+        "    dimm[i] = imm",
+        "    return op",
+        "",
+        "@njit(cache=True)",
+        "def decode_word(w, enabled):",
+        "    # one word through the same decoder, for tests",
+        "    dop = np.zeros(1, np.int16)",
+        "    drd = np.zeros(1, np.uint8)",
+        "    drs1 = np.zeros(1, np.uint8)",
+        "    drs2 = np.zeros(1, np.uint8)",
+        "    dimm = np.zeros(1, np.int64)",
+        "    decode_into(0, w, dop, drd, drs1, drs2, dimm, enabled)",
+        "    return dop[0], drd[0], drs1[0], drs2[0], dimm[0]",
+        "",
+    ]
+    return lines
+
+
+_HELPERS = r'''
+@njit(cache=True)
+def irq_cycle(st):
+    """Retirement cycle from which the timer interrupt is taken (NEVER if masked)."""
+    if (st[MSTATUS] & 8) == 0 or (st[MIE] & 0x80) == 0 or st[MTIMECMP] >= NEVER:
+        return NEVER
+    return st[MTIMECMP] - st[MTIME_DELTA] + CSR_OFS
+
+
+@njit(cache=True)
+def mtime_at(st, c):
+    return c - CSR_OFS + st[MTIME_DELTA]
+
+
+@njit(cache=True)
+def csr_read(st, csr, c, instret):
+    """Value of ``csr`` for the instruction retiring in cycle ``c``; -1: no such CSR."""
+    if csr == 0x300:
+        return st[MSTATUS]
+    if csr == 0x301:
+        return st[MISA]
+    if csr == 0x304:
+        return st[MIE]
+    if csr == 0x305:
+        return st[MTVEC]
+    if csr == 0x340:
+        return st[MSCRATCH]
+    if csr == 0x341:
+        return st[MEPC]
+    if csr == 0x342:
+        return st[MCAUSE]
+    if csr == 0x343:
+        return st[MTVAL]
+    if csr == 0x344:
+        return 0x80 if mtime_at(st, c) >= st[MTIMECMP] else 0
+    if csr == 0xB00 or csr == 0xC00:
+        return (c - CSR_OFS + st[MCYCLE_DELTA]) & M
+    if csr == 0xB80 or csr == 0xC80:
+        return ((c - CSR_OFS + st[MCYCLE_DELTA]) >> 32) & M
+    if csr == 0xB02 or csr == 0xC02:
+        return (instret + st[MINSTRET_DELTA]) & M
+    if csr == 0xB82 or csr == 0xC82:
+        return ((instret + st[MINSTRET_DELTA]) >> 32) & M
+    if csr == 0xC01:
+        return mtime_at(st, c) & M
+    if csr == 0xC81:
+        return (mtime_at(st, c) >> 32) & M
+    if csr >= 0xF11 and csr <= 0xF14:
+        return 0
+    return -1
+
+
+@njit(cache=True)
+def csr_write(st, csr, v, c, instret):
+    """Write ``v``; returns False for a read-only CSR (an illegal instruction)."""
+    if (csr >> 10) == 3:
+        return False
+    if csr == 0x300:
+        st[MSTATUS] = (v & 0x88) | 0x1800
+    elif csr == 0x304:
+        st[MIE] = v & 0x888
+    elif csr == 0x305:
+        st[MTVEC] = v & 0xFFFFFFFC
+    elif csr == 0x340:
+        st[MSCRATCH] = v
+    elif csr == 0x341:
+        st[MEPC] = v & 0xFFFFFFFC
+    elif csr == 0x342:
+        st[MCAUSE] = v
+    elif csr == 0x343:
+        st[MTVAL] = v
+    elif csr == 0xB00 or csr == 0xB80:
+        cur = c - CSR_OFS + st[MCYCLE_DELTA]
+        new = (cur & ~M) | v if csr == 0xB00 else (v << 32) | (cur & M)
+        # the counter holds ``new`` in this instruction's EX cycle and counts on
+        st[MCYCLE_DELTA] = new - (c - CSR_OFS)
+    elif csr == 0xB02 or csr == 0xB82:
+        cur = instret + 1 + st[MINSTRET_DELTA]
+        new = (cur & ~M) | v if csr == 0xB02 else (v << 32) | (cur & M)
+        # the next instruction reads ``new``
+        st[MINSTRET_DELTA] = new - (instret + 1)
+    return True
+
+
+@njit(cache=True)
+def dev_load(st, addr, width, c):
+    """Read a device register; -1 when nothing answers (an access fault)."""
+    if addr >= UART_BASE and addr < UART_BASE + UART_SIZE:
+        return UART_LSR_VALUE if addr - UART_BASE == UART_LSR else 0
+    if addr >= FIN_BASE and addr < FIN_BASE + FIN_SIZE:
+        return -1 if width == 1 else 0
+    if addr >= CLINT_BASE and addr < CLINT_BASE + CLINT_SIZE:
+        o = addr - CLINT_BASE
+        if o >= CLINT_MTIME and o < CLINT_MTIME + 8:
+            v = mtime_at(st, c)
+        elif o >= CLINT_MTIMECMP and o < CLINT_MTIMECMP + 8:
+            v = st[MTIMECMP] if st[MTIMECMP] < NEVER else -1
+        else:
+            return 0
+        sh = ((o & 7) * 8)
+        return (v >> sh) & ((1 << (8 * width)) - 1)
+    return -1
+
+
+@njit(cache=True)
+def dev_store(st, uart, addr, v, width, c):
+    """Write a device register: 0 done, 1 access fault, 2 finisher exit,
+    3 UART buffer full, 4 timer changed, 5 reset requested."""
+    if addr >= UART_BASE and addr < UART_BASE + UART_SIZE:
+        if addr == UART_BASE:
+            n = st[UART_N]
+            uart[n] = v & 0xFF
+            st[UART_N] = n + 1
+            if n + 1 >= uart.shape[0]:
+                return 3
+        return 0
+    if addr >= FIN_BASE and addr < FIN_BASE + FIN_SIZE:
+        if width == 1:
+            return 1
+        if addr == FIN_BASE:
+            status = v & 0xFFFF
+            if status == FIN_PASS:
+                st[EXIT_CODE] = 0
+                return 2
+            if status == FIN_FAIL:
+                st[EXIT_CODE] = (v >> 16) & 0xFFFF
+                return 2
+            if status == FIN_RESET:
+                return 5
+        return 0
+    if addr >= CLINT_BASE and addr < CLINT_BASE + CLINT_SIZE:
+        o = addr - CLINT_BASE
+        mask = (1 << (8 * width)) - 1
+        if o >= CLINT_MTIMECMP and o < CLINT_MTIMECMP + 8:
+            cur = st[MTIMECMP] if st[MTIMECMP] < NEVER else -1
+            sh = (o - CLINT_MTIMECMP) * 8
+            new = (cur & ~(mask << sh)) | ((v & mask) << sh)
+            st[MTIMECMP] = new if new >= 0 and new < NEVER else NEVER
+            return 4
+        if o >= CLINT_MTIME and o < CLINT_MTIME + 8:
+            cur = mtime_at(st, c)
+            sh = (o - CLINT_MTIME) * 8
+            new = (cur & ~(mask << sh)) | ((v & mask) << sh)
+            # mtime holds ``new`` in this store's EX cycle and counts on
+            st[MTIME_DELTA] = new - (c - CSR_OFS)
+            return 4
+        return 0
+    return 1
+'''
+
+
+def _constants() -> dict[str, int]:
+    c = {name: getattr(S, name) for name in dir(S) if name.isupper() and isinstance(getattr(S, name), int)}
+    c.update(
+        M=0xFFFFFFFF, RAM_BASE=P.RAM_BASE, CSR_OFS=timing.CSR_READ_STAGE_OFFSET,
+        UART_BASE=P.UART_BASE, UART_SIZE=P.UART_SIZE, UART_LSR=P.UART_LSR, UART_LSR_VALUE=P.UART_LSR_VALUE,
+        FIN_BASE=P.FINISHER_BASE, FIN_SIZE=P.FINISHER_SIZE, FIN_PASS=P.FINISHER_PASS,
+        FIN_FAIL=P.FINISHER_FAIL, FIN_RESET=P.FINISHER_RESET,
+        CLINT_BASE=P.CLINT_BASE, CLINT_SIZE=P.CLINT_SIZE, CLINT_MTIME=P.CLINT_MTIME,
+        CLINT_MTIMECMP=P.CLINT_MTIMECMP,
+        FILL=timing.PIPELINE_FILL, LU_STALL=timing.LOAD_USE_STALL, TB=timing.TAKEN_BRANCH_PENALTY,
+        DIVX=timing.DIV_EXTRA, TRAPX=timing.TRAP_PENALTY, MRETX=timing.MRET_PENALTY,
+        ILLEGAL=ILLEGAL,
+    )
+    return c
+
+
+class _Emitter:
+    def __init__(self, trace: bool, prof: bool) -> None:
+        self.trace, self.prof = trace, prof
+        self.lines: list[str] = []
+
+    def put(self, indent: int, text: str) -> None:
+        for ln in text.strip("\n").splitlines():
+            self.lines.append("    " * indent + ln)
+
+    def penalty(self, ind: int, amount: str, cause: str) -> None:
+        self.put(ind, f"pend = {amount}\npcause = {cause}")
+        if self.prof:
+            self.put(ind, "psrc = i")
+
+    def mem_trace(self, ind: int, kind: str, width: int, value: str) -> None:
+        if not self.trace:
+            return
+        mask = (1 << width) - 1
+        if kind == "load":
+            self.put(ind, f"t_ma = addr\nt_rm = {mask}\nt_rd = {value}")
+        else:
+            self.put(ind, f"t_ma = addr\nt_wm = {mask}\nt_wd = {value} & {mask:#x}")
+
+
+def _gen_op(e: _Emitter, insn: Insn, ind: int) -> None:
+    name, kind = insn.name, insn.kind
+    if kind in ("alu", "div"):
+        e.put(ind, f"regs[rd] = {_sem_name(name)}(a, b, imm, pc)")
+        if kind == "div":
+            e.penalty(ind, "DIVX", "S_DIV")
+    elif kind == "jal":
+        e.put(ind, """
+t = (pc + imm) & M
+if t & 3:
+    exc = 0
+    tval = t
+else:""")
+        e.put(ind + 1, f"regs[rd] = {_sem_name(name)}(a, b, imm, pc)\nnpc = t")
+        e.penalty(ind + 1, "TB", "S_BR")
+    elif kind == "jalr":
+        e.put(ind, """
+t = jalr_target(a, imm)
+if t & 3:
+    exc = 0
+    tval = t
+else:""")
+        e.put(ind + 1, f"regs[rd] = {_sem_name(name)}(a, b, imm, pc)\nnpc = t")
+        e.penalty(ind + 1, "TB", "S_BR")
+    elif kind == "branch":
+        e.put(ind, f"""
+if {_sem_name(name)}(a, b):
+    t = (pc + imm) & M
+    if t & 3:
+        exc = 0
+        tval = t
+    else:
+        npc = t""")
+        e.penalty(ind + 2, "TB", "S_BR")
+    elif kind == "load":
+        arr, sh = _LOAD_ARRAY[name]
+        width = 1 << sh
+        e.put(ind, "addr = (a + imm) & M")
+        if sh:
+            e.put(ind, f"if addr & {width - 1}:\n    exc = 4\n    tval = addr\nelse:")
+        body = ind + 1 if sh else ind
+        e.put(body, f"""
+o = addr - RAM_BASE
+if o >= 0 and o < size:
+    raw = int({arr}[o >> {sh}])
+else:
+    raw = dev_load(st, addr, {width}, c)
+    if raw < 0:
+        exc = 5
+        tval = addr
+if exc < 0:
+    regs[rd] = {_sem_name(name)}(raw)
+    ldrd = rd""")
+        e.mem_trace(body + 1, "load", width, "raw")
+    elif kind == "store":
+        arr, sh, width = _STORE_ARRAY[name]
+        e.put(ind, "addr = (a + imm) & M")
+        if sh:
+            e.put(ind, f"if addr & {width - 1}:\n    exc = 6\n    tval = addr\nelse:")
+        body = ind + 1 if sh else ind
+        e.put(body, f"""
+o = addr - RAM_BASE
+if o >= 0 and o < size:
+    {arr}[o >> {sh}] = b
+    dop[o >> 2] = -1
+else:
+    ds = dev_store(st, uart, addr, b, {width}, c)
+    if ds == 1:
+        exc = 7
+        tval = addr
+    elif ds == 4:
+        irq_at = irq_cycle(st)
+    elif ds != 0:
+        dev_stop = ds""")
+        e.mem_trace(body, "store", width, "b")
+    elif kind == "csr":
+        imm_form = name.endswith("i")
+        src = "(imm >> 12)" if imm_form else "a"
+        fn = _sem_name(name)
+        writes = "True" if name.startswith("csrrw") else (f"{src} != 0" if imm_form else "r1 != 0")
+        e.put(ind, f"""
+csr = imm & 0xFFF
+old = csr_read(st, csr, c, instret)
+if old < 0:
+    exc = 2
+    tval = int(ram32[i])
+else:
+    if {writes}:
+        if not csr_write(st, csr, {fn}(old, {src}), c, instret):
+            exc = 2
+            tval = int(ram32[i])
+        else:
+            irq_at = irq_cycle(st)
+    if exc < 0:
+        regs[rd] = old""")
+    elif kind == "system":
+        if name == "ecall":
+            e.put(ind, "exc = 11")
+        elif name == "ebreak":
+            e.put(ind, "exc = 3")
+        elif name == "mret":
+            e.put(ind, """
+npc = st[MEPC]
+ms = st[MSTATUS]
+st[MSTATUS] = ((ms >> 4) & 8) | 0x80 | 0x1800
+irq_at = irq_cycle(st)""")
+            e.penalty(ind, "MRETX", "S_MRET")
+        elif name == "wfi":
+            e.put(ind, """
+if mtime_at(st, c) < st[MTIMECMP]:
+    if (st[MIE] & 0x80) == 0 or st[MTIMECMP] >= NEVER:
+        dev_stop = 6
+    else:
+        wake = st[MTIMECMP] - st[MTIME_DELTA] + CSR_OFS
+        stalls[S_WFI] += wake - c""")
+            if e.prof:
+                e.put(ind + 2, "pstall[i, S_WFI] += wake - c\npcyc[i] += wake - c")
+            e.put(ind + 2, "c = wake")
+    elif kind == "fence":
+        e.put(ind, "pass")
+    else:  # pragma: no cover - the table only has the kinds above
+        raise ValueError(f"no dispatch for kind {kind} of {name}")
+
+
+def _gen_loop(variant: str) -> list[str]:
+    trace, prof = variant == "trace", variant == "prof"
+    e = _Emitter(trace, prof)
+    e.put(0, f"""
+@njit(cache=True)
+def run_{variant}(st, regs, ram8, ram16, ram32, dop, drd, drs1, drs2, dimm, enabled, uart, stop,
+        pcnt, pcyc, pstall, tr):
+    size = ram8.shape[0]
+    pc = st[PC]
+    cyc = st[CYC]
+    pend = st[PEND]
+    ldrd = st[LDRD]
+    instret = st[INSTRET]
+    steps = st[STEPS]
+    psrc = st[PEND_SRC]
+    pcause = st[PEND_CAUSE]
+    stalls = st[STALL0:STALL0 + 6]
+    irq_at = irq_cycle(st)
+    reason = R_SLICE
+    while True:
+        if steps >= stop:
+            reason = R_SLICE
+            break
+        exc = -1
+        tval = 0
+        dev_stop = 0
+        o = pc - RAM_BASE""")
+    if trace:
+        e.put(2, "t_ma = 0\nt_rm = 0\nt_wm = 0\nt_rd = 0\nt_wd = 0\nr1 = 0\nr2 = 0\na = 0\nb = 0\nrd = RD_SINK")
+    e.put(2, """
+c = cyc + 1 + pend
+if pend != 0:
+    stalls[pcause] += pend""")
+    if prof:
+        e.put(3, "if psrc >= 0:\n    pcyc[psrc] += pend\n    pstall[psrc, pcause] += pend")
+    e.put(2, """
+pend = 0
+if o < 0 or o >= size:
+    i = -1
+    exc = 1
+    tval = pc
+else:
+    i = o >> 2
+    op = dop[i]
+    if op < 0:
+        op = decode_into(i, int(ram32[i]), dop, drd, drs1, drs2, dimm, enabled)
+    r1 = drs1[i]
+    r2 = drs2[i]
+    rd = drd[i]
+    imm = dimm[i]
+    if r1 == ldrd or r2 == ldrd:
+        c += LU_STALL
+        stalls[S_LU] += LU_STALL""")
+    if prof:
+        e.put(4, "pstall[i, S_LU] += LU_STALL\npcyc[i] += LU_STALL")
+    if prof:
+        e.put(2, "if i >= 0:\n    pcnt[i] += 1\n    pcyc[i] += 1")
+    e.put(2, "ldrd = NO_LOAD")
+    e.put(2, """
+if i >= 0 and c >= irq_at:
+    exc = 0x80000007
+elif i >= 0:
+    a = regs[r1]
+    b = regs[r2]
+    npc = (pc + 4) & M""")
+    hot = [next(x for x in INSNS if x.name == n) for n in _HOT]
+    order = hot + [x for x in INSNS if x.name not in _HOT]
+    for k, insn in enumerate(order):
+        e.put(3, f"{'if' if k == 0 else 'elif'} op == {insn.op}:  # {insn.name}")
+        _gen_op(e, insn, 4)
+    e.put(3, "else:\n    exc = 2\n    tval = int(ram32[i])")
+    # ---- after the instruction: trap or retire
+    e.put(2, "if exc >= 0:")
+    if trace:
+        e.put(3, """
+t = tn_row(st, tr)
+tr[t, 0] = steps
+tr[t, 1] = int(ram32[i]) if i >= 0 else 0
+tr[t, 2] = 1
+tr[t, 3] = pc
+tr[t, 4] = st[MTVEC]
+tr[t, 16] = c""")
+    e.put(3, """
+st[MEPC] = pc
+st[MCAUSE] = exc
+st[MTVAL] = 0 if exc >= 0x80000000 else tval
+ms = st[MSTATUS]
+st[MSTATUS] = ((ms & 8) << 4) | 0x1800
+irq_at = NEVER
+cyc = c
+steps += 1
+if st[MTVEC] == 0:
+    st[TRAP_CAUSE] = exc
+    st[TRAP_PC] = pc
+    st[TRAP_TVAL] = st[MTVAL]
+    st[TRAP_WORD] = int(ram32[i]) if i >= 0 else 0
+    reason = R_TRAP
+    break
+pc = st[MTVEC]""")
+    e.penalty(3, "TRAPX", "S_TRAP")
+    if trace:
+        e.put(3, "if tn_full(st, tr):\n    reason = R_TRACE\n    break")
+    e.put(3, "continue")
+    if trace:
+        e.put(2, """
+t = tn_row(st, tr)
+tr[t, 0] = steps
+tr[t, 1] = int(ram32[i])
+tr[t, 2] = 0
+tr[t, 3] = pc
+tr[t, 4] = npc
+tr[t, 5] = r1
+tr[t, 6] = a if r1 != 0 else 0
+tr[t, 7] = r2
+tr[t, 8] = b if r2 != 0 else 0
+tr[t, 9] = rd if rd != RD_SINK else 0
+tr[t, 10] = regs[rd] if rd != RD_SINK else 0
+tr[t, 11] = t_ma
+tr[t, 12] = t_rm
+tr[t, 13] = t_wm
+tr[t, 14] = t_rd
+tr[t, 15] = t_wd
+tr[t, 16] = c""")
+    e.put(2, """
+cyc = c
+instret += 1
+steps += 1
+pc = npc
+if dev_stop != 0:
+    if dev_stop == 2:
+        reason = R_EXIT
+    elif dev_stop == 3:
+        reason = R_UART
+    elif dev_stop == 5:
+        reason = R_RESET
+    else:
+        reason = R_WFI
+    break""")
+    if trace:
+        e.put(2, "if tn_full(st, tr):\n    reason = R_TRACE\n    break")
+    e.put(1, """
+st[PC] = pc
+st[CYC] = cyc
+st[PEND] = pend
+st[LDRD] = ldrd
+st[INSTRET] = instret
+st[STEPS] = steps
+st[PEND_SRC] = psrc
+st[PEND_CAUSE] = pcause
+return reason
+""")
+    return [ln for ln in e.lines if ln is not None]
+
+
+_TRACE_HELPERS = '''
+@njit(cache=True)
+def tn_row(st, tr):
+    t = st[TRACE_N]
+    tr[t, :] = 0
+    st[TRACE_N] = t + 1
+    return t
+
+
+@njit(cache=True)
+def tn_full(st, tr):
+    return st[TRACE_N] >= tr.shape[0]
+'''
+
+
+def generate_source() -> str:
+    consts = _constants()
+    names = sorted({_sem_name(i.name) for i in INSNS if i.name in semantics.SEMANTICS})
+    out = [
+        '"""Generated by simulator/codegen.py from isa/table.py: do not edit."""',
+        "import numpy as np",
+        "from numba import njit",
+        "from isa.semantics import jalr_target, " + ", ".join(names),
+        "",
+    ]
+    out += [f"{k} = {v}" for k, v in sorted(consts.items())]
+    out += _gen_decoder()
+    out.append(_HELPERS)
+    out.append(_TRACE_HELPERS)
+    for variant in ("fast", "prof", "trace"):
+        out += _gen_loop(variant)
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("CHAINRV_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "chainrv"
+
+
+_loaded: ModuleType | None = None
+
+
+def load_loop() -> ModuleType:
+    """Import the generated loop module (writing it first if needed)."""
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    src = generate_source()
+    digest = hashlib.sha256(src.encode() + Path(semantics.__file__).read_bytes()
+                            + Path(__file__).read_bytes()).hexdigest()[:16]
+    d = cache_dir() / "iss"
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / f"iss_loop_{digest}.py"
+    if not path.exists():
+        # write then link: concurrent processes never see a partial file, and an
+        # existing file is never rewritten (its mtime keys Numba's cache index)
+        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(src)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    name = f"chainrv_iss_loop_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    _loaded = mod
+    return mod

@@ -1,0 +1,275 @@
+"""The machine: RAM, pre-decoded instruction arrays, state, and the run driver."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numba
+import numpy as np
+
+from isa import timing
+from isa.config import IsaConfig, IsaError
+from isa.table import INSNS
+
+from . import codegen
+from . import platform as P
+from . import state as S
+from .elfload import Symbol, read_elf
+from .errors import SimError
+from .profile import Profile, build_profile
+from .trace import RVFI_DTYPE, rows_to_records
+
+#: Instructions per call of the loop: output is flushed at least this often.
+SLICE = 1 << 22
+UART_BUFFER = 4096
+
+CAUSE_NAMES = {
+    0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
+    3: "breakpoint", 4: "load address misaligned", 5: "load access fault",
+    6: "store/AMO address misaligned", 7: "store/AMO access fault", 11: "environment call from M-mode",
+    0x80000007: "machine timer interrupt",
+}
+
+
+@dataclass
+class RunResult:
+    exit_code: int | None          # the finisher's code; None when the run did not exit
+    stdout: bytes
+    instret: int                   # retired instructions (traps excluded)
+    cycles: int                    # retirement cycle of the last slot + 1
+    stalls: dict[str, int]         # penalty cycles by cause
+    trap: str | None               # description of an unhandled trap / stop
+    seconds: float                 # wall time of the loop, JIT excluded
+    jit_seconds: float             # time to compile or load the loop from Numba's cache
+    stop: str = "exit"             # exit, limit, trap, wfi, reset
+    slots: int = 0                 # retirement slots including traps
+    profile: Profile | None = field(default=None, repr=False)
+
+    @property
+    def mips(self) -> float:
+        return self.instret / self.seconds / 1e6 if self.seconds > 0 else 0.0
+
+
+def misa_value(config: IsaConfig) -> int:
+    v = 1 << 30 | 1 << 8  # MXL=32, I
+    if "m" in config:
+        v |= 1 << 12
+    return v
+
+
+class Machine:
+    """An RV32 hart with RAM and the platform devices (see docs/simulator.md)."""
+
+    def __init__(self, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", ram_size: int = P.RAM_SIZE) -> None:
+        try:
+            self.config = IsaConfig.parse(isa)
+        except IsaError as e:
+            raise SimError(str(e)) from None
+        if ram_size < 4096 or ram_size % 4096 or ram_size > (1 << 31):
+            raise SimError(f"RAM size {ram_size} must be a multiple of 4096 between 4 KiB and 2 GiB")
+        self.ram_base = P.RAM_BASE
+        self.ram_size = ram_size
+        self.ram8 = np.zeros(ram_size, np.uint8)
+        self.ram16 = self.ram8.view(np.uint16)
+        self.ram32 = self.ram8.view(np.uint32)
+        n = ram_size // 4
+        self.dop = np.full(n, S.UNDECODED, np.int16)
+        self.drd = np.zeros(n, np.uint8)
+        self.drs1 = np.zeros(n, np.uint8)
+        self.drs2 = np.zeros(n, np.uint8)
+        self.dimm = np.zeros(n, np.int64)
+        self.enabled = np.array([1 if i.ext in self.config else 0 for i in INSNS] + [0], np.uint8)
+        self.regs = np.zeros(S.RD_SINK + 1, np.int64)
+        self.st = np.zeros(S.NSTATE, np.int64)
+        self.st[S.PC] = P.RAM_BASE
+        self.st[S.CYC] = timing.PIPELINE_FILL - 1
+        self.st[S.LDRD] = S.NO_LOAD
+        self.st[S.MSTATUS] = 0x1800
+        self.st[S.MTIMECMP] = S.NEVER
+        self.st[S.MISA] = misa_value(self.config)
+        self.st[S.PEND_SRC] = -1
+        self.uart = np.zeros(UART_BUFFER, np.uint8)
+        self.functions: list[Symbol] = []
+        self._out = bytearray()
+
+    # ------------------------------------------------------------ memory
+    def _ram_range(self, addr: int, n: int) -> int:
+        off = addr - self.ram_base
+        if off < 0 or off + n > self.ram_size:
+            raise SimError(f"{addr:#x}..{addr + n:#x} is outside RAM")
+        return off
+
+    def write_mem(self, addr: int, data: bytes) -> None:
+        off = self._ram_range(addr, len(data))
+        self.ram8[off:off + len(data)] = np.frombuffer(bytes(data), np.uint8)
+        if data:
+            self.dop[off // 4:(off + len(data) + 3) // 4] = S.UNDECODED
+
+    def read_mem(self, addr: int, n: int) -> bytes:
+        off = self._ram_range(addr, n)
+        return self.ram8[off:off + n].tobytes()
+
+    def load_elf(self, path: str | Path) -> int:
+        """Load the PT_LOAD segments, set the PC to the entry; returns the entry."""
+        elf = read_elf(path, self.ram_base, self.ram_size)
+        for addr, data, memsz in elf.segments:
+            self.write_mem(addr, data + bytes(memsz - len(data)))
+        self.functions = elf.functions
+        self.pc = elf.entry
+        return elf.entry
+
+    def set_input(self, data: bytes) -> None:
+        """Write the kernel input block (magic, length, data) at 0x800C0000."""
+        if len(data) > P.INPUT_MAX:
+            raise SimError(f"input is {len(data)} bytes; the input block holds at most {P.INPUT_MAX}")
+        block = P.INPUT_MAGIC.to_bytes(4, "little") + len(data).to_bytes(4, "little") + data
+        self.write_mem(P.INPUT_ADDR, block)
+
+    # ------------------------------------------------------------ state
+    @property
+    def pc(self) -> int:
+        return int(self.st[S.PC])
+
+    @pc.setter
+    def pc(self, value: int) -> None:
+        self.st[S.PC] = value & 0xFFFFFFFF
+
+    def reg(self, n: int) -> int:
+        return 0 if n == 0 else int(self.regs[n])
+
+    # ------------------------------------------------------------ running
+    def _args(self, prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray, stop: int) -> tuple:
+        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dop, self.drd, self.drs1,
+                self.drs2, self.dimm, self.enabled, self.uart, np.int64(stop), *prof, tr)
+
+    def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
+        fn = getattr(codegen.load_loop(), f"run_{variant}")
+        t0 = time.perf_counter()
+        sig = tuple(numba.typeof(a) for a in args)
+        fn.compile(sig)
+        return fn, time.perf_counter() - t0
+
+    def _flush(self, stream: BinaryIO | None) -> None:
+        n = int(self.st[S.UART_N])
+        if n:
+            data = self.uart[:n].tobytes()
+            self._out += data
+            if stream is not None:
+                stream.write(data)
+                stream.flush()
+            self.st[S.UART_N] = 0
+
+    def _resume(self, r: int, limit: int | None) -> bool:
+        """Whether the loop returned only to flush or hand over a buffer."""
+        if r in (S.R_UART, S.R_TRACE):
+            return True
+        return r == S.R_SLICE and (limit is None or int(self.st[S.STEPS]) < limit)
+
+    def _stop_at(self, limit: int | None) -> int:
+        steps = int(self.st[S.STEPS])
+        return steps + SLICE if limit is None else min(limit, steps + SLICE)
+
+    def _drive(self, variant: str, max_instructions: int | None, stdout: BinaryIO | None,
+               prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray) -> RunResult:
+        fn, jit = self._compiled(variant, self._args(prof, tr, 0))
+        limit = None if max_instructions is None else int(self.st[S.STEPS]) + max_instructions
+        t0 = time.perf_counter()
+        while True:
+            r = fn(*self._args(prof, tr, self._stop_at(limit)))
+            self._flush(stdout)
+            if not self._resume(r, limit):
+                break
+        return self._finish(r, max_instructions, time.perf_counter() - t0, jit)
+
+    def describe_trap(self) -> str:
+        cause = int(self.st[S.TRAP_CAUSE])
+        pc = int(self.st[S.TRAP_PC])
+        word = int(self.st[S.TRAP_WORD])
+        tval = int(self.st[S.TRAP_TVAL])
+        from isa.disasm import disassemble
+        name = CAUSE_NAMES.get(cause, "unknown")
+        text = disassemble(word, pc).replace("\t", " ") if cause != 1 else "(no instruction)"
+        return (f"unhandled trap: {name} (mcause {cause:#x}) at pc {pc:#010x}: {text} "
+                f"[{word:08x}], mtval {tval:#x}")
+
+    def run(self, max_instructions: int | None = None, stdout: BinaryIO | None = None,
+            profile: bool = False) -> RunResult:
+        """Run until the finisher, an unhandled trap, or ``max_instructions`` slots."""
+        tr = np.zeros((1, len(S.TRACE_COLS)), np.int64)
+        if profile:
+            n = self.ram_size // 4
+            prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64))
+        else:
+            prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
+        res = self._drive("prof" if profile else "fast", max_instructions, stdout, prof, tr)
+        if profile:
+            res.profile = build_profile(*prof, self.dop, self.functions, self.ram_base, res.cycles)
+        return res
+
+    def iter_trace(self, max_instructions: int | None = None, chunk: int = 65536,
+                   stdout: BinaryIO | None = None) -> Iterator[np.ndarray]:
+        """Run in trace mode, yielding arrays of RVFI records (``trace.RVFI_DTYPE``),
+        at most ``chunk`` per array; the RunResult is in ``self.result`` at the end."""
+        tr = np.zeros((chunk, len(S.TRACE_COLS)), np.int64)
+        prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
+        fn, jit = self._compiled("trace", self._args(prof, tr, 0))
+        limit = None if max_instructions is None else int(self.st[S.STEPS]) + max_instructions
+        seconds = 0.0
+        while True:
+            t0 = time.perf_counter()
+            r = fn(*self._args(prof, tr, self._stop_at(limit)))
+            seconds += time.perf_counter() - t0
+            self._flush(stdout)
+            n = int(self.st[S.TRACE_N])
+            self.st[S.TRACE_N] = 0
+            if n:
+                yield rows_to_records(tr[:n])
+            if not self._resume(r, limit):
+                break
+        self.result = self._finish(r, max_instructions, seconds, jit)
+
+    def trace(self, max_instructions: int | None = None) -> tuple[RunResult, np.ndarray]:
+        """Run in trace mode; returns the result and all RVFI records."""
+        parts = list(self.iter_trace(max_instructions))
+        recs = np.concatenate(parts) if parts else np.zeros(0, RVFI_DTYPE)
+        return self.result, recs
+
+    def _finish(self, r: int, max_instructions: int | None, seconds: float, jit: float) -> RunResult:
+        stop_kind, trap = "exit", None
+        if r == S.R_SLICE:
+            stop_kind = "limit"
+            trap = f"instruction limit of {max_instructions} reached at pc {self.pc:#010x}"
+        elif r == S.R_TRAP:
+            stop_kind, trap = "trap", self.describe_trap()
+        elif r == S.R_WFI:
+            stop_kind = "wfi"
+            trap = f"wfi at pc {self.pc - 4:#010x} waits for an interrupt that can never come"
+        elif r == S.R_RESET:
+            stop_kind = "reset"
+            trap = "the program requested a reset through the finisher (not supported)"
+        stalls = {name: int(self.st[S.STALL0 + k]) for k, name in enumerate(S.STALL_CAUSES)}
+        return RunResult(
+            exit_code=int(self.st[S.EXIT_CODE]) if stop_kind == "exit" else None,
+            stdout=bytes(self._out), instret=int(self.st[S.INSTRET]), cycles=int(self.st[S.CYC]) + 1,
+            stalls=stalls, trap=trap, seconds=seconds, jit_seconds=jit, stop=stop_kind,
+            slots=int(self.st[S.STEPS]))
+
+
+def run_elf(elf: str | Path, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", input_bytes: bytes | None = None,
+            max_instructions: int | None = None, stdout: BinaryIO | None = None,
+            ram_size: int = P.RAM_SIZE, profile: bool = False) -> RunResult:
+    """Load ``elf`` (and the input block), run it, return the result."""
+    m = Machine(isa, ram_size)
+    m.load_elf(elf)
+    if input_bytes is not None:
+        m.set_input(input_bytes)
+    return m.run(max_instructions, stdout=stdout, profile=profile)
+
+
+def stdout_stream() -> BinaryIO:
+    return sys.stdout.buffer

@@ -1,0 +1,82 @@
+"""Per-PC profile counters aggregated per ELF function and per extension."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isa.table import INSNS
+
+from .elfload import Symbol
+from .state import STALL_CAUSES
+
+
+@dataclass
+class FunctionProfile:
+    name: str
+    addr: int
+    instructions: int = 0
+    cycles: int = 0
+    stalls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STALL_CAUSES, 0))
+
+
+@dataclass
+class Profile:
+    """Cycles, instructions and stall cycles by cause, per function and extension."""
+
+    functions: list[FunctionProfile]
+    mix: dict[str, int]            # retired instructions by extension
+    total_cycles: int
+    total_instructions: int
+
+    def to_json(self) -> dict:
+        return {
+            "total_cycles": self.total_cycles,
+            "total_instructions": self.total_instructions,
+            "functions": [
+                {"name": f.name, "addr": f.addr, "instructions": f.instructions, "cycles": f.cycles,
+                 "stalls": f.stalls} for f in self.functions
+            ],
+            "mix_by_extension": self.mix,
+        }
+
+    def table(self, top: int = 15) -> str:
+        w = max([len(f.name) for f in self.functions[:top]] + [8])
+        head = f"{'function':<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} " + " ".join(
+            f"{c:>9}" for c in STALL_CAUSES)
+        lines = [head]
+        for f in self.functions[:top]:
+            pct = 100.0 * f.cycles / self.total_cycles if self.total_cycles else 0.0
+            cpi = f.cycles / f.instructions if f.instructions else 0.0
+            lines.append(f"{f.name:<{w}} {f.cycles:>12} {pct:>6.1f} {f.instructions:>12} {cpi:>5.2f} "
+                         + " ".join(f"{f.stalls[c]:>9}" for c in STALL_CAUSES))
+        mix = ", ".join(f"{k}={v}" for k, v in sorted(self.mix.items(), key=lambda kv: -kv[1]))
+        lines.append(f"instruction mix: {mix}")
+        return "\n".join(lines)
+
+
+def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dop: np.ndarray,
+                  symbols: list[Symbol], ram_base: int, total_cycles: int) -> Profile:
+    hit = np.nonzero(pcnt | pcyc)[0]
+    starts = [s.addr for s in symbols]
+    funcs: dict[str, FunctionProfile] = {}
+    mix: dict[str, int] = {}
+    for i in hit:
+        pc = ram_base + 4 * int(i)
+        k = bisect.bisect_right(starts, pc) - 1
+        if k >= 0 and (pc < symbols[k].addr + max(symbols[k].size, 4) or k == len(symbols) - 1):
+            name, addr = symbols[k].name, symbols[k].addr
+        else:
+            name, addr = "?", 0
+        fp = funcs.setdefault(name, FunctionProfile(name, addr))
+        fp.instructions += int(pcnt[i])
+        fp.cycles += int(pcyc[i])
+        for c, cause in enumerate(STALL_CAUSES):
+            fp.stalls[cause] += int(pstall[i, c])
+        op = int(dop[i])
+        ext = INSNS[op].ext if 0 <= op < len(INSNS) else "illegal"
+        mix[ext] = mix.get(ext, 0) + int(pcnt[i])
+    ordered = sorted(funcs.values(), key=lambda f: -f.cycles)
+    return Profile(ordered, mix, total_cycles, int(pcnt.sum()))

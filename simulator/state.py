@@ -1,0 +1,39 @@
+"""Layout of the int64 state vector shared by Python and the execute loop.
+
+The loop keeps hot values in locals and writes them back here whenever it
+returns, so a run can be resumed (UART flushes, trace chunks, time slices).
+"""
+
+from __future__ import annotations
+
+PC, CYC, PEND, LDRD, INSTRET, STEPS = 0, 1, 2, 3, 4, 5
+MSTATUS, MIE, MTVEC, MEPC, MCAUSE, MTVAL, MSCRATCH = 6, 7, 8, 9, 10, 11, 12
+MCYCLE_DELTA, MINSTRET_DELTA, MTIMECMP, MTIME_DELTA = 13, 14, 15, 16
+EXIT_CODE, TRAP_CAUSE, TRAP_PC, TRAP_TVAL, TRAP_WORD = 17, 18, 19, 20, 21
+UART_N, MISA, TRACE_N, PEND_SRC, PEND_CAUSE = 22, 23, 24, 25, 26
+STALL0 = 32  # STALL0 + cause index: stall cycles by cause
+NSTATE = 48
+
+#: Stall causes (index into the stall counters and the profile columns).
+STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi")
+S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI = range(6)
+
+#: Why the loop returned.
+R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET = range(7)
+
+#: ``LDRD`` value meaning "the previous instruction was not a load".
+NO_LOAD = 33
+#: Pre-decoded ``rd`` of instructions writing x0: a sink register never read.
+RD_SINK = 32
+#: ``op`` of a word not decoded yet.
+UNDECODED = -1
+
+#: mtimecmp at reset: never fires until written.
+NEVER = 1 << 62
+
+#: Columns of a trace buffer row (see simulator.trace for the RVFI record).
+TRACE_COLS: tuple[str, ...] = (
+    "order", "insn", "trap", "pc_rdata", "pc_wdata", "rs1_addr", "rs1_rdata",
+    "rs2_addr", "rs2_rdata", "rd_addr", "rd_wdata", "mem_addr", "mem_rmask",
+    "mem_wmask", "mem_rdata", "mem_wdata", "cycle",
+)

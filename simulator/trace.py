@@ -1,0 +1,68 @@
+"""Retirement records (RVFI style) and the text trace format.
+
+One record per retirement slot, including trapped slots (``trap = 1``).
+Field conventions (what the lockstep comparison relies on):
+
+* ``order``: slot number from 0; ``cycle``: retirement cycle (docs/timing.md).
+* ``insn``: the instruction word (0 when the fetch itself faulted).
+* ``rs1_addr``/``rs2_addr``: the registers the instruction reads (0 when its
+  format has no such operand); ``*_rdata`` their values (0 for x0).
+* ``rd_addr``/``rd_wdata``: 0/0 when nothing is written or rd is x0.
+* ``mem_addr``: the effective byte address of the load or store;
+  ``mem_rmask``/``mem_wmask``: ``(1 << width) - 1`` (not shifted by the
+  address); ``mem_rdata``: the raw bytes read (zero-extended, before sign
+  extension); ``mem_wdata``: the bytes written (low ``width`` bytes of rs2).
+* A trap slot has ``trap = 1``, ``pc_wdata`` = the handler address (mtvec),
+  and every register and memory field 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .state import TRACE_COLS
+
+#: numpy dtype of the records returned by ``Machine.iter_trace``.
+RVFI_DTYPE = np.dtype([(name, np.int64) for name in TRACE_COLS])
+
+
+def rows_to_records(rows: np.ndarray) -> np.ndarray:
+    """View a (n, 17) int64 trace buffer as a structured RVFI array (a copy)."""
+    return np.ascontiguousarray(rows).copy().view(RVFI_DTYPE).reshape(-1)
+
+
+def records_to_dicts(records: np.ndarray) -> list[dict[str, int]]:
+    return [{name: int(r[name]) for name in TRACE_COLS} for r in records]
+
+
+def _disassembler() -> Callable[[int, int], str]:
+    try:
+        from isa.disasm import disassemble
+    except ImportError:  # pragma: no cover - the disassembler ships with isa/
+        return lambda word, pc: f".4byte\t{word:#x}"
+    return disassemble
+
+
+def format_records(records: np.ndarray) -> list[str]:
+    """Text trace lines: cycle, pc, word, disassembly, register write, memory access."""
+    dis = _disassembler()
+    out = []
+    for r in records:
+        pc, word = int(r["pc_rdata"]), int(r["insn"])
+        text = dis(word, pc).replace("\t", " ")
+        parts = [f"{int(r['cycle']):>10} {pc:08x} {word:08x} {text:<36}"]
+        if r["trap"]:
+            parts.append(f"trap -> {int(r['pc_wdata']):08x}")
+        else:
+            if r["rd_addr"]:
+                parts.append(f"x{int(r['rd_addr'])}={int(r['rd_wdata']):08x}")
+            if r["mem_rmask"]:
+                n = int(r["mem_rmask"]).bit_length() // 8
+                parts.append(f"load{n} [{int(r['mem_addr']):08x}]={int(r['mem_rdata']):0{2 * n}x}")
+            if r["mem_wmask"]:
+                n = int(r["mem_wmask"]).bit_length() // 8
+                parts.append(f"store{n} [{int(r['mem_addr']):08x}]={int(r['mem_wdata']):0{2 * n}x}")
+        out.append(" ".join(parts).rstrip())
+    return out
