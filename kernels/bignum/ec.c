@@ -261,47 +261,152 @@ int ec_wnaf(int8_t out[257], const uint32_t k[8], int w)
 	return i == 0 ? 0 : last + 1;
 }
 
+/* r = c1 = round(k g / 2^384) for a 256-bit g: bits 384.. of k g, rounded. */
+static void mul_shift384(uint32_t r[8], const uint32_t k[8], const uint32_t g[8])
+{
+	uint32_t t[16];
+	bn_mul(t, k, g);
+	uint32_t c = t[11] >> 31;
+	for (int i = 0; i < 4; i++) {
+		r[i] = t[12 + i] + c;
+		c = r[i] < c;
+	}
+	for (int i = 4; i < 8; i++)
+		r[i] = 0;
+}
+
+/* lo = a b mod 2^256 */
+static void mul_lo(uint32_t lo[8], const uint32_t a[8], const uint32_t b[8])
+{
+	uint32_t t[16];
+	bn_mul(t, a, b);
+	bn_copy(lo, t);
+}
+
+/* Two's complement value x (mod 2^256) to magnitude and sign. */
+static int abs_signed(uint32_t x[8])
+{
+	uint32_t zero[8] = {0};
+	if (!(x[7] >> 31))
+		return 0;
+	bn_sub(x, zero, x);
+	return 1;
+}
+
+void ec_glv_split(uint32_t k1[8], int *neg1, uint32_t k2[8], int *neg2, const uint32_t k[8],
+		  const ec_curve *c)
+{
+	uint32_t c1[8], c2[8], t[8];
+
+	/* The results are small, so they are exact when computed mod 2^256. */
+	mul_shift384(c1, k, c->g1);
+	mul_shift384(c2, k, c->g2);
+	mul_lo(t, c1, c->a1);
+	bn_sub(k1, k, t);
+	mul_lo(t, c2, c->a2);
+	bn_sub(k1, k1, t);           /* k1 = k - c1 a1 - c2 a2 */
+	mul_lo(k2, c1, c->mb1);
+	mul_lo(t, c2, c->a1);
+	bn_sub(k2, k2, t);           /* k2 = -c1 b1 - c2 b2 */
+	*neg1 = abs_signed(k1);
+	*neg2 = abs_signed(k2);
+}
+
+/* One term of the joint scalar multiplication: wNAF digits over a table of
+ * odd multiples, either affine (from flash) or Jacobian (the public key). */
+typedef struct {
+	int8_t naf[257];
+	int len;
+	int neg;               /* the scalar is negative: use -digit */
+	const ec_aff *aff;
+	const ec_jac *jac;
+} ec_term;
+
+static void add_term(ec_jac *r, const ec_term *t, int i, const ec_curve *c)
+{
+	uint32_t ny[8];
+	int d = t->naf[i];
+	if (d == 0)
+		return;
+	int neg = (d < 0) ^ t->neg;
+	int idx = (d < 0 ? -d : d) >> 1;
+	if (t->aff) {
+		const ec_aff *g = &t->aff[idx];
+		if (neg) {
+			fe_neg(ny, g->y);
+			ec_add_affine(r, r, g->x, ny, c);
+		} else {
+			ec_add_affine(r, r, g->x, g->y, c);
+		}
+	} else {
+		const ec_jac *q = &t->jac[idx];
+		if (neg) {
+			fe_neg(ny, q->y);
+			ec_add(r, r, q, ny, c);
+		} else {
+			ec_add(r, r, q, q->y, c);
+		}
+	}
+}
+
+#define QTAB (1 << (QWIN - 2))
+
 void ec_mul2(ec_jac *r, const uint32_t u1[8], const uint32_t u2[8], const ec_aff *q, const ec_curve *c)
 {
-	int8_t n1[257], n2[257];
-	ec_jac qtab[1 << (QWIN - 2)], q2;
-	uint32_t ny[8];
+	ec_term terms[4];
+	ec_jac qtab[QTAB], lqtab[QTAB], q2;
+	int nterms;
 
 	/* Q, 3Q, 5Q, ..., 15Q */
 	bn_copy(qtab[0].x, q->x);
 	bn_copy(qtab[0].y, q->y);
 	bn_set_u32(qtab[0].z, 1);
 	ec_double(&q2, &qtab[0], c);
-	for (int i = 1; i < (1 << (QWIN - 2)); i++) {
+	for (int i = 1; i < QTAB; i++) {
 		qtab[i] = qtab[i - 1];
 		ec_add(&qtab[i], &qtab[i], &q2, q2.y, c);
 	}
-
-	int l1 = ec_wnaf(n1, u1, c->gwin);
-	int l2 = ec_wnaf(n2, u2, QWIN);
-	int len = l1 > l2 ? l1 : l2;
+	for (int i = 0; i < 4; i++) {
+		terms[i].aff = 0;
+		terms[i].jac = 0;
+		terms[i].neg = 0;
+	}
+	if (c->glv_gtab) {
+		uint32_t k1[8], k2[8];
+		/* lambda (X, Y, Z) = (beta X, Y, Z) */
+		for (int i = 0; i < QTAB; i++) {
+			fe_mul(lqtab[i].x, qtab[i].x, c->beta);
+			bn_copy(lqtab[i].y, qtab[i].y);
+			bn_copy(lqtab[i].z, qtab[i].z);
+		}
+		ec_glv_split(k1, &terms[0].neg, k2, &terms[1].neg, u1, c);
+		terms[0].len = ec_wnaf(terms[0].naf, k1, c->gwin);
+		terms[0].aff = c->gtab;
+		terms[1].len = ec_wnaf(terms[1].naf, k2, c->gwin);
+		terms[1].aff = c->glv_gtab;
+		ec_glv_split(k1, &terms[2].neg, k2, &terms[3].neg, u2, c);
+		terms[2].len = ec_wnaf(terms[2].naf, k1, QWIN);
+		terms[2].jac = qtab;
+		terms[3].len = ec_wnaf(terms[3].naf, k2, QWIN);
+		terms[3].jac = lqtab;
+		nterms = 4;
+	} else {
+		terms[0].len = ec_wnaf(terms[0].naf, u1, c->gwin);
+		terms[0].aff = c->gtab;
+		terms[1].len = ec_wnaf(terms[1].naf, u2, QWIN);
+		terms[1].jac = qtab;
+		nterms = 2;
+	}
+	int len = 0;
+	for (int j = 0; j < nterms; j++)
+		if (terms[j].len > len)
+			len = terms[j].len;
 	set_inf(r);
 	for (int i = len - 1; i >= 0; i--) {
 		if (!bn_is_zero(r->z))
 			ec_double(r, r, c);
-		int d = n1[i];
-		if (d > 0) {
-			const ec_aff *g = &c->gtab[d >> 1];
-			ec_add_affine(r, r, g->x, g->y, c);
-		} else if (d < 0) {
-			const ec_aff *g = &c->gtab[(-d) >> 1];
-			fe_neg(ny, g->y);
-			ec_add_affine(r, r, g->x, ny, c);
-		}
-		d = n2[i];
-		if (d > 0) {
-			const ec_jac *t = &qtab[d >> 1];
-			ec_add(r, r, t, t->y, c);
-		} else if (d < 0) {
-			const ec_jac *t = &qtab[(-d) >> 1];
-			fe_neg(ny, t->y);
-			ec_add(r, r, t, ny, c);
-		}
+		for (int j = 0; j < nterms; j++)
+			add_term(r, &terms[j], i, c);
 	}
 }
 
