@@ -264,3 +264,29 @@ def test_bad_input_length_is_an_error(elfs, tmp_path: Path, length: int) -> None
     status, out = run_block(elfs["sm2", BASE_ISA], BASE_ISA, data, tmp_path)
     assert status == 1
     assert out.startswith("error: ") and out.count("\n") == 1
+
+
+def test_many_random_signatures(elfs, tmp_path: Path) -> None:
+    """A sweep over random keys: 120 secp256k1 and 30 SM2 signatures, a quarter corrupted."""
+    rng = random.Random(4)
+    k1: list[Record] = []
+    for _ in range(120):
+        sk = ecdsa.SigningKey.from_secret_exponent(rng.randrange(1, K1_N), curve=K1)
+        pub = sk.get_verifying_key().to_string()
+        z = rng.randbytes(32)
+        r, s = sk.sign_digest(z, sigencode=sigencode_strings, entropy=rng.randbytes)
+        if rng.random() < 0.25:
+            z = flip(z, rng.randrange(256))
+        k1.append(k1_record(z, pub, r, s))
+    status, out = run_block(elfs["ecdsa_secp256k1", BASE_ISA], BASE_ISA, batch(k1), tmp_path)
+    assert (status, out) == (0, verdicts(k1))
+    sm: list[Record] = []
+    for _ in range(30):
+        d, pub = sm2_key(rng)
+        e = rng.randbytes(32)
+        r, s = sm2_sign(d, pub, e, rng)
+        if rng.random() < 0.25:
+            s = flip(s, rng.randrange(256))
+        sm.append(sm2_record(e, pub, r, s))
+    status, out = run_block(elfs["sm2", BASE_ISA], BASE_ISA, batch(sm), tmp_path)
+    assert (status, out) == (0, verdicts(sm))
