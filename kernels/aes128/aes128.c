@@ -43,17 +43,25 @@ void aes128_ecb_encrypt(const uint32_t rk[AES128_RK_WORDS], const uint8_t *in, u
         uint32_t s0 = src[0] ^ rk[0], s1 = src[1] ^ rk[1];
         uint32_t s2 = src[2] ^ rk[2], s3 = src[3] ^ rk[3];
         const uint32_t *k = rk + 4;
-        for (int round = 1; round < 10; round++, k += 4) {
-            uint32_t t0 = COLUMN(crv_aes32esmi, k[0], s0, s1, s2, s3);
-            uint32_t t1 = COLUMN(crv_aes32esmi, k[1], s1, s2, s3, s0);
-            uint32_t t2 = COLUMN(crv_aes32esmi, k[2], s2, s3, s0, s1);
-            uint32_t t3 = COLUMN(crv_aes32esmi, k[3], s3, s0, s1, s2);
-            s0 = t0; s1 = t1; s2 = t2; s3 = t3;
+        uint32_t t0, t1, t2, t3;
+        /* rounds 1..9: two per iteration (s -> t -> s) so no copies are needed */
+        for (int round = 1; ; round += 2, k += 8) {
+            t0 = COLUMN(crv_aes32esmi, k[0], s0, s1, s2, s3);
+            t1 = COLUMN(crv_aes32esmi, k[1], s1, s2, s3, s0);
+            t2 = COLUMN(crv_aes32esmi, k[2], s2, s3, s0, s1);
+            t3 = COLUMN(crv_aes32esmi, k[3], s3, s0, s1, s2);
+            if (round == 9)
+                break;
+            s0 = COLUMN(crv_aes32esmi, k[4], t0, t1, t2, t3);
+            s1 = COLUMN(crv_aes32esmi, k[5], t1, t2, t3, t0);
+            s2 = COLUMN(crv_aes32esmi, k[6], t2, t3, t0, t1);
+            s3 = COLUMN(crv_aes32esmi, k[7], t3, t0, t1, t2);
         }
-        dst[0] = COLUMN(crv_aes32esi, k[0], s0, s1, s2, s3);
-        dst[1] = COLUMN(crv_aes32esi, k[1], s1, s2, s3, s0);
-        dst[2] = COLUMN(crv_aes32esi, k[2], s2, s3, s0, s1);
-        dst[3] = COLUMN(crv_aes32esi, k[3], s3, s0, s1, s2);
+        k += 4;
+        dst[0] = COLUMN(crv_aes32esi, k[0], t0, t1, t2, t3);
+        dst[1] = COLUMN(crv_aes32esi, k[1], t1, t2, t3, t0);
+        dst[2] = COLUMN(crv_aes32esi, k[2], t2, t3, t0, t1);
+        dst[3] = COLUMN(crv_aes32esi, k[3], t3, t0, t1, t2);
     }
 }
 
