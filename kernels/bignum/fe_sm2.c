@@ -1,8 +1,16 @@
 /* The SM2 field (GB/T 32918.5), p = 2^256 - 2^224 - 2^96 + 2^64 - 1.
  * Solinas reduction: 2^256 = 2^224 + 2^96 - 2^64 + 1 (mod p), so each high
  * word t[j] (j = 8..15) equals a small signed combination of the words
- * 2^(32k), k = 0..7; the sums below are that table (gen_tables.py prints it)
- * added column by column with a signed carry. */
+ * 2^(32k), k = 0..7.  Summed per output word:
+ *   r0 = t0 + t8 + t9 + t10 + t11 + t12 + 2 (t13 + t14 + t15)
+ *   r1 = t1 + t9 + t10 + t11 + t12 + t13 + 2 (t14 + t15)
+ *   r2 = t2 - t8 - t9 - t13 - t14
+ *   r3 = t3 + t8 + t11 + t12 + 2 t13 + t14 + t15
+ *   r4 = t4 + t9 + t12 + t13 + 2 t14 + t15
+ *   r5 = t5 + t10 + t13 + t14 + 2 t15
+ *   r6 = t6 + t11 + t14 + t15
+ *   r7 = t7 + t8 + t9 + t10 + t11 + 2 t12 + 2 t13 + 2 t14 + 3 t15
+ * added word by word with a signed carry, then the carry folded again. */
 #include "bn.h"
 #include "fe.h"
 
@@ -16,29 +24,34 @@ void fe_reduce(uint32_t r[8], const uint32_t t[16])
 	uint32_t t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3], t4 = t[4], t5 = t[5], t6 = t[6], t7 = t[7];
 	uint32_t t8 = t[8], t9 = t[9], t10 = t[10], t11 = t[11];
 	uint32_t t12 = t[12], t13 = t[13], t14 = t[14], t15 = t[15];
-	int64_t acc = 0;
-	acc += (int64_t)((uint64_t)t0 + t8 + t9 + t10 + t11 + t12 + t13 + t13 + t14 + t14 + t15 + t15);
+	/* shared partial sums of the table */
+	uint64_t d = (uint64_t)t14 + t15;
+	uint64_t tt = d + t13;
+	uint64_t x = (uint64_t)t9 + t10 + t11 + t12;
+	int64_t acc;
+
+	acc = (int64_t)((uint64_t)t0 + t8 + x + 2 * tt);
 	r[0] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t1 + t9 + t10 + t11 + t12 + t13 + t14 + t14 + t15 + t15);
+	acc += (int64_t)((uint64_t)t1 + x + t13 + 2 * d);
 	r[1] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t2) - (int64_t)((uint64_t)t8 + t9 + t13 + t14);
+	acc += (int64_t)t2 - (int64_t)((uint64_t)t8 + t9 + t13 + t14);
 	r[2] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t3 + t8 + t11 + t12 + t13 + t13 + t14 + t15);
+	acc += (int64_t)((uint64_t)t3 + t8 + t11 + t12 + t13 + tt);
 	r[3] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t4 + t9 + t12 + t13 + t14 + t14 + t15);
+	acc += (int64_t)((uint64_t)t4 + t9 + t12 + t13 + t14 + d);
 	r[4] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t5 + t10 + t13 + t14 + t15 + t15);
+	acc += (int64_t)((uint64_t)t5 + t10 + t13 + t15 + d);
 	r[5] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t6 + t11 + t14 + t15);
+	acc += (int64_t)((uint64_t)t6 + t11 + d);
 	r[6] = (uint32_t)acc;
 	acc >>= 32;
-	acc += (int64_t)((uint64_t)t7 + t8 + t9 + t10 + t11 + t12 + t12 + t13 + t13 + t14 + t14 + t15 + t15 + t15);
+	acc += (int64_t)((uint64_t)t7 + t8 + x + t12 + t15 + 2 * tt);
 	r[7] = (uint32_t)acc;
 	acc >>= 32;
 	/* acc is now a small signed multiple of 2^256: fold it the same way */
