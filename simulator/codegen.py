@@ -91,7 +91,8 @@ def _gen_decoder() -> list[str]:
         "    return ((v & (2 * s - 1)) ^ s) - s",
         "",
         "@njit(cache=True)",
-        "def decode_into(i, w, dop, drd, drs1, drs2, dimm, enabled):",
+        "def decode_into(i, w, dec, enabled):",
+        "    w = np.int64(w) & 0xFFFFFFFF",
         f"    op = {ILLEGAL}",
         "    rd = 0",
         "    rs1 = 0",
@@ -121,23 +122,17 @@ def _gen_decoder() -> list[str]:
         "        rs1 = 0",
         "        rs2 = 0",
         "        imm = 0",
-        "    dop[i] = op",
-        "    drd[i] = rd",
-        "    drs1[i] = rs1",
-        "    drs2[i] = rs2",
-        "    dimm[i] = imm",
-        "    return op",
+        "    imm = ((imm & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000",
+        "    d = op | (rd << 8) | (rs1 << 14) | (rs2 << 19) | (imm << 32)",
+        "    dec[i] = d",
+        "    return d",
         "",
         "@njit(cache=True)",
         "def decode_word(w, enabled):",
-        "    # one word through the same decoder, for tests",
-        "    dop = np.zeros(1, np.int16)",
-        "    drd = np.zeros(1, np.uint8)",
-        "    drs1 = np.zeros(1, np.uint8)",
-        "    drs2 = np.zeros(1, np.uint8)",
-        "    dimm = np.zeros(1, np.int64)",
-        "    decode_into(0, w, dop, drd, drs1, drs2, dimm, enabled)",
-        "    return dop[0], drd[0], drs1[0], drs2[0], dimm[0]",
+        "    # one word through the same decoder, unpacked (for tests)",
+        "    dec = np.zeros(1, np.int64)",
+        "    d = decode_into(0, w, dec, enabled)",
+        "    return d & 0xFF, (d >> 8) & 63, (d >> 14) & 31, (d >> 19) & 31, d >> 32",
         "",
     ]
     return lines
@@ -398,7 +393,7 @@ if exc < 0:
 o = addr - RAM_BASE
 if o >= 0 and o < size:
     {arr}[o >> {sh}] = b
-    dop[o >> 2] = -1
+    dec[o >> 2] = 0
 else:
     ds = dev_store(st, uart, addr, b, {width}, c)
     if ds == 1:
@@ -463,7 +458,7 @@ def _gen_loop(variant: str) -> list[str]:
     e = _Emitter(trace, prof)
     e.put(0, f"""
 @njit(cache=True)
-def run_{variant}(st, regs, ram8, ram16, ram32, dop, drd, drs1, drs2, dimm, enabled, uart, stop,
+def run_{variant}(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop,
         pcnt, pcyc, pstall, tr):
     size = ram8.shape[0]
     pc = st[PC]
@@ -501,13 +496,14 @@ if o < 0 or o >= size:
     tval = pc
 else:
     i = o >> 2
-    op = dop[i]
-    if op < 0:
-        op = decode_into(i, int(ram32[i]), dop, drd, drs1, drs2, dimm, enabled)
-    r1 = drs1[i]
-    r2 = drs2[i]
-    rd = drd[i]
-    imm = dimm[i]
+    d = dec[i]
+    if d == 0:
+        d = decode_into(i, int(ram32[i]), dec, enabled)
+    op = d & 0xFF
+    rd = (d >> 8) & 63
+    r1 = (d >> 14) & 31
+    r2 = (d >> 19) & 31
+    imm = d >> 32
     if r1 == ldrd or r2 == ldrd:
         c += LU_STALL
         stalls[S_LU] += LU_STALL""")

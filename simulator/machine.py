@@ -78,11 +78,9 @@ class Machine:
         self.ram16 = self.ram8.view(np.uint16)
         self.ram32 = self.ram8.view(np.uint32)
         n = ram_size // 4
-        self.dop = np.full(n, S.UNDECODED, np.int16)
-        self.drd = np.zeros(n, np.uint8)
-        self.drs1 = np.zeros(n, np.uint8)
-        self.drs2 = np.zeros(n, np.uint8)
-        self.dimm = np.zeros(n, np.int64)
+        # pre-decoded words, packed: op | rd << 8 | rs1 << 14 | rs2 << 19 | imm << 32;
+        # 0 = not decoded yet (a decoded word always has rd != 0: x0 becomes RD_SINK)
+        self.dec = np.zeros(n, np.int64)
         self.enabled = np.array([1 if i.ext in self.config else 0 for i in INSNS] + [0], np.uint8)
         self.regs = np.zeros(S.RD_SINK + 1, np.int64)
         self.st = np.zeros(S.NSTATE, np.int64)
@@ -108,7 +106,7 @@ class Machine:
         off = self._ram_range(addr, len(data))
         self.ram8[off:off + len(data)] = np.frombuffer(bytes(data), np.uint8)
         if data:
-            self.dop[off // 4:(off + len(data) + 3) // 4] = S.UNDECODED
+            self.dec[off // 4:(off + len(data) + 3) // 4] = 0
 
     def read_mem(self, addr: int, n: int) -> bytes:
         off = self._ram_range(addr, n)
@@ -144,8 +142,7 @@ class Machine:
 
     # ------------------------------------------------------------ running
     def _args(self, prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray, stop: int) -> tuple:
-        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dop, self.drd, self.drs1,
-                self.drs2, self.dimm, self.enabled, self.uart, np.int64(stop), *prof, tr)
+        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart, np.int64(stop), *prof, tr)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
         fn = getattr(codegen.load_loop(), f"run_{variant}")
@@ -208,7 +205,7 @@ class Machine:
             prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
         res = self._drive("prof" if profile else "fast", max_instructions, stdout, prof, tr)
         if profile:
-            res.profile = build_profile(*prof, self.dop, self.functions, self.ram_base, res.cycles)
+            res.profile = build_profile(*prof, self.dec, self.functions, self.ram_base, res.cycles)
         return res
 
     def iter_trace(self, max_instructions: int | None = None, chunk: int = 65536,

@@ -57,7 +57,7 @@ class Profile:
         return "\n".join(lines)
 
 
-def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dop: np.ndarray,
+def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: np.ndarray,
                   symbols: list[Symbol], ram_base: int, total_cycles: int) -> Profile:
     hit = np.nonzero(pcnt | pcyc)[0]
     starts = [s.addr for s in symbols]
@@ -75,8 +75,8 @@ def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dop: n
         fp.cycles += int(pcyc[i])
         for c, cause in enumerate(STALL_CAUSES):
             fp.stalls[cause] += int(pstall[i, c])
-        op = int(dop[i])
-        ext = INSNS[op].ext if 0 <= op < len(INSNS) else "illegal"
+        op = int(dec[i]) & 0xFF
+        ext = INSNS[op].ext if dec[i] and op < len(INSNS) else "illegal"
         mix[ext] = mix.get(ext, 0) + int(pcnt[i])
     ordered = sorted(funcs.values(), key=lambda f: -f.cycles)
     return Profile(ordered, mix, total_cycles, int(pcnt.sum()))

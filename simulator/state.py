@@ -25,8 +25,6 @@ R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET = range(7)
 NO_LOAD = 33
 #: Pre-decoded ``rd`` of instructions writing x0: a sink register never read.
 RD_SINK = 32
-#: ``op`` of a word not decoded yet.
-UNDECODED = -1
 
 #: mtimecmp at reset: never fires until written.
 NEVER = 1 << 62
