@@ -279,51 +279,130 @@ void bn_modsub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8], const ui
 		bn_add(r, r, m);
 }
 
-/* a >>= 1 with top_bit shifted into bit 255. */
-static void shr1(uint32_t a[8], uint32_t top_bit)
+/* Removes the trailing zero bits of a (a != 0); returns how many. */
+static int strip_twos(uint32_t a[8])
 {
-	for (int i = 0; i < 7; i++)
-		a[i] = (a[i] >> 1) | (a[i + 1] << 31);
-	a[7] = (a[7] >> 1) | (top_bit << 31);
+	int n = 0;
+	while (a[0] == 0) {
+		for (int i = 0; i < 7; i++)
+			a[i] = a[i + 1];
+		a[7] = 0;
+		n += 32;
+	}
+	int t = 0;
+	uint32_t w = a[0];
+	while (!(w & 1)) {
+		w >>= 1;
+		t++;
+	}
+	if (t) {
+		for (int i = 0; i < 7; i++)
+			a[i] = (a[i] >> t) | (a[i + 1] << (32 - t));
+		a[7] >>= t;
+	}
+	return n + t;
 }
 
-/* x = x / 2 mod m (m odd). */
-static void halve_mod(uint32_t x[8], const uint32_t m[8])
+/* a <<= n over 9 limbs. */
+static void shl9(uint32_t a[9], int n)
+{
+	for (; n >= 32; n -= 32) {
+		for (int i = 8; i > 0; i--)
+			a[i] = a[i - 1];
+		a[0] = 0;
+	}
+	if (n) {
+		for (int i = 8; i > 0; i--)
+			a[i] = (a[i] << n) | (a[i - 1] >> (32 - n));
+		a[0] <<= n;
+	}
+}
+
+static void add9(uint32_t r[9], const uint32_t a[9])
 {
 	uint32_t c = 0;
-	if (x[0] & 1)
-		c = bn_add(x, x, m);
-	shr1(x, c);
+#pragma GCC unroll 9
+	for (int i = 0; i < 9; i++) {
+		uint32_t s = r[i] + a[i];
+		uint32_t c1 = s < a[i];
+		r[i] = s + c;
+		c = c1 | (r[i] < c);
+	}
 }
 
+/* x = x / 2^j mod m for x < m, 1 <= j <= 32: one Montgomery step, adding the
+ * multiple q m (q < 2^j) that clears the low j bits; minv = -m^-1 mod 2^32. */
+static void div_pow2(uint32_t x[8], int j, const uint32_t m[8], uint32_t minv)
+{
+	uint32_t t[9], c = 0;
+	uint32_t q = x[0] * minv;
+	if (j < 32)
+		q &= (1u << j) - 1;
+	for (int i = 0; i < 8; i++) {
+		uint64_t s = (uint64_t)q * m[i] + x[i] + c;
+		t[i] = (uint32_t)s;
+		c = (uint32_t)(s >> 32);
+	}
+	t[8] = c;
+	if (j == 32) {
+		for (int i = 0; i < 8; i++)
+			x[i] = t[i + 1];
+	} else {
+		for (int i = 0; i < 8; i++)
+			x[i] = (t[i] >> j) | (t[i + 1] << (32 - j));
+	}
+	if (bn_cmp(x, m) >= 0)
+		bn_sub(x, x, m);
+}
+
+/* Kaliski's almost Montgomery inverse: the binary GCD of (m, a) gives
+ * x = a^-1 2^k mod m with 256 <= k <= 512 using only shifts, subtractions and
+ * additions (runs of zero bits are shifted out at once); then x is divided by
+ * 2^k in steps of up to 32 bits. */
 int bn_modinv(uint32_t r[8], const uint32_t a[8], const uint32_t m[8])
 {
-	uint32_t u[8], v[8], x1[8], x2[8];
+	uint32_t u[8], v[8], x[9] = {0}, y[9] = {0};
+	int k = 0;
+
 	if (bn_is_zero(a))
 		return 0;
-	bn_copy(u, a);
-	bn_copy(v, m);
-	bn_set_u32(x1, 1);
-	bn_set_u32(x2, 0);
-	/* Invariants: x1 * a = u and x2 * a = v (mod m). */
-	while (!bn_is_one(u) && !bn_is_one(v)) {
-		while (!(u[0] & 1)) {
-			shr1(u, 0);
-			halve_mod(x1, m);
-		}
-		while (!(v[0] & 1)) {
-			shr1(v, 0);
-			halve_mod(x2, m);
-		}
-		if (bn_cmp(u, v) >= 0) {
+	bn_copy(u, m);
+	bn_copy(v, a);
+	y[0] = 1;
+	/* Invariants: m = u y + v x and a x = -u 2^k, a y = v 2^k (mod m). */
+	k += strip_twos(v);
+	for (;;) {
+		if (bn_cmp(u, v) > 0) {
 			bn_sub(u, u, v);
-			bn_modsub(x1, x1, x2, m);
+			int t = strip_twos(u);
+			add9(x, y);
+			shl9(y, t);
+			k += t;
 		} else {
 			bn_sub(v, v, u);
-			bn_modsub(x2, x2, x1, m);
+			if (bn_is_zero(v)) {   /* u = v = 1 */
+				add9(y, x);
+				shl9(x, 1);
+				k++;
+				break;
+			}
+			int t = strip_twos(v);
+			add9(y, x);
+			shl9(x, t);
+			k += t;
 		}
 	}
-	bn_copy(r, bn_is_one(u) ? x1 : x2);
+	/* x < 2m: bring it below m, then a^-1 2^k = m - x */
+	if (x[8] || bn_cmp(x, m) >= 0)
+		bn_sub(x, x, m);
+	bn_sub(x, m, x);
+	/* minv = -m^-1 mod 2^32 by Newton's iteration (m odd) */
+	uint32_t inv = m[0];
+	for (int i = 0; i < 4; i++)
+		inv *= 2 - m[0] * inv;
+	for (; k > 0; k -= 32)
+		div_pow2(x, k < 32 ? k : 32, m, -inv);
+	bn_copy(r, x);
 	return 1;
 }
 

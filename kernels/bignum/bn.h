@@ -25,7 +25,7 @@ void bn_sqr(uint32_t r[16], const uint32_t a[8]);
 /* Arithmetic modulo an odd m; inputs must already be below m. */
 void bn_modadd(uint32_t r[8], const uint32_t a[8], const uint32_t b[8], const uint32_t m[8]);
 void bn_modsub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8], const uint32_t m[8]);
-/* r = a^-1 mod m by the binary extended Euclidean algorithm (m odd, 0 < a < m,
+/* r = a^-1 mod m by a binary (Kaliski) inversion (m odd, 0 < a < m,
  * gcd(a, m) = 1).  Returns 0 when a is zero, 1 otherwise. */
 int bn_modinv(uint32_t r[8], const uint32_t a[8], const uint32_t m[8]);
 
