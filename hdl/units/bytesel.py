@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Array, Const, Module, Signal
+from amaranth import Module, Signal
 from amaranth.hdl import Value
 
 
@@ -24,10 +24,17 @@ def rol_bytes(m: Module, word: Value, bs: Value) -> Signal:
 def lookup(m: Module, table: list[int], index: Value) -> Signal:
     """A 256-entry byte table read combinationally."""
     out = Signal(8)
-    m.d.comb += out.eq(Array(Const(v, 8) for v in table)[index])
+    idx = Signal(8)
+    m.d.comb += idx.eq(index)
+    with m.Switch(idx):
+        for i, v in enumerate(table):
+            with m.Case(i):
+                m.d.comb += out.eq(v)
     return out
 
 
-def xtime(x: Value) -> Value:
+def xtime(m: Module, x: Value) -> Signal:
     """Multiply by x in GF(2^8) modulo the AES polynomial."""
-    return ((x << 1) ^ (x[7].replicate(8) & 0x1B))[:8]
+    out = Signal(8)
+    m.d.comb += out.eq(((x << 1) ^ (x[7].replicate(8) & 0x1B))[:8])
+    return out

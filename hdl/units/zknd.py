@@ -18,9 +18,9 @@ class Zknd(CombUnit):
         m = Module()
         bs = self.imm[:2]
         so = lookup(m, AES_INV_SBOX_LIST, select_byte(self.b, bs))
-        x2 = xtime(so)
-        x4 = xtime(x2)
-        x8 = xtime(x4)
+        x2 = xtime(m, so)
+        x4 = xtime(m, x2)
+        x8 = xtime(m, x4)
         # InvMixColumns column for one byte: bytes 0..3 = 0e, 09, 0d, 0b times so.
         mixed = Cat(x8 ^ x4 ^ x2, x8 ^ so, x8 ^ x4 ^ so, x8 ^ x2 ^ so)
         value = Mux(self.is_op("aes32dsmi"), mixed, Cat(so, 0))

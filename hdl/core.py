@@ -1,0 +1,275 @@
+"""The five-stage RV32 pipeline: IF ID EX MEM WB (DESIGN §4, docs/timing.md).
+
+* IF presents ``pc`` to the instruction port; the word arrives in ID.
+* ID decodes and applies the load-use rule: a load in EX whose ``rd`` (not x0)
+  is a register the ID instruction's format reads holds ID one cycle and sends
+  a bubble into EX.
+* EX is the commit point: operands come from the register file with
+  forwarding from MEM and WB; units compute; branches and jumps resolve here
+  (predict not taken, so a redirect squashes the two younger instructions:
+  +2); exceptions, interrupts and MRET are taken here (+2 the same way); CSR
+  writes and the counters commit here. The divider and WFI hold EX.
+* MEM drives the data port; WB formats load data, writes the register file
+  and emits the retirement record.
+"""
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from isa.config import FULL, IsaConfig
+from isa.table import BY_NAME
+
+from .buses import DBusSignature, IBusSignature
+from .platform import DEVICE_REGIONS, RAM_BASE, RAM_SIZE_DEFAULT, check_ram_size
+from .rvfi import RVFISignature
+from .stage import Stage
+from .units import comb_units_for
+from .units.branch import BranchCompare
+from .units.csr import CSRFile
+from .units.decoder import Decoder
+from .units.divider import Divider
+from .units.lsu import LoadFormatter, LoadStoreUnit
+
+# mcause values
+CAUSE_FETCH_MISALIGNED, CAUSE_FETCH_FAULT, CAUSE_ILLEGAL, CAUSE_BREAKPOINT = 0, 1, 2, 3
+CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT, CAUSE_STORE_MISALIGNED, CAUSE_STORE_FAULT = 4, 5, 6, 7
+CAUSE_ECALL_M = 11
+CAUSE_MTI = (1 << 31) | 7
+
+
+def _op(name: str) -> int:
+    return BY_NAME[name].op
+
+
+def in_region(addr, base: int, size: int):
+    """``base <= addr < base + size`` for a power-of-two, size-aligned region."""
+    bits = size.bit_length() - 1
+    return addr[bits:] == (base >> bits)
+
+
+class Core(wiring.Component):
+    def __init__(self, config: IsaConfig = FULL, ram_size: int = RAM_SIZE_DEFAULT,
+                 reset_pc: int = RAM_BASE):
+        self.config = IsaConfig.parse(config)
+        self.ram_size = check_ram_size(ram_size)
+        self.reset_pc = reset_pc
+        super().__init__({
+            "ibus": Out(IBusSignature),
+            "dbus": Out(DBusSignature),
+            "rvfi": Out(RVFISignature),
+            "mtip": In(1),
+            "mtime": In(64),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self.config
+
+        # ------------------------------------------------ pipeline registers
+        id_ = Stage("id", {"pc": 32, "fault": 1})
+        ex = Stage("ex", {
+            "pc": 32, "insn": 32, "op": 7, "rd": 5, "rs1": 5, "rs2": 5, "imm": 32,
+            "reads_rs1": 1, "reads_rs2": 1, "writes_rd": 1, "legal": 1, "fault": 1,
+            "is_load": 1, "is_store": 1, "is_branch": 1, "is_jal": 1, "is_jalr": 1,
+            "is_csr": 1, "is_div": 1,
+        })
+        retire_layout = {
+            "pc": 32, "pc_next": 32, "insn": 32, "trap": 1, "op": 7,
+            "rd": 5, "result": 32, "is_load": 1, "is_store": 1,
+            "addr": 32, "wmask": 4, "wdata": 32, "size_mask": 4, "sdata": 32,
+            "rs1_addr": 5, "rs2_addr": 5, "rs1_rdata": 32, "rs2_rdata": 32,
+        }
+        mem = Stage("mem", retire_layout)
+        wb = Stage("wb", retire_layout)
+
+        redirect = Signal()
+        redirect_pc = Signal(32)
+        ex_hold = Signal()
+        load_use = Signal()
+        id_hold = Signal()
+
+        # ------------------------------------------------ IF
+        pc = Signal(32, init=self.reset_pc)
+        fetch_ok = in_region(pc, RAM_BASE, self.ram_size)
+        m.d.comb += [self.ibus.addr.eq(pc), self.ibus.en.eq(~id_hold)]
+        with m.If(redirect):
+            m.d.sync += pc.eq(redirect_pc)
+        with m.Elif(~id_hold):
+            m.d.sync += pc.eq(pc + 4)
+        id_.update(m, load=~id_hold, valid=1, flush=redirect, pc=pc, fault=~fetch_ok)
+
+        # ------------------------------------------------ ID
+        m.submodules.decoder = dec = Decoder(cfg)
+        m.d.comb += dec.insn.eq(self.ibus.data)
+        id_reads_rs1 = dec.reads_rs1 & ~id_.fault
+        id_reads_rs2 = dec.reads_rs2 & ~id_.fault
+        m.d.comb += [
+            load_use.eq(ex.valid & ex.is_load & (ex.rd != 0) & id_.valid
+                        & ((id_reads_rs1 & (dec.rs1 == ex.rd)) | (id_reads_rs2 & (dec.rs2 == ex.rd)))),
+            id_hold.eq(ex_hold | load_use),
+        ]
+        ex.update(
+            m, load=~ex_hold, valid=id_.valid & ~load_use, flush=redirect,
+            pc=id_.pc, insn=Mux(id_.fault, 0, self.ibus.data), op=dec.op,
+            rd=dec.rd, rs1=dec.rs1, rs2=dec.rs2, imm=dec.imm,
+            reads_rs1=id_reads_rs1, reads_rs2=id_reads_rs2, writes_rd=dec.writes_rd,
+            legal=dec.legal, fault=id_.fault,
+            is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
+            is_jal=dec.is_jal, is_jalr=dec.is_jalr, is_csr=dec.is_csr, is_div=dec.is_div,
+        )
+
+        # ------------------------------------------------ EX
+        m.submodules.regfile = regfile = Memory(shape=32, depth=32, init=[])
+        rp1 = regfile.read_port(domain="comb")
+        rp2 = regfile.read_port(domain="comb")
+        wp = regfile.write_port()
+
+        m.submodules.fmt = fmt = LoadFormatter()
+        wb_value = Signal(32)
+
+        def forward(idx, regval):
+            return Mux((idx != 0) & mem.valid & (mem.rd == idx), mem.result,
+                       Mux((idx != 0) & wb.valid & (wb.rd == idx), wb_value, regval))
+
+        a = Signal(32)
+        b = Signal(32)
+        m.d.comb += [
+            rp1.addr.eq(ex.rs1), rp2.addr.eq(ex.rs2),
+            a.eq(forward(ex.rs1, rp1.data)), b.eq(forward(ex.rs2, rp2.data)),
+        ]
+
+        ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
+        m.d.sync += ex_busy.eq(ex_hold)
+        ex_first = ~ex_busy
+
+        results = []
+        for unit_cls in comb_units_for(cfg):
+            unit = unit_cls()
+            m.submodules[unit_cls.__name__.lower()] = unit
+            m.d.comb += [unit.op.eq(ex.op), unit.a.eq(a), unit.b.eq(b), unit.imm.eq(ex.imm)]
+            if hasattr(unit, "pc"):
+                m.d.comb += unit.pc.eq(ex.pc)
+            results.append(unit.result)
+        unit_result = Signal(32)
+        for r in results:
+            unit_result = unit_result | r
+
+        m.submodules.branch = bc = BranchCompare()
+        m.d.comb += [bc.op.eq(ex.op), bc.a.eq(a), bc.b.eq(b)]
+
+        m.submodules.lsu = lsu = LoadStoreUnit()
+        m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a), lsu.b.eq(b), lsu.imm.eq(ex.imm)]
+        addr_ok = in_region(lsu.addr, RAM_BASE, self.ram_size)
+        for base, size in DEVICE_REGIONS:
+            addr_ok = addr_ok | in_region(lsu.addr, base, size)
+
+        m.submodules.csr = csr = CSRFile(cfg)
+        is_csri = ex.op.matches(_op("csrrwi"), _op("csrrsi"), _op("csrrci"))
+        is_ecall = ex.op == _op("ecall")
+        is_ebreak = ex.op == _op("ebreak")
+        is_mret = ex.op == _op("mret")
+        is_wfi = ex.op == _op("wfi")
+        m.d.comb += [
+            csr.access.eq(ex.valid & ex.is_csr & ex.legal & ~ex.fault),
+            csr.op.eq(ex.op), csr.addr.eq(ex.imm[:12]),
+            csr.src.eq(Mux(is_csri, ex.rs1, a)), csr.src_zero.eq(ex.rs1 == 0),
+            csr.mtip.eq(self.mtip), csr.mtime.eq(self.mtime),
+        ]
+
+        div_result = Const(0, 32)
+        div_done = Const(1, 1)
+        if "m" in cfg:
+            m.submodules.divider = divider = Divider()
+            div_result, div_done = divider.result, divider.done
+
+        # branch and jump targets
+        target = Signal(32)
+        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a + ex.imm)[1:32]), ex.pc + ex.imm))
+        jump = ex.is_jal | ex.is_jalr | (ex.is_branch & bc.taken)
+
+        # exceptions, by priority
+        trap = Signal()
+        cause = Signal(32)
+        tval = Signal(32)
+        with m.If(ex_first & csr.irq):
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_MTI)]
+        with m.Elif(ex.fault):
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_FETCH_FAULT), tval.eq(ex.pc)]
+        with m.Elif(~ex.legal | csr.illegal):
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_ILLEGAL), tval.eq(ex.insn)]
+        with m.Elif(is_ecall):
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_ECALL_M)]
+        with m.Elif(is_ebreak):
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_BREAKPOINT)]
+        with m.Elif(jump & target[1]):
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_FETCH_MISALIGNED), tval.eq(target)]
+        with m.Elif(lsu.misaligned):
+            m.d.comb += [trap.eq(1), tval.eq(lsu.addr),
+                         cause.eq(Mux(lsu.is_store, CAUSE_STORE_MISALIGNED, CAUSE_LOAD_MISALIGNED))]
+        with m.Elif((lsu.is_load | lsu.is_store) & ~addr_ok):
+            m.d.comb += [trap.eq(1), tval.eq(lsu.addr),
+                         cause.eq(Mux(lsu.is_store, CAUSE_STORE_FAULT, CAUSE_LOAD_FAULT))]
+
+        m.d.comb += ex_hold.eq(ex.valid & ~trap & ((ex.is_div & ~div_done) | (is_wfi & ~csr.wake)))
+        ex_fire = ex.valid & ~ex_hold
+        mret = ~trap & is_mret
+        m.d.comb += [
+            csr.commit.eq(ex_fire & ex.is_csr & ~trap),
+            csr.trap.eq(ex_fire & trap), csr.cause.eq(cause), csr.tval.eq(tval), csr.trap_pc.eq(ex.pc),
+            csr.mret.eq(ex_fire & mret),
+            csr.retire.eq(ex_fire & ~trap),
+            redirect.eq(ex_fire & (trap | mret | jump)),
+            redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, target))),
+        ]
+        if "m" in cfg:
+            m.d.comb += [divider.start.eq(ex.valid & ex.is_div & ~trap & ~divider.busy),
+                         divider.op.eq(ex.op), divider.a.eq(a), divider.b.eq(b)]
+
+        rd_value = Mux(ex.is_csr, csr.rdata, Mux(ex.is_div, div_result, unit_result))
+        pc_next = Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))
+        ok = ~trap
+        mem.update(
+            m, load=1, valid=ex_fire,
+            pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
+            rd=Mux(ok & ex.writes_rd, ex.rd, 0), result=rd_value,
+            is_load=ok & lsu.is_load, is_store=ok & lsu.is_store,
+            addr=lsu.addr, wmask=lsu.mask, wdata=lsu.wdata, size_mask=lsu.size_mask, sdata=lsu.sdata,
+            rs1_addr=Mux(ok & ex.reads_rs1, ex.rs1, 0), rs2_addr=Mux(ok & ex.reads_rs2, ex.rs2, 0),
+            rs1_rdata=Mux(ok & ex.reads_rs1, a, 0), rs2_rdata=Mux(ok & ex.reads_rs2, b, 0),
+        )
+
+        # ------------------------------------------------ MEM
+        m.d.comb += [
+            self.dbus.addr.eq(mem.addr),
+            self.dbus.re.eq(mem.valid & mem.is_load),
+            self.dbus.we.eq(Mux(mem.valid & mem.is_store, mem.wmask, 0)),
+            self.dbus.wdata.eq(mem.wdata),
+        ]
+        wb.update(m, load=1, valid=mem.valid, **{k: getattr(mem, k) for k in retire_layout})
+
+        # ------------------------------------------------ WB
+        m.d.comb += [
+            fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]), fmt.word.eq(self.dbus.rdata),
+            wb_value.eq(Mux(wb.is_load, fmt.result, wb.result)),
+            wp.en.eq(wb.valid & (wb.rd != 0)), wp.addr.eq(wb.rd), wp.data.eq(wb_value),
+        ]
+
+        order = Signal(64)
+        m.d.sync += order.eq(order + wb.valid)
+        is_mem = wb.is_load | wb.is_store
+        rv = self.rvfi
+        m.d.comb += [
+            rv.valid.eq(wb.valid), rv.order.eq(order), rv.insn.eq(wb.insn), rv.trap.eq(wb.trap),
+            rv.pc_rdata.eq(wb.pc), rv.pc_wdata.eq(wb.pc_next),
+            rv.rs1_addr.eq(wb.rs1_addr), rv.rs2_addr.eq(wb.rs2_addr),
+            rv.rs1_rdata.eq(wb.rs1_rdata), rv.rs2_rdata.eq(wb.rs2_rdata),
+            rv.rd_addr.eq(wb.rd), rv.rd_wdata.eq(Mux(wb.rd != 0, wb_value, 0)),
+            rv.mem_addr.eq(Mux(is_mem, wb.addr, 0)),
+            rv.mem_rmask.eq(Mux(wb.is_load, wb.size_mask, 0)),
+            rv.mem_wmask.eq(Mux(wb.is_store, wb.size_mask, 0)),
+            rv.mem_rdata.eq(Mux(wb.is_load, fmt.raw, 0)),
+            rv.mem_wdata.eq(Mux(wb.is_store, wb.sdata, 0)),
+        ]
+        return m
