@@ -290,3 +290,25 @@ def test_many_random_signatures(elfs, tmp_path: Path) -> None:
         sm.append(sm2_record(e, pub, r, s))
     status, out = run_block(elfs["sm2", BASE_ISA], BASE_ISA, batch(sm), tmp_path)
     assert (status, out) == (0, verdicts(sm))
+
+
+# ---- the ISS agrees with QEMU ----
+
+@pytest.mark.parametrize("isa", [BASE_ISA, FULL_ISA])
+@pytest.mark.parametrize("kernel", ["ecdsa_secp256k1", "sm2"])
+def test_iss_default_vector_matches_qemu(elfs, kernel: str, isa: str) -> None:
+    simulator = pytest.importorskip("simulator")
+    q = run_qemu(elfs[kernel, isa], isa, timeout=120)
+    r = simulator.run_elf(elfs[kernel, isa], isa=isa)
+    assert (r.exit_code, r.stdout.decode("latin-1")) == (q.status, q.text)
+    assert r.cycles >= r.instret > 0
+
+
+def test_iss_batch_matches_qemu(elfs, tmp_path: Path) -> None:
+    simulator = pytest.importorskip("simulator")
+    recs = k1_records(random.Random(5))[-8:]
+    data = batch(recs)
+    elf = elfs["ecdsa_secp256k1", BASE_ISA]
+    r = simulator.run_elf(elf, isa=BASE_ISA, input_bytes=data)
+    assert (r.exit_code, r.stdout.decode("latin-1")) == run_block(elf, BASE_ISA, data, tmp_path)
+    assert r.stdout.decode("latin-1") == verdicts(recs)
