@@ -37,7 +37,8 @@ class Kernel:
 
     def _all_inputs(self) -> list[Path]:
         fw = sorted((ROOT / "firmware").rglob("*.[chS]")) + sorted((ROOT / "firmware").glob("*.ld"))
-        headers = sorted(self.directory.glob("*.h")) + sorted((KERNELS_DIR / "common").glob("*.h"))
+        dirs = {self.directory, *(s.parent for s in self.sources)}
+        headers = sorted(h for d in dirs for h in d.glob("*.h"))
         return [*self.sources, *headers, *fw]
 
     def build(self, isa: IsaConfig | str, opt: str = "2") -> Path:
