@@ -251,3 +251,38 @@ int main(void)
     r = run_qemu(build(tmp_path, src), "rv32im")
     assert r.status == 3
     assert "trap: mcause=0x00000002" in r.text
+
+
+BSS_PROG = r"""
+#include "chainrv.h"
+volatile uint32_t zeroes[256];               /* .bss; volatile: really read */
+int main(void)
+{
+    uint32_t acc = 0;
+    for (unsigned i = 0; i < 256; i++)
+        acc |= zeroes[i];
+    crv_print_u32(acc);
+    return 0;
+}
+"""
+
+
+def test_crt0_clears_bss(tmp_path: Path) -> None:
+    """RAM pre-filled with garbage (QEMU loader device) must read as zero in .bss."""
+    import subprocess
+
+    from qemu import QEMU, cpu_flags
+
+    elf = build(tmp_path, BSS_PROG)
+    with open(elf, "rb") as f:
+        syms = ELFFile(f).get_section_by_name(".symtab")
+        start = syms.get_symbol_by_name("__bss_start")[0]["st_value"]
+        end = syms.get_symbol_by_name("__bss_end")[0]["st_value"]
+    assert end - start >= 1024
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\xa5" * (end - start))
+    cmd = [QEMU, "-M", "virt", "-bios", "none", "-nographic", "-monitor", "none", "-serial", "stdio",
+           "-cpu", cpu_flags("rv32im"), "-kernel", str(elf),
+           "-device", f"loader,file={junk},addr={start:#x},force-raw=on"]
+    p = subprocess.run(cmd, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert (p.stdout, p.returncode) == (b"0", 0)
