@@ -31,7 +31,8 @@ def have_qemu() -> bool:
 
 def cpu_flags(isa: IsaConfig | str | None) -> str:
     cfg = IsaConfig.parse(isa or "rv32im_zicsr_zk_zks")
-    flags = ["rv32", "c=false"]
+    # QEMU enables Zba/Zbb/Zbc/Zbs by default; they overlap Zbkb/Zbkc (clmul, ror, ...)
+    flags = ["rv32", "c=false", "zba=false", "zbb=false", "zbc=false", "zbs=false"]
     for ext in ("zbkb", "zbkc", "zbkx", "zknd", "zkne", "zknh", "zksed", "zksh"):
         flags.append(f"{ext}={'true' if ext in cfg else 'false'}")
     if "m" not in cfg:
