@@ -10,7 +10,8 @@ Two GCC 12 facts shape the flags (see docs/firmware.md):
 * ``-march`` is ``IsaConfig.gcc_march()``: ``rv32i``/``rv32im`` plus the
   multi-letter extensions, with ``zicsr`` always present (GCC 12 defaults to
   ISA spec 20191213, where ``csrr`` needs it) and ``zicntr``/``xchain``
-  dropped (the assembler rejects them). ``zkt`` is accepted and kept.
+  dropped (the assembler rejects them); ``xchain`` becomes
+  ``-DCHAINRV_XCHAIN=1``. ``zkt`` is accepted and kept.
 * Multilib selection does not match crypto ``-march`` strings and would pick
   the rv64 libraries, so the link step uses the plain ``rv32im`` (or
   ``rv32i``) ``-march`` to take picolibc and libgcc from that multilib.
@@ -65,6 +66,10 @@ def compile_flags(cfg: IsaConfig, opt: str, debug: bool, defines: Iterable[str] 
              f"-I{INCLUDE}"]
     if debug:
         flags.append("-g")
+    if "xchain" in cfg:
+        # GCC does not know the custom extension: kernels select their
+        # Xchain paths (chainrv_xchain.h, .insn) on this macro instead.
+        flags.append("-DCHAINRV_XCHAIN=1")
     flags += [f"-D{d}" for d in defines]
     flags += list(extra_cflags)
     return flags

@@ -169,6 +169,10 @@ class Assembler:
             return encode(mnem, rd=_reg(ops[0]), rs1=_reg(ops[1]), rs2=_reg(ops[2]))
         if fmt == "Rbs":
             return encode(mnem, rd=_reg(ops[0]), rs1=_reg(ops[1]), rs2=_reg(ops[2]), imm=_int(ops[3]))
+        if fmt == "R4":
+            return encode(mnem, rd=_reg(ops[0]), rs1=_reg(ops[1]), rs2=_reg(ops[2]), imm=_reg(ops[3]))
+        if fmt == "Rrot":
+            return encode(mnem, rd=_reg(ops[0]), rs1=_reg(ops[1]), rs2=_reg(ops[2]), imm=_int(ops[3]))
         if fmt in ("I", "Ishift"):
             return encode(mnem, rd=_reg(ops[0]), rs1=_reg(ops[1]), imm=_int(ops[2]))
         if fmt == "unary":

@@ -50,6 +50,10 @@ def format_operands(d: Decoded, pc: int = 0) -> str:
         return f"{rd},{rs1},{rs2}"
     if fmt == "Rbs":
         return f"{rd},{rs1},{rs2},{hex(imm)}"
+    if fmt == "R4":  # Xchain (docs/xchain.md): rs3 last, as for fmadd
+        return f"{rd},{rs1},{rs2},{reg(imm)}"
+    if fmt == "Rrot":  # Xchain: the rotate amount in decimal
+        return f"{rd},{rs1},{rs2},{imm}"
     if fmt == "I":
         return f"{rd},{rs1},{imm}"
     if fmt == "Ishift":

@@ -11,6 +11,9 @@ U         ``imm20 << 12`` as an unsigned 32-bit value
 Ishift    the shift amount; Rbs: the byte select ``bs``
 csr/csri  the CSR number (csri: ``rs1`` holds the 5-bit ``zimm``)
 fence     ``fm << 8 | pred << 4 | succ``
+R4        the register NUMBER of the third source ``rs3`` (bits 31..27);
+          the value x[rs3] is the third argument of kind ``alu3``
+Rrot      the 5-bit rotate amount (bits 31..27)
 ========  =====================================================
 """
 
@@ -72,6 +75,8 @@ def immediate(insn: Insn, word: int) -> int:
         return bits(word, 24, 20)
     if fmt == "Rbs":
         return bits(word, 31, 30)
+    if fmt in ("R4", "Rrot"):
+        return bits(word, 31, 27)
     if fmt in ("csr", "csri"):
         return bits(word, 31, 20)
     if fmt == "fence":
@@ -168,6 +173,10 @@ def encode(name: str, rd: int = 0, rs1: int = 0, rs2: int = 0, imm: int = 0) -> 
         w = _put(w, "shamtw", imm)
     elif fmt == "Rbs":
         w = _put(w, "bs", imm)
+    elif fmt == "R4":
+        w = _put(w, "rs3", imm)
+    elif fmt == "Rrot":
+        w = _put(w, "rotimm", imm)
     elif fmt in ("csr", "csri"):
         w = _put(w, "csr", imm)
     elif fmt == "fence":

@@ -11,6 +11,7 @@ product); tables are int64 numpy arrays read through ``int()``.
 
 Signatures by kind (see ``isa.table``):
   alu, div:  f(a, b, imm, pc) -> rd        a = x[rs1], b = x[rs2]
+  alu3:      f(a, b, c, pc) -> rd          c = x[rs3] (Xchain R4 format)
   branch:    f(a, b) -> 1 if taken else 0
   load:      f(raw) -> rd                  raw = the little-endian bytes read
   csr:       f(old, src) -> new CSR value  src = x[rs1] or zimm
@@ -538,6 +539,80 @@ def sm4ks(a, b, imm, pc):
     x = int(SM4_SBOX[(b >> shamt) & 0xFF])
     y = x ^ ((x & 0x07) << 29) ^ ((x & 0xFE) << 7) ^ ((x & 0x01) << 23) ^ ((x & 0xF8) << 13)
     return a ^ rol32(y & M, shamt)
+
+
+# ---------------------------------------------------------------- Xchain
+# Custom extension for signatures and Keccak (docs/xchain.md).  Multi-
+# precision rows (custom-0) treat all operands as unsigned 32-bit words.
+@jitable
+def madd_parts(a, b, c):
+    """(hi, lo) of the 64-bit a * b + c, built from 16-bit halves so that no
+    intermediate exceeds 34 bits (a * b + c < 2^64 always fits the pair)."""
+    al, ah, bl, bh = a & 0xFFFF, a >> 16, b & 0xFFFF, b >> 16
+    mid = al * bh + ah * bl
+    low = al * bl + ((mid & 0xFFFF) << 16) + c
+    return (ah * bh + (mid >> 16) + (low >> 32)) & M, low & M
+
+
+@jitable
+def maddlu(a, b, c, pc):
+    return madd_parts(a, b, c)[1]
+
+
+@jitable
+def maddhu(a, b, c, pc):
+    return madd_parts(a, b, c)[0]
+
+
+@jitable
+def cadd(a, b, c, pc):
+    # carry of a + b, added to an accumulator c
+    return (c + ((a + b) >> 32)) & M
+
+
+@jitable
+def addc(a, b, c, pc):
+    return (a + b + c) & M
+
+
+@jitable
+def addco(a, b, c, pc):
+    # a + b + c = addc + 2^32 * addco, addco in 0..2
+    return (a + b + c) >> 32
+
+
+@jitable
+def subc(a, b, c, pc):
+    return (a - b - c) & M
+
+
+@jitable
+def subco(a, b, c, pc):
+    # a - b - c = subc - 2^32 * subco, subco in 0..2 (the borrow)
+    return (-((a - b - c) >> 32)) & M
+
+
+@jitable
+def xor3(a, b, c, pc):
+    return a ^ b ^ c
+
+
+@jitable
+def andnxor(a, b, c, pc):
+    # Keccak chi on one lane half: a ^ (~b & c)
+    return (a ^ (~b & c)) & M
+
+
+@jitable
+def rolxor(a, b, imm, pc):
+    # theta's D = C[x-1] ^ rot(C[x+1], 1) on bit-interleaved halves
+    return a ^ rol32(b, imm & 31)
+
+
+@jitable
+def xorrol(a, b, imm, pc):
+    # theta + rho: rot(A ^ D, r) on bit-interleaved halves
+    return rol32(a ^ b, imm & 31)
 
 
 # ---------------------------------------------------------------- registry

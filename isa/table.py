@@ -8,7 +8,8 @@ Columns after the encoding:
   ext    the extension that owns the instruction (see ``isa.config``)
   fmt    operand layout used by the assembler/disassembler
   kind   how the pipeline treats it: alu, load, store, branch, jal, jalr,
-         csr, system, fence, div
+         csr, system, fence, div, alu3 (an ALU operation reading a third
+         source register rs3; Xchain, see docs/xchain.md)
 """
 
 from __future__ import annotations
@@ -107,6 +108,17 @@ aes32dsi   rd rs1 rs2 bs 29..25=0b10101 14..12=0 6..0=0x33           | zknd | Rb
 aes32dsmi  rd rs1 rs2 bs 29..25=0b10111 14..12=0 6..0=0x33           | zknd | Rbs | alu
 sm4ed      rd rs1 rs2 bs 29..25=0b11000 14..12=0 6..0=0x33           | zksed | Rbs | alu
 sm4ks      rd rs1 rs2 bs 29..25=0b11010 14..12=0 6..0=0x33           | zksed | Rbs | alu
+maddlu     rd rs1 rs2 rs3 26..25=0 14..12=0 6..0=0x0B               | xchain | R4 | alu3
+maddhu     rd rs1 rs2 rs3 26..25=1 14..12=0 6..0=0x0B               | xchain | R4 | alu3
+cadd       rd rs1 rs2 rs3 26..25=2 14..12=0 6..0=0x0B               | xchain | R4 | alu3
+addc       rd rs1 rs2 rs3 26..25=0 14..12=1 6..0=0x0B               | xchain | R4 | alu3
+addco      rd rs1 rs2 rs3 26..25=1 14..12=1 6..0=0x0B               | xchain | R4 | alu3
+subc       rd rs1 rs2 rs3 26..25=0 14..12=2 6..0=0x0B               | xchain | R4 | alu3
+subco      rd rs1 rs2 rs3 26..25=1 14..12=2 6..0=0x0B               | xchain | R4 | alu3
+xor3       rd rs1 rs2 rs3 26..25=0 14..12=0 6..0=0x2B               | xchain | R4 | alu3
+andnxor    rd rs1 rs2 rs3 26..25=1 14..12=0 6..0=0x2B               | xchain | R4 | alu3
+rolxor     rd rs1 rs2 rotimm 26..25=0 14..12=1 6..0=0x2B            | xchain | Rrot | alu
+xorrol     rd rs1 rs2 rotimm 26..25=1 14..12=1 6..0=0x2B            | xchain | Rrot | alu
 """
 
 #: Bit ranges of the operand fields, as in riscv-opcodes' arg_lut.
@@ -117,6 +129,9 @@ FIELDS: dict[str, tuple[int, int]] = {
     "imm20": (31, 12), "jimm20": (31, 12),
     "shamtw": (24, 20), "csr": (31, 20), "zimm": (19, 15),
     "bs": (31, 30), "fm": (31, 28), "pred": (27, 24), "succ": (23, 20),
+    # Xchain (docs/xchain.md): R4's third source, and the rotate amount that
+    # the Rrot format keeps in the same bits.
+    "rs3": (31, 27), "rotimm": (31, 27),
 }
 
 

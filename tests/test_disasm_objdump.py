@@ -28,7 +28,8 @@ def _operands(insn, rng):
 def test_every_instruction_matches_objdump(tmp_path):
     rng = random.Random(7)
     words = []
-    for insn in INSNS:
+    # Xchain's custom opcodes print as .4byte in objdump: tests/test_xchain_isa.py
+    for insn in (i for i in INSNS if i.ext != "xchain"):
         for _ in range(PER_INSN):
             words.append(encode(insn.name, **_operands(insn, rng)))
     words.append(0x8330000F)  # fence.tso
