@@ -1,5 +1,11 @@
-/* 256-bit integer arithmetic shared by the signature kernels. */
+/* 256-bit integer arithmetic shared by the signature kernels.  With
+ * CHAINRV_XCHAIN (the Xchain custom extension, docs/xchain.md) the carry
+ * chains and the multiply-accumulate use its instructions. */
 #include "bn.h"
+
+#ifdef CHAINRV_XCHAIN
+#include "chainrv_xchain.h"
+#endif
 
 void bn_from_be(uint32_t r[8], const uint8_t b[32])
 {
@@ -58,6 +64,15 @@ int bn_cmp(const uint32_t a[8], const uint32_t b[8])
 uint32_t bn_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t c = 0;
+#ifdef CHAINRV_XCHAIN
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i], y = b[i];
+		r[i] = crv_addc(x, y, c);
+		c = crv_addco(x, y, c);
+	}
+	return c;
+#endif
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t s = a[i] + c;
@@ -72,6 +87,15 @@ uint32_t bn_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 uint32_t bn_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t br = 0;
+#ifdef CHAINRV_XCHAIN
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i], y = b[i];
+		r[i] = crv_subc(x, y, br);
+		br = crv_subco(x, y, br);
+	}
+	return br;
+#endif
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i], y = b[i];
@@ -84,6 +108,17 @@ uint32_t bn_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 	return br;
 }
 
+#ifdef CHAINRV_XCHAIN
+/* c2:c1:c0 += x * y in four instructions: h:c0 = x y + c0 (exact in 64
+ * bits), then c1 += h with its carry into c2. */
+#define MAC(x, y)                                                   \
+	do {                                                        \
+		uint32_t h_ = crv_maddhu((x), (y), c0);             \
+		c0 = crv_maddlu((x), (y), c0);                      \
+		c2 = crv_cadd(c1, h_, c2);                          \
+		c1 += h_;                                           \
+	} while (0)
+#else
 /* c2:c1:c0 += x * y.  The high half of a 32x32 product is at most 2^32 - 2,
  * so adding the carry of the low half to it cannot overflow. */
 #define MAC(x, y)                                                   \
@@ -95,6 +130,7 @@ uint32_t bn_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 		c1 += h_;                                           \
 		c2 += c1 < h_;                                      \
 	} while (0)
+#endif
 
 #define COL_OUT(k)                                                  \
 	do {                                                        \
@@ -196,6 +232,19 @@ void bn_mul(uint32_t r[16], const uint32_t a[8], const uint32_t b[8])
  * scanning into X; the result is 2*X + sum a[i]^2 * 2^(64 i), formed word by
  * word as each column of X comes out (shift in the top bit of the previous
  * column, add the matching half of the diagonal square with a carry). */
+#ifdef CHAINRV_XCHAIN
+#define SQ_OUT(k, d)                                                \
+	do {                                                        \
+		uint32_t x_ = c0, w_ = (x_ << 1) | (xprev >> 31);   \
+		uint32_t dd_ = (d);                                 \
+		xprev = x_;                                         \
+		c0 = c1;                                            \
+		c1 = c2;                                            \
+		c2 = 0;                                             \
+		r[k] = crv_addc(w_, dd_, cy);                       \
+		cy = crv_addco(w_, dd_, cy);                        \
+	} while (0)
+#else
 #define SQ_OUT(k, d)                                                \
 	do {                                                        \
 		uint32_t x_ = c0, w_ = (x_ << 1) | (xprev >> 31);   \
@@ -210,6 +259,7 @@ void bn_mul(uint32_t r[16], const uint32_t a[8], const uint32_t b[8])
 		cy += w_ < dd_;                                     \
 		r[k] = w_;                                          \
 	} while (0)
+#endif
 
 void bn_sqr(uint32_t r[16], const uint32_t a[8])
 {
@@ -413,9 +463,16 @@ void bn_redc(uint32_t r[8], uint32_t t[16], const bn_mont *mt)
 		uint32_t q = t[i] * mt->minv;
 		uint32_t c = 0;
 		for (int j = 0; j < 8; j++) {
+#ifdef CHAINRV_XCHAIN
+			uint32_t m = mt->m[j], x = t[i + j];
+			uint32_t lo = crv_maddlu(q, m, x), hi = crv_maddhu(q, m, x);
+			t[i + j] = lo + c;
+			c = crv_cadd(lo, c, hi);
+#else
 			uint64_t s = (uint64_t)q * mt->m[j] + t[i + j] + c;
 			t[i + j] = (uint32_t)s;
 			c = (uint32_t)(s >> 32);
+#endif
 		}
 		for (int j = i + 8; j < 16 && c; j++) {
 			t[j] += c;

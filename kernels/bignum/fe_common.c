@@ -4,6 +4,10 @@
 #include "bn.h"
 #include "fe.h"
 
+#ifdef CHAINRV_XCHAIN
+#include "chainrv_xchain.h"
+#endif
+
 void fe_mul(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t t[16];
@@ -27,10 +31,15 @@ static inline void sub_p_if_needed(uint32_t r[8], const uint32_t t[8], uint32_t 
 #pragma GCC unroll 8
 		for (int i = 0; i < 8; i++) {
 			uint32_t x = t[i], y = fe_p[i];
+#ifdef CHAINRV_XCHAIN
+			r[i] = crv_subc(x, y, br);
+			br = crv_subco(x, y, br);
+#else
 			uint32_t d = x - y;
 			uint32_t b1 = x < y;
 			r[i] = d - br;
 			br = b1 | (d < br);
+#endif
 		}
 	} else {
 #pragma GCC unroll 8
@@ -44,10 +53,16 @@ void fe_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 	uint32_t t[8], c = 0;
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
+#ifdef CHAINRV_XCHAIN
+		uint32_t x = a[i], y = b[i];
+		t[i] = crv_addc(x, y, c);
+		c = crv_addco(x, y, c);
+#else
 		uint32_t s = a[i] + b[i];
 		uint32_t c1 = s < a[i];
 		t[i] = s + c;
 		c = c1 | (t[i] < c);
+#endif
 	}
 	sub_p_if_needed(r, t, c);
 }
@@ -70,19 +85,30 @@ void fe_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i], y = b[i];
+#ifdef CHAINRV_XCHAIN
+		t[i] = crv_subc(x, y, br);
+		br = crv_subco(x, y, br);
+#else
 		uint32_t d = x - y;
 		uint32_t b1 = x < y;
 		t[i] = d - br;
 		br = b1 | (d < br);
+#endif
 	}
 	if (br) {
 		uint32_t c = 0;
 #pragma GCC unroll 8
 		for (int i = 0; i < 8; i++) {
+#ifdef CHAINRV_XCHAIN
+			uint32_t x = t[i], y = fe_p[i];
+			r[i] = crv_addc(x, y, c);
+			c = crv_addco(x, y, c);
+#else
 			uint32_t s = t[i] + fe_p[i];
 			uint32_t c1 = s < t[i];
 			r[i] = s + c;
 			c = c1 | (r[i] < c);
+#endif
 		}
 	} else {
 #pragma GCC unroll 8

@@ -4,6 +4,10 @@
 #include "bn.h"
 #include "fe.h"
 
+#ifdef CHAINRV_XCHAIN
+#include "chainrv_xchain.h"
+#endif
+
 const uint32_t fe_p[8] = {
 	0xFFFFFC2F, 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFF,
 	0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
@@ -13,6 +17,19 @@ void fe_reduce(uint32_t r[8], const uint32_t t[16])
 {
 	uint64_t acc = 0;
 	uint32_t hprev = 0;
+#ifdef CHAINRV_XCHAIN
+	/* r[i] + 2^32 c = 977 h_i + t_i + h_(i-1) + c, c < 979 */
+	uint32_t c = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t h = t[8 + i];
+		uint32_t lo = crv_maddlu(h, 977u, t[i]), hi = crv_maddhu(h, 977u, t[i]);
+		r[i] = crv_addc(lo, hprev, c);
+		c = crv_addco(lo, hprev, c) + hi;
+		hprev = h;
+	}
+	acc = c;
+#else
 	for (int i = 0; i < 8; i++) {
 		uint32_t h = t[8 + i];
 		acc += (uint64_t)h * 977u + t[i] + hprev;
@@ -20,6 +37,7 @@ void fe_reduce(uint32_t r[8], const uint32_t t[16])
 		acc >>= 32;
 		hprev = h;
 	}
+#endif
 	/* top < 2^34: the part at 2^256, folded again the same way */
 	uint64_t top = acc + hprev;
 	acc = (uint64_t)r[0] + top * 977u;
