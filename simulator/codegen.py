@@ -342,7 +342,7 @@ class _Emitter:
         if kind == "load":
             self.put(ind, f"t_ma = addr\nt_rm = {mask}\nt_rd = {value}")
         else:
-            self.put(ind, f"t_ma = addr\nt_wm = {mask}\nt_wd = {value} & {mask:#x}")
+            self.put(ind, f"t_ma = addr\nt_wm = {mask}\nt_wd = {value} & {(1 << 8 * width) - 1:#x}")
 
 
 def _gen_op(e: _Emitter, insn: Insn, ind: int) -> None:
@@ -354,7 +354,7 @@ def _gen_op(e: _Emitter, insn: Insn, ind: int) -> None:
     elif kind == "alu3":
         # a third source register (rs3 in bits 24..28 of the packed word)
         e.put(ind, "r3 = (d >> 24) & 31")
-        e.put(ind, f"if r3 == prev_ld:\n    c += LU_STALL\n    stalls[S_LU] += LU_STALL")
+        e.put(ind, "if r3 == prev_ld:\n    c += LU_STALL\n    stalls[S_LU] += LU_STALL")
         if e.prof:
             e.put(ind + 1, "pstall[i, S_LU] += LU_STALL\npcyc[i] += LU_STALL")
         e.put(ind, f"regs[rd] = {_sem_name(name)}(a, b, regs[r3], pc)")

@@ -59,10 +59,10 @@ def format_records(records: np.ndarray) -> list[str]:
             if r["rd_addr"]:
                 parts.append(f"x{int(r['rd_addr'])}={int(r['rd_wdata']):08x}")
             if r["mem_rmask"]:
-                n = int(r["mem_rmask"]).bit_length() // 8
+                n = bin(int(r["mem_rmask"])).count("1")
                 parts.append(f"load{n} [{int(r['mem_addr']):08x}]={int(r['mem_rdata']):0{2 * n}x}")
             if r["mem_wmask"]:
-                n = int(r["mem_wmask"]).bit_length() // 8
+                n = bin(int(r["mem_wmask"])).count("1")
                 parts.append(f"store{n} [{int(r['mem_addr']):08x}]={int(r['mem_wdata']):0{2 * n}x}")
         out.append(" ".join(parts).rstrip())
     return out
