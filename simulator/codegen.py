@@ -507,7 +507,8 @@ def run_{variant}(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop,
         dev_stop = 0
         o = pc - RAM_BASE""")
     if trace:
-        e.put(2, "t_ma = 0\nt_rm = 0\nt_wm = 0\nt_rd = 0\nt_wd = 0\nr1 = 0\nr2 = 0\na = 0\nb = 0\nrd = RD_SINK")
+        e.put(2, "t_ma = 0\nt_rm = 0\nt_wm = 0\nt_rd = 0\nt_wd = 0")
+        e.put(2, "r1 = 0\nr2 = 0\na = 0\nb = 0\nrd = RD_SINK")
     e.put(2, """
 c = cyc + 1 + pend
 if pend != 0:

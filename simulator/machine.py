@@ -142,7 +142,8 @@ class Machine:
 
     # ------------------------------------------------------------ running
     def _args(self, prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray, stop: int) -> tuple:
-        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart, np.int64(stop), *prof, tr)
+        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart,
+                np.int64(stop), *prof, tr)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
         fn = getattr(codegen.load_loop(), f"run_{variant}")
@@ -198,11 +199,8 @@ class Machine:
             profile: bool = False) -> RunResult:
         """Run until the finisher, an unhandled trap, or ``max_instructions`` slots."""
         tr = np.zeros((1, len(S.TRACE_COLS)), np.int64)
-        if profile:
-            n = self.ram_size // 4
-            prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64))
-        else:
-            prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
+        n = self.ram_size // 4 if profile else 1
+        prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64))
         res = self._drive("prof" if profile else "fast", max_instructions, stdout, prof, tr)
         if profile:
             res.profile = build_profile(*prof, self.dec, self.functions, self.ram_base, res.cycles)

@@ -37,7 +37,8 @@ def test_random_programs_full_isa(case: int, tmp_path) -> None:
         _compare(seed, "rv32im_zicsr_zk_zks", tmp_path)
 
 
-@pytest.mark.parametrize("isa", ["rv32im", "rv32i", "rv32im_zbkb_zbkc_zbkx", "rv32im_zknh_zksh_zkne_zknd_zksed"])
+@pytest.mark.parametrize("isa", ["rv32im", "rv32i", "rv32im_zbkb_zbkc_zbkx",
+                                 "rv32im_zknh_zksh_zkne_zknd_zksed"])
 def test_random_programs_reduced_isa(isa: str, tmp_path) -> None:
     for seed in range(1000, 1005):
         _compare(seed, isa, tmp_path)

@@ -19,7 +19,8 @@ def test_trace_records_match_fast_run(tmp_path) -> None:
     m.load_elf(elf)
     res, recs = m.trace()
     assert recs.dtype == RVFI_DTYPE
-    assert (res.stdout, res.instret, res.cycles, res.slots) == (ref.stdout, ref.instret, ref.cycles, ref.slots)
+    got = (res.stdout, res.instret, res.cycles, res.slots)
+    assert got == (ref.stdout, ref.instret, ref.cycles, ref.slots)
     assert len(recs) == res.slots and np.array_equal(recs["order"], np.arange(len(recs)))
     assert recs["cycle"][0] == 4 and recs["cycle"][-1] + 1 == res.cycles
     assert np.all(np.diff(recs["cycle"]) >= 1)

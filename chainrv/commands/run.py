@@ -52,7 +52,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print 'instructions=N cycles=N seconds=F mips=F jit_seconds=F' on stderr")
     parser.add_argument("--profile", action="store_true",
                         help="print cycles, instructions and stalls per function on stderr")
-    parser.add_argument("--profile-json", metavar="FILE", help="write the profile as JSON (implies profiling)")
+    parser.add_argument("--profile-json", metavar="FILE",
+                        help="write the profile as JSON (implies profiling)")
     parser.add_argument("--input", metavar="FILE", help="kernel input block data, written at 0x800C0000")
     parser.add_argument("--ram-size", type=_size, default=1 << 20, metavar="BYTES",
                         help="RAM size (default: 1M)")
