@@ -1,0 +1,141 @@
+"""Writes keccak_f1600_xchain.S: Keccak-f[1600] on the Xchain extension,
+24 rounds fully unrolled with a fixed register allocation.
+
+Run ``python gen_keccak_f1600_xchain.py`` in this folder after a change; the
+generated file is committed so that a build needs no Python.
+
+Lanes are bit-interleaved (even bits, odd bits) 32-bit halves; word 2k + h
+of the state is half h of lane k = x + 5y.  Per round (docs/xchain.md):
+theta's D from the column parities C (rolxor, xor), then for each output
+plane and half: five loads, five xorrol (theta + rho + pi), five andnxor
+(chi), five stores and five xor that build the next round's C.  Registers:
+10 C, 10 D, 5 B, two load temporaries, one chi temporary, the state
+pointer; rounds alternate between the caller's state (a0) and a copy on
+the stack, so every access is a constant offset and 24 rounds end in a0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+RHO = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14]
+
+# Round constants as (even bits, odd bits).
+RC = [
+    0x00000001, 0x00000000, 0x00000000, 0x00000089, 0x00000000, 0x8000008B, 0x00000000, 0x80008080,
+    0x00000001, 0x0000008B, 0x00000001, 0x00008000, 0x00000001, 0x80008088, 0x00000001, 0x80000082,
+    0x00000000, 0x0000000B, 0x00000000, 0x0000000A, 0x00000001, 0x00008082, 0x00000000, 0x00008003,
+    0x00000001, 0x0000808B, 0x00000001, 0x8000000B, 0x00000001, 0x8000008A, 0x00000001, 0x80000081,
+    0x00000000, 0x80000081, 0x00000000, 0x80000008, 0x00000000, 0x00000083, 0x00000000, 0x80008003,
+    0x00000001, 0x80008088, 0x00000000, 0x80000088, 0x00000001, 0x00008000, 0x00000000, 0x80008082,
+]
+
+C = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]
+D = ["s10", "s11", "t3", "t4", "t5", "t6", "a1", "a2", "a3", "a4"]
+B = ["a5", "a6", "a7", "ra", "gp"]
+T = ["t0", "t1"]
+V = "t2"
+SAVED = ["ra", "gp", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
+STATE_BYTES = 200
+FRAME = 272  # the stack copy of the state, then the saved registers (16-byte aligned)
+
+OPS = {"xor3": (1, 0, 0), "andnxor": (1, 0, 1), "rolxor": (1, 1, 0), "xorrol": (1, 1, 1)}
+
+
+def insn(name: str, rd: str, rs1: str, rs2: str, third: str | int) -> str:
+    """An Xchain instruction as GNU as's .insn (rotate amounts as x<n>)."""
+    _, f3, f2 = OPS[name]
+    r3 = f"x{third}" if isinstance(third, int) else third
+    return f"\t.insn r4 CUSTOM_1, {f3}, {f2}, {rd}, {rs1}, {rs2}, {r3}\t# {name}"
+
+
+def xor_const(reg: str, value: int, tmp: str) -> list[str]:
+    if value == 0:
+        return []
+    signed = value - (1 << 32) if value & 0x80000000 else value
+    if -2048 <= signed < 2048:
+        return [f"\txori {reg}, {reg}, {signed}"]
+    lo = ((value & 0xFFF) ^ 0x800) - 0x800
+    hi = ((value - lo) >> 12) & 0xFFFFF
+    out = [f"\tlui {tmp}, {hi:#x}"]
+    if lo:
+        out.append(f"\taddi {tmp}, {tmp}, {lo}")
+    return out + [f"\txor {reg}, {reg}, {tmp}"]
+
+
+def addr(base: str, word: int) -> str:
+    return f"{4 * word}({base})"
+
+
+def round_code(rnd: int) -> list[str]:
+    src, dst = ("a0", "sp") if rnd % 2 == 0 else ("sp", "a0")
+    last = rnd == 23
+    out = [f"\t# ---- round {rnd}"]
+    for x in range(5):  # theta: D[x] = C[x-1] ^ rot(C[x+1], 1)
+        xm, xp = (x + 4) % 5, (x + 1) % 5
+        out.append(insn("rolxor", D[2 * x], C[2 * xm], C[2 * xp + 1], 1))
+        out.append(f"\txor {D[2 * x + 1]}, {C[2 * xm + 1]}, {C[2 * xp]}")
+    for y in range(5):
+        for h in range(2):
+            # theta + rho + pi: B[x] = rot(A[sx, x] ^ D[sx]) half h
+            srcs = []
+            for x in range(5):
+                sx = (x + 3 * y) % 5
+                si = sx + 5 * x
+                n = RHO[si]
+                if n & 1:
+                    hh, k = (1, (n + 1) // 2) if h == 0 else (0, n // 2)
+                else:
+                    hh, k = h, n // 2
+                srcs.append((2 * si + hh, D[2 * sx + hh], k & 31))
+            # loads one instruction ahead of their use (no load-use stall)
+            out.append(f"\tlw {T[0]}, {addr(src, srcs[0][0])}")
+            out.append(f"\tlw {T[1]}, {addr(src, srcs[1][0])}")
+            for x in range(5):
+                word, d, k = srcs[x]
+                out.append(insn("xorrol", B[x], T[x % 2], d, k))
+                if x + 2 < 5:
+                    out.append(f"\tlw {T[x % 2]}, {addr(src, srcs[x + 2][0])}")
+            # chi (+ iota on lane 0), store, next round's column parity
+            for x in range(5):
+                i = 2 * x + h
+                word = 10 * y + i
+                tgt = C[i] if y == 0 else V
+                out.append(insn("andnxor", tgt, B[x], B[(x + 1) % 5], B[(x + 2) % 5]))
+                if y == 0 and x == 0:
+                    out += xor_const(tgt, RC[2 * rnd + h], V)
+                out.append(f"\tsw {tgt}, {addr(dst, word)}")
+                if y > 0 and not last:
+                    out.append(f"\txor {C[i]}, {C[i]}, {V}")
+    return out
+
+
+def generate() -> str:
+    lines = [
+        "/* Generated by gen_keccak_f1600_xchain.py: do not edit. */",
+        "/* void keccak_f1600(uint32_t s[50]): bit-interleaved lanes, Xchain. */",
+        "\t.text",
+        "\t.globl keccak_f1600",
+        "\t.type keccak_f1600, @function",
+        "\t.p2align 2",
+        "keccak_f1600:",
+        f"\taddi sp, sp, -{FRAME}",
+    ]
+    lines += [f"\tsw {r}, {STATE_BYTES + 4 * i}(sp)" for i, r in enumerate(SAVED)]
+    # the column parities of the input state
+    for i in range(10):
+        regs = B
+        for j in range(5):
+            lines.append(f"\tlw {regs[j]}, {addr('a0', 10 * j + i)}")
+        lines.append(insn("xor3", C[i], B[0], B[1], B[2]))
+        lines.append(insn("xor3", C[i], C[i], B[3], B[4]))
+    for rnd in range(24):
+        lines += round_code(rnd)
+    lines += [f"\tlw {r}, {STATE_BYTES + 4 * i}(sp)" for i, r in enumerate(SAVED)]
+    lines += [f"\taddi sp, sp, {FRAME}", "\tret", "\t.size keccak_f1600, .-keccak_f1600", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    out = Path(__file__).with_name("keccak_f1600_xchain.S")
+    out.write_text(generate())
