@@ -1,0 +1,108 @@
+"""Xchain kernel variants on the ISS (QEMU has no custom opcodes).
+
+Expected verdicts and digests come from independent references: the
+``ecdsa`` package (secp256k1), gmssl (SM2) and pycryptodome (Keccak-256),
+through the record builders of test_kernels_sig.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from Crypto.Hash import keccak
+from test_kernels_sig import batch, k1_records, sm2_records, verdicts
+from toolchain import have_toolchain
+
+from chainrv.kernels import KERNELS_DIR, load_kernel
+from chainrv.toolchain import build_elf
+
+simulator = pytest.importorskip("simulator", reason="the ISS (simulator package) is not available")
+
+pytestmark = pytest.mark.skipif(not have_toolchain(), reason="needs the RISC-V toolchain")
+
+XCHAIN_ISAS = ("rv32im_xchain", "rv32im_zicsr_zk_zks_xchain")
+KERNELS = ("ecdsa_secp256k1_xchain", "sm2_xchain", "keccak256_xchain")
+KECCAK_LENGTHS = (0, 1, 135, 136, 137, 271, 272, 300, 1000)
+
+
+@pytest.fixture(scope="session")
+def xelf(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("xchain_kernels")
+    built: dict[tuple[str, str], Path] = {}
+
+    def get(name: str, isa: str) -> Path:
+        if (name, isa) not in built:
+            k = load_kernel(KERNELS_DIR / name)
+            built[name, isa] = build_elf(k.sources, out / f"{name}-{isa}.elf", isa=isa, opt="2")
+        return built[name, isa]
+
+    return get
+
+
+def run(elf: Path, isa: str, data: bytes | None = None):
+    res = simulator.run_elf(elf, isa=isa, input_bytes=data)
+    assert res.exit_code == 0, res.trap
+    return res.stdout.decode()
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_manifest(name: str) -> None:
+    m = json.loads((KERNELS_DIR / name / "kernel.json").read_text())
+    assert tuple(m["isas"]) == XCHAIN_ISAS
+    if name == "keccak256_xchain":
+        msg = bytes(i % 256 for i in range(m["bytes"]))
+        assert m["expected_stdout"] == keccak.new(digest_bits=256, data=msg).hexdigest() + "\n"
+    else:
+        base = json.loads((KERNELS_DIR / name.removesuffix("_xchain") / "kernel.json").read_text())
+        assert m["expected_stdout"] == base["expected_stdout"]
+        assert m["default_vectors"] == base["default_vectors"]
+
+
+@pytest.mark.parametrize("isa", XCHAIN_ISAS)
+@pytest.mark.parametrize("name", KERNELS)
+def test_default_vector(xelf, name: str, isa: str) -> None:
+    expected = json.loads((KERNELS_DIR / name / "kernel.json").read_text())["expected_stdout"]
+    assert run(xelf(name, isa), isa) == expected
+
+
+@pytest.mark.parametrize("isa", XCHAIN_ISAS)
+def test_keccak256_random_inputs(xelf, isa: str) -> None:
+    rng = random.Random(11)
+    elf = xelf("keccak256_xchain", isa)
+    for n in KECCAK_LENGTHS:
+        msg = rng.randbytes(n)
+        want = keccak.new(digest_bits=256, data=msg).hexdigest() + "\n"
+        assert run(elf, isa, msg) == want, n
+
+
+def test_ecdsa_random_signatures(xelf) -> None:
+    recs = k1_records(random.Random(12))
+    assert any(r[4] for r in recs) and not all(r[4] for r in recs)
+    isa = XCHAIN_ISAS[0]
+    assert run(xelf("ecdsa_secp256k1_xchain", isa), isa, batch(recs)) == verdicts(recs)
+
+
+def test_sm2_random_signatures(xelf) -> None:
+    recs = sm2_records(random.Random(13))
+    assert any(r[4] for r in recs) and not all(r[4] for r in recs)
+    isa = XCHAIN_ISAS[0]
+    assert run(xelf("sm2_xchain", isa), isa, batch(recs)) == verdicts(recs)
+
+
+def test_xchain_code_traps_when_switched_off(xelf) -> None:
+    # the same ELF on a core without xchain: an illegal-instruction trap
+    res = simulator.run_elf(xelf("keccak256_xchain", XCHAIN_ISAS[1]), isa="rv32im_zicsr_zk_zks")
+    assert res.stop == "trap" and res.exit_code is None
+    assert "illegal instruction" in res.trap and "xor3" in res.trap
+
+
+def test_build_defines_xchain_only_with_the_extension() -> None:
+    from chainrv.toolchain import compile_flags
+    from isa.config import IsaConfig
+
+    assert "-DCHAINRV_XCHAIN=1" in compile_flags(IsaConfig.parse("rv32im_xchain"), "2", False)
+    assert "-DCHAINRV_XCHAIN=1" not in compile_flags(IsaConfig.parse("rv32im_zicsr_zk_zks"), "2", False)
+    assert "xchain" not in compile_flags(IsaConfig.parse("rv32im_xchain"), "2", False)[0]
