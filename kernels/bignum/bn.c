@@ -5,6 +5,9 @@
 
 #ifdef CHAINRV_XCHAIN
 #include "chainrv_xchain.h"
+/* GCC's pre-allocation scheduler interleaves the independent MAC chains of
+ * a column and runs out of registers; program order needs no spills. */
+#pragma GCC optimize("no-schedule-insns")
 #endif
 
 void bn_from_be(uint32_t r[8], const uint8_t b[32])

@@ -6,6 +6,8 @@
 
 #ifdef CHAINRV_XCHAIN
 #include "chainrv_xchain.h"
+/* as in bn.c: program order keeps the carry chains in few registers */
+#pragma GCC optimize("no-schedule-insns")
 #endif
 
 void fe_mul(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
@@ -73,8 +75,13 @@ void fe_dbl(uint32_t r[8], const uint32_t a[8])
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i];
+#ifdef CHAINRV_XCHAIN
+		t[i] = crv_addc(x, x, c);
+		c = crv_addco(x, x, c);
+#else
 		t[i] = (x << 1) | c;
 		c = x >> 31;
+#endif
 	}
 	sub_p_if_needed(r, t, c);
 }

@@ -6,6 +6,8 @@
 
 #ifdef CHAINRV_XCHAIN
 #include "chainrv_xchain.h"
+/* as in bn.c: program order keeps the carry chains in few registers */
+#pragma GCC optimize("no-schedule-insns")
 #endif
 
 const uint32_t fe_p[8] = {
