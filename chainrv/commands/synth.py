@@ -1,0 +1,56 @@
+"""``chainrv synth``: hardware cost of the core per unit, and Fmax on an FPGA."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .. import ROOT
+from ..errors import CliError
+
+HELP = "synthesize the core: cells and NAND2-equivalents per unit, FPGA LUT4/FF counts and Fmax"
+
+DEFAULT_ISA = "rv32im_zicsr_zk_zks"
+CACHE_DIR = ROOT / "build" / "synth"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--isa", nargs="+", metavar="ISA", default=[DEFAULT_ISA],
+                   help=f"ISA configurations (default: {DEFAULT_ISA})")
+    p.add_argument("--target", default="generic", metavar="T",
+                   help="generic (gates only), ice40 or ecp5 (default: generic)")
+    p.add_argument("--device", metavar="DEV",
+                   help="FPGA device: ice40 up5k (default), hx8k, lp8k, hx4k, hx1k; "
+                        "ecp5 25k (default), 45k, 85k, 12k")
+    p.add_argument("--no-pnr", action="store_true", help="map to the FPGA but skip place and route")
+    p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--cache", type=Path, default=CACHE_DIR, metavar="DIR",
+                   help="cache of tool runs (default: build/synth in the checkout)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hdl.synth import SynthError, check_request, synthesize
+    from isa.config import IsaConfig, IsaError
+
+    from ..synth_report import synth_table
+
+    try:
+        configs = [IsaConfig.parse(s) for s in args.isa]
+        check_request(args.target, args.device)
+    except (IsaError, SynthError) as e:
+        raise CliError(str(e)) from None
+    results = []
+    for cfg in configs:
+        try:
+            results.append(synthesize(cfg, args.target, args.device, args.cache, pnr=not args.no_pnr))
+        except SynthError as e:
+            raise CliError(f"{cfg}: {e}") from None
+        print(synth_table(results[-1]))
+        print()
+    if args.json is not None:
+        try:
+            args.json.write_text(json.dumps([r.to_json() for r in results], indent=1) + "\n")
+        except OSError as e:
+            raise CliError(f"cannot write {args.json}: {e.strerror}") from None
+    return 0

