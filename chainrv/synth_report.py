@@ -164,3 +164,44 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
     ax.set_title("Speedup against area")
     ax.legend(fontsize=7)
     return _save(fig, out)
+
+
+# ---------------------------------------------------------------- chainrv report --synth
+
+def synthesize_all(isas: list[str], target: str, device: str | None,
+                   cache_dir: Path) -> dict[str, SynthResult]:
+    """One synthesis per ISA configuration (and rv32im, the area baseline)."""
+    import sys
+
+    from hdl.synth import synthesize
+
+    wanted = list(dict.fromkeys([BASE_ISA, *isas]))
+    results = {}
+    for isa in wanted:
+        print(f"synthesizing {isa} ({target}{' ' + device if device else ''})", file=sys.stderr)
+        results[isa] = synthesize(isa, target, device, cache_dir)
+    return results
+
+
+def extend_report(rows, results: dict[str, SynthResult], out_dir: Path) -> list[Path]:
+    """Append the cost section to report.md, cost columns to report.json's rows,
+    and write synth.json and speedup_vs_area.png."""
+    import json
+
+    data = joined(rows, results)
+    md, js = out_dir / "report.md", out_dir / "report.json"
+    md.write_text(md.read_text() + "\n" + markdown(data))
+    by = {(k["kernel"], k["isa"]): k for k in data["kernels"]}
+    report_rows = json.loads(js.read_text())
+    for r in report_rows:
+        k = by.get((r["kernel"], r["isa"]), {})
+        r["area_increase_pct"] = k.get("area_increase_pct")
+        r["nand2"] = data["isas"].get(r["isa"], {}).get("nand2")
+        r["fmax_mhz"] = data["isas"].get(r["isa"], {}).get("fmax_mhz")
+        if "throughput" in k:
+            r["throughput"], r["throughput_unit"] = k["throughput"], k["throughput_unit"]
+    js.write_text(json.dumps(report_rows, indent=2) + "\n")
+    synth_json = out_dir / "synth.json"
+    full = {"summary": data, "results": {i: r.to_json() for i, r in results.items()}}
+    synth_json.write_text(json.dumps(full, indent=1) + "\n")
+    return [synth_json, plot_speedup_vs_area(data, out_dir / "speedup_vs_area.png")]

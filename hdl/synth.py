@@ -104,14 +104,10 @@ class CoreTop(wiring.Component):
 class FpgaTop(wiring.Component):
     """The SoC with a small RAM; only the UART and finisher reach pins."""
 
-    uart_valid: Out(1)
-    uart_data: Out(8)
-    finish_valid: Out(1)
-    finish_code: Out(16)
-
     def __init__(self, config: IsaConfig, ram_size: int = FPGA_RAM_SIZE):
         self.config, self.ram_size = config, ram_size
-        super().__init__()
+        super().__init__({"uart_valid": Out(1), "uart_data": Out(8),
+                          "finish_valid": Out(1), "finish_code": Out(16)})
 
     def elaborate(self, platform):
         m = Module()
@@ -231,12 +227,15 @@ def _unit_name(module: str, top: str) -> str:
     return "core" if name == top else name.rsplit(".", 1)[-1]
 
 
-def _leaf_types(by_type: dict[str, int]) -> dict[str, int]:
-    return {t: n for t, n in by_type.items() if t != "$scopeinfo" and not t.startswith(("chainrv", "\\"))}
+def _leaf_types(by_type: dict[str, int], modules: set[str]) -> dict[str, int]:
+    """Primitive cells only: no submodule instances, no scope markers."""
+    return {t: n for t, n in by_type.items() if t != "$scopeinfo" and t.lstrip("\\") not in modules}
 
 
 def _stat_per_unit(stat: dict, top: str) -> dict[str, dict[str, int]]:
-    out = {_unit_name(mod, top): _leaf_types(v["num_cells_by_type"]) for mod, v in stat["modules"].items()}
+    modules = {m.lstrip("\\") for m in stat["modules"]}
+    out = {_unit_name(mod, top): _leaf_types(v["num_cells_by_type"], modules)
+           for mod, v in stat["modules"].items()}
     total: dict[str, int] = {}
     for types in out.values():
         for t, n in types.items():
@@ -245,7 +244,7 @@ def _stat_per_unit(stat: dict, top: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def _generic_cost(types: dict[str, int]) -> Cost:
+def generic_cost(types: dict[str, int]) -> Cost:
     unknown = set(types) - set(NAND2_WEIGHTS)
     if unknown:
         raise SynthError(f"generic mapping left cells without a NAND2 weight: {', '.join(sorted(unknown))}")
@@ -262,23 +261,26 @@ def _fpga_cost(types: dict[str, int]) -> FpgaCost:
                     by_type=dict(sorted(types.items())))
 
 
-def _map_script(target: str, device: str | None) -> str:
-    keep = f"setattr -mod -set keep_hierarchy 1 {CORE_TOP}.core.*"
-    head = f"read_rtlil design.il\nhierarchy -top {CORE_TOP}\n{keep}\n"
+def _map_script(target: str, device: str | None, top: str, keep: str) -> str:
+    head = f"read_rtlil design.il\nhierarchy -top {top}\nsetattr -mod -set keep_hierarchy 1 {keep}\n"
     if target == "generic":
         # Flip-flops with enable or reset become plain DFFs plus gates, so
         # that one NAND2 weight per cell type holds.
-        body = (f"synth -top {CORE_TOP} -flatten\ndfflegalize -cell $_DFF_P_ 01\n"
+        body = (f"synth -top {top} -flatten\ndfflegalize -cell $_DFF_P_ 01\n"
                 f"abc -g {GENERIC_GATES}\nopt_clean\n")
     elif target == "ice40":
-        body = f"synth_ice40 -top {CORE_TOP}" + (" -dsp" if device == "up5k" else "") + "\n"
+        body = f"synth_ice40 -top {top}" + (" -dsp" if device == "up5k" else "") + "\n"
     else:
-        body = f"synth_ecp5 -top {CORE_TOP}\n"
+        body = f"synth_ecp5 -top {top}\n"
     return head + body + "tee -q -o stat.json stat -json\n"
 
 
-def _map(il: str, target: str, device: str | None, cache_dir: Path) -> tuple[dict, float, bool]:
-    script = _map_script(target, device)
+def map_rtlil(il: str, target: str, device: str | None, cache_dir: Path, top: str = CORE_TOP,
+              keep: str = f"{CORE_TOP}.core.*") -> tuple[dict[str, dict[str, int]], float, bool]:
+    """Cell types per module of ``top`` (modules matching ``keep`` stay separate, the
+    rest is flattened into the top, reported as "core"), plus "total"; the run's
+    seconds and whether it came from the cache."""
+    script = _map_script(target, device, top, keep)
     step = _Step(cache_dir, f"map-{target}", [il, script, tool_version("yosys")])
     hit = step.cached()
     if hit is not None:
@@ -291,7 +293,7 @@ def _map(il: str, target: str, device: str | None, cache_dir: Path) -> tuple[dic
     seconds = round(time.perf_counter() - t0, 1)
     if res.returncode != 0:
         raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
-    per_unit = _stat_per_unit(json.loads((step.dir / "stat.json").read_text()), CORE_TOP)
+    per_unit = _stat_per_unit(json.loads((step.dir / "stat.json").read_text()), top)
     return step.store(per_unit), seconds, False
 
 
@@ -352,7 +354,8 @@ def _pnr(il: str, target: str, device: str, cache_dir: Path) -> tuple[dict, floa
     if res.returncode != 0:
         raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
     stat = json.loads((step.dir / "stat.json").read_text())
-    _check_fit(_leaf_types(stat["design"]["num_cells_by_type"]), target, device)
+    _check_fit(_leaf_types(stat["design"]["num_cells_by_type"], {m.lstrip("\\") for m in stat["modules"]}),
+               target, device)
     res = _run_tool(tool, argv, step.dir)
     seconds = round(time.perf_counter() - t0, 1)
     log = (step.dir / "nextpnr.log").read_text() if (step.dir / "nextpnr.log").exists() else ""
@@ -394,11 +397,11 @@ def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None
     il = core_rtlil(config)
     result = SynthResult(isa=str(config), target=target, device=device, generic={},
                          tools={"yosys": tool_version("yosys")})
-    generic, result.seconds["generic"], result.cached["generic"] = _map(il, "generic", None, cache_dir)
-    result.generic = {u: _generic_cost(types) for u, types in generic.items()}
+    generic, result.seconds["generic"], result.cached["generic"] = map_rtlil(il, "generic", None, cache_dir)
+    result.generic = {u: generic_cost(types) for u, types in generic.items()}
     if target == "generic":
         return result
-    mapped, result.seconds["fpga"], result.cached["fpga"] = _map(il, target, device, cache_dir)
+    mapped, result.seconds["fpga"], result.cached["fpga"] = map_rtlil(il, target, device, cache_dir)
     result.fpga = {u: _fpga_cost(types) for u, types in mapped.items()}
     if pnr:
         tool = f"nextpnr-{target}"

