@@ -47,6 +47,8 @@ def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
     verified = res.exit_code == 0 and out == kernel.expected_stdout
     cycles, instret = int(res.cycles), int(res.instret)
     extra = {}
+    if "baseline" in kernel.extra:
+        extra["baseline"] = kernel.extra["baseline"]
     if "verifies" in kernel.extra:
         extra["cycles_per_verify"] = round(cycles / max(1, int(kernel.extra["verifies"])))
     return Row(
@@ -96,7 +98,7 @@ def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,
             runner: Callable[[Kernel, IsaConfig], Row] = run_variant) -> list[Row]:
     kernels = select(kernel_names)
     configs = parse_isas(isas)
-    jobs = [(k, c) for k in kernels for c in configs]
+    jobs = [(k, c) for k in kernels for c in variants(k, configs, explicit=bool(isas))]
     progress = Progress(len(jobs))
     rows = []
     for k, c in jobs:
@@ -106,10 +108,31 @@ def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,
     return rows
 
 
+#: Custom extensions: a kernel whose every manifest ISA has one needs it.
+CUSTOM_EXTENSIONS = ("xchain",)
+
+
+def variants(kernel: Kernel, configs: list[IsaConfig], explicit: bool) -> list[IsaConfig]:
+    """The configurations to run ``kernel`` on: the requested ones, except
+    those lacking a custom extension the kernel needs (``*_xchain`` variants);
+    by default (no ``--isa``) also the manifest's own ISAs, so that such
+    variants appear beside the base kernels."""
+    own = [IsaConfig.parse(s) for s in kernel.isas]
+    needs = [e for e in CUSTOM_EXTENSIONS if own and all(e in c for c in own)]
+    chosen = [c for c in configs if all(e in c for e in needs)]
+    return chosen if explicit else chosen + [c for c in own if c not in chosen]
+
+
 def speedups(rows: list[Row]) -> dict[tuple[str, str], float]:
+    """Speedup over rv32im of the same kernel, or of the manifest's
+    ``baseline`` kernel for a variant that has no rv32im build of its own."""
     base = {r.kernel: r.cycles for r in rows if r.isa == str(IsaConfig.parse("rv32im"))}
-    return {(r.kernel, r.isa): round(base[r.kernel] / r.cycles, 3)
-            for r in rows if r.kernel in base and r.cycles}
+    out = {}
+    for r in rows:
+        ref = base.get(r.kernel) or base.get(r.extra.get("baseline", ""))
+        if ref and r.cycles:
+            out[r.kernel, r.isa] = round(ref / r.cycles, 3)
+    return out
 
 
 def markdown(rows: list[Row]) -> str:
