@@ -139,7 +139,7 @@ def _gen_decoder() -> list[str]:
         "        rs3 = 0",
         "        imm = 0",
         "    imm = ((imm & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000",
-        "    d = op | (rd << 8) | (rs1 << 14) | (rs2 << 19) | (rs3 << 24) | (imm << 32)",
+        "    d = op | (rd << 8) | (rs1 << 14) | (rs2 << 19) | (rs3 << 24) | DECODED | (imm << 32)",
         "    dec[i] = d",
         "    return d",
         "",
@@ -345,6 +345,23 @@ class _Emitter:
             self.put(ind, f"t_ma = addr\nt_wm = {mask}\nt_wd = {value} & {(1 << 8 * width) - 1:#x}")
 
 
+def _watch_check(e: _Emitter, ind: int, width: int, kind: str) -> None:
+    """Stop before an access to an armed watch range (gdb steps over the
+    access itself, as on hardware triggers): undo the slot's stall accounting,
+    the only state changed so far, and return with pc at this instruction."""
+    e.put(ind, f"""
+if wn > 0:
+    if watch_hit(st, wp, wn, addr, {width}, {kind}):
+        lu = LU_STALL if r1 == ld0 or r2 == ld0 else 0
+        pend = c - cyc - 1 - lu
+        if pend != 0:
+            stalls[pcause] -= pend
+        stalls[S_LU] -= lu
+        ldrd = ld0
+        reason = R_WATCH
+        break""")
+
+
 def _gen_op(e: _Emitter, insn: Insn, ind: int) -> None:
     name, kind = insn.name, insn.kind
     if kind in ("alu", "div"):
@@ -393,6 +410,7 @@ if {_sem_name(name)}(a, b):
         arr, sh = _LOAD_ARRAY[name]
         width = 1 << sh
         e.put(ind, "addr = (a + imm) & M")
+        _watch_check(e, ind, width, "WATCH_READ")
         if sh:
             e.put(ind, f"if addr & {width - 1}:\n    exc = 4\n    tval = addr\nelse:")
         body = ind + 1 if sh else ind
@@ -412,6 +430,7 @@ if exc < 0:
     elif kind == "store":
         arr, sh, width = _STORE_ARRAY[name]
         e.put(ind, "addr = (a + imm) & M")
+        _watch_check(e, ind, width, "WATCH_WRITE")
         if sh:
             e.put(ind, f"if addr & {width - 1}:\n    exc = 6\n    tval = addr\nelse:")
         body = ind + 1 if sh else ind
@@ -485,8 +504,9 @@ def _gen_loop(variant: str) -> list[str]:
     e.put(0, f"""
 @njit(cache=True)
 def run_{variant}(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop,
-        pcnt, pcyc, pstall, tr):
+        pcnt, pcyc, pstall, tr, wp):
     size = ram8.shape[0]
+    wn = st[WATCH_N]
     pc = st[PC]
     cyc = st[CYC]
     pend = st[PEND]
@@ -509,38 +529,49 @@ def run_{variant}(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop,
     if trace:
         e.put(2, "t_ma = 0\nt_rm = 0\nt_wm = 0\nt_rd = 0\nt_wd = 0")
         e.put(2, "r1 = 0\nr2 = 0\na = 0\nb = 0\nrd = RD_SINK")
+    # decode first: a breakpoint (a word without the DECODED bit) returns before any state changes
     e.put(2, """
-c = cyc + 1 + pend
-if pend != 0:
-    stalls[pcause] += pend""")
-    if prof:
-        e.put(3, "if psrc >= 0:\n    pcyc[psrc] += pend\n    pstall[psrc, pcause] += pend")
-    e.put(2, """
-pend = 0
 if o < 0 or o >= size:
     i = -1
     exc = 1
     tval = pc
+    d = 0
+    op = 0
+    rd = RD_SINK
+    r1 = 0
+    r2 = 0
+    imm = 0
 else:
     i = o >> 2
     d = dec[i]
-    if d == 0:
+    if (d & DECODED) == 0:
+        if d != 0:
+            reason = R_BREAK
+            break
         d = decode_into(i, int(ram32[i]), dec, enabled)
     op = d & 0xFF
     rd = (d >> 8) & 63
     r1 = (d >> 14) & 31
     r2 = (d >> 19) & 31
     imm = d >> 32
-    if r1 == ldrd or r2 == ldrd:
-        c += LU_STALL
-        stalls[S_LU] += LU_STALL""")
+c = cyc + 1 + pend
+if pend != 0:
+    stalls[pcause] += pend""")
     if prof:
-        e.put(4, "pstall[i, S_LU] += LU_STALL\npcyc[i] += LU_STALL")
+        e.put(3, "if psrc >= 0:\n    pcyc[psrc] += pend\n    pstall[psrc, pcause] += pend")
+    # r1 = r2 = 0 for a fetch fault, and ldrd is never 0
+    e.put(2, """
+pend = 0
+if r1 == ldrd or r2 == ldrd:
+    c += LU_STALL
+    stalls[S_LU] += LU_STALL""")
+    if prof:
+        e.put(3, "pstall[i, S_LU] += LU_STALL\npcyc[i] += LU_STALL")
     if prof:
         e.put(2, "if i >= 0:\n    pcnt[i] += 1\n    pcyc[i] += 1")
     if any(i.kind == "alu3" for i in dispatched()):
         e.put(2, "prev_ld = ldrd")
-    e.put(2, "ldrd = NO_LOAD")
+    e.put(2, "ld0 = ldrd\nldrd = NO_LOAD")
     e.put(2, """
 if i >= 0 and c >= irq_at:
     exc = 0x80000007
@@ -637,6 +668,19 @@ return reason
     return [ln for ln in e.lines if ln is not None]
 
 
+_WATCH_HELPER = '''
+@njit(cache=True)
+def watch_hit(st, wp, wn, addr, width, kind):
+    """Whether an access overlaps an armed watch range of ``kind`` (noted in st)."""
+    for k in range(wn):
+        if (wp[k, 2] & kind) != 0 and addr < wp[k, 1] and addr + width > wp[k, 0]:
+            st[WATCH_ADDR] = max(addr, wp[k, 0])
+            st[WATCH_INDEX] = k
+            return True
+    return False
+'''
+
+
 _TRACE_HELPERS = '''
 @njit(cache=True)
 def tn_row(st, tr):
@@ -665,6 +709,7 @@ def generate_source() -> str:
     out += [f"{k} = {v}" for k, v in sorted(consts.items())]
     out += _gen_decoder()
     out.append(_HELPERS)
+    out.append(_WATCH_HELPER)
     out.append(_TRACE_HELPERS)
     for variant in ("fast", "prof", "trace"):
         out += _gen_loop(variant)

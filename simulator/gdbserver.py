@@ -1,10 +1,14 @@
 """GDB remote serial protocol server for the ISS.
 
 The server speaks RSP over one TCP connection on localhost and drives a
-:class:`DebugTarget`. Execution between stops happens in the target's
-compiled loop in slices of ``SLICE`` instructions; between slices the server
-polls the socket for an interrupt (Ctrl-C, byte 0x03), so breakpoints and
-watchpoints cost nothing per instruction in Python.
+:class:`DebugTarget` (``simulator.debug.MachineTarget`` for the ISS).
+Execution between stops happens in the target's compiled loop in slices of
+``SLICE`` instructions; between slices the server polls the socket for an
+interrupt (Ctrl-C, byte 0x03), so breakpoints and watchpoints cost nothing
+per instruction in Python.
+
+``serve`` returns how the session ended: ``"exited"`` (the program ended and
+gdb left), ``"detach"``, ``"kill"`` or ``"disconnect"`` (EOF on the socket).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 SIGINT, SIGTRAP = 2, 5
-SLICE = 2_000_000
+SLICE = 1 << 20
 NUM_GPRS = 32
 PC_REGNUM = 32
 CSR_REGNUM_BASE = 65  # GDB's RISC-V numbering: 65 + CSR number
@@ -32,13 +36,15 @@ DEBUG_CSRS = {
 @dataclass
 class Stop:
     """Why the target stopped. ``kind``: breakpoint, step, watch, interrupt,
-    exited, trap (no handler installed), limit (slice used up)."""
+    exited, trap (an unhandled trap: the program cannot go on), limit (the
+    budget is used up)."""
 
     kind: str
     addr: int = 0
     watch: str = ""       # "watch", "rwatch" or "awatch"
     exit_code: int = 0
     message: str = ""
+    signal: int = SIGTRAP  # reported for a trap
 
 
 class DebugTarget(Protocol):
@@ -81,9 +87,9 @@ class GdbServer:
         self.buf = b""
         self.breakpoints: set[int] = set()
         self.watchpoints: list[tuple[str, int, int]] = []
-        self.finished: Stop | None = None
-        self.detached = False
-        self.last_stop = Stop("breakpoint")
+        self.finished: Stop | None = None   # the program's exit, once reported
+        self.ended: str | None = None        # detach, kill
+        self.last_stop = Stop("step")
 
     # ------------------------------------------------------------ framing
     def _recv(self) -> bool:
@@ -117,21 +123,28 @@ class GdbServer:
         self.conn.sendall(b"$" + data + b"#" + checksum(data))
 
     # ------------------------------------------------------------ commands
-    def serve(self) -> Stop | None:
-        """Serve until gdb detaches, kills, disconnects or the program ends and
-        gdb leaves. Returns the final stop (None when gdb killed the run)."""
+    def serve(self) -> str:
+        """Serve until gdb detaches, kills or disconnects; returns how it ended
+        (``exited`` when the program had ended before gdb left)."""
         while True:
-            pkt = self.read_packet()
+            try:
+                pkt = self.read_packet()
+            except OSError:
+                pkt = None
             if pkt is None:
-                return self.finished
+                return "exited" if self.finished is not None else "disconnect"
             if pkt == b"\x03":
-                self.send(self._stop_reply(Stop("interrupt")))
+                self.last_stop = Stop("interrupt")
+                self.send(self._stop_reply(self.last_stop))
                 continue
             reply = self.handle(pkt.decode("latin-1"))
             if reply is not None:
-                self.send(reply)
-            if self.detached:
-                return None if self.finished is None and self.detached == "kill" else self.finished
+                try:
+                    self.send(reply)
+                except OSError:
+                    pass
+            if self.ended is not None:
+                return "exited" if self.finished is not None else self.ended
 
     def handle(self, pkt: str) -> str | None:
         cmd = pkt[:1]
@@ -168,10 +181,10 @@ class GdbServer:
         if pkt == "vMustReplyEmpty":
             return ""
         if pkt.startswith("vKill") or cmd == "k":
-            self.detached = "kill"
+            self.ended = "kill"
             return "OK" if pkt.startswith("vKill") else None
         if cmd == "D":
-            self.detached = "detach"
+            self.ended = "detach"
             return "OK"
         if cmd == "g":
             return "".join(_le32(self.target.read_register(i) or 0) for i in range(NUM_GPRS + 1))
@@ -228,7 +241,10 @@ class GdbServer:
     def _interrupted(self) -> bool:
         ready, _, _ = select.select([self.conn], [], [], 0)
         if ready:
-            if not self._recv():
+            try:
+                if not self._recv():
+                    return True
+            except OSError:
                 return True
         if b"\x03" in self.buf:
             self.buf = self.buf.replace(b"\x03", b"", 1)
@@ -246,18 +262,20 @@ class GdbServer:
             if self._interrupted():
                 stop = Stop("interrupt")
                 break
-        if stop.kind in ("exited", "trap"):
+        if stop.kind == "exited":
             self.finished = stop
         self.last_stop = stop
         return self._stop_reply(stop)
 
     def _stop_reply(self, stop: Stop) -> str:
-        if stop.kind in ("exited", "trap"):
+        if stop.kind == "exited":
             return f"W{stop.exit_code & 0xFF:02x}"
+        if stop.kind == "trap":
+            return f"T{stop.signal:02x}"
         if stop.kind == "interrupt":
             return f"T{SIGINT:02x}"
         if stop.kind == "watch":
-            return f"T{SIGTRAP:02x}{stop.watch}:{stop.addr:x};"
+            return f"T{SIGTRAP:02x}{stop.watch}:{stop.addr:08x};"
         if stop.kind == "breakpoint":
             return f"T{SIGTRAP:02x}swbreak:;"
         return f"T{SIGTRAP:02x}"

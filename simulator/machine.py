@@ -78,8 +78,8 @@ class Machine:
         self.ram16 = self.ram8.view(np.uint16)
         self.ram32 = self.ram8.view(np.uint32)
         n = ram_size // 4
-        # pre-decoded words, packed: op | rd << 8 | rs1 << 14 | rs2 << 19 | imm << 32;
-        # 0 = not decoded yet (a decoded word always has rd != 0: x0 becomes RD_SINK)
+        # pre-decoded words, packed: op | rd << 8 | rs1 << 14 | rs2 << 19 | rs3 << 24 |
+        # DECODED | imm << 32; 0 = not decoded yet, BREAK_WORD = a debugger breakpoint
         self.dec = np.zeros(n, np.int64)
         self.enabled = np.array([1 if i.ext in self.config else 0 for i in INSNS] + [0], np.uint8)
         self.regs = np.zeros(S.RD_SINK + 1, np.int64)
@@ -92,6 +92,11 @@ class Machine:
         self.st[S.MISA] = misa_value(self.config)
         self.st[S.PEND_SRC] = -1
         self.uart = np.zeros(UART_BUFFER, np.uint8)
+        # debugger watch ranges (lo, hi, kinds); only st[WATCH_N] rows are armed
+        self.watch = np.zeros((S.WATCH_MAX, 3), np.int64)
+        self._debug_fn: object | None = None
+        self.debug_seconds = 0.0
+        self.debug_jit = 0.0
         self.functions: list[Symbol] = []
         self._out = bytearray()
 
@@ -143,7 +148,7 @@ class Machine:
     # ------------------------------------------------------------ running
     def _args(self, prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray, stop: int) -> tuple:
         return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart,
-                np.int64(stop), *prof, tr)
+                np.int64(stop), *prof, tr, self.watch)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
         fn = getattr(codegen.load_loop(), f"run_{variant}")
@@ -183,6 +188,31 @@ class Machine:
             if not self._resume(r, limit):
                 break
         return self._finish(r, max_instructions, time.perf_counter() - t0, jit)
+
+    def run_slots(self, max_slots: int, stdout: BinaryIO | None = None) -> int:
+        """Run the fast loop for at most ``max_slots`` retirement slots; returns why it
+        stopped (``state.R_*``: R_SLICE when the slots are used up, R_BREAK at a
+        breakpoint word in ``dec``, R_WATCH after an access to an armed watch range,
+        or a final reason). Breakpoints and watchpoints are the debugger's
+        (``simulator.debug``); ``result(reason)`` describes the run afterwards."""
+        tr = np.zeros((1, len(S.TRACE_COLS)), np.int64)
+        prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
+        if self._debug_fn is None:
+            self._debug_fn, self.debug_jit = self._compiled("fast", self._args(prof, tr, 0))
+        fn = self._debug_fn
+        limit = int(self.st[S.STEPS]) + max_slots
+        t0 = time.perf_counter()
+        while True:
+            r = fn(*self._args(prof, tr, self._stop_at(limit)))  # type: ignore[operator]
+            self._flush(stdout)
+            if not (r == S.R_UART or (r == S.R_SLICE and int(self.st[S.STEPS]) < limit)):
+                break
+        self.debug_seconds += time.perf_counter() - t0
+        return int(r)
+
+    def result(self, reason: int, max_instructions: int | None = None) -> RunResult:
+        """The RunResult of a run driven by ``run_slots`` that ended with ``reason``."""
+        return self._finish(reason, max_instructions, self.debug_seconds, self.debug_jit)
 
     def describe_trap(self) -> str:
         cause = int(self.st[S.TRAP_CAUSE])

@@ -11,6 +11,8 @@ MSTATUS, MIE, MTVEC, MEPC, MCAUSE, MTVAL, MSCRATCH = 6, 7, 8, 9, 10, 11, 12
 MCYCLE_DELTA, MINSTRET_DELTA, MTIMECMP, MTIME_DELTA = 13, 14, 15, 16
 EXIT_CODE, TRAP_CAUSE, TRAP_PC, TRAP_TVAL, TRAP_WORD = 17, 18, 19, 20, 21
 UART_N, MISA, TRACE_N, PEND_SRC, PEND_CAUSE = 22, 23, 24, 25, 26
+#: Debugger watchpoints: how many rows of the watch array are armed; the last hit.
+WATCH_N, WATCH_ADDR, WATCH_INDEX = 27, 28, 29
 STALL0 = 32  # STALL0 + cause index: stall cycles by cause
 NSTATE = 48
 
@@ -19,12 +21,22 @@ STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "w
 S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI = range(6)
 
 #: Why the loop returned.
-R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET = range(7)
+R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET, R_BREAK, R_WATCH = range(9)
 
 #: ``LDRD`` value meaning "the previous instruction was not a load".
 NO_LOAD = 33
 #: Pre-decoded ``rd`` of instructions writing x0: a sink register never read.
 RD_SINK = 32
+
+#: Bit 29 of every pre-decoded word (bits 29..31 hold no field). 0 means
+#: undecoded and a debugger breakpoint is BREAK_WORD, which lacks the bit, so
+#: one test per instruction catches both: the loop returns R_BREAK before
+#: executing a breakpoint word.
+DECODED = 1 << 29
+BREAK_WORD = 1
+#: Watch array rows: (lo, hi, kinds) with kinds = WATCH_WRITE | WATCH_READ bits.
+WATCH_WRITE, WATCH_READ = 1, 2
+WATCH_MAX = 16
 
 #: mtimecmp at reset: never fires until written.
 NEVER = 1 << 62

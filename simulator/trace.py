@@ -18,10 +18,12 @@ Field conventions (what the lockstep comparison relies on):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .elfload import Symbol
 from .state import TRACE_COLS
 
 #: numpy dtype of the records returned by ``Machine.iter_trace``.
@@ -45,14 +47,47 @@ def _disassembler() -> Callable[[int, int], str]:
     return disassemble
 
 
-def format_records(records: np.ndarray) -> list[str]:
-    """Text trace lines: cycle, pc, word, disassembly, register write, memory access."""
+class SymbolMap:
+    """pc -> ``<function+offset>`` from the ELF's function symbols. A symbol
+    without a size (an assembly label) covers up to the next symbol."""
+
+    def __init__(self, functions: Sequence[Symbol]) -> None:
+        self.funcs = sorted(functions, key=lambda f: f.addr)
+        self.addrs = [f.addr for f in self.funcs]
+        self.cache: dict[int, str] = {}
+
+    def find(self, name: str) -> tuple[int, int] | None:
+        """The address range [start, end) of function ``name``."""
+        for k, f in enumerate(self.funcs):
+            if f.name == name:
+                end = f.addr + f.size if f.size else (
+                    self.addrs[k + 1] if k + 1 < len(self.addrs) else f.addr + 4)
+                return f.addr, max(end, f.addr + 4)
+        return None
+
+    def label(self, pc: int) -> str:
+        got = self.cache.get(pc)
+        if got is None:
+            k = bisect.bisect_right(self.addrs, pc) - 1
+            got = ""
+            # the nearest symbol at or below pc (bisect: pc is before the next one)
+            if k >= 0 and (self.funcs[k].size == 0 or pc < self.addrs[k] + self.funcs[k].size):
+                got = f"<{self.funcs[k].name}+{pc - self.addrs[k]:#x}>"
+            self.cache[pc] = got
+        return got
+
+
+def format_records(records: np.ndarray, symbols: SymbolMap | None = None) -> list[str]:
+    """Text trace lines: cycle, pc, word, disassembly, ``<function+offset>`` when
+    ``symbols`` are given, register write, memory access."""
     dis = _disassembler()
     out = []
     for r in records:
         pc, word = int(r["pc_rdata"]), int(r["insn"])
         text = dis(word, pc).replace("\t", " ")
         parts = [f"{int(r['cycle']):>10} {pc:08x} {word:08x} {text:<36}"]
+        if symbols is not None:
+            parts.append(f"{symbols.label(pc):<24}")
         if r["trap"]:
             parts.append(f"trap -> {int(r['pc_wdata']):08x}")
         else:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import re
+import select
+import socket
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from simulator import Machine, SimError, format_records
-from simulator.machine import RunResult
+from simulator import state as S
+from simulator.debug import MachineTarget
+from simulator.gdbserver import GdbServer, listen
+from simulator.machine import SLICE, RunResult
+from simulator.trace import SymbolMap
 
 from ..errors import CliError
 
@@ -38,6 +47,16 @@ def _positive(text: str) -> int:
     return n
 
 
+def _port(text: str) -> int:
+    try:
+        n = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port '{text}'") from None
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"port {n} is out of range 0..65535")
+    return n
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("elf", metavar="ELF", help="RV32 little-endian executable")
     parser.add_argument("--isa", default="rv32im_zicsr_zk_zks",
@@ -48,6 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trace", metavar="FILE",
                         help="write one line per retired instruction: cycle, pc, word, disassembly, "
                              "register write, memory access")
+    parser.add_argument("--trace-only", action="append", metavar="FUNC|START:END",
+                        help="with --trace: only instructions in function FUNC or at pc in [START, END) "
+                             "(repeatable)")
+    parser.add_argument("--gdb", type=_port, metavar="PORT",
+                        help="serve the GDB remote protocol on localhost:PORT (0: any free port; "
+                             "see docs/debugging.md)")
+    parser.add_argument("--gdb-wait", action="store_true",
+                        help="with --gdb: wait for gdb to connect before the first instruction")
     parser.add_argument("--stats", action="store_true",
                         help="print 'instructions=N cycles=N seconds=F mips=F jit_seconds=F' on stderr")
     parser.add_argument("--profile", action="store_true",
@@ -59,16 +86,79 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="RAM size (default: 1M)")
 
 
-def _write_trace(m: Machine, path: str, limit: int | None) -> RunResult:
+def _trace_ranges(symbols: SymbolMap, specs: list[str]) -> list[tuple[int, int]]:
+    ranges = []
+    for spec in specs:
+        if ":" in spec:
+            lo, _, hi = spec.partition(":")
+            try:
+                start, end = int(lo, 0), int(hi, 0)
+            except ValueError:
+                raise CliError(f"--trace-only: invalid range '{spec}' (START:END)",
+                               2) from None
+            if end <= start:
+                raise CliError(f"--trace-only: empty range '{spec}'", 2)
+            ranges.append((start, end))
+        else:
+            found = symbols.find(spec)
+            if found is None:
+                raise CliError(f"--trace-only: no function '{spec}' in the ELF's symbols", 2)
+            ranges.append(found)
+    return ranges
+
+
+def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | None) -> RunResult:
+    symbols = SymbolMap(m.functions)
+    ranges = _trace_ranges(symbols, only) if only else []
     try:
         f = open(path, "w")  # noqa: SIM115 - closed below, kept open across chunks
     except OSError as e:
         raise CliError(f"cannot write trace file {path}: {e.strerror}", 2) from None
     with f:
         for recs in m.iter_trace(limit, stdout=sys.stdout.buffer):
-            f.write("\n".join(format_records(recs)) + "\n")
+            if ranges:
+                pc = recs["pc_rdata"]
+                keep = np.zeros(len(recs), bool)
+                for lo, hi in ranges:
+                    keep |= (pc >= lo) & (pc < hi)
+                recs = recs[keep]
+            if len(recs):
+                f.write("\n".join(format_records(recs, symbols)) + "\n")
     assert m.result is not None
     return m.result
+
+
+def _listen(port: int) -> socket.socket:
+    try:
+        return listen(port)
+    except OSError as e:
+        why = "address already in use" if e.errno == errno.EADDRINUSE else (e.strerror or str(e)).lower()
+        raise CliError(f"cannot listen on port {port}: {why}", 2) from None
+
+
+def _run_gdb(m: Machine, port: int, wait: bool) -> RunResult:
+    """Serve gdb; returns the run's result, or raises CliError(…, 0) when gdb
+    killed the run or disconnected before the program ended."""
+    out = sys.stdout.buffer
+    target = MachineTarget(m, out)
+    with _listen(port) as sock:
+        port = sock.getsockname()[1]
+        print(f"chainrv: gdb server listening on localhost:{port}"
+              + (", waiting for gdb" if wait else ""), file=sys.stderr, flush=True)
+        if not wait:
+            # like QEMU's -s: run at once; gdb attaching stops the program
+            while not select.select([sock], [], [], 0)[0]:
+                r = m.run_slots(SLICE, out)
+                if r != S.R_SLICE:
+                    return m.result(r)
+        conn, _ = sock.accept()
+    with conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        ended = GdbServer(target, conn).serve()
+    if ended == "detach" or target.reason is not None:
+        return target.finish(out)
+    raise CliError(f"gdb {'killed the run' if ended == 'kill' else 'disconnected'} at pc {m.pc:#010x} "
+                   f"after {int(m.st[S.INSTRET])} instructions, {int(m.st[S.CYC]) + 1} cycles", 0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,8 +174,16 @@ def run(args: argparse.Namespace) -> int:
     except SimError as e:
         raise CliError(str(e), 2) from None
     profile = args.profile or args.profile_json is not None
-    if args.trace:
-        res = _write_trace(m, args.trace, args.max_instructions)
+    if args.gdb_wait and args.gdb is None:
+        raise CliError("--gdb-wait needs --gdb PORT", 2)
+    if args.trace_only and not args.trace:
+        raise CliError("--trace-only needs --trace FILE", 2)
+    if args.gdb is not None and (args.trace or profile or args.max_instructions):
+        raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
+    if args.gdb is not None:
+        res = _run_gdb(m, args.gdb, args.gdb_wait)
+    elif args.trace:
+        res = _write_trace(m, args.trace, args.max_instructions, args.trace_only)
     else:
         res = m.run(args.max_instructions, stdout=sys.stdout.buffer, profile=profile)
     sys.stdout.flush()
