@@ -9,9 +9,11 @@ of the state is half h of lane k = x + 5y.  Per round (docs/xchain.md):
 theta's D from the column parities C (rolxor, xor), then for each output
 plane and half: five loads, five xorrol (theta + rho + pi), five andnxor
 (chi), five stores and five xor that build the next round's C.  Registers:
-10 C, 10 D, 5 B, two load temporaries, one chi temporary, the state
-pointer; rounds alternate between the caller's state (a0) and a copy on
-the stack, so every access is a constant offset and 24 rounds end in a0.
+10 C, 10 D, 5 B (each its own load target), one chi temporary, the state
+pointer, and three that carry state words from one round to the next
+without a store and a load; rounds alternate between the caller's state
+(a0) and a copy on the stack, so every access is a constant offset and 24
+rounds end in a0.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ RC = [
 C = ["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]
 D = ["s10", "s11", "t3", "t4", "t5", "t6", "a1", "a2", "a3", "a4"]
 B = ["a5", "a6", "a7", "ra", "gp"]
-T = ["t0", "t1"]
 V = "t2"
-SAVED = ["ra", "gp", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
+#: State words that skip memory between rounds: word -> register.  Plane 4's
+#: outputs are consumed in the next round no later than they are produced
+#: again, so a register can carry them; three are left after the above.
+KEPT = {48: "t0", 49: "t1", 44: "tp"}   # lane (4,4) both halves, lane (2,4) even half
+SAVED = ["ra", "gp", "tp", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
 STATE_BYTES = 200
 FRAME = 272  # the stack copy of the state, then the saved registers (16-byte aligned)
 
@@ -88,25 +93,34 @@ def round_code(rnd: int) -> list[str]:
                 else:
                     hh, k = h, n // 2
                 srcs.append((2 * si + hh, D[2 * sx + hh], k & 31))
-            # loads one instruction ahead of their use (no load-use stall)
-            out.append(f"\tlw {T[0]}, {addr(src, srcs[0][0])}")
-            out.append(f"\tlw {T[1]}, {addr(src, srcs[1][0])}")
+            # each B register is its own load target, loaded two steps ahead of
+            # its xorrol (no load-use stall); kept words come from registers
+            kept = rnd > 0
+            mem = [x for x in range(5) if not (kept and srcs[x][0] in KEPT)]
+            for x in mem[:2]:
+                out.append(f"\tlw {B[x]}, {addr(src, srcs[x][0])}")
             for x in range(5):
                 word, d, k = srcs[x]
-                out.append(insn("xorrol", B[x], T[x % 2], d, k))
-                if x + 2 < 5:
-                    out.append(f"\tlw {T[x % 2]}, {addr(src, srcs[x + 2][0])}")
+                if x in mem:
+                    out.append(insn("xorrol", B[x], B[x], d, k))
+                    j = mem.index(x) + 2
+                    if j < len(mem):
+                        out.append(f"\tlw {B[mem[j]]}, {addr(src, srcs[mem[j]][0])}")
+                else:
+                    out.append(insn("xorrol", B[x], KEPT[word], d, k))
             # chi (+ iota on lane 0), store, next round's column parity
             for x in range(5):
                 i = 2 * x + h
                 word = 10 * y + i
-                tgt = C[i] if y == 0 else V
+                keep = word in KEPT and not last
+                tgt = C[i] if y == 0 else KEPT[word] if keep else V
                 out.append(insn("andnxor", tgt, B[x], B[(x + 1) % 5], B[(x + 2) % 5]))
                 if y == 0 and x == 0:
                     out += xor_const(tgt, RC[2 * rnd + h], V)
-                out.append(f"\tsw {tgt}, {addr(dst, word)}")
+                if not keep:
+                    out.append(f"\tsw {tgt}, {addr(dst, word)}")
                 if y > 0 and not last:
-                    out.append(f"\txor {C[i]}, {C[i]}, {V}")
+                    out.append(f"\txor {C[i]}, {C[i]}, {tgt}")
     return out
 
 
@@ -124,9 +138,8 @@ def generate() -> str:
     lines += [f"\tsw {r}, {STATE_BYTES + 4 * i}(sp)" for i, r in enumerate(SAVED)]
     # the column parities of the input state
     for i in range(10):
-        regs = B
         for j in range(5):
-            lines.append(f"\tlw {regs[j]}, {addr('a0', 10 * j + i)}")
+            lines.append(f"\tlw {B[j]}, {addr('a0', 10 * j + i)}")
         lines.append(insn("xor3", C[i], B[0], B[1], B[2]))
         lines.append(insn("xor3", C[i], C[i], B[3], B[4]))
     for rnd in range(24):

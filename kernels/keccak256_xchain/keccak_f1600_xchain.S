@@ -8,18 +8,19 @@ keccak_f1600:
 	addi sp, sp, -272
 	sw ra, 200(sp)
 	sw gp, 204(sp)
-	sw s0, 208(sp)
-	sw s1, 212(sp)
-	sw s2, 216(sp)
-	sw s3, 220(sp)
-	sw s4, 224(sp)
-	sw s5, 228(sp)
-	sw s6, 232(sp)
-	sw s7, 236(sp)
-	sw s8, 240(sp)
-	sw s9, 244(sp)
-	sw s10, 248(sp)
-	sw s11, 252(sp)
+	sw tp, 208(sp)
+	sw s0, 212(sp)
+	sw s1, 216(sp)
+	sw s2, 220(sp)
+	sw s3, 224(sp)
+	sw s4, 228(sp)
+	sw s5, 232(sp)
+	sw s6, 236(sp)
+	sw s7, 240(sp)
+	sw s8, 244(sp)
+	sw s9, 248(sp)
+	sw s10, 252(sp)
+	sw s11, 256(sp)
 	lw a5, 0(a0)
 	lw a6, 40(a0)
 	lw a7, 80(a0)
@@ -101,16 +102,16 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	lw gp, 192(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
 	sw s0, 0(sp)
@@ -122,16 +123,16 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	lw gp, 196(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	sw s1, 4(sp)
 	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
@@ -142,16 +143,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -167,16 +168,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	lw gp, 176(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -192,16 +193,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -217,16 +218,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -242,16 +243,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -267,16 +268,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -292,41 +293,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -339,9 +338,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 1
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -353,15 +351,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -373,16 +370,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	xori s1, s1, 137
 	sw s1, 4(a0)
@@ -394,16 +390,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -419,16 +415,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -444,16 +439,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -469,16 +464,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -494,16 +489,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -519,16 +514,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -544,41 +539,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -591,9 +584,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 2
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -605,15 +597,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(sp)
@@ -625,16 +616,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 139
@@ -648,16 +638,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -673,16 +663,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -698,16 +687,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -723,16 +712,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -748,16 +737,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -773,16 +762,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -798,41 +787,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -845,9 +832,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 3
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -859,15 +845,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -879,16 +864,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80008
 	addi t2, t2, 128
@@ -902,16 +886,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -927,16 +911,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -952,16 +935,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -977,16 +960,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -1002,16 +985,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -1027,16 +1010,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -1052,41 +1035,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -1099,9 +1080,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 4
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -1113,15 +1093,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -1134,16 +1113,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	xori s1, s1, 139
 	sw s1, 4(sp)
@@ -1155,16 +1133,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -1180,16 +1158,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -1205,16 +1182,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -1230,16 +1207,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -1255,16 +1232,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -1280,16 +1257,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -1305,41 +1282,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -1352,9 +1327,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 5
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -1366,15 +1340,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -1387,16 +1360,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x8
 	xor s1, s1, t2
@@ -1409,16 +1381,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -1434,16 +1406,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -1459,16 +1430,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -1484,16 +1455,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -1509,16 +1480,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -1534,16 +1505,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -1559,41 +1530,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -1606,9 +1575,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 6
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -1620,15 +1588,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -1641,16 +1608,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80008
 	addi t2, t2, 136
@@ -1664,16 +1630,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -1689,16 +1655,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -1714,16 +1679,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -1739,16 +1704,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -1764,16 +1729,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -1789,16 +1754,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -1814,41 +1779,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -1861,9 +1824,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 7
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -1875,15 +1837,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -1896,16 +1857,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 130
@@ -1919,16 +1879,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -1944,16 +1904,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -1969,16 +1928,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -1994,16 +1953,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -2019,16 +1978,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -2044,16 +2003,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -2069,41 +2028,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -2116,9 +2073,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 8
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -2130,15 +2086,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(sp)
@@ -2150,16 +2105,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	xori s1, s1, 11
 	sw s1, 4(sp)
@@ -2171,16 +2125,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -2196,16 +2150,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -2221,16 +2174,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -2246,16 +2199,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -2271,16 +2224,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -2296,16 +2249,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -2321,41 +2274,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -2368,9 +2319,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 9
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -2382,15 +2332,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -2402,16 +2351,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	xori s1, s1, 10
 	sw s1, 4(a0)
@@ -2423,16 +2371,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -2448,16 +2396,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -2473,16 +2420,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -2498,16 +2445,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -2523,16 +2470,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -2548,16 +2495,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -2573,41 +2520,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -2620,9 +2565,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 10
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -2634,15 +2578,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -2655,16 +2598,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x8
 	addi t2, t2, 130
@@ -2678,16 +2620,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -2703,16 +2645,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -2728,16 +2669,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -2753,16 +2694,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -2778,16 +2719,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -2803,16 +2744,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -2828,41 +2769,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -2875,9 +2814,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 11
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -2889,15 +2827,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -2909,16 +2846,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x8
 	addi t2, t2, 3
@@ -2932,16 +2868,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -2957,16 +2893,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -2982,16 +2917,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -3007,16 +2942,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -3032,16 +2967,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -3057,16 +2992,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -3082,41 +3017,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -3129,9 +3062,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 12
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -3143,15 +3075,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -3164,16 +3095,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x8
 	addi t2, t2, 139
@@ -3187,16 +3117,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -3212,16 +3142,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -3237,16 +3166,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -3262,16 +3191,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -3287,16 +3216,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -3312,16 +3241,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -3337,41 +3266,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -3384,9 +3311,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 13
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -3398,15 +3324,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -3419,16 +3344,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 11
@@ -3442,16 +3366,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -3467,16 +3391,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -3492,16 +3415,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -3517,16 +3440,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -3542,16 +3465,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -3567,16 +3490,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -3592,41 +3515,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -3639,9 +3560,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 14
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -3653,15 +3573,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -3674,16 +3593,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 138
@@ -3697,16 +3615,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -3722,16 +3640,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -3747,16 +3664,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -3772,16 +3689,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -3797,16 +3714,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -3822,16 +3739,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -3847,41 +3764,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -3894,9 +3809,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 15
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -3908,15 +3822,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -3929,16 +3842,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 129
@@ -3952,16 +3864,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -3977,16 +3889,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -4002,16 +3913,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -4027,16 +3938,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -4052,16 +3963,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -4077,16 +3988,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -4102,41 +4013,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -4149,9 +4058,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 16
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -4163,15 +4071,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(sp)
@@ -4183,16 +4090,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 129
@@ -4206,16 +4112,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -4231,16 +4137,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -4256,16 +4161,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -4281,16 +4186,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -4306,16 +4211,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -4331,16 +4236,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -4356,41 +4261,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -4403,9 +4306,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 17
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -4417,15 +4319,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -4437,16 +4338,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 8
@@ -4460,16 +4360,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -4485,16 +4385,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -4510,16 +4409,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -4535,16 +4434,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -4560,16 +4459,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -4585,16 +4484,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -4610,41 +4509,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -4657,9 +4554,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 18
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -4671,15 +4567,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(sp)
@@ -4691,16 +4586,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	xori s1, s1, 131
 	sw s1, 4(sp)
@@ -4712,16 +4606,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -4737,16 +4631,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -4762,16 +4655,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -4787,16 +4680,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -4812,16 +4705,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -4837,16 +4730,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -4862,41 +4755,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -4909,9 +4800,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 19
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -4923,15 +4813,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -4943,16 +4832,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80008
 	addi t2, t2, 3
@@ -4966,16 +4854,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -4991,16 +4879,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -5016,16 +4903,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -5041,16 +4928,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -5066,16 +4953,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -5091,16 +4978,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -5116,41 +5003,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -5163,9 +5048,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 20
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -5177,15 +5061,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -5198,16 +5081,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80008
 	addi t2, t2, 136
@@ -5221,16 +5103,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -5246,16 +5128,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -5271,16 +5152,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -5296,16 +5177,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -5321,16 +5202,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -5346,16 +5227,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -5371,41 +5252,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -5418,9 +5297,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 21
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -5432,15 +5310,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -5452,16 +5329,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80000
 	addi t2, t2, 136
@@ -5475,16 +5351,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	xor s0, s0, t2
@@ -5500,16 +5376,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
 	xor s8, s8, t2
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	xor s1, s1, t2
@@ -5525,16 +5400,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
 	xor s9, s9, t2
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	xor s0, s0, t2
@@ -5550,16 +5425,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
 	xor s8, s8, t2
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	xor s1, s1, t2
@@ -5575,16 +5450,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
 	xor s9, s9, t2
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	xor s0, s0, t2
@@ -5600,16 +5475,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
 	xor s8, s8, t2
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	xor s1, s1, t2
@@ -5625,41 +5500,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
 	xor s9, s9, t2
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(a0)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(a0)
-	xor s8, s8, t2
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	xor s1, s1, t2
@@ -5672,9 +5545,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(a0)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 22
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -5686,15 +5558,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(a0)
-	lw t1, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(a0)
+	lw a6, 48(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	xori s0, s0, 1
@@ -5707,16 +5578,15 @@ keccak_f1600:
 	sw s6, 24(sp)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(sp)
-	lw t0, 4(a0)
-	lw t1, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(a0)
+	lw a6, 52(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x8
 	xor s1, s1, t2
@@ -5729,16 +5599,16 @@ keccak_f1600:
 	sw s7, 28(sp)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(sp)
-	lw t0, 24(a0)
-	lw t1, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(a0)
+	lw a6, 72(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(sp)
 	xor s0, s0, t2
@@ -5754,16 +5624,15 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(sp)
 	xor s8, s8, t2
-	lw t0, 28(a0)
-	lw t1, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(a0)
+	lw a6, 76(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(sp)
 	xor s1, s1, t2
@@ -5779,16 +5648,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(sp)
 	xor s9, s9, t2
-	lw t0, 12(a0)
-	lw t1, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(a0)
+	lw a6, 56(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(sp)
 	xor s0, s0, t2
@@ -5804,16 +5673,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(sp)
 	xor s8, s8, t2
-	lw t0, 8(a0)
-	lw t1, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(a0)
+	lw a6, 60(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(sp)
 	xor s1, s1, t2
@@ -5829,16 +5698,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(sp)
 	xor s9, s9, t2
-	lw t0, 36(a0)
-	lw t1, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(a0)
+	lw a6, 40(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(sp)
 	xor s0, s0, t2
@@ -5854,16 +5723,16 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(sp)
 	xor s8, s8, t2
-	lw t0, 32(a0)
-	lw t1, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(a0)
+	lw a6, 44(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(sp)
 	xor s1, s1, t2
@@ -5879,41 +5748,39 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(sp)
 	xor s9, s9, t2
-	lw t0, 16(a0)
-	lw t1, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(a0)
+	lw a6, 68(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(sp)
 	xor s0, s0, t2
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
-	sw t2, 176(sp)
-	xor s4, s4, t2
+	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	xor s4, s4, tp
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 192(sp)
-	xor s8, s8, t2
-	lw t0, 20(a0)
-	lw t1, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	xor s8, s8, t0
+	lw a5, 20(a0)
+	lw a6, 64(a0)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(a0)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(a0)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(a0)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(sp)
 	xor s1, s1, t2
@@ -5926,9 +5793,8 @@ keccak_f1600:
 	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
-	sw t2, 196(sp)
-	xor s9, s9, t2
+	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	xor s9, s9, t1
 	# ---- round 23
 	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
 	xor s11, s9, s2
@@ -5940,15 +5806,14 @@ keccak_f1600:
 	xor a2, s5, s8
 	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
 	xor a4, s7, s0
-	lw t0, 0(sp)
-	lw t1, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s10, x0	# xorrol
-	lw t0, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t3, x22	# xorrol
-	lw t1, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t6, x22	# xorrol
-	lw t0, 192(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a2, x11	# xorrol
+	lw a5, 0(sp)
+	lw a6, 48(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	lw a7, 100(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	lw ra, 148(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
 	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
 	sw s0, 0(a0)
@@ -5960,16 +5825,15 @@ keccak_f1600:
 	sw s6, 24(a0)
 	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
 	sw s8, 32(a0)
-	lw t0, 4(sp)
-	lw t1, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, s11, x0	# xorrol
-	lw t0, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t4, x22	# xorrol
-	lw t1, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t5, x21	# xorrol
-	lw t0, 196(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a4, x7	# xorrol
+	lw a5, 4(sp)
+	lw a6, 52(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	lw a7, 96(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	lw ra, 144(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
 	lui t2, 0x80008
 	addi t2, t2, 130
@@ -5983,16 +5847,16 @@ keccak_f1600:
 	sw s7, 28(a0)
 	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
 	sw s9, 36(a0)
-	lw t0, 24(sp)
-	lw t1, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a1, x14	# xorrol
-	lw t0, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a3, x10	# xorrol
-	lw t1, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s11, x2	# xorrol
-	lw t0, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t6, x31	# xorrol
+	lw a5, 24(sp)
+	lw a6, 72(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	lw a7, 84(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	lw ra, 132(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	lw gp, 180(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 40(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6003,16 +5867,15 @@ keccak_f1600:
 	sw t2, 64(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 72(a0)
-	lw t0, 28(sp)
-	lw t1, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a2, x14	# xorrol
-	lw t0, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a4, x10	# xorrol
-	lw t1, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, s10, x1	# xorrol
-	lw t0, 176(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t5, x30	# xorrol
+	lw a5, 28(sp)
+	lw a6, 76(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	lw a7, 80(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	lw ra, 128(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 44(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6023,16 +5886,16 @@ keccak_f1600:
 	sw t2, 68(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 76(a0)
-	lw t0, 12(sp)
-	lw t1, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t4, x1	# xorrol
-	lw t0, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t5, x3	# xorrol
-	lw t1, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a2, x13	# xorrol
-	lw t0, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s10, x9	# xorrol
+	lw a5, 12(sp)
+	lw a6, 56(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	lw a7, 108(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	lw ra, 152(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	lw gp, 160(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 80(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6043,16 +5906,16 @@ keccak_f1600:
 	sw t2, 104(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 112(a0)
-	lw t0, 8(sp)
-	lw t1, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t3, x0	# xorrol
-	lw t0, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, t6, x3	# xorrol
-	lw t1, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a1, x12	# xorrol
-	lw t0, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, s11, x9	# xorrol
+	lw a5, 8(sp)
+	lw a6, 60(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	lw a7, 104(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	lw ra, 156(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	lw gp, 164(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 84(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6063,16 +5926,16 @@ keccak_f1600:
 	sw t2, 108(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 116(a0)
-	lw t0, 36(sp)
-	lw t1, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a4, x14	# xorrol
-	lw t0, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s10, x18	# xorrol
-	lw t1, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t3, x5	# xorrol
-	lw t0, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a1, x28	# xorrol
+	lw a5, 36(sp)
+	lw a6, 40(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	lw a7, 88(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	lw ra, 140(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	lw gp, 184(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 120(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6083,16 +5946,16 @@ keccak_f1600:
 	sw t2, 144(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 152(a0)
-	lw t0, 32(sp)
-	lw t1, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, a3, x13	# xorrol
-	lw t0, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, s11, x18	# xorrol
-	lw t1, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, t4, x5	# xorrol
-	lw t0, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a2, x28	# xorrol
+	lw a5, 32(sp)
+	lw a6, 44(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	lw a7, 92(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	lw ra, 136(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	lw gp, 188(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 124(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6103,16 +5966,16 @@ keccak_f1600:
 	sw t2, 148(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 156(a0)
-	lw t0, 16(sp)
-	lw t1, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t5, x31	# xorrol
-	lw t0, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a2, x28	# xorrol
-	lw t1, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a4, x20	# xorrol
-	lw t0, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t3, x1	# xorrol
+	lw a5, 16(sp)
+	lw a6, 68(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	lw a7, 116(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	lw ra, 124(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	lw gp, 168(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 160(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6123,16 +5986,16 @@ keccak_f1600:
 	sw t2, 184(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
 	sw t2, 192(a0)
-	lw t0, 20(sp)
-	lw t1, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, t0, t6, x31	# xorrol
-	lw t0, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, t1, a1, x27	# xorrol
-	lw t1, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, t0, a3, x19	# xorrol
-	lw t0, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, t1, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, t4, x1	# xorrol
+	lw a5, 20(sp)
+	lw a6, 64(sp)
+	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	lw a7, 112(sp)
+	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	lw ra, 120(sp)
+	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	lw gp, 172(sp)
+	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
+	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
 	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
 	sw t2, 164(a0)
 	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
@@ -6145,18 +6008,19 @@ keccak_f1600:
 	sw t2, 196(a0)
 	lw ra, 200(sp)
 	lw gp, 204(sp)
-	lw s0, 208(sp)
-	lw s1, 212(sp)
-	lw s2, 216(sp)
-	lw s3, 220(sp)
-	lw s4, 224(sp)
-	lw s5, 228(sp)
-	lw s6, 232(sp)
-	lw s7, 236(sp)
-	lw s8, 240(sp)
-	lw s9, 244(sp)
-	lw s10, 248(sp)
-	lw s11, 252(sp)
+	lw tp, 208(sp)
+	lw s0, 212(sp)
+	lw s1, 216(sp)
+	lw s2, 220(sp)
+	lw s3, 224(sp)
+	lw s4, 228(sp)
+	lw s5, 232(sp)
+	lw s6, 236(sp)
+	lw s7, 240(sp)
+	lw s8, 244(sp)
+	lw s9, 248(sp)
+	lw s10, 252(sp)
+	lw s11, 256(sp)
 	addi sp, sp, 272
 	ret
 	.size keccak_f1600, .-keccak_f1600
