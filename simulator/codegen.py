@@ -371,7 +371,7 @@ def _gen_op(e: _Emitter, insn: Insn, ind: int) -> None:
     elif kind == "alu3":
         # a third source register (rs3 in bits 24..28 of the packed word)
         e.put(ind, "r3 = (d >> 24) & 31")
-        e.put(ind, "if r3 == prev_ld:\n    c += LU_STALL\n    stalls[S_LU] += LU_STALL")
+        e.put(ind, "if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:\n    c += LU_STALL\n    stalls[S_LU] += LU_STALL")
         if e.prof:
             e.put(ind + 1, "pstall[i, S_LU] += LU_STALL\npcyc[i] += LU_STALL")
         e.put(ind, f"regs[rd] = {_sem_name(name)}(a, b, regs[r3], pc)")

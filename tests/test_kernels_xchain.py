@@ -162,9 +162,6 @@ def test_iss_rs3_load_use_stall(tmp_path: Path) -> None:
         assert res.cycles == cycles, body
 
 
-@pytest.mark.xfail(reason="ISS charges the load-use stall twice when rs3 repeats rs1/rs2 "
-                          "(simulator/codegen.py alu3 branch); docs/timing.md: one stall per load",
-                   strict=False)
 def test_iss_rs3_repeating_rs1_stalls_once(tmp_path: Path) -> None:
     _, res = run_asm(tmp_path, "lui gp, 0x80080\nlw t2, 0(gp)\nxor3 t3, t2, t5, t2\n")
     assert res.exit_code == 0, res.trap
