@@ -141,7 +141,23 @@ def markdown(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+#: Extension groups (Zkn, Zks) shortened in plot labels.
+_GROUPS = (("zkn", {"zbkb", "zbkc", "zbkx", "zkne", "zknd", "zknh"}),
+           ("zks", {"zbkb", "zbkc", "zbkx", "zksed", "zksh"}))
+
+
+def _short_isa(isa: str) -> str:
+    """``rv32im_zicsr_zicntr_zbkb`` -> ``+zbkb``; whole Zkn/Zks groups by their names."""
+    exts = set(isa.split("_")[1:]) - set(BASE_ISA.split("_")) - {"zkt"}
+    groups = [(g, m) for g, m in _GROUPS if m <= exts]
+    rest = exts - set().union(*(m for _, m in groups))
+    names = [g for g, _ in groups] + sorted(rest)
+    return "+" + "_".join(names) if names else "rv32im"
+
+
 def plot_speedup_vs_area(data: dict, out: Path) -> Path:
+    from matplotlib.ticker import ScalarFormatter
+
     from .plots import _save, plt
 
     by_kernel: dict[str, list[tuple[float, float, str]]] = {}
@@ -155,13 +171,16 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=kernel)
     for isa, d in data["isas"].items():
         if d["area_increase_pct"] is not None:
-            ax.axvline(1 + d["area_increase_pct"] / 100, color="grey", lw=0.5, ls=":")
-            ax.annotate(isa, (1 + d["area_increase_pct"] / 100, ax.get_ylim()[0]), fontsize=6,
-                        rotation=90, va="bottom", ha="right", color="grey")
+            x = 1 + d["area_increase_pct"] / 100
+            ax.axvline(x, color="grey", lw=0.5, ls=":")
+            ax.text(x, 1.01, _short_isa(isa), transform=ax.get_xaxis_transform(), fontsize=6,
+                    rotation=0, ha="center", va="bottom", color="grey")
     ax.set_xlabel("core area relative to rv32im (NAND2-eq)")
     ax.set_ylabel("speedup over rv32im")
     ax.set_yscale("log")
-    ax.set_title("Speedup against area")
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_minor_formatter(ScalarFormatter())
+    ax.set_title("Speedup against area", pad=14)
     ax.legend(fontsize=7)
     return _save(fig, out)
 
