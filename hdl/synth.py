@@ -316,19 +316,21 @@ def _fit_error(log: str, target: str, device: str) -> str | None:
     return None
 
 
+#: Logic cells of each device: ice40 (one LUT4 + one flip-flop each), ecp5 (LUT4s, each
+#: with a flip-flop beside it).
+_CAPACITY = {"ice40": {"up5k": 5280, "hx8k": 7680, "lp8k": 7680, "hx4k": 3520, "hx1k": 1280},
+             "ecp5": {"25k": 24288, "45k": 43848, "85k": 83640, "12k": 12288}}
+
+
 def _check_fit(types: dict[str, int], target: str, device: str) -> None:
-    """Reject a netlist that exceeds the device before a long placement run."""
-    if target != "ice40":
-        return                 # nextpnr-ecp5 checks and reports this itself, quickly
-    luts = types.get("SB_LUT4", 0)
+    """Reject a netlist that exceeds the device before a long placement run (a lower
+    bound; nextpnr's own utilisation check catches the rest)."""
+    luts = sum(n for t, n in types.items() if t in _LUT)
     ffs = sum(n for t, n in types.items() if _FF.match(t))
-    cap = _ICE40_LCS[device]
+    cap = _CAPACITY[target][device]
     if max(luts, ffs) > cap:
-        raise SynthError(f"design does not fit ice40 {device}: needs at least {max(luts, ffs)} "
+        raise SynthError(f"design does not fit {target} {device}: needs at least {max(luts, ffs)} "
                          f"logic cells ({luts} LUT4, {ffs} flip-flops), the device has {cap}")
-
-
-_ICE40_LCS = {"up5k": 5280, "hx8k": 7680, "lp8k": 7680, "hx4k": 3520, "hx1k": 1280}
 
 
 def _pnr(il: str, target: str, device: str, cache_dir: Path) -> tuple[dict, float, bool]:
