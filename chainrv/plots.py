@@ -10,12 +10,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from isa.config import IsaConfig  # noqa: E402
+
 
 def _grouped(ax, kernels, isas, value) -> None:
     width = 0.8 / max(1, len(isas))
     x = np.arange(len(kernels))
     for i, isa in enumerate(isas):
-        ax.bar(x + i * width - 0.4 + width / 2, [value(k, isa) for k in kernels], width, label=isa)
+        ax.bar(x + i * width - 0.4 + width / 2, [value(k, isa) for k in kernels], width,
+               label=IsaConfig.parse(isa).short_name())
     ax.set_xticks(x, kernels, rotation=30, ha="right")
     ax.legend(fontsize=7)
 
@@ -45,7 +48,7 @@ def plot_all(rows, out_dir: Path) -> list[Path]:
 
     causes = sorted({c for r in rows for c in r.stalls})
     fig, ax = plt.subplots(figsize=(12, 5))
-    labels = [f"{r.kernel}\n{r.isa.replace('rv32im_zicsr_zicntr_', 'rv32im+')[:24]}" for r in rows]
+    labels = [f"{r.kernel}\n{r.isa_name}" for r in rows]
     bottom = np.zeros(len(rows))
     for c in causes:
         frac = np.array([r.stalls.get(c, 0) / r.cycles if r.cycles else 0 for r in rows])

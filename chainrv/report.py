@@ -22,7 +22,7 @@ from .kernels import DEFAULT_ISAS, Kernel, select
 @dataclass
 class Row:
     kernel: str
-    isa: str
+    isa: str                 # canonical ISA string (machine-readable key)
     bytes: int
     cycles: int
     instret: int
@@ -34,6 +34,11 @@ class Row:
     exit_code: int
     seconds: float
     extra: dict = field(default_factory=dict)
+
+    @property
+    def isa_name(self) -> str:
+        """Short display form, e.g. ``rv32im_zk_zks``."""
+        return IsaConfig.parse(self.isa).short_name()
 
 
 def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
@@ -56,7 +61,7 @@ def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
         cpi=round(cycles / instret, 4) if instret else 0.0,
         cycles_per_byte=round(cycles / kernel.bytes, 3) if kernel.bytes else 0.0,
         stalls={k: int(v) for k, v in res.stalls.items()},
-        mix={k: int(v) for k, v in getattr(res, "mix", {}).items()},
+        mix={k: int(v) for k, v in res.profile.mix.items()} if res.profile else {},
         verified=verified, exit_code=int(res.exit_code), seconds=round(seconds, 3), extra=extra,
     )
 
@@ -102,7 +107,7 @@ def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,
     progress = Progress(len(jobs))
     rows = []
     for k, c in jobs:
-        progress.step(f"{k.name} {c}")
+        progress.step(f"{k.name} {c.short_name()}")
         rows.append(runner(k, c))
     progress.close()
     return rows
@@ -142,7 +147,7 @@ def markdown(rows: list[Row]) -> str:
             *[f"stall:{c}" for c in causes], "speedup", "verified"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r.kernel, r.isa, str(r.bytes), f"{r.cycles:,}", f"{r.instret:,}", f"{r.cpi:.3f}",
+        cells = [r.kernel, r.isa_name, str(r.bytes), f"{r.cycles:,}", f"{r.instret:,}", f"{r.cpi:.3f}",
                  f"{r.cycles_per_byte:.2f}", *[f"{r.stalls.get(c, 0):,}" for c in causes],
                  f"{sp.get((r.kernel, r.isa), 0):.2f}x", "yes" if r.verified else "**NO**"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -151,10 +156,10 @@ def markdown(rows: list[Row]) -> str:
 
 def summary_table(rows: list[Row]) -> str:
     sp = speedups(rows)
-    head = f"{'kernel':<18} {'isa':<44} {'cycles':>12} {'CPI':>6} {'cyc/B':>9} {'speedup':>8} ok"
+    head = f"{'kernel':<24} {'isa':<26} {'cycles':>12} {'CPI':>6} {'cyc/B':>9} {'speedup':>8} ok"
     out = [head, "-" * len(head)]
     for r in rows:
-        out.append(f"{r.kernel:<18} {r.isa:<44} {r.cycles:>12,} {r.cpi:>6.3f} "
+        out.append(f"{r.kernel:<24} {r.isa_name:<26} {r.cycles:>12,} {r.cpi:>6.3f} "
                    f"{r.cycles_per_byte:>9.2f} {sp.get((r.kernel, r.isa), 0):>7.2f}x "
                    f"{'yes' if r.verified else 'NO'}")
     return "\n".join(out)

@@ -89,6 +89,28 @@ class IsaConfig:
     def name(self) -> str:
         return str(self)
 
+    def short_name(self) -> str:
+        """The shortest equivalent ISA string: shorthands folded back in and
+        the always-present zicsr/zicntr left out (``rv32im_zk_zks``)."""
+        rest = set(self.extensions) - ALWAYS - {"m"}
+        parts: list[str] = []
+        zkn, zks = set(SHORTHANDS["zkn"]), set(SHORTHANDS["zks"])
+        if zkn <= rest and "zkt" in rest:
+            parts.append("zk")
+            rest -= zkn | {"zkt"}
+            if zks - {"zbkb", "zbkc", "zbkx"} <= rest:
+                parts.append("zks")
+                rest -= zks
+        elif zkn <= rest:
+            parts.append("zkn")
+            rest -= zkn
+        if zks <= rest:
+            parts.append("zks")
+            rest -= zks
+        parts += [e for e in EXTENSIONS if e in rest]
+        base = "rv32i" + ("m" if "m" in self.extensions else "")
+        return "_".join([base, *parts])
+
     def has_all(self, *exts: str) -> bool:
         return all(e in self.extensions for e in exts)
 
