@@ -94,7 +94,7 @@ class Machine:
         self.uart = np.zeros(UART_BUFFER, np.uint8)
         # debugger watch ranges (lo, hi, kinds); only st[WATCH_N] rows are armed
         self.watch = np.zeros((S.WATCH_MAX, 3), np.int64)
-        self._debug_fn: object | None = None
+        self._debug_fns: dict[str, object] = {}
         self.debug_seconds = 0.0
         self.debug_jit = 0.0
         self.functions: list[Symbol] = []
@@ -197,9 +197,13 @@ class Machine:
         (``simulator.debug``); ``result(reason)`` describes the run afterwards."""
         tr = np.zeros((1, len(S.TRACE_COLS)), np.int64)
         prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
-        if self._debug_fn is None:
-            self._debug_fn, self.debug_jit = self._compiled("fast", self._args(prof, tr, 0))
-        fn = self._debug_fn
+        # run_watch checks the watch ranges on loads and stores; run_fast has no such code
+        variant = "watch" if self.st[S.WATCH_N] > 0 else "fast"
+        fn = self._debug_fns.get(variant)
+        if fn is None:
+            fn, jit = self._compiled(variant, self._args(prof, tr, 0))
+            self._debug_fns[variant] = fn
+            self.debug_jit += jit
         limit = int(self.st[S.STEPS]) + max_slots
         t0 = time.perf_counter()
         while True:
