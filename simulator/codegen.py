@@ -38,6 +38,23 @@ _HOT = ("addi", "lw", "add", "sw", "bne", "beq", "lui", "slli", "srli", "xor", "
         "andi", "jal", "bltu", "blt", "bgeu", "bge", "sub", "lbu", "sb", "jalr", "srai",
         "sltu", "ori", "xori", "auipc", "rori", "ror")
 
+#: The RV32I register and immediate ALU instructions share one handler, so
+#: that they are one target of the dispatch's indirect jump (a mix of them is
+#: then predicted as well as a single op): the handler computes every result
+#: with the register form's golden function on ``b`` or, for an immediate
+#: form, ``imm`` (chosen without a branch) and picks the one that the decoder
+#: stored in the (otherwise unused) rs3 field: the selector in bits 0..3,
+#: bit 4 set for an immediate form.
+_ALU_GROUP = ("add", "sub", "xor", "or", "and", "sll", "srl", "sra", "slt", "sltu")
+_ALU_TWIN = {"addi": "add", "xori": "xor", "ori": "or", "andi": "and", "slli": "sll", "srli": "srl",
+             "srai": "sra", "slti": "slt", "sltiu": "sltu"}
+
+
+def _alu_selector(name: str) -> int | None:
+    name = _ALU_TWIN.get(name, name)
+    return _ALU_GROUP.index(name) if name in _ALU_GROUP else None
+
+
 _LOAD_ARRAY = {"lb": ("ram8", 0), "lbu": ("ram8", 0), "lh": ("ram16", 1), "lhu": ("ram16", 1),
                "lw": ("ram32", 2)}
 _STORE_ARRAY = {"sb": ("ram8", 0, 1), "sh": ("ram16", 1, 2), "sw": ("ram32", 2, 4)}
@@ -131,6 +148,9 @@ def _gen_decoder() -> list[str]:
             first = False
             lines.append(f"            op = {insn.op}")
             lines += [f"            {s}" for s in _decode_fields(insn)]
+            sel = _alu_selector(insn.name)
+            if sel is not None and "rs3" not in insn.args:
+                lines.append(f"            rs3 = {sel | (16 if 'rs2' not in insn.args else 0)}")
     lines += [
         f"    if op != {ILLEGAL} and enabled[op] == 0:",
         f"        op = {ILLEGAL}",
@@ -514,6 +534,7 @@ def run_{variant}(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop,
     psrc = st[PEND_SRC]
     pcause = st[PEND_CAUSE]
     stalls = st[STALL0:STALL0 + 6]
+    alu = np.zeros(16, np.int64)
     irq_at = irq_cycle(st)
     reason = R_SLICE""")
     if watch:
@@ -574,10 +595,16 @@ elif i >= 0:
     a = regs[r1]
     b = regs[r2]
     npc = (pc + 4) & M""")
+    group = [x for x in dispatched() if _alu_selector(x.name) is not None and "rs3" not in x.args]
+    e.put(3, "if " + " or ".join(f"op == {x.op}" for x in group) + ":  # " + " ".join(x.name for x in group))
+    e.put(4, "im = -((d >> 28) & 1)\nbb = (imm & M & im) | (b & ~im)")
+    for k, name in enumerate(_ALU_GROUP):
+        e.put(4, f"alu[{k}] = {_sem_name(name)}(a, bb, 0, pc)")
+    e.put(4, "regs[rd] = alu[(d >> 24) & 15]")
     hot = [next(x for x in INSNS if x.name == n) for n in _HOT]
-    order = hot + [x for x in dispatched() if x.name not in _HOT]
-    for k, insn in enumerate(order):
-        e.put(3, f"{'if' if k == 0 else 'elif'} op == {insn.op}:  # {insn.name}")
+    order = [x for x in hot + [x for x in dispatched() if x.name not in _HOT] if x not in group]
+    for insn in order:
+        e.put(3, f"elif op == {insn.op}:  # {insn.name}")
         _gen_op(e, insn, 4)
     e.put(3, "else:\n    exc = 2\n    tval = int(ram32[i])")
     # ---- after the instruction: trap or retire
