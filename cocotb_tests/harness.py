@@ -96,6 +96,10 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
     """
     source = design.verilog()
     build_dir = source.parent / sim
+    # cocotb imports the test module by name inside the simulator process, on
+    # a PYTHONPATH made from this process's sys.path
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     runner = _runner(sim)
     build_args = ["-O2", "-Wno-fatal", "-Wno-WIDTH", "--x-assign", "0", "--x-initial", "0"] \
         if sim == "verilator" else []
@@ -103,10 +107,6 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
                  timescale=TIMESCALE, build_args=build_args, always=False)
     test_dir = build_dir / f"run-{module}-{os.getpid()}"
     test_dir.mkdir(parents=True, exist_ok=True)
-    # cocotb imports the test module by name inside the simulator process
-    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-    if str(ROOT) not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, paths)])
     try:
         results = runner.test(test_module=f"cocotb_tests.{module}", hdl_toplevel=design.top,
                               build_dir=build_dir, test_dir=test_dir, plusargs=plusargs or [],
@@ -114,11 +114,10 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
                               results_xml=str(test_dir / "results.xml"))
     except SystemExit as e:     # cocotb's runner exits on a failed or crashed test
         raise AssertionError(f"{module}: cocotb run failed ({e.code}); see the log above") from None
-    total, failed = get_results(Path(results))
+    try:
+        total, failed = get_results(Path(results))
+    except RuntimeError as e:   # no results file: the simulator died
+        raise AssertionError(f"{module}: {e}") from None
     assert total > 0, f"{module}: no cocotb test ran"
     assert failed == 0, f"{module}: {failed} of {total} cocotb tests failed (log above, build in {build_dir})"
     shutil.rmtree(test_dir, ignore_errors=True)
-
-
-def python() -> str:
-    return sys.executable

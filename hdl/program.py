@@ -35,8 +35,11 @@ def elf_to_words(path: str | Path, ram_size: int, ram_base: int = RAM_BASE) -> l
     return [int.from_bytes(image[i:i + 4], "little") for i in range(0, len(image), 4)]
 
 
-def write_ram_hex(words: list[int], path: str | Path) -> Path:
-    """A ``$readmemh`` file: one 32-bit word per line from address 0."""
+def write_ram_hex(words: list[int], path: str | Path, ram_size: int | None = None) -> Path:
+    """A ``$readmemh`` file: one 32-bit word per line from address 0, zero-padded
+    to ``ram_size`` bytes when given (simulators warn about short files)."""
     path = Path(path)
+    if ram_size is not None:
+        words = list(words) + [0] * (ram_size // 4 - len(words))
     path.write_text("".join(f"{w:08x}\n" for w in words))
     return path

@@ -73,18 +73,32 @@ class SoC(wiring.Component):
         m.d.comb += wport.en.eq(Mux(is_ram, dbus.we, 0))
 
         # ------------------------------------------------ CLINT
+        # The CLINT behaves as if accessed in the EX cycle of the load or store
+        # (one cycle before MEM), like the counter CSRs: a load of mtime returns
+        # its EX-cycle value, a store to mtime sets that value as of EX, and a
+        # store to mtimecmp already decides the interrupt check of the next
+        # instruction (which is in EX while the store is in MEM).
         mtime = Signal(64)
         mtimecmp = Signal(64, init=(1 << 64) - 1)
-        m.d.comb += [core.mtime.eq(mtime), core.mtip.eq(mtime >= mtimecmp)]
+        mtimecmp_now = Signal(64)
+        m.d.comb += [core.mtime.eq(mtime), core.mtip.eq(mtime >= mtimecmp_now), mtimecmp_now.eq(mtimecmp)]
         m.d.sync += mtime.eq(mtime + 1)
         clint_we = dbus.we.any() & is_clint
         with m.If(clint_we):
             with m.Switch(offset):
-                for off, reg in ((P.CLINT_MTIMECMP, mtimecmp), (P.CLINT_MTIME, mtime)):
-                    with m.Case(off):
-                        m.d.sync += reg[:32].eq(_merge(reg[:32], dbus.wdata, dbus.we))
-                    with m.Case(off + 4):
-                        m.d.sync += reg[32:].eq(_merge(reg[32:], dbus.wdata, dbus.we))
+                with m.Case(P.CLINT_MTIMECMP):
+                    lo = _merge(mtimecmp[:32], dbus.wdata, dbus.we)
+                    m.d.comb += mtimecmp_now[:32].eq(lo)
+                    m.d.sync += mtimecmp[:32].eq(lo)
+                with m.Case(P.CLINT_MTIMECMP + 4):
+                    hi = _merge(mtimecmp[32:], dbus.wdata, dbus.we)
+                    m.d.comb += mtimecmp_now[32:].eq(hi)
+                    m.d.sync += mtimecmp[32:].eq(hi)
+                ex_time = mtime - 1
+                with m.Case(P.CLINT_MTIME):
+                    m.d.sync += mtime.eq(Cat(_merge(ex_time[:32], dbus.wdata, dbus.we), ex_time[32:64]) + 2)
+                with m.Case(P.CLINT_MTIME + 4):
+                    m.d.sync += mtime.eq(Cat(ex_time[:32], _merge(ex_time[32:64], dbus.wdata, dbus.we)) + 2)
 
         # ------------------------------------------------ device reads (answered in WB)
         dev_rdata = Signal(32)
@@ -95,9 +109,9 @@ class SoC(wiring.Component):
         with m.Elif(is_clint & (offset == P.CLINT_MTIMECMP + 4)):
             m.d.sync += dev_rdata.eq(mtimecmp[32:])
         with m.Elif(is_clint & (offset == P.CLINT_MTIME)):
-            m.d.sync += dev_rdata.eq(mtime[:32])
+            m.d.sync += dev_rdata.eq((mtime - 1)[:32])
         with m.Elif(is_clint & (offset == P.CLINT_MTIME + 4)):
-            m.d.sync += dev_rdata.eq(mtime[32:])
+            m.d.sync += dev_rdata.eq((mtime - 1)[32:64])
         with m.Else():
             m.d.sync += dev_rdata.eq(0)
         read_ram = Signal()

@@ -1,0 +1,65 @@
+"""``chainrv verilog``: write the SoC as Verilog (Amaranth's bundled Yosys)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+from ..errors import CliError
+
+HELP = "write the SoC (core, RAM, UART, finisher, CLINT) as Verilog"
+
+
+def _size(text: str) -> int:
+    m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmM]?)(?:i?[bB])?\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"invalid size '{text}' (e.g. 1048576, 0x40000, 256K, 1M)")
+    return int(m.group(1), 0) * {"": 1, "k": 1 << 10, "m": 1 << 20}[m.group(2).lower()]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--isa", default="rv32im_zicsr_zk_zks",
+                   help="ISA configuration, e.g. rv32im, rv32im_zbkb (default: %(default)s)")
+    p.add_argument("--ram-size", type=_size, default=1 << 20, metavar="BYTES",
+                   help="RAM size, a power of two (default: 1M)")
+    p.add_argument("--elf", type=Path, default=None,
+                   help="bake this program into the RAM (default: load it at run time with +ram=FILE)")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.v")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hdl.platform import check_ram_size
+    from hdl.program import ProgramError, elf_to_words
+    from hdl.verilog import generate
+    from isa.config import IsaConfig, IsaError
+
+    try:
+        isa = IsaConfig.parse(args.isa)
+    except IsaError as e:
+        raise CliError(str(e)) from None
+    try:
+        check_ram_size(args.ram_size)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    out: Path = args.output
+    if out.is_dir():
+        raise CliError(f"output is a directory: {out}")
+    if not out.parent.is_dir():
+        raise CliError(f"no such directory: {out.parent}")
+    init = None
+    if args.elf is not None:
+        if not args.elf.is_file():
+            raise CliError(f"no such file: {args.elf}")
+        try:
+            init = elf_to_words(args.elf, args.ram_size)
+        except (ProgramError, OSError) as e:
+            raise CliError(str(e)) from None
+        except Exception:
+            raise CliError(f"{args.elf}: not an ELF file") from None
+    text = generate(isa, args.ram_size, init)
+    try:
+        out.write_text(text)
+    except OSError as e:
+        raise CliError(f"cannot write {out}: {e.strerror}") from None
+    return 0
