@@ -289,3 +289,19 @@ def test_symbolic_and_filtered_trace(prog: Path, tmp_path: Path) -> None:
     for ln in expect:
         off = int(ln.split()[1], 16) - addr
         assert f"<mix+{off:#x}>" in ln
+
+
+def test_read_and_access_watchpoints(prog: Path) -> None:
+    p, port = start_iss(prog, "--gdb-wait")
+    try:
+        text = run_gdb(prog, port, ["break main", "continue", "rwatch counter", "continue", "delete",
+                                    "awatch table[1]", "continue", "continue"])
+    finally:
+        status, out, err = finish(p)
+    table, code = model()
+    # `counter = counter + 1` reads counter (0 on the first call) before writing it
+    assert "Hardware read watchpoint 2: counter\n\nValue = 0\n" in text, text
+    # the only access to table[1]: the second call's store
+    assert f"Hardware access (read/write) watchpoint 3: table[1]\n\nOld value = 0\nNew value = {table[1]}\n" \
+        in text, text
+    assert status == code
