@@ -1,6 +1,5 @@
 """The designs the cocotb tests build: single units, a bank of all units, the SoC."""
 
-from __future__ import annotations
 
 from amaranth import Module, Signal
 from amaranth.back import verilog

@@ -73,11 +73,12 @@ def have_sim(sim: str) -> bool:
 
 
 class _QuietVerilator(Verilator):
-    """cocotb's Verilator flow without ``--public-flat-rw``: tests read only top-level ports."""
+    """cocotb's Verilator flow with only the top level public: tests use top-level ports only."""
 
     def _build_command(self):
         cmds = super()._build_command()
-        return [[a for a in cmd if a != "--public-flat-rw"] for cmd in cmds]
+        return [[b for a in cmd for b in ((a, "--public-depth", "1") if a == "--public-flat-rw" else (a,))]
+                for cmd in cmds]
 
 
 def _runner(sim: str):

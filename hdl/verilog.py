@@ -20,12 +20,14 @@ from .soc import RAM_NAME, SoC
 TOP = "chainrv_soc"
 
 _RAM_DECL = re.compile(
-    r"(?P<decl>[ \t]*reg \[31:0\] " + RAM_NAME + r" \[\d+:0\];\n)"
+    r"(?P<decl>[ \t]*reg \[31:0\] " + RAM_NAME + r" \[(?P<top>\d+):0\];\n)"
     r"(?P<init>[ \t]*initial begin\n(?:[ \t]*" + RAM_NAME + r"\[\d+\] = 32'd0;\n)*[ \t]*end\n)?")
 
 _LOADER = """\
   initial begin : ram_load
     reg [8*1024-1:0] ram_file;
+    integer i;
+    for (i = 0; i < {depth}; i = i + 1) {name}[i] = 32'd0;
     if ($value$plusargs("ram=%s", ram_file)) $readmemh(ram_file, {name});
   end
 """
@@ -36,7 +38,8 @@ def make_loadable(text: str) -> str:
     match = _RAM_DECL.search(text)
     if match is None:
         raise RuntimeError(f"RAM array '{RAM_NAME}' not found in the generated Verilog")
-    return text[:match.start()] + match["decl"] + _LOADER.format(name=RAM_NAME) + text[match.end():]
+    loader = _LOADER.format(name=RAM_NAME, depth=int(match["top"]) + 1)
+    return text[:match.start()] + match["decl"] + loader + text[match.end():]
 
 
 def generate(isa: IsaConfig | str = "rv32im_zicsr_zk_zks", ram_size: int = RAM_SIZE_DEFAULT,
