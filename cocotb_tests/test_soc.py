@@ -1,5 +1,6 @@
 """Whole-SoC smoke test: a C program runs to the finisher on Icarus; its UART
-output and exit code must match QEMU running the same ELF."""
+output and exit code must match QEMU running the same ELF, and its cycle and
+instruction counts the ISS's (which implements the same timing model)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,9 @@ def test_smoke_program_icarus(tmp_path: Path) -> None:
     assert got["traps"] == []
     assert got["uart"].startswith("smoke ")
     assert got["exit_code"] == 3
+    iss = pytest.importorskip("simulator.machine").run_elf(elf, ISA)
+    assert (got["cycles"], got["retired"]) == (iss.cycles, iss.slots)
+    assert (got["uart"], got["exit_code"]) == (iss.stdout.decode("latin-1"), iss.exit_code)
     qemu = pytest.importorskip("tests.qemu")
     if not qemu.have_qemu():
         pytest.skip("qemu-system-riscv32 not installed")
