@@ -76,8 +76,11 @@ class _QuietVerilator(Verilator):
     """cocotb's Verilator flow with only the top level public: tests use top-level ports only."""
 
     def _build_command(self):
-        cmds = super()._build_command()
-        return [[b for a in cmd for b in ((a, "--public-depth", "1") if a == "--public-flat-rw" else (a,))]
+        cmds = [[b for a in cmd for b in ((a, "--public-depth", "1") if a == "--public-flat-rw" else (a,))]
+                for cmd in super()._build_command()]
+        # The wheel's verilated.mk leaves the "use this precompiled header" flag
+        # empty, which breaks designs big enough to be split into several files.
+        return [cmd + ["CFG_CXXFLAGS_PCH_I=-include"] if cmd and cmd[0] == "make" else cmd
                 for cmd in cmds]
 
 

@@ -51,3 +51,14 @@ def test_smoke_program_icarus(tmp_path: Path) -> None:
         pytest.skip("qemu-system-riscv32 not installed")
     ref = qemu.run_qemu(elf, ISA)
     assert (got["uart"], got["exit_code"]) == (ref.text, ref.status)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
+def test_smoke_program_verilator(tmp_path: Path) -> None:
+    elf = build_program(tmp_path, "smoke")
+    got = run_on_soc(elf, tmp_path, sim="verilator")
+    iss = pytest.importorskip("simulator.machine").run_elf(elf, ISA)
+    assert got["traps"] == [] and got["first_retire"] == PIPELINE_FILL
+    assert (got["uart"], got["exit_code"], got["cycles"], got["retired"]) == \
+        (iss.stdout.decode("latin-1"), iss.exit_code, iss.cycles, iss.slots)
