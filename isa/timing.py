@@ -20,7 +20,8 @@ LOAD_USE_STALL = 1
 #: Taken branch, JAL, JALR: resolved in EX with predict-not-taken.
 TAKEN_BRANCH_PENALTY = 2
 
-#: DIV, DIVU, REM, REMU: iterative divider, fixed latency, data independent.
+#: DIV, DIVU, REM, REMU: iterative divider holding EX for 1 + DIV_EXTRA cycles,
+#: fixed latency, data independent; charged to the division itself.
 DIV_EXTRA = 33
 
 #: MUL, MULH, MULHSU, MULHU: single-cycle multiplier.

@@ -384,7 +384,10 @@ def _gen_op(e: _Emitter, insn: Insn, ind: int) -> None:
     if kind in ("alu", "div"):
         e.put(ind, f"regs[rd] = {_sem_name(name)}(a, b, imm, pc)")
         if kind == "div":
-            e.penalty(ind, "DIVX", "S_DIV")
+            # the divider holds EX: the division itself retires DIVX cycles late
+            e.put(ind, "c += DIVX\nstalls[S_DIV] += DIVX")
+            if e.prof:
+                e.put(ind, "pstall[i, S_DIV] += DIVX\npcyc[i] += DIVX")
     elif kind == "alu3":
         # a third source register (rs3 in bits 24..28 of the packed word)
         e.put(ind, "r3 = (d >> 24) & 31")

@@ -145,3 +145,15 @@ def test_mcycle_after_a_stall(tmp_path) -> None:
     # lui(0) lw(1) csrr(2): retires 4 + 2 = 6, reads 4; add (3) reads t2 two slots after
     # the load: no stall; csrr (4): retires 8, reads 6
     assert (m.reg(10), m.reg(11)) == (4, 6)
+
+
+def test_division_retires_late_itself(tmp_path) -> None:
+    code = assemble("addi t1, zero, 7\ndivu t2, t1, t1\naddi t3, zero, 1\n" + FIN)
+    elf = tmp_path / "d.elf"
+    elf.write_bytes(make_elf([(0x80000000, code)], 0x80000000))
+    m = Machine()
+    m.load_elf(elf)
+    _, recs = m.trace(max_instructions=100)
+    # addi retires in cycle 4; divu holds EX 34 cycles: 4 + 1 + 33 = 38; the
+    # next instruction one cycle later: 39
+    assert [int(c) for c in recs["cycle"][:3]] == [4, 38, 39]
