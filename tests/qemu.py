@@ -46,6 +46,6 @@ def run_qemu(elf: str | Path, isa: IsaConfig | str | None = None, input_file: st
            "-serial", "stdio", "-cpu", cpu_flags(isa), "-kernel", str(elf)]
     if input_file is not None:
         cmd += ["-device", f"loader,file={input_file},addr={INPUT_ADDR:#x},force-raw=on"]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+    p = subprocess.run(cmd, capture_output=True, timeout=timeout,
                        stdin=subprocess.DEVNULL)
     return QemuResult(p.stdout, p.returncode)
