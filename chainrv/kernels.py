@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class Kernel:
 
     def _all_inputs(self) -> list[Path]:
         fw = sorted((ROOT / "firmware").rglob("*.[chS]")) + sorted((ROOT / "firmware").glob("*.ld"))
-        dirs = {self.directory, *(s.parent for s in self.sources)}
+        dirs = {self.directory, KERNELS_DIR / "common", *(s.parent for s in self.sources)}
         headers = sorted(h for d in dirs for h in d.glob("*.h"))
         return [*self.sources, *headers, *fw]
 
@@ -48,7 +49,7 @@ class Kernel:
         out = self.elf_path(cfg, opt)
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp.elf")
+            tmp = out.with_suffix(f".{os.getpid()}.tmp.elf")  # parallel builders
             build_elf([str(s) for s in self.sources], tmp, isa=str(cfg), opt=opt)
             tmp.replace(out)
         return out

@@ -15,3 +15,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def kernel_elf():
+    """``kernel_elf(name, isa)``: the kernel's ELF, built once (content-hashed
+    under build/kernels, so also reused across sessions)."""
+    from chainrv.kernels import KERNELS_DIR, load_kernel
+
+    built = {}
+
+    def get(name: str, isa: str) -> Path:
+        if (name, isa) not in built:
+            built[name, isa] = load_kernel(KERNELS_DIR / name).build(isa)
+        return built[name, isa]
+
+    return get

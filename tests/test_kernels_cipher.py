@@ -19,7 +19,7 @@ from Crypto.Cipher import AES
 from gmssl.sm4 import SM4_ENCRYPT, CryptSM4
 from qemu import have_qemu, run_qemu
 
-from chainrv.toolchain import GCC, build_elf
+from chainrv.toolchain import GCC
 
 pytestmark = [
     pytest.mark.qemu,
@@ -41,14 +41,8 @@ VARIANTS = [(k, isa) for k in KERNELS for isa in manifest(k)["isas"]]
 
 
 @pytest.fixture(scope="session")
-def elves(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
-    out = tmp_path_factory.mktemp("cipher_kernels")
-    built = {}
-    for kernel, isa in VARIANTS:
-        m = manifest(kernel)
-        srcs = [KERNELS_DIR / kernel / s for s in m["sources"]]
-        built[kernel, isa] = build_elf(srcs, out / f"{kernel}-{isa}.elf", isa=isa)
-    return built
+def elves(kernel_elf) -> dict[tuple[str, str], Path]:
+    return {(kernel, isa): kernel_elf(kernel, isa) for kernel, isa in VARIANTS}
 
 
 def run_with_input(elf: Path, isa: str, data: bytes, tmp_path: Path):

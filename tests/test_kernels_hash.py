@@ -21,7 +21,7 @@ from gmssl import func, sm3
 from qemu import have_qemu, run_qemu
 
 from chainrv.kernels import KERNELS_DIR, load_kernel
-from chainrv.toolchain import GCC, build_elf
+from chainrv.toolchain import GCC
 
 pytestmark = [
     pytest.mark.qemu,
@@ -42,21 +42,6 @@ GENESIS_HASH = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f
 # Message lengths around the block and padding boundaries of each hash.
 MD_LENGTHS = (0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 128, 200, 1000)
 KECCAK_LENGTHS = (0, 1, 135, 136, 137, 271, 272, 300)
-
-
-@pytest.fixture(scope="session")
-def kernel_elf(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
-    """Builds a (kernel, ISA) on first use; later calls reuse the ELF."""
-    out = tmp_path_factory.mktemp("hash_kernels")
-    built: dict[tuple[str, str], Path] = {}
-
-    def get(name: str, isa: str) -> Path:
-        if (name, isa) not in built:
-            k = load_kernel(KERNELS_DIR / name)
-            built[name, isa] = build_elf(k.sources, out / f"{name}-{isa}.elf", isa=isa, opt="2")
-        return built[name, isa]
-
-    return get
 
 
 def run(elf: Path, isa: str, data: bytes | None, tmp_path: Path, tag: str = "in") -> tuple[int, str]:

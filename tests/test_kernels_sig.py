@@ -20,8 +20,6 @@ from gmssl import sm2, sm3
 from qemu import have_qemu, run_qemu
 from toolchain import have_toolchain
 
-from chainrv.toolchain import build_elf
-
 pytestmark = [pytest.mark.qemu,
               pytest.mark.skipif(not (have_qemu() and have_toolchain()),
                                  reason="needs qemu-system-riscv32 and the RISC-V toolchain")]
@@ -49,14 +47,8 @@ def manifest(kernel: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def elfs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
-    out = tmp_path_factory.mktemp("sig_kernels")
-    built = {}
-    for kernel in ("ecdsa_secp256k1", "sm2"):
-        sources = [KERNELS / kernel / s for s in manifest(kernel)["sources"]]
-        for isa in (BASE_ISA, FULL_ISA):
-            built[kernel, isa] = build_elf(sources, out / f"{kernel}-{isa}.elf", isa=isa, opt="2")
-    return built
+def elfs(kernel_elf) -> dict[tuple[str, str], Path]:
+    return {(k, isa): kernel_elf(k, isa) for k in ("ecdsa_secp256k1", "sm2") for isa in (BASE_ISA, FULL_ISA)}
 
 
 def run_block(elf: Path, isa: str, data: bytes, tmp_path: Path) -> tuple[int, str]:

@@ -16,8 +16,7 @@ from Crypto.Hash import keccak
 from test_kernels_sig import batch, k1_records, sm2_records, verdicts
 from toolchain import have_toolchain
 
-from chainrv.kernels import KERNELS_DIR, load_kernel
-from chainrv.toolchain import build_elf
+from chainrv.kernels import KERNELS_DIR
 
 simulator = pytest.importorskip("simulator", reason="the ISS (simulator package) is not available")
 
@@ -26,20 +25,6 @@ pytestmark = pytest.mark.skipif(not have_toolchain(), reason="needs the RISC-V t
 XCHAIN_ISAS = ("rv32im_xchain", "rv32im_zicsr_zk_zks_xchain")
 KERNELS = ("ecdsa_secp256k1_xchain", "sm2_xchain", "keccak256_xchain")
 KECCAK_LENGTHS = (0, 1, 135, 136, 137, 271, 272, 300, 1000)
-
-
-@pytest.fixture(scope="session")
-def xelf(tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("xchain_kernels")
-    built: dict[tuple[str, str], Path] = {}
-
-    def get(name: str, isa: str) -> Path:
-        if (name, isa) not in built:
-            k = load_kernel(KERNELS_DIR / name)
-            built[name, isa] = build_elf(k.sources, out / f"{name}-{isa}.elf", isa=isa, opt="2")
-        return built[name, isa]
-
-    return get
 
 
 def run(elf: Path, isa: str, data: bytes | None = None):
@@ -63,38 +48,38 @@ def test_manifest(name: str) -> None:
 
 @pytest.mark.parametrize("isa", XCHAIN_ISAS)
 @pytest.mark.parametrize("name", KERNELS)
-def test_default_vector(xelf, name: str, isa: str) -> None:
+def test_default_vector(kernel_elf, name: str, isa: str) -> None:
     expected = json.loads((KERNELS_DIR / name / "kernel.json").read_text())["expected_stdout"]
-    assert run(xelf(name, isa), isa) == expected
+    assert run(kernel_elf(name, isa), isa) == expected
 
 
 @pytest.mark.parametrize("isa", XCHAIN_ISAS)
-def test_keccak256_random_inputs(xelf, isa: str) -> None:
+def test_keccak256_random_inputs(kernel_elf, isa: str) -> None:
     rng = random.Random(11)
-    elf = xelf("keccak256_xchain", isa)
+    elf = kernel_elf("keccak256_xchain", isa)
     for n in KECCAK_LENGTHS:
         msg = rng.randbytes(n)
         want = keccak.new(digest_bits=256, data=msg).hexdigest() + "\n"
         assert run(elf, isa, msg) == want, n
 
 
-def test_ecdsa_random_signatures(xelf) -> None:
+def test_ecdsa_random_signatures(kernel_elf) -> None:
     recs = k1_records(random.Random(12))
     assert any(r[4] for r in recs) and not all(r[4] for r in recs)
     isa = XCHAIN_ISAS[0]
-    assert run(xelf("ecdsa_secp256k1_xchain", isa), isa, batch(recs)) == verdicts(recs)
+    assert run(kernel_elf("ecdsa_secp256k1_xchain", isa), isa, batch(recs)) == verdicts(recs)
 
 
-def test_sm2_random_signatures(xelf) -> None:
+def test_sm2_random_signatures(kernel_elf) -> None:
     recs = sm2_records(random.Random(13))
     assert any(r[4] for r in recs) and not all(r[4] for r in recs)
     isa = XCHAIN_ISAS[0]
-    assert run(xelf("sm2_xchain", isa), isa, batch(recs)) == verdicts(recs)
+    assert run(kernel_elf("sm2_xchain", isa), isa, batch(recs)) == verdicts(recs)
 
 
-def test_xchain_code_traps_when_switched_off(xelf) -> None:
+def test_xchain_code_traps_when_switched_off(kernel_elf) -> None:
     # the same ELF on a core without xchain: an illegal-instruction trap
-    res = simulator.run_elf(xelf("keccak256_xchain", XCHAIN_ISAS[1]), isa="rv32im_zicsr_zk_zks")
+    res = simulator.run_elf(kernel_elf("keccak256_xchain", XCHAIN_ISAS[1]), isa="rv32im_zicsr_zk_zks")
     assert res.stop == "trap" and res.exit_code is None
     assert "illegal instruction" in res.trap and "xor3" in res.trap
 
