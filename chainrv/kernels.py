@@ -29,6 +29,16 @@ class Kernel:
     expected_stdout: str
     extra: dict = field(default_factory=dict)
 
+    @property
+    def unit(self) -> str:
+        """What one unit of work is: a byte hashed, a nonce tried, a signature verified."""
+        return self.extra.get("unit") or ("verify" if "verifies" in self.extra else "byte")
+
+    @property
+    def units(self) -> int:
+        """Units of work in the default vector (``bytes`` counts nonces for mining)."""
+        return int(self.extra["verifies"]) if self.unit == "verify" else self.bytes
+
     def elf_path(self, isa: IsaConfig, opt: str = "2") -> Path:
         """Where this variant's ELF lives; the name carries a hash of its inputs."""
         h = hashlib.sha256(f"{isa} -O{opt}".encode())

@@ -33,6 +33,8 @@ class Row:
     verified: bool
     exit_code: int
     seconds: float
+    unit: str = "byte"
+    cycles_per_unit: float = 0.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -63,6 +65,7 @@ def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
         stalls={k: int(v) for k, v in res.stalls.items()},
         mix={k: int(v) for k, v in res.profile.mix.items()} if res.profile else {},
         verified=verified, exit_code=int(res.exit_code), seconds=round(seconds, 3), extra=extra,
+        unit=kernel.unit, cycles_per_unit=round(cycles / kernel.units, 2) if kernel.units else 0.0,
     )
 
 
@@ -143,12 +146,13 @@ def speedups(rows: list[Row]) -> dict[tuple[str, str], float]:
 def markdown(rows: list[Row]) -> str:
     sp = speedups(rows)
     causes = sorted({c for r in rows for c in r.stalls})
-    head = ["kernel", "isa", "bytes", "cycles", "instret", "CPI", "cycles/byte",
+    head = ["kernel", "isa", "bytes", "cycles", "instret", "CPI", "cycles/byte", "cycles/unit",
             *[f"stall:{c}" for c in causes], "speedup", "verified"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = [r.kernel, r.isa_name, str(r.bytes), f"{r.cycles:,}", f"{r.instret:,}", f"{r.cpi:.3f}",
-                 f"{r.cycles_per_byte:.2f}", *[f"{r.stalls.get(c, 0):,}" for c in causes],
+                 f"{r.cycles_per_byte:.2f}", f"{r.cycles_per_unit:,.1f}/{r.unit}",
+                 *[f"{r.stalls.get(c, 0):,}" for c in causes],
                  f"{sp.get((r.kernel, r.isa), 0):.2f}x", "yes" if r.verified else "**NO**"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -156,11 +160,13 @@ def markdown(rows: list[Row]) -> str:
 
 def summary_table(rows: list[Row]) -> str:
     sp = speedups(rows)
-    head = f"{'kernel':<24} {'isa':<26} {'cycles':>12} {'CPI':>6} {'cyc/B':>9} {'speedup':>8} ok"
+    head = (f"{'kernel':<24} {'isa':<22} {'cycles':>12} {'CPI':>6} {'cycles/unit':>18} "
+            f"{'speedup':>8} ok")
     out = [head, "-" * len(head)]
     for r in rows:
-        out.append(f"{r.kernel:<24} {r.isa_name:<26} {r.cycles:>12,} {r.cpi:>6.3f} "
-                   f"{r.cycles_per_byte:>9.2f} {sp.get((r.kernel, r.isa), 0):>7.2f}x "
+        per = f"{r.cycles_per_unit:,.1f}/{r.unit}"
+        out.append(f"{r.kernel:<24} {r.isa_name:<22} {r.cycles:>12,} {r.cpi:>6.3f} {per:>18} "
+                   f"{sp.get((r.kernel, r.isa), 0):>7.2f}x "
                    f"{'yes' if r.verified else 'NO'}")
     return "\n".join(out)
 
