@@ -8,6 +8,7 @@ reuse the Verilog and the compiled simulator until the RTL changes.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -92,14 +93,15 @@ def _runner(sim: str):
 
 
 def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str] | None = None,
-        env: dict[str, str] | None = None, testcase: str | None = None) -> None:
+        env: dict[str, str] | None = None, testcase: str | None = None, waves: Path | None = None) -> None:
     """Build ``design`` for ``sim`` (cached) and run the cocotb tests of ``module``.
 
     ``module`` is a module name inside ``cocotb_tests``. Raises AssertionError
-    when a cocotb test fails.
+    when a cocotb test fails. With ``waves`` the run writes a waveform there
+    (FST on both simulators) from a separately cached build with tracing.
     """
     source = design.verilog()
-    build_dir = source.parent / sim
+    build_dir = source.parent / (f"{sim}-waves" if waves else sim)
     # cocotb imports the test module by name inside the simulator process, on
     # a PYTHONPATH made from this process's sys.path
     if str(ROOT) not in sys.path:
@@ -107,14 +109,25 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
     runner = _runner(sim)
     build_args = ["-O2", "-Wno-fatal", "-Wno-WIDTH", "--x-assign", "0", "--x-initial", "0"] \
         if sim == "verilator" else []
-    runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
-                 timescale=TIMESCALE, build_args=build_args, always=False)
+    plusargs = list(plusargs or [])
+    test_args: list[str] = []
+    if waves and sim == "verilator":
+        build_args.append("--trace-fst")
+        test_args = ["--trace-file", str(Path(waves).resolve())]
+    elif waves:
+        plusargs.append(f"+dumpfile_path={Path(waves).resolve()}")
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as lock:   # one builder per directory (parallel test workers)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
+                     timescale=TIMESCALE, build_args=build_args, always=False, waves=bool(waves))
     test_dir = build_dir / f"run-{module}-{os.getpid()}"
     test_dir.mkdir(parents=True, exist_ok=True)
     try:
         results = runner.test(test_module=f"cocotb_tests.{module}", hdl_toplevel=design.top,
-                              build_dir=build_dir, test_dir=test_dir, plusargs=plusargs or [],
-                              extra_env=dict(env or {}), testcase=testcase,
+                              build_dir=build_dir, test_dir=test_dir, plusargs=plusargs,
+                              extra_env=dict(env or {}), testcase=testcase, waves=bool(waves),
+                              test_args=test_args,
                               results_xml=str(test_dir / "results.xml"))
     except SystemExit as e:     # cocotb's runner exits on a failed or crashed test
         raise AssertionError(f"{module}: cocotb run failed ({e.code}); see the log above") from None

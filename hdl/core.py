@@ -22,7 +22,7 @@ from isa.config import FULL, IsaConfig
 from isa.table import BY_NAME
 
 from .buses import DBusSignature, IBusSignature
-from .platform import DEVICE_REGIONS, RAM_BASE, RAM_SIZE_DEFAULT, check_ram_size
+from .platform import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE_DEFAULT, check_ram_size
 from .rvfi import RVFISignature
 from .stage import Stage
 from .units import comb_units_for
@@ -164,6 +164,8 @@ class Core(wiring.Component):
         addr_ok = in_region(lsu.addr, RAM_BASE, self.ram_size)
         for base, size in DEVICE_REGIONS:
             addr_ok = addr_ok | in_region(lsu.addr, base, size)
+        # the test finisher takes 2- and 4-byte accesses only (as QEMU's sifive_test)
+        addr_ok = addr_ok & ~(in_region(lsu.addr, FINISHER_BASE, FINISHER_SIZE) & (lsu.size_mask == 1))
 
         m.submodules.csr = csr = CSRFile(cfg)
         is_csri = ex.op.matches(_op("csrrwi"), _op("csrrsi"), _op("csrrci"))

@@ -247,10 +247,12 @@ def csr_write(st, csr, v, c, instret):
     elif csr == 0x343:
         st[MTVAL] = v
     elif csr == 0xB00 or csr == 0xB80:
-        cur = c - CSR_OFS + st[MCYCLE_DELTA]
+        # the write is done instead of this cycle's increment (privileged spec,
+        # "CSR side effects"); the half not written counts on. So the counter
+        # holds ``new`` in the cycle after this instruction's EX cycle.
+        cur = c - CSR_OFS + st[MCYCLE_DELTA] + 1
         new = (cur & ~M) | v if csr == 0xB00 else (v << 32) | (cur & M)
-        # the counter holds ``new`` in this instruction's EX cycle and counts on
-        st[MCYCLE_DELTA] = new - (c - CSR_OFS)
+        st[MCYCLE_DELTA] = new - (c - CSR_OFS + 1)
     elif csr == 0xB02 or csr == 0xB82:
         cur = instret + 1 + st[MINSTRET_DELTA]
         new = (cur & ~M) | v if csr == 0xB02 else (v << 32) | (cur & M)
@@ -263,7 +265,9 @@ def csr_write(st, csr, v, c, instret):
 def dev_load(st, addr, width, c):
     """Read a device register; -1 when nothing answers (an access fault)."""
     if addr >= UART_BASE and addr < UART_BASE + UART_SIZE:
-        return UART_LSR_VALUE if addr - UART_BASE == UART_LSR else 0
+        # byte registers: a wider read returns every byte it covers, LSR included
+        o = addr - UART_BASE
+        return UART_LSR_VALUE << (8 * (UART_LSR - o)) if o <= UART_LSR and UART_LSR < o + width else 0
     if addr >= FIN_BASE and addr < FIN_BASE + FIN_SIZE:
         return -1 if width == 1 else 0
     if addr >= CLINT_BASE and addr < CLINT_BASE + CLINT_SIZE:
@@ -271,7 +275,7 @@ def dev_load(st, addr, width, c):
         if o >= CLINT_MTIME and o < CLINT_MTIME + 8:
             v = mtime_at(st, c)
         elif o >= CLINT_MTIMECMP and o < CLINT_MTIMECMP + 8:
-            v = st[MTIMECMP] if st[MTIMECMP] < NEVER else -1
+            v = st[MTIMECMP_RAW]
         else:
             return 0
         sh = ((o & 7) * 8)
@@ -309,9 +313,10 @@ def dev_store(st, uart, addr, v, width, c):
         o = addr - CLINT_BASE
         mask = (1 << (8 * width)) - 1
         if o >= CLINT_MTIMECMP and o < CLINT_MTIMECMP + 8:
-            cur = st[MTIMECMP] if st[MTIMECMP] < NEVER else -1
+            cur = st[MTIMECMP_RAW]
             sh = (o - CLINT_MTIMECMP) * 8
             new = (cur & ~(mask << sh)) | ((v & mask) << sh)
+            st[MTIMECMP_RAW] = new
             st[MTIMECMP] = new if new >= 0 and new < NEVER else NEVER
             return 4
         if o >= CLINT_MTIME and o < CLINT_MTIME + 8:

@@ -89,6 +89,7 @@ class Machine:
         self.st[S.LDRD] = S.NO_LOAD
         self.st[S.MSTATUS] = 0x1800
         self.st[S.MTIMECMP] = S.NEVER
+        self.st[S.MTIMECMP_RAW] = -1       # all ones, as on the RTL
         self.st[S.MISA] = misa_value(self.config)
         self.st[S.PEND_SRC] = -1
         self.uart = np.zeros(UART_BUFFER, np.uint8)

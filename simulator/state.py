@@ -13,6 +13,9 @@ EXIT_CODE, TRAP_CAUSE, TRAP_PC, TRAP_TVAL, TRAP_WORD = 17, 18, 19, 20, 21
 UART_N, MISA, TRACE_N, PEND_SRC, PEND_CAUSE = 22, 23, 24, 25, 26
 #: Debugger watchpoints: how many rows of the watch array are armed; the last hit.
 WATCH_N, WATCH_ADDR, WATCH_INDEX = 27, 28, 29
+#: mtimecmp as the program wrote it (64 bits, as int64); MTIMECMP is the value the
+#: comparisons use, NEVER for anything at or above 2**62 (out of mtime's reach).
+MTIMECMP_RAW = 30
 STALL0 = 32  # STALL0 + cause index: stall cycles by cause
 NSTATE = 48
 

@@ -71,6 +71,8 @@ class CSRFile(wiring.Component):
         mie_bit = Signal()        # mstatus.MIE
         mpie = Signal()
         mtie = Signal()           # mie.MTIE
+        msie = Signal()           # mie.MSIE and mie.MEIE: writable as in QEMU's virt machine,
+        meie = Signal()           # though this platform never raises those interrupts
         mtvec = Signal(32)
         mscratch = Signal(32)
         mepc = Signal(32)
@@ -85,7 +87,7 @@ class CSRFile(wiring.Component):
         m.d.comb += [
             mstatus.eq(Cat(Const(0, 3), mie_bit, Const(0, 3), mpie) | MSTATUS_MPP),
             mip.eq(self.mtip << MTIP),
-            mie.eq(mtie << MTIP),
+            mie.eq(Cat(Const(0, 3), msie, Const(0, 3), mtie, Const(0, 3), meie)),
             self.mtvec.eq(mtvec),
             self.mepc.eq(mepc),
             self.irq.eq(mie_bit & mtie & self.mtip),
@@ -123,7 +125,7 @@ class CSRFile(wiring.Component):
                 with m.Case(MSTATUS):
                     m.d.sync += [mie_bit.eq(new[MSTATUS_MIE]), mpie.eq(new[MSTATUS_MPIE])]
                 with m.Case(MIE):
-                    m.d.sync += mtie.eq(new[MTIP])
+                    m.d.sync += [msie.eq(new[3]), mtie.eq(new[MTIP]), meie.eq(new[11])]
                 with m.Case(MTVEC):
                     m.d.sync += mtvec.eq(Cat(Const(0, 2), new[2:]))
                 with m.Case(MSCRATCH):

@@ -1,0 +1,248 @@
+"""Lockstep check of the RTL against the ISS (DESIGN §5).
+
+The SoC runs inside ``lockstep_top.v``, which writes every retirement (the
+RVFI record and its cycle) as one fixed-width hex line; the ISS runs the same
+RAM image in trace mode. The two record streams are then compared in bulk
+with numpy, field by field and cycle by cycle: the first difference is
+reported with both records, their disassembly and the records before it.
+
+One interface for both simulators: ``lockstep(elf, isa, sim="icarus" |
+"verilator")``. A simulator build is cached per ISA configuration and RAM size
+(``harness.Design.key``), so one Verilator model serves every program.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cocotb_tests import harness
+from isa.config import IsaConfig
+from simulator import RVFI_DTYPE, Machine, RunResult, format_records
+from simulator.trace import SymbolMap
+
+HERE = Path(__file__).resolve().parent
+WRAPPER = HERE / "lockstep_top.v"
+TOP = "lockstep_top"
+RAM_SIZE = 1 << 20          # the firmware's stack sits at the top of 1 MiB
+DEFAULT_MAX_SLOTS = 50_000_000
+#: The RTL never runs longer than this, whatever the ISS's cycle count (a wfi may sleep for 2**32 cycles).
+DEFAULT_MAX_CYCLES = 200_000_000
+#: Cycles the RTL may run past the ISS's last retirement before the wrapper stops it.
+CYCLE_SLACK = 200
+
+#: Hex digits of each field in a line of ``lockstep_top.v``'s log, in RVFI_DTYPE order.
+LOG_DIGITS: tuple[tuple[str, int], ...] = (
+    ("order", 16), ("insn", 8), ("trap", 1), ("pc_rdata", 8), ("pc_wdata", 8),
+    ("rs1_addr", 2), ("rs1_rdata", 8), ("rs2_addr", 2), ("rs2_rdata", 8),
+    ("rd_addr", 2), ("rd_wdata", 8), ("mem_addr", 8), ("mem_rmask", 1), ("mem_wmask", 1),
+    ("mem_rdata", 8), ("mem_wdata", 8), ("cycle", 16),
+)
+LINE_BYTES = sum(d for _, d in LOG_DIGITS) + len(LOG_DIGITS)   # a space or newline after each field
+assert tuple(n for n, _ in LOG_DIGITS) == RVFI_DTYPE.names
+
+_HEX = np.full(256, -1, np.int64)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _HEX[_c] = _i
+for _i, _c in enumerate(b"ABCDEF"):
+    _HEX[_c] = 10 + _i
+
+
+class LogError(ValueError):
+    """The RTL's retirement log is malformed (e.g. X or Z values)."""
+
+
+def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE) -> harness.Design:
+    """The SoC of ``isa`` inside the logging wrapper, as one Verilog file."""
+    from hdl.verilog import generate
+
+    cfg = IsaConfig.parse(isa)
+    wrapper = WRAPPER.read_text()
+    return harness.Design(
+        f"lockstep_{cfg}_{ram_size}", TOP, lambda: generate(cfg, ram_size) + "\n" + wrapper,
+        {"isa": str(cfg), "ram_size": ram_size, "wrapper": hashlib.sha256(wrapper.encode()).hexdigest()})
+
+
+def parse_log(data: bytes) -> np.ndarray:
+    """RVFI records (``RVFI_DTYPE``) from the wrapper's log, converted in bulk."""
+    if len(data) % LINE_BYTES:
+        data = data[:len(data) - len(data) % LINE_BYTES]   # a line cut short by the end of the run
+    rows = np.frombuffer(data, np.uint8).reshape(-1, LINE_BYTES)
+    out = np.zeros(len(rows), RVFI_DTYPE)
+    col = 0
+    for name, digits in LOG_DIGITS:
+        nibbles = _HEX[rows[:, col:col + digits]]
+        if (nibbles < 0).any():
+            bad = int(np.nonzero((nibbles < 0).any(axis=1))[0][0])
+            raise LogError(f"RTL record {bad}: field {name} is not a number: "
+                           f"{rows[bad, col:col + digits].tobytes().decode('latin-1')!r}")
+        value = np.zeros(len(rows), np.uint64)
+        for k in range(digits):
+            value = (value << np.uint64(4)) | nibbles[:, k].astype(np.uint64)
+        out[name] = value.astype(np.int64)
+        col += digits + 1
+    return out
+
+
+def ram_hex(machine: Machine, path: Path) -> Path:
+    """The machine's RAM (program, data, input block) as the SoC's ``+ram`` file."""
+    words = machine.ram32
+    path.write_text("\n".join(f"{w:08x}" for w in words.tolist()) + "\n")
+    return path
+
+
+@dataclass
+class RtlRun:
+    records: np.ndarray
+    uart: bytes
+    exited: bool
+    exit_code: int
+    sim_cycles: int
+    wall_seconds: float
+
+    @property
+    def cycles_per_second(self) -> float:
+        return self.sim_cycles / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, workdir: Path,
+            waves: Path | None = None, ram_size: int = RAM_SIZE) -> RtlRun:
+    """Run the wrapper on ``sim`` until the finisher store retires or ``max_cycles``."""
+    log, uart, result = workdir / "rvfi.log", workdir / "uart.log", workdir / "result.json"
+    harness.run(lockstep_design(isa, ram_size), "tb_lockstep", sim, waves=waves,
+                plusargs=[f"+ram={ram_image}", f"+rvfi={log}", f"+uart={uart}", f"+max_cycles={max_cycles}"],
+                env={"RESULT": str(result)})
+    res = json.loads(result.read_text())
+    uart_bytes = bytes(int(x, 16) for x in uart.read_text().split()) if uart.exists() else b""
+    return RtlRun(parse_log(log.read_bytes() if log.exists() else b""), uart_bytes, res["exited"],
+                  res["exit_code"], res["sim_cycles"], res["wall_seconds"])
+
+
+@dataclass
+class Outcome:
+    """What a lockstep run found; ``ok`` when every record and cycle agreed."""
+
+    ok: bool
+    compared: int                        # records compared (and equal, when ok)
+    iss: RunResult
+    rtl: RtlRun
+    report: str = ""                     # the first difference, several lines
+    iss_records: np.ndarray = field(default_factory=lambda: np.zeros(0, RVFI_DTYPE), repr=False)
+
+    @property
+    def cycles(self) -> int:
+        return self.iss.cycles
+
+
+def _rows(recs: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(recs).view(np.int64).reshape(len(recs), len(RVFI_DTYPE.names))
+
+
+def first_difference(iss: np.ndarray, rtl: np.ndarray) -> int | None:
+    """Index of the first record that differs in any field (or exists on one side only)."""
+    n = min(len(iss), len(rtl))
+    diff = np.nonzero((_rows(iss[:n]) != _rows(rtl[:n])).any(axis=1))[0]
+    if diff.size:
+        return int(diff[0])
+    return None if len(iss) == len(rtl) else n
+
+
+def describe(iss: np.ndarray, rtl: np.ndarray, k: int, symbols: SymbolMap | None = None,
+             context: int = 3) -> str:
+    """Both records at index ``k`` with disassembly and cycle, the fields that
+    differ, and the ``context`` agreeing records before them."""
+    lines = [f"lockstep mismatch at record {k}"]
+    lo = max(0, k - context)
+    if lo < k:
+        lines.append("  agreeing records before it:")
+        lines += [f"    {t}" for t in format_records(iss[lo:k], symbols)]
+    for name, recs in (("ISS", iss), ("RTL", rtl)):
+        if k < len(recs):
+            lines.append(f"  {name}: {format_records(recs[k:k + 1], symbols)[0].strip()}")
+        else:
+            lines.append(f"  {name}: (no record: its run ended after {len(recs)} records)")
+    if k < len(iss) and k < len(rtl):
+        diffs = [f"{n} ISS {int(iss[k][n]):#x} RTL {int(rtl[k][n]):#x}"
+                 for n in RVFI_DTYPE.names if iss[k][n] != rtl[k][n]]
+        lines.append("  differing fields: " + "; ".join(diffs))
+    return "\n".join(lines)
+
+
+def lockstep(elf: str | Path, isa: IsaConfig | str = "rv32im_zicsr_zk_zks", sim: str = "icarus", *,
+             input_bytes: bytes | None = None, waves: Path | None = None, ram_size: int = RAM_SIZE,
+             max_slots: int = DEFAULT_MAX_SLOTS, max_cycles: int = DEFAULT_MAX_CYCLES,
+             workdir: Path | None = None) -> Outcome:
+    """Run ``elf`` on the ISS and on the RTL (``sim``) and compare every retirement."""
+    m = Machine(isa, ram_size)
+    m.load_elf(elf)
+    if input_bytes is not None:
+        m.set_input(input_bytes)
+    with _workdir(workdir) as wd:
+        image = ram_hex(m, wd / "ram.hex")
+        res, iss = m.trace(max_slots)
+        last = int(iss["cycle"][-1]) if len(iss) else 0
+        limit = min(last + 1 + CYCLE_SLACK, max_cycles)
+        rtl = run_rtl(isa, image, sim, limit, wd, waves=waves, ram_size=ram_size)
+    symbols = SymbolMap(m.functions)
+    # The ISS's run may end without the finisher (an unhandled trap, a wfi that
+    # never wakes, the slot limit); the RTL runs on, so compare what the ISS has.
+    got = rtl.records if rtl.exited else rtl.records[:len(iss)]
+    k = first_difference(iss, got)
+    if k is not None:
+        return Outcome(False, k, res, rtl, describe(iss, got, k, symbols), iss)
+    problems = []
+    if rtl.exited != (res.stop == "exit") or (rtl.exited and rtl.exit_code != res.exit_code):
+        problems.append(f"exit: ISS {res.stop} {res.exit_code}, RTL "
+                        f"{'exit ' + str(rtl.exit_code) if rtl.exited else 'no finisher store'}")
+    if rtl.exited and int(got["cycle"][-1]) + 1 != res.cycles:
+        problems.append(f"cycle count: ISS {res.cycles}, RTL {int(got['cycle'][-1]) + 1}")
+    if rtl.uart != res.stdout[:len(rtl.uart)] or (rtl.exited and rtl.uart != res.stdout):
+        problems.append(f"UART output: ISS {res.stdout[-60:]!r}, RTL {rtl.uart[-60:]!r}")
+    if problems:
+        return Outcome(False, len(iss), res, rtl, "lockstep mismatch after the last record: "
+                       + "; ".join(problems), iss)
+    return Outcome(True, len(iss), res, rtl, "", iss)
+
+
+@contextlib.contextmanager
+def _workdir(given: Path | None) -> Iterator[Path]:
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    d = Path(tempfile.mkdtemp(prefix="chainrv-lockstep-"))
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def quiet(log: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr (the simulator's chatter) to ``log``."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "w") as f:
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])

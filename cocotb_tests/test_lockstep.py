@@ -1,0 +1,167 @@
+"""Lockstep regression: the RTL against the ISS, record by record and cycle by
+cycle (DESIGN §5), on Icarus and Verilator through one interface.
+
+* directed programs (``directed.py``): every forwarding path, load-use,
+  branches and jumps, division in flight, CSRs and counters, traps, devices,
+  the timer interrupt and WFI;
+* every kernel variant of ``kernels/*/kernel.json`` with a short input;
+* seeded random programs of ``isa/randprog.py``.
+
+For every program the total cycle count of the RTL equals the ISS's. The
+default run builds one Verilator model (the full ISA, where every kernel
+variant runs: the base ISAs are subsets of it) and small Icarus models for the
+reduced ISAs; ``make regress`` (CHAINRV_RUN_SLOW=1) adds a Verilator model per
+ISA configuration, the signature kernels' full vectors and more seeds.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from cocotb_tests import directed, harness
+from cocotb_tests.lockstep import lockstep
+from isa.config import IsaConfig
+from isa.randprog import random_program
+
+FULL = "rv32im_zicsr_zk_zks"
+REDUCED = ("rv32im", "rv32im_zbkb")
+
+needs_icarus = pytest.mark.skipif(not harness.have_sim("icarus"), reason="iverilog not installed")
+needs_verilator = pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
+
+
+def group(sim: str, isa: str):
+    """One xdist worker per simulator model, so a model is built once per run."""
+    return pytest.mark.xdist_group(f"lockstep-{sim}-{IsaConfig.parse(isa)}")
+
+
+def check(elf: Path, isa: str, sim: str, input_bytes: bytes | None = None, expect_exit: int | None = 0):
+    out = lockstep(elf, isa, sim, input_bytes=input_bytes)
+    assert out.ok, out.report
+    assert out.iss.stop == "exit", out.iss.trap
+    if expect_exit is not None:
+        assert out.iss.exit_code == expect_exit
+    # the RTL's run length is the ISS's (also checked inside lockstep(); stated here for the reader)
+    assert int(out.rtl.records["cycle"][-1]) + 1 == out.iss.cycles
+    return out
+
+
+# ------------------------------------------------------------------ directed programs
+
+@needs_verilator
+@group("verilator", FULL)
+@pytest.mark.parametrize("name", sorted(directed.PROGRAMS))
+def test_directed_verilator(name: str, tmp_path: Path) -> None:
+    out = check(directed.build(name, tmp_path / f"{name}.elf"), FULL, "verilator")
+    if name == "timer":     # the program really took timer interrupts and woke from wfi
+        causes = out.iss_records[out.iss_records["trap"] == 1]
+        assert len(causes) >= 40
+
+
+@needs_icarus
+@group("icarus", FULL)
+@pytest.mark.parametrize("name", ["forwarding", "traps"])
+def test_directed_icarus(name: str, tmp_path: Path) -> None:
+    check(directed.build(name, tmp_path / f"{name}.elf"), FULL, "icarus")
+
+
+@needs_icarus
+@pytest.mark.slow
+@group("icarus", FULL)
+@pytest.mark.parametrize("name", sorted(set(directed.PROGRAMS) - {"forwarding", "traps"}))
+def test_directed_icarus_all(name: str, tmp_path: Path) -> None:
+    check(directed.build(name, tmp_path / f"{name}.elf"), FULL, "icarus")
+
+
+# ------------------------------------------------------------------ random programs
+
+def _random_elf(tmp_path: Path, seed: int, isa: str, blocks: int) -> Path:
+    elf = tmp_path / f"rand{seed}.elf"
+    elf.write_bytes(random_program(seed, isa, blocks=blocks, length=40).elf())
+    return elf
+
+
+@needs_verilator
+@group("verilator", FULL)
+@pytest.mark.parametrize("seed", range(6))
+def test_random_verilator(seed: int, tmp_path: Path) -> None:
+    check(_random_elf(tmp_path, seed, FULL, blocks=12), FULL, "verilator")
+
+
+def per_isa(sim: str, isas) -> list:
+    return [pytest.param(isa, marks=group(sim, isa), id=isa) for isa in isas]
+
+
+@needs_icarus
+@pytest.mark.parametrize("isa", per_isa("icarus", [*REDUCED, FULL]))
+def test_random_icarus(isa: str, tmp_path: Path) -> None:
+    check(_random_elf(tmp_path, 100, isa, blocks=1), isa, "icarus")
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize("isa", per_isa("verilator", [*REDUCED, FULL]))
+@pytest.mark.parametrize("seed", range(1000, 1030))
+def test_random_sweep_verilator(isa: str, seed: int, tmp_path: Path) -> None:
+    check(_random_elf(tmp_path, seed, isa, blocks=20), isa, "verilator")
+
+
+# ------------------------------------------------------------------ kernels
+
+def short_input(kernel: str) -> bytes | None:
+    """A small valid input for each kernel (its manifest says what it reads)."""
+    if kernel.startswith("mining"):
+        return bytes(range(76)) + struct.pack("<II", 1000, 3) + b"\xff" * 32
+    if kernel.startswith("merkle"):
+        return struct.pack("<I", 3) + bytes(range(96))
+    if kernel.startswith(("ecdsa", "sm2")):
+        return None       # the default vector: long, run under make regress only
+    return bytes(range(64))
+
+
+def _variants(slow: bool, own_isa: bool = False) -> list:
+    try:
+        from chainrv.kernels import all_kernels
+    except ImportError:
+        return []
+    out = []
+    for name, k in sorted(all_kernels().items()):
+        for isa in k.isas:
+            if "xchain" in isa:
+                continue      # custom extension: no RTL unit yet
+            long = short_input(name) is None
+            if long == slow:
+                marks = group("verilator", isa) if own_isa else group("verilator", FULL)
+                out.append(pytest.param(name, isa, id=f"{name}-{isa}", marks=marks))
+    return out
+
+
+@needs_verilator
+@pytest.mark.parametrize(("kernel", "isa"), _variants(slow=False))
+def test_kernel_verilator(kernel: str, isa: str) -> None:
+    """Each variant, compiled for its own ISA, runs on the full-ISA core (a superset)."""
+    from chainrv.kernels import all_kernels
+
+    k = all_kernels()[kernel]
+    try:
+        elf = k.build(isa)
+    except Exception as e:   # no cross compiler
+        pytest.skip(f"cannot build {kernel} for {isa}: {e}")
+    out = check(elf, FULL, "verilator", input_bytes=short_input(kernel))
+    assert out.rtl.uart == out.iss.stdout and out.rtl.uart.endswith(b"\n")
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize(("kernel", "isa"), _variants(True, own_isa=True) + _variants(False, own_isa=True))
+def test_kernel_own_isa_verilator(kernel: str, isa: str) -> None:
+    """Each variant on a core built for exactly its ISA configuration."""
+    from chainrv.kernels import all_kernels
+
+    k = all_kernels()[kernel]
+    out = check(k.build(isa), isa, "verilator", input_bytes=short_input(kernel))
+    if short_input(kernel) is None:
+        assert out.rtl.uart.decode() == k.expected_stdout
