@@ -180,8 +180,11 @@ def describe(iss: np.ndarray, rtl: np.ndarray, k: int, symbols: SymbolMap | None
 def lockstep(elf: str | Path, isa: IsaConfig | str = "rv32im_zicsr_zk_zks", sim: str = "icarus", *,
              input_bytes: bytes | None = None, waves: Path | None = None, ram_size: int = RAM_SIZE,
              max_slots: int = DEFAULT_MAX_SLOTS, max_cycles: int = DEFAULT_MAX_CYCLES,
-             workdir: Path | None = None) -> Outcome:
-    """Run ``elf`` on the ISS and on the RTL (``sim``) and compare every retirement."""
+             workdir: Path | None = None, rtl_isa: IsaConfig | str | None = None) -> Outcome:
+    """Run ``elf`` on the ISS and on the RTL (``sim``) and compare every retirement.
+
+    ``rtl_isa`` builds the core for another configuration than the ISS's (to
+    see the check catch a core that lacks an extension)."""
     m = Machine(isa, ram_size)
     m.load_elf(elf)
     if input_bytes is not None:
@@ -191,7 +194,7 @@ def lockstep(elf: str | Path, isa: IsaConfig | str = "rv32im_zicsr_zk_zks", sim:
         res, iss = m.trace(max_slots)
         last = int(iss["cycle"][-1]) if len(iss) else 0
         limit = min(last + 1 + CYCLE_SLACK, max_cycles)
-        rtl = run_rtl(isa, image, sim, limit, wd, waves=waves, ram_size=ram_size)
+        rtl = run_rtl(rtl_isa or isa, image, sim, limit, wd, waves=waves, ram_size=ram_size)
     symbols = SymbolMap(m.functions)
     # The ISS's run may end without the finisher (an unhandled trap, a wfi that
     # never wakes, the slot limit); the RTL runs on, so compare what the ISS has.
