@@ -115,11 +115,15 @@ class RtlRun:
 
 
 def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, workdir: Path,
-            waves: Path | None = None, ram_size: int = RAM_SIZE) -> RtlRun:
-    """Run the wrapper on ``sim`` until the finisher store retires or ``max_cycles``."""
+            waves: Path | None = None, ram_size: int = RAM_SIZE, record: bool = True) -> RtlRun:
+    """Run the wrapper on ``sim`` until the finisher store retires or ``max_cycles``;
+    without ``record`` no retirement log is written (free-running speed)."""
     log, uart, result = workdir / "rvfi.log", workdir / "uart.log", workdir / "result.json"
-    harness.run(lockstep_design(isa, ram_size), "tb_lockstep", sim, waves=waves,
-                plusargs=[f"+ram={ram_image}", f"+rvfi={log}", f"+uart={uart}", f"+max_cycles={max_cycles}"],
+    log.unlink(missing_ok=True)
+    plusargs = [f"+ram={ram_image}", f"+uart={uart}", f"+max_cycles={max_cycles}"]
+    if record:
+        plusargs.append(f"+rvfi={log}")
+    harness.run(lockstep_design(isa, ram_size), "tb_lockstep", sim, waves=waves, plusargs=plusargs,
                 env={"RESULT": str(result)})
     res = json.loads(result.read_text())
     uart_bytes = bytes(int(x, 16) for x in uart.read_text().split()) if uart.exists() else b""

@@ -19,7 +19,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from isa.config import FULL, IsaConfig
-from isa.table import BY_NAME
+from isa.table import BY_NAME, INSNS
 
 from .buses import DBusSignature, IBusSignature
 from .platform import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE_DEFAULT, check_ram_size
@@ -43,6 +43,12 @@ def _op(name: str) -> int:
     return BY_NAME[name].op
 
 
+def unimplemented(config: IsaConfig) -> list[str]:
+    """Computational instructions of ``config`` that no unit of the core implements."""
+    done = {n for unit in comb_units_for(config) for n in unit.NAMES}
+    return [i.name for i in INSNS if i.ext in config and i.kind in ("alu", "alu3") and i.name not in done]
+
+
 def in_region(addr, base: int, size: int):
     """``base <= addr < base + size`` for a power-of-two, size-aligned region."""
     bits = size.bit_length() - 1
@@ -53,6 +59,9 @@ class Core(wiring.Component):
     def __init__(self, config: IsaConfig = FULL, ram_size: int = RAM_SIZE_DEFAULT,
                  reset_pc: int = RAM_BASE):
         self.config = IsaConfig.parse(config)
+        missing = unimplemented(self.config)
+        if missing:   # the decoder would accept them with no unit computing a result
+            raise ValueError(f"the RTL has no unit for {', '.join(missing)} (ISA {self.config})")
         self.ram_size = check_ram_size(ram_size)
         self.reset_pc = reset_pc
         super().__init__({

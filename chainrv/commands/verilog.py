@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
         isa = IsaConfig.parse(args.isa)
     except IsaError as e:
         raise CliError(str(e)) from None
+    from hdl.core import unimplemented
+    if unimplemented(isa):
+        raise CliError(f"the RTL has no unit yet for {', '.join(unimplemented(isa))} (ISA {args.isa})")
     try:
         check_ram_size(args.ram_size)
     except ValueError as e:
