@@ -28,6 +28,7 @@ class UnitBank(wiring.Component):
     b: In(32)
     imm: In(32)
     pc: In(32)
+    c: In(32)
     result: Out(32)
 
     def elaborate(self, platform):
@@ -39,6 +40,8 @@ class UnitBank(wiring.Component):
             m.d.comb += [unit.op.eq(self.op), unit.a.eq(self.a), unit.b.eq(self.b), unit.imm.eq(self.imm)]
             if hasattr(unit, "pc"):
                 m.d.comb += unit.pc.eq(self.pc)
+            if hasattr(unit, "c"):
+                m.d.comb += unit.c.eq(self.c)
             acc = acc | unit.result
         m.d.comb += self.result.eq(acc)
         return m

@@ -32,6 +32,10 @@ def _check(config: IsaConfig, words: list[int]) -> list[str]:
                    ctx.get(dut.imm), ctx.get(dut.reads_rs1), ctx.get(dut.reads_rs2))
             exp = (1, want.op, want.rd, want.rs1, want.rs2, want.imm & M,
                    int("rs1" in want.insn.args), int("rs2" in want.insn.args))
+            if hasattr(dut, "rs3"):     # three-source rows: rs3's number is decode()'s imm
+                three = "rs3" in want.insn.args
+                got += (ctx.get(dut.rs3) if three else 0, ctx.get(dut.reads_rs3))
+                exp += (want.imm if three else 0, int(three))
             if got != exp:
                 errors.append(f"{word:#010x} ({want.name}): got {got}, want {exp}")
 
@@ -65,5 +69,15 @@ def test_switched_off_extensions_are_illegal(isa: str) -> None:
     config = IsaConfig.parse(isa)
     rng = random.Random(isa)
     words = _random_encodings(rng, 3)
+    assert any(decode(w, config) is None for w in words)
+    assert not _check(config, words)[:10]
+
+
+def test_xchain_rows_and_rs3() -> None:
+    config = IsaConfig.parse("rv32im_zicsr_zk_zks_xchain")
+    rng = random.Random(9)
+    words = _random_encodings(rng, 12)
+    # reserved encodings of the two custom opcodes must stay illegal
+    words += [(rng.getrandbits(25) << 7) | rng.choice((0x0B, 0x2B)) for _ in range(800)]
     assert any(decode(w, config) is None for w in words)
     assert not _check(config, words)[:10]

@@ -31,3 +31,17 @@ def operands(name: str, count: int, seed: int) -> Iterator[tuple[int, int, int, 
         a = rng.getrandbits(32) if i % 4 else rng.choice(EDGES) ^ rng.getrandbits(4)
         b = rng.getrandbits(32) if i % 5 else rng.getrandbits(rng.randint(1, 8))
         yield a, b, random_imm(rng, name), rng.getrandbits(30) << 2
+
+
+def operands3(name: str, count: int, seed: int) -> Iterator[tuple[int, int, int, int, int]]:
+    """(a, b, c, imm, pc) for three-source rows: every triple of edge values, then random ones."""
+    rng = random.Random(f"{name}:3:{seed}")
+    for a in EDGES:
+        for b in EDGES:
+            for c in EDGES:
+                yield a, b, c, random_imm(rng, name), rng.getrandbits(30) << 2
+    for i in range(count):
+        a = rng.getrandbits(32) if i % 4 else rng.choice(EDGES) ^ rng.getrandbits(4)
+        b = rng.getrandbits(32) if i % 5 else rng.getrandbits(rng.randint(1, 8))
+        c = rng.getrandbits(32) if i % 3 else rng.choice(EDGES) ^ rng.getrandbits(2)
+        yield a, b, c, random_imm(rng, name), rng.getrandbits(30) << 2

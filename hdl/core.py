@@ -5,7 +5,8 @@
   is a register the ID instruction's format reads holds ID one cycle and sends
   a bubble into EX.
 * EX is the commit point: operands come from the register file with
-  forwarding from MEM and WB; units compute; branches and jumps resolve here
+  forwarding from MEM and WB (a third read port for rs3 when the ISA has
+  three-source rows, Xchain); units compute; branches and jumps resolve here
   (predict not taken, so a redirect squashes the two younger instructions:
   +2); exceptions, interrupts and MRET are taken here (+2 the same way); CSR
   writes and the counters commit here. The divider and WFI hold EX.
@@ -75,6 +76,7 @@ class Core(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg = self.config
+        has_rs3 = "xchain" in cfg      # Xchain's R4 rows: a third read port, forwarded like rs1/rs2
 
         # ------------------------------------------------ pipeline registers
         id_ = Stage("id", {"pc": 32, "fault": 1})
@@ -83,6 +85,7 @@ class Core(wiring.Component):
             "reads_rs1": 1, "reads_rs2": 1, "writes_rd": 1, "legal": 1, "fault": 1,
             "is_load": 1, "is_store": 1, "is_branch": 1, "is_jal": 1, "is_jalr": 1,
             "is_csr": 1, "is_div": 1,
+            **({"rs3": 5} if has_rs3 else {}),
         })
         retire_layout = {
             "pc": 32, "pc_next": 32, "insn": 32, "trap": 1, "op": 7,
@@ -114,9 +117,13 @@ class Core(wiring.Component):
         m.d.comb += dec.insn.eq(self.ibus.data)
         id_reads_rs1 = dec.reads_rs1 & ~id_.fault
         id_reads_rs2 = dec.reads_rs2 & ~id_.fault
+        load_dep = (id_reads_rs1 & (dec.rs1 == ex.rd)) | (id_reads_rs2 & (dec.rs2 == ex.rd))
+        rs3_fields = {}
+        if has_rs3:     # one stall, whichever of rs1/rs2/rs3 the load feeds
+            load_dep = load_dep | (dec.reads_rs3 & ~id_.fault & (dec.rs3 == ex.rd))
+            rs3_fields = {"rs3": dec.rs3}
         m.d.comb += [
-            load_use.eq(ex.valid & ex.is_load & (ex.rd != 0) & id_.valid
-                        & ((id_reads_rs1 & (dec.rs1 == ex.rd)) | (id_reads_rs2 & (dec.rs2 == ex.rd)))),
+            load_use.eq(ex.valid & ex.is_load & (ex.rd != 0) & id_.valid & load_dep),
             id_hold.eq(ex_hold | load_use),
         ]
         ex.update(
@@ -127,6 +134,7 @@ class Core(wiring.Component):
             legal=dec.legal, fault=id_.fault,
             is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
             is_jal=dec.is_jal, is_jalr=dec.is_jalr, is_csr=dec.is_csr, is_div=dec.is_div,
+            **rs3_fields,
         )
 
         # ------------------------------------------------ EX
@@ -148,6 +156,10 @@ class Core(wiring.Component):
             rp1.addr.eq(ex.rs1), rp2.addr.eq(ex.rs2),
             a.eq(forward(ex.rs1, rp1.data)), b.eq(forward(ex.rs2, rp2.data)),
         ]
+        c = Signal(32)
+        if has_rs3:
+            rp3 = regfile.read_port(domain="comb")
+            m.d.comb += [rp3.addr.eq(ex.rs3), c.eq(forward(ex.rs3, rp3.data))]
 
         ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
         m.d.sync += ex_busy.eq(ex_hold)
@@ -160,6 +172,8 @@ class Core(wiring.Component):
             m.d.comb += [unit.op.eq(ex.op), unit.a.eq(a), unit.b.eq(b), unit.imm.eq(ex.imm)]
             if hasattr(unit, "pc"):
                 m.d.comb += unit.pc.eq(ex.pc)
+            if hasattr(unit, "c"):
+                m.d.comb += unit.c.eq(c)
             results.append(unit.result)
         unit_result = Signal(32)
         for r in results:

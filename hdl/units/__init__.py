@@ -13,6 +13,7 @@ from .alu import ALU
 from .base import CombUnit
 from .multiplier import Multiplier
 from .shifter import Shifter
+from .xchain import Xchain
 from .zbkb import Zbkb
 from .zbkc import Zbkc
 from .zbkx import Zbkx
@@ -23,7 +24,7 @@ from .zksed import Zksed
 from .zksh import Zksh
 
 COMB_UNITS: tuple[type[CombUnit], ...] = (ALU, Shifter, Multiplier, Zbkb, Zbkc, Zbkx,
-                                          Zknh, Zksh, Zkne, Zknd, Zksed)
+                                          Zknh, Zksh, Zkne, Zknd, Zksed, Xchain)
 
 
 def comb_units_for(config: IsaConfig) -> list[type[CombUnit]]:

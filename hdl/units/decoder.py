@@ -19,7 +19,7 @@ from isa.table import INSNS, Insn
 KIND_FLAGS = ("load", "store", "branch", "jal", "jalr", "csr", "div", "system", "fence")
 
 #: Kinds whose instructions write ``rd``.
-WRITES_RD = frozenset({"alu", "load", "jal", "jalr", "csr", "div"})
+WRITES_RD = frozenset({"alu", "alu3", "load", "jal", "jalr", "csr", "div"})
 
 
 def immediate(insn: Insn, w: Value) -> Value:
@@ -39,36 +39,47 @@ def immediate(insn: Insn, w: Value) -> Value:
         return w[20:25]
     if fmt == "Rbs":
         return w[30:32]
+    if fmt in ("R4", "Rrot"):       # rs3's number, or the rotate amount
+        return w[27:32]
     if fmt in ("csr", "csri", "fence"):
         return w[20:32]
     return Const(0, 32)
 
 
-class Decoder(wiring.Component):
-    insn: In(32)
-    legal: Out(1)
-    op: Out(7)
-    rd: Out(5)
-    rs1: Out(5)
-    rs2: Out(5)
-    imm: Out(32)
-    reads_rs1: Out(1)    # the format has rs1: used by forwarding and the load-use rule
-    reads_rs2: Out(1)
-    writes_rd: Out(1)
-    is_load: Out(1)
-    is_store: Out(1)
-    is_branch: Out(1)
-    is_jal: Out(1)
-    is_jalr: Out(1)
-    is_csr: Out(1)
-    is_div: Out(1)
-    is_system: Out(1)
-    is_fence: Out(1)
+#: The decoder's ports; ``rs3``/``reads_rs3`` are added for ISAs with three-source rows.
+PORTS = {
+    "insn": In(32),
+    "legal": Out(1),
+    "op": Out(7),
+    "rd": Out(5),
+    "rs1": Out(5),
+    "rs2": Out(5),
+    "imm": Out(32),
+    "reads_rs1": Out(1),    # the format has rs1: used by forwarding and the load-use rule
+    "reads_rs2": Out(1),
+    "writes_rd": Out(1),
+    "is_load": Out(1),
+    "is_store": Out(1),
+    "is_branch": Out(1),
+    "is_jal": Out(1),
+    "is_jalr": Out(1),
+    "is_csr": Out(1),
+    "is_div": Out(1),
+    "is_system": Out(1),
+    "is_fence": Out(1),
+}
 
+
+class Decoder(wiring.Component):
     def __init__(self, config: IsaConfig = FULL):
         self.config = config
         self.rows = [i for i in INSNS if i.ext in config]
-        super().__init__()
+        self.has_rs3 = any(i.kind == "alu3" for i in self.rows)
+        ports = dict(PORTS)
+        if self.has_rs3:    # only an ISA with three-source rows (Xchain) gets the third port
+            ports["rs3"] = Out(5)
+            ports["reads_rs3"] = Out(1)
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
@@ -96,6 +107,8 @@ class Decoder(wiring.Component):
                     m.d.comb += self.rs1.eq(w[15:20])
                 if "rs2" in args:
                     m.d.comb += self.rs2.eq(w[20:25])
+                if "rs3" in args:
+                    m.d.comb += [self.rs3.eq(w[27:32]), self.reads_rs3.eq(1)]
                 if insn.kind in KIND_FLAGS:
                     m.d.comb += getattr(self, f"is_{insn.kind}").eq(1)
         return m
