@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from isa.config import IsaConfig, IsaError
+from isa.config import IsaConfig
 
 from .errors import CliError
+from .isa_arg import parse_isa
 from .kernels import DEFAULT_ISAS, Kernel, select
 
 
@@ -96,10 +97,7 @@ class Progress:
 
 
 def parse_isas(isas: Sequence[str] | None) -> list[IsaConfig]:
-    try:
-        return [IsaConfig.parse(s) for s in (isas or DEFAULT_ISAS)]
-    except IsaError as e:
-        raise CliError(str(e)) from None
+    return [parse_isa(s) for s in (isas or DEFAULT_ISAS)]
 
 
 def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,

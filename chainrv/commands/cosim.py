@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import ROOT
 from ..errors import CliError
+from ..isa_arg import rtl_isa
 
 HELP = "run an ELF on the RTL (Icarus or Verilator) in lockstep with the ISS, cycle for cycle"
 
@@ -30,18 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from isa.config import IsaConfig, IsaError
 
     elf: Path = args.elf if isinstance(args.elf, Path) else Path(args.elf)
     if not elf.is_file():
         raise CliError(f"no such file: {elf}")
-    try:
-        isa = IsaConfig.parse(args.isa)
-    except IsaError as e:
-        raise CliError(str(e)) from None
-    from hdl.core import unimplemented
-    if unimplemented(isa):
-        raise CliError(f"the RTL has no unit yet for {', '.join(unimplemented(isa))} (ISA {args.isa})")
+    isa = rtl_isa(args.isa)
     data = None
     if args.input is not None:
         try:

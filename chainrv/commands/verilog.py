@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..errors import CliError
+from ..isa_arg import rtl_isa
 
 HELP = "write the SoC (core, RAM, UART, finisher, CLINT) as Verilog"
 
@@ -32,15 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from hdl.platform import check_ram_size
     from hdl.program import ProgramError, elf_to_words
     from hdl.verilog import generate
-    from isa.config import IsaConfig, IsaError
 
-    try:
-        isa = IsaConfig.parse(args.isa)
-    except IsaError as e:
-        raise CliError(str(e)) from None
-    from hdl.core import unimplemented
-    if unimplemented(isa):
-        raise CliError(f"the RTL has no unit yet for {', '.join(unimplemented(isa))} (ISA {args.isa})")
+    isa = rtl_isa(args.isa)
     try:
         check_ram_size(args.ram_size)
     except ValueError as e:
