@@ -131,7 +131,7 @@ def _variants(slow: bool, own_isa: bool = False) -> list:
     for name, k in sorted(all_kernels().items()):
         for isa in k.isas:
             if "xchain" in isa:
-                continue      # custom extension: no RTL unit yet
+                continue      # on their own model: test_lockstep_xchain.py
             long = short_input(name) is None
             if long == slow:
                 marks = group("verilator", isa) if own_isa else group("verilator", FULL)
