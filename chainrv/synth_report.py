@@ -124,14 +124,14 @@ def markdown(data: dict) -> str:
         inc = "n/a" if d["area_increase_pct"] is None else f"{d['area_increase_pct']:+.1f}%"
         target = f" ({d['target']} {d['device']})" if d["device"] else ""
         lut4, ff = ("-" if d[k] is None else f"{d[k]:,}" for k in ("lut4", "ff"))
-        out.append(f"| {isa} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} | {lut4} | {ff} | "
+        out.append(f"| {_short_isa(isa)} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} | {lut4} | {ff} | "
                    f"{d['fmax_mhz'] if d['fmax_mhz'] else '-'}{target} |")
     out += ["", "| kernel | isa | speedup | area vs rv32im | throughput at Fmax |", "|---|---|---|---|---|"]
     for k in data["kernels"]:
         inc = "n/a" if k["area_increase_pct"] is None else f"{k['area_increase_pct']:+.1f}%"
         tp = f"{_fmt_si(k['throughput'])}{k['throughput_unit']}" if "throughput" in k else "-"
         sp = f"{k['speedup']:.2f}x" if k["speedup"] else "-"
-        out.append(f"| {k['kernel']} | {k['isa']} | {sp} | {inc} | {tp} |")
+        out.append(f"| {k['kernel']} | {_short_isa(k['isa'])} | {sp} | {inc} | {tp} |")
     out += ["", "Published anchors beside ours:", "",
             "| reference unit | published NAND2-eq | ours | our NAND2-eq | note |", "|---|---|---|---|---|"]
     for a in data["anchors"]:
@@ -142,17 +142,8 @@ def markdown(data: dict) -> str:
 
 
 #: Extension groups (Zkn, Zks) shortened in plot labels.
-_GROUPS = (("zkn", {"zbkb", "zbkc", "zbkx", "zkne", "zknd", "zknh"}),
-           ("zks", {"zbkb", "zbkc", "zbkx", "zksed", "zksh"}))
-
-
 def _short_isa(isa: str) -> str:
-    """``rv32im_zicsr_zicntr_zbkb`` -> ``+zbkb``; whole Zkn/Zks groups by their names."""
-    exts = set(isa.split("_")[1:]) - set(BASE_ISA.split("_")) - {"zkt"}
-    groups = [(g, m) for g, m in _GROUPS if m <= exts]
-    rest = exts - set().union(*(m for _, m in groups))
-    names = [g for g, _ in groups] + sorted(rest)
-    return "+" + "_".join(names) if names else "rv32im"
+    return IsaConfig.parse(isa).short_name()
 
 
 def plot_speedup_vs_area(data: dict, out: Path) -> Path:
