@@ -124,7 +124,8 @@ def markdown(data: dict) -> str:
         inc = "n/a" if d["area_increase_pct"] is None else f"{d['area_increase_pct']:+.1f}%"
         target = f" ({d['target']} {d['device']})" if d["device"] else ""
         lut4, ff = ("-" if d[k] is None else f"{d[k]:,}" for k in ("lut4", "ff"))
-        out.append(f"| {_short_isa(isa)} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} | {lut4} | {ff} | "
+        out.append(f"| {_short_isa(isa)} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} "
+                   f"| {lut4} | {ff} | "
                    f"{d['fmax_mhz'] if d['fmax_mhz'] else '-'}{target} |")
     out += ["", "| kernel | isa | speedup | area vs rv32im | throughput at Fmax |", "|---|---|---|---|---|"]
     for k in data["kernels"]:
