@@ -74,8 +74,7 @@ uint32_t bn_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 		r[i] = crv_addc(x, y, c);
 		c = crv_addco(x, y, c);
 	}
-	return c;
-#endif
+#else
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t s = a[i] + c;
@@ -84,6 +83,7 @@ uint32_t bn_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 		c += s < b[i];
 		r[i] = s;
 	}
+#endif
 	return c;
 }
 
@@ -97,8 +97,7 @@ uint32_t bn_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 		r[i] = crv_subc(x, y, br);
 		br = crv_subco(x, y, br);
 	}
-	return br;
-#endif
+#else
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i], y = b[i];
@@ -108,6 +107,7 @@ uint32_t bn_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 		br = b1 | (d < br);
 		r[i] = d2;
 	}
+#endif
 	return br;
 }
 
