@@ -7,18 +7,14 @@
 
 #include <stdint.h>
 
-#include "chainrv.h"
+#include "kernel_input.h"
 
 /* The key and plaintext (from the input block, else the default vector);
  * NULL after printing an error line when the length is not 16 + 16k. */
 static inline const uint8_t *ecb_input(const uint8_t *dflt, uint32_t dflt_len, uint32_t *nblocks)
 {
     uint32_t len;
-    const uint8_t *in = crv_input(&len);
-    if (!in) {
-        in = dflt;
-        len = dflt_len;
-    }
+    const uint8_t *in = kernel_input(&len, dflt, dflt_len);
     if (len < 16 || (len - 16) % 16 != 0) {
         crv_puts("error: input must be a 16-byte key and whole 16-byte blocks\n");
         return 0;

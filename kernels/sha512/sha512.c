@@ -7,18 +7,7 @@
  * 64-bit words live in register pairs; additions are GCC's add/sltu/add. */
 #include "sha512.h"
 
-#include "chainrv_crypto.h"
-
-#ifdef __riscv_zbkb
-#define BSWAP32(x) crv_rev8(x)
-#else
-static inline uint32_t bswap32(uint32_t x)
-{
-    x = ((x & 0x00FF00FFu) << 8) | ((x >> 8) & 0x00FF00FFu);
-    return (x << 16) | (x >> 16);
-}
-#define BSWAP32(x) bswap32(x)
-#endif
+#include "../common/crv_bitops.h"
 
 #define HI(x) ((uint32_t)((x) >> 32))
 #define LO(x) ((uint32_t)(x))
