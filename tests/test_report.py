@@ -71,3 +71,29 @@ def test_bad_input(tmp_path, args, message):
     assert message in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
     assert "Traceback" not in p.stderr
+
+
+def test_synth_join_gives_variants_their_baselines_throughput():
+    """Throughput at Fmax, by hand: 25 MHz / 1.25M cycles per verify = 20 verifies/s;
+    an Xchain variant is measured as the kernel it is a variant of."""
+    from chainrv.report import Row
+    from chainrv.synth_report import joined, markdown
+    from hdl.synth import Cost, SynthResult
+
+    base, xc = str(IsaConfig.parse("rv32im")), str(IsaConfig.parse("rv32im_xchain"))
+
+    def row(kernel, isa, cycles, per_verify, **extra):
+        return Row(kernel, isa, 32, cycles, cycles, 1.0, cycles / 32, {}, {}, True, 0, 0.0, "verify",
+                   per_verify, {"cycles_per_verify": per_verify, **extra})
+
+    rows = [row("ecdsa_secp256k1", base, 4_000_000, 2_000_000),
+            row("ecdsa_secp256k1_xchain", xc, 2_500_000, 1_250_000, baseline="ecdsa_secp256k1")]
+    synth = {isa: SynthResult(isa, "ecp5", "25k", {"total": Cost(100, nand2, 10)}, fmax_mhz=25.0)
+             for isa, nand2 in ((base, 1000.0), (xc, 1250.0))}
+    data = joined(rows, synth)
+    got = {(k["kernel"], k["isa"]): k for k in data["kernels"]}
+    assert got["ecdsa_secp256k1", base]["throughput"] == 12.5
+    assert got["ecdsa_secp256k1_xchain", xc]["throughput"] == 20.0
+    assert got["ecdsa_secp256k1_xchain", xc]["throughput_unit"] == "verifies/s"
+    assert data["isas"][xc]["area_increase_pct"] == 25.0
+    assert "| 20.0 verifies/s |" in markdown(data)
