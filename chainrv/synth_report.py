@@ -159,23 +159,30 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
         if k["speedup"] and k["area_increase_pct"] is not None:
             area = 1 + k["area_increase_pct"] / 100
             by_kernel.setdefault(k["kernel"], []).append((area, k["speedup"], k["isa"]))
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for kernel, pts in by_kernel.items():
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    colors = plt.get_cmap("tab20").colors
+    markers = "osD^v<>ph*"
+    for n, (kernel, pts) in enumerate(by_kernel.items()):
         pts.sort()
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=kernel)
+        style = {"color": colors[n % len(colors)], "marker": markers[n % len(markers)]}
+        if pts[0][0] != 1.0:
+            # a variant without an rv32im build of its own: its speedup is over its
+            # baseline kernel's rv32im run, the point (1, 1)
+            ax.plot([1.0, pts[0][0]], [1.0, pts[0][1]], ls=":", lw=1, color=style["color"])
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=kernel, **style)
     for isa, d in data["isas"].items():
         if d["area_increase_pct"] is not None:
             x = 1 + d["area_increase_pct"] / 100
             ax.axvline(x, color="grey", lw=0.5, ls=":")
-            ax.text(x, 1.01, _short_isa(isa), transform=ax.get_xaxis_transform(), fontsize=6,
-                    rotation=0, ha="center", va="bottom", color="grey")
+            ax.text(x, 1.01, _short_isa(isa), transform=ax.get_xaxis_transform(), fontsize=7,
+                    rotation=30, ha="left", va="bottom", color="dimgrey")
     ax.set_xlabel("core area relative to rv32im (NAND2-eq)")
     ax.set_ylabel("speedup over rv32im")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(ScalarFormatter())
-    ax.set_title("Speedup against area", pad=14)
-    ax.legend(fontsize=7)
+    ax.set_title("Speedup against area", pad=40)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, out)
 
 
