@@ -34,6 +34,7 @@ regress: setup
 
 bench: setup
 	$(BIN)/python benchmarks/iss_speed.py
+	$(BIN)/python benchmarks/gdb_speed.py
 	@if [ -f benchmarks/rtl_speed.py ]; then $(BIN)/python benchmarks/rtl_speed.py; fi
 
 lint: venv
