@@ -1,4 +1,4 @@
-"""Lockstep check of the RTL against the ISS (DESIGN §5).
+"""Lockstep check of the RTL against the ISS (docs/lockstep.md).
 
 The SoC runs inside ``lockstep_top.v``, which writes every retirement (the
 RVFI record and its cycle) as one fixed-width hex line; the ISS runs the same

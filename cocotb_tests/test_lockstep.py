@@ -1,5 +1,5 @@
 """Lockstep regression: the RTL against the ISS, record by record and cycle by
-cycle (DESIGN §5), on Icarus and Verilator through one interface.
+cycle (docs/lockstep.md), on Icarus and Verilator through one interface.
 
 * directed programs (``directed.py``): every forwarding path, load-use,
   branches and jumps, division in flight, CSRs and counters, traps, devices,

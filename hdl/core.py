@@ -1,4 +1,4 @@
-"""The five-stage RV32 pipeline: IF ID EX MEM WB (DESIGN §4, docs/timing.md).
+"""The five-stage RV32 pipeline: IF ID EX MEM WB (docs/timing.md).
 
 * IF presents ``pc`` to the instruction port; the word arrives in ID.
 * ID decodes and applies the load-use rule: a load in EX whose ``rd`` (not x0)

@@ -1,4 +1,4 @@
-"""The memory map (DESIGN §3), shared by the core's access checks and the SoC."""
+"""The memory map (docs/platform.md), shared by the core's access checks and the SoC."""
 
 from __future__ import annotations
 

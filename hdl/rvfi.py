@@ -1,4 +1,4 @@
-"""The RVFI-style retirement port (DESIGN §5), as a signature.
+"""The RVFI-style retirement port (docs/hdl.md), as a signature.
 
 One record per retired instruction, trapped ones included (``trap`` = 1),
 valid in the cycle the instruction leaves WB. Conventions the ISS trace

@@ -1,4 +1,4 @@
-"""The SoC top: core, dual-port RAM, UART, test finisher and CLINT (DESIGN §3).
+"""The SoC top: core, dual-port RAM, UART, test finisher and CLINT (docs/platform.md).
 
 Ports for testbenches: ``rvfi_*`` (the retirement record, see ``hdl.rvfi``),
 ``cycle`` (clock cycles since reset; cycle 0 fetches the reset PC),
