@@ -471,6 +471,59 @@ t_spin:
     return "".join(body)
 
 
+def _addi_a0(imm: int) -> int:
+    from isa import encode
+    return encode("addi", rd=10, rs1=10, imm=imm)
+
+
+# Stores over code that has already run (and so is pre-decoded in the ISS):
+# a word, an upper halfword and one byte, each followed by a jump into the
+# changed code at once, and a word changed seven instructions ahead of
+# straight-line execution. Each a0 is sent to the UART, so QEMU's output
+# checks the ISS too (tests/test_iss_selfmod.py). Code that falls through into
+# a word stored fewer than four slots earlier is outside the contract
+# (docs/timing.md).
+SELFMOD = f"""
+    lui s4, 0x10000
+    li a0, 0
+    la s3, sm_fn
+    jalr ra, 0(s3)           # a0 = 1
+    sb a0, 0(s4)
+    li t1, {_addi_a0(100):#x}
+    sw t1, 0(s3)             # addi a0, a0, 100
+    jalr ra, 0(s3)           # a0 = 101
+    sb a0, 0(s4)
+    li t1, {_addi_a0(-5) >> 16:#x}
+    sh t1, 2(s3)             # upper half: addi a0, a0, -5
+    jalr ra, 0(s3)           # a0 = 96
+    sb a0, 0(s4)
+    li t1, {_addi_a0(59) >> 24:#x}
+    sb t1, 3(s3)             # top byte: addi a0, a0, 59
+    jalr ra, 0(s3)           # a0 = 155
+    sb a0, 0(s4)
+    la t0, sm_ahead
+    li t1, {_addi_a0(7):#x}
+    sw t1, 0(t0)             # addi a0, a0, 7, seven slots ahead
+    nop
+    nop
+    nop
+    nop
+    nop
+    nop
+sm_ahead:
+    addi a0, a0, 1           # runs as a0 += 7: a0 = 162
+    sb a0, 0(s4)
+    j sm_end
+sm_fn:
+    addi a0, a0, 1
+    ret
+sm_end:
+"""
+
+#: a0 after each step of SELFMOD, as its UART bytes.
+SELFMOD_UART = bytes([1, 101, 96, 155, 162])
+
+
 PROGRAMS: dict[str, str] = {
     "forwarding": _forwarding(),
     "load_use": _load_use(),
@@ -480,6 +533,7 @@ PROGRAMS: dict[str, str] = {
     "traps": TRAPS,
     "devices": DEVICES,
     "timer": _timer(),
+    "selfmod": SELFMOD,
 }
 
 
