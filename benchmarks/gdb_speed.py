@@ -20,10 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-from isa.asm import assemble  # noqa: E402
-from isa.elfwriter import make_elf  # noqa: E402
+from isa.asm import assemble
+from isa.elfwriter import make_elf
 
 # Read-modify-write over a 1 KiB buffer: two memory accesses in eight instructions.
 LOOP = """

@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from isa.config import IsaConfig
 
 from .errors import CliError
 from .isa_arg import parse_isa
 from .kernels import DEFAULT_ISAS, Kernel, select
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -42,6 +45,12 @@ class Row:
     def isa_name(self) -> str:
         """Short display form, e.g. ``rv32im_zk_zks``."""
         return IsaConfig.parse(self.isa).short_name()
+
+    def for_kernel(self, table: Mapping[str, T]) -> T | None:
+        """``table``'s entry for this kernel or, for a variant without an entry of
+        its own (``baseline`` in its manifest, e.g. ``*_xchain``), for the kernel
+        it is a variant of."""
+        return table.get(self.kernel) or table.get(self.extra.get("baseline", ""))
 
 
 def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
@@ -135,7 +144,7 @@ def speedups(rows: list[Row]) -> dict[tuple[str, str], float]:
     base = {r.kernel: r.cycles for r in rows if r.isa == str(IsaConfig.parse("rv32im"))}
     out = {}
     for r in rows:
-        ref = base.get(r.kernel) or base.get(r.extra.get("baseline", ""))
+        ref = r.for_kernel(base)
         if ref and r.cycles:
             out[r.kernel, r.isa] = round(ref / r.cycles, 3)
     return out

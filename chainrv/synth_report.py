@@ -98,8 +98,7 @@ def joined(rows, results: dict[str, SynthResult]) -> dict:
         res = results.get(r.isa)
         entry = {"kernel": r.kernel, "isa": r.isa, "speedup": sp.get((r.kernel, r.isa)),
                  "area_increase_pct": per_isa.get(r.isa, {}).get("area_increase_pct")}
-        # a variant (e.g. *_xchain) counts its work as the kernel it is a variant of
-        measure = THROUGHPUT.get(r.kernel) or THROUGHPUT.get(r.extra.get("baseline", ""))
+        measure = r.for_kernel(THROUGHPUT)   # a variant counts its work as its baseline does
         if measure and res is not None and res.fmax_mhz:
             unit, per_item = measure
             cycles = per_item(r)

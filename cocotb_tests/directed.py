@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from isa import encode
 from isa.asm import assemble
 from isa.elfwriter import make_elf
 
@@ -472,7 +473,6 @@ t_spin:
 
 
 def _addi_a0(imm: int) -> int:
-    from isa import encode
     return encode("addi", rd=10, rs1=10, imm=imm)
 
 

@@ -80,8 +80,9 @@ _DIGITS = np.array([d for _, d in LOG_DIGITS], np.int64)
 
 @numba.njit(cache=True, nogil=True)
 def _parse_hex(rows: np.ndarray, digits: np.ndarray, hexval: np.ndarray, out: np.ndarray) -> int:
-    """Fill ``out[i, f]`` with field ``f`` of log line ``i``; the index of the
-    first line with a character that is not a hex digit (X, Z), or -1."""
+    """Fill ``out[i, f]`` with field ``f`` of log line ``i``; -1, or
+    ``i * len(digits) + f`` for the first field holding a character that is not
+    a hex digit (X, Z)."""
     for i in range(rows.shape[0]):
         col = 0
         for f in range(digits.shape[0]):
@@ -89,7 +90,7 @@ def _parse_hex(rows: np.ndarray, digits: np.ndarray, hexval: np.ndarray, out: np
             for k in range(digits[f]):
                 d = hexval[rows[i, col + k]]
                 if d < 0:
-                    return i
+                    return i * digits.shape[0] + f
                 v = (v << 4) | d
             out[i, f] = v
             col += digits[f] + 1
@@ -104,12 +105,10 @@ def parse_log(data: bytes) -> np.ndarray:
     out = np.zeros(len(rows), RVFI_DTYPE)
     bad = _parse_hex(rows, _DIGITS, _HEX, _rows(out))
     if bad >= 0:
-        col = 0
-        for name, digits in LOG_DIGITS:
-            text = rows[bad, col:col + digits].tobytes().decode("latin-1")
-            if any(_HEX[c] < 0 for c in rows[bad, col:col + digits]):
-                raise LogError(f"RTL record {bad}: field {name} is not a number: {text!r}")
-            col += digits + 1
+        line, f = divmod(bad, len(LOG_DIGITS))
+        col = sum(d + 1 for _, d in LOG_DIGITS[:f])
+        text = rows[line, col:col + LOG_DIGITS[f][1]].tobytes().decode("latin-1")
+        raise LogError(f"RTL record {line}: field {LOG_DIGITS[f][0]} is not a number: {text!r}")
     return out
 
 
