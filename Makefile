@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-                iverilog qemu-system-misc gdb-multiarch
+                iverilog qemu-system-misc gdb-multiarch device-tree-compiler
 JOBS ?= 2
 REPORT_DIR ?= report
 

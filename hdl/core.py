@@ -227,7 +227,7 @@ class Core(wiring.Component):
         with m.Elif(is_ecall):
             m.d.comb += [trap.eq(1), cause.eq(CAUSE_ECALL_M)]
         with m.Elif(is_ebreak):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_BREAKPOINT)]
+            m.d.comb += [trap.eq(1), cause.eq(CAUSE_BREAKPOINT), tval.eq(ex.pc)]  # as Spike and Sail
         with m.Elif(jump & target[1]):
             m.d.comb += [trap.eq(1), cause.eq(CAUSE_FETCH_MISALIGNED), tval.eq(target)]
         with m.Elif(lsu.misaligned):

@@ -499,7 +499,7 @@ else:
         if name == "ecall":
             e.put(ind, "exc = 11")
         elif name == "ebreak":
-            e.put(ind, "exc = 3")
+            e.put(ind, "exc = 3\ntval = pc")  # as Spike and Sail: mtval = the ebreak's pc
         elif name == "mret":
             e.put(ind, """
 npc = st[MEPC]

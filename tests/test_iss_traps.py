@@ -1,4 +1,7 @@
-"""Exceptions and the timer interrupt: mcause/mepc/mtval/mstatus and handler flow, against QEMU."""
+"""Exceptions and the timer interrupt: mcause/mepc/mtval/mstatus and handler flow, against QEMU.
+
+``ebreak`` is left out: QEMU 7.2 writes mtval 0 there, Spike and Sail the pc
+(tests/test_iss_spike.py holds it against Spike)."""
 
 from __future__ import annotations
 
@@ -78,7 +81,6 @@ EXCEPTIONS = """
     csrw cycle, t1
     csrw mhartid, t1
     ecall
-    ebreak
     li t0, 0x50000
     lw t1, 0(t0)
     lb t1, 0(t0)
