@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .errors import CliError
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = args._run(args)
     except CliError as e:
-        sys.stdout.flush()
+        _flush_stdout()
         print(f"chainrv: {e}", file=sys.stderr)
         status = e.status
     except KeyboardInterrupt:
@@ -50,8 +51,25 @@ def main(argv: list[str] | None = None) -> int:
         status = 130
     except BrokenPipeError:
         status = 1
-    sys.stdout.flush()
+    if not _flush_stdout() and status == 0:
+        print("chainrv: cannot write standard output", file=sys.stderr)
+        status = 2
     return status
+
+
+def _flush_stdout() -> bool:
+    """Flush standard output; on a write error (a full disk, a closed pipe) point
+    it at /dev/null so that the interpreter's own flush at exit stays silent."""
+    if sys.stdout is None:
+        return True
+    try:
+        sys.stdout.flush()
+        return True
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return False
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ CAUSE_NAMES = {
 @dataclass
 class RunResult:
     exit_code: int | None          # the finisher's code; None when the run did not exit
-    stdout: bytes
+    stdout: bytes                  # UART output, when it was not streamed to a file
     instret: int                   # retired instructions (traps excluded)
     cycles: int                    # retirement cycle of the last slot + 1
     stalls: dict[str, int]         # penalty cycles by cause
@@ -129,9 +129,12 @@ class Machine:
 
     def set_input(self, data: bytes) -> None:
         """Write the kernel input block (magic, length, data) at 0x800C0000."""
-        if len(data) > P.INPUT_MAX:
-            raise SimError(f"input is {len(data)} bytes; the input block holds at most {P.INPUT_MAX}")
-        block = P.INPUT_MAGIC.to_bytes(4, "little") + len(data).to_bytes(4, "little") + data
+        try:
+            block = P.input_block(data)
+        except ValueError as e:
+            raise SimError(str(e)) from None
+        if P.INPUT_ADDR + P.INPUT_REGION > self.ram_base + self.ram_size:
+            raise SimError(f"the input block at {P.INPUT_ADDR:#x} lies outside {self.ram_size} bytes of RAM")
         self.write_mem(P.INPUT_ADDR, block)
 
     # ------------------------------------------------------------ state
@@ -159,14 +162,17 @@ class Machine:
         return fn, time.perf_counter() - t0
 
     def _flush(self, stream: BinaryIO | None) -> None:
+        """Hand the UART's bytes to ``stream``, or keep them for the RunResult when
+        there is none: streamed output is never held, so memory does not grow with it."""
         n = int(self.st[S.UART_N])
         if n:
             data = self.uart[:n].tobytes()
-            self._out += data
-            if stream is not None:
+            self.st[S.UART_N] = 0
+            if stream is None:
+                self._out += data
+            else:
                 stream.write(data)
                 stream.flush()
-            self.st[S.UART_N] = 0
 
     def _resume(self, r: int, limit: int | None) -> bool:
         """Whether the loop returned only to flush or hand over a buffer."""

@@ -21,7 +21,19 @@ CLINT_SIZE = 0x10000
 CLINT_MTIMECMP = 0x4000
 CLINT_MTIME = 0xBFF8
 
-#: Kernel input block: u32 magic "CRVI", u32 length, data.
+#: Kernel input block (docs/platform.md): u32 magic "CRVI", u32 length, then the
+#: data, in a region the linker keeps free. firmware/include/chainrv.h and
+#: firmware/link.ld state the same numbers; tests/test_platform_facts.py holds
+#: them together.
 INPUT_ADDR = 0x800C_0000
+INPUT_REGION = 0x2_0000
+INPUT_HEADER = 8
 INPUT_MAGIC = 0x4956_5243
-INPUT_MAX = 128 * 1024
+INPUT_MAX = INPUT_REGION - INPUT_HEADER  # data bytes that fit behind the header
+
+
+def input_block(data: bytes) -> bytes:
+    """The input block holding ``data``; ValueError when it does not fit."""
+    if len(data) > INPUT_MAX:
+        raise ValueError(f"input is {len(data)} bytes; the input block holds at most {INPUT_MAX}")
+    return INPUT_MAGIC.to_bytes(4, "little") + len(data).to_bytes(4, "little") + data

@@ -10,6 +10,7 @@ import select
 import socket
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -30,11 +31,10 @@ EXIT_LIMIT = 124
 
 
 def _size(text: str) -> int:
-    m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmM]?)(i?[bB]?)\s*", text)
+    m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmMgG]?)(i?[bB]?)\s*", text)
     if not m:
-        raise argparse.ArgumentTypeError(f"invalid size '{text}' (e.g. 1048576, 0x100000, 1M)")
-    n = int(m.group(1), 0) * {"": 1, "k": 1 << 10, "m": 1 << 20}[m.group(2).lower()]
-    return n
+        raise argparse.ArgumentTypeError(f"invalid size '{text}' (e.g. 1048576, 0x100000, 1M, 1G)")
+    return int(m.group(1), 0) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
 
 
 def _positive(text: str) -> int:
@@ -107,23 +107,62 @@ def _trace_ranges(symbols: SymbolMap, specs: list[str]) -> list[tuple[int, int]]
     return ranges
 
 
-def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | None) -> RunResult:
+class _ClosedStream:
+    """Standard output when the process was started with it closed: the first
+    write fails like a write to a closed descriptor."""
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+
+class StdoutError(Exception):
+    """Writing the program's output to standard output failed."""
+
+
+class _Stdout:
+    """The program's output stream: standard output, with its write errors told
+    apart from those of the trace file."""
+
+    def __init__(self) -> None:
+        self._out: BinaryIO = sys.stdout.buffer if sys.stdout is not None else _ClosedStream()
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self._out.write(data)
+        except OSError as e:
+            raise StdoutError(e.strerror or str(e)) from None
+
+    def flush(self) -> None:
+        try:
+            self._out.flush()
+        except OSError as e:
+            raise StdoutError(e.strerror or str(e)) from None
+
+
+def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | None,
+                 out: _Stdout) -> RunResult:
     symbols = SymbolMap(m.functions)
     ranges = _trace_ranges(symbols, only) if only else []
     try:
         f = open(path, "w")  # noqa: SIM115 - closed below, kept open across chunks
     except OSError as e:
         raise CliError(f"cannot write trace file {path}: {e.strerror}", 2) from None
-    with f:
-        for recs in m.iter_trace(limit, stdout=sys.stdout.buffer):
-            if ranges:
-                pc = recs["pc_rdata"]
-                keep = np.zeros(len(recs), bool)
-                for lo, hi in ranges:
-                    keep |= (pc >= lo) & (pc < hi)
-                recs = recs[keep]
-            if len(recs):
-                f.write("\n".join(format_records(recs, symbols)) + "\n")
+    try:
+        with f:
+            for recs in m.iter_trace(limit, stdout=out):
+                if ranges:
+                    pc = recs["pc_rdata"]
+                    keep = np.zeros(len(recs), bool)
+                    for lo, hi in ranges:
+                        keep |= (pc >= lo) & (pc < hi)
+                    recs = recs[keep]
+                if len(recs):
+                    f.write("\n".join(format_records(recs, symbols)) + "\n")
+    except OSError as e:  # a full disk or an I/O error on the trace file
+        raise CliError(f"cannot write trace file {path}: {e.strerror or e}", 2) from None
     assert m.result is not None
     return m.result
 
@@ -136,10 +175,9 @@ def _listen(port: int) -> socket.socket:
         raise CliError(f"cannot listen on port {port}: {why}", 2) from None
 
 
-def _run_gdb(m: Machine, port: int, wait: bool) -> RunResult:
+def _run_gdb(m: Machine, port: int, wait: bool, out: _Stdout) -> RunResult:
     """Serve gdb; returns the run's result, or raises CliError(…, 0) when gdb
     killed the run or disconnected before the program ended."""
-    out = sys.stdout.buffer
     target = MachineTarget(m, out)
     with _listen(port) as sock:
         port = sock.getsockname()[1]
@@ -180,13 +218,17 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--trace-only needs --trace FILE", 2)
     if args.gdb is not None and (args.trace or profile or args.max_instructions):
         raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
-    if args.gdb is not None:
-        res = _run_gdb(m, args.gdb, args.gdb_wait)
-    elif args.trace:
-        res = _write_trace(m, args.trace, args.max_instructions, args.trace_only)
-    else:
-        res = m.run(args.max_instructions, stdout=sys.stdout.buffer, profile=profile)
-    sys.stdout.flush()
+    out = _Stdout()
+    try:
+        if args.gdb is not None:
+            res = _run_gdb(m, args.gdb, args.gdb_wait, out)
+        elif args.trace:
+            res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out)
+        else:
+            res = m.run(args.max_instructions, stdout=out, profile=profile)
+        out.flush()
+    except StdoutError as e:
+        raise CliError(f"cannot write standard output: {e}", 2) from None
     if args.stats:
         print(f"instructions={res.instret} cycles={res.cycles} seconds={res.seconds:.6f} "
               f"mips={res.mips:.2f} jit_seconds={res.jit_seconds:.3f}", file=sys.stderr)
