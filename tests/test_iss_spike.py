@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 from spike import have_spike, run_until
-
 from toolchain import PREFIX, have_toolchain
 
 from simulator import Machine
@@ -16,6 +15,7 @@ from simulator import Machine
 def _symbol(elf, name: str) -> int:
     out = subprocess.run([PREFIX + "nm", str(elf)], check=True, capture_output=True, text=True).stdout
     return next(int(a, 16) for a, _, n in (line.split() for line in out.splitlines()) if n == name)
+
 
 pytestmark = [pytest.mark.skipif(not have_spike(), reason="spike (PyPI wheel) or dtc missing"),
               pytest.mark.skipif(not have_toolchain(), reason="riscv64-unknown-elf toolchain missing")]
