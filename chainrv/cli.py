@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         status = args._run(args)
     except CliError as e:
         _flush_stdout()
-        print(f"chainrv: {e}", file=sys.stderr)
+        print(f"chainrv: {one_line(str(e))}", file=sys.stderr)
         status = e.status
     except KeyboardInterrupt:
         print("chainrv: interrupted", file=sys.stderr)
@@ -55,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         print("chainrv: cannot write standard output", file=sys.stderr)
         status = 2
     return status
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters (a file name may
+    hold any) escaped, so that an error message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _flush_stdout() -> bool:

@@ -22,6 +22,7 @@ from simulator.machine import SLICE, RunResult
 from simulator.trace import SymbolMap
 
 from ..errors import CliError
+from ..outputs import check_file_target, write_text_atomic
 
 HELP = "run an RV32 ELF on the instruction-set simulator (UART to stdout, exit status = the program's)"
 
@@ -218,6 +219,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--trace-only needs --trace FILE", 2)
     if args.gdb is not None and (args.trace or profile or args.max_instructions):
         raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
+    if args.profile_json:
+        check_file_target(Path(args.profile_json))  # before the run, not after it
     out = _Stdout()
     try:
         if args.gdb is not None:
@@ -236,10 +239,7 @@ def run(args: argparse.Namespace) -> int:
         if args.profile:
             print(res.profile.table(), file=sys.stderr)
         if args.profile_json:
-            try:
-                Path(args.profile_json).write_text(json.dumps(res.profile.to_json(), indent=1) + "\n")
-            except OSError as e:
-                raise CliError(f"cannot write {args.profile_json}: {e.strerror}", 2) from None
+            write_text_atomic(Path(args.profile_json), json.dumps(res.profile.to_json(), indent=1) + "\n")
     if res.stop == "exit":
         assert res.exit_code is not None
         return res.exit_code & 0xFF
