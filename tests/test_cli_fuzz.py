@@ -105,15 +105,15 @@ def options(draw, table: dict[str, st.SearchStrategy[str] | None]) -> list[str]:
 # ---------------------------------------------------------------- run
 @st.composite
 def run_argv(draw, files: dict[str, str]) -> list[str]:
-    elf = draw(mostly(paths(files, "hello.elf", "loop.elf"),
-                      st.one_of(paths(files, "trunc.elf", "text.txt", "empty", "folder", "missing", "hello.c"),
-                                TEXT)))
+    bad_elfs = paths(files, "trunc.elf", "text.txt", "empty", "folder", "missing", "hello.c")
+    elf = draw(mostly(paths(files, "hello.elf", "loop.elf"), st.one_of(bad_elfs, TEXT)))
+    bad_outs = paths(files, "full", "folder", "under-file", "missing")
     flags = options(draw, {
         "--isa": ISAS, "--max-instructions": NUMBERS, "--stats": None, "--profile": None,
-        "--trace": mostly(paths(files, "out"), paths(files, "full", "folder", "under-file", "missing")),
+        "--trace": mostly(paths(files, "out"), bad_outs),
         "--trace-only": mostly(st.sampled_from(["main", "0x80000000:0x80001000", "puts"]),
                                st.one_of(st.sampled_from(["5:1", "nope", ":", "0x:1"]), TEXT)),
-        "--profile-json": mostly(paths(files, "out"), paths(files, "full", "folder", "under-file", "missing")),
+        "--profile-json": mostly(paths(files, "out"), bad_outs),
         "--input": mostly(paths(files, "hello.c", "empty", "hello.elf"), paths(files, "folder", "missing")),
         "--ram-size": SIZES, "--gdb-wait": None})
     if elf == files["loop.elf"] and "--max-instructions" not in flags:
@@ -144,15 +144,14 @@ def test_run_arguments_long(files) -> None:
 # ---------------------------------------------------------------- build
 @st.composite
 def build_argv(draw, files: dict[str, str]) -> list[str]:
-    sources = draw(st.lists(mostly(paths(files, "hello.c"),
-                                   st.one_of(paths(files, "broken.c", "text.txt", "empty", "folder", "missing",
-                                                   "hello.elf"), TEXT)), min_size=0, max_size=3))
+    bad_sources = paths(files, "broken.c", "text.txt", "empty", "folder", "missing", "hello.elf")
+    sources = draw(st.lists(mostly(paths(files, "hello.c"), st.one_of(bad_sources, TEXT)), max_size=3))
     out = draw(mostly(paths(files, "out"), st.one_of(paths(files, "folder", "under-file", "full", "hello.c"),
                                                      TEXT)))
     flags = options(draw, {"--isa": ISAS, "-O": mostly(st.sampled_from(["0", "2", "s", "fast"]),
                                                        st.one_of(st.just("9"), TEXT)),
-                           "-D": mostly(st.sampled_from(["X", "X=1"]), st.one_of(st.sampled_from(["=", "X Y"]),
-                                                                                 TEXT)),
+                           "-D": mostly(st.sampled_from(["X", "X=1"]),
+                                        st.one_of(st.sampled_from(["=", "X Y"]), TEXT)),
                            "-g": None})
     return ["build", *sources, "-o", out, *flags]
 
