@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from . import codegen
 from . import state as S
+from .errors import SimError
 from .gdbserver import CSR_REGNUM_BASE, NUM_GPRS, PC_REGNUM, Stop
 from .machine import Machine, RunResult
 
@@ -25,6 +26,8 @@ _WATCH_KINDS = {"watch": S.WATCH_WRITE, "rwatch": S.WATCH_READ, "awatch": S.WATC
 
 class MachineTarget:
     """Drives a loaded :class:`Machine` for the GDB server."""
+
+    max_watchpoints = S.WATCH_MAX
 
     def __init__(self, machine: Machine, stdout: BinaryIO | None = None) -> None:
         self.m = machine
@@ -64,19 +67,25 @@ class MachineTarget:
 
     # ------------------------------------------------------------ memory
     def read_memory(self, addr: int, length: int) -> bytes | None:
+        if length < 0:
+            return None   # read_mem would slice backwards from the end of RAM
         try:
             return self.m.read_mem(addr, length)
-        except Exception:  # outside RAM: gdb shows "Cannot access memory"
+        except SimError:  # outside RAM: gdb shows "Cannot access memory"
             return None
 
     def write_memory(self, addr: int, data: bytes) -> bool:
         try:
             self.m.write_mem(addr, data)
-        except Exception:
+        except SimError:
             return False
         return True
 
     # ------------------------------------------------------------ running
+    def can_break(self, addr: int) -> bool:
+        """Whether a breakpoint at ``addr`` can ever hit: an aligned word of RAM."""
+        return self._word_index(addr) is not None
+
     def _word_index(self, addr: int) -> int | None:
         off = addr - self.m.ram_base
         if off < 0 or off >= self.m.ram_size or off & 3:
@@ -98,7 +107,9 @@ class MachineTarget:
                 self.m.dec[i] = 0
 
     def _set_watch(self, watchpoints: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-        rows = [w for w in watchpoints if w[0] in _WATCH_KINDS][:S.WATCH_MAX]
+        # a range must fit the int64 rows; the server only sends 32-bit ones
+        rows = [w for w in watchpoints
+                if w[0] in _WATCH_KINDS and 0 <= w[1] < 1 << 32 and 0 <= w[2] <= 1 << 32][:S.WATCH_MAX]
         for k, (kind, addr, length) in enumerate(rows):
             self.m.watch[k] = (addr, addr + max(length, 1), _WATCH_KINDS[kind])
         self.m.st[S.WATCH_N] = len(rows)

@@ -305,3 +305,27 @@ def test_read_and_access_watchpoints(prog: Path) -> None:
     assert f"Hardware access (read/write) watchpoint 3: table[1]\n\nOld value = 0\nNew value = {table[1]}\n" \
         in text, text
     assert status == code
+
+
+# raw packets that once ended the run with a traceback; each must get an error reply
+BAD_PACKETS = ["m", "pzz", "G1", "P1", "Z0,zz,4", "cxyz", "g}", "qXfer:features:read:target.xml:,10",
+               "vCont;", "kxyz", "Dxyz"]
+
+
+def test_malformed_packets_from_gdb(prog: Path) -> None:
+    """gdb's `maint packet` sends each bad packet as it is; the stub answers each with an
+    error and the session goes on: a breakpoint outside RAM is refused (gdb says so and
+    does not run), one on `mix` hits with the right arguments, then kill; no traceback."""
+    p, port = start_iss(prog, "--gdb-wait")
+    try:
+        text = run_gdb(prog, port, [f"maint packet {b}" for b in BAD_PACKETS]
+                       + ["break *0", "continue", "delete 1", "break mix", "continue",
+                          "echo @@args\\n", "p x", "kill"])
+    finally:
+        status, out, err = finish(p)
+    assert re.findall(r'received: "([^"]*)"', text) == ["E01"] * 7 + ["E00"] + ["E01"] * 3, text
+    assert "Cannot insert breakpoint 1.\nCannot access memory at address 0x0" in text, text
+    assert "Breakpoint 2, mix (x=x@entry=7, k=k@entry=0)" in text, text
+    assert re.search(r"\$\d+ = 7\n", sections(text)["args"]), text
+    assert status == 0 and out == "" and "Traceback" not in err, err
+    assert len(err.splitlines()) == 1 and err.startswith("chainrv: gdb killed the run at pc "), err
