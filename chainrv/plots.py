@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -23,7 +24,9 @@ def _grouped(ax, kernels, isas, value) -> None:
     ax.legend(fontsize=7)
 
 
-def plot_all(rows, out_dir: Path) -> list[Path]:
+def plot_all(rows, out_dir: Path, checkpoint: Callable[[], None] = lambda: None) -> list[Path]:
+    """The report's three plots; ``checkpoint`` runs after each (where a pending
+    interrupt is raised: see chainrv.outputs.InterruptGuard)."""
     from .report import speedups
 
     kernels = list(dict.fromkeys(r.kernel for r in rows))
@@ -39,6 +42,7 @@ def plot_all(rows, out_dir: Path) -> list[Path]:
     ax.set_ylabel("cycles per unit of work (log)")
     ax.set_title("Cycles per byte hashed / nonce tried / signature verified")
     paths.append(_save(fig, out_dir / "cycles_per_byte.png"))
+    checkpoint()
 
     sp = speedups(rows)
     fig, ax = plt.subplots(figsize=(10, 5))
@@ -47,6 +51,7 @@ def plot_all(rows, out_dir: Path) -> list[Path]:
     ax.set_ylabel("speedup over rv32im")
     ax.set_title("Speedup over rv32im (cycles)")
     paths.append(_save(fig, out_dir / "speedup.png"))
+    checkpoint()
 
     causes = sorted({c for r in rows for c in r.stalls})
     fig, ax = plt.subplots(figsize=(12, 5))
@@ -61,6 +66,7 @@ def plot_all(rows, out_dir: Path) -> list[Path]:
     ax.set_title("Stall breakdown")
     ax.legend(fontsize=7)
     paths.append(_save(fig, out_dir / "stalls.png"))
+    checkpoint()
     return paths
 
 

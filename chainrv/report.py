@@ -7,18 +7,22 @@ profiling, and its UART output checked against the kernel's known answer.
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
-from isa.config import IsaConfig
+from isa.config import IsaConfig, IsaError
 
 from .errors import CliError
 from .isa_arg import parse_isa
 from .kernels import DEFAULT_ISAS, Kernel, select
+from .outputs import probe_writable
 
 T = TypeVar("T")
 
@@ -98,6 +102,12 @@ class Progress:
         self.stream.flush()
         self.done += 1
 
+    def abandon(self) -> None:
+        """End the bar's line so that a following message starts on its own."""
+        if self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
     def close(self) -> None:
         if self.tty:
             self.stream.write("\r\033[K")
@@ -109,18 +119,37 @@ def parse_isas(isas: Sequence[str] | None) -> list[IsaConfig]:
     return [parse_isa(s) for s in (isas or DEFAULT_ISAS)]
 
 
-def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,
-            runner: Callable[[Kernel, IsaConfig], Row] = run_variant) -> list[Row]:
+Job = tuple[Kernel, IsaConfig]
+
+
+def plan(kernel_names: list[str] | None, isas: Sequence[str] | None) -> list[Job]:
+    """The (kernel, ISA) pairs a report runs, known before anything is built."""
     kernels = select(kernel_names)
     configs = parse_isas(isas)
-    jobs = [(k, c) for k in kernels for c in variants(k, configs, explicit=bool(isas))]
+    return [(k, c) for k in kernels for c in variants(k, configs, explicit=bool(isas))]
+
+
+def run_plan(jobs: list[Job], runner: Callable[[Kernel, IsaConfig], Row] | None = None,
+             checkpoint: Callable[[], None] = lambda: None) -> list[Row]:
+    """One row per job; ``checkpoint`` runs between jobs (a pending interrupt raises there)."""
+    runner = runner or run_variant
     progress = Progress(len(jobs))
     rows = []
-    for k, c in jobs:
-        progress.step(f"{k.name} {c.short_name()}")
-        rows.append(runner(k, c))
+    try:
+        for k, c in jobs:
+            progress.step(f"{k.name} {c.short_name()}")
+            rows.append(runner(k, c))
+            checkpoint()
+    except BaseException:
+        progress.abandon()
+        raise
     progress.close()
     return rows
+
+
+def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,
+            runner: Callable[[Kernel, IsaConfig], Row] | None = None) -> list[Row]:
+    return run_plan(plan(kernel_names, isas), runner)
 
 
 #: Custom extensions: a kernel whose every manifest ISA has one needs it.
@@ -178,30 +207,170 @@ def summary_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
-def write(rows: list[Row], out_dir: Path) -> list[Path]:
+# ---------------------------------------------------------------- files
+
+#: What a report folder holds. ``--out`` is replaced whole (a folder describes
+#: one run, with no stale plots beside new figures), so a folder holding
+#: anything else is refused rather than emptied.
+REPORT_FILES = frozenset({"report.json", "report.md", "cycles_per_byte.png", "speedup.png", "stalls.png",
+                          "synth.json", "speedup_vs_area.png"})
+
+
+def check_out_dir(out: Path) -> Path:
+    """The folder ``--out`` names (symlinks followed), checked before any kernel runs."""
+    target = Path(os.path.realpath(out))
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise CliError(f"--out {out}: the report replaces that folder whole, and it holds the current "
+                       "directory")
+    if target.exists():
+        if not target.is_dir():
+            raise CliError(f"--out {out}: not a directory")
+        foreign = sorted(_one_line(e.name) for e in target.iterdir() if e.name not in REPORT_FILES)
+        if foreign:
+            raise CliError(f"--out {out} holds files that are not part of a report ({_some(foreign)}); "
+                           "the report replaces its folder whole: choose another folder or move them")
+    probe_writable(target.parent)
+    return target
+
+
+def write(rows: list[Row], out_dir: Path, checkpoint: Callable[[], None] = lambda: None) -> list[Path]:
+    """The report files in ``out_dir`` (a fresh folder; see :func:`chainrv.outputs.replace_dir`)."""
     from .plots import plot_all
 
+    written = [out_dir / "report.json", out_dir / "report.md"]
+    written[0].write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    written[1].write_text("# chainrv kernel report\n\n" + markdown(rows))
+    checkpoint()
+    return written + plot_all(rows, out_dir, checkpoint)
+
+
+# ---------------------------------------------------------------- regression gate
+
+#: mcycle is a 64-bit counter.
+MAX_CYCLES = (1 << 64) - 1
+
+Key = tuple[str, str]        # (kernel, canonical ISA string)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters escaped, fit for a one-line message."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _show(value: object, limit: int = 40) -> str:
+    text = _one_line(repr(value))
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _some(items: Sequence[str], n: int = 3) -> str:
+    more = f", ... ({len(items) - n} more)" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def _read_json(path: Path) -> object:
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = [out_dir / "report.json", out_dir / "report.md"]
-        written[0].write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-        written[1].write_text("# chainrv kernel report\n\n" + markdown(rows))
+        return json.loads(path.read_bytes(), parse_constant=_reject_constant)
     except OSError as e:
-        raise CliError(f"cannot write report to {out_dir}: {e.strerror}") from None
-    return written + plot_all(rows, out_dir)
+        raise CliError(f"cannot read baseline {path}: {e.strerror}") from None
+    except RecursionError:
+        raise CliError(f"baseline {path}: nested too deeply to be a report") from None
+    except ValueError as e:
+        raise CliError(f"baseline {path} is not JSON: {_one_line(str(e))}") from None
 
 
-def regressions(rows: list[Row], baseline_file: Path, threshold_pct: float) -> list[str]:
-    """Kernels whose cycles grew more than ``threshold_pct`` over the baseline."""
+def _whole_cycles(value: object) -> int | None:
+    """Cycles as a report writes them: a whole number (10.0 allowed), 1 .. 2**64-1."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    return value if isinstance(value, int) and 1 <= value <= MAX_CYCLES else None
+
+
+def _baseline_row(n: int, row: object) -> tuple[Key, int]:
+    if not isinstance(row, dict):
+        raise ValueError(f"row {n} is not an object but {_show(row)}")
+    missing = [f for f in ("kernel", "isa", "cycles") if f not in row]
+    if missing:
+        raise ValueError(f"row {n} has no {', '.join(missing)}")
+    kernel, isa, cycles = row["kernel"], row["isa"], row["cycles"]
+    if not isinstance(kernel, str) or not kernel:
+        raise ValueError(f"row {n}: kernel must be a name, not {_show(kernel)}")
+    if not isinstance(isa, str):
+        raise ValueError(f"row {n}: isa must be an ISA string, not {_show(isa)}")
     try:
-        old = json.loads(baseline_file.read_text())
-        base = {(r["kernel"], r["isa"]): int(r["cycles"]) for r in old}
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise CliError(f"cannot read baseline {baseline_file}: {e}") from None
-    out = []
+        canonical = str(IsaConfig.parse(isa))
+    except IsaError as e:
+        raise ValueError(f"row {n}: {e}") from None
+    whole = _whole_cycles(cycles)
+    if whole is None:
+        raise ValueError(f"row {n} ({kernel} {isa}): cycles must be a whole number from 1 to 2**64-1, "
+                         f"not {_show(cycles)}")
+    return (kernel, canonical), whole
+
+
+def load_baseline(path: Path) -> dict[Key, int]:
+    """Cycles per (kernel, canonical ISA) from an earlier ``report.json``; ISAs may
+    be spelled any way ``IsaConfig.parse`` takes (``rv32im_zk_zks`` too)."""
+    data = _read_json(path)
+    base: dict[Key, int] = {}
+    try:
+        if not isinstance(data, list):
+            raise ValueError(f"expected a list of report rows (a report.json), not {_show(data)}")
+        if not data:
+            raise ValueError("no rows")
+        for n, row in enumerate(data, 1):
+            key, cycles = _baseline_row(n, row)
+            if key in base:
+                raise ValueError(f"row {n} repeats {key[0]} {IsaConfig.parse(key[1]).short_name()}")
+            base[key] = cycles
+    except ValueError as e:
+        raise CliError(f"baseline {path}: {_one_line(str(e))}") from None
+    return base
+
+
+def _pair(kernel: str, isa: str) -> str:
+    return f"{_one_line(kernel)} {IsaConfig.parse(isa).short_name()}"
+
+
+def check_matches(jobs: list[Job], baseline: dict[Key, int], path: Path) -> None:
+    """Refuse, before anything runs, a baseline that would gate nothing."""
+    keys = [(k.name, str(c)) for k, c in jobs]
+    if not any(key in baseline for key in keys):
+        raise CliError(f"baseline {path} has none of the {len(keys)} kernel/ISA pairs this report runs "
+                       f"(baseline: {_some([_pair(*k) for k in baseline])}; "
+                       f"run: {_some([_pair(*k) for k in keys])})")
+
+
+@dataclass
+class Gate:
+    """The regression gate's verdict over the rows that have a baseline."""
+
+    compared: int
+    regressions: list[str]
+    unmatched: list[str]      # rows run that the baseline has no entry for: not gated
+
+
+def gate(rows: list[Row], baseline: dict[Key, int], threshold_pct: float) -> Gate:
+    """Rows whose cycles grew more than ``threshold_pct`` percent over the baseline
+    (exact arithmetic: a threshold of 0 fails a single extra cycle)."""
+    limit = 1 + Fraction(threshold_pct) / 100
+    result = Gate(0, [], [])
     for r in rows:
-        before = base.get((r.kernel, r.isa))
-        if before and r.cycles > before * (1 + threshold_pct / 100):
-            out.append(f"{r.kernel} {r.isa}: {before:,} -> {r.cycles:,} cycles "
-                       f"(+{100 * (r.cycles - before) / before:.1f}% > {threshold_pct}%)")
-    return out
+        before = baseline.get((r.kernel, r.isa))
+        if before is None:
+            result.unmatched.append(f"{r.kernel} {r.isa_name}")
+            continue
+        result.compared += 1
+        if r.cycles > before * limit:
+            result.regressions.append(
+                f"{r.kernel} {r.isa_name}: {before:,} -> {r.cycles:,} cycles "
+                f"(+{100 * (r.cycles - before) / before:.1f}% > {threshold_pct:g}%)")
+    return result

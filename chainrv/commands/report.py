@@ -1,68 +1,139 @@
-"""``chainrv report``: kernels across ISA configurations -> JSON, Markdown, plots."""
+"""``chainrv report``: kernels across ISA configurations -> JSON, Markdown, plots.
+
+Every argument is checked before the first kernel is built: the baseline is
+read and validated, the threshold is a finite percentage, and the output folder
+can be replaced. The report is written into a fresh folder beside ``--out``
+and swapped in at the end, so ``--out`` holds the old report or the new one,
+whole, whatever happens (an interrupt exits 130 and leaves the old one).
+
+Regression gate (``--baseline``): the rows run are matched to the baseline's
+by kernel and ISA (any spelling of the ISA); each matched row fails the gate
+when its cycles grew by more than ``--threshold`` percent. Rows without a
+baseline entry are listed as not gated; baseline rows not run are ignored
+(a report of a few kernels may be gated by a full one). A baseline that
+matches none of the rows run is an error (exit 2), before anything runs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ..errors import CliError
 
 HELP = "run kernels across ISA configurations and write a performance report"
 
+DEFAULT_THRESHOLD = 2.0
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid percentage '{text}'") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"the threshold must be a finite percentage >= 0, not '{text}'")
+    return value
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernels", nargs="+", metavar="K", help="kernels to run (default: all)")
     p.add_argument("--isa", nargs="+", metavar="ISA",
                    help="ISA configurations (default: rv32im rv32im_zbkb rv32im_zicsr_zk_zks)")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output directory")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR",
+                   help="output folder; it is replaced whole, so it must hold nothing but an earlier report")
     p.add_argument("--baseline", type=Path, metavar="OLD.json",
-                   help="fail (exit 1) when a kernel's cycles grew past --threshold")
-    p.add_argument("--threshold", type=float, default=2.0, metavar="PCT",
-                   help="allowed cycle growth over the baseline, percent (default 2)")
+                   help="an earlier report.json: fail (exit 1) when a kernel's cycles grew past --threshold; "
+                        "rows it has no entry for are listed and not gated; one that matches no row run "
+                        "is an error")
+    p.add_argument("--threshold", type=_percent, metavar="PCT",
+                   help=f"allowed cycle growth over the baseline, percent (default {DEFAULT_THRESHOLD:g})")
     p.add_argument("--synth", nargs="?", const="ecp5", metavar="TARGET",
                    help="also synthesize each ISA (generic, ice40 or ecp5; default ecp5) and add area, "
                         "Fmax and throughput columns and a speedup-vs-area plot")
     p.add_argument("--synth-device", metavar="DEV", help="FPGA device for --synth (see chainrv synth)")
 
 
-def _synth(rows, args: argparse.Namespace) -> list[Path]:
+def _check_synth(args: argparse.Namespace) -> None:
+    if args.synth is None:
+        return
+    from hdl.synth import SynthError, check_request
+
+    try:
+        check_request(args.synth, args.synth_device)
+    except SynthError as e:
+        raise CliError(str(e)) from None
+
+
+def _synth(rows, args: argparse.Namespace) -> dict:
     from hdl.synth import SynthError
 
     from .. import synth_report
     from .synth import CACHE_DIR
 
     try:
-        results = synth_report.synthesize_all(list(dict.fromkeys(r.isa for r in rows)), args.synth,
-                                              args.synth_device, CACHE_DIR)
+        return synth_report.synthesize_all(list(dict.fromkeys(r.isa for r in rows)), args.synth,
+                                           args.synth_device, CACHE_DIR)
     except SynthError as e:
         raise CliError(str(e)) from None
-    return synth_report.extend_report(rows, results, args.out)
+
+
+def _write(rows, synth: dict | None, target: Path, out: Path, guard) -> list[Path]:
+    """All report files, into a fresh folder swapped in for ``target``.
+    Interrupts wait for the next checkpoint: none can land mid-file."""
+    from .. import report, synth_report
+    from ..outputs import replace_dir
+
+    with guard.deferred():
+        with replace_dir(target, before_swap=guard.check) as stage:
+            written = report.write(rows, stage, guard.check)
+            if synth is not None:
+                written += synth_report.extend_report(rows, synth, stage)
+    if guard.pending:    # arrived during the swap itself: the new report is complete
+        guard.pending = False
+        raise CliError(f"interrupted after {out} was replaced", 130)
+    return [out / p.name for p in written]
+
+
+def _gate(rows, baseline: dict, args: argparse.Namespace, threshold: float) -> int:
+    from .. import report
+
+    verdict = report.gate(rows, baseline, threshold)
+    for line in verdict.regressions:
+        print(f"chainrv: performance regression: {line}")
+    if verdict.unmatched:
+        print(f"chainrv: not in the baseline, not gated: {', '.join(verdict.unmatched)}")
+    grew = f"{len(verdict.regressions)} grew" if verdict.regressions else "none grew"
+    print(f"regression gate: {verdict.compared} of {len(rows)} rows compared with {args.baseline}, "
+          f"{grew} more than {threshold:g}%")
+    return 1 if verdict.regressions else 0
 
 
 def run(args: argparse.Namespace) -> int:
     from .. import report
+    from ..outputs import InterruptGuard
 
-    if args.synth is not None:
-        from hdl.synth import SynthError, check_request
-
-        try:
-            check_request(args.synth, args.synth_device)
-        except SynthError as e:
-            raise CliError(str(e)) from None
-    rows = report.collect(args.kernels, args.isa)
-    written = report.write(rows, args.out)
-    if args.synth is not None:
-        written += _synth(rows, args)
+    if args.threshold is not None and args.baseline is None:
+        raise CliError("--threshold applies only with --baseline")
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    _check_synth(args)
+    baseline = report.load_baseline(args.baseline) if args.baseline is not None else None
+    target = report.check_out_dir(args.out)
+    jobs = report.plan(args.kernels, args.isa)
+    if baseline is not None:
+        report.check_matches(jobs, baseline, args.baseline)
+    with InterruptGuard() as guard:
+        rows = report.run_plan(jobs, checkpoint=guard.check)
+        synth = _synth(rows, args) if args.synth is not None else None
+        written = _write(rows, synth, target, args.out, guard)
     print(report.summary_table(rows))
     print(f"\nwrote {', '.join(str(p) for p in written)}")
     status = 0
-    failed = [f"{r.kernel} {r.isa}" for r in rows if not r.verified]
+    failed = [f"{r.kernel} {r.isa_name}" for r in rows if not r.verified]
     if failed:
         print(f"chainrv: known-answer check failed for: {', '.join(failed)}")
         status = 1
-    if args.baseline is not None:
-        grown = report.regressions(rows, args.baseline, args.threshold)
-        for line in grown:
-            print(f"chainrv: performance regression: {line}")
-        status = status or (1 if grown else 0)
+    if baseline is not None:
+        status = _gate(rows, baseline, args, threshold) or status
     return status

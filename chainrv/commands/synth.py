@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import ROOT
 from ..errors import CliError
+from ..outputs import atomic_file, probe_writable
 
 HELP = "synthesize the core: cells and NAND2-equivalents per unit, FPGA LUT4/FF counts and Fmax"
 
@@ -30,27 +31,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hdl.synth import SynthError, check_request, synthesize
+    from hdl.synth import SynthError, check_request
     from isa.config import IsaConfig, IsaError
-
-    from ..synth_report import synth_table
 
     try:
         configs = [IsaConfig.parse(s) for s in args.isa]
         check_request(args.target, args.device)
     except (IsaError, SynthError) as e:
         raise CliError(str(e)) from None
+    probe_writable(args.cache)
+    if args.json is None:
+        _synthesize_all(configs, args)
+        return 0
+    try:
+        # the destination is checked (its temporary file made) before minutes of synthesis
+        with atomic_file(args.json) as f:
+            results = _synthesize_all(configs, args)
+            f.write(json.dumps([r.to_json() for r in results], indent=1) + "\n")
+    except OSError as e:
+        raise CliError(f"cannot write {args.json}: {e.strerror}") from None
+    return 0
+
+
+def _synthesize_all(configs, args: argparse.Namespace) -> list:
+    from hdl.synth import SynthError, synthesize
+
+    from ..synth_report import synth_table
+
     results = []
     for cfg in configs:
         try:
             results.append(synthesize(cfg, args.target, args.device, args.cache, pnr=not args.no_pnr))
         except SynthError as e:
             raise CliError(f"{cfg}: {e}") from None
+        except OSError as e:      # the tool cache (--cache)
+            raise CliError(f"{cfg}: {e.filename}: {e.strerror}") from None
         print(synth_table(results[-1]))
         print()
-    if args.json is not None:
-        try:
-            args.json.write_text(json.dumps([r.to_json() for r in results], indent=1) + "\n")
-        except OSError as e:
-            raise CliError(f"cannot write {args.json}: {e.strerror}") from None
-    return 0
+    return results

@@ -1,4 +1,8 @@
-"""``chainrv verilog``: write the SoC as Verilog (Amaranth's bundled Yosys)."""
+"""``chainrv verilog``: write the SoC as Verilog (Amaranth's bundled Yosys).
+
+The output is checked (and its temporary file created) before the generation,
+which takes tens of seconds, and replaces ``FILE.v`` only once it is whole.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 from ..errors import CliError
 from ..isa_arg import rtl_isa
+from ..outputs import atomic_file, check_file_target
 
 HELP = "write the SoC (core, RAM, UART, finisher, CLINT) as Verilog"
 
@@ -31,7 +36,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from hdl.platform import check_ram_size
-    from hdl.program import ProgramError, elf_to_words
     from hdl.verilog import generate
 
     isa = rtl_isa(args.isa)
@@ -40,23 +44,28 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise CliError(str(e)) from None
     out: Path = args.output
-    if out.is_dir():
-        raise CliError(f"output is a directory: {out}")
-    if not out.parent.is_dir():
-        raise CliError(f"no such directory: {out.parent}")
-    init = None
-    if args.elf is not None:
-        if not args.elf.is_file():
-            raise CliError(f"no such file: {args.elf}")
-        try:
-            init = elf_to_words(args.elf, args.ram_size)
-        except (ProgramError, OSError) as e:
-            raise CliError(str(e)) from None
-        except Exception:
-            raise CliError(f"{args.elf}: not an ELF file") from None
-    text = generate(isa, args.ram_size, init)
+    check_file_target(out)
+    init = _program(args.elf, args.ram_size)
     try:
-        out.write_text(text)
+        # the temporary file beside ``out`` exists before the long generation
+        with atomic_file(out) as f:
+            f.write(generate(isa, args.ram_size, init))
     except OSError as e:
         raise CliError(f"cannot write {out}: {e.strerror}") from None
     return 0
+
+
+def _program(elf: Path | None, ram_size: int) -> list[int] | None:
+    """The RAM image of ``--elf``, or None (loaded at run time)."""
+    from hdl.program import ProgramError, elf_to_words
+
+    if elf is None:
+        return None
+    if not elf.is_file():
+        raise CliError(f"no such file: {elf}")
+    try:
+        return elf_to_words(elf, ram_size)
+    except (ProgramError, OSError) as e:
+        raise CliError(str(e)) from None
+    except Exception:
+        raise CliError(f"{elf}: not an ELF file") from None
