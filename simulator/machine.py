@@ -104,7 +104,7 @@ class Machine:
     # ------------------------------------------------------------ memory
     def _ram_range(self, addr: int, n: int) -> int:
         off = addr - self.ram_base
-        if off < 0 or off + n > self.ram_size:
+        if n < 0 or off < 0 or off + n > self.ram_size:
             raise SimError(f"{addr:#x}..{addr + n:#x} is outside RAM")
         return off
 
