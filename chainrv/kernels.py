@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from isa.config import IsaConfig
+from simulator import diskcache
 
 from . import ROOT
 from .errors import CliError
@@ -41,10 +40,11 @@ class Kernel:
 
     def elf_path(self, isa: IsaConfig, opt: str = "2") -> Path:
         """Where this variant's ELF lives; the name carries a hash of its inputs."""
-        h = hashlib.sha256(f"{isa} -O{opt}".encode())
-        for src in self._all_inputs():
-            h.update(src.read_bytes())
-        return BUILD_DIR / self.name / f"{isa}-{h.hexdigest()[:12]}.elf"
+        from .toolchain import toolchain_key
+
+        h = diskcache.digest(f"{isa} -O{opt}", toolchain_key(),
+                             *(src.read_bytes() for src in self._all_inputs()), length=12)
+        return BUILD_DIR / self.name / f"{isa}-{h}.elf"
 
     def _all_inputs(self) -> list[Path]:
         fw = sorted((ROOT / "firmware").rglob("*.[chS]")) + sorted((ROOT / "firmware").glob("*.ld"))
@@ -53,16 +53,26 @@ class Kernel:
         return [*self.sources, *headers, *fw]
 
     def build(self, isa: IsaConfig | str, opt: str = "2") -> Path:
-        from .toolchain import build_elf
+        """The variant's ELF, built when missing or damaged (docs/caches.md)."""
+        from .toolchain import build_elf, program_problem
 
         cfg = IsaConfig.parse(isa)
         out = self.elf_path(cfg, opt)
-        if not out.exists():
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(f".{os.getpid()}.tmp.elf")  # parallel builders
-            build_elf([str(s) for s in self.sources], tmp, isa=str(cfg), opt=opt)
-            tmp.replace(out)
-        return out
+        if diskcache.problem(out, program_problem) is None:
+            return out
+        try:
+            where = diskcache.writable(out.parent)
+        except OSError:  # a read-only checkout: the user's cache folder instead
+            where = diskcache.cache_folder(f"kernels/{self.name}")
+        if where is None:
+            raise CliError(f"cannot write kernel builds to {out.parent} or any cache folder")
+        sources = [str(s) for s in self.sources]
+        try:
+            return diskcache.cached(where / out.name,
+                                    lambda tmp: build_elf(sources, tmp, isa=str(cfg), opt=opt),
+                                    program_problem, mode=0o777)
+        except (OSError, diskcache.BadEntry) as e:
+            raise CliError(f"cannot build kernel {self.name} for {cfg}: {e}") from None
 
 
 def load_kernel(directory: Path) -> Kernel:

@@ -19,16 +19,17 @@ Two GCC 12 facts shape the flags (see docs/firmware.md):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from isa.config import IsaConfig, IsaError
+from simulator import diskcache
 
 from .errors import CliError
 
@@ -99,43 +100,163 @@ def first_error_line(output: str) -> str:
     return _LD_PREFIX.sub("ld: ", pick)
 
 
-def _run(cmd: Sequence[str]) -> None:
+def _run(cmd: Sequence[str], output: tuple[str, str] | None = None) -> None:
+    """Run a toolchain command; its first error line becomes a :class:`BuildError`.
+    ``output`` = (temporary name, real name): messages name the file the user asked for."""
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            errors="replace")
     except OSError as e:
         raise BuildError(f"cannot run {cmd[0]}: {e.strerror}") from None
     if p.returncode != 0:
-        raise BuildError(f"build failed: {first_error_line(p.stdout)}")
+        line = first_error_line(p.stdout)
+        if output is not None:
+            line = line.replace(*output)
+        raise BuildError(f"build failed: {line}")
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "chainrv" / "runtime"
+# ---------------------------------------------------------------- ELF checks
+
+EM_RISCV = 243
+ET_REL, ET_EXEC = 1, 2
+_EHDR = struct.Struct("<16sHHIIIIIHHHHHH")
+_SHDR = struct.Struct("<10I")
+_PHDR = struct.Struct("<8I")
+SHT_NOBITS, PT_LOAD = 8, 1
 
 
-def _runtime_objects(gcc: str, cfg: IsaConfig, debug: bool) -> list[Path]:
-    """crt0 and runtime objects for ``cfg``, cached by flags and source content."""
-    flags = compile_flags(cfg, RUNTIME_OPT, debug)
-    key = hashlib.sha256()
-    key.update("\0".join([gcc, *flags]).encode())
-    for src in (*RUNTIME_SOURCES, *sorted(INCLUDE.glob("*.h"))):
-        key.update(src.name.encode() + b"\0" + src.read_bytes())
-    folder = _cache_dir() / key.hexdigest()[:20]
-    objs = [folder / (src.stem + ".o") for src in RUNTIME_SOURCES]
-    if all(o.is_file() for o in objs):
-        return objs
+def elf_problem(path: Path, e_type: int) -> str | None:
+    """What keeps ``path`` from being a whole RV32 little-endian ELF of ``e_type``
+    (``ET_REL``: an object, ``ET_EXEC``: a program with a loadable segment), or None.
+
+    Truncation shows as a header, section or segment reaching past the end of the file.
+    """
+    data = path.read_bytes()
+    if len(data) < _EHDR.size:
+        return "empty file" if not data else "truncated ELF header"
+    (ident, typ, machine, _, _, phoff, shoff, _, _, phentsize, phnum, shentsize, shnum,
+     _) = _EHDR.unpack_from(data)
+    if ident[:4] != b"\x7fELF":
+        return "not an ELF file"
+    if ident[4:6] != b"\x01\x01":
+        return "not a 32-bit little-endian ELF"
+    if machine != EM_RISCV:
+        return f"ELF for machine {machine}, not RISC-V"
+    if typ != e_type:
+        return f"ELF type {typ}, expected {e_type}"
+    return _sections_problem(data, shoff, shentsize, shnum) or (
+        _segments_problem(data, phoff, phentsize, phnum) if e_type == ET_EXEC else None)
+
+
+def _sections_problem(data: bytes, shoff: int, shentsize: int, shnum: int) -> str | None:
+    if shnum == 0 or shentsize != _SHDR.size or shoff + shnum * _SHDR.size > len(data):
+        return "section headers missing or truncated"
+    for i in range(shnum):
+        sh = _SHDR.unpack_from(data, shoff + i * _SHDR.size)
+        if sh[1] != SHT_NOBITS and sh[4] + sh[5] > len(data):
+            return f"section {i} reaches past the end of the file"
+    return None
+
+
+def _segments_problem(data: bytes, phoff: int, phentsize: int, phnum: int) -> str | None:
+    if phnum and (phentsize != _PHDR.size or phoff + phnum * _PHDR.size > len(data)):
+        return "program headers truncated"
+    loads = [ph for ph in (_PHDR.unpack_from(data, phoff + i * _PHDR.size) for i in range(phnum))
+             if ph[0] == PT_LOAD and ph[5] > 0]
+    if not loads:
+        return "no loadable segment"
+    if any(ph[1] + ph[4] > len(data) for ph in loads):
+        return "a loadable segment reaches past the end of the file"
+    return None
+
+
+def object_problem(path: Path) -> str | None:
+    return elf_problem(path, ET_REL)
+
+
+def program_problem(path: Path) -> str | None:
+    return elf_problem(path, ET_EXEC)
+
+
+# ---------------------------------------------------------------- runtime objects
+
+def toolchain_key(gcc: str | None = None) -> str:
+    """Names the compiler for cache keys: its path, size and time (an upgrade changes them)."""
+    gcc = gcc or shutil.which(GCC) or GCC
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        st = os.stat(gcc)
     except OSError:
-        folder = Path(tempfile.mkdtemp(prefix="chainrv-runtime-"))
-        objs = [folder / (src.stem + ".o") for src in RUNTIME_SOURCES]
-    for src, obj in zip(RUNTIME_SOURCES, objs, strict=True):
-        # Concurrent builds write a private file and rename it into place.
-        tmp = obj.with_name(f"{obj.stem}.{os.getpid()}.tmp.o")
-        _run([gcc, *flags, "-c", str(src), "-o", str(tmp)])
-        os.replace(tmp, obj)
-    return objs
+        return gcc
+    return f"{gcc} {st.st_size} {st.st_mtime_ns}"
+
+
+def _runtime_objects(gcc: str, cfg: IsaConfig, debug: bool, scratch: Path) -> list[Path]:
+    """crt0 and runtime objects for ``cfg``, cached by compiler, flags and source content
+    (docs/caches.md); in ``scratch`` when no cache folder can be written."""
+    flags = compile_flags(cfg, RUNTIME_OPT, debug)
+    inputs = [src.name.encode() + b"\0" + src.read_bytes()
+              for src in (*RUNTIME_SOURCES, *sorted(INCLUDE.glob("*.h")))]
+    key = diskcache.digest(toolchain_key(gcc), *flags, *inputs, length=20)
+    folder = (diskcache.cache_folder("runtime") or scratch) / key
+    return [_runtime_object(gcc, flags, src, folder / (src.stem + ".o")) for src in RUNTIME_SOURCES]
+
+
+def _runtime_object(gcc: str, flags: list[str], src: Path, obj: Path) -> Path:
+    try:
+        return diskcache.cached(obj, lambda tmp: _run([gcc, *flags, "-c", str(src), "-o", str(tmp)]),
+                                object_problem)
+    except diskcache.BadEntry as e:
+        raise BuildError(f"build failed: {src.name} compiled to an unusable object ({e})") from None
+    except OSError as e:
+        raise BuildError(f"cannot write the runtime object {obj}: {_reason(e)}") from None
+
+
+# ---------------------------------------------------------------- build
+
+def _reason(e: OSError) -> str:
+    if isinstance(e, FileExistsError | NotADirectoryError):
+        return "a path component is not a directory"
+    return (e.strerror or str(e)).lower()
+
+
+def _check_sources(sources: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    if not sources:
+        raise BuildError("no source files given")
+    srcs = [Path(s) for s in sources]
+    for s in srcs:
+        if not s.is_file():
+            raise BuildError(f"no such source file: {s}")
+    return srcs
+
+
+def _output_path(out: str | os.PathLike[str], srcs: list[Path]) -> Path:
+    """Where the ELF goes: never onto a source, never into a path that cannot be a folder."""
+    path = Path(out)
+    if path.is_dir():
+        raise BuildError(f"output is a directory: {out}")
+    if path.exists():
+        for s in srcs:
+            if os.path.samefile(s, path):
+                raise BuildError(f"input file {s} is the same as output file {out}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BuildError(f"cannot create the output folder of {out}: {_reason(e)}") from None
+    return path
+
+
+def _write_program(out: Path, shown: str, link: list[str]) -> None:
+    """Link into a temporary file beside ``out``, check it, then rename it over ``out``: a
+    failed build leaves no partial file and keeps the previous ``out``."""
+    def make(tmp: Path) -> None:
+        _run([*link, "-o", str(tmp)], output=(str(tmp), shown))
+
+    try:
+        diskcache.produce(out, make, program_problem, mode=0o777)
+    except diskcache.BadEntry as e:
+        raise BuildError(f"build failed: the linked program is unusable ({e})") from None
+    except OSError as e:
+        raise BuildError(f"cannot write {shown}: {_reason(e)}") from None
 
 
 def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
@@ -143,9 +264,10 @@ def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
               debug: bool = False, extra_cflags: Iterable[str] = ()) -> Path:
     """Compile and link ``sources`` into the ELF ``out``; returns its path.
 
+    ``out`` is replaced atomically, and only by a program with a loadable segment.
     Raises :class:`BuildError` (a ``CliError`` with status 2 and a one-line
-    message) on a missing source, an unknown ISA string, a compiler or linker
-    error, or a missing toolchain.
+    message) on a missing source, an output that is a source or cannot be written,
+    an unknown ISA string, a compiler or linker error, or a missing toolchain.
     """
     try:
         cfg = IsaConfig.parse(isa)
@@ -154,23 +276,16 @@ def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
     opt = str(opt)
     if opt not in OPT_LEVELS:
         raise BuildError(f"unknown optimisation level '-O{opt}' (expected one of {', '.join(OPT_LEVELS)})")
-    if not sources:
-        raise BuildError("no source files given")
-    srcs = [Path(s) for s in sources]
-    for s in srcs:
-        if not s.is_file():
-            raise BuildError(f"no such source file: {s}")
-    out_path = Path(out)
-    if out_path.is_dir():
-        raise BuildError(f"output is a directory: {out_path}")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    defines = list(defines)
-    extra_cflags = list(extra_cflags)
-
+    srcs = _check_sources(sources)
+    out_path = _output_path(out, srcs)
     gcc = _gcc()
-    runtime = _runtime_objects(gcc, cfg, debug)
-    flags = compile_flags(cfg, opt, debug, defines, extra_cflags)
-    with tempfile.TemporaryDirectory(prefix="chainrv-build-") as tmp:
+    flags = compile_flags(cfg, opt, debug, list(defines), list(extra_cflags))
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="chainrv-build-")
+    except OSError as e:
+        raise BuildError(f"cannot create a temporary folder: {_reason(e)}") from None
+    with scratch as tmp:
+        runtime = _runtime_objects(gcc, cfg, debug, Path(tmp))
         objs: list[str] = []
         for i, src in enumerate(srcs):
             if src.suffix in SOURCE_SUFFIXES:
@@ -179,7 +294,7 @@ def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
                 objs.append(str(obj))
             else:  # objects and archives go straight to the linker
                 objs.append(str(src))
-        _run([gcc, f"-march={link_march(cfg)}", f"-mabi={ABI}", SPECS, "-nostartfiles",
-              "-T", str(LINK_SCRIPT), *(str(o) for o in runtime), *objs,
-              "-Wl,--gc-sections", "-o", str(out_path)])
+        _write_program(out_path, str(out), [
+            gcc, f"-march={link_march(cfg)}", f"-mabi={ABI}", SPECS, "-nostartfiles", "-T", str(LINK_SCRIPT),
+            *(str(o) for o in runtime), *objs, "-Wl,--gc-sections"])
     return out_path

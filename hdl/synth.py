@@ -23,12 +23,19 @@ its WebAssembly on the first run of a machine (about a minute) and caches it.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
+import logging
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -201,22 +208,94 @@ def _log_error(log: str) -> str:
 
 
 class _Step:
-    """One cached tool run: a work folder named by the hash of its inputs."""
+    """One cached tool run (docs/caches.md): the folder ``<name>-<hash of its inputs>``
+    holds the run's inputs, logs and ``result.json``.
 
-    def __init__(self, cache_dir: Path, name: str, key_parts: list[str]):
+    The run works in a private folder that is renamed into place when it succeeds, so
+    concurrent runs of one step never share files and a reader finds a whole step or
+    none; a result that cannot be read or is not of the step's shape is run again; a
+    failed run's folder is kept as ``<step>.failed`` for its logs. (hdl/ may not import
+    simulator/diskcache.py, which applies the same rules to the other caches.)
+    """
+
+    def __init__(self, cache_dir: Path, name: str, key_parts: list[str], valid: Callable[[object], bool]):
         digest = hashlib.sha256("\0".join([name, *key_parts]).encode()).hexdigest()[:20]
         self.dir = cache_dir / f"{name}-{digest}"
         self.done = self.dir / "result.json"
+        self.valid = valid
 
     def cached(self) -> dict | None:
         try:
-            return json.loads(self.done.read_text())
+            data = json.loads(self.done.read_text())
         except (OSError, ValueError):
             return None
+        return data if self.valid(data) else None
 
-    def store(self, data: dict) -> dict:
-        self.done.write_text(json.dumps(data, indent=1) + "\n")
+    @contextmanager
+    def work(self) -> Iterator[Path]:
+        self.dir.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=self.dir.parent, prefix=f".{self.dir.name}.", suffix=".tmp"))
+        try:
+            yield work
+        except BaseException:
+            _put_dir(work, self.dir.with_name(self.dir.name + ".failed"))
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)  # gone already unless another run won
+
+    def publish(self, work: Path, data: dict) -> dict:
+        (work / "result.json").write_text(json.dumps(data, indent=1) + "\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(work, 0o777 & ~umask)  # a folder like any other, not mkdtemp's private one
+        _put_dir(work, self.dir)
         return data
+
+
+def _put_dir(src: Path, dst: Path) -> None:
+    """Rename the folder ``src`` to ``dst``, setting a previous ``dst`` aside first; when
+    another run's folder got there first, ``src`` stays (its result is the same)."""
+    try:
+        os.rename(src, dst)
+        return
+    except OSError:
+        pass
+    old = dst.with_name(f".{dst.name}.{os.getpid()}.old")
+    try:
+        os.rename(dst, old)
+        os.rename(src, dst)
+    except OSError:
+        pass
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink(missing_ok=True)
+
+
+def _is_cell_counts(data: object) -> bool:
+    return (isinstance(data, dict) and "total" in data
+            and all(isinstance(v, dict) and all(isinstance(n, int) for n in v.values())
+                    for v in data.values()))
+
+
+def _is_pnr_result(data: object) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("utilization"), dict)
+            and "fmax_mhz" in data and isinstance(data["fmax_mhz"], int | float | None))
+
+
+def _usable_cache(cache_dir: Path) -> Path:
+    """``cache_dir``, or a folder of this process when it cannot be written (one warning)."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=cache_dir).close()
+        return cache_dir
+    except OSError as e:
+        why = (e.strerror or str(e)).lower()
+    tmp = Path(tempfile.mkdtemp(prefix="chainrv-synth-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    logging.getLogger("chainrv.cache").warning(
+        "chainrv: warning: synthesis cache %s is not usable (%s); using %s", cache_dir, why, tmp)
+    return tmp
 
 
 # ---------------------------------------------------------------- step 1 and 2: mapping
@@ -281,20 +360,20 @@ def map_rtlil(il: str, target: str, device: str | None, cache_dir: Path, top: st
     rest is flattened into the top, reported as "core"), plus "total"; the run's
     seconds and whether it came from the cache."""
     script = _map_script(target, device, top, keep)
-    step = _Step(cache_dir, f"map-{target}", [il, script, tool_version("yosys")])
+    step = _Step(cache_dir, f"map-{target}", [il, script, tool_version("yosys")], _is_cell_counts)
     hit = step.cached()
     if hit is not None:
         return hit, 0.0, True
-    step.dir.mkdir(parents=True, exist_ok=True)
-    (step.dir / "design.il").write_text(il)
-    (step.dir / "map.ys").write_text(script)
-    t0 = time.perf_counter()
-    res = _run_tool("yosys", ["-q", "-l", "yosys.log", "map.ys"], step.dir)
-    seconds = round(time.perf_counter() - t0, 1)
-    if res.returncode != 0:
-        raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
-    per_unit = _stat_per_unit(json.loads((step.dir / "stat.json").read_text()), top)
-    return step.store(per_unit), seconds, False
+    with step.work() as work:
+        (work / "design.il").write_text(il)
+        (work / "map.ys").write_text(script)
+        t0 = time.perf_counter()
+        res = _run_tool("yosys", ["-q", "-l", "yosys.log", "map.ys"], work)
+        seconds = round(time.perf_counter() - t0, 1)
+        if res.returncode != 0:
+            raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
+        per_unit = _stat_per_unit(json.loads((work / "stat.json").read_text()), top)
+        return step.publish(work, per_unit), seconds, False
 
 
 # ---------------------------------------------------------------- step 3: place and route
@@ -344,32 +423,36 @@ def _pnr(il: str, target: str, device: str, cache_dir: Path) -> tuple[dict, floa
             "--seed", str(PNR_SEED), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
             "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained"]
     step = _Step(cache_dir, f"pnr-{target}-{device}",
-                 [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool)])
+                 [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool)], _is_pnr_result)
     hit = step.cached()
     if hit is not None:
         return hit, 0.0, True
-    step.dir.mkdir(parents=True, exist_ok=True)
-    (step.dir / "design.il").write_text(il)
-    (step.dir / "pnr.ys").write_text(script)
-    t0 = time.perf_counter()
-    res = _run_tool("yosys", ["-q", "-l", "yosys.log", "pnr.ys"], step.dir)
+    with step.work() as work:
+        (work / "design.il").write_text(il)
+        (work / "pnr.ys").write_text(script)
+        t0 = time.perf_counter()
+        placed = _place_and_route(work, target, device, argv)
+        return step.publish(work, placed), round(time.perf_counter() - t0, 1), False
+
+
+def _place_and_route(work: Path, target: str, device: str, argv: list[str]) -> dict:
+    """Yosys then nextpnr in ``work``: Fmax and the device utilisation."""
+    res = _run_tool("yosys", ["-q", "-l", "yosys.log", "pnr.ys"], work)
     if res.returncode != 0:
         raise SynthError(f"yosys ({target}) failed: {_log_error(res.stdout + res.stderr)}")
-    stat = json.loads((step.dir / "stat.json").read_text())
+    stat = json.loads((work / "stat.json").read_text())
     _check_fit(_leaf_types(stat["design"]["num_cells_by_type"], {m.lstrip("\\") for m in stat["modules"]}),
                target, device)
-    res = _run_tool(tool, argv, step.dir)
-    seconds = round(time.perf_counter() - t0, 1)
-    log = (step.dir / "nextpnr.log").read_text() if (step.dir / "nextpnr.log").exists() else ""
+    res = _run_tool(f"nextpnr-{target}", argv, work)
+    log = (work / "nextpnr.log").read_text() if (work / "nextpnr.log").exists() else ""
     log += res.stdout + res.stderr
     if res.returncode != 0:
-        raise SynthError(_fit_error(log, target, device)
-                         or f"nextpnr-{target} failed: {_log_error(log)}")
-    report = json.loads((step.dir / "pnr.json").read_text())
+        raise SynthError(_fit_error(log, target, device) or f"nextpnr-{target} failed: {_log_error(log)}")
+    report = json.loads((work / "pnr.json").read_text())
     fmax = min((c["achieved"] for c in report.get("fmax", {}).values()), default=None)
     util = {k: {"used": v["used"], "available": v["available"]}
             for k, v in report.get("utilization", {}).items() if v["used"]}
-    return step.store({"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util}), seconds, False
+    return {"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util}
 
 
 # ---------------------------------------------------------------- entry point
@@ -395,7 +478,7 @@ def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None
     """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R."""
     config = IsaConfig.parse(isa)
     device = check_request(target, device)
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = _usable_cache(cache_dir)
     il = core_rtlil(config)
     result = SynthResult(isa=str(config), target=target, device=device, generic={},
                          tools={"yosys": tool_version("yosys")})

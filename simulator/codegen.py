@@ -15,18 +15,19 @@ watchpoints armed: they would cost ``run_fast`` about 10%).
 
 from __future__ import annotations
 
-import hashlib
+import glob
+import importlib.machinery
 import importlib.util
-import os
+import logging
 import sys
-import tempfile
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 import isa.semantics as semantics
 from isa import timing
 from isa.table import INSNS, Insn
 
+from . import diskcache
 from . import platform as P
 from . import state as S
 
@@ -770,44 +771,110 @@ def generate_source() -> str:
 
 
 def cache_dir() -> Path:
-    env = os.environ.get("CHAINRV_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "chainrv"
+    """The cache root (docs/caches.md); the loop lives in its ``iss`` folder."""
+    return diskcache.cache_root()
+
+
+def loop_source() -> tuple[str, str]:
+    """The generated module's source and the digest that names its cache file: it covers
+    the source, ``isa/semantics.py`` and this generator."""
+    src = generate_source()
+    return src, diskcache.digest(src, Path(semantics.__file__).read_bytes(), Path(__file__).read_bytes())
 
 
 _loaded: ModuleType | None = None
+log = logging.getLogger("chainrv.cache")
 
 
 def load_loop() -> ModuleType:
-    """Import the generated loop module (writing it first if needed)."""
+    """Import the generated loop module, from the cache folder when it can be used.
+
+    A damaged or foreign cache file is rewritten, an unusable cache folder is replaced
+    by a private one (docs/caches.md), and damaged Numba cache entries of the module's
+    functions are deleted and compiled again when first used.
+    """
     global _loaded
-    if _loaded is not None:
-        return _loaded
-    src = generate_source()
-    digest = hashlib.sha256(src.encode() + Path(semantics.__file__).read_bytes()
-                            + Path(__file__).read_bytes()).hexdigest()[:16]
-    d = cache_dir() / "iss"
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"iss_loop_{digest}.py"
-    if not path.exists():
-        # write then link: concurrent processes never see a partial file, and an
-        # existing file is never rewritten (its mtime keys Numba's cache index)
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(src)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    name = f"chainrv_iss_loop_{digest}"
+    if _loaded is None:
+        src, digest = loop_source()
+        name = f"chainrv_iss_loop_{digest}"
+        mod = _import_cached(name, digest, src) or _import_uncached(name, src)
+        _heal_numba_caches(mod)
+        _loaded = mod
+    return _loaded
+
+
+def _import_cached(name: str, digest: str, src: str) -> ModuleType | None:
+    """The module from its file in the cache folder; None when no file can be used."""
+    folder = diskcache.cache_folder("iss")
+    if folder is None:
+        return None
+    path = folder / f"iss_loop_{digest}.py"
+    try:
+        diskcache.cached(path, lambda tmp: tmp.write_text(src, encoding="utf-8"),
+                         lambda p: None if p.read_text(encoding="utf-8", errors="replace") == src
+                         else "not the generator's source")
+        return _exec_file(name, path, src)
+    except Exception as e:  # OSError, or Numba finding no folder for its own cache
+        log.warning("chainrv: warning: cannot use the ISS cache file %s (%s); compiling without it",
+                    path, e)
+        sys.modules.pop(name, None)
+        return None
+
+
+def _exec_file(name: str, path: Path, src: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    _loaded = mod
+    exec(_bytecode(name, path, src), mod.__dict__)
     return mod
+
+
+def _bytecode(name: str, path: Path, src: str) -> CodeType:
+    """Python's bytecode cache of the checked file when it is sound, else ``src`` compiled."""
+    try:
+        return importlib.machinery.SourceFileLoader(name, str(path)).get_code(name)
+    except Exception:  # a damaged .pyc whose header still matches: drop it
+        Path(importlib.util.cache_from_source(str(path))).unlink(missing_ok=True)
+        return compile(src, str(path), "exec")
+
+
+def _import_uncached(name: str, src: str) -> ModuleType:
+    """The module from memory, Numba's on-disk cache off (nowhere to write)."""
+    mod = ModuleType(name)
+    sys.modules[name] = mod
+    exec(compile(src.replace("@njit(cache=True)", "@njit"), f"<{name}>", "exec"), mod.__dict__)
+    return mod
+
+
+def _heal_numba_caches(mod: ModuleType) -> None:
+    """Give every cached function of ``mod`` a Numba cache that repairs itself."""
+    from numba.core.caching import FunctionCache
+
+    class HealingCache(FunctionCache):
+        """Numba's per-function cache, except that a damaged index or data file (which
+        Numba reports as an exception on every later compile) is deleted and the
+        function compiled again."""
+
+        def load_overload(self, sig, target_context):
+            try:
+                return super().load_overload(sig, target_context)
+            except Exception as e:
+                self._drop(e)
+                return None
+
+        def save_overload(self, sig, data):
+            try:
+                super().save_overload(sig, data)
+            except Exception as e:  # a damaged index blocks the save; the result is still good
+                self._drop(e)
+
+        def _drop(self, why: Exception) -> None:
+            index = Path(self._cache_file._index_path)
+            log.info("chainrv: damaged Numba cache entry %s (%s); compiling again", index, why)
+            for f in [index, *index.parent.glob(glob.escape(index.stem) + ".*.nbc")]:
+                f.unlink(missing_ok=True)
+
+    for obj in vars(mod).values():
+        if isinstance(getattr(obj, "_cache", None), FunctionCache):
+            obj._cache = HealingCache(obj.py_func)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from chainrv.toolchain import GCC
+from chainrv import toolchain
+from chainrv.toolchain import GCC, BuildError, build_elf
 
 pytestmark = pytest.mark.skipif(shutil.which(GCC) is None, reason="no RISC-V GCC")
 
@@ -91,3 +95,101 @@ def test_missing_toolchain(tmp_path: Path) -> None:
                        text=True, env={"PATH": "/usr/bin:/bin", "CHAINRV_GCC": env_gcc}, timeout=120)
     line = one_line_error(p)
     assert env_gcc in line and "not found" in line
+
+
+# ---------------------------------------------------------------- the output file
+
+MAIN_C = "int main(void) { return 0; }\n"
+
+
+def sources_and_links(tmp_path: Path) -> None:
+    (tmp_path / "same.c").write_text(MAIN_C)
+    (tmp_path / "other.c").write_text("int other(void) { return 1; }\n")
+    (tmp_path / "sub").mkdir()
+    os.link(tmp_path / "same.c", tmp_path / "hard.c")
+    (tmp_path / "link.c").symlink_to("same.c")
+
+
+@pytest.mark.parametrize("out", ["same.c", "./sub/../same.c", "hard.c", "link.c"])
+def test_output_that_is_a_source_is_refused(tmp_path: Path, out: str) -> None:
+    sources_and_links(tmp_path)
+    line = one_line_error(chainrv("build", "other.c", "same.c", "-o", out, cwd=tmp_path))
+    assert "same as output" in line
+    assert (tmp_path / "same.c").read_text() == MAIN_C
+
+
+_SPELLING = st.lists(st.sampled_from(["./", "sub/../", "sub/./../", "sub//..//", "./sub/../"]), max_size=4)
+
+
+@settings(max_examples=int(os.environ.get("CHAINRV_FUZZ_EXAMPLES", 200)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=_SPELLING, absolute=st.booleans(), which=st.sampled_from(["same.c", "hard.c", "link.c"]),
+       position=st.integers(0, 2))
+def test_every_spelling_of_a_source_is_refused(tmp_path: Path, prefix: list[str], absolute: bool,
+                                               which: str, position: int) -> None:
+    if not (tmp_path / "same.c").exists():
+        sources_and_links(tmp_path)
+    out = ("".join(prefix) + which) if not absolute else str(tmp_path / ("".join(prefix) + which))
+    sources = [str(tmp_path / "other.c")] * 2
+    sources.insert(position, str(tmp_path / "same.c"))
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with pytest.raises(BuildError, match="same as output"):
+            build_elf(sources, out)
+    finally:
+        os.chdir(cwd)
+    assert (tmp_path / "same.c").read_text() == MAIN_C
+
+
+@pytest.mark.parametrize("out", ["afile/x.elf", "afile/deeper/x.elf"])
+def test_output_under_a_file_is_a_one_line_error(tmp_path: Path, out: str) -> None:
+    (tmp_path / "ok.c").write_text(MAIN_C)
+    (tmp_path / "afile").write_text("a file\n")
+    line = one_line_error(chainrv("build", "ok.c", "-o", out, cwd=tmp_path))
+    assert "not a directory" in line and out in line
+    assert (tmp_path / "afile").read_text() == "a file\n"
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_failed_link_keeps_the_previous_output(tmp_path: Path) -> None:
+    (tmp_path / "ok.c").write_text(MAIN_C)
+    (tmp_path / "u.c").write_text("int missing(void);\nint main(void) { return missing(); }\n")
+    p = chainrv("build", "ok.c", "-o", "prog.elf", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    good = (tmp_path / "prog.elf").read_bytes()
+    line = one_line_error(chainrv("build", "u.c", "-o", "prog.elf", cwd=tmp_path))
+    assert "undefined reference" in line and ".tmp" not in line
+    assert (tmp_path / "prog.elf").read_bytes() == good
+    assert leftovers(tmp_path) == []
+
+
+def test_program_without_loadable_segment_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty runtime object links into an ELF with nothing to load (no _start keeps any
+    section alive): the build fails and the previous output stays."""
+    (tmp_path / "ok.c").write_text(MAIN_C)
+    (tmp_path / "prog.elf").write_bytes(b"previous")
+    empty = tmp_path / "empty.o"
+    empty.write_bytes(b"")
+    monkeypatch.setattr(toolchain, "_runtime_objects", lambda *args: [empty])
+    with pytest.raises(BuildError, match="no loadable segment"):
+        build_elf([tmp_path / "ok.c"], tmp_path / "prog.elf")
+    assert (tmp_path / "prog.elf").read_bytes() == b"previous"
+    assert leftovers(tmp_path) == []
+
+
+def test_symlinked_output_is_replaced_as_the_linker_does(tmp_path: Path) -> None:
+    """GNU ld replaces a symbolic link at its output with the program; the link's
+    target stays as it was."""
+    (tmp_path / "ok.c").write_text(MAIN_C)
+    (tmp_path / "builds").mkdir()
+    (tmp_path / "builds" / "v1.elf").write_bytes(b"old")
+    (tmp_path / "latest.elf").symlink_to("builds/v1.elf")
+    p = chainrv("build", "ok.c", "-o", "latest.elf", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert not (tmp_path / "latest.elf").is_symlink()
+    assert (tmp_path / "latest.elf").read_bytes()[:4] == b"\x7fELF"
+    assert (tmp_path / "builds" / "v1.elf").read_bytes() == b"old"
