@@ -245,14 +245,21 @@ def _output_path(out: str | os.PathLike[str], srcs: list[Path]) -> Path:
     return path
 
 
-def _write_program(out: Path, shown: str, link: list[str]) -> None:
+def _write_program(out: Path, shown: str, link: list[str], scratch: Path) -> None:
     """Link into a temporary file beside ``out``, check it, then rename it over ``out``: a
-    failed build leaves no partial file and keeps the previous ``out``."""
+    failed build leaves no partial file and keeps the previous ``out``. An ``out`` that
+    exists and is no regular file (``/dev/null``, a FIFO) cannot be replaced: the checked
+    program is written into it."""
     def make(tmp: Path) -> None:
         _run([*link, "-o", str(tmp)], output=(str(tmp), shown))
 
+    special = out.exists() and not out.is_file()
     try:
-        diskcache.produce(out, make, program_problem, mode=0o777)
+        made = diskcache.produce(scratch / "program.elf" if special else out, make, program_problem,
+                                 mode=0o777)
+        if special:
+            with out.open("wb") as f:
+                f.write(made.read_bytes())
     except diskcache.BadEntry as e:
         raise BuildError(f"build failed: the linked program is unusable ({e})") from None
     except OSError as e:
@@ -296,5 +303,5 @@ def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
                 objs.append(str(src))
         _write_program(out_path, str(out), [
             gcc, f"-march={link_march(cfg)}", f"-mabi={ABI}", SPECS, "-nostartfiles", "-T", str(LINK_SCRIPT),
-            *(str(o) for o in runtime), *objs, "-Wl,--gc-sections"])
+            *(str(o) for o in runtime), *objs, "-Wl,--gc-sections"], Path(tmp))
     return out_path

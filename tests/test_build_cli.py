@@ -193,3 +193,12 @@ def test_symlinked_output_is_replaced_as_the_linker_does(tmp_path: Path) -> None
     assert not (tmp_path / "latest.elf").is_symlink()
     assert (tmp_path / "latest.elf").read_bytes()[:4] == b"\x7fELF"
     assert (tmp_path / "builds" / "v1.elf").read_bytes() == b"old"
+
+
+def test_output_to_a_device_is_written_in_place(tmp_path: Path) -> None:
+    """/dev/null cannot be replaced by a file (as root, a rename would do just that)."""
+    (tmp_path / "ok.c").write_text(MAIN_C)
+    p = chainrv("build", "ok.c", "-o", "/dev/null", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert Path("/dev/null").is_char_device()
+    assert not [p for p in Path("/dev").glob(".null.*")]

