@@ -123,9 +123,10 @@ Job = tuple[Kernel, IsaConfig]
 
 
 def plan(kernel_names: list[str] | None, isas: Sequence[str] | None) -> list[Job]:
-    """The (kernel, ISA) pairs a report runs, known before anything is built."""
-    kernels = select(kernel_names)
-    configs = parse_isas(isas)
+    """The (kernel, ISA) pairs a report runs, known before anything is built; a
+    kernel or ISA named twice (``rv32im RV32IM``) is run once."""
+    kernels = list({k.name: k for k in select(kernel_names)}.values())
+    configs = list(dict.fromkeys(parse_isas(isas)))
     return [(k, c) for k in kernels for c in variants(k, configs, explicit=bool(isas))]
 
 

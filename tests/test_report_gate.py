@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import chainrv.report
 from chainrv.cli import main
 
-EXAMPLES = int(os.environ.get("CHAINRV_FUZZ_EXAMPLES", 150))
+EXAMPLES = int(os.environ.get("CHAINRV_FUZZ_EXAMPLES", 200))
 QUICK = settings(max_examples=EXAMPLES, deadline=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 LONG = settings(QUICK, max_examples=20 * EXAMPLES)
@@ -288,3 +288,21 @@ def test_gate_arithmetic_is_exact():
     verdict = gate([row(5), Row("other", CANONICAL_RV32IM, 1, 9, 9, 1.0, 1.0, {}, {}, True, 0, 0.0)],
                    {("k", CANONICAL_RV32IM): 5}, 0.0)
     assert (verdict.compared, verdict.regressions, verdict.unmatched) == (1, [], ["other rv32im"])
+
+
+# ---------------------------------------------------------------- other arguments
+
+def test_synth_device_without_synth(tmp_path, no_kernels):
+    """Ignored before: the report looked as if it had been synthesized for that device."""
+    status, _, err = run_cli("report", "--kernels", "sha256", "--isa", "rv32im", "--out", tmp_path / "r",
+                             "--synth-device", "85k")
+    assert_one_line_error(status, err, "--synth-device", "--synth")
+    assert no_kernels == []
+
+
+def test_kernel_or_isa_named_twice_runs_once(tmp_path):
+    status, out, err = run_cli("report", "--kernels", "sha256", "sha256", "--isa", "rv32im", "RV32IM",
+                               "--out", tmp_path / "r")
+    assert status == 0, out + err
+    rows = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert [(r["kernel"], r["isa"]) for r in rows] == [("sha256", CANONICAL_RV32IM)]

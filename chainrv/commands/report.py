@@ -57,6 +57,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _check_synth(args: argparse.Namespace) -> None:
     if args.synth is None:
+        if args.synth_device is not None:
+            raise CliError("--synth-device applies only with --synth")
         return
     from hdl.synth import SynthError, check_request
 
