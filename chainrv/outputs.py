@@ -69,7 +69,8 @@ def atomic_file(path: Path) -> Iterator[TextIO]:
             yield f
             f.flush()
             os.fsync(f.fileno())     # the content is on disk before the name points at it
-        os.chmod(tmp, _umask_mode(0o666))   # mkstemp's 0600 is not what a plain write gives
+        # an existing file keeps its mode; a new one gets a plain write's, not mkstemp's 0600
+        os.chmod(tmp, stat.S_IMODE(real.stat().st_mode) if real.exists() else _umask_mode(0o666))
         os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):

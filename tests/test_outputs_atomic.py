@@ -400,3 +400,17 @@ def test_interrupt_turns_a_failure_it_caused_into_an_interrupt():
     with pytest.raises(KeyboardInterrupt), outputs.InterruptGuard() as guard:
         guard.pending = True
         raise CliError("compilation failed")
+
+
+def test_replaced_file_keeps_its_mode(tmp_path, no_generation):
+    out = tmp_path / "soc.v"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    assert run_cli("verilog", "-o", out)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+def test_verilog_bad_ram_size_with_a_line_break_is_one_line(tmp_path, no_generation):
+    status, _, err = run_cli("verilog", "--ram-size", "1\n2", "-o", tmp_path / "soc.v")
+    assert_one_line_error(status, err, "invalid size '1\\n2'")
+    assert no_generation == []

@@ -188,7 +188,9 @@ def test_malformed_baselines_fuzz_long(tmp_path, no_kernels, text):
 bad_thresholds = st.one_of(
     st.floats(max_value=-1e-300).map(repr),
     st.sampled_from(["nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e999", "-0.5", "five", "2%", ""]),
-    st.text(alphabet="abcdefghijklmnopqrstuvwxyz%_,", min_size=1, max_size=8))
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz%_,", min_size=1, max_size=8),
+    # '%' is never part of a number; the line break must not break the message's line
+    st.tuples(st.text(max_size=4), st.text(max_size=4)).map(lambda ab: f"{ab[0]}\n{ab[1]}%"))
 
 
 def _check_threshold(tmp_path: Path, no_kernels: list, threshold: str) -> None:

@@ -31,9 +31,9 @@ def _percent(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid percentage '{text}'") from None
+        raise argparse.ArgumentTypeError(f"invalid percentage {text!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"the threshold must be a finite percentage >= 0, not '{text}'")
+        raise argparse.ArgumentTypeError(f"the threshold must be a finite percentage >= 0, not {text!r}")
     return value
 
 
@@ -62,10 +62,14 @@ def _check_synth(args: argparse.Namespace) -> None:
         return
     from hdl.synth import SynthError, check_request
 
+    from ..outputs import probe_writable
+    from .synth import CACHE_DIR
+
     try:
         check_request(args.synth, args.synth_device)
     except SynthError as e:
         raise CliError(str(e)) from None
+    probe_writable(CACHE_DIR)
 
 
 def _synth(rows, args: argparse.Namespace) -> dict:
@@ -79,6 +83,8 @@ def _synth(rows, args: argparse.Namespace) -> dict:
                                            args.synth_device, CACHE_DIR)
     except SynthError as e:
         raise CliError(str(e)) from None
+    except OSError as e:      # the tool cache
+        raise CliError(f"synthesis: {e.filename}: {e.strerror}") from None
 
 
 def _write(rows, synth: dict | None, target: Path, out: Path, guard) -> list[Path]:

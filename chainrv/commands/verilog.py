@@ -20,7 +20,7 @@ HELP = "write the SoC (core, RAM, UART, finisher, CLINT) as Verilog"
 def _size(text: str) -> int:
     m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmM]?)(?:i?[bB])?\s*", text)
     if not m:
-        raise argparse.ArgumentTypeError(f"invalid size '{text}' (e.g. 1048576, 0x40000, 256K, 1M)")
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (e.g. 1048576, 0x40000, 256K, 1M)")
     return int(m.group(1), 0) * {"": 1, "k": 1 << 10, "m": 1 << 20}[m.group(2).lower()]
 
 
