@@ -19,7 +19,7 @@ COMMANDS = ("build", "run", "report", "verilog", "cosim", "synth")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's usage errors exit 2 too
-        self.exit(2, f"chainrv: {message}\n")
+        self.exit(2, f"chainrv: {one_line(message)}\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
