@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -306,6 +305,3 @@ def run_elf(elf: str | Path, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", input
         m.set_input(input_bytes)
     return m.run(max_instructions, stdout=stdout, profile=profile)
 
-
-def stdout_stream() -> BinaryIO:
-    return sys.stdout.buffer
