@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from elftools.elf.elffile import ELFFile
-
 from .platform import RAM_BASE
 
 
@@ -14,23 +12,24 @@ class ProgramError(ValueError):
 
 
 def elf_to_words(path: str | Path, ram_size: int, ram_base: int = RAM_BASE) -> list[int]:
-    """Little-endian RAM words holding every loadable segment, up to the last used word."""
+    """Little-endian RAM words holding every loadable segment, up to the last used word.
+
+    The ELF is read and checked by the ISS's loader, so the RTL and the ISS
+    accept and refuse the same files."""
+    from simulator.elfload import read_elf
+    from simulator.errors import SimError
+
+    try:
+        elf = read_elf(path, ram_base, ram_size)
+    except SimError as e:
+        raise ProgramError(str(e)) from None
     image = bytearray()
-    with open(path, "rb") as f:
-        elf = ELFFile(f)
-        if elf.elfclass != 32 or elf["e_machine"] != "EM_RISCV":
-            raise ProgramError(f"{path}: not an RV32 ELF")
-        for seg in elf.iter_segments():
-            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
-                continue
-            start = seg["p_paddr"] - ram_base
-            if start < 0 or start + seg["p_memsz"] > ram_size:
-                raise ProgramError(f"{path}: segment at {seg['p_paddr']:#x} lies outside RAM")
-            data = seg.data()
-            end = start + len(data)
-            if len(image) < end:
-                image.extend(bytes(end - len(image)))
-            image[start:end] = data
+    for addr, data, _memsz in elf.segments:
+        start = addr - ram_base
+        end = start + len(data)
+        if len(image) < end:
+            image.extend(bytes(end - len(image)))
+        image[start:end] = data
     image.extend(bytes(-len(image) % 4))
     return [int.from_bytes(image[i:i + 4], "little") for i in range(0, len(image), 4)]
 
