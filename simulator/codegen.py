@@ -15,6 +15,7 @@ watchpoints armed: they would cost ``run_fast`` about 10%).
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib.machinery
 import importlib.util
@@ -866,15 +867,19 @@ def _heal_numba_caches(mod: ModuleType) -> None:
         def save_overload(self, sig, data):
             try:
                 super().save_overload(sig, data)
-            except Exception as e:  # a damaged index blocks the save; the result is still good
+            except Exception as e:  # a damaged index (written meanwhile) blocks the save
                 self._drop(e)
+                with contextlib.suppress(Exception):  # the compiled function is good all the same
+                    super().save_overload(sig, data)
 
         def _drop(self, why: Exception) -> None:
             index = Path(self._cache_file._index_path)
             log.info("chainrv: damaged Numba cache entry %s (%s); compiling again", index, why)
             for f in [index, *index.parent.glob(glob.escape(index.stem) + ".*.nbc")]:
-                f.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    f.unlink(missing_ok=True)
 
     for obj in vars(mod).values():
-        if isinstance(getattr(obj, "_cache", None), FunctionCache):
-            obj._cache = HealingCache(obj.py_func)
+        cache = getattr(obj, "_cache", None)
+        if isinstance(cache, FunctionCache):
+            cache.__class__ = HealingCache  # the same cache (and folder), healing methods added
