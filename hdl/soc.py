@@ -6,13 +6,17 @@ Ports for testbenches: ``rvfi_*`` (the retirement record, see ``hdl.rvfi``),
 cycle), ``finish_valid``/``finish_code`` (the finisher was written 0x5555 →
 code 0, or ``(code << 16) | 0x3333`` → ``code``).
 
-The RAM's contents come from ``init`` (a list of words) when given; the
-Verilog generator instead replaces the RAM's initial block with a
-``$readmemh`` of the file named by the ``+ram=FILE`` plusarg, so one build
-serves every program.
+The RAM's contents come from ``init`` (a list of words) when given. For the
+Verilog simulators the SoC is built with ``external_ram=True``: the RAM is then
+an instance of the plain Verilog module ``RAM_VERILOG`` (``chainrv_ram``),
+which zeroes itself and loads the ``$readmemh`` file named by the ``+ram=FILE``
+plusarg, so one build serves every program. Its size is a parameter, so the
+generated Verilog and the time to generate it do not grow with the RAM (an
+Amaranth memory is emitted with one initial value per bit: about a minute per
+MiB).
 """
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, ClockSignal, Instance, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import Out
@@ -23,8 +27,43 @@ from . import platform as P
 from .core import Core, in_region
 from .rvfi import RVFI_FIELDS
 
-#: Name of the RAM array in the generated Verilog.
+#: Name of the RAM (the Amaranth memory, or the instance of RAM_MODULE).
 RAM_NAME = "ram"
+RAM_MODULE = "chainrv_ram"
+
+#: The RAM for Verilog simulation: two synchronous read ports that return the
+#: old word on a same-cycle write (as the Amaranth memory's non-transparent
+#: ports), byte-lane writes through the data port's address.
+RAM_VERILOG = f"""\
+module {RAM_MODULE} #(parameter WORDS = 1024, parameter ABITS = 10) (
+  input wire clk,
+  input wire [ABITS-1:0] iaddr,
+  input wire ien,
+  output reg [31:0] idata,
+  input wire [ABITS-1:0] daddr,
+  output reg [31:0] ddata,
+  input wire [3:0] wen,
+  input wire [31:0] wdata
+);
+  reg [31:0] {RAM_NAME} [WORDS-1:0];
+  initial begin : ram_load
+    reg [8*1024-1:0] ram_file;
+    integer i;
+    for (i = 0; i < WORDS; i = i + 1) {RAM_NAME}[i] = 32'd0;
+    if ($value$plusargs("ram=%s", ram_file)) $readmemh(ram_file, {RAM_NAME});
+  end
+  always @(posedge clk) begin
+    if (wen[0]) {RAM_NAME}[daddr][7:0] <= wdata[7:0];
+    if (wen[1]) {RAM_NAME}[daddr][15:8] <= wdata[15:8];
+    if (wen[2]) {RAM_NAME}[daddr][23:16] <= wdata[23:16];
+    if (wen[3]) {RAM_NAME}[daddr][31:24] <= wdata[31:24];
+  end
+  always @(posedge clk) begin
+    ddata <= {RAM_NAME}[daddr];
+    if (ien) idata <= {RAM_NAME}[iaddr];
+  end
+endmodule
+"""
 
 
 def _merge(old, new, lanes):
@@ -34,10 +73,13 @@ def _merge(old, new, lanes):
 
 class SoC(wiring.Component):
     def __init__(self, config: IsaConfig | str = FULL, ram_size: int = P.RAM_SIZE_DEFAULT,
-                 init: list[int] | None = None):
+                 init: list[int] | None = None, *, external_ram: bool = False):
         self.config = IsaConfig.parse(config)
         self.ram_size = P.check_ram_size(ram_size)
         self.init = init or []
+        if external_ram and self.init:
+            raise ValueError("an external RAM loads its contents from +ram=FILE, not from init")
+        self.external_ram = external_ram
         ports = {f"rvfi_{k}": Out(w) for k, w in RVFI_FIELDS.items()}
         ports.update({"cycle": Out(64), "uart_valid": Out(1), "uart_data": Out(8),
                       "finish_valid": Out(1), "finish_code": Out(16)})
@@ -51,26 +93,13 @@ class SoC(wiring.Component):
         m.d.sync += self.cycle.eq(self.cycle + 1)
 
         # ------------------------------------------------ RAM (one-cycle, two ports)
-        words = self.ram_size // 4
-        index_bits = words.bit_length() - 1
-        ram = Memory(shape=32, depth=words, init=self.init)
-        m.submodules[RAM_NAME] = ram
-        iport = ram.read_port(transparent_for=())
-        dport = ram.read_port()
-        wport = ram.write_port(granularity=8)
         ibus, dbus = core.ibus, core.dbus
-        m.d.comb += [
-            iport.addr.eq(ibus.addr[2:2 + index_bits]), iport.en.eq(ibus.en),
-            ibus.data.eq(iport.data),
-            dport.addr.eq(dbus.addr[2:2 + index_bits]),
-            wport.addr.eq(dbus.addr[2:2 + index_bits]), wport.data.eq(dbus.wdata),
-        ]
         is_ram = in_region(dbus.addr, P.RAM_BASE, self.ram_size)
+        ram_rdata = self._ram(m, ibus, dbus, Mux(is_ram, dbus.we, 0))
         is_uart = in_region(dbus.addr, P.UART_BASE, P.UART_SIZE)
         is_finisher = in_region(dbus.addr, P.FINISHER_BASE, P.FINISHER_SIZE)
         is_clint = in_region(dbus.addr, P.CLINT_BASE, P.CLINT_SIZE)
         offset = dbus.addr[:16] & ~3
-        m.d.comb += wport.en.eq(Mux(is_ram, dbus.we, 0))
 
         # ------------------------------------------------ CLINT
         # The CLINT behaves as if accessed in the EX cycle of the load or store
@@ -116,7 +145,7 @@ class SoC(wiring.Component):
             m.d.sync += dev_rdata.eq(0)
         read_ram = Signal()
         m.d.sync += read_ram.eq(is_ram)
-        m.d.comb += dbus.rdata.eq(Mux(read_ram, dport.data, dev_rdata))
+        m.d.comb += dbus.rdata.eq(Mux(read_ram, ram_rdata, dev_rdata))
 
         # ------------------------------------------------ UART and finisher
         m.d.comb += [
@@ -130,3 +159,28 @@ class SoC(wiring.Component):
             self.finish_code.eq(Mux(low == P.FINISH_PASS, 0, dbus.wdata[16:])),
         ]
         return m
+
+    def _ram(self, m: Module, ibus, dbus, we) -> Signal:
+        """The RAM: instruction port on ``ibus``, data port on ``dbus`` written
+        in the byte lanes of ``we``; returns the data port's read word."""
+        words = self.ram_size // 4
+        index_bits = words.bit_length() - 1
+        iaddr, daddr = ibus.addr[2:2 + index_bits], dbus.addr[2:2 + index_bits]
+        rdata = Signal(32)
+        if self.external_ram:
+            m.submodules[RAM_NAME] = Instance(
+                RAM_MODULE, p_WORDS=words, p_ABITS=index_bits, i_clk=ClockSignal(),
+                i_iaddr=iaddr, i_ien=ibus.en, o_idata=ibus.data,
+                i_daddr=daddr, o_ddata=rdata, i_wen=we, i_wdata=dbus.wdata)
+            return rdata
+        ram = Memory(shape=32, depth=words, init=self.init)
+        m.submodules[RAM_NAME] = ram
+        iport = ram.read_port(transparent_for=())
+        dport = ram.read_port()
+        wport = ram.write_port(granularity=8)
+        m.d.comb += [
+            iport.addr.eq(iaddr), iport.en.eq(ibus.en), ibus.data.eq(iport.data),
+            dport.addr.eq(daddr), rdata.eq(dport.data),
+            wport.addr.eq(daddr), wport.data.eq(dbus.wdata), wport.en.eq(we),
+        ]
+        return rdata
