@@ -3,7 +3,10 @@
 One interface for Icarus and Verilator (``run(design, module, sim=...)``).
 Builds live under ``build/cocotb/<design>-<hash>/<sim>``: the hash covers the
 design's parameters and the source of ``hdl/`` and ``isa/``, so repeated runs
-reuse the Verilog and the compiled simulator until the RTL changes.
+reuse the Verilog and the compiled simulator until the RTL changes. The cache
+heals itself: the Verilog is written atomically, and a simulator build that did
+not finish (killed, failed) leaves no ``.built`` stamp, so the next run starts
+it again from an empty folder instead of reusing half of it.
 """
 
 from __future__ import annotations
@@ -47,8 +50,11 @@ class Design:
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(self.make())
-            tmp.replace(out)
+            try:
+                tmp.write_text(self.make())
+                tmp.replace(out)
+            finally:
+                tmp.unlink(missing_ok=True)
         return out
 
 
@@ -116,11 +122,7 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
         test_args = ["--trace-file", str(Path(waves).resolve())]
     elif waves:
         plusargs.append(f"+dumpfile_path={Path(waves).resolve()}")
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / ".lock", "w") as lock:   # one builder per directory (parallel test workers)
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
-                     timescale=TIMESCALE, build_args=build_args, always=False, waves=bool(waves))
+    build(runner, design, source, build_dir, build_args, bool(waves))
     test_dir = build_dir / f"run-{module}-{os.getpid()}"
     test_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -131,6 +133,8 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
                               results_xml=str(test_dir / "results.xml"))
     except SystemExit as e:     # cocotb's runner exits on a failed or crashed test
         raise AssertionError(f"{module}: cocotb run failed ({e.code}); see the log above") from None
+    except RuntimeError as e:   # the simulator process itself exited non-zero
+        raise AssertionError(f"{module}: the simulator failed ({e}); see the log above") from None
     try:
         total, failed = get_results(Path(results))
     except RuntimeError as e:   # no results file: the simulator died
@@ -138,3 +142,40 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
     assert total > 0, f"{module}: no cocotb test ran"
     assert failed == 0, f"{module}: {failed} of {total} cocotb tests failed (log above, build in {build_dir})"
     shutil.rmtree(test_dir, ignore_errors=True)
+
+
+#: Written into a build folder once its simulator is completely built.
+BUILT_STAMP = ".built"
+
+
+def build(runner, design: Design, source: Path, build_dir: Path, build_args: list[str], waves: bool) -> None:
+    """Build the simulator of ``design`` in ``build_dir``, or reuse a finished build.
+
+    The stamp is removed for the time of every build and written after it, so a
+    build that was killed or failed is redone from an empty folder next time.
+    Raises AssertionError (as a failed test does) when the build fails."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as lock:   # one builder per directory (parallel test workers)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = build_dir / BUILT_STAMP
+        if not stamp.exists():
+            clear_build(build_dir)
+        stamp.unlink(missing_ok=True)
+        try:
+            runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
+                         timescale=TIMESCALE, build_args=build_args, always=False, waves=waves)
+        except (RuntimeError, SystemExit, OSError) as e:   # cocotb raises RuntimeError for a failed command
+            raise AssertionError(f"{design.name}: the simulator build failed ({e}); "
+                                 f"build in {build_dir}") from None
+        stamp.touch()
+
+
+def clear_build(build_dir: Path) -> None:
+    """Remove what an unfinished build left; keep the lock and the run folders of running tests."""
+    for entry in build_dir.iterdir():
+        if entry.name == ".lock" or entry.name.startswith("run-"):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)

@@ -28,14 +28,16 @@ import numba
 import numpy as np
 
 from cocotb_tests import harness
+from hdl import platform as P
 from isa.config import IsaConfig
-from simulator import RVFI_DTYPE, Machine, RunResult, format_records
+from simulator import RVFI_DTYPE, Machine, RunResult, SimError, format_records
+from simulator.elfload import LoadedElf, read_elf
 from simulator.trace import SymbolMap
 
 HERE = Path(__file__).resolve().parent
 WRAPPER = HERE / "lockstep_top.v"
 TOP = "lockstep_top"
-RAM_SIZE = 1 << 20          # the firmware's stack sits at the top of 1 MiB
+RAM_SIZE = P.RAM_SIZE_DEFAULT   # the firmware's stack sits at the top of 1 MiB
 DEFAULT_MAX_SLOTS = 50_000_000
 #: The RTL never runs longer than this, whatever the ISS's cycle count (a wfi may sleep for 2**32 cycles).
 DEFAULT_MAX_CYCLES = 200_000_000
@@ -112,10 +114,36 @@ def parse_log(data: bytes) -> np.ndarray:
     return out
 
 
+#: Words per block of the RAM image: all-zero blocks are left out of the file.
+IMAGE_BLOCK = 256
+_HEX_CHARS = np.frombuffer(b"0123456789abcdef", np.uint8)
+_NIBBLE_SHIFTS = np.arange(28, -1, -4, dtype=np.uint32)
+
+
+def hex_words(words: np.ndarray) -> bytes:
+    """One ``%08x`` line per 32-bit word, formatted by numpy (64 MiB of RAM in seconds, not minutes)."""
+    lines = np.empty((len(words), 9), np.uint8)
+    lines[:, :8] = _HEX_CHARS[(words.astype(np.uint32)[:, None] >> _NIBBLE_SHIFTS) & 0xF]
+    lines[:, 8] = ord("\n")
+    return lines.tobytes()
+
+
 def ram_hex(machine: Machine, path: Path) -> Path:
-    """The machine's RAM (program, data, input block) as the SoC's ``+ram`` file."""
-    words = machine.ram32
-    path.write_text("\n".join(f"{w:08x}" for w in words.tolist()) + "\n")
+    """The machine's RAM (program, data, input block) as the SoC's ``+ram`` file.
+
+    The SoC zeroes its RAM before the ``$readmemh``, so only blocks holding a
+    non-zero word are written, each run of them after an ``@address`` line: a
+    few kilobytes for a small program, whatever the RAM size."""
+    blocks = machine.ram32.reshape(-1, IMAGE_BLOCK)
+    used = np.flatnonzero(blocks.any(axis=1))
+    if used.size == 0:
+        used = np.zeros(1, np.int64)          # an empty file makes simulators warn
+    runs = np.split(used, np.flatnonzero(np.diff(used) != 1) + 1)
+    with path.open("wb") as f:
+        for run in runs:
+            start, end = int(run[0]), int(run[-1]) + 1
+            f.write(b"@%x\n" % (start * IMAGE_BLOCK))
+            f.write(hex_words(blocks[start:end].ravel()))
     return path
 
 
@@ -200,20 +228,47 @@ def describe(iss: np.ndarray, rtl: np.ndarray, k: int, symbols: SymbolMap | None
     return "\n".join(lines)
 
 
-def lockstep(elf: str | Path, isa: IsaConfig | str = "rv32im_zicsr_zk_zks", sim: str = "icarus", *,
-             input_bytes: bytes | None = None, waves: Path | None = None, ram_size: int = RAM_SIZE,
+def check_ram_size(ram_size: int) -> int:
+    """``ram_size`` when both the SoC and the ISS can have that much RAM; SimError otherwise."""
+    try:
+        return P.check_ram_size(ram_size)
+    except ValueError as e:
+        raise SimError(str(e)) from None
+
+
+def load_program(elf: str | Path | LoadedElf, ram_size: int = RAM_SIZE) -> LoadedElf:
+    """The ELF read and validated once for both sides (``simulator.elfload``: the ISS's own loader)."""
+    return elf if isinstance(elf, LoadedElf) else read_elf(elf, P.RAM_BASE, ram_size)
+
+
+def _machine(isa: IsaConfig | str, ram_size: int, program: LoadedElf, input_bytes: bytes | None) -> Machine:
+    """A fresh ISS holding ``program`` (as ``Machine.load_elf`` places it) and the input block."""
+    m = Machine(isa, ram_size)
+    for addr, data, memsz in program.segments:
+        m.write_mem(addr, data + bytes(memsz - len(data)))
+    m.functions = program.functions
+    m.pc = program.entry
+    if input_bytes is not None:
+        m.set_input(input_bytes)
+    return m
+
+
+def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_zk_zks", sim: str = "icarus",
+             *, input_bytes: bytes | None = None, waves: Path | None = None, ram_size: int = RAM_SIZE,
              max_slots: int = DEFAULT_MAX_SLOTS, max_cycles: int = DEFAULT_MAX_CYCLES,
              workdir: Path | None = None, rtl_isa: IsaConfig | str | None = None) -> Outcome:
     """Run ``elf`` on the ISS and on the RTL (``sim``) and compare every retirement.
 
-    ``rtl_isa`` builds the core for another configuration than the ISS's (to
-    see the check catch a core that lacks an extension)."""
+    ``elf`` is a path or a program already read by :func:`load_program` (a
+    pipe can be read only once). Unusable input (the ELF, the RAM size, the
+    input block) raises SimError before any simulator starts. ``rtl_isa``
+    builds the core for another configuration than the ISS's (to see the
+    check catch a core that lacks an extension)."""
+    check_ram_size(ram_size)
+    program = load_program(elf, ram_size)
+
     def machine() -> Machine:
-        m = Machine(isa, ram_size)
-        m.load_elf(elf)
-        if input_bytes is not None:
-            m.set_input(input_bytes)
-        return m
+        return _machine(isa, ram_size, program, input_bytes)
 
     m = machine()
     with _workdir(workdir) as wd:

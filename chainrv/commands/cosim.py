@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from .. import ROOT
 from ..errors import CliError
 from ..isa_arg import rtl_isa
+from .run import _size
 
 HELP = "run an ELF on the RTL (Icarus or Verilator) in lockstep with the ISS, cycle for cycle"
 
@@ -28,43 +33,49 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write a waveform (FST) of the RTL run to FILE")
     p.add_argument("--max-cycles", type=int, default=200_000_000, metavar="N",
                    help="stop the RTL after N cycles (default: %(default)s)")
+    p.add_argument("--ram-size", type=_size, default=1 << 20, metavar="BYTES",
+                   help="RAM size of both the SoC and the ISS, a power of two (default: 1M)")
 
 
 def run(args: argparse.Namespace) -> int:
-
-    elf: Path = args.elf if isinstance(args.elf, Path) else Path(args.elf)
-    if not elf.is_file():
-        raise CliError(f"no such file: {elf}")
+    elf = Path(args.elf)
     isa = rtl_isa(args.isa)
-    data = None
-    if args.input is not None:
-        try:
-            data = args.input.read_bytes()
-        except OSError as e:
-            raise CliError(f"cannot read input file {args.input}: {e.strerror}") from None
-    if args.waves is not None and not args.waves.resolve().parent.is_dir():
-        raise CliError(f"no such directory for the waveform: {args.waves.parent}")
     if args.max_cycles <= 0:
         raise CliError(f"--max-cycles must be positive, got {args.max_cycles}")
+    if args.waves is not None and args.waves.is_dir():
+        raise CliError(f"the waveform file is a directory: {args.waves}")
+    if args.waves is not None and not args.waves.resolve().parent.is_dir():
+        raise CliError(f"no such directory for the waveform: {args.waves.parent}")
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from cocotb_tests import harness
-    from cocotb_tests.lockstep import lockstep, quiet
+    from cocotb_tests.lockstep import check_ram_size, load_program, lockstep, quiet
     from simulator import SimError
 
+    try:   # every input is checked before the simulator is built or started
+        check_ram_size(args.ram_size)
+        program = load_program(elf, args.ram_size)   # read once: the ELF may be a pipe
+    except SimError as e:
+        raise CliError(str(e)) from None
+    data = _read_input(args.input)
     if not harness.have_sim(args.sim):
         raise CliError(f"{args.sim} is not installed (see 'make setup')")
     log = ROOT / "build" / "cosim" / f"{elf.stem}-{args.sim}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with quiet(log):     # the simulator's own messages go to the log, not the program's output
-            out = lockstep(elf, isa, args.sim, input_bytes=data, waves=args.waves,
-                           max_cycles=args.max_cycles)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with _atomic_waves(args.waves) as waves, quiet(log):
+            # the simulator's own messages go to the log, not the program's output
+            out = lockstep(program, isa, args.sim, input_bytes=data, waves=waves,
+                           max_cycles=args.max_cycles, ram_size=args.ram_size)
     except SimError as e:
         raise CliError(str(e)) from None
     except AssertionError as e:
-        raise CliError(f"the {args.sim} simulation failed ({e}); log: {log}", EXIT_MISMATCH) from None
+        raise CliError(f"the {args.sim} simulation failed ({_one_line(e)}); log: {log}",
+                       EXIT_MISMATCH) from None
+    except OSError as e:
+        raise CliError(f"the {args.sim} simulation failed: {e.filename or ''}: {e.strerror or e}",
+                       EXIT_MISMATCH) from None
 
     sys.stdout.buffer.write(out.rtl.uart)
     sys.stdout.flush()
@@ -82,3 +93,36 @@ def run(args: argparse.Namespace) -> int:
     print(f"cosim: in lockstep: {out.compared} records, {rtl_cycles} cycles on both, "
           f"exit code {out.iss.exit_code} ({speed})", file=sys.stderr)
     return EXIT_OK
+
+
+def _read_input(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise CliError(f"cannot read input file {path}: {e.strerror}") from None
+
+
+@contextlib.contextmanager
+def _atomic_waves(path: Path | None) -> Iterator[Path | None]:
+    """A temporary file beside ``path`` for the simulator to write the waveform
+    into; it replaces ``path`` once the run is over (also after a mismatch,
+    when the waveform matters most), and is removed when the run failed."""
+    if path is None:
+        yield None
+        return
+    real = Path(os.path.realpath(path))
+    # the simulator creates the file (so it gets the usual permissions); the suffix tells it the format
+    tmp = real.with_name(f".{real.name}.{os.getpid()}-{secrets.token_hex(4)}{real.suffix or '.fst'}")
+    try:
+        yield tmp
+        if not tmp.is_file() or tmp.stat().st_size == 0:
+            raise CliError(f"the simulator wrote no waveform to {path}", EXIT_MISMATCH)
+        os.replace(tmp, real)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _one_line(e: Exception) -> str:
+    return " ".join(str(e).split())
