@@ -34,8 +34,8 @@ from simulator import codegen, diskcache, run_elf
 pytestmark = pytest.mark.skipif(shutil.which(GCC) is None, reason="no RISC-V GCC")
 
 FUZZ = int(os.environ.get("CHAINRV_FUZZ_EXAMPLES", 200))
-#: Each example of the build fuzzers compiles and links (about half a second).
-BUILD_FUZZ = int(os.environ.get("CHAINRV_BUILD_FUZZ_EXAMPLES", 8))
+#: Each example of the build fuzzers compiles and links (0.1 to 0.3 s).
+BUILD_FUZZ = int(os.environ.get("CHAINRV_BUILD_FUZZ_EXAMPLES", 20))
 
 HELLO_C = '#include <stdio.h>\nint main(void) { printf("cache ok\\n"); return 7; }\n'
 HELLO_OUT, HELLO_STATUS = "cache ok\n", 7
@@ -280,16 +280,31 @@ def test_every_truncated_elf_is_noticed(elf_samples: dict[str, bytes], tmp_path:
     assert _elf_problem_of(data[: int(len(data) * fraction)], kind, tmp_path) is not None
 
 
-@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["object", "program"]), edits=st.lists(
-    st.tuples(st.floats(0, 0.9999), st.integers(0, 255)), min_size=1, max_size=8))
-def test_elf_check_never_raises(elf_samples: dict[str, bytes], tmp_path: Path, kind: str,
-                                edits: list[tuple[float, int]]) -> None:
-    data = bytearray(elf_samples[kind])
+_EDITS = {"kind": st.sampled_from(["object", "program"]),
+          "edits": st.lists(st.tuples(st.floats(0, 0.9999), st.integers(0, 255)), min_size=1, max_size=8)}
+
+
+def check_edited_elf(samples: dict[str, bytes], tmp: Path, kind: str, edits: list[tuple[float, int]]) -> None:
+    data = bytearray(samples[kind])
     for where, byte in edits:
         data[int(len(data) * where)] = byte
-    found = _elf_problem_of(bytes(data), kind, tmp_path)
+    found = _elf_problem_of(bytes(data), kind, tmp)
     assert found is None or isinstance(found, str)
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(**_EDITS)
+def test_elf_check_never_raises(elf_samples: dict[str, bytes], tmp_path: Path, kind: str,
+                                edits: list[tuple[float, int]]) -> None:
+    check_edited_elf(elf_samples, tmp_path, kind, edits)
+
+
+@pytest.mark.slow
+@settings(max_examples=25 * FUZZ, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(**_EDITS)
+def test_elf_check_never_raises_long(elf_samples: dict[str, bytes], tmp_path: Path, kind: str,
+                                     edits: list[tuple[float, int]]) -> None:
+    check_edited_elf(elf_samples, tmp_path, kind, edits)
 
 
 # ---------------------------------------------------------------- kernel ELFs
