@@ -188,6 +188,7 @@ class Outcome:
     rtl: RtlRun
     report: str = ""                     # the first difference, several lines
     iss_records: np.ndarray = field(default_factory=lambda: np.zeros(0, RVFI_DTYPE), repr=False)
+    cut: bool = False                    # max_cycles stopped the RTL before the program ended
 
     @property
     def cycles(self) -> int:
@@ -282,12 +283,20 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
             res, iss = m.trace(max_slots)
             rtl = rtl_run.result()
     symbols = SymbolMap(m.functions)
+    # max_cycles stopped the RTL before the program's end: what the RTL retired
+    # before that cycle is all there is to compare
+    cut = not rtl.exited and max_cycles < res.cycles
+    every = iss
+    if cut:
+        iss = iss[iss["cycle"] < max_cycles]
     # The ISS's run may end without the finisher (an unhandled trap, a wfi that
     # never wakes, the slot limit); the RTL runs on, so compare what the ISS has.
     got = rtl.records if rtl.exited else rtl.records[:len(iss)]
     k = first_difference(iss, got)
     if k is not None:
-        return Outcome(False, k, res, rtl, describe(iss, got, k, symbols), iss)
+        return Outcome(False, k, res, rtl, describe(iss, got, k, symbols), every)
+    if cut:
+        return Outcome(True, len(iss), res, rtl, "", every, cut=True)
     problems = []
     if rtl.exited != (res.stop == "exit") or (rtl.exited and rtl.exit_code != res.exit_code):
         problems.append(f"exit: ISS {res.stop} {res.exit_code}, RTL "

@@ -82,6 +82,17 @@ def test_ram_size_2m_runs_in_lockstep_on_icarus(high_elf: Path, capsys) -> None:
     assert err.count("\n") == 1 and "in lockstep" in err and "exit code 0" in err
 
 
+@needs_icarus
+@pytest.mark.xdist_group("lockstep-icarus-rv32im-2M")
+def test_max_cycles_cut_is_not_a_mismatch(high_elf: Path, capsys) -> None:
+    # 13 cycles: retirements in cycles 4..12 (pipeline fill 4, no stall in the
+    # first nine instructions: lui; lui addi; sw; lui addi; addi; sw; lw)
+    status, _, err = cosim(capsys, str(high_elf), "--sim", "icarus", "--isa", ISA, "--ram-size", "2M",
+                           "--max-cycles", "13")
+    assert status == 3, err
+    assert err.count("\n") == 1 and "in lockstep for 9 records" in err and "--max-cycles" in err
+
+
 @needs_verilator
 @pytest.mark.xdist_group("lockstep-verilator-rv32im-2M")
 def test_ram_size_2m_runs_in_lockstep_on_verilator(high_elf: Path, capsys) -> None:

@@ -86,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         if args.waves:
             print(f"waveform: {args.waves}", file=sys.stderr)
         return EXIT_MISMATCH
+    if out.cut:
+        print(f"cosim: in lockstep for {out.compared} records, until --max-cycles stopped the RTL "
+              f"after {args.max_cycles} cycles", file=sys.stderr)
+        return EXIT_NO_FINISH
     if out.iss.stop != "exit":
         print(f"cosim: in lockstep for {out.compared} records, but the program did not reach the "
               f"finisher: {out.iss.trap}", file=sys.stderr)
