@@ -8,17 +8,11 @@
 #define REG8(a)  (*(volatile uint8_t *)(uintptr_t)(a))
 #define REG32(a) (*(volatile uint32_t *)(uintptr_t)(a))
 
-#define UART_THR 0u
-#define UART_RBR 0u
-#define UART_LSR 5u
-#define LSR_DR   0x01u /* receive data ready */
-#define LSR_THRE 0x20u /* transmit holding register empty */
-
 void crv_putc(int c)
 {
-	while (!(REG8(CRV_UART_BASE + UART_LSR) & LSR_THRE))
+	while (!(REG8(CRV_UART_BASE + CRV_UART_LSR) & CRV_UART_LSR_THRE))
 		;
-	REG8(CRV_UART_BASE + UART_THR) = (uint8_t)c;
+	REG8(CRV_UART_BASE + CRV_UART_THR) = (uint8_t)c;
 }
 
 void crv_puts(const char *s)
@@ -59,12 +53,13 @@ const uint8_t *crv_input(uint32_t *len)
 	}
 	if (len)
 		*len = hdr[1];
-	return (const uint8_t *)(uintptr_t)(CRV_INPUT_ADDR + 8u);
+	return (const uint8_t *)(uintptr_t)(CRV_INPUT_ADDR + CRV_INPUT_HEADER);
 }
 
 _Noreturn void crv_exit(int code)
 {
-	uint32_t v = code == 0 ? 0x5555u : (((uint32_t)code << 16) | 0x3333u);
+	uint32_t v = code == 0 ? CRV_FINISHER_PASS
+			   : (((uint32_t)code << CRV_FINISHER_CODE_SHIFT) | CRV_FINISHER_FAIL);
 	for (;;)
 		REG32(CRV_FINISHER) = v;
 }
@@ -107,9 +102,9 @@ static int uart_get(FILE *f)
 	(void)f;
 	/* The platform UART has no receiver model: report end of file at
 	 * once instead of blocking forever. */
-	if (!(REG8(CRV_UART_BASE + UART_LSR) & LSR_DR))
+	if (!(REG8(CRV_UART_BASE + CRV_UART_LSR) & CRV_UART_LSR_DR))
 		return _FDEV_EOF;
-	return REG8(CRV_UART_BASE + UART_RBR);
+	return REG8(CRV_UART_BASE + CRV_UART_RBR);
 }
 
 static FILE crv_stdio = FDEV_SETUP_STREAM(uart_put, uart_get, NULL, _FDEV_SETUP_RW);

@@ -18,6 +18,7 @@ from qemu import have_qemu, run_qemu
 
 from chainrv.toolchain import GCC, build_elf
 from isa import semantics as sem
+from isa.memmap import INPUT_ADDR, INPUT_MAGIC, RAM_BASE, input_block
 
 pytestmark = [
     pytest.mark.qemu,
@@ -26,7 +27,6 @@ pytestmark = [
 ]
 
 FULL = "rv32im_zicsr_zk_zks"
-MAGIC = 0x49565243
 
 
 def build(tmp_path: Path, source: str, isa: str = "rv32im", **kw) -> Path:
@@ -68,11 +68,11 @@ def test_elf_layout(tmp_path: Path) -> None:
     with open(elf, "rb") as f:
         e = ELFFile(f)
         assert e.elfclass == 32 and e["e_machine"] == "EM_RISCV"
-        assert e["e_entry"] == 0x80000000
+        assert e["e_entry"] == RAM_BASE
         for seg in e.iter_segments():
             if seg["p_type"] == "PT_LOAD":
                 end = seg["p_vaddr"] + seg["p_memsz"]
-                assert 0x80000000 <= seg["p_vaddr"] and end <= 0x800C0000
+                assert RAM_BASE <= seg["p_vaddr"] and end <= INPUT_ADDR
 
 
 EXIT_PATHS = r"""
@@ -203,11 +203,11 @@ def test_input_block(tmp_path: Path) -> None:
     assert run_qemu(elf, "rv32im").text == "none 0\n"
     data = random.Random(5).randbytes(300)
     blob = tmp_path / "in.bin"
-    blob.write_bytes(struct.pack("<II", MAGIC, len(data)) + data)
+    blob.write_bytes(input_block(data))
     r = run_qemu(elf, "rv32im", input_file=blob)
     assert r.text == f"{len(data)} {data.hex()}\n"
     assert r.status == 1
-    blob.write_bytes(struct.pack("<II", MAGIC ^ 1, 4) + b"abcd")   # wrong magic
+    blob.write_bytes(struct.pack("<II", INPUT_MAGIC ^ 1, 4) + b"abcd")   # wrong magic
     assert run_qemu(elf, "rv32im", input_file=blob).text == "none 0\n"
 
 

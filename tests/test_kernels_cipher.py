@@ -10,7 +10,6 @@ import hashlib
 import json
 import random
 import shutil
-import struct
 import subprocess
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from gmssl.sm4 import SM4_ENCRYPT, CryptSM4
 from qemu import have_qemu, run_qemu
 
 from chainrv.toolchain import GCC
+from isa.memmap import input_block
 
 pytestmark = [
     pytest.mark.qemu,
@@ -29,7 +29,6 @@ pytestmark = [
 
 KERNELS_DIR = Path(__file__).resolve().parent.parent / "kernels"
 KERNELS = ("aes128", "sm4", "sha512")
-MAGIC = 0x49565243
 OBJDUMP = "riscv64-unknown-elf-objdump"
 
 
@@ -47,7 +46,7 @@ def elves(kernel_elf) -> dict[tuple[str, str], Path]:
 
 def run_with_input(elf: Path, isa: str, data: bytes, tmp_path: Path):
     blob = tmp_path / "in.bin"
-    blob.write_bytes(struct.pack("<II", MAGIC, len(data)) + data)
+    blob.write_bytes(input_block(data))
     return run_qemu(elf, isa, input_file=blob)
 
 

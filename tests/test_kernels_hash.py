@@ -22,6 +22,7 @@ from qemu import have_qemu, run_qemu
 
 from chainrv.kernels import KERNELS_DIR, load_kernel
 from chainrv.toolchain import GCC
+from isa.memmap import input_block
 
 pytestmark = [
     pytest.mark.qemu,
@@ -31,7 +32,6 @@ pytestmark = [
 
 ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
 KERNELS = ("sha256", "sha256d", "mining", "keccak256", "sm3", "merkle_btc", "merkle_sm3")
-MAGIC = 0x49565243
 
 GENESIS = bytes.fromhex(
     "01000000" + "00" * 32
@@ -49,7 +49,7 @@ def run(elf: Path, isa: str, data: bytes | None, tmp_path: Path, tag: str = "in"
     inp = None
     if data is not None:
         inp = tmp_path / f"{tag}.bin"
-        inp.write_bytes(struct.pack("<II", MAGIC, len(data)) + data)
+        inp.write_bytes(input_block(data))
     r = run_qemu(elf, isa, input_file=inp)
     return r.status, r.text
 

@@ -20,6 +20,8 @@ from gmssl import sm2, sm3
 from qemu import have_qemu, run_qemu
 from toolchain import have_toolchain
 
+from isa.memmap import input_block
+
 pytestmark = [pytest.mark.qemu,
               pytest.mark.skipif(not (have_qemu() and have_toolchain()),
                                  reason="needs qemu-system-riscv32 and the RISC-V toolchain")]
@@ -27,7 +29,6 @@ pytestmark = [pytest.mark.qemu,
 KERNELS = Path(__file__).resolve().parent.parent / "kernels"
 BASE_ISA = "rv32im"
 FULL_ISA = "rv32im_zicsr_zk_zks"
-INPUT_MAGIC = 0x49565243
 
 K1 = ecdsa.SECP256k1
 K1_N = K1.order
@@ -53,7 +54,7 @@ def elfs(kernel_elf) -> dict[tuple[str, str], Path]:
 
 def run_block(elf: Path, isa: str, data: bytes, tmp_path: Path) -> tuple[int, str]:
     block = tmp_path / "input.bin"
-    block.write_bytes(struct.pack("<II", INPUT_MAGIC, len(data)) + data)
+    block.write_bytes(input_block(data))
     res = run_qemu(elf, isa, input_file=block, timeout=120)
     return res.status, res.text
 

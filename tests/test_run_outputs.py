@@ -1,5 +1,6 @@
-"""``chainrv run``: the input block's limits, write errors on its outputs, output that
-is streamed and never held, and the platform facts the firmware shares with the ISS."""
+"""``chainrv run``: the input block's limits, write errors on its outputs, and output that
+is streamed and never held (the platform facts the firmware shares with the ISS are
+checked in test_platform_facts.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from elftools.elf.elffile import ELFFile
-from toolchain import PREFIX, have_toolchain
+from toolchain import have_toolchain
 
 from chainrv.commands.run import _size
-from chainrv.toolchain import INCLUDE, SPECS, build_elf
+from chainrv.toolchain import build_elf
 from simulator import Machine
-from simulator import platform as P
 
 needs_toolchain = pytest.mark.skipif(not have_toolchain(), reason="riscv64-unknown-elf toolchain missing")
 
@@ -75,26 +74,6 @@ def test_largest_input_is_hashed(kernel_elf, tmp_path: Path) -> None:
     r = chainrv(str(kernel_elf("sha256", ZK)), "--input", str(data))
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().strip() == hashlib.sha256(payload).hexdigest()
-
-
-@needs_toolchain
-def test_firmware_states_the_platform_facts(tmp_path: Path, printer: Path) -> None:
-    # The header's constants, checked by the compiler against the ISS's numbers ...
-    src = tmp_path / "facts.c"
-    src.write_text('#include "chainrv.h"\n'
-                   f"_Static_assert(CRV_INPUT_ADDR == {P.INPUT_ADDR:#x}u, \"input address\");\n"
-                   f"_Static_assert(CRV_INPUT_MAGIC == {P.INPUT_MAGIC:#x}u, \"input magic\");\n"
-                   f"_Static_assert(CRV_INPUT_MAX == {P.INPUT_MAX}u, \"input size\");\n"
-                   f"_Static_assert(CRV_UART_BASE == {P.UART_BASE:#x}u, \"uart\");\n")
-    r = subprocess.run([PREFIX + "gcc", "-march=rv32im", "-mabi=ilp32", SPECS, "-fsyntax-only",
-                        "-I", str(INCLUDE), str(src)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    # ... and the linker script's reserved region, read from a linked program
-    with printer.open("rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        syms = {s.name: s["st_value"] for s in symtab.iter_symbols()}
-    assert syms["__input_start"] == P.INPUT_ADDR
-    assert syms["__input_end"] == P.INPUT_ADDR + P.INPUT_REGION
 
 
 # ---------------------------------------------------------------- write errors

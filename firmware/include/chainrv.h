@@ -5,23 +5,14 @@
 
 #include <stdint.h>
 
+/* Memory map and input block (CRV_UART_BASE, CRV_FINISHER, CRV_MTIME,
+ * CRV_RAM_BASE, CRV_INPUT_ADDR, CRV_INPUT_MAX, ...), generated from
+ * isa/memmap.py. */
+#include "chainrv_platform.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- memory map (same as QEMU virt where they overlap) ---- */
-#define CRV_UART_BASE    0x10000000u /* ns16550a: THR at +0, LSR at +5 */
-#define CRV_FINISHER     0x00100000u /* sifive_test: 0x5555 exit 0, (code<<16)|0x3333 */
-#define CRV_CLINT_BASE   0x02000000u
-#define CRV_MTIME        (CRV_CLINT_BASE + 0xBFF8u) /* 64-bit */
-#define CRV_MTIMECMP     (CRV_CLINT_BASE + 0x4000u) /* 64-bit */
-#define CRV_RAM_BASE     0x80000000u
-#define CRV_RAM_TOP      0x80100000u
-
-/* ---- kernel input block: u32 magic "CRVI", u32 length, data ---- */
-#define CRV_INPUT_ADDR   0x800C0000u
-#define CRV_INPUT_MAGIC  0x49565243u
-#define CRV_INPUT_MAX    (0x20000u - 8u) /* data bytes that fit the region */
 
 /* ---- counters (Zicsr/Zicntr; machine mode reads the m* CSRs) ---- */
 static inline uint32_t crv_rdcycle(void)

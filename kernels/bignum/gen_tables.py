@@ -5,9 +5,14 @@ Montgomery constants of the group order, affine odd multiples of G for the
 wNAF window), plus ``default_vector.h`` and ``kernel.json`` of
 ``kernels/ecdsa_secp256k1`` and ``kernels/sm2``: one signature made with the
 ``ecdsa`` package / gmssl from fixed keys, and the same signature over a
-message digest with one bit flipped, which must be rejected.
+message digest with one bit flipped, which must be rejected.  The Xchain
+variants (``kernels/*_xchain/kernel.json``) get the same vectors from here;
+their C sources are the base kernels' (``main.c`` includes its
+``default_vector.h``).
 
-Run from the repository root: ``python kernels/bignum/gen_tables.py``.
+Run ``.venv/bin/python kernels/bignum/gen_tables.py`` after a change; the
+outputs are committed, and ``tests/test_generated_sources.py`` fails while
+they differ from what this script writes.
 """
 
 from __future__ import annotations
@@ -178,12 +183,27 @@ static const unsigned char default_vector[{len(data)}] = {{
 """
 
 
-def kernel_json(name: str, description: str, sources: list[str], records: list[dict]) -> str:
-    doc = {
-        "name": name,
-        "description": description,
-        "sources": sources,
-        "isas": ["rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks"],
+ISAS = ["rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks"]
+XCHAIN_ISAS = ["rv32im_xchain", "rv32im_zicsr_zk_zks_xchain"]
+XCHAIN_NOTE = (". Xchain variant: the same code with the shared 256-bit arithmetic (kernels/bignum, "
+               "CHAINRV_XCHAIN paths) on maddlu/maddhu/cadd product scanning and addc/addco/subc/subco "
+               "carry chains (docs/xchain.md); runs on the ISS and on the RTL with its Xchain unit, "
+               "not on QEMU (custom opcodes)")
+
+
+def kernel_json(name: str, description: str, sources: list[str], records: list[dict],
+                baseline: str | None = None) -> str:
+    """The manifest of a signature kernel; with ``baseline``, of its Xchain variant
+    (the baseline's sources and vectors, the Xchain ISAs)."""
+    doc: dict = {
+        "name": name + ("_xchain" if baseline else ""),
+        "description": description + (XCHAIN_NOTE if baseline else ""),
+        "sources": [f"../{name}/{s}" if baseline and "/" not in s else s for s in sources],
+        "isas": XCHAIN_ISAS if baseline else ISAS,
+    }
+    if baseline:
+        doc["baseline"] = baseline
+    doc |= {
         "bytes": 32,
         "verifies": len(records),
         "input_format": "u32 count (little-endian), then per signature: 32-byte digest, "
@@ -198,30 +218,38 @@ def kernel_json(name: str, description: str, sources: list[str], records: list[d
 COMMON = ["../bignum/bn.c", "../bignum/fe_common.c", "../bignum/ec.c", "../bignum/sig_batch.c"]
 
 
+ECDSA_DESCRIPTION = (
+    "ECDSA signature verification over secp256k1 (as Bitcoin/Ethereum): checks (r, s) "
+    "on a 32-byte message hash z against an uncompressed public key; prints valid or "
+    "invalid per signature")
+SM2_DESCRIPTION = (
+    "SM2 signature verification (GB/T 32918.2), curve part: takes the 32-byte digest "
+    "e = SM3(ZA || M) as input (ZA and the SM3 hash are computed by the caller), checks "
+    "(r, s) with t = r + s, (x1, y1) = s G + t P, (e + x1) mod n == r; prints valid or "
+    "invalid per signature")
+
+
+def outputs() -> dict[Path, str]:
+    """Every file this script writes, with its content."""
+    out = {
+        HERE / "secp256k1_params.c":
+            params_c("secp256k1", K1_P, 0, 7, K1_N, (K1.generator.x(), K1.generator.y()), glv=True),
+        HERE / "sm2_params.c": params_c("sm2", SM2_P, SM2_P - 3, SM2_B, SM2_N, (SM2_GX, SM2_GY)),
+    }
+    for name, description, records, digest_key, field in (
+            ("ecdsa_secp256k1", ECDSA_DESCRIPTION, ecdsa_records(), "z", "secp256k1"),
+            ("sm2", SM2_DESCRIPTION, sm2_records(), "e", "sm2")):
+        sources = ["main.c", *COMMON, f"../bignum/fe_{field}.c", f"../bignum/{field}_params.c"]
+        out[KERNELS / name / "default_vector.h"] = vector_h(block(records, digest_key))
+        out[KERNELS / name / "kernel.json"] = kernel_json(name, description, sources, records)
+        out[KERNELS / f"{name}_xchain" / "kernel.json"] = kernel_json(
+            name, description, sources, records, baseline=name)
+    return out
+
+
 def main() -> None:
-    (HERE / "secp256k1_params.c").write_text(
-        params_c("secp256k1", K1_P, 0, 7, K1_N, (K1.generator.x(), K1.generator.y()), glv=True))
-    (HERE / "sm2_params.c").write_text(
-        params_c("sm2", SM2_P, SM2_P - 3, SM2_B, SM2_N, (SM2_GX, SM2_GY)))
-
-    recs = ecdsa_records()
-    (KERNELS / "ecdsa_secp256k1" / "default_vector.h").write_text(vector_h(block(recs, "z")))
-    (KERNELS / "ecdsa_secp256k1" / "kernel.json").write_text(kernel_json(
-        "ecdsa_secp256k1",
-        "ECDSA signature verification over secp256k1 (as Bitcoin/Ethereum): checks (r, s) "
-        "on a 32-byte message hash z against an uncompressed public key; prints valid or "
-        "invalid per signature",
-        ["main.c", *COMMON, "../bignum/fe_secp256k1.c", "../bignum/secp256k1_params.c"], recs))
-
-    recs = sm2_records()
-    (KERNELS / "sm2" / "default_vector.h").write_text(vector_h(block(recs, "e")))
-    (KERNELS / "sm2" / "kernel.json").write_text(kernel_json(
-        "sm2",
-        "SM2 signature verification (GB/T 32918.2), curve part: takes the 32-byte digest "
-        "e = SM3(ZA || M) as input (ZA and the SM3 hash are computed by the caller), checks "
-        "(r, s) with t = r + s, (x1, y1) = s G + t P, (e + x1) mod n == r; prints valid or "
-        "invalid per signature",
-        ["main.c", *COMMON, "../bignum/fe_sm2.c", "../bignum/sm2_params.c"], recs))
+    for path, text in outputs().items():
+        path.write_text(text)
 
 
 if __name__ == "__main__":

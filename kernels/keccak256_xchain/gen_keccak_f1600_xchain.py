@@ -1,8 +1,11 @@
 """Writes keccak_f1600_xchain.S: Keccak-f[1600] on the Xchain extension,
 24 rounds fully unrolled with a fixed register allocation.
 
-Run ``python gen_keccak_f1600_xchain.py`` in this folder after a change; the
-generated file is committed so that a build needs no Python.
+Run ``.venv/bin/python kernels/keccak256_xchain/gen_keccak_f1600_xchain.py``
+after a change here or to the Xchain rows of ``isa/table.py``, which encode
+every Xchain instruction; the generated file is committed so that a build
+needs no Python, and ``tests/test_generated_sources.py`` fails while it
+differs from this output.
 
 Lanes are bit-interleaved (even bits, odd bits) 32-bit halves; word 2k + h
 of the state is half h of lane k = x + 5y.  Per round (docs/xchain.md):
@@ -19,6 +22,9 @@ rounds end in a0.
 from __future__ import annotations
 
 from pathlib import Path
+
+from isa import encode
+from isa.disasm import ABI_NAMES
 
 RHO = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14]
 
@@ -44,14 +50,16 @@ SAVED = ["ra", "gp", "tp", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8",
 STATE_BYTES = 200
 FRAME = 272  # the stack copy of the state, then the saved registers (16-byte aligned)
 
-OPS = {"xor3": (1, 0, 0), "andnxor": (1, 0, 1), "rolxor": (1, 1, 0), "xorrol": (1, 1, 1)}
+OUTPUT = Path(__file__).with_name("keccak_f1600_xchain.S")
+REG = {name: i for i, name in enumerate(ABI_NAMES)}
 
 
 def insn(name: str, rd: str, rs1: str, rs2: str, third: str | int) -> str:
-    """An Xchain instruction as GNU as's .insn (rotate amounts as x<n>)."""
-    _, f3, f2 = OPS[name]
-    r3 = f"x{third}" if isinstance(third, int) else third
-    return f"\t.insn r4 CUSTOM_1, {f3}, {f2}, {rd}, {rs1}, {rs2}, {r3}\t# {name}"
+    """An Xchain instruction as the word the instruction table encodes (GNU as
+    knows no Xchain mnemonics); ``third`` is rs3 (R4) or the rotate amount (Rrot)."""
+    imm = third if isinstance(third, int) else REG[third]
+    word = encode(name, rd=REG[rd], rs1=REG[rs1], rs2=REG[rs2], imm=imm)
+    return f"\t.insn 4, {word:#010x}\t# {name} {rd}, {rs1}, {rs2}, {third}"
 
 
 def xor_const(reg: str, value: int, tmp: str) -> list[str]:
@@ -150,5 +158,4 @@ def generate() -> str:
 
 
 if __name__ == "__main__":
-    out = Path(__file__).with_name("keccak_f1600_xchain.S")
-    out.write_text(generate())
+    OUTPUT.write_text(generate())

@@ -26,5985 +26,5985 @@ keccak_f1600:
 	lw a7, 80(a0)
 	lw ra, 120(a0)
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 0, 0, s0, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s0, s0, ra, gp	# xor3
+	.insn 4, 0x8907842b	# xor3 s0, a5, a6, a7
+	.insn 4, 0x1814042b	# xor3 s0, s0, ra, gp
 	lw a5, 4(a0)
 	lw a6, 44(a0)
 	lw a7, 84(a0)
 	lw ra, 124(a0)
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 0, 0, s1, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s1, s1, ra, gp	# xor3
+	.insn 4, 0x890784ab	# xor3 s1, a5, a6, a7
+	.insn 4, 0x181484ab	# xor3 s1, s1, ra, gp
 	lw a5, 8(a0)
 	lw a6, 48(a0)
 	lw a7, 88(a0)
 	lw ra, 128(a0)
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 0, 0, s2, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s2, s2, ra, gp	# xor3
+	.insn 4, 0x8907892b	# xor3 s2, a5, a6, a7
+	.insn 4, 0x1819092b	# xor3 s2, s2, ra, gp
 	lw a5, 12(a0)
 	lw a6, 52(a0)
 	lw a7, 92(a0)
 	lw ra, 132(a0)
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 0, 0, s3, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s3, s3, ra, gp	# xor3
+	.insn 4, 0x890789ab	# xor3 s3, a5, a6, a7
+	.insn 4, 0x181989ab	# xor3 s3, s3, ra, gp
 	lw a5, 16(a0)
 	lw a6, 56(a0)
 	lw a7, 96(a0)
 	lw ra, 136(a0)
 	lw gp, 176(a0)
-	.insn r4 CUSTOM_1, 0, 0, s4, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s4, s4, ra, gp	# xor3
+	.insn 4, 0x89078a2b	# xor3 s4, a5, a6, a7
+	.insn 4, 0x181a0a2b	# xor3 s4, s4, ra, gp
 	lw a5, 20(a0)
 	lw a6, 60(a0)
 	lw a7, 100(a0)
 	lw ra, 140(a0)
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 0, 0, s5, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s5, s5, ra, gp	# xor3
+	.insn 4, 0x89078aab	# xor3 s5, a5, a6, a7
+	.insn 4, 0x181a8aab	# xor3 s5, s5, ra, gp
 	lw a5, 24(a0)
 	lw a6, 64(a0)
 	lw a7, 104(a0)
 	lw ra, 144(a0)
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 0, 0, s6, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s6, s6, ra, gp	# xor3
+	.insn 4, 0x89078b2b	# xor3 s6, a5, a6, a7
+	.insn 4, 0x181b0b2b	# xor3 s6, s6, ra, gp
 	lw a5, 28(a0)
 	lw a6, 68(a0)
 	lw a7, 108(a0)
 	lw ra, 148(a0)
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 0, 0, s7, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s7, s7, ra, gp	# xor3
+	.insn 4, 0x89078bab	# xor3 s7, a5, a6, a7
+	.insn 4, 0x181b8bab	# xor3 s7, s7, ra, gp
 	lw a5, 32(a0)
 	lw a6, 72(a0)
 	lw a7, 112(a0)
 	lw ra, 152(a0)
 	lw gp, 192(a0)
-	.insn r4 CUSTOM_1, 0, 0, s8, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s8, s8, ra, gp	# xor3
+	.insn 4, 0x89078c2b	# xor3 s8, a5, a6, a7
+	.insn 4, 0x181c0c2b	# xor3 s8, s8, ra, gp
 	lw a5, 36(a0)
 	lw a6, 76(a0)
 	lw a7, 116(a0)
 	lw ra, 156(a0)
 	lw gp, 196(a0)
-	.insn r4 CUSTOM_1, 0, 0, s9, a5, a6, a7	# xor3
-	.insn r4 CUSTOM_1, 0, 0, s9, s9, ra, gp	# xor3
+	.insn 4, 0x89078cab	# xor3 s9, a5, a6, a7
+	.insn 4, 0x181c8cab	# xor3 s9, s9, ra, gp
 	# ---- round 0
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
 	lw gp, 192(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad191ab	# xorrol gp, gp, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
 	lw gp, 196(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae191ab	# xorrol gp, gp, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
 	lw gp, 176(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e191ab	# xorrol gp, gp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 1
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	xori s1, s1, 137
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 2
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 139
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 3
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80008
 	addi t2, t2, 128
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 4
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	xori s1, s1, 139
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 5
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x8
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 6
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80008
 	addi t2, t2, 136
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 7
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 130
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 8
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	xori s1, s1, 11
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 9
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	xori s1, s1, 10
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 10
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x8
 	addi t2, t2, 130
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 11
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x8
 	addi t2, t2, 3
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 12
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x8
 	addi t2, t2, 139
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 13
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 11
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 14
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 138
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 15
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 129
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 16
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 129
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 17
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 8
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 18
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	xori s1, s1, 131
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 19
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80008
 	addi t2, t2, 3
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 20
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80008
 	addi t2, t2, 136
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 21
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80000
 	addi t2, t2, 136
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	xor s8, s8, t2
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	xor s9, s9, t2
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	xor s8, s8, t2
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	xor s9, s9, t2
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	xor s8, s8, t2
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	xor s9, s9, t2
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 22
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(a0)
 	lw a6, 48(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	xori s0, s0, 1
 	sw s0, 0(sp)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(sp)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(sp)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(sp)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(sp)
 	lw a5, 4(a0)
 	lw a6, 52(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x8
 	xor s1, s1, t2
 	sw s1, 4(sp)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(sp)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(sp)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(sp)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(sp)
 	lw a5, 24(a0)
 	lw a6, 72(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(sp)
 	xor s8, s8, t2
 	lw a5, 28(a0)
 	lw a6, 76(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(sp)
 	xor s9, s9, t2
 	lw a5, 12(a0)
 	lw a6, 56(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(sp)
 	xor s8, s8, t2
 	lw a5, 8(a0)
 	lw a6, 60(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(sp)
 	xor s9, s9, t2
 	lw a5, 36(a0)
 	lw a6, 40(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(sp)
 	xor s4, s4, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(sp)
 	xor s8, s8, t2
 	lw a5, 32(a0)
 	lw a6, 44(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(sp)
 	xor s9, s9, t2
 	lw a5, 16(a0)
 	lw a6, 68(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(sp)
 	xor s0, s0, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(sp)
 	xor s2, s2, t2
-	.insn r4 CUSTOM_1, 0, 1, tp, a7, ra, gp	# andnxor
+	.insn 4, 0x1a18822b	# andnxor tp, a7, ra, gp
 	xor s4, s4, tp
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(sp)
 	xor s6, s6, t2
-	.insn r4 CUSTOM_1, 0, 1, t0, gp, a5, a6	# andnxor
+	.insn 4, 0x82f182ab	# andnxor t0, gp, a5, a6
 	xor s8, s8, t0
 	lw a5, 20(a0)
 	lw a6, 64(a0)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(a0)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(a0)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(a0)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(sp)
 	xor s1, s1, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(sp)
 	xor s3, s3, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(sp)
 	xor s5, s5, t2
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(sp)
 	xor s7, s7, t2
-	.insn r4 CUSTOM_1, 0, 1, t1, gp, a5, a6	# andnxor
+	.insn 4, 0x82f1832b	# andnxor t1, gp, a5, a6
 	xor s9, s9, t1
 	# ---- round 23
-	.insn r4 CUSTOM_1, 1, 0, s10, s8, s3, x1	# rolxor
+	.insn 4, 0x093c1d2b	# rolxor s10, s8, s3, 1
 	xor s11, s9, s2
-	.insn r4 CUSTOM_1, 1, 0, t3, s0, s5, x1	# rolxor
+	.insn 4, 0x09541e2b	# rolxor t3, s0, s5, 1
 	xor t4, s1, s4
-	.insn r4 CUSTOM_1, 1, 0, t5, s2, s7, x1	# rolxor
+	.insn 4, 0x09791f2b	# rolxor t5, s2, s7, 1
 	xor t6, s3, s6
-	.insn r4 CUSTOM_1, 1, 0, a1, s4, s9, x1	# rolxor
+	.insn 4, 0x099a15ab	# rolxor a1, s4, s9, 1
 	xor a2, s5, s8
-	.insn r4 CUSTOM_1, 1, 0, a3, s6, s1, x1	# rolxor
+	.insn 4, 0x089b16ab	# rolxor a3, s6, s1, 1
 	xor a4, s7, s0
 	lw a5, 0(sp)
 	lw a6, 48(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s10, x0	# xorrol
+	.insn 4, 0x03a797ab	# xorrol a5, a5, s10, 0
 	lw a7, 100(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t3, x22	# xorrol
+	.insn 4, 0xb3c8182b	# xorrol a6, a6, t3, 22
 	lw ra, 148(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t6, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a2, x11	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t0, a3, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s0, a5, a6, a7	# andnxor
+	.insn 4, 0xb3f898ab	# xorrol a7, a7, t6, 22
+	.insn 4, 0x5ac090ab	# xorrol ra, ra, a2, 11
+	.insn 4, 0x3ad291ab	# xorrol gp, t0, a3, 7
+	.insn 4, 0x8b07842b	# andnxor s0, a5, a6, a7
 	sw s0, 0(a0)
-	.insn r4 CUSTOM_1, 0, 1, s2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b18092b	# andnxor s2, a6, a7, ra
 	sw s2, 8(a0)
-	.insn r4 CUSTOM_1, 0, 1, s4, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188a2b	# andnxor s4, a7, ra, gp
 	sw s4, 16(a0)
-	.insn r4 CUSTOM_1, 0, 1, s6, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308b2b	# andnxor s6, ra, gp, a5
 	sw s6, 24(a0)
-	.insn r4 CUSTOM_1, 0, 1, s8, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18c2b	# andnxor s8, gp, a5, a6
 	sw s8, 32(a0)
 	lw a5, 4(sp)
 	lw a6, 52(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, s11, x0	# xorrol
+	.insn 4, 0x03b797ab	# xorrol a5, a5, s11, 0
 	lw a7, 96(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t4, x22	# xorrol
+	.insn 4, 0xb3d8182b	# xorrol a6, a6, t4, 22
 	lw ra, 144(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t5, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a1, x10	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, t1, a4, x7	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, s1, a5, a6, a7	# andnxor
+	.insn 4, 0xabe898ab	# xorrol a7, a7, t5, 21
+	.insn 4, 0x52b090ab	# xorrol ra, ra, a1, 10
+	.insn 4, 0x3ae311ab	# xorrol gp, t1, a4, 7
+	.insn 4, 0x8b0784ab	# andnxor s1, a5, a6, a7
 	lui t2, 0x80008
 	addi t2, t2, 130
 	xor s1, s1, t2
 	sw s1, 4(a0)
-	.insn r4 CUSTOM_1, 0, 1, s3, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1809ab	# andnxor s3, a6, a7, ra
 	sw s3, 12(a0)
-	.insn r4 CUSTOM_1, 0, 1, s5, a7, ra, gp	# andnxor
+	.insn 4, 0x1a188aab	# andnxor s5, a7, ra, gp
 	sw s5, 20(a0)
-	.insn r4 CUSTOM_1, 0, 1, s7, ra, gp, a5	# andnxor
+	.insn 4, 0x7a308bab	# andnxor s7, ra, gp, a5
 	sw s7, 28(a0)
-	.insn r4 CUSTOM_1, 0, 1, s9, gp, a5, a6	# andnxor
+	.insn 4, 0x82f18cab	# andnxor s9, gp, a5, a6
 	sw s9, 36(a0)
 	lw a5, 24(sp)
 	lw a6, 72(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a1, x14	# xorrol
+	.insn 4, 0x72b797ab	# xorrol a5, a5, a1, 14
 	lw a7, 84(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a3, x10	# xorrol
+	.insn 4, 0x52d8182b	# xorrol a6, a6, a3, 10
 	lw ra, 132(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s11, x2	# xorrol
+	.insn 4, 0x13b898ab	# xorrol a7, a7, s11, 2
 	lw gp, 180(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t4, x23	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t6, x31	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xbbd090ab	# xorrol ra, ra, t4, 23
+	.insn 4, 0xfbf191ab	# xorrol gp, gp, t6, 31
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 40(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 48(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 56(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 64(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 72(a0)
 	lw a5, 28(sp)
 	lw a6, 76(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a2, x14	# xorrol
+	.insn 4, 0x72c797ab	# xorrol a5, a5, a2, 14
 	lw a7, 80(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a4, x10	# xorrol
+	.insn 4, 0x52e8182b	# xorrol a6, a6, a4, 10
 	lw ra, 128(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, s10, x1	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t3, x22	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, tp, t5, x30	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x0ba898ab	# xorrol a7, a7, s10, 1
+	.insn 4, 0xb3c090ab	# xorrol ra, ra, t3, 22
+	.insn 4, 0xf3e211ab	# xorrol gp, tp, t5, 30
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 44(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 52(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 60(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 68(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 76(a0)
 	lw a5, 12(sp)
 	lw a6, 56(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t4, x1	# xorrol
+	.insn 4, 0x0bd797ab	# xorrol a5, a5, t4, 1
 	lw a7, 108(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t5, x3	# xorrol
+	.insn 4, 0x1be8182b	# xorrol a6, a6, t5, 3
 	lw ra, 152(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a2, x13	# xorrol
+	.insn 4, 0x6ac898ab	# xorrol a7, a7, a2, 13
 	lw gp, 160(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a3, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s10, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22d090ab	# xorrol ra, ra, a3, 4
+	.insn 4, 0x4ba191ab	# xorrol gp, gp, s10, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 80(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 88(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 96(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 104(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 112(a0)
 	lw a5, 8(sp)
 	lw a6, 60(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t3, x0	# xorrol
+	.insn 4, 0x03c797ab	# xorrol a5, a5, t3, 0
 	lw a7, 104(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, t6, x3	# xorrol
+	.insn 4, 0x1bf8182b	# xorrol a6, a6, t6, 3
 	lw ra, 156(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a1, x12	# xorrol
+	.insn 4, 0x62b898ab	# xorrol a7, a7, a1, 12
 	lw gp, 164(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, a4, x4	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, s11, x9	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x22e090ab	# xorrol ra, ra, a4, 4
+	.insn 4, 0x4bb191ab	# xorrol gp, gp, s11, 9
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 84(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 92(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 100(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 108(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 116(a0)
 	lw a5, 36(sp)
 	lw a6, 40(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a4, x14	# xorrol
+	.insn 4, 0x72e797ab	# xorrol a5, a5, a4, 14
 	lw a7, 88(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s10, x18	# xorrol
+	.insn 4, 0x93a8182b	# xorrol a6, a6, s10, 18
 	lw ra, 140(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t3, x5	# xorrol
+	.insn 4, 0x2bc898ab	# xorrol a7, a7, t3, 5
 	lw gp, 184(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t6, x8	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a1, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x43f090ab	# xorrol ra, ra, t6, 8
+	.insn 4, 0xe2b191ab	# xorrol gp, gp, a1, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 120(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 128(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 136(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 144(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 152(a0)
 	lw a5, 32(sp)
 	lw a6, 44(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, a3, x13	# xorrol
+	.insn 4, 0x6ad797ab	# xorrol a5, a5, a3, 13
 	lw a7, 92(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, s11, x18	# xorrol
+	.insn 4, 0x93b8182b	# xorrol a6, a6, s11, 18
 	lw ra, 136(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, t4, x5	# xorrol
+	.insn 4, 0x2bd898ab	# xorrol a7, a7, t4, 5
 	lw gp, 188(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, t5, x7	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, a2, x28	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0x3be090ab	# xorrol ra, ra, t5, 7
+	.insn 4, 0xe2c191ab	# xorrol gp, gp, a2, 28
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 124(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 132(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 140(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 148(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 156(a0)
 	lw a5, 16(sp)
 	lw a6, 68(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t5, x31	# xorrol
+	.insn 4, 0xfbe797ab	# xorrol a5, a5, t5, 31
 	lw a7, 116(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a2, x28	# xorrol
+	.insn 4, 0xe2c8182b	# xorrol a6, a6, a2, 28
 	lw ra, 124(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a4, x20	# xorrol
+	.insn 4, 0xa2e898ab	# xorrol a7, a7, a4, 20
 	lw gp, 168(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s11, x21	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t3, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xabb090ab	# xorrol ra, ra, s11, 21
+	.insn 4, 0x0bc191ab	# xorrol gp, gp, t3, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 160(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 168(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 176(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 184(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 192(a0)
 	lw a5, 20(sp)
 	lw a6, 64(sp)
-	.insn r4 CUSTOM_1, 1, 1, a5, a5, t6, x31	# xorrol
+	.insn 4, 0xfbf797ab	# xorrol a5, a5, t6, 31
 	lw a7, 112(sp)
-	.insn r4 CUSTOM_1, 1, 1, a6, a6, a1, x27	# xorrol
+	.insn 4, 0xdab8182b	# xorrol a6, a6, a1, 27
 	lw ra, 120(sp)
-	.insn r4 CUSTOM_1, 1, 1, a7, a7, a3, x19	# xorrol
+	.insn 4, 0x9ad898ab	# xorrol a7, a7, a3, 19
 	lw gp, 172(sp)
-	.insn r4 CUSTOM_1, 1, 1, ra, ra, s10, x20	# xorrol
-	.insn r4 CUSTOM_1, 1, 1, gp, gp, t4, x1	# xorrol
-	.insn r4 CUSTOM_1, 0, 1, t2, a5, a6, a7	# andnxor
+	.insn 4, 0xa3a090ab	# xorrol ra, ra, s10, 20
+	.insn 4, 0x0bd191ab	# xorrol gp, gp, t4, 1
+	.insn 4, 0x8b0783ab	# andnxor t2, a5, a6, a7
 	sw t2, 164(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a6, a7, ra	# andnxor
+	.insn 4, 0x0b1803ab	# andnxor t2, a6, a7, ra
 	sw t2, 172(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, a7, ra, gp	# andnxor
+	.insn 4, 0x1a1883ab	# andnxor t2, a7, ra, gp
 	sw t2, 180(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, ra, gp, a5	# andnxor
+	.insn 4, 0x7a3083ab	# andnxor t2, ra, gp, a5
 	sw t2, 188(a0)
-	.insn r4 CUSTOM_1, 0, 1, t2, gp, a5, a6	# andnxor
+	.insn 4, 0x82f183ab	# andnxor t2, gp, a5, a6
 	sw t2, 196(a0)
 	lw ra, 200(sp)
 	lw gp, 204(sp)

@@ -1,9 +1,9 @@
 /* Micro-benchmark of one 256-bit modular multiplication (fe_mul of the field
  * linked with it): FE_MUL_N chained products, then the result in hex, so the
  * difference of two runs with different FE_MUL_N is the cost of the
- * products alone.  Built by bench_xchain.py; not a kernel of the catalogue. */
+ * products alone.  Built by xchain_cycles.py; not a kernel of the catalogue. */
 #include "chainrv.h"
-#include "../bignum/fe.h"
+#include "../kernels/bignum/fe.h"
 
 #ifndef FE_MUL_N
 #define FE_MUL_N 1000

@@ -1,7 +1,9 @@
 """Cycle counts (ISS) behind the figures of docs/xchain.md: one 256-bit
 modular multiplication, ECDSA and SM2 verification, Keccak-f[1600], for the
-base, Zbkb, Zk+Zks and Xchain variants.  Run from the repository root:
-``python kernels/ecdsa_secp256k1_xchain/bench_xchain.py``."""
+base, Zbkb, Zk+Zks and Xchain variants; prints the table of docs/xchain.md.
+
+    python benchmarks/xchain_cycles.py
+"""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from chainrv.kernels import KERNELS_DIR, all_kernels
 from chainrv.toolchain import build_elf
 from simulator import run_elf
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent  # fe_mul_bench.c lives beside this script
 BIGNUM = KERNELS_DIR / "bignum"
 FIELDS = {"secp256k1": "fe_secp256k1.c", "sm2": "fe_sm2.c"}
 ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks", "rv32im_xchain")

@@ -1,0 +1,104 @@
+"""Committed files that a script generates are what the script writes today.
+
+A generated file keeps a build free of Python, so it is committed; each
+generator is run here and its output compared byte for byte with the file:
+
+* ``firmware/gen_headers.py``: ``chainrv_platform.h`` (from ``isa/memmap.py``)
+  and ``chainrv_xchain.h`` (from the Xchain rows of ``isa/table.py``);
+* ``kernels/keccak256_xchain/gen_keccak_f1600_xchain.py``: the unrolled
+  Keccak-f[1600], its Xchain words encoded by ``isa``;
+* ``kernels/bignum/gen_tables.py``: the curve parameters, the signature
+  kernels' default vectors and the manifests of both their variants.
+
+Also: each intrinsic of ``chainrv_xchain.h`` compiles to the table row it is
+named after.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from elftools.elf.elffile import ELFFile
+from toolchain import PREFIX, have_toolchain
+
+from chainrv import ROOT
+from chainrv.toolchain import INCLUDE, SPECS
+from isa import INSNS, decode
+from isa.config import IsaConfig
+
+
+def load(relpath: str) -> ModuleType:
+    """A generator script, imported from its path (the folders are no packages)."""
+    path = ROOT / relpath
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses and the like look themselves up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def _headers() -> dict[Path, Callable[[], str]]:
+    return load("firmware/gen_headers.py").OUTPUTS
+
+
+def _keccak() -> dict[Path, Callable[[], str]]:
+    gen = load("kernels/keccak256_xchain/gen_keccak_f1600_xchain.py")
+    return {gen.OUTPUT: gen.generate}
+
+
+def _tables() -> dict[Path, Callable[[], str]]:
+    outputs = load("kernels/bignum/gen_tables.py").outputs()
+    return {path: (lambda text=text: text) for path, text in outputs.items()}
+
+
+GENERATORS = {
+    "firmware/gen_headers.py": _headers,
+    "kernels/keccak256_xchain/gen_keccak_f1600_xchain.py": _keccak,
+    "kernels/bignum/gen_tables.py": _tables,
+}
+
+
+@pytest.mark.parametrize("script", GENERATORS)
+def test_committed_output_is_what_the_generator_writes(script: str) -> None:
+    outputs = GENERATORS[script]()
+    assert outputs
+    stale = [str(path.relative_to(ROOT)) for path, make in outputs.items()
+             if not path.is_file() or path.read_bytes() != make().encode()]
+    assert not stale, f"out of date: {', '.join(stale)}; run .venv/bin/python {script}"
+
+
+XCHAIN = [i for i in INSNS if i.ext == "xchain"]
+
+
+@pytest.mark.skipif(not have_toolchain(), reason="riscv64-unknown-elf toolchain missing")
+def test_each_intrinsic_encodes_its_row(tmp_path: Path) -> None:
+    # one function per intrinsic; Rrot amounts are 7
+    src = tmp_path / "x.c"
+    src.write_text('#include "chainrv_xchain.h"\n' + "".join(
+        f"uint32_t f_{i.name}(uint32_t a, uint32_t b, uint32_t c) "
+        f"{{ return crv_{i.name}(a, b, {'7' if i.fmt == 'Rrot' else 'c'}); }}\n" for i in XCHAIN))
+    obj = tmp_path / "x.o"
+    subprocess.run([PREFIX + "gcc", "-march=rv32im_zicsr", "-mabi=ilp32", SPECS, "-O2", "-DCHAINRV_XCHAIN=1",
+                    "-ffunction-sections", "-I", str(INCLUDE), "-c", str(src), "-o", str(obj)],
+                   check=True, capture_output=True)
+    cfg = IsaConfig.parse("rv32im_xchain")
+    found: dict[str, list[tuple[str, int, int, int]]] = {}
+    with obj.open("rb") as f:
+        elf = ELFFile(f)
+        for sym in elf.get_section_by_name(".symtab").iter_symbols():
+            if sym.name.startswith("f_"):
+                code = elf.get_section(sym["st_shndx"]).data()[sym["st_value"]:][:sym["st_size"]]
+                words = (int.from_bytes(code[k:k + 4], "little") for k in range(0, len(code), 4))
+                decoded = (decode(w, cfg) for w in words)
+                found[sym.name[2:]] = [(d.name, d.rs1, d.rs2, d.imm) for d in decoded
+                                       if d is not None and d.insn.ext == "xchain"]
+    for insn in XCHAIN:
+        # a, b, c arrive in a0, a1, a2 (x10..x12); imm is rs3's number or the amount
+        assert found[insn.name] == [(insn.name, 10, 11, 7 if insn.fmt == "Rrot" else 12)], insn.name
