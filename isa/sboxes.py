@@ -47,4 +47,3 @@ SM4_SBOX_LIST = list(SM4_SBOX_BYTES)
 AES_SBOX = np.array(AES_SBOX_LIST, dtype=np.int64)
 AES_INV_SBOX = np.array(AES_INV_SBOX_LIST, dtype=np.int64)
 SM4_SBOX = np.array(SM4_SBOX_LIST, dtype=np.int64)
-GF_MUL = _gf_mul

@@ -1,8 +1,10 @@
 """The timing table: the one place the pipeline's costs are written down.
 
-Both the ISS and the RTL take their numbers from here; ``docs/timing.md``
-states the rules in words, and the lockstep regression proves that the two
-implementations agree cycle for cycle.
+The ISS takes every number from here (``simulator/codegen.py``). The RTL
+takes only ``DIV_EXTRA`` (the divider's latency, ``hdl/units/divider.py``):
+its other costs follow from the structure of the pipeline. ``docs/timing.md``
+states the rules in words, and the lockstep regression (``cocotb_tests/``)
+checks that the two implementations agree cycle for cycle.
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ from __future__ import annotations
 #: Cycles from reset to the retirement of the first instruction (IF ID EX MEM
 #: WB: the first instruction is fetched in cycle 0 and retires in cycle 4).
 PIPELINE_FILL = 4
-
-#: Every instruction occupies one retirement slot.
-BASE = 1
 
 #: A load whose rd (not x0) is a source register of the next instruction.
 LOAD_USE_STALL = 1
@@ -24,9 +23,6 @@ TAKEN_BRANCH_PENALTY = 2
 #: fixed latency, data independent; charged to the division itself.
 DIV_EXTRA = 33
 
-#: MUL, MULH, MULHSU, MULHU: single-cycle multiplier.
-MUL_EXTRA = 0
-
 #: Trap entry (exception or interrupt) and MRET redirect like a taken branch.
 TRAP_PENALTY = 2
 MRET_PENALTY = 2
@@ -36,6 +32,8 @@ CSR_READ_STAGE_OFFSET = 2
 
 #: Extra cycles by instruction kind (``isa.table`` column ``kind``).
 EXTRA_BY_KIND: dict[str, int] = {
+    # every instruction takes one retirement slot plus these; MUL, MULH,
+    # MULHSU, MULHU are "alu" rows: the multiplier takes one cycle
     "alu": 0, "load": 0, "store": 0, "csr": 0, "fence": 0, "system": 0,
     "branch": 0,  # +TAKEN_BRANCH_PENALTY when taken
     "jal": TAKEN_BRANCH_PENALTY, "jalr": TAKEN_BRANCH_PENALTY,

@@ -35,10 +35,6 @@ def rows_to_records(rows: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rows).copy().view(RVFI_DTYPE).reshape(-1)
 
 
-def records_to_dicts(records: np.ndarray) -> list[dict[str, int]]:
-    return [{name: int(r[name]) for name in TRACE_COLS} for r in records]
-
-
 def _disassembler() -> Callable[[int, int], str]:
     try:
         from isa.disasm import disassemble
