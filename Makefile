@@ -35,6 +35,7 @@ regress: setup
 bench: setup
 	$(BIN)/python benchmarks/iss_speed.py
 	$(BIN)/python benchmarks/gdb_speed.py
+	$(BIN)/python benchmarks/xchain_cycles.py
 	@if [ -f benchmarks/rtl_speed.py ]; then $(BIN)/python benchmarks/rtl_speed.py; fi
 
 lint: venv

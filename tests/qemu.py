@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from isa.config import IsaConfig
+from isa.memmap import INPUT_ADDR
 
 QEMU = "qemu-system-riscv32"
-
-#: Where kernels look for an input block (see firmware/include/chainrv.h).
-INPUT_ADDR = 0x800C0000
 
 
 @dataclass
