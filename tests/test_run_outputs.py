@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from toolchain import have_toolchain
 
-from chainrv.commands.run import _size
+from chainrv.argtypes import size
 from chainrv.toolchain import build_elf
 from simulator import Machine
 
@@ -112,7 +112,7 @@ def test_streamed_output_is_not_held(printer: Path) -> None:
 
 
 # ---------------------------------------------------------------- sizes
-@pytest.mark.parametrize("text,size", [("1G", 1 << 30), ("2g", 1 << 31), ("1GiB", 1 << 30), ("512k", 1 << 19),
-                                       ("0x100000", 1 << 20), ("3M", 3 << 20)])
-def test_size_suffixes(text: str, size: int) -> None:
-    assert _size(text) == size
+@pytest.mark.parametrize("text,expected", [("1G", 1 << 30), ("2g", 1 << 31), ("1GiB", 1 << 30),
+                                           ("512k", 1 << 19), ("0x100000", 1 << 20), ("3M", 3 << 20)])
+def test_size_suffixes(text: str, expected: int) -> None:
+    assert size(text) == expected

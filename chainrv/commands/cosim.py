@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .. import ROOT
+from ..argtypes import size
 from ..errors import CliError
 from ..isa_arg import rtl_isa
-from .run import _size
 
 HELP = "run an ELF on the RTL (Icarus or Verilator) in lockstep with the ISS, cycle for cycle"
 
@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write a waveform (FST) of the RTL run to FILE")
     p.add_argument("--max-cycles", type=int, default=200_000_000, metavar="N",
                    help="stop the RTL after N cycles (default: %(default)s)")
-    p.add_argument("--ram-size", type=_size, default=1 << 20, metavar="BYTES",
+    p.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
                    help="RAM size of both the SoC and the ISS, a power of two (default: 1M)")
 
 

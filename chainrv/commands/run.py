@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import re
 import select
 import socket
 import sys
@@ -21,6 +20,7 @@ from simulator.gdbserver import GdbServer, listen
 from simulator.machine import SLICE, RunResult
 from simulator.trace import SymbolMap
 
+from ..argtypes import port, positive, size
 from ..errors import CliError
 from ..outputs import check_file_target, write_text_atomic
 
@@ -31,39 +31,12 @@ EXIT_TRAP = 3
 EXIT_LIMIT = 124
 
 
-def _size(text: str) -> int:
-    m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmMgG]?)(i?[bB]?)\s*", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"invalid size '{text}' (e.g. 1048576, 0x100000, 1M, 1G)")
-    return int(m.group(1), 0) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid count '{text}'") from None
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"count must be positive, got {n}")
-    return n
-
-
-def _port(text: str) -> int:
-    try:
-        n = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port '{text}'") from None
-    if not 0 <= n <= 65535:
-        raise argparse.ArgumentTypeError(f"port {n} is out of range 0..65535")
-    return n
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("elf", metavar="ELF", help="RV32 little-endian executable")
     parser.add_argument("--isa", default="rv32im_zicsr_zk_zks",
                         help="ISA configuration; instructions of other extensions are illegal "
                              "(default: rv32im_zicsr_zk_zks)")
-    parser.add_argument("--max-instructions", type=_positive, metavar="N",
+    parser.add_argument("--max-instructions", type=positive, metavar="N",
                         help="stop after N instructions (exit status 124)")
     parser.add_argument("--trace", metavar="FILE",
                         help="write one line per retired instruction: cycle, pc, word, disassembly, "
@@ -71,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trace-only", action="append", metavar="FUNC|START:END",
                         help="with --trace: only instructions in function FUNC or at pc in [START, END) "
                              "(repeatable)")
-    parser.add_argument("--gdb", type=_port, metavar="PORT",
+    parser.add_argument("--gdb", type=port, metavar="PORT",
                         help="serve the GDB remote protocol on localhost:PORT (0: any free port; "
                              "see docs/debugging.md)")
     parser.add_argument("--gdb-wait", action="store_true",
@@ -83,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile-json", metavar="FILE",
                         help="write the profile as JSON (implies profiling)")
     parser.add_argument("--input", metavar="FILE", help="kernel input block data, written at 0x800C0000")
-    parser.add_argument("--ram-size", type=_size, default=1 << 20, metavar="BYTES",
+    parser.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
                         help="RAM size (default: 1M)")
 
 

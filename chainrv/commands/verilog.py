@@ -7,9 +7,9 @@ which takes tens of seconds, and replaces ``FILE.v`` only once it is whole.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
+from ..argtypes import size
 from ..errors import CliError
 from ..isa_arg import rtl_isa
 from ..outputs import atomic_file, check_file_target
@@ -17,17 +17,10 @@ from ..outputs import atomic_file, check_file_target
 HELP = "write the SoC (core, RAM, UART, finisher, CLINT) as Verilog"
 
 
-def _size(text: str) -> int:
-    m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([kKmM]?)(?:i?[bB])?\s*", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"invalid size {text!r} (e.g. 1048576, 0x40000, 256K, 1M)")
-    return int(m.group(1), 0) * {"": 1, "k": 1 << 10, "m": 1 << 20}[m.group(2).lower()]
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isa", default="rv32im_zicsr_zk_zks",
                    help="ISA configuration, e.g. rv32im, rv32im_zbkb (default: %(default)s)")
-    p.add_argument("--ram-size", type=_size, default=1 << 20, metavar="BYTES",
+    p.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
                    help="RAM size, a power of two (default: 1M)")
     p.add_argument("--elf", type=Path, default=None,
                    help="bake this program into the RAM (default: load it at run time with +ram=FILE)")
