@@ -28,8 +28,9 @@ import numba
 import numpy as np
 
 from cocotb_tests import harness
-from hdl import platform as P
+from hdl.platform import check_ram_size as soc_ram_size
 from isa.config import IsaConfig
+from isa.memmap import RAM_BASE, RAM_SIZE
 from simulator import RVFI_DTYPE, Machine, RunResult, SimError, format_records
 from simulator.elfload import LoadedElf, read_elf
 from simulator.trace import SymbolMap
@@ -37,7 +38,6 @@ from simulator.trace import SymbolMap
 HERE = Path(__file__).resolve().parent
 WRAPPER = HERE / "lockstep_top.v"
 TOP = "lockstep_top"
-RAM_SIZE = P.RAM_SIZE_DEFAULT   # the firmware's stack sits at the top of 1 MiB
 DEFAULT_MAX_SLOTS = 50_000_000
 #: The RTL never runs longer than this, whatever the ISS's cycle count (a wfi may sleep for 2**32 cycles).
 DEFAULT_MAX_CYCLES = 200_000_000
@@ -232,14 +232,14 @@ def describe(iss: np.ndarray, rtl: np.ndarray, k: int, symbols: SymbolMap | None
 def check_ram_size(ram_size: int) -> int:
     """``ram_size`` when both the SoC and the ISS can have that much RAM; SimError otherwise."""
     try:
-        return P.check_ram_size(ram_size)
+        return soc_ram_size(ram_size)
     except ValueError as e:
         raise SimError(str(e)) from None
 
 
 def load_program(elf: str | Path | LoadedElf, ram_size: int = RAM_SIZE) -> LoadedElf:
     """The ELF read and validated once for both sides (``simulator.elfload``: the ISS's own loader)."""
-    return elf if isinstance(elf, LoadedElf) else read_elf(elf, P.RAM_BASE, ram_size)
+    return elf if isinstance(elf, LoadedElf) else read_elf(elf, RAM_BASE, ram_size)
 
 
 def _machine(isa: IsaConfig | str, ram_size: int, program: LoadedElf, input_bytes: bytes | None) -> Machine:

@@ -17,7 +17,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, First, RisingEdge, Timer
 
-from hdl.platform import FINISHER_BASE
+from isa.memmap import FINISHER_BASE
 
 PERIOD_NS = 10
 

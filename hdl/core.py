@@ -20,10 +20,23 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from isa.config import FULL, IsaConfig
+from isa.csrs import (
+    CAUSE_BREAKPOINT,
+    CAUSE_ECALL_M,
+    CAUSE_FETCH_FAULT,
+    CAUSE_FETCH_MISALIGNED,
+    CAUSE_ILLEGAL,
+    CAUSE_LOAD_FAULT,
+    CAUSE_LOAD_MISALIGNED,
+    CAUSE_MTI,
+    CAUSE_STORE_FAULT,
+    CAUSE_STORE_MISALIGNED,
+)
+from isa.memmap import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE
 from isa.table import BY_NAME, INSNS
 
 from .buses import DBusSignature, IBusSignature
-from .platform import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE_DEFAULT, check_ram_size
+from .platform import check_ram_size
 from .rvfi import RVFISignature
 from .stage import Stage
 from .units import comb_units_for
@@ -32,12 +45,6 @@ from .units.csr import CSRFile
 from .units.decoder import Decoder
 from .units.divider import Divider
 from .units.lsu import LoadFormatter, LoadStoreUnit
-
-# mcause values
-CAUSE_FETCH_MISALIGNED, CAUSE_FETCH_FAULT, CAUSE_ILLEGAL, CAUSE_BREAKPOINT = 0, 1, 2, 3
-CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT, CAUSE_STORE_MISALIGNED, CAUSE_STORE_FAULT = 4, 5, 6, 7
-CAUSE_ECALL_M = 11
-CAUSE_MTI = (1 << 31) | 7
 
 
 def _op(name: str) -> int:
@@ -57,7 +64,7 @@ def in_region(addr, base: int, size: int):
 
 
 class Core(wiring.Component):
-    def __init__(self, config: IsaConfig = FULL, ram_size: int = RAM_SIZE_DEFAULT,
+    def __init__(self, config: IsaConfig = FULL, ram_size: int = RAM_SIZE,
                  reset_pc: int = RAM_BASE):
         self.config = IsaConfig.parse(config)
         missing = unimplemented(self.config)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .platform import RAM_BASE
+from isa.memmap import RAM_BASE
 
 
 class ProgramError(ValueError):

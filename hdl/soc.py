@@ -21,11 +21,12 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import Out
 
+from isa import memmap
 from isa.config import FULL, IsaConfig
+from isa.retire import RVFI_FIELDS
 
-from . import platform as P
 from .core import Core, in_region
-from .rvfi import RVFI_FIELDS
+from .platform import check_ram_size
 
 #: Name of the RAM (the Amaranth memory, or the instance of RAM_MODULE).
 RAM_NAME = "ram"
@@ -72,10 +73,10 @@ def _merge(old, new, lanes):
 
 
 class SoC(wiring.Component):
-    def __init__(self, config: IsaConfig | str = FULL, ram_size: int = P.RAM_SIZE_DEFAULT,
+    def __init__(self, config: IsaConfig | str = FULL, ram_size: int = memmap.RAM_SIZE,
                  init: list[int] | None = None, *, external_ram: bool = False):
         self.config = IsaConfig.parse(config)
-        self.ram_size = P.check_ram_size(ram_size)
+        self.ram_size = check_ram_size(ram_size)
         self.init = init or []
         if external_ram and self.init:
             raise ValueError("an external RAM loads its contents from +ram=FILE, not from init")
@@ -94,11 +95,11 @@ class SoC(wiring.Component):
 
         # ------------------------------------------------ RAM (one-cycle, two ports)
         ibus, dbus = core.ibus, core.dbus
-        is_ram = in_region(dbus.addr, P.RAM_BASE, self.ram_size)
+        is_ram = in_region(dbus.addr, memmap.RAM_BASE, self.ram_size)
         ram_rdata = self._ram(m, ibus, dbus, Mux(is_ram, dbus.we, 0))
-        is_uart = in_region(dbus.addr, P.UART_BASE, P.UART_SIZE)
-        is_finisher = in_region(dbus.addr, P.FINISHER_BASE, P.FINISHER_SIZE)
-        is_clint = in_region(dbus.addr, P.CLINT_BASE, P.CLINT_SIZE)
+        is_uart = in_region(dbus.addr, memmap.UART_BASE, memmap.UART_SIZE)
+        is_finisher = in_region(dbus.addr, memmap.FINISHER_BASE, memmap.FINISHER_SIZE)
+        is_clint = in_region(dbus.addr, memmap.CLINT_BASE, memmap.CLINT_SIZE)
         offset = dbus.addr[:16] & ~3
 
         # ------------------------------------------------ CLINT
@@ -115,31 +116,31 @@ class SoC(wiring.Component):
         clint_we = dbus.we.any() & is_clint
         with m.If(clint_we):
             with m.Switch(offset):
-                with m.Case(P.CLINT_MTIMECMP):
+                with m.Case(memmap.CLINT_MTIMECMP):
                     lo = _merge(mtimecmp[:32], dbus.wdata, dbus.we)
                     m.d.comb += mtimecmp_now[:32].eq(lo)
                     m.d.sync += mtimecmp[:32].eq(lo)
-                with m.Case(P.CLINT_MTIMECMP + 4):
+                with m.Case(memmap.CLINT_MTIMECMP + 4):
                     hi = _merge(mtimecmp[32:], dbus.wdata, dbus.we)
                     m.d.comb += mtimecmp_now[32:].eq(hi)
                     m.d.sync += mtimecmp[32:].eq(hi)
                 ex_time = mtime - 1
-                with m.Case(P.CLINT_MTIME):
+                with m.Case(memmap.CLINT_MTIME):
                     m.d.sync += mtime.eq(Cat(_merge(ex_time[:32], dbus.wdata, dbus.we), ex_time[32:64]) + 2)
-                with m.Case(P.CLINT_MTIME + 4):
+                with m.Case(memmap.CLINT_MTIME + 4):
                     m.d.sync += mtime.eq(Cat(ex_time[:32], _merge(ex_time[32:64], dbus.wdata, dbus.we)) + 2)
 
         # ------------------------------------------------ device reads (answered in WB)
         dev_rdata = Signal(32)
-        with m.If(is_uart & (offset == (P.UART_LSR & ~3))):
-            m.d.sync += dev_rdata.eq(P.UART_LSR_VALUE << (8 * (P.UART_LSR & 3)))
-        with m.Elif(is_clint & (offset == P.CLINT_MTIMECMP)):
+        with m.If(is_uart & (offset == (memmap.UART_LSR & ~3))):
+            m.d.sync += dev_rdata.eq(memmap.UART_LSR_VALUE << (8 * (memmap.UART_LSR & 3)))
+        with m.Elif(is_clint & (offset == memmap.CLINT_MTIMECMP)):
             m.d.sync += dev_rdata.eq(mtimecmp[:32])
-        with m.Elif(is_clint & (offset == P.CLINT_MTIMECMP + 4)):
+        with m.Elif(is_clint & (offset == memmap.CLINT_MTIMECMP + 4)):
             m.d.sync += dev_rdata.eq(mtimecmp[32:])
-        with m.Elif(is_clint & (offset == P.CLINT_MTIME)):
+        with m.Elif(is_clint & (offset == memmap.CLINT_MTIME)):
             m.d.sync += dev_rdata.eq((mtime - 1)[:32])
-        with m.Elif(is_clint & (offset == P.CLINT_MTIME + 4)):
+        with m.Elif(is_clint & (offset == memmap.CLINT_MTIME + 4)):
             m.d.sync += dev_rdata.eq((mtime - 1)[32:64])
         with m.Else():
             m.d.sync += dev_rdata.eq(0)
@@ -149,14 +150,14 @@ class SoC(wiring.Component):
 
         # ------------------------------------------------ UART and finisher
         m.d.comb += [
-            self.uart_valid.eq(is_uart & (offset == P.UART_THR) & dbus.we[0]),
+            self.uart_valid.eq(is_uart & (offset == memmap.UART_THR) & dbus.we[0]),
             self.uart_data.eq(dbus.wdata[:8]),
         ]
         fin_write = is_finisher & (offset == 0) & dbus.we.all()
         low = dbus.wdata[:16]
         m.d.comb += [
-            self.finish_valid.eq(fin_write & ((low == P.FINISH_PASS) | (low == P.FINISH_FAIL))),
-            self.finish_code.eq(Mux(low == P.FINISH_PASS, 0, dbus.wdata[16:])),
+            self.finish_valid.eq(fin_write & ((low == memmap.FINISHER_PASS) | (low == memmap.FINISHER_FAIL))),
+            self.finish_code.eq(Mux(low == memmap.FINISHER_PASS, 0, dbus.wdata[memmap.FINISHER_CODE_SHIFT:])),
         ]
         return m
 

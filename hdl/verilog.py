@@ -13,14 +13,14 @@ from __future__ import annotations
 from amaranth.back import verilog
 
 from isa.config import IsaConfig
+from isa.memmap import RAM_SIZE
 
-from .platform import RAM_SIZE_DEFAULT
 from .soc import RAM_VERILOG, SoC
 
 TOP = "chainrv_soc"
 
 
-def generate(isa: IsaConfig | str = "rv32im_zicsr_zk_zks", ram_size: int = RAM_SIZE_DEFAULT,
+def generate(isa: IsaConfig | str = "rv32im_zicsr_zk_zks", ram_size: int = RAM_SIZE,
              init: list[int] | None = None) -> str:
     """The SoC as Verilog (top module ``chainrv_soc``, clock ``clk``, reset ``rst``).
 
