@@ -54,34 +54,40 @@ class Decoded:
         return self.insn.op
 
 
+#: Where each format's ``imm`` comes from, as the HDL decoder and the ISS's pre-decoder
+#: read it too: pieces ``(hi, lo, at)`` (word bits hi..lo become imm bits ``at`` and
+#: up) and whether ``imm`` is sign-extended from its top bit. Formats not listed have
+#: no immediate (``imm`` = 0).
+IMM_LAYOUT: dict[str, tuple[tuple[tuple[int, int, int], ...], bool]] = {
+    "I": (((31, 20, 0),), True),
+    "L": (((31, 20, 0),), True),
+    "Ijalr": (((31, 20, 0),), True),
+    "S": (((31, 25, 5), (11, 7, 0)), True),
+    "B": (((31, 31, 12), (7, 7, 11), (30, 25, 5), (11, 8, 1)), True),
+    "J": (((31, 31, 20), (19, 12, 12), (20, 20, 11), (30, 21, 1)), True),
+    "U": (((31, 12, 12),), False),
+    "Ishift": (((24, 20, 0),), False),
+    "Rbs": (((31, 30, 0),), False),
+    "R4": (((31, 27, 0),), False),
+    "Rrot": (((31, 27, 0),), False),
+    "csr": (((31, 20, 0),), False),
+    "csri": (((31, 20, 0),), False),
+    "fence": (((31, 20, 0),), False),
+}
+
+
+def imm_width(fmt: str) -> int:
+    """Bits of ``fmt``'s immediate before any sign extension (0: none)."""
+    return max((at + hi - lo + 1 for hi, lo, at in IMM_LAYOUT.get(fmt, ((), False))[0]), default=0)
+
+
 def immediate(insn: Insn, word: int) -> int:
     """The ``imm`` value of ``word`` as described in the module docstring."""
-    fmt = insn.fmt
-    if fmt in ("I", "L", "Ijalr"):
-        return sext(bits(word, 31, 20), 12)
-    if fmt == "S":
-        return sext(bits(word, 31, 25) << 5 | bits(word, 11, 7), 12)
-    if fmt == "B":
-        v = (bits(word, 31, 31) << 12 | bits(word, 7, 7) << 11
-             | bits(word, 30, 25) << 5 | bits(word, 11, 8) << 1)
-        return sext(v, 13)
-    if fmt == "J":
-        v = (bits(word, 31, 31) << 20 | bits(word, 19, 12) << 12
-             | bits(word, 20, 20) << 11 | bits(word, 30, 21) << 1)
-        return sext(v, 21)
-    if fmt == "U":
-        return word & 0xFFFFF000
-    if fmt == "Ishift":
-        return bits(word, 24, 20)
-    if fmt == "Rbs":
-        return bits(word, 31, 30)
-    if fmt in ("R4", "Rrot"):
-        return bits(word, 31, 27)
-    if fmt in ("csr", "csri"):
-        return bits(word, 31, 20)
-    if fmt == "fence":
-        return bits(word, 31, 20)
-    return 0
+    pieces, signed = IMM_LAYOUT.get(insn.fmt, ((), False))
+    v = 0
+    for hi, lo, at in pieces:
+        v |= bits(word, hi, lo) << at
+    return sext(v, imm_width(insn.fmt)) if signed else v
 
 
 def _operand_regs(insn: Insn, word: int) -> tuple[int, int, int]:
