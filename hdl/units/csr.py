@@ -5,37 +5,59 @@ entry (mepc/mcause/mtval/mstatus), MRET and the ``minstret`` increment. The
 counters follow ``docs/timing.md``: ``mcycle`` counts every clock from reset,
 ``minstret`` counts instructions that leave EX without trapping, so a reader
 in EX sees exactly the instructions retired before it.
+
+The CSRs are the rows of ``isa.csrs.CSRS``: a number not there is illegal, a
+``reg`` CSR is a register that a CSR instruction sets to ``(new & wmask) |
+fixed``, the others are formed by their ``source``. ``new`` is the golden
+``isa.semantics`` of the CSR instruction; trap entry and MRET are the golden
+functions of ``isa.privileged``. Those are plain arithmetic, so they are
+evaluated here on Amaranth values and become the hardware.
 """
 
 
-from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth import Const, Module, Mux, Signal
+from amaranth.hdl import Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from isa.config import FULL, IsaConfig
+from isa.csrs import (
+    BY_CSR_NAME,
+    CSRS,
+    INTERRUPT,
+    MCAUSE,
+    MEPC,
+    MIE,
+    MIP_MTIP,
+    MSTATUS,
+    MSTATUS_MIE,
+    MTVAL,
+    MTVEC,
+    Csr,
+)
+from isa.privileged import aligned_write, misa_value, mret_mstatus, trap_mstatus, trap_mtval
+from isa.semantics import SEMANTICS
+from isa.table import INSNS
 
 from .base import op_id
 
-# CSR numbers (machine mode plus the Zicntr user-level shadows).
-MSTATUS, MISA, MIE, MTVEC = 0x300, 0x301, 0x304, 0x305
-MSCRATCH, MEPC, MCAUSE, MTVAL, MIP = 0x340, 0x341, 0x342, 0x343, 0x344
-MCYCLE, MINSTRET, MCYCLEH, MINSTRETH = 0xB00, 0xB02, 0xB80, 0xB82
-CYCLE, TIME, INSTRET, CYCLEH, TIMEH, INSTRETH = 0xC00, 0xC01, 0xC02, 0xC80, 0xC81, 0xC82
-MVENDORID, MARCHID, MIMPID, MHARTID = 0xF11, 0xF12, 0xF13, 0xF14
-
-#: Every CSR number the core implements; any other number is an illegal instruction.
-IMPLEMENTED = (MSTATUS, MISA, MIE, MTVEC, MSCRATCH, MEPC, MCAUSE, MTVAL, MIP,
-               MCYCLE, MINSTRET, MCYCLEH, MINSTRETH,
-               CYCLE, TIME, INSTRET, CYCLEH, TIMEH, INSTRETH,
-               MVENDORID, MARCHID, MIMPID, MHARTID)
-
-MSTATUS_MIE, MSTATUS_MPIE = 3, 7
-MSTATUS_MPP = 0b11 << 11   # machine mode only: MPP always reads 3
-MTIP = 7
+#: The CSR instructions (csrrw ... csrrci).
+CSR_OPS = tuple(i.name for i in INSNS if i.kind == "csr")
 
 
-def misa_value(config: IsaConfig) -> int:
-    return (1 << 30) | (1 << 8) | ((1 << 12) if "m" in config else 0)
+def _counter_of(csr: Csr) -> str:
+    """The 64-bit counter a ``counter`` CSR shows: mcycle, cycle, mcycleh, cycleh -> "cycle"."""
+    return csr.name.removeprefix("m").removesuffix("h")
+
+
+def _counter_reset(counter: str) -> int:
+    """A 64-bit counter's value after reset, from its two machine-mode halves."""
+    return BY_CSR_NAME[f"m{counter}"].reset | BY_CSR_NAME[f"m{counter}h"].reset << 32
+
+
+def _half(value64: Value, csr: Csr) -> Value:
+    """The half of a 64-bit count that ``csr`` reads: the high one for the ``...h`` CSRs."""
+    return value64[32:] if csr.name.endswith("h") else value64[:32]
 
 
 class CSRFile(wiring.Component):
@@ -68,91 +90,72 @@ class CSRFile(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        mie_bit = Signal()        # mstatus.MIE
-        mpie = Signal()
-        mtie = Signal()           # mie.MTIE
-        msie = Signal()           # mie.MSIE and mie.MEIE: writable as in QEMU's virt machine,
-        meie = Signal()           # though this platform never raises those interrupts
-        mtvec = Signal(32)
-        mscratch = Signal(32)
-        mepc = Signal(32)
-        mcause = Signal(32)
-        mtval = Signal(32)
-        mcycle = Signal(64)
-        minstret = Signal(64)
-
-        mstatus = Signal(32)
+        regs = {c.number: Signal(32, init=c.reset, name=c.name) for c in CSRS if c.source == "reg"}
+        names = sorted({_counter_of(c) for c in CSRS if c.source == "counter"})
+        counters = {n: Signal(64, init=_counter_reset(n), name=f"m{n}") for n in names}
         mip = Signal(32)
-        mie = Signal(32)
+        mstatus = regs[MSTATUS]
+
+        def storage(c: Csr) -> Value:
+            """What a CSR instruction writes: the register, or the counter's half."""
+            return regs[c.number] if c.source == "reg" else _half(counters[_counter_of(c)], c)
+
+        def read(c: Csr) -> Value:
+            if c.source in ("reg", "counter"):
+                return storage(c)
+            if c.source == "time":
+                return _half(self.mtime, c)
+            if c.source == "mip":
+                return mip
+            if c.source == "misa":
+                return Const(misa_value(self.config), 32)
+            if c.source == "const":
+                return Const(c.reset, 32)
+            raise ValueError(f"{c.name}: no hardware for CSR source {c.source!r}")
+
+        pending = (mip & regs[MIE]).any()
         m.d.comb += [
-            mstatus.eq(Cat(Const(0, 3), mie_bit, Const(0, 3), mpie) | MSTATUS_MPP),
-            mip.eq(self.mtip << MTIP),
-            mie.eq(Cat(Const(0, 3), msie, Const(0, 3), mtie, Const(0, 3), meie)),
-            self.mtvec.eq(mtvec),
-            self.mepc.eq(mepc),
-            self.irq.eq(mie_bit & mtie & self.mtip),
-            self.wake.eq(mtie & self.mtip),
+            mip.eq(Mux(self.mtip, MIP_MTIP, 0)),
+            self.mtvec.eq(regs[MTVEC]),
+            self.mepc.eq(regs[MEPC]),
+            self.irq.eq((mstatus & MSTATUS_MIE).any() & pending),
+            self.wake.eq(pending),
         ]
 
-        reads = {
-            MSTATUS: mstatus, MISA: Const(misa_value(self.config), 32), MIE: mie, MTVEC: mtvec,
-            MSCRATCH: mscratch, MEPC: mepc, MCAUSE: mcause, MTVAL: mtval, MIP: mip,
-            MCYCLE: mcycle[:32], MCYCLEH: mcycle[32:], MINSTRET: minstret[:32], MINSTRETH: minstret[32:],
-            CYCLE: mcycle[:32], CYCLEH: mcycle[32:], INSTRET: minstret[:32], INSTRETH: minstret[32:],
-            TIME: self.mtime[:32], TIMEH: self.mtime[32:],
-            MVENDORID: Const(0, 32), MARCHID: Const(0, 32), MIMPID: Const(0, 32), MHARTID: Const(0, 32),
-        }
         known = Signal()
+        read_only = Signal()
         with m.Switch(self.addr):
-            for num, value in reads.items():
-                with m.Case(num):
-                    m.d.comb += [self.rdata.eq(value), known.eq(1)]
+            for c in CSRS:
+                with m.Case(c.number):
+                    m.d.comb += [self.rdata.eq(read(c)), known.eq(1), read_only.eq(c.read_only)]
 
-        is_rw = self.op.matches(op_id("csrrw"), op_id("csrrwi"))
-        is_rs = self.op.matches(op_id("csrrs"), op_id("csrrsi"))
-        writes = is_rw | ~self.src_zero
-        read_only = self.addr[10:12] == 0b11
-        m.d.comb += self.illegal.eq(self.access & (~known | (writes & read_only)))
         new = Signal(32)
-        m.d.comb += new.eq(Mux(is_rw, self.src,
-                               Mux(is_rs, self.rdata | self.src, self.rdata & ~self.src)))
-        do_write = self.commit & writes & ~read_only
+        with m.Switch(self.op):
+            for name in CSR_OPS:
+                with m.Case(op_id(name)):
+                    m.d.comb += new.eq(SEMANTICS[name](self.rdata, self.src))
+        writes = self.op.matches(op_id("csrrw"), op_id("csrrwi")) | ~self.src_zero
+        m.d.comb += self.illegal.eq(self.access & (~known | (writes & read_only)))
 
         # counters: the written value replaces this cycle's increment
-        m.d.sync += [mcycle.eq(mcycle + 1), minstret.eq(minstret + self.retire)]
-        with m.If(do_write):
+        m.d.sync += [counters["cycle"].eq(counters["cycle"] + 1),
+                     counters["instret"].eq(counters["instret"] + self.retire)]
+        with m.If(self.commit & writes & ~read_only):
             with m.Switch(self.addr):
-                with m.Case(MSTATUS):
-                    m.d.sync += [mie_bit.eq(new[MSTATUS_MIE]), mpie.eq(new[MSTATUS_MPIE])]
-                with m.Case(MIE):
-                    m.d.sync += [msie.eq(new[3]), mtie.eq(new[MTIP]), meie.eq(new[11])]
-                with m.Case(MTVEC):
-                    m.d.sync += mtvec.eq(Cat(Const(0, 2), new[2:]))
-                with m.Case(MSCRATCH):
-                    m.d.sync += mscratch.eq(new)
-                with m.Case(MEPC):
-                    m.d.sync += mepc.eq(Cat(Const(0, 2), new[2:]))
-                with m.Case(MCAUSE):
-                    m.d.sync += mcause.eq(new)
-                with m.Case(MTVAL):
-                    m.d.sync += mtval.eq(new)
-                with m.Case(MCYCLE):
-                    m.d.sync += mcycle[:32].eq(new)
-                with m.Case(MCYCLEH):
-                    m.d.sync += mcycle[32:].eq(new)
-                with m.Case(MINSTRET):
-                    m.d.sync += minstret[:32].eq(new)
-                with m.Case(MINSTRETH):
-                    m.d.sync += minstret[32:].eq(new)
+                for c in CSRS:
+                    if c.wmask and not c.read_only:
+                        with m.Case(c.number):
+                            m.d.sync += storage(c).eq((new & c.wmask) | c.fixed)
 
         with m.If(self.trap):
+            # trap_mtval only asks whether the cause is an interrupt: evaluate it for both
+            mtval = Mux(self.cause[31], trap_mtval(INTERRUPT, self.tval), trap_mtval(0, self.tval))
             m.d.sync += [
-                mepc.eq(Cat(Const(0, 2), self.trap_pc[2:])),
-                mcause.eq(self.cause),
-                mtval.eq(self.tval),
-                mpie.eq(mie_bit),
-                mie_bit.eq(0),
+                regs[MEPC].eq(aligned_write(self.trap_pc)),
+                regs[MCAUSE].eq(self.cause),
+                regs[MTVAL].eq(mtval),
+                mstatus.eq(trap_mstatus(mstatus)),
             ]
         with m.Elif(self.mret):
-            m.d.sync += [mie_bit.eq(mpie), mpie.eq(1)]
+            m.d.sync += mstatus.eq(mret_mstatus(mstatus))
         return m
