@@ -13,7 +13,8 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from isa.config import FULL, IsaConfig
-from isa.table import INSNS, Insn
+from isa.encoding import IMM_LAYOUT
+from isa.table import FIELDS, INSNS, Insn
 
 #: Instruction kinds (``isa.table`` column) the pipeline needs a flag for.
 KIND_FLAGS = ("load", "store", "branch", "jal", "jalr", "csr", "div", "system", "fence")
@@ -23,27 +24,23 @@ WRITES_RD = frozenset({"alu", "alu3", "load", "jal", "jalr", "csr", "div"})
 
 
 def immediate(insn: Insn, w: Value) -> Value:
-    """The ``imm`` output for ``insn``, exactly as ``isa.encoding.immediate``."""
-    fmt = insn.fmt
-    if fmt in ("I", "L", "Ijalr"):
-        return w[20:32].as_signed()
-    if fmt == "S":
-        return Cat(w[7:12], w[25:32]).as_signed()
-    if fmt == "B":
-        return Cat(Const(0, 1), w[8:12], w[25:31], w[7], w[31]).as_signed()
-    if fmt == "J":
-        return Cat(Const(0, 1), w[21:31], w[20], w[12:20], w[31]).as_signed()
-    if fmt == "U":
-        return Cat(Const(0, 12), w[12:32])
-    if fmt == "Ishift":
-        return w[20:25]
-    if fmt == "Rbs":
-        return w[30:32]
-    if fmt in ("R4", "Rrot"):       # rs3's number, or the rotate amount
-        return w[27:32]
-    if fmt in ("csr", "csri", "fence"):
-        return w[20:32]
-    return Const(0, 32)
+    """The ``imm`` output for ``insn``: its format's ``isa.encoding.IMM_LAYOUT`` pieces
+    at their positions, zeros between, sign-extended when the layout says so."""
+    pieces, signed = IMM_LAYOUT.get(insn.fmt, ((), False))
+    parts, filled = [], 0
+    for hi, lo, at in sorted(pieces, key=lambda p: p[2]):
+        if at > filled:
+            parts.append(Const(0, at - filled))
+        parts.append(w[lo:hi + 1])
+        filled = at + hi - lo + 1
+    value = Cat(*parts)
+    return value.as_signed() if signed else value
+
+
+def field(w: Value, name: str) -> Value:
+    """Operand field ``name`` of the word (bit range from ``isa.table.FIELDS``)."""
+    hi, lo = FIELDS[name]
+    return w[lo:hi + 1]
 
 
 #: The decoder's ports; ``rs3``/``reads_rs3`` are added for ISAs with three-source rows.
@@ -102,13 +99,15 @@ class Decoder(wiring.Component):
                     self.reads_rs2.eq("rs2" in args),
                 ]
                 if "rd" in args:
-                    m.d.comb += self.rd.eq(w[7:12])
-                if "rs1" in args or "zimm" in args:
-                    m.d.comb += self.rs1.eq(w[15:20])
+                    m.d.comb += self.rd.eq(field(w, "rd"))
+                if "rs1" in args:
+                    m.d.comb += self.rs1.eq(field(w, "rs1"))
+                if "zimm" in args:
+                    m.d.comb += self.rs1.eq(field(w, "zimm"))
                 if "rs2" in args:
-                    m.d.comb += self.rs2.eq(w[20:25])
+                    m.d.comb += self.rs2.eq(field(w, "rs2"))
                 if "rs3" in args:
-                    m.d.comb += [self.rs3.eq(w[27:32]), self.reads_rs3.eq(1)]
+                    m.d.comb += [self.rs3.eq(field(w, "rs3")), self.reads_rs3.eq(1)]
                 if insn.kind in KIND_FLAGS:
                     m.d.comb += getattr(self, f"is_{insn.kind}").eq(1)
         return m
