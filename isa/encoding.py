@@ -123,18 +123,38 @@ def decode(word: int, config: IsaConfig | None = None) -> Decoded | None:
     return Decoded(insn, rd, rs1, rs2, immediate(insn, word), word)
 
 
-def _put(word: int, name: str, value: int) -> int:
+def _fits(name: str, value: int) -> int:
+    """``value`` if it fits operand field ``name``, else ValueError."""
     hi, lo = FIELDS[name]
     width = hi - lo + 1
     if not 0 <= value < (1 << width):
         raise ValueError(f"{name}={value} does not fit in {width} bits")
-    return word | value << lo
+    return value
+
+
+def _put(word: int, name: str, value: int) -> int:
+    return word | _fits(name, value) << FIELDS[name][1]
 
 
 def _check_signed(value: int, width: int, what: str) -> int:
     if not -(1 << (width - 1)) <= value < (1 << (width - 1)):
         raise ValueError(f"{what} {value} out of range for {width}-bit signed field")
     return value & ((1 << width) - 1)
+
+
+def _place(fmt: str, value: int) -> int:
+    """The word bits that hold immediate ``value`` of ``fmt`` (``immediate`` inverted)."""
+    w = 0
+    for hi, lo, at in IMM_LAYOUT.get(fmt, ((), False))[0]:
+        w |= bits(value, at + hi - lo, at) << lo
+    return w
+
+
+#: What the signed immediates are called in encode()'s errors.
+_SIGNED_WHAT = {"I": "immediate", "L": "immediate", "Ijalr": "immediate", "S": "offset",
+                "B": "branch offset", "J": "jump offset"}
+#: The operand field that holds the other formats' immediates.
+_IMM_FIELD = {"Ishift": "shamtw", "Rbs": "bs", "R4": "rs3", "Rrot": "rotimm", "csr": "csr", "csri": "csr"}
 
 
 def encode(name: str, rd: int = 0, rs1: int = 0, rs2: int = 0, imm: int = 0) -> int:
@@ -154,40 +174,19 @@ def encode(name: str, rd: int = 0, rs1: int = 0, rs2: int = 0, imm: int = 0) -> 
     if "rs2" in args:
         w = _put(w, "rs2", rs2)
     fmt = insn.fmt
-    if fmt in ("I", "L", "Ijalr"):
-        w |= _check_signed(imm, 12, "immediate") << 20
-    elif fmt == "S":
-        v = _check_signed(imm, 12, "offset")
-        w |= (v >> 5) << 25 | (v & 0x1F) << 7
-    elif fmt == "B":
-        if imm & 1:
-            raise ValueError(f"branch offset {imm} is odd")
-        v = _check_signed(imm, 13, "branch offset")
-        w |= (bits(v, 12, 12) << 31 | bits(v, 10, 5) << 25
-              | bits(v, 4, 1) << 8 | bits(v, 11, 11) << 7)
-    elif fmt == "J":
-        if imm & 1:
-            raise ValueError(f"jump offset {imm} is odd")
-        v = _check_signed(imm, 21, "jump offset")
-        w |= (bits(v, 20, 20) << 31 | bits(v, 10, 1) << 21
-              | bits(v, 11, 11) << 20 | bits(v, 19, 12) << 12)
+    if fmt in _SIGNED_WHAT:
+        what = _SIGNED_WHAT[fmt]
+        if fmt in ("B", "J") and imm & 1:
+            raise ValueError(f"{what} {imm} is odd")
+        imm = _check_signed(imm, imm_width(fmt), what)
     elif fmt == "U":
         if imm & 0xFFF or not 0 <= imm <= MASK32:
             raise ValueError(f"upper immediate {imm:#x} must be a 32-bit multiple of 0x1000")
-        w |= imm
-    elif fmt == "Ishift":
-        w = _put(w, "shamtw", imm)
-    elif fmt == "Rbs":
-        w = _put(w, "bs", imm)
-    elif fmt == "R4":
-        w = _put(w, "rs3", imm)
-    elif fmt == "Rrot":
-        w = _put(w, "rotimm", imm)
-    elif fmt in ("csr", "csri"):
-        w = _put(w, "csr", imm)
+    elif fmt in _IMM_FIELD:
+        _fits(_IMM_FIELD[fmt], imm)
     elif fmt == "fence":
-        w |= _check_unsigned(imm, 12) << 20
-    return w
+        _check_unsigned(imm, imm_width(fmt))
+    return w | _place(fmt, imm)
 
 
 def _check_unsigned(value: int, width: int) -> int:
