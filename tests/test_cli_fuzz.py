@@ -176,3 +176,105 @@ def test_build_arguments(files) -> None:
 @pytest.mark.slow
 def test_build_arguments_long(files) -> None:
     _fuzz_build(files, LONG // 4)
+
+
+# ------------------------------------------------ report, verilog, cosim, synth
+# A valid call of these runs for seconds to minutes, so each example holds exactly
+# one bad argument among good ones: the command must refuse it (status 2, one
+# line) before it starts its long work.
+@st.composite
+def one_bad(draw, command: str,
+            args: list[tuple[str | None, st.SearchStrategy, st.SearchStrategy]]) -> list[str]:
+    """``args``: (flag or None for a positional, good values, bad values)."""
+    bad = draw(st.integers(0, len(args) - 1))
+    argv = [command]
+    for k, (flag, good, wrong) in enumerate(args):
+        if k != bad and flag not in (None, "--out", "-o") and not draw(st.booleans()):
+            continue  # optional and left out
+        value = draw(wrong if k == bad else good)
+        argv += [value] if flag is None else [flag, value]
+    return argv
+
+
+BAD_ISAS = st.one_of(st.sampled_from(["rv64gc", "rv32e", "", "zk", "rv32im__", "rv32im_zbkb_nope"]),
+                     TEXT.filter(lambda s: not s.lower().startswith("rv32")))
+BAD_COUNTS = st.one_of(st.sampled_from(["0", "-1", "nan", "inf", "1e3", "0x", "", "12abc"]),
+                       TEXT.filter(lambda s: not s.strip().isdigit()))
+BAD_PERCENTS = st.one_of(st.sampled_from(["-1", "nan", "inf", "-inf", "1e999", "", "12abc", "5%"]),
+                         TEXT.filter(lambda s: not s.strip().isdigit()))
+BAD_SIZES = st.one_of(st.sampled_from(["0", "3M", "1000", "1.5M", "4G", "-1M", "1T", ""]), TEXT)
+
+
+def command_argv(files: dict[str, str], command: str) -> st.SearchStrategy[list[str]]:
+    bad_out = paths(files, "folder", "under-file", "missing-dir-file")
+    good_isa = st.sampled_from(["rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks"])
+    table = {
+        "report": [("--kernels", st.just("sha256"),
+                    st.one_of(st.sampled_from(["nope", "sha256/", ""]), TEXT)),
+                   ("--isa", good_isa, BAD_ISAS),
+                   ("--out", paths(files, "report-out"),
+                    paths(files, "folder-with-file", "under-file", "hello.c")),
+                   ("--baseline", paths(files, "baseline"),
+                    paths(files, "hello.c", "empty", "folder", "missing", "bad-baseline")),
+                   ("--threshold", st.sampled_from(["5", "0", "12.5"]), BAD_PERCENTS)],
+        "verilog": [("--isa", good_isa, BAD_ISAS),
+                    ("--ram-size", st.sampled_from(["1M", "64k"]), BAD_SIZES),
+                    ("--elf", paths(files, "hello.elf"),
+                     paths(files, "text.txt", "missing", "folder", "trunc.elf")),
+                    ("-o", paths(files, "v-out"), bad_out)],
+        "cosim": [(None, paths(files, "hello.elf"),
+                   st.one_of(paths(files, "text.txt", "missing", "folder", "trunc.elf", "empty"), TEXT)),
+                  ("--sim", st.sampled_from(["verilator", "icarus"]), st.sampled_from(["vcs", "", "xsim"])),
+                  ("--isa", good_isa, BAD_ISAS),
+                  ("--input", paths(files, "hello.c"), paths(files, "folder", "missing")),
+                  ("--waves", paths(files, "waves"), bad_out),
+                  ("--max-cycles", st.sampled_from(["100000", "5000000"]), BAD_COUNTS),
+                  ("--ram-size", st.sampled_from(["1M", "2M"]), BAD_SIZES)],
+        "synth": [("--isa", good_isa, BAD_ISAS),
+                  ("--target", st.sampled_from(["generic", "ecp5", "ice40"]),
+                   st.one_of(st.sampled_from(["xilinx", "", "ECP5X"]), TEXT)),
+                  ("--json", paths(files, "json-out"), bad_out),
+                  ("--cache", paths(files, "cache-dir"), paths(files, "under-file", "hello.c"))],
+    }
+    return one_bad(command, table[command])
+
+
+@pytest.fixture(scope="module")
+def more_files(files) -> dict[str, str]:
+    d = Path(files["dir"])
+    (d / "folder-with-file").mkdir()
+    (d / "folder-with-file" / "keep.txt").write_text("mine\n")
+    (d / "baseline.json").write_text('[{"kernel": "sha256", "isa": "rv32im", "cycles": 250000}]\n')
+    (d / "bad-baseline.json").write_text('[{"kernel": "sha256", "isa": "rv32im", "cycles": 1e999}]\n')
+    return files | {"report-out": str(d / "report"), "baseline": str(d / "baseline.json"),
+                    "bad-baseline": str(d / "bad-baseline.json"),
+                    "folder-with-file": str(d / "folder-with-file"),
+                    "missing-dir-file": str(d / "no" / "such" / "x"), "v-out": str(d / "out" / "soc.v"),
+                    "waves": str(d / "out" / "w.fst"), "json-out": str(d / "out" / "s.json"),
+                    "cache-dir": str(d / "out" / "cache")}
+
+
+def _fuzz_command(files: dict[str, str], command: str, examples: int) -> None:
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(command_argv(files, command))
+    def case(argv: list[str]) -> None:
+        with contextlib.chdir(files["dir"]):
+            status, err = invoke(argv)
+        assert status == 2, f"chainrv {argv!r}: status {status}\n{err}"
+        assert "Traceback" not in err, f"chainrv {argv!r}:\n{err}"
+        assert err.startswith("usage:") or err.rstrip("\n").split("\n")[-1].startswith("chainrv: "), err
+        assert Path(files["folder-with-file"], "keep.txt").read_text() == "mine\n"
+
+    case()
+
+
+@pytest.mark.parametrize("command", ["report", "verilog", "cosim", "synth"])
+def test_one_bad_argument_is_refused(more_files, command: str) -> None:
+    _fuzz_command(more_files, command, QUICK // 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["report", "verilog", "cosim", "synth"])
+def test_one_bad_argument_is_refused_long(more_files, command: str) -> None:
+    _fuzz_command(more_files, command, LONG // 4)
