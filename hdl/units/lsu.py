@@ -6,15 +6,19 @@ data port returned (select the lanes, sign- or zero-extend).
 """
 
 
-from amaranth import Module, Mux
+from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from isa.semantics import LOAD_WIDTH, SEMANTICS, STORE_WIDTH
+
 from .base import op_id
 
-LOADS = ("lb", "lh", "lw", "lbu", "lhu")
-STORES = ("sb", "sh", "sw")
-_SIZE = {"lb": 1, "lbu": 1, "sb": 1, "lh": 2, "lhu": 2, "sh": 2, "lw": 4, "sw": 4}
+
+def sign_extends(load: str) -> bool:
+    """Whether the golden semantics of ``load`` copies the top bit of what it read."""
+    top = 1 << (8 * LOAD_WIDTH[load] - 1)
+    return SEMANTICS[load](top) != top
 
 
 class LoadStoreUnit(wiring.Component):
@@ -35,13 +39,12 @@ class LoadStoreUnit(wiring.Component):
         m = Module()
         m.d.comb += self.addr.eq(self.a + self.imm)
         off = self.addr[:2]
-        for name in LOADS + STORES:
-            size = _SIZE[name]
+        for name, size in {**LOAD_WIDTH, **STORE_WIDTH}.items():
             with m.If(self.op == op_id(name)):
                 m.d.comb += [
                     self.size_mask.eq((1 << size) - 1),
                     self.mask.eq(((1 << size) - 1) << off),
-                    (self.is_store if name in STORES else self.is_load).eq(1),
+                    (self.is_store if name in STORE_WIDTH else self.is_load).eq(1),
                     self.misaligned.eq((self.addr & (size - 1)) != 0),
                     self.sdata.eq(self.b & ((1 << (8 * size)) - 1)),
                 ]
@@ -60,14 +63,13 @@ class LoadFormatter(wiring.Component):
         m = Module()
         shifted = self.word >> (self.offset * 8)
         with m.Switch(self.op):
-            with m.Case(op_id("lb"), op_id("lbu")):
-                m.d.comb += self.raw.eq(shifted[:8])
-                signed = self.op == op_id("lb")
-                m.d.comb += self.result.eq(Mux(signed, shifted[:8].as_signed(), shifted[:8]))
-            with m.Case(op_id("lh"), op_id("lhu")):
-                m.d.comb += self.raw.eq(shifted[:16])
-                signed = self.op == op_id("lh")
-                m.d.comb += self.result.eq(Mux(signed, shifted[:16].as_signed(), shifted[:16]))
+            for name, size in LOAD_WIDTH.items():
+                if size == 4:
+                    continue        # a word load is aligned: the whole word (the default)
+                with m.Case(op_id(name)):
+                    lanes = shifted[:8 * size]
+                    m.d.comb += [self.raw.eq(lanes),
+                                 self.result.eq(lanes.as_signed() if sign_extends(name) else lanes)]
             with m.Default():
                 m.d.comb += [self.raw.eq(self.word), self.result.eq(self.word)]
         return m
