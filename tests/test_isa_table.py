@@ -6,7 +6,9 @@ import pytest
 
 from isa import INSNS, IsaConfig, IsaError, decode, encode
 from isa.config import FULL
+from isa.csrs import BY_NUMBER, MEPC, MIE, MSTATUS, MTVEC
 from isa.encoding import immediate
+from isa.privileged import aligned_write, mie_write, mstatus_write
 from isa.semantics import SEMANTICS
 
 RNG = random.Random(1234)
@@ -63,6 +65,15 @@ def test_every_value_instruction_has_semantics():
     kinds_with_value = {"alu", "div", "branch", "load", "jal", "jalr", "csr"}
     missing = [i.name for i in INSNS if i.kind in kinds_with_value and i.name not in SEMANTICS]
     assert missing == []
+
+
+@pytest.mark.parametrize("number,golden", [(MSTATUS, mstatus_write), (MIE, mie_write),
+                                            (MTVEC, aligned_write), (MEPC, aligned_write)])
+def test_csr_write_functions_follow_the_csr_table(number, golden):
+    # The ISS writes through the golden functions, the RTL by the table's wmask and fixed bits.
+    csr = BY_NUMBER[number]
+    for v in [0, 0xFFFFFFFF] + [RNG.getrandbits(32) for _ in range(200)]:
+        assert golden(v) == (v & csr.wmask) | csr.fixed, (csr.name, hex(v))
 
 
 def test_switched_off_extension_is_illegal():
