@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isa import memmap as P
 from isa.asm import assemble
-from simulator import platform as P
 from simulator.debug import MachineTarget
 from simulator.gdbserver import MAX_PACKET, MAX_QUEUED, GdbServer
 from simulator.machine import Machine
