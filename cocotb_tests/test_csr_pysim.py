@@ -180,56 +180,51 @@ def test_unknown_numbers_are_illegal() -> None:
     _simulate(bench)
 
 
-async def _mstatus_state(ctx, dut: CSRFile, rng: random.Random) -> int:
-    return await _write(ctx, dut, MSTATUS, rng.getrandbits(32))
+def _from_random_mstatus(seed: int, count: int, check: Callable[..., Awaitable[None]]) -> None:
+    """``await check(ctx, dut, rng, mstatus)`` after each of ``count`` random writes of mstatus."""
+    rng = random.Random(seed)
+
+    async def bench(ctx, dut: CSRFile) -> None:
+        for _ in range(count):
+            await check(ctx, dut, rng, await _write(ctx, dut, MSTATUS, rng.getrandbits(32)))
+
+    _simulate(bench)
 
 
 def test_trap_entry() -> None:
-    rng = random.Random(5)
+    async def check(ctx, dut: CSRFile, rng: random.Random, ms: int) -> None:
+        mtvec = await _write(ctx, dut, MTVEC, rng.getrandbits(32))
+        cause = rng.choice(CAUSES).code
+        tval, pc = rng.getrandbits(32), rng.getrandbits(32)
+        for port, value in ((dut.trap, 1), (dut.cause, cause), (dut.tval, tval), (dut.trap_pc, pc)):
+            ctx.set(port, value)
+        await ctx.tick()
+        ctx.set(dut.trap, 0)
+        got = [_read(ctx, dut, n) for n in (MEPC, MCAUSE, MTVAL, MSTATUS)]
+        assert got == [aligned_write(pc), cause, trap_mtval(cause, tval), trap_mstatus(ms)], hex(cause)
+        assert (ctx.get(dut.mepc), ctx.get(dut.mtvec)) == (aligned_write(pc), mtvec)
 
-    async def bench(ctx, dut: CSRFile) -> None:
-        for _ in range(60):
-            ms = await _mstatus_state(ctx, dut, rng)
-            mtvec = await _write(ctx, dut, MTVEC, rng.getrandbits(32))
-            cause = rng.choice(CAUSES).code
-            tval, pc = rng.getrandbits(32), rng.getrandbits(32)
-            for port, value in ((dut.trap, 1), (dut.cause, cause), (dut.tval, tval), (dut.trap_pc, pc)):
-                ctx.set(port, value)
-            await ctx.tick()
-            ctx.set(dut.trap, 0)
-            got = [_read(ctx, dut, n) for n in (MEPC, MCAUSE, MTVAL, MSTATUS)]
-            assert got == [aligned_write(pc), cause, trap_mtval(cause, tval), trap_mstatus(ms)], hex(cause)
-            assert (ctx.get(dut.mepc), ctx.get(dut.mtvec)) == (aligned_write(pc), mtvec)
-
-    _simulate(bench)
+    _from_random_mstatus(5, 60, check)
 
 
 def test_mret() -> None:
-    rng = random.Random(6)
+    async def check(ctx, dut: CSRFile, rng: random.Random, ms: int) -> None:
+        ctx.set(dut.mret, 1)
+        await ctx.tick()
+        ctx.set(dut.mret, 0)
+        assert _read(ctx, dut, MSTATUS) == mret_mstatus(ms)
 
-    async def bench(ctx, dut: CSRFile) -> None:
-        for _ in range(40):
-            ms = await _mstatus_state(ctx, dut, rng)
-            ctx.set(dut.mret, 1)
-            await ctx.tick()
-            ctx.set(dut.mret, 0)
-            assert _read(ctx, dut, MSTATUS) == mret_mstatus(ms)
-
-    _simulate(bench)
+    _from_random_mstatus(6, 40, check)
 
 
 def test_timer_interrupt_enable_and_wake() -> None:
-    rng = random.Random(7)
+    async def check(ctx, dut: CSRFile, rng: random.Random, ms: int) -> None:
+        mie = await _write(ctx, dut, MIE, rng.getrandbits(32))
+        mtip = rng.getrandbits(1)
+        ctx.set(dut.mtip, mtip)
+        mip = MIP_MTIP if mtip else 0
+        assert _read(ctx, dut, MIP) == mip
+        assert ctx.get(dut.irq) == (mtip and interrupt_enabled(ms, mie))
+        assert ctx.get(dut.wake) == (mip & mie != 0)
 
-    async def bench(ctx, dut: CSRFile) -> None:
-        for _ in range(40):
-            ms = await _mstatus_state(ctx, dut, rng)
-            mie = await _write(ctx, dut, MIE, rng.getrandbits(32))
-            mtip = rng.getrandbits(1)
-            ctx.set(dut.mtip, mtip)
-            mip = MIP_MTIP if mtip else 0
-            assert _read(ctx, dut, MIP) == mip
-            assert ctx.get(dut.irq) == (mtip and interrupt_enabled(ms, mie))
-            assert ctx.get(dut.wake) == (mip & mie != 0)
-
-    _simulate(bench)
+    _from_random_mstatus(7, 40, check)
