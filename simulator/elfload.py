@@ -47,6 +47,7 @@ class LoadedElf:
     entry: int
     segments: list[tuple[int, bytes, int]]  # (address, file bytes, memory size)
     functions: list[Symbol]
+    stack: int | None = None       # the ``__stack`` symbol of chainrv's link script
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,13 @@ def parse_elf(data: bytes, ram_base: int, ram_size: int, name: str = "ELF") -> L
         raise SimError(f"{name}: no loadable segment")
     _check_overlaps(segments, name)
     _check_entry(hdr.entry, segments, ram_base, ram_size, name)
-    return LoadedElf(hdr.entry, segments, _functions(data, name))
+    functions, stack = _symbols(data, name)
+    if stack is not None and stack > ram_base + ram_size:
+        # crt0 sets sp to __stack; the first push would fault far from any cause the user sees
+        raise SimError(f"{name}: its stack starts at {stack:#x} (__stack), past the end of RAM at "
+                       f"{ram_base + ram_size:#x}; programs linked with firmware/link.ld need "
+                       f"{(stack - ram_base) >> 10} KiB of RAM or more")
+    return LoadedElf(hdr.entry, segments, functions, stack)
 
 
 def _header(data: bytes, name: str) -> _Header:
@@ -219,8 +226,10 @@ def _check_entry(entry: int, segments: list[tuple[int, bytes, int]], ram_base: i
         raise SimError(f"{name}: entry point {entry:#x} is not in a loadable segment")
 
 
-def _functions(data: bytes, name: str) -> list[Symbol]:
-    """STT_FUNC symbols of the symbol table, by address (none without one)."""
+def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None]:
+    """STT_FUNC symbols of the symbol table, by address (none without one), and
+    the value of ``__stack`` when the program defines it."""
+    stack = None
     try:
         elf = ELFFile(io.BytesIO(data))
         functions = []
@@ -230,12 +239,14 @@ def _functions(data: bytes, name: str) -> list[Symbol]:
             for sym in section.iter_symbols():
                 if sym["st_info"]["type"] == "STT_FUNC" and sym.name:
                     functions.append(Symbol(sym.name, sym["st_value"], sym["st_size"]))
+                elif sym.name == "__stack":
+                    stack = sym["st_value"]
     except (ELFError, ValueError, KeyError, IndexError, TypeError, AttributeError, ArithmeticError,
             struct.error) as e:
         # pyelftools raises many kinds on damaged section headers; each means the same to us
         raise SimError(f"{name}: malformed section headers or symbol table "
                        f"({type(e).__name__}: {_one_line(e)})") from None
-    return sorted(functions, key=lambda s: s.addr)
+    return sorted(functions, key=lambda s: s.addr), stack
 
 
 def _one_line(e: Exception) -> str:

@@ -116,3 +116,14 @@ def test_streamed_output_is_not_held(printer: Path) -> None:
                                            ("512k", 1 << 19), ("0x100000", 1 << 20), ("3M", 3 << 20)])
 def test_size_suffixes(text: str, expected: int) -> None:
     assert size(text) == expected
+
+
+# ---------------------------------------------------------------- RAM smaller than the program's stack
+@needs_toolchain
+def test_ram_smaller_than_the_link_scripts_stack_is_refused(printer: Path) -> None:
+    # firmware/link.ld puts __stack at 0x80100000: with 512 KiB of RAM the first push
+    # used to fault with a store access fault deep in the runtime
+    r = chainrv(str(printer), "--ram-size", "512k")
+    one_line_error(r, 2, "its stack starts at 0x80100000 (__stack), past the end of RAM at 0x80080000")
+    r = chainrv(str(printer), "--ram-size", "2M")  # more RAM than the stack needs is fine
+    assert r.returncode == 5 and len(r.stdout) == 65_000
