@@ -1,6 +1,6 @@
 """The timing table: the one place the pipeline's costs are written down.
 
-The ISS takes every number from here (``simulator/codegen.py``). The RTL
+The ISS takes every number from here (``simulator/loop.py``). The RTL
 takes only ``DIV_EXTRA`` (the divider's latency, ``hdl/units/divider.py``):
 its other costs follow from the structure of the pipeline. ``docs/timing.md``
 states the rules in words, and the lockstep regression (``cocotb_tests/``)

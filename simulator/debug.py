@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from . import codegen
 from . import state as S
+from .csrfile import csr_read, csr_write
 from .errors import SimError
 from .gdbserver import CSR_REGNUM_BASE, NUM_GPRS, PC_REGNUM, Stop
 from .machine import Machine, RunResult
@@ -47,7 +47,7 @@ class MachineTarget:
             return self.m.pc
         csr = regnum - CSR_REGNUM_BASE
         if 0 <= csr < 4096:
-            v = int(codegen.load_loop().csr_read(self.m.st, csr, *self._now()))
+            v = int(csr_read(self.m.st, csr, *self._now()))
             return None if v < 0 else v & 0xFFFFFFFF
         return None
 
@@ -62,7 +62,7 @@ class MachineTarget:
             return True
         csr = regnum - CSR_REGNUM_BASE
         if 0 <= csr < 4096 and self.read_register(regnum) is not None:
-            return bool(codegen.load_loop().csr_write(self.m.st, csr, value, *self._now()))
+            return bool(csr_write(self.m.st, csr, value, *self._now()))
         return False
 
     # ------------------------------------------------------------ memory

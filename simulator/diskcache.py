@@ -1,7 +1,7 @@
 """Content-hashed cache entries on disk: written atomically, checked when read, made again when damaged.
 
-The caches of chainrv (docs/caches.md) -- the ISS's generated loop, the firmware
-runtime objects, the kernel ELFs -- follow one set of rules, kept here:
+The caches of chainrv (docs/caches.md) -- the firmware runtime objects, the kernel
+ELFs -- follow one set of rules, kept here:
 
 * an entry's name carries a hash of everything it is made from (:func:`digest`), so
   an entry is never updated in place: changed inputs give a new name;

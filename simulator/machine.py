@@ -11,12 +11,12 @@ from typing import BinaryIO
 import numba
 import numpy as np
 
-from isa import timing
+from isa import memmap, timing
 from isa.config import IsaConfig, IsaError
+from isa.csrs import CAUSE_FETCH_FAULT, CAUSE_NAMES
 from isa.table import INSNS
 
-from . import codegen
-from . import platform as P
+from . import csrfile
 from . import state as S
 from .elfload import Symbol, read_elf
 from .errors import SimError
@@ -26,13 +26,6 @@ from .trace import RVFI_DTYPE, rows_to_records
 #: Instructions per call of the loop: output is flushed at least this often.
 SLICE = 1 << 22
 UART_BUFFER = 4096
-
-CAUSE_NAMES = {
-    0: "instruction address misaligned", 1: "instruction access fault", 2: "illegal instruction",
-    3: "breakpoint", 4: "load address misaligned", 5: "load access fault",
-    6: "store/AMO address misaligned", 7: "store/AMO access fault", 11: "environment call from M-mode",
-    0x80000007: "machine timer interrupt",
-}
 
 
 @dataclass
@@ -54,24 +47,17 @@ class RunResult:
         return self.instret / self.seconds / 1e6 if self.seconds > 0 else 0.0
 
 
-def misa_value(config: IsaConfig) -> int:
-    v = 1 << 30 | 1 << 8  # MXL=32, I
-    if "m" in config:
-        v |= 1 << 12
-    return v
-
-
 class Machine:
     """An RV32 hart with RAM and the platform devices (see docs/simulator.md)."""
 
-    def __init__(self, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", ram_size: int = P.RAM_SIZE) -> None:
+    def __init__(self, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", ram_size: int = memmap.RAM_SIZE) -> None:
         try:
             self.config = IsaConfig.parse(isa)
         except IsaError as e:
             raise SimError(str(e)) from None
         if ram_size < 4096 or ram_size % 4096 or ram_size > (1 << 31):
             raise SimError(f"RAM size {ram_size} must be a multiple of 4096 between 4 KiB and 2 GiB")
-        self.ram_base = P.RAM_BASE
+        self.ram_base = memmap.RAM_BASE
         self.ram_size = ram_size
         self.ram8 = np.zeros(ram_size, np.uint8)
         self.ram16 = self.ram8.view(np.uint16)
@@ -83,13 +69,12 @@ class Machine:
         self.enabled = np.array([1 if i.ext in self.config else 0 for i in INSNS] + [0], np.uint8)
         self.regs = np.zeros(S.RD_SINK + 1, np.int64)
         self.st = np.zeros(S.NSTATE, np.int64)
-        self.st[S.PC] = P.RAM_BASE
+        self.st[S.PC] = memmap.RAM_BASE
         self.st[S.CYC] = timing.PIPELINE_FILL - 1
         self.st[S.LDRD] = S.NO_LOAD
-        self.st[S.MSTATUS] = 0x1800
+        csrfile.reset(self.st, self.config)
         self.st[S.MTIMECMP] = S.NEVER
         self.st[S.MTIMECMP_RAW] = -1       # all ones, as on the RTL
-        self.st[S.MISA] = misa_value(self.config)
         self.st[S.PEND_SRC] = -1
         self.uart = np.zeros(UART_BUFFER, np.uint8)
         # debugger watch ranges (lo, hi, kinds); only st[WATCH_N] rows are armed
@@ -129,12 +114,13 @@ class Machine:
     def set_input(self, data: bytes) -> None:
         """Write the kernel input block (magic, length, data) at 0x800C0000."""
         try:
-            block = P.input_block(data)
+            block = memmap.input_block(data)
         except ValueError as e:
             raise SimError(str(e)) from None
-        if P.INPUT_ADDR + P.INPUT_REGION > self.ram_base + self.ram_size:
-            raise SimError(f"the input block at {P.INPUT_ADDR:#x} lies outside {self.ram_size} bytes of RAM")
-        self.write_mem(P.INPUT_ADDR, block)
+        addr = memmap.INPUT_ADDR
+        if addr + memmap.INPUT_REGION > self.ram_base + self.ram_size:
+            raise SimError(f"the input block at {addr:#x} lies outside {self.ram_size} bytes of RAM")
+        self.write_mem(addr, block)
 
     # ------------------------------------------------------------ state
     @property
@@ -154,7 +140,8 @@ class Machine:
                 np.int64(stop), *prof, tr, self.watch)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
-        fn = getattr(codegen.load_loop(), f"run_{variant}")
+        from . import loop  # not before it is needed: commands that never run the ISS skip it
+        fn = getattr(loop, f"run_{variant}")
         t0 = time.perf_counter()
         sig = tuple(numba.typeof(a) for a in args)
         fn.compile(sig)
@@ -231,7 +218,7 @@ class Machine:
         tval = int(self.st[S.TRAP_TVAL])
         from isa.disasm import disassemble
         name = CAUSE_NAMES.get(cause, "unknown")
-        text = disassemble(word, pc).replace("\t", " ") if cause != 1 else "(no instruction)"
+        text = disassemble(word, pc).replace("\t", " ") if cause != CAUSE_FETCH_FAULT else "(no instruction)"
         return (f"unhandled trap: {name} (mcause {cause:#x}) at pc {pc:#010x}: {text} "
                 f"[{word:08x}], mtval {tval:#x}")
 
@@ -297,7 +284,7 @@ class Machine:
 
 def run_elf(elf: str | Path, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", input_bytes: bytes | None = None,
             max_instructions: int | None = None, stdout: BinaryIO | None = None,
-            ram_size: int = P.RAM_SIZE, profile: bool = False) -> RunResult:
+            ram_size: int = memmap.RAM_SIZE, profile: bool = False) -> RunResult:
     """Load ``elf`` (and the input block), run it, return the result."""
     m = Machine(isa, ram_size)
     m.load_elf(elf)

@@ -6,6 +6,8 @@ returns, so a run can be resumed (UART flushes, trace chunks, time slices).
 
 from __future__ import annotations
 
+from isa.retire import RECORD_FIELDS
+
 PC, CYC, PEND, LDRD, INSTRET, STEPS = 0, 1, 2, 3, 4, 5
 MSTATUS, MIE, MTVEC, MEPC, MCAUSE, MTVAL, MSCRATCH = 6, 7, 8, 9, 10, 11, 12
 MCYCLE_DELTA, MINSTRET_DELTA, MTIMECMP, MTIME_DELTA = 13, 14, 15, 16
@@ -25,6 +27,8 @@ S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI = range(6)
 
 #: Why the loop returned.
 R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET, R_BREAK, R_WATCH = range(9)
+#: No reason to return after the current instruction.
+NO_STOP = -1
 
 #: ``LDRD`` value meaning "the previous instruction was not a load".
 NO_LOAD = 33
@@ -44,9 +48,5 @@ WATCH_MAX = 16
 #: mtimecmp at reset: never fires until written.
 NEVER = 1 << 62
 
-#: Columns of a trace buffer row (see simulator.trace for the RVFI record).
-TRACE_COLS: tuple[str, ...] = (
-    "order", "insn", "trap", "pc_rdata", "pc_wdata", "rs1_addr", "rs1_rdata",
-    "rs2_addr", "rs2_rdata", "rd_addr", "rd_wdata", "mem_addr", "mem_rmask",
-    "mem_wmask", "mem_rdata", "mem_wdata", "cycle",
-)
+#: Columns of a trace buffer row: the retirement record (simulator.trace).
+TRACE_COLS: tuple[str, ...] = RECORD_FIELDS

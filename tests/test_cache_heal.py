@@ -3,10 +3,10 @@ truncated, emptied, garbage -- and the next command succeeds with the program's 
 output in the same run, leaving a sound entry; unusable cache folders; processes
 filling one entry at once.
 
-Each test works on private copies of the caches (``CHAINRV_CACHE_DIR`` in tmp_path),
-never on the shared ones other tests use. The ISS's compiled loop is copied from the
-shared cache after one warm-up run, so that only the test that damages Numba's own
-files pays for a compile.
+Each test works on private copies of the caches (``CHAINRV_CACHE_DIR`` and
+``NUMBA_CACHE_DIR`` in tmp_path), never on the shared ones other tests use. The ISS's
+compiled functions are copied from Numba's cache after one warm-up run, so that only
+the test that damages Numba's own files pays for a compile.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from numba.core.caching import CacheImpl, NullCache, _CacheLocator
 
-from chainrv import kernels
+from chainrv import ROOT, kernels
 from chainrv.toolchain import GCC, build_elf, object_problem, program_problem
-from simulator import codegen, diskcache, run_elf
+from simulator import diskcache, jitcache, loop, run_elf
 
 pytestmark = pytest.mark.skipif(shutil.which(GCC) is None, reason="no RISC-V GCC")
 
@@ -49,7 +50,8 @@ def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Comp
 
 
 def private_env(tmp: Path, **extra: str | Path) -> dict[str, str]:
-    """The environment with every cache of chainrv under ``tmp``."""
+    """The environment with every cache of chainrv under ``tmp`` (Numba's as the
+    caller says: ``NUMBA_CACHE_DIR`` in ``extra``, else the shared one)."""
     env = dict(os.environ, CHAINRV_CACHE_DIR=str(tmp / "cache"), XDG_CACHE_HOME=str(tmp / "xdg"),
                TMPDIR=str(tmp / "tmp"))
     (tmp / "tmp").mkdir(exist_ok=True)
@@ -103,74 +105,70 @@ def hello_elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def warm_iss(hello_elf: Path) -> tuple[Path, str]:
-    """The shared ISS cache folder (the one every other test uses) with the loop
-    compiled, and the loop's digest; loaded in this process too, before any test
-    points the cache elsewhere."""
+def warm_iss(hello_elf: Path) -> Path:
+    """The folder of Numba's cache that the ISS's functions use (the one every other
+    test uses), with the loop compiled."""
     assert_program_ran(cli("run", hello_elf))
-    codegen.load_loop()
-    folder = diskcache.cache_folder("iss")
-    assert folder is not None
-    return folder, codegen.loop_source()[1]
+    return Path(loop.run_fast._cache.cache_path)
 
 
-def copy_iss(warm: tuple[Path, str], root: Path) -> Path:
-    """A private copy of the warm loop entry (source and Numba files) in ``root/iss``."""
-    folder, digest = warm
-    iss = root / "iss"
-    (iss / "__pycache__").mkdir(parents=True)
-    shutil.copy2(folder / f"iss_loop_{digest}.py", iss)
-    for f in (folder / "__pycache__").glob(f"iss_loop_{digest}.*"):
-        shutil.copy2(f, iss / "__pycache__")
-    return iss
+def copy_iss(warm: Path, numba_cache: Path, module: Path = Path(loop.__file__)) -> Path:
+    """A copy of the warm cache entries of the ISS's functions in the folder where Numba
+    looks for those of ``module`` when its cache folder is ``numba_cache``; that folder."""
+    folder = numba_cache / _CacheLocator.get_suitable_cache_subpath(str(module))
+    folder.mkdir(parents=True)
+    for f in warm.glob("*.nb[ic]"):
+        shutil.copy2(f, folder)
+    return folder
 
 
-# ---------------------------------------------------------------- the ISS loop
+# ---------------------------------------------------------------- the ISS's compiled functions
 
-@pytest.mark.parametrize("damage", DAMAGE)
-def test_damaged_loop_source_is_written_again(warm_iss: tuple[Path, str], hello_elf: Path,
-                                              tmp_path: Path, damage: str) -> None:
-    iss = copy_iss(warm_iss, tmp_path / "cache")
-    loop = iss / f"iss_loop_{warm_iss[1]}.py"
-    DAMAGE[damage](loop)
-    assert_program_ran(cli("run", hello_elf, env=private_env(tmp_path)))
-    assert loop.read_text() == codegen.generate_source()
-
-
-def test_damaged_numba_cache_is_compiled_again(warm_iss: tuple[Path, str], hello_elf: Path,
-                                               tmp_path: Path) -> None:
+def test_damaged_numba_cache_is_compiled_again(warm_iss: Path, hello_elf: Path, tmp_path: Path) -> None:
     """One run with three damaged files: the loop's own index (so it compiles again, and
     with it asks for the functions it calls), the data of one of those and the index of
     another: all heal in that run."""
-    pyc = copy_iss(warm_iss, tmp_path / "cache") / "__pycache__"
+    numba_cache = tmp_path / "numba"
+    folder = copy_iss(warm_iss, numba_cache)
 
     def one(pattern: str) -> Path:
-        found = sorted(pyc.glob(pattern))
+        found = sorted(folder.glob(pattern))
         assert found, f"the warm cache has no {pattern}"
         return found[0]
 
     truncate(one("*.run_fast-*.nbi"))
     garbage(one("*.irq_cycle-*.nbc"))
-    empty(one("*.mtime_at-*.nbi"))
-    assert_program_ran(cli("run", hello_elf, env=private_env(tmp_path)))
-    for name in ("run_fast", "irq_cycle", "mtime_at"):
-        numba_files_sound(pyc, f"*.{name}-*.nbi")
+    empty(one("*.wfi_wake-*.nbi"))
+    assert_program_ran(cli("run", hello_elf, env=private_env(tmp_path, NUMBA_CACHE_DIR=numba_cache)))
+    for name in ("run_fast", "irq_cycle", "wfi_wake"):
+        numba_files_sound(folder, f"*.{name}-*.nbi")
+
+
+def test_read_only_package_uses_numbas_own_folder(warm_iss: Path, hello_elf: Path, tmp_path: Path) -> None:
+    """With no __pycache__ folder possible beside the package's modules and no
+    NUMBA_CACHE_DIR, Numba keeps the ISS's cache in its user-wide folder, and reuses it."""
+    pkg = tmp_path / "pkg"
+    for name in ("isa", "simulator"):
+        shutil.copytree(ROOT / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (pkg / "simulator" / "__pycache__").write_text("not a folder\n")
+    xdg = tmp_path / "xdg"
+    folder = copy_iss(warm_iss, xdg / "numba", pkg / "simulator" / "loop.py")
+    seeded = {f.name: f.stat().st_mtime_ns for f in folder.iterdir()}
+    env = private_env(tmp_path, PYTHONPATH=pkg, XDG_CACHE_HOME=xdg)
+    env.pop("NUMBA_CACHE_DIR", None)
+    assert_program_ran(cli("run", hello_elf, env=env))
+    # loaded, not compiled again: Numba wrote no index or data file
+    assert {f.name: f.stat().st_mtime_ns for f in folder.iterdir()} == seeded
 
 
 @pytest.mark.parametrize("where", ["a file", "under a file"])
-def test_unusable_cache_folder_falls_back(warm_iss: tuple[Path, str], hello_elf: Path, tmp_path: Path,
+def test_unusable_cache_folder_falls_back(warm_iss: Path, hello_elf: Path, tmp_path: Path,
                                           where: str) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder\n")
     cache = blocker if where == "a file" else blocker / "cache"
-    # the fallback folder, seeded so that the run needs no compile
-    private = tmp_path / "tmp" / f"chainrv-cache-{os.getuid()}"
-    private.mkdir(parents=True, mode=0o700)
-    copy_iss(warm_iss, private)
     env = private_env(tmp_path, CHAINRV_CACHE_DIR=cache)
-    p = cli("run", hello_elf, env=env)
-    assert_program_ran(p, warnings=1)
-    assert "not usable" in p.stderr and str(private) in p.stderr
+    assert_program_ran(cli("run", hello_elf, env=env))  # the ISS keeps nothing there
     out = tmp_path / "again.elf"
     p = cli("build", hello_elf.with_suffix(".c"), "-o", out, "--isa", "rv32im", env=env)
     assert p.returncode == 0 and "Traceback" not in p.stderr and len(p.stderr.splitlines()) == 1
@@ -178,16 +176,18 @@ def test_unusable_cache_folder_falls_back(warm_iss: tuple[Path, str], hello_elf:
     assert blocker.read_text() == "not a folder\n"
 
 
-def test_no_writable_folder_compiles_without_disk_cache(warm_iss: tuple[Path, str],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from numba.core.caching import NullCache
+def test_no_writable_folder_compiles_without_disk_cache(monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(CacheImpl, "_locator_classes", [])  # no folder Numba could write to
+    monkeypatch.setattr(jitcache, "_warned", False)
 
-    monkeypatch.setattr(diskcache, "cache_folder", lambda name: None)
-    monkeypatch.setattr(codegen, "_loaded", None)
-    monkeypatch.delitem(sys.modules, f"chainrv_iss_loop_{warm_iss[1]}")
-    mod = codegen.load_loop()
-    assert isinstance(mod.run_fast._cache, NullCache)
-    assert mod.sext(0x80, 8) == -128 and mod.sext(0x7F, 8) == 127
+    def plus_one(x: int) -> int:
+        return x + 1
+
+    compiled = jitcache.njit_cached(plus_one)
+    assert isinstance(compiled._cache, NullCache)
+    assert compiled(41) == 42
+    assert "no folder for Numba's cache" in caplog.text
 
 
 # ---------------------------------------------------------------- runtime objects
@@ -205,7 +205,7 @@ def damage_bytes(data: bytes, kind: str, fraction: float, seed: int) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def runtime_lab(tmp_path_factory: pytest.TempPathFactory, warm_iss: tuple[Path, str]) -> Path:
+def runtime_lab(tmp_path_factory: pytest.TempPathFactory, warm_iss: Path) -> Path:
     """A private cache root whose runtime objects the fuzzers below may damage."""
     return tmp_path_factory.mktemp("runtime_lab")
 
@@ -309,7 +309,7 @@ def test_elf_check_never_raises_long(elf_samples: dict[str, bytes], tmp_path: Pa
 
 # ---------------------------------------------------------------- kernel ELFs
 
-def test_damaged_kernel_elf_is_built_again(warm_iss: tuple[Path, str], tmp_path: Path,
+def test_damaged_kernel_elf_is_built_again(warm_iss: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kernels, "BUILD_DIR", tmp_path / "kernels")
     k = kernels.load_kernel(kernels.KERNELS_DIR / "sha256")
@@ -321,7 +321,7 @@ def test_damaged_kernel_elf_is_built_again(warm_iss: tuple[Path, str], tmp_path:
         assert (res.stdout.decode(), res.exit_code) == (k.expected_stdout, 0)
 
 
-def test_unwritable_kernel_build_folder_falls_back(warm_iss: tuple[Path, str], tmp_path: Path,
+def test_unwritable_kernel_build_folder_falls_back(warm_iss: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "build"
     blocker.write_text("not a folder\n")

@@ -1,0 +1,111 @@
+"""Numba's on-disk cache for the ISS: where it lives, what invalidates it, how it heals.
+
+Every compiled function of the ISS is declared with :func:`njit_cached`. Numba keeps
+its compiled code beside the module (``simulator/__pycache__``), in
+``$NUMBA_CACHE_DIR`` when that is set, or in its own user-wide folder when the
+package folder is read-only (docs/caches.md). On top of Numba's own rules:
+
+* **Stale code is never loaded.** Numba checks only the source file of the function
+  it loads, but a compiled function carries the code of everything it calls (the
+  golden functions of ``isa/``, the CSR file, the devices): a cached loop would keep
+  running the old semantics after a change to ``isa/semantics.py``. So each entry's
+  stamp also covers every file in :data:`COMPILED_MODULES`.
+* **Damaged entries heal in the same run.** A truncated, emptied or garbage index or
+  data file, which Numba reports as an exception on every later compile, is deleted
+  and the function compiled again.
+* **No folder at all** (read-only package, unwritable home, no ``NUMBA_CACHE_DIR``):
+  the functions compile in every run, after one warning line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import logging
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from numba import njit
+from numba.core.caching import FunctionCache
+
+log = logging.getLogger("chainrv.cache")
+
+_ROOT = Path(__file__).resolve().parents[1]
+
+#: The modules whose code or constants are compiled into the ISS's functions.
+#: tests/test_iss_numba_cache.py checks that this covers every module they import.
+COMPILED_MODULES: tuple[str, ...] = (
+    "isa.config", "isa.csrs", "isa.encoding", "isa.memmap", "isa.privileged", "isa.retire",
+    "isa.sboxes", "isa.semantics", "isa.table", "isa.timing",
+    "simulator.csrfile", "simulator.decoder", "simulator.devices", "simulator.jitcache",
+    "simulator.loop", "simulator.recording", "simulator.state", "simulator.traps",
+    "simulator.watchpoints",
+)
+
+
+def _sources_digest() -> str:
+    h = hashlib.sha256()
+    for name in COMPILED_MODULES:
+        h.update(name.encode() + b"\0" + (_ROOT / (name.replace(".", "/") + ".py")).read_bytes())
+    return h.hexdigest()
+
+
+_DIGEST = _sources_digest()
+
+
+class HealingCache(FunctionCache):
+    """Numba's per-function cache, except that a damaged index or data file is deleted
+    and the function compiled again."""
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception as e:
+            self._drop(e)
+            return None
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        try:
+            super().save_overload(sig, data)
+        except Exception as e:  # a damaged index (written meanwhile) blocks the save
+            self._drop(e)
+            with contextlib.suppress(Exception):  # the compiled function is good all the same
+                super().save_overload(sig, data)
+
+    def _drop(self, why: Exception) -> None:
+        index = Path(self._cache_file._index_path)
+        log.info("chainrv: damaged Numba cache entry %s (%s); compiling again", index, why)
+        for f in [index, *index.parent.glob(glob.escape(index.stem) + ".*.nbc")]:
+            with contextlib.suppress(OSError):
+                f.unlink(missing_ok=True)
+
+
+_warned = False
+
+
+def njit_cached(fn: Callable) -> Any:
+    """``numba.njit(cache=True)`` with the rules of this module."""
+    global _warned
+    try:
+        compiled = njit(cache=True)(fn)
+    except RuntimeError as e:  # Numba found no folder it can write its cache to
+        if not _warned:
+            _warned = True
+            log.warning("chainrv: warning: no folder for Numba's cache (%s); compiling in every run", e)
+        return njit(fn)
+    cache = compiled._cache
+    cache.__class__ = HealingCache  # the same cache and folder, healing methods added
+    # an index whose stamp differs is treated as empty and rewritten, as after an edit
+    cache._cache_file._source_stamp = (cache._cache_file._source_stamp, _DIGEST)
+    return compiled
+
+
+def variant(fn: Callable, name: str, **flags: bool) -> Any:
+    """``fn`` compiled as its own function ``name`` (its own cache entry) with some of
+    its module's global flags set: Numba prunes the branches on flags that are off."""
+    copy = types.FunctionType(fn.__code__, {**fn.__globals__, **flags}, name, fn.__defaults__)
+    copy.__qualname__ = name
+    return njit_cached(copy)
