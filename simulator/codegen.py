@@ -41,10 +41,6 @@ _HOT = ("addi", "lw", "add", "sw", "bne", "beq", "lui", "slli", "srli", "xor", "
 _RAM_VIEW = {1: "ram8[o]", 2: "ram16[o >> 1]", 4: "ram32[o >> 2]"}
 
 
-def _alu_group() -> list[Insn]:
-    return [i for i in dispatched() if alu_selector(i) >= 0]
-
-
 def _fn(insn: Insn) -> str:
     return "semantics." + semantics.SEMANTICS[insn.name].__name__
 
@@ -162,9 +158,9 @@ if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
 {stall}regs[rd] = {fn}(a, b, regs[r3], pc)
 """
 
-# Every result of the group, then a tree of selects (cmovs, not a memory table: it
-# adds little latency to the guest program's dependency chains).
 _ALU_GROUP = """\
+# ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+# memory table: they add little latency to the guest program's dependency chains)
 sel = d >> RS3_AT
 # the operand: b, or imm for an immediate form (selector bit {imm_bit}), without a branch
 im = -((sel >> {imm_bit}) & 1)
@@ -241,8 +237,9 @@ def _body(insn: Insn) -> str:
     if kind == "alu":
         return f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
     if kind == "div":
-        # the divider holds EX: the division itself retires DIV_EXTRA cycles late
-        return f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n" + _STALL.format(amount="DIV_EXTRA", cause="S_DIV")
+        return (f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
+                "# the divider holds EX: the division itself retires DIV_EXTRA cycles late\n"
+                + _STALL.format(amount="DIV_EXTRA", cause="S_DIV"))
     if kind == "alu3":
         return _alu3(insn)
     if kind == "jal":
@@ -266,7 +263,7 @@ def _body(insn: Insn) -> str:
 
 def dispatch_source() -> str:
     """The dispatch, unindented: the ALU group, the other rows hottest first, then illegal."""
-    group = [i for i in dispatched() if alu_selector(i) >= 0]
+    group = [i for i in dispatched() if alu_selector(i) >= 0]  # one target of the jump
     results = "".join(f"x{k} = {_fn(BY_NAME[name])}(a, bb, 0, pc)\n" for k, name in enumerate(ALU_GROUP))
     cond = "".join(f"    {'or ' if k else ''}op == {i.op}\n" for k, i in enumerate(group))
     out = (f"if (\n{cond}):  # {' '.join(i.name for i in group)}\n"

@@ -166,6 +166,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 or op == 35
                 or op == 36
             ):  # addi xori ori andi slli srli add sll xor srl or and
+                # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+                # memory table: they add little latency to the guest program's dependency chains)
                 sel = d >> RS3_AT
                 # the operand: b, or imm for an immediate form (selector bit 4), without a branch
                 im = -((sel >> 4) & 1)
@@ -606,24 +608,28 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 regs[rd] = semantics.mulhu(a, b, imm, pc)
             elif op == 52:  # div
                 regs[rd] = semantics.div(a, b, imm, pc)
+                # the divider holds EX: the division itself retires DIV_EXTRA cycles late
                 c += DIV_EXTRA
                 stalls[S.S_DIV] += DIV_EXTRA
                 if PROF:
                     charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 53:  # divu
                 regs[rd] = semantics.divu(a, b, imm, pc)
+                # the divider holds EX: the division itself retires DIV_EXTRA cycles late
                 c += DIV_EXTRA
                 stalls[S.S_DIV] += DIV_EXTRA
                 if PROF:
                     charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 54:  # rem
                 regs[rd] = semantics.rem(a, b, imm, pc)
+                # the divider holds EX: the division itself retires DIV_EXTRA cycles late
                 c += DIV_EXTRA
                 stalls[S.S_DIV] += DIV_EXTRA
                 if PROF:
                     charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 55:  # remu
                 regs[rd] = semantics.remu(a, b, imm, pc)
+                # the divider holds EX: the division itself retires DIV_EXTRA cycles late
                 c += DIV_EXTRA
                 stalls[S.S_DIV] += DIV_EXTRA
                 if PROF:
