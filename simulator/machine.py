@@ -140,7 +140,9 @@ class Machine:
                 np.int64(stop), *prof, tr, self.watch)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
-        from . import loop  # not before it is needed: commands that never run the ISS skip it
+        # imported when first needed: commands that never run the ISS skip it, and
+        # python -m simulator.codegen can rewrite a loop.py that is out of date
+        from . import loop
         fn = getattr(loop, f"run_{variant}")
         t0 = time.perf_counter()
         sig = tuple(numba.typeof(a) for a in args)
