@@ -11,18 +11,20 @@ from __future__ import annotations
 from numba.extending import register_jitable
 
 from .config import IsaConfig
-from .csrs import ALIGN4, MIE_MEIE, MIE_MSIE, MIE_MTIE, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP
+from .csrs import ALIGN4, BY_NUMBER, MIE, MIE_MTIE, MSTATUS, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP
 
 jitable = register_jitable
 
-_MSTATUS_WMASK = MSTATUS_MIE | MSTATUS_MPIE
-_MIE_WMASK = MIE_MSIE | MIE_MTIE | MIE_MEIE
+# the table's masks, as plain ints the jitted functions close over
+_MSTATUS_WMASK = BY_NUMBER[MSTATUS].wmask
+_MSTATUS_FIXED = BY_NUMBER[MSTATUS].fixed
+_MIE_WMASK = BY_NUMBER[MIE].wmask
 
 
 @jitable
 def mstatus_write(v):
     """mstatus after a CSR write of ``v``: MIE and MPIE as written, MPP = M."""
-    return (v & _MSTATUS_WMASK) | MSTATUS_MPP
+    return (v & _MSTATUS_WMASK) | _MSTATUS_FIXED
 
 
 @jitable
