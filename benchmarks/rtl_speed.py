@@ -25,13 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from chainrv.kernels import all_kernels  # noqa: E402
-from cocotb_tests import harness  # noqa: E402
-from cocotb_tests.lockstep import lockstep, quiet, ram_hex, run_rtl  # noqa: E402
-from simulator import Machine  # noqa: E402
+from chainrv.cosim import harness
+from chainrv.cosim.lockstep import lockstep, quiet, ram_hex, run_rtl
+from chainrv.kernels import all_kernels
+from simulator import Machine, diskcache
 
 ISA = "rv32im_zicsr_zk_zks"
 #: (simulator, input of the SHA-256 kernel: None for its default 4 KiB vector)
@@ -72,8 +69,7 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--sims", nargs="+", default=["icarus", "verilator"], choices=["icarus", "verilator"])
     args = p.parse_args()
-    log = ROOT / "build" / "rtl_speed.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log = diskcache.writable(diskcache.cache_root() / "cosim") / "rtl_speed.log"
     print(f"{'simulator':<10} {'cycles':>8} {'free-running':>14} {'lockstep (RTL)':>15} "
           f"{'lockstep (e2e)':>15}"
           "   [simulated cycles/s, median]")

@@ -9,11 +9,13 @@ from pathlib import Path
 from isa.config import IsaConfig
 from simulator import diskcache
 
-from . import ROOT
+from . import kernel_sources
 from .errors import CliError
+from .toolchain import FIRMWARE, build_elf, program_problem, toolchain_key
 
-KERNELS_DIR = ROOT / "kernels"
-BUILD_DIR = ROOT / "build" / "kernels"
+#: The repository's kernels/, installed as chainrv.kernel_sources (pyproject.toml).
+KERNELS_DIR = Path(kernel_sources.__file__).resolve().parent
+BUILD_DIR = diskcache.cache_root() / "kernels"
 DEFAULT_ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
 
 
@@ -40,29 +42,25 @@ class Kernel:
 
     def elf_path(self, isa: IsaConfig, opt: str = "2") -> Path:
         """Where this variant's ELF lives; the name carries a hash of its inputs."""
-        from .toolchain import toolchain_key
-
         h = diskcache.digest(f"{isa} -O{opt}", toolchain_key(),
                              *(src.read_bytes() for src in self._all_inputs()), length=12)
         return BUILD_DIR / self.name / f"{isa}-{h}.elf"
 
     def _all_inputs(self) -> list[Path]:
-        fw = sorted((ROOT / "firmware").rglob("*.[chS]")) + sorted((ROOT / "firmware").glob("*.ld"))
+        fw = sorted(FIRMWARE.rglob("*.[chS]")) + sorted(FIRMWARE.glob("*.ld"))
         dirs = {self.directory, KERNELS_DIR / "common", *(s.parent for s in self.sources)}
         headers = sorted(h for d in dirs for h in d.glob("*.h"))
         return [*self.sources, *headers, *fw]
 
     def build(self, isa: IsaConfig | str, opt: str = "2") -> Path:
         """The variant's ELF, built when missing or damaged (docs/caches.md)."""
-        from .toolchain import build_elf, program_problem
-
         cfg = IsaConfig.parse(isa)
         out = self.elf_path(cfg, opt)
         if diskcache.problem(out, program_problem) is None:
             return out
         try:
             where = diskcache.writable(out.parent)
-        except OSError:  # a read-only checkout: the user's cache folder instead
+        except OSError:  # the cache folder's own fallback (docs/caches.md)
             where = diskcache.cache_folder(f"kernels/{self.name}")
         if where is None:
             raise CliError(f"cannot write kernel builds to {out.parent} or any cache folder")

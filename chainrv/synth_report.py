@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hdl.synth import SynthResult
 from isa.config import IsaConfig
+
+from .synth import SynthResult
 
 #: Published RTL figures of the riscv-crypto reference units, beside the unit(s) of ours that
 #: implement the same instructions.
@@ -192,7 +193,7 @@ def synthesize_all(isas: list[str], target: str, device: str | None,
     """One synthesis per ISA configuration (and rv32im, the area baseline)."""
     import sys
 
-    from hdl.synth import synthesize
+    from .synth import synthesize
 
     wanted = list(dict.fromkeys([BASE_ISA, *isas]))
     results = {}

@@ -31,10 +31,12 @@ from pathlib import Path
 from isa.config import IsaConfig, IsaError
 from simulator import diskcache
 
+from . import firmware
 from .errors import CliError
 
 GCC = os.environ.get("CHAINRV_GCC", "riscv64-unknown-elf-gcc")
-FIRMWARE = Path(__file__).resolve().parent.parent / "firmware"
+#: The repository's firmware/, installed as chainrv.firmware (pyproject.toml).
+FIRMWARE = Path(firmware.__file__).resolve().parent
 INCLUDE = FIRMWARE / "include"
 LINK_SCRIPT = FIRMWARE / "link.ld"
 RUNTIME_SOURCES = (FIRMWARE / "crt0.S", FIRMWARE / "runtime.c")

@@ -6,7 +6,7 @@ from amaranth.back import verilog
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from cocotb_tests.harness import Design
+from chainrv.cosim.harness import Design
 from hdl.units import COMB_UNITS
 from hdl.units.base import CombUnit
 from hdl.units.divider import Divider

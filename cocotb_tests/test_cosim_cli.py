@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from chainrv.cli import main
-from cocotb_tests import harness, lockstep
+from chainrv.cosim import harness, lockstep
 from isa.asm import assemble
 from isa.elfwriter import make_elf
 from simulator import Machine

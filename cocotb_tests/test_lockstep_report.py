@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from chainrv.cli import main
-from cocotb_tests import harness
-from cocotb_tests.lockstep import LINE_BYTES, describe, first_difference, lockstep, parse_log
+from chainrv.cosim import harness
+from chainrv.cosim.lockstep import describe, first_difference, lockstep
+from chainrv.cosim.retire_log import LINE_BYTES, LOG_DIGITS, parse_log
 from isa.asm import assemble
 from isa.elfwriter import make_elf
 from simulator import RVFI_DTYPE
@@ -20,7 +21,6 @@ FIN = "lui t0, 0x100\nlui t1, 0x5\naddi t1, t1, 0x555\nsw t1, 0(t0)\n"
 
 
 def _line(fields: list[int]) -> bytes:
-    from cocotb_tests.lockstep import LOG_DIGITS
     return (" ".join(f"{v:0{d}x}" for v, (_, d) in zip(fields, LOG_DIGITS, strict=True)) + "\n").encode()
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests import directed, harness
-from cocotb_tests.lockstep import lockstep
+from chainrv.cosim import harness
+from chainrv.cosim.lockstep import lockstep
+from cocotb_tests import directed
 from isa.asm import assemble
 from isa.elfwriter import make_elf
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests import designs, harness
+from chainrv.cosim import harness
+from cocotb_tests import designs
 from hdl.program import elf_to_words, write_ram_hex
 from isa.timing import PIPELINE_FILL
 
@@ -30,7 +31,7 @@ def run_on_soc(elf: Path, tmp_path: Path, sim: str = "icarus", isa: str = ISA,
                max_cycles: int = 200_000) -> dict:
     hexfile = write_ram_hex(elf_to_words(elf, RAM), tmp_path / "ram.hex", RAM)
     result = tmp_path / "result.json"
-    harness.run(designs.soc_design(isa, RAM), "tb_soc", sim, plusargs=[f"+ram={hexfile}"],
+    harness.run(designs.soc_design(isa, RAM), "cocotb_tests.tb_soc", sim, plusargs=[f"+ram={hexfile}"],
                 env={"RESULT": str(result), "MAX_CYCLES": str(max_cycles)})
     return json.loads(result.read_text())
 

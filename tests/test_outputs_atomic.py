@@ -319,8 +319,8 @@ def test_verilog_output_survives_a_failed_write(tmp_path):
 
 @pytest.fixture
 def fake_synthesis(monkeypatch) -> list:
-    import hdl.synth
-    from hdl.synth import Cost, SynthResult
+    import chainrv.synth
+    from chainrv.synth import Cost, SynthResult
 
     calls: list = []
 
@@ -328,7 +328,7 @@ def fake_synthesis(monkeypatch) -> list:
         calls.append(str(isa))
         return SynthResult(str(isa), "generic", None, {"core": Cost(10, 12.5, 2), "total": Cost(10, 12.5, 2)})
 
-    monkeypatch.setattr(hdl.synth, "synthesize", synthesize)
+    monkeypatch.setattr(chainrv.synth, "synthesize", synthesize)
     return calls
 
 

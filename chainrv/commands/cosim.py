@@ -7,10 +7,13 @@ import contextlib
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import ROOT
+from isa.memmap import INPUT_ADDR, RAM_SIZE
+from simulator import diskcache
+
 from ..argtypes import size
 from ..errors import CliError
 from ..isa_arg import rtl_isa
@@ -28,13 +31,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isa", default="rv32im_zicsr_zk_zks",
                    help="ISA configuration of both the core and the ISS (default: %(default)s)")
     p.add_argument("--input", type=Path, metavar="FILE",
-                   help="kernel input block, written at 0x800C0000 as by 'chainrv run --input'")
+                   help=f"kernel input block, written at {INPUT_ADDR:#010x} as by 'chainrv run --input'")
     p.add_argument("--waves", type=Path, metavar="FILE",
                    help="write a waveform (FST) of the RTL run to FILE")
     p.add_argument("--max-cycles", type=int, default=200_000_000, metavar="N",
                    help="stop the RTL after N cycles (default: %(default)s)")
-    p.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
-                   help="RAM size of both the SoC and the ISS, a power of two (default: 1M)")
+    p.add_argument("--ram-size", type=size, default=RAM_SIZE, metavar="BYTES",
+                   help=f"RAM size of both the SoC and the ISS, a power of two (default: {RAM_SIZE:#x})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
     if args.waves is not None and not args.waves.resolve().parent.is_dir():
         raise CliError(f"no such directory for the waveform: {args.waves.parent}")
 
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from cocotb_tests import harness
-    from cocotb_tests.lockstep import check_ram_size, load_program, lockstep, quiet
+    try:
+        from ..cosim import harness
+        from ..cosim.lockstep import check_ram_size, load_program, lockstep, quiet
+    except ImportError as e:
+        raise CliError(f"co-simulation needs {e.name} (pip install 'chainrv[sim]')") from None
     from simulator import SimError
 
     try:   # every input is checked before the simulator is built or started
@@ -61,11 +65,10 @@ def run(args: argparse.Namespace) -> int:
     data = _read_input(args.input)
     if not harness.have_sim(args.sim):
         raise CliError(f"{args.sim} is not installed (see 'make setup')")
-    log = ROOT / "build" / "cosim" / f"{elf.stem}-{args.sim}.log"
+    log = (diskcache.cache_folder("cosim") or Path(tempfile.gettempdir())) / f"{elf.stem}-{args.sim}.log"
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
         with _atomic_waves(args.waves) as waves, quiet(log):
-            # the simulator's own messages go to the log, not the program's output
+            # the simulator's own messages go to the log in the cache folder, not the program's output
             out = lockstep(program, isa, args.sim, input_bytes=data, waves=waves,
                            max_cycles=args.max_cycles, ram_size=args.ram_size)
     except SimError as e:

@@ -60,27 +60,21 @@ def _check_synth(args: argparse.Namespace) -> None:
         if args.synth_device is not None:
             raise CliError("--synth-device applies only with --synth")
         return
-    from hdl.synth import SynthError, check_request
-
-    from ..outputs import probe_writable
-    from .synth import CACHE_DIR
+    from ..synth import SynthError, check_request
 
     try:
         check_request(args.synth, args.synth_device)
     except SynthError as e:
         raise CliError(str(e)) from None
-    probe_writable(CACHE_DIR)
 
 
 def _synth(rows, args: argparse.Namespace) -> dict:
-    from hdl.synth import SynthError
-
     from .. import synth_report
-    from .synth import CACHE_DIR
+    from ..synth import DEFAULT_CACHE, SynthError
 
     try:
         return synth_report.synthesize_all(list(dict.fromkeys(r.isa for r in rows)), args.synth,
-                                           args.synth_device, CACHE_DIR)
+                                           args.synth_device, DEFAULT_CACHE)
     except SynthError as e:
         raise CliError(str(e)) from None
     except OSError as e:      # the tool cache

@@ -6,14 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from .. import ROOT
 from ..errors import CliError
 from ..outputs import atomic_file, probe_writable
 
 HELP = "synthesize the core: cells and NAND2-equivalents per unit, FPGA LUT4/FF counts and Fmax"
 
 DEFAULT_ISA = "rv32im_zicsr_zk_zks"
-CACHE_DIR = ROOT / "build" / "synth"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,20 +24,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "ecp5 25k (default), 45k, 85k, 12k")
     p.add_argument("--no-pnr", action="store_true", help="map to the FPGA but skip place and route")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
-    p.add_argument("--cache", type=Path, default=CACHE_DIR, metavar="DIR",
-                   help="cache of tool runs (default: build/synth in the checkout)")
+    p.add_argument("--cache", type=Path, metavar="DIR",
+                   help="cache of tool runs (default: synth/ in the cache folder, docs/caches.md)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from hdl.synth import SynthError, check_request
     from isa.config import IsaConfig, IsaError
+
+    from ..synth import SynthError, check_request
 
     try:
         configs = [IsaConfig.parse(s) for s in args.isa]
         check_request(args.target, args.device)
     except (IsaError, SynthError) as e:
         raise CliError(str(e)) from None
-    probe_writable(args.cache)
+    if args.cache is not None:   # the default folder gives way to a private one instead
+        probe_writable(args.cache)
     if args.json is None:
         _synthesize_all(configs, args)
         return 0
@@ -54,14 +54,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _synthesize_all(configs, args: argparse.Namespace) -> list:
-    from hdl.synth import SynthError, synthesize
-
+    from ..synth import DEFAULT_CACHE, SynthError, synthesize
     from ..synth_report import synth_table
 
     results = []
     for cfg in configs:
         try:
-            results.append(synthesize(cfg, args.target, args.device, args.cache, pnr=not args.no_pnr))
+            results.append(synthesize(cfg, args.target, args.device, args.cache or DEFAULT_CACHE,
+                                      pnr=not args.no_pnr))
         except SynthError as e:
             raise CliError(f"{cfg}: {e}") from None
         except OSError as e:      # the tool cache (--cache)

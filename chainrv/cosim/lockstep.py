@@ -1,7 +1,7 @@
 """Lockstep check of the RTL against the ISS (docs/lockstep.md).
 
 The SoC runs inside ``lockstep_top.v``, which writes every retirement (the
-RVFI record and its cycle) as one fixed-width hex line; the ISS runs the same
+RVFI record and its cycle) as one fixed-width hex line (``retire_log``); the ISS runs the same
 RAM image in trace mode. The two record streams are then compared in bulk
 with numpy, field by field and cycle by cycle: the first difference is
 reported with both records, their disassembly and the records before it.
@@ -18,16 +18,15 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numba
 import numpy as np
 
-from cocotb_tests import harness
 from hdl.platform import check_ram_size as soc_ram_size
 from isa.config import IsaConfig
 from isa.memmap import RAM_BASE, RAM_SIZE
@@ -35,34 +34,19 @@ from simulator import RVFI_DTYPE, Machine, RunResult, SimError, format_records
 from simulator.elfload import LoadedElf, read_elf
 from simulator.trace import SymbolMap
 
-HERE = Path(__file__).resolve().parent
-WRAPPER = HERE / "lockstep_top.v"
+from . import harness
+from .ram_image import ram_hex
+from .retire_log import parse_log, record_rows, verilog_macros
+
+WRAPPER = Path(__file__).resolve().with_name("lockstep_top.v")
 TOP = "lockstep_top"
+#: The cocotb module the simulator loads: it runs the wrapper until ``done``.
+TESTBENCH = f"{__package__}.tb_lockstep"
 DEFAULT_MAX_SLOTS = 50_000_000
 #: The RTL never runs longer than this, whatever the ISS's cycle count (a wfi may sleep for 2**32 cycles).
 DEFAULT_MAX_CYCLES = 200_000_000
 #: Cycles the RTL may run past the ISS's last retirement before the wrapper stops it.
 CYCLE_SLACK = 200
-
-#: Hex digits of each field in a line of ``lockstep_top.v``'s log, in RVFI_DTYPE order.
-LOG_DIGITS: tuple[tuple[str, int], ...] = (
-    ("order", 16), ("insn", 8), ("trap", 1), ("pc_rdata", 8), ("pc_wdata", 8),
-    ("rs1_addr", 2), ("rs1_rdata", 8), ("rs2_addr", 2), ("rs2_rdata", 8),
-    ("rd_addr", 2), ("rd_wdata", 8), ("mem_addr", 8), ("mem_rmask", 1), ("mem_wmask", 1),
-    ("mem_rdata", 8), ("mem_wdata", 8), ("cycle", 16),
-)
-LINE_BYTES = sum(d for _, d in LOG_DIGITS) + len(LOG_DIGITS)   # a space or newline after each field
-assert tuple(n for n, _ in LOG_DIGITS) == RVFI_DTYPE.names
-
-_HEX = np.full(256, -1, np.int64)
-for _i, _c in enumerate(b"0123456789abcdef"):
-    _HEX[_c] = _i
-for _i, _c in enumerate(b"ABCDEF"):
-    _HEX[_c] = 10 + _i
-
-
-class LogError(ValueError):
-    """The RTL's retirement log is malformed (e.g. X or Z values)."""
 
 
 def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE) -> harness.Design:
@@ -70,81 +54,10 @@ def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE) -> harness.D
     from hdl.verilog import generate
 
     cfg = IsaConfig.parse(isa)
-    wrapper = WRAPPER.read_text()
+    wrapper = verilog_macros() + WRAPPER.read_text()
     return harness.Design(
         f"lockstep_{cfg}_{ram_size}", TOP, lambda: generate(cfg, ram_size) + "\n" + wrapper,
         {"isa": str(cfg), "ram_size": ram_size, "wrapper": hashlib.sha256(wrapper.encode()).hexdigest()})
-
-
-#: Hex digits of each field, in log (and RVFI_DTYPE) order, for the compiled parser.
-_DIGITS = np.array([d for _, d in LOG_DIGITS], np.int64)
-
-
-@numba.njit(cache=True, nogil=True)
-def _parse_hex(rows: np.ndarray, digits: np.ndarray, hexval: np.ndarray, out: np.ndarray) -> int:
-    """Fill ``out[i, f]`` with field ``f`` of log line ``i``; -1, or
-    ``i * len(digits) + f`` for the first field holding a character that is not
-    a hex digit (X, Z)."""
-    for i in range(rows.shape[0]):
-        col = 0
-        for f in range(digits.shape[0]):
-            v = 0
-            for k in range(digits[f]):
-                d = hexval[rows[i, col + k]]
-                if d < 0:
-                    return i * digits.shape[0] + f
-                v = (v << 4) | d
-            out[i, f] = v
-            col += digits[f] + 1
-    return -1
-
-
-def parse_log(data: bytes) -> np.ndarray:
-    """RVFI records (``RVFI_DTYPE``) from the wrapper's log (a 100 MB log in well under a second)."""
-    if len(data) % LINE_BYTES:
-        data = data[:len(data) - len(data) % LINE_BYTES]   # a line cut short by the end of the run
-    rows = np.frombuffer(data, np.uint8).reshape(-1, LINE_BYTES)
-    out = np.zeros(len(rows), RVFI_DTYPE)
-    bad = _parse_hex(rows, _DIGITS, _HEX, _rows(out))
-    if bad >= 0:
-        line, f = divmod(bad, len(LOG_DIGITS))
-        col = sum(d + 1 for _, d in LOG_DIGITS[:f])
-        text = rows[line, col:col + LOG_DIGITS[f][1]].tobytes().decode("latin-1")
-        raise LogError(f"RTL record {line}: field {LOG_DIGITS[f][0]} is not a number: {text!r}")
-    return out
-
-
-#: Words per block of the RAM image: all-zero blocks are left out of the file.
-IMAGE_BLOCK = 256
-_HEX_CHARS = np.frombuffer(b"0123456789abcdef", np.uint8)
-_NIBBLE_SHIFTS = np.arange(28, -1, -4, dtype=np.uint32)
-
-
-def hex_words(words: np.ndarray) -> bytes:
-    """One ``%08x`` line per 32-bit word, formatted by numpy (64 MiB of RAM in seconds, not minutes)."""
-    lines = np.empty((len(words), 9), np.uint8)
-    lines[:, :8] = _HEX_CHARS[(words.astype(np.uint32)[:, None] >> _NIBBLE_SHIFTS) & 0xF]
-    lines[:, 8] = ord("\n")
-    return lines.tobytes()
-
-
-def ram_hex(machine: Machine, path: Path) -> Path:
-    """The machine's RAM (program, data, input block) as the SoC's ``+ram`` file.
-
-    The SoC zeroes its RAM before the ``$readmemh``, so only blocks holding a
-    non-zero word are written, each run of them after an ``@address`` line: a
-    few kilobytes for a small program, whatever the RAM size."""
-    blocks = machine.ram32.reshape(-1, IMAGE_BLOCK)
-    used = np.flatnonzero(blocks.any(axis=1))
-    if used.size == 0:
-        used = np.zeros(1, np.int64)          # an empty file makes simulators warn
-    runs = np.split(used, np.flatnonzero(np.diff(used) != 1) + 1)
-    with path.open("wb") as f:
-        for run in runs:
-            start, end = int(run[0]), int(run[-1]) + 1
-            f.write(b"@%x\n" % (start * IMAGE_BLOCK))
-            f.write(hex_words(blocks[start:end].ravel()))
-    return path
 
 
 @dataclass
@@ -170,7 +83,7 @@ def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, wo
     plusargs = [f"+ram={ram_image}", f"+uart={uart}", f"+max_cycles={max_cycles}"]
     if record:
         plusargs.append(f"+rvfi={log}")
-    harness.run(lockstep_design(isa, ram_size), "tb_lockstep", sim, waves=waves, plusargs=plusargs,
+    harness.run(lockstep_design(isa, ram_size), TESTBENCH, sim, waves=waves, plusargs=plusargs,
                 env={"RESULT": str(result)})
     res = json.loads(result.read_text())
     uart_bytes = bytes(int(x, 16) for x in uart.read_text().split()) if uart.exists() else b""
@@ -195,14 +108,10 @@ class Outcome:
         return self.iss.cycles
 
 
-def _rows(recs: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(recs).view(np.int64).reshape(len(recs), len(RVFI_DTYPE.names))
-
-
 def first_difference(iss: np.ndarray, rtl: np.ndarray) -> int | None:
     """Index of the first record that differs in any field (or exists on one side only)."""
     n = min(len(iss), len(rtl))
-    diff = np.nonzero((_rows(iss[:n]) != _rows(rtl[:n])).any(axis=1))[0]
+    diff = np.nonzero((record_rows(iss[:n]) != record_rows(rtl[:n])).any(axis=1))[0]
     if diff.size:
         return int(diff[0])
     return None if len(iss) == len(rtl) else n
@@ -327,8 +236,6 @@ def _workdir(given: Path | None) -> Iterator[Path]:
 @contextlib.contextmanager
 def quiet(log: Path) -> Iterator[None]:
     """Send this process's stdout and stderr (the simulator's chatter) to ``log``."""
-    import sys
-
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)

@@ -1,7 +1,8 @@
 """Build an Amaranth design to Verilog and run a cocotb module on it.
 
 One interface for Icarus and Verilator (``run(design, module, sim=...)``).
-Builds live under ``build/cocotb/<design>-<hash>/<sim>``: the hash covers the
+Builds live under ``<cache root>/cocotb/<design>-<hash>/<sim>`` (docs/caches.md;
+``$CHAINRV_BUILD`` instead of ``<cache root>/cocotb`` when set): the hash covers the
 design's parameters and the source of ``hdl/`` and ``isa/``, so repeated runs
 reuse the Verilog and the compiled simulator until the RTL changes. The cache
 heals itself: the Verilog is written atomically, and a simulator build that did
@@ -15,7 +16,6 @@ import fcntl
 import hashlib
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +23,14 @@ from pathlib import Path
 from cocotb_tools.check_results import get_results
 from cocotb_tools.runner import Verilator, get_runner
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD_ROOT = Path(os.environ.get("CHAINRV_BUILD", ROOT / "build" / "cocotb"))
+import hdl
+import isa
+from simulator import diskcache
+
+BUILD_ROOT = Path(os.environ.get("CHAINRV_BUILD") or diskcache.cache_root() / "cocotb")
 TIMESCALE = ("1ns", "1ps")
+#: The packages whose source makes the RTL: any change to them is a new build.
+RTL_PACKAGES = (hdl, isa)
 
 
 @dataclass
@@ -39,14 +44,15 @@ class Design:
 
     def key(self) -> str:
         h = hashlib.sha256(repr(sorted(self.params.items())).encode())
-        for folder in ("hdl", "isa"):
-            for path in sorted((ROOT / folder).rglob("*.py")):
+        for package in RTL_PACKAGES:
+            for path in sorted(Path(package.__file__).parent.rglob("*.py")):
                 h.update(path.read_bytes())
         return f"{self.name}-{h.hexdigest()[:12]}"
 
     def verilog(self) -> Path:
         """Write the Verilog once per key; later calls reuse the file."""
-        out = BUILD_ROOT / self.key() / f"{self.top}.v"
+        # an unwritable cache root gives way to a private folder (docs/caches.md)
+        out = (diskcache.folder(BUILD_ROOT, "cocotb") or BUILD_ROOT) / self.key() / f"{self.top}.v"
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_suffix(f".{os.getpid()}.tmp")
@@ -102,16 +108,13 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
         env: dict[str, str] | None = None, testcase: str | None = None, waves: Path | None = None) -> None:
     """Build ``design`` for ``sim`` (cached) and run the cocotb tests of ``module``.
 
-    ``module`` is a module name inside ``cocotb_tests``. Raises AssertionError
+    ``module`` is the dotted name of a module this process can import: the
+    simulator's Python gets this process's ``sys.path``. Raises AssertionError
     when a cocotb test fails. With ``waves`` the run writes a waveform there
     (FST on both simulators) from a separately cached build with tracing.
     """
     source = design.verilog()
     build_dir = source.parent / (f"{sim}-waves" if waves else sim)
-    # cocotb imports the test module by name inside the simulator process, on
-    # a PYTHONPATH made from this process's sys.path
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     runner = _runner(sim)
     build_args = ["-O2", "-Wno-fatal", "-Wno-WIDTH", "--x-assign", "0", "--x-initial", "0"] \
         if sim == "verilator" else []
@@ -126,7 +129,7 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
     test_dir = build_dir / f"run-{module}-{os.getpid()}"
     test_dir.mkdir(parents=True, exist_ok=True)
     try:
-        results = runner.test(test_module=f"cocotb_tests.{module}", hdl_toplevel=design.top,
+        results = runner.test(test_module=module, hdl_toplevel=design.top,
                               build_dir=build_dir, test_dir=test_dir, plusargs=plusargs,
                               extra_env=dict(env or {}), testcase=testcase, waves=bool(waves),
                               test_args=test_args,

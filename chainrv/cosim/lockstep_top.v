@@ -3,6 +3,8 @@
 // by +rvfi=FILE and one line per UART byte to +uart=FILE, and raises `done`
 // once the store to the finisher has retired or +max_cycles=N have passed.
 // The simulator does all per-cycle work; the testbench only waits for `done`.
+// The RVFI wires, their connections and the log line are macros made from the
+// record layout of isa/retire.py (chainrv/cosim/retire_log.py defines them).
 module lockstep_top (
   input wire clk,
   output reg done = 1'b0,
@@ -14,32 +16,20 @@ module lockstep_top (
   wire rst = rst_count != 2'd3;
   always @(posedge clk) if (rst) rst_count <= rst_count + 2'd1;
 
-  wire rvfi_valid, rvfi_trap;
-  wire [63:0] rvfi_order;
-  wire [31:0] rvfi_insn, rvfi_pc_rdata, rvfi_pc_wdata, rvfi_rs1_rdata, rvfi_rs2_rdata, rvfi_rd_wdata;
-  wire [31:0] rvfi_mem_addr, rvfi_mem_rdata, rvfi_mem_wdata;
-  wire [4:0] rvfi_rs1_addr, rvfi_rs2_addr, rvfi_rd_addr;
-  wire [3:0] rvfi_mem_rmask, rvfi_mem_wmask;
+  `CHAINRV_RVFI_WIRES
   wire uart_valid, finish_valid;
   wire [7:0] uart_data;
   wire [15:0] finish_code;
 
   chainrv_soc soc (
     .clk(clk), .rst(rst), .cycle(cycle),
-    .rvfi_valid(rvfi_valid), .rvfi_order(rvfi_order), .rvfi_insn(rvfi_insn), .rvfi_trap(rvfi_trap),
-    .rvfi_pc_rdata(rvfi_pc_rdata), .rvfi_pc_wdata(rvfi_pc_wdata),
-    .rvfi_rs1_addr(rvfi_rs1_addr), .rvfi_rs2_addr(rvfi_rs2_addr),
-    .rvfi_rs1_rdata(rvfi_rs1_rdata), .rvfi_rs2_rdata(rvfi_rs2_rdata),
-    .rvfi_rd_addr(rvfi_rd_addr), .rvfi_rd_wdata(rvfi_rd_wdata),
-    .rvfi_mem_addr(rvfi_mem_addr), .rvfi_mem_rmask(rvfi_mem_rmask), .rvfi_mem_wmask(rvfi_mem_wmask),
-    .rvfi_mem_rdata(rvfi_mem_rdata), .rvfi_mem_wdata(rvfi_mem_wdata),
+    `CHAINRV_RVFI_PORTS,
     .uart_valid(uart_valid), .uart_data(uart_data),
     .finish_valid(finish_valid), .finish_code(finish_code)
   );
 
   integer rvfi_fd = 0;
   integer uart_fd = 0;
-  reg [64*8-1:0] max_text;
   reg [63:0] max_cycles = 64'hFFFF_FFFF_FFFF_FFFF;
   reg [1023*8:0] path;
   initial begin
@@ -52,11 +42,7 @@ module lockstep_top (
   always @(posedge clk) begin
     if (!rst && !done) begin
       if (rvfi_valid && rvfi_fd != 0)
-        $fwrite(rvfi_fd, "%h %h %h %h %h %h %h %h %h %h %h %h %h %h %h %h %h\n",
-                rvfi_order, rvfi_insn, rvfi_trap, rvfi_pc_rdata, rvfi_pc_wdata,
-                rvfi_rs1_addr, rvfi_rs1_rdata, rvfi_rs2_addr, rvfi_rs2_rdata,
-                rvfi_rd_addr, rvfi_rd_wdata, rvfi_mem_addr, rvfi_mem_rmask, rvfi_mem_wmask,
-                rvfi_mem_rdata, rvfi_mem_wdata, cycle);
+        $fwrite(rvfi_fd, `CHAINRV_RECORD_FORMAT, `CHAINRV_RECORD_ARGS);
       if (uart_valid && uart_fd != 0) $fwrite(uart_fd, "%h\n", uart_data);
       if (finish_valid) begin
         finishing <= 1'b1;

@@ -1,0 +1,77 @@
+"""Synthesis of the core with Yosys and nextpnr (YoWASP builds from PyPI; docs/synth.md).
+
+Three steps, each cached on disk by a hash of its input netlist, script and tool
+version (``step_cache``):
+
+1. **generic** (``mapping``): the *core* (pipeline, register file, every unit the
+   ISA configuration enables; no RAM, no SoC devices, no trace port) mapped to
+   simple gates with ``abc -g``; cells and NAND2-equivalents per unit.
+2. **fpga** (``mapping``; ice40/ecp5): the same core mapped with ``synth_ice40`` or
+   ``synth_ecp5``; LUT4, flip-flop, carry, DSP, LUT-RAM cells per unit.
+3. **pnr** (``pnr``; ice40/ecp5): the SoC placed and routed for a stated device;
+   Fmax and device utilisation.
+
+The designs themselves (the core and the SoC with synthesis ports, as RTLIL) are
+``hdl.synth``'s; this package runs the tools on them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hdl.synth import core_rtlil, fpga_rtlil
+from isa.config import IsaConfig
+from simulator import diskcache
+
+from .mapping import NAND2_WEIGHTS, fpga_cost, generic_cost, map_rtlil
+from .pnr import DEVICES, place_and_route
+from .results import Cost, SynthError, SynthResult
+from .step_cache import usable_folder
+from .tools import tool_version
+
+__all__ = ["DEFAULT_CACHE", "NAND2_WEIGHTS", "TARGETS", "Cost", "SynthError", "SynthResult", "check_request",
+           "generic_cost", "map_rtlil", "synthesize"]
+
+TARGETS = ("generic", "ice40", "ecp5")
+#: Where the tool runs are cached unless told otherwise (docs/caches.md).
+DEFAULT_CACHE = diskcache.cache_root() / "synth"
+
+
+def check_request(target: str, device: str | None) -> str | None:
+    """Validate target/device; returns the device (the family default when None)."""
+    if target not in TARGETS:
+        raise SynthError(f"unknown target '{target}' (choose from {', '.join(TARGETS)})")
+    if target == "generic":
+        if device is not None:
+            raise SynthError("--device applies to the ice40 and ecp5 targets only")
+        return None
+    devices = DEVICES[target]
+    if device is None:
+        return next(iter(devices))
+    if device not in devices:
+        raise SynthError(f"unknown {target} device '{device}' (choose from {', '.join(devices)})")
+    return device
+
+
+def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None = None,
+               cache_dir: Path = DEFAULT_CACHE, pnr: bool = True) -> SynthResult:
+    """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R."""
+    config = IsaConfig.parse(isa)
+    device = check_request(target, device)
+    cache_dir = usable_folder(cache_dir)
+    il = core_rtlil(config)
+    result = SynthResult(isa=str(config), target=target, device=device, generic={},
+                         tools={"yosys": tool_version("yosys")})
+    generic, result.seconds["generic"], result.cached["generic"] = map_rtlil(il, "generic", None, cache_dir)
+    result.generic = {u: generic_cost(types) for u, types in generic.items()}
+    if target == "generic":
+        return result
+    mapped, result.seconds["fpga"], result.cached["fpga"] = map_rtlil(il, target, device, cache_dir)
+    result.fpga = {u: fpga_cost(types) for u, types in mapped.items()}
+    if pnr:
+        tool = f"nextpnr-{target}"
+        result.tools[tool] = tool_version(tool)
+        placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(fpga_rtlil(config), target,
+                                                                              device, cache_dir)
+        result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
+    return result

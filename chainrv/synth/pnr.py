@@ -1,0 +1,100 @@
+"""Step 3 of the flow: the SoC (core, a 4 KiB RAM in block RAM, UART, finisher,
+CLINT; trace port dropped, so 28 I/O pins) flattened, placed and routed by nextpnr
+for a stated device: Fmax and device utilisation (docs/synth.md)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hdl.synth import FPGA_TOP
+
+from .mapping import FF, LUT, fpga_synth_command, leaf_types
+from .results import SynthError
+from .step_cache import Step
+from .tools import log_error, run_tool, tool_version
+
+#: nextpnr device flags and package per family; the first device is the default.
+DEVICES: dict[str, dict[str, tuple[str, str]]] = {
+    "ice40": {"up5k": ("--up5k", "sg48"), "hx8k": ("--hx8k", "ct256"),
+              "lp8k": ("--lp8k", "ct256"), "hx4k": ("--hx4k", "tq144"), "hx1k": ("--hx1k", "tq144")},
+    "ecp5": {"25k": ("--25k", "CABGA256"), "45k": ("--45k", "CABGA381"),
+             "85k": ("--85k", "CABGA381"), "12k": ("--12k", "CABGA256")},
+}
+
+#: Clock the placer aims at (MHz); Fmax is what it achieved, not this.
+PNR_TARGET_MHZ = {"ice40": 12.0, "ecp5": 25.0}
+PNR_SEED = 1
+
+#: Logic cells of each device: ice40 (one LUT4 + one flip-flop each), ecp5 (LUT4s, each
+#: with a flip-flop beside it).
+_CAPACITY = {"ice40": {"up5k": 5280, "hx8k": 7680, "lp8k": 7680, "hx4k": 3520, "hx1k": 1280},
+             "ecp5": {"25k": 24288, "45k": 43848, "85k": 83640, "12k": 12288}}
+
+_UTIL = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
+_NO_BELS = re.compile(r"no BELs remaining to implement cell type '(\w+)'", re.I)
+
+
+def _fit_error(log: str, target: str, device: str) -> str | None:
+    """nextpnr's 'does not fit' diagnostics as one line, or None for other failures."""
+    for line in log.splitlines():
+        m = _UTIL.match(line)
+        if m and int(m[2]) > int(m[3]):
+            return f"design does not fit {target} {device}: needs {m[2]} {m[1]}, the device has {m[3]}"
+    for line in log.splitlines():
+        m = _NO_BELS.search(line)
+        if m:
+            return f"design does not fit {target} {device}: ran out of {m[1]} cells"
+    return None
+
+
+def _check_fit(types: dict[str, int], target: str, device: str) -> None:
+    """Reject a netlist that exceeds the device before a long placement run (a lower
+    bound; nextpnr's own utilisation check catches the rest)."""
+    luts = sum(n for t, n in types.items() if t in LUT)
+    ffs = sum(n for t, n in types.items() if FF.match(t))
+    cap = _CAPACITY[target][device]
+    if max(luts, ffs) > cap:
+        raise SynthError(f"design does not fit {target} {device}: needs at least {max(luts, ffs)} "
+                         f"logic cells ({luts} LUT4, {ffs} flip-flops), the device has {cap}")
+
+
+def _is_pnr_result(data: object) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("utilization"), dict)
+            and "fmax_mhz" in data and isinstance(data["fmax_mhz"], int | float | None))
+
+
+def place_and_route(il: str, target: str, device: str, cache_dir: Path) -> tuple[dict, float, bool]:
+    """Fmax and utilisation of the design ``il`` (top ``FPGA_TOP``) on ``device``; the
+    run's seconds and whether it came from the cache."""
+    flag, package = DEVICES[target][device]
+    script = (f"read_rtlil design.il\n{fpga_synth_command(target, device, FPGA_TOP)} -json netlist.json\n"
+              "tee -q -o stat.json stat -json\n")
+    tool = f"nextpnr-{target}"
+    argv = [flag, "--package", package, "--json", "netlist.json", "--freq", str(PNR_TARGET_MHZ[target]),
+            "--seed", str(PNR_SEED), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
+            "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained"]
+    step = Step(cache_dir, f"pnr-{target}-{device}",
+                [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool)], _is_pnr_result)
+    return step.run({"design.il": il, "pnr.ys": script}, lambda work: _run(work, target, device, argv))
+
+
+def _run(work: Path, target: str, device: str, argv: list[str]) -> dict:
+    """Yosys then nextpnr in ``work``: Fmax and the device utilisation."""
+    res = run_tool("yosys", ["-q", "-l", "yosys.log", "pnr.ys"], work)
+    if res.returncode != 0:
+        raise SynthError(f"yosys ({target}) failed: {log_error(res.stdout + res.stderr)}")
+    stat = json.loads((work / "stat.json").read_text())
+    _check_fit(leaf_types(stat["design"]["num_cells_by_type"], {m.lstrip("\\") for m in stat["modules"]}),
+               target, device)
+    res = run_tool(f"nextpnr-{target}", argv, work)
+    log = (work / "nextpnr.log").read_text() if (work / "nextpnr.log").exists() else ""
+    log += res.stdout + res.stderr
+    if res.returncode != 0:
+        raise SynthError(_fit_error(log, target, device) or f"nextpnr-{target} failed: {log_error(log)}")
+    report = json.loads((work / "pnr.json").read_text())
+    fmax = min((c["achieved"] for c in report.get("fmax", {}).values()), default=None)
+    util = {k: {"used": v["used"], "available": v["available"]}
+            for k, v in report.get("utilization", {}).items() if v["used"]}
+    return {"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util}

@@ -1,0 +1,47 @@
+"""What a synthesis run reports: cells per unit, FPGA resources, Fmax (docs/synth.md)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+class SynthError(Exception):
+    """A problem with the user's request or the design (one line)."""
+
+
+@dataclass
+class Cost:
+    """Cells of one module (a unit, the core's own logic, or the total)."""
+
+    cells: int = 0
+    nand2: float = 0.0
+    dff: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class FpgaCost:
+    lut4: int = 0
+    ff: int = 0
+    carry: int = 0
+    dsp: int = 0
+    lutram: int = 0
+    bram: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SynthResult:
+    isa: str
+    target: str
+    device: str | None
+    generic: dict[str, Cost]             # unit name (and "core", "total") -> cost
+    fpga: dict[str, FpgaCost] = field(default_factory=dict)
+    fmax_mhz: float | None = None
+    utilization: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    cached: dict[str, bool] = field(default_factory=dict)
+    tools: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
