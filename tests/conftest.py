@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def kernel_elf():
     """``kernel_elf(name, isa)``: the kernel's ELF, built once (content-hashed
-    under build/kernels, so also reused across sessions)."""
+    in the kernel cache, docs/caches.md, so also reused across sessions)."""
     from chainrv.kernels import KERNELS_DIR, load_kernel
 
     built = {}

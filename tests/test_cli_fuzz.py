@@ -71,6 +71,7 @@ def files(tmp_path_factory) -> dict[str, str]:
             ("hello.c", "broken.c", "loop.c", "text.txt", "empty", "folder", "hello.elf", "loop.elf",
              "trunc.elf")} | {
         "missing": str(d / "missing"), "under-file": str(d / "text.txt" / "x"), "full": "/dev/full",
+        "missing-dir-file": str(d / "no" / "such" / "x"),
         "out": str(d / "out" / "o.elf"), "dir": str(d)}
 
 
@@ -107,7 +108,7 @@ def options(draw, table: dict[str, st.SearchStrategy[str] | None]) -> list[str]:
 def run_argv(draw, files: dict[str, str]) -> list[str]:
     bad_elfs = paths(files, "trunc.elf", "text.txt", "empty", "folder", "missing", "hello.c")
     elf = draw(mostly(paths(files, "hello.elf", "loop.elf"), st.one_of(bad_elfs, TEXT)))
-    bad_outs = paths(files, "full", "folder", "under-file", "missing")
+    bad_outs = paths(files, "full", "folder", "under-file", "missing-dir-file")
     flags = options(draw, {
         "--isa": ISAS, "--max-instructions": NUMBERS, "--stats": None, "--profile": None,
         "--trace": mostly(paths(files, "out"), bad_outs),
@@ -249,7 +250,7 @@ def more_files(files) -> dict[str, str]:
     return files | {"report-out": str(d / "report"), "baseline": str(d / "baseline.json"),
                     "bad-baseline": str(d / "bad-baseline.json"),
                     "folder-with-file": str(d / "folder-with-file"),
-                    "missing-dir-file": str(d / "no" / "such" / "x"), "v-out": str(d / "out" / "soc.v"),
+                    "v-out": str(d / "out" / "soc.v"),
                     "waves": str(d / "out" / "w.fst"), "json-out": str(d / "out" / "s.json"),
                     "cache-dir": str(d / "out" / "cache")}
 
