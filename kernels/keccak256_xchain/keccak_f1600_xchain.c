@@ -89,38 +89,9 @@ ALWAYS_INLINE void xor_lane(uint32_t *s, const uint8_t *p)
     s[1] ^= o;
 }
 
-static void absorb(uint32_t s[50], const uint8_t *block)
+static inline void read_lane(uint32_t *lo, uint32_t *hi, const uint32_t s[2])
 {
-    for (int i = 0; i < KECCAK256_RATE / 8; i++)
-        xor_lane(&s[2 * i], block + 8 * i);
-    keccak_f1600(s);
+    from_interleaved(lo, hi, s[0], s[1]);
 }
 
-void keccak256(const uint8_t *msg, uint32_t len, uint8_t out[32])
-{
-    uint32_t s[50] = {0};
-    uint32_t buf[KECCAK256_RATE / 4];
-    uint8_t *b = (uint8_t *)buf;
-    int aligned = ((uintptr_t)msg & 3) == 0;
-    for (; len >= KECCAK256_RATE; len -= KECCAK256_RATE, msg += KECCAK256_RATE) {
-        if (aligned) {
-            absorb(s, msg);
-        } else {
-            __builtin_memcpy(b, msg, KECCAK256_RATE);
-            absorb(s, b);
-        }
-    }
-    /* Keccak's own padding (pad10*1 with domain bits 0x01), as Ethereum uses it. */
-    __builtin_memcpy(b, msg, len);
-    for (uint32_t i = len; i < KECCAK256_RATE; i++)
-        b[i] = 0;
-    b[len] = 0x01;
-    b[KECCAK256_RATE - 1] |= 0x80;
-    absorb(s, b);
-    for (int i = 0; i < 4; i++) {
-        uint32_t lo, hi;
-        from_interleaved(&lo, &hi, s[2 * i], s[2 * i + 1]);
-        store_le32(out + 8 * i, lo);
-        store_le32(out + 8 * i + 4, hi);
-    }
-}
+#include "../keccak256/keccak_sponge.h"
