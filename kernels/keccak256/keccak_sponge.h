@@ -1,9 +1,11 @@
-/* The Keccak-256 sponge (rate 136 bytes, Keccak's own padding as Ethereum uses
- * it), written once for every permutation. The including file defines first:
+/* The Keccak[c=512] sponge (rate 136 bytes) behind Ethereum's Keccak-256
+ * (domain byte 0x01, Keccak's original padding) and FIPS 202 SHA3-256
+ * (0x06), written once for every permutation. The including file defines first:
  *   keccak_f1600(s)          the permutation on its state layout,
  *   xor_lane(s, p)           absorb 8 message bytes (4-byte aligned) into lane s[0..1],
  *   read_lane(&lo, &hi, s)   a lane in the standard layout (low, high word).
- * Included once per kernel variant, so the hooks inline as if written in place. */
+ * Included once per kernel variant, so the hooks inline as if written in place;
+ * each hash is its own section, so a kernel links only the one it calls. */
 #ifndef KECCAK_SPONGE_H
 #define KECCAK_SPONGE_H
 
@@ -14,7 +16,9 @@ static void absorb(uint32_t s[50], const uint8_t *block)
     keccak_f1600(s);
 }
 
-void keccak256(const uint8_t *msg, uint32_t len, uint8_t out[32])
+/* Inlined into each hash with its domain byte a constant. */
+static inline __attribute__((always_inline)) void keccak_sponge256(const uint8_t *msg, uint32_t len,
+                                                                   uint8_t out[32], const uint8_t domain)
 {
     uint32_t s[50] = {0};
     uint32_t buf[KECCAK256_RATE / 4];
@@ -28,11 +32,11 @@ void keccak256(const uint8_t *msg, uint32_t len, uint8_t out[32])
             absorb(s, b);
         }
     }
-    /* pad10*1 with domain bits 0x01; SHA3-256 would put 0x06 here */
+    /* domain bits, then pad10*1 (both land in one byte when len = rate - 1) */
     __builtin_memcpy(b, msg, len);
     for (uint32_t i = len; i < KECCAK256_RATE; i++)
         b[i] = 0;
-    b[len] = 0x01;
+    b[len] = domain;
     b[KECCAK256_RATE - 1] |= 0x80;
     absorb(s, b);
     for (int i = 0; i < 4; i++) {
@@ -41,6 +45,16 @@ void keccak256(const uint8_t *msg, uint32_t len, uint8_t out[32])
         store_le32(out + 8 * i, lo);
         store_le32(out + 8 * i + 4, hi);
     }
+}
+
+void keccak256(const uint8_t *msg, uint32_t len, uint8_t out[32])
+{
+    keccak_sponge256(msg, len, out, 0x01);
+}
+
+void sha3_256(const uint8_t *msg, uint32_t len, uint8_t out[32])
+{
+    keccak_sponge256(msg, len, out, 0x06);
 }
 
 #endif
