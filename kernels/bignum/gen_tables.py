@@ -1,10 +1,11 @@
 """Generate the curve constants and default test vectors of the signature kernels.
 
-Writes ``secp256k1_params.c`` and ``sm2_params.c`` here (curve constants,
-Montgomery constants of the group order, affine odd multiples of G for the
-wNAF window), plus ``default_vector.h`` and ``kernel.json`` of
-``kernels/ecdsa_secp256k1`` and ``kernels/sm2``: one signature made with the
-``ecdsa`` package / gmssl from fixed keys, and the same signature over a
+Writes ``secp256k1_params.c``, ``sm2_params.c`` and ``p256_params.c`` here
+(curve constants, Montgomery constants of the group order, affine odd
+multiples of G for the wNAF window), plus ``default_vector.h`` and
+``kernel.json`` of ``kernels/ecdsa_secp256k1``, ``kernels/sm2`` and
+``kernels/ecdsa_p256``: one signature made with the ``ecdsa`` package / gmssl
+from fixed keys, and the same signature over a
 message digest with one bit flipped, which must be rejected.  The Xchain
 variants (``kernels/*_xchain/kernel.json``) get the same vectors from here;
 their C sources are the base kernels' (``main.c`` includes its
@@ -39,6 +40,10 @@ SM2_ID = b"1234567812345678"  # the default user ID of GB/T 35276
 K1 = ecdsa.SECP256k1
 K1_P = K1.curve.p()
 K1_N = K1.order
+
+P256 = ecdsa.NIST256p
+P256_P = P256.curve.p()
+P256_N = P256.order
 
 
 def add(p1, p2, prime, a):
@@ -145,6 +150,16 @@ def ecdsa_records() -> list[dict]:
             {"z": bad.hex(), "pubkey": pub.hex(), "r": r.hex(), "s": s.hex(), "valid": False}]
 
 
+def p256_records() -> list[dict]:
+    sk = ecdsa.SigningKey.from_string(hashlib.sha256(b"chainrv p256 key").digest(), curve=P256)
+    z = hashlib.sha256(b"chainrv: ECDSA over P-256").digest()
+    r, s = sk.sign_digest_deterministic(z, hashfunc=hashlib.sha256, sigencode=sigencode_strings)
+    bad = bytes([z[0] ^ 0x01]) + z[1:]
+    pub = sk.get_verifying_key().to_string()
+    return [{"z": z.hex(), "pubkey": pub.hex(), "r": r.hex(), "s": s.hex(), "valid": True},
+            {"z": bad.hex(), "pubkey": pub.hex(), "r": r.hex(), "s": s.hex(), "valid": False}]
+
+
 def sm2_za(pub: bytes, uid: bytes = SM2_ID) -> bytes:
     data = (len(uid) * 8).to_bytes(2, "big") + uid + be(SM2_P - 3) + be(SM2_B) + be(SM2_GX) + be(SM2_GY) + pub
     return bytes.fromhex(sm3.sm3_hash(list(data)))
@@ -222,6 +237,10 @@ ECDSA_DESCRIPTION = (
     "ECDSA signature verification over secp256k1 (as Bitcoin/Ethereum): checks (r, s) "
     "on a 32-byte message hash z against an uncompressed public key; prints valid or "
     "invalid per signature")
+P256_DESCRIPTION = (
+    "ECDSA signature verification over NIST P-256 (secp256r1, as ChainMaker and WebAuthn "
+    "accept it): checks (r, s) on a 32-byte message hash z against an uncompressed public "
+    "key, with a Solinas reduction for the NIST prime; prints valid or invalid per signature")
 SM2_DESCRIPTION = (
     "SM2 signature verification (GB/T 32918.2), curve part: takes the 32-byte digest "
     "e = SM3(ZA || M) as input (ZA and the SM3 hash are computed by the caller), checks "
@@ -235,10 +254,13 @@ def outputs() -> dict[Path, str]:
         HERE / "secp256k1_params.c":
             params_c("secp256k1", K1_P, 0, 7, K1_N, (K1.generator.x(), K1.generator.y()), glv=True),
         HERE / "sm2_params.c": params_c("sm2", SM2_P, SM2_P - 3, SM2_B, SM2_N, (SM2_GX, SM2_GY)),
+        HERE / "p256_params.c": params_c("p256", P256_P, P256_P - 3, P256.curve.b(), P256_N,
+                                         (P256.generator.x(), P256.generator.y())),
     }
     for name, description, records, digest_key, field in (
             ("ecdsa_secp256k1", ECDSA_DESCRIPTION, ecdsa_records(), "z", "secp256k1"),
-            ("sm2", SM2_DESCRIPTION, sm2_records(), "e", "sm2")):
+            ("sm2", SM2_DESCRIPTION, sm2_records(), "e", "sm2"),
+            ("ecdsa_p256", P256_DESCRIPTION, p256_records(), "z", "p256")):
         sources = ["main.c", *COMMON, f"../bignum/fe_{field}.c", f"../bignum/{field}_params.c"]
         out[KERNELS / name / "default_vector.h"] = vector_h(block(records, digest_key))
         out[KERNELS / name / "kernel.json"] = kernel_json(name, description, sources, records)
