@@ -8,6 +8,7 @@
 #include "ripemd160.h"
 
 #include "../common/crv_bitops.h"
+#include "../common/md_pad.h"
 
 #if defined(__riscv_zbkb)
 #define ORN(a, b) crv_orn((a), (b)) /* a | ~b */
@@ -150,27 +151,7 @@ void ripemd160_blocks(uint32_t state[5], const uint8_t *data, uint32_t nblocks)
 void ripemd160(const uint8_t *msg, uint32_t len, uint8_t digest[20])
 {
     uint32_t st[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
-    uint32_t buf[32];
-    uint8_t *b = (uint8_t *)buf;
-    uint32_t full = len / 64;
-    if (((uintptr_t)msg & 3) == 0) {
-        ripemd160_blocks(st, msg, full);
-    } else {
-        for (uint32_t i = 0; i < full; i++) {
-            __builtin_memcpy(b, msg + 64 * i, 64);
-            ripemd160_blocks(st, b, 1);
-        }
-    }
-    /* 0x80, zeros, then the 64-bit bit length little-endian */
-    uint32_t rem = len % 64;
-    __builtin_memcpy(b, msg + 64 * full, rem);
-    b[rem] = 0x80;
-    uint32_t tail = rem < 56 ? 64 : 128;
-    for (uint32_t i = rem + 1; i < tail - 8; i++)
-        b[i] = 0;
-    store_le32(b + tail - 8, len << 3);
-    store_le32(b + tail - 4, len >> 29);
-    ripemd160_blocks(st, b, tail / 64);
+    md_hash_endian(msg, len, st, ripemd160_blocks, 1);
     for (int i = 0; i < 5; i++)
         store_le32(digest + 4 * i, st[i]);
 }
