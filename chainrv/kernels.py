@@ -19,6 +19,10 @@ BUILD_DIR = diskcache.cache_root() / "kernels"
 DEFAULT_ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
 
 
+#: Units of work a manifest counts in a field of its own: unit -> field.
+COUNTED_UNITS = {"verify": "verifies", "recovery": "recoveries"}
+
+
 @dataclass
 class Kernel:
     name: str
@@ -32,13 +36,16 @@ class Kernel:
 
     @property
     def unit(self) -> str:
-        """What one unit of work is: a byte hashed, a nonce tried, a signature verified."""
-        return self.extra.get("unit") or ("verify" if "verifies" in self.extra else "byte")
+        """What one unit of work is: a byte hashed, a nonce tried, a signature
+        verified, a sender recovered."""
+        counted = next((u for u, key in COUNTED_UNITS.items() if key in self.extra), None)
+        return self.extra.get("unit") or counted or "byte"
 
     @property
     def units(self) -> int:
         """Units of work in the default vector (``bytes`` counts nonces for mining)."""
-        return int(self.extra["verifies"]) if self.unit == "verify" else self.bytes
+        key = COUNTED_UNITS.get(self.unit)
+        return int(self.extra[key]) if key else self.bytes
 
     def elf_path(self, isa: IsaConfig, opt: str = "2") -> Path:
         """Where this variant's ELF lives; the name carries a hash of its inputs."""

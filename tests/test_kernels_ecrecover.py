@@ -222,7 +222,7 @@ def test_manifests_and_default_vector() -> None:
     base, xc = manifest("eth_ecrecover"), manifest("eth_ecrecover_xchain")
     assert tuple(base["isas"]) == QEMU_ISAS and tuple(xc["isas"]) == XCHAIN_ISAS
     assert xc["baseline"] == "eth_ecrecover"
-    for key in ("expected_stdout", "bytes", "verifies", "unit", "default_vectors", "input_format"):
+    for key in ("expected_stdout", "bytes", "recoveries", "unit", "default_vectors", "input_format"):
         assert xc.get(key) == base.get(key), key
     main = (KERNELS / "eth_ecrecover_xchain" / xc["sources"][0]).resolve()
     assert main == (KERNELS / "eth_ecrecover" / "main.c").resolve()
@@ -232,7 +232,7 @@ def test_manifests_and_default_vector() -> None:
     assert bignum(xc) == bignum(base)
     vecs = base["default_vectors"]
     items = [item(bytes.fromhex(d["hash"]), d["v"], int(d["r"], 16), int(d["s"], 16)) for d in vecs]
-    assert base["verifies"] == len(items) and {d["v"] for d in vecs} == {27, 28}
+    assert base["recoveries"] == len(items) and {d["v"] for d in vecs} == {27, 28}
     assert base["expected_stdout"] == expected(items) == "".join(d["address"] + "\n" for d in vecs)
     header = (KERNELS / "eth_ecrecover" / "default_vector.h").read_text()
     body = bytes(int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})", header.split("{", 1)[1]))
