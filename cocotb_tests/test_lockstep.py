@@ -122,6 +122,13 @@ def short_input(kernel: str) -> bytes | None:
         # r = 5 is no curve point's x: the square root runs, then "invalid"; and v = 29
         item = bytes(range(32)) + b"".join(v.to_bytes(32, "big") for v in (27, 5, 1))
         return struct.pack("<I", 2) + item + item[:63] + b"\x1d" + item[64:]
+    if kernel.startswith("eth_tx"):
+        # legacy [1, 1, 21000, to, 0, "", v = 27, r, s]: r = 5 is no curve point's x (the
+        # square root runs, then "invalid"); s = n - 1 is high, rejected after the hash
+        head = b"\x01\x01\x82\x52\x08\x94" + bytes(range(20)) + b"\x80\x80\x1b\x05"
+        n1 = (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140).to_bytes(32, "big")
+        txs = (b"\xdf" + head + b"\x01", b"\xf8\x3f" + head + b"\xa0" + n1)
+        return struct.pack("<I", 2) + b"".join(struct.pack("<I", len(t)) + t for t in txs)
     if kernel.startswith(("ecdsa", "sm2")):
         return None       # the default vector: long, run under make regress only
     return bytes(range(64))
