@@ -273,7 +273,15 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
 
 
+#: Nesting a report never comes near; json's C parser recurses once per level,
+#: bounded by the recursion limit, which a library may have raised far beyond
+#: what the C stack holds.
+_JSON_DEPTH = 1000
+
+
 def _read_json(path: Path) -> object:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(limit, _JSON_DEPTH))
     try:
         return json.loads(path.read_bytes(), parse_constant=_reject_constant)
     except OSError as e:
@@ -282,6 +290,8 @@ def _read_json(path: Path) -> object:
         raise CliError(f"baseline {path}: nested too deeply to be a report") from None
     except ValueError as e:
         raise CliError(f"baseline {path} is not JSON: {_one_line(str(e))}") from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _whole_cycles(value: object) -> int | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,11 @@ from qemu import have_qemu, run_qemu
 from toolchain import have_toolchain
 
 from isa.memmap import input_block
+
+# eth_account imports py_ecc, which raises the recursion limit to 100,000 for the
+# whole process: deep C recursion in other tests of this worker (json on hostile
+# input) would then overflow the C stack instead of raising. Back to the default.
+sys.setrecursionlimit(1000)
 
 pytestmark = pytest.mark.skipif(not have_toolchain(), reason="needs the RISC-V toolchain")
 
