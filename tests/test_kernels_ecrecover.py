@@ -10,7 +10,6 @@ applied here; coincurve rejects r, s >= n itself, which the vectors confirm.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import re
 import struct
@@ -21,16 +20,14 @@ import ecdsa
 import pytest
 from Crypto.Hash import keccak
 from ecdsa.ellipticcurve import INFINITY, Point, PointJacobi
-from qemu import have_qemu, run_qemu
+from kernel_runs import KERNELS, QEMU_ISAS, XCHAIN_ISAS, manifest, needs_qemu, run_iss
+from qemu import run_qemu
 from toolchain import have_toolchain
 
 from isa.memmap import input_block
 
 pytestmark = pytest.mark.skipif(not have_toolchain(), reason="needs the RISC-V toolchain")
 
-KERNELS = Path(__file__).resolve().parent.parent / "kernels"
-QEMU_ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
-XCHAIN_ISAS = ("rv32im_xchain", "rv32im_zicsr_zk_zks_xchain")
 
 K1 = ecdsa.SECP256k1
 N = K1.order
@@ -38,10 +35,6 @@ P = K1.curve.p()
 G = K1.generator
 
 Item = tuple[bytes, str]  # the 128-byte precompile input, the expected output line
-
-
-def manifest(name: str) -> dict:
-    return json.loads((KERNELS / name / "kernel.json").read_text())
 
 
 def k256(data: bytes) -> bytes:
@@ -206,16 +199,6 @@ def run_qemu_block(elf: Path, isa: str, data: bytes, tmp_path: Path) -> str:
     res = run_qemu(elf, isa, input_file=block, timeout=300)
     assert res.status == 0, res.text
     return res.text
-
-
-def run_iss(elf: Path, isa: str, data: bytes | None = None) -> str:
-    simulator = pytest.importorskip("simulator", reason="the ISS (simulator package) is not available")
-    res = simulator.run_elf(elf, isa=isa, input_bytes=data)
-    assert res.exit_code == 0, res.trap
-    return res.stdout.decode()
-
-
-needs_qemu = pytest.mark.skipif(not have_qemu(), reason="needs qemu-system-riscv32")
 
 
 def test_manifests_and_default_vector() -> None:

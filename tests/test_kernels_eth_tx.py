@@ -9,7 +9,6 @@ r or s zero or >= n, non-canonical RLP, truncation, trailing bytes.
 
 from __future__ import annotations
 
-import json
 import random
 import struct
 import sys
@@ -18,7 +17,8 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_utils import to_checksum_address
-from qemu import have_qemu, run_qemu
+from kernel_runs import KERNELS, QEMU_ISAS, XCHAIN_ISAS, manifest, needs_qemu, run_iss
+from qemu import run_qemu
 from toolchain import have_toolchain
 
 from isa.memmap import input_block
@@ -30,9 +30,6 @@ sys.setrecursionlimit(1000)
 
 pytestmark = pytest.mark.skipif(not have_toolchain(), reason="needs the RISC-V toolchain")
 
-KERNELS = Path(__file__).resolve().parent.parent / "kernels"
-QEMU_ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
-XCHAIN_ISAS = ("rv32im_xchain", "rv32im_zicsr_zk_zks_xchain")
 N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 Rlp = bytes | list  # a string or a list of items
@@ -230,10 +227,6 @@ def batch(raws: list[bytes]) -> bytes:
     return struct.pack("<I", len(raws)) + b"".join(struct.pack("<I", len(r)) + r for r in raws)
 
 
-def manifest(name: str) -> dict:
-    return json.loads((KERNELS / name / "kernel.json").read_text())
-
-
 def default_vector_h(raws: list[bytes]) -> str:
     data = batch(raws)
     lines = (", ".join(f"0x{b:02x}" for b in data[i : i + 12]) for i in range(0, len(data), 12))
@@ -250,16 +243,6 @@ def run_qemu_block(elf: Path, isa: str, data: bytes, tmp_path: Path) -> tuple[in
     block.write_bytes(input_block(data))
     res = run_qemu(elf, isa, input_file=block, timeout=600)
     return res.status, res.text
-
-
-def run_iss(elf: Path, isa: str, data: bytes | None = None) -> str:
-    simulator = pytest.importorskip("simulator", reason="the ISS (simulator package) is not available")
-    res = simulator.run_elf(elf, isa=isa, input_bytes=data)
-    assert res.exit_code == 0, res.trap
-    return res.stdout.decode()
-
-
-needs_qemu = pytest.mark.skipif(not have_qemu(), reason="needs qemu-system-riscv32")
 
 
 def test_manifests_and_default_vector() -> None:
