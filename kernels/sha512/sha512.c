@@ -146,3 +146,62 @@ void sha512(const uint8_t *msg, uint32_t len, uint8_t digest[64])
         for (int k = 0; k < 8; k++)
             digest[8 * i + k] = (uint8_t)(state[i] >> (56 - 8 * k));
 }
+
+void sha512_init(sha512_ctx *c)
+{
+    for (int i = 0; i < 8; i++)
+        c->state[i] = IV[i];
+    c->fill = 0;
+    c->total = 0;
+}
+
+void sha512_update(sha512_ctx *c, const uint8_t *data, uint32_t len)
+{
+    uint8_t *buf = (uint8_t *)c->buf;
+    c->total += len;
+    while (len) {
+        uint32_t n = 128 - c->fill;
+        if (n > len)
+            n = len;
+        if (((c->fill | (uint32_t)data | n) & 3) == 0) {
+            /* word copies when both sides are aligned */
+            const uint32_t *src = (const uint32_t *)__builtin_assume_aligned(data, 4);
+            uint32_t *dst = c->buf + c->fill / 4;
+            for (uint32_t k = 0; k < n / 4; k++)
+                dst[k] = src[k];
+        } else {
+            for (uint32_t k = 0; k < n; k++)
+                buf[c->fill + k] = data[k];
+        }
+        c->fill += n;
+        data += n;
+        len -= n;
+        if (c->fill == 128) {
+            compress(c->state, c->buf);
+            c->fill = 0;
+        }
+    }
+}
+
+void sha512_final(sha512_ctx *c, uint8_t digest[64])
+{
+    uint8_t *buf = (uint8_t *)c->buf;
+    uint32_t rest = c->fill;
+    buf[rest++] = 0x80;
+    if (rest > 112) {
+        while (rest < 128)
+            buf[rest++] = 0;
+        compress(c->state, c->buf);
+        rest = 0;
+    }
+    while (rest < 120)
+        buf[rest++] = 0;
+    /* the 128-bit bit length; the top 61 bits are zero for lengths below 2^32 */
+    uint64_t bits = (uint64_t)c->total << 3;
+    for (int k = 0; k < 8; k++)
+        buf[127 - k] = (uint8_t)(bits >> (8 * k));
+    compress(c->state, c->buf);
+    for (int i = 0; i < 8; i++)
+        for (int k = 0; k < 8; k++)
+            digest[8 * i + k] = (uint8_t)(c->state[i] >> (56 - 8 * k));
+}
