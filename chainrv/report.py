@@ -44,6 +44,7 @@ class Row:
     unit: str = "byte"
     cycles_per_unit: float = 0.0
     extra: dict = field(default_factory=dict)
+    units: int = 0           # units of work in the run (``bytes`` for a byte kernel)
 
     @property
     def isa_name(self) -> str:
@@ -80,6 +81,7 @@ def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
         mix={k: int(v) for k, v in res.profile.mix.items()} if res.profile else {},
         verified=verified, exit_code=int(res.exit_code), seconds=round(seconds, 3), extra=extra,
         unit=kernel.unit, cycles_per_unit=round(cycles / kernel.units, 2) if kernel.units else 0.0,
+        units=kernel.units,
     )
 
 
@@ -180,6 +182,11 @@ def speedups(rows: list[Row]) -> dict[tuple[str, str], float]:
     return out
 
 
+def _speedup(x: float | None) -> str:
+    """A speedup, or a dash when the run has no rv32im row to measure it against."""
+    return "—" if x is None else f"{x:.2f}x"
+
+
 def markdown(rows: list[Row]) -> str:
     sp = speedups(rows)
     causes = sorted({c for r in rows for c in r.stalls})
@@ -190,8 +197,91 @@ def markdown(rows: list[Row]) -> str:
         cells = [r.kernel, r.isa_name, str(r.bytes), f"{r.cycles:,}", f"{r.instret:,}", f"{r.cpi:.3f}",
                  f"{r.cycles_per_byte:.2f}", f"{r.cycles_per_unit:,.1f}/{r.unit}",
                  *[f"{r.stalls.get(c, 0):,}" for c in causes],
-                 f"{sp.get((r.kernel, r.isa), 0):.2f}x", "yes" if r.verified else "**NO**"]
+                 _speedup(sp.get((r.kernel, r.isa))), "yes" if r.verified else "**NO**"]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- blockchain operations
+
+#: The clock of the nominal operations-per-second column, for ISAs without a synthesized Fmax.
+NOMINAL_MHZ = 100.0
+
+
+@dataclass
+class Operation:
+    """One row of the blockchain-operations table."""
+
+    kernel: str
+    isa: str
+    operation: str            # what one operation is: a counted unit, or one pass over the input
+    cycles: float             # per operation
+    speedup: float | None     # over rv32im of the kernel (of its baseline, for a variant)
+    over: str | None          # what ``speedup`` is measured against, for a variant
+    xchain_gain: float | None  # a variant over its baseline on the same ISA without xchain
+    per_second: float | None  # at the ISA's synthesized Fmax
+    per_second_nominal: float
+
+
+def _without_xchain(isa: str) -> str:
+    """The canonical ISA string with the xchain extension taken out."""
+    return str(IsaConfig.parse("_".join(e for e in str(IsaConfig.parse(isa)).split("_") if e != "xchain")))
+
+
+def operations(rows: list[Row], fmax_mhz: Mapping[str, float | None] | None = None) -> list[Operation]:
+    """Cycles and operations per second per (kernel, ISA). An operation is the
+    kernel's counted unit (a signature verified, a sender recovered, a nonce
+    tried, a block validated); a kernel that counts bytes does one operation
+    per run (one hash of its whole input, one Merkle root, one encryption)."""
+    fmax_mhz = fmax_mhz or {}
+    sp = speedups(rows)
+    by = {(r.kernel, r.isa): r for r in rows}
+    out = []
+    for r in rows:
+        counted = r.unit != "byte" and r.units > 0
+        per_op = r.cycles / r.units if counted else float(r.cycles)
+        base = r.extra.get("baseline")
+        gain = None
+        if base and "xchain" in IsaConfig.parse(r.isa):
+            ref = by.get((base, _without_xchain(r.isa)))
+            gain = round(ref.cycles / r.cycles, 3) if ref and r.cycles else None
+        mhz = fmax_mhz.get(r.isa)
+        out.append(Operation(
+            kernel=r.kernel, isa=r.isa,
+            operation=r.unit if counted else f"{r.bytes:,}-byte input",
+            cycles=per_op, speedup=sp.get((r.kernel, r.isa)),
+            over=f"{base} rv32im" if base else None, xchain_gain=gain,
+            per_second=mhz * 1e6 / per_op if mhz and per_op else None,
+            per_second_nominal=NOMINAL_MHZ * 1e6 / per_op if per_op else 0.0))
+    return out
+
+
+def _rate(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.1f}" if x < 1000 else f"{x:,.0f}"
+
+
+def operations_markdown(rows: list[Row], fmax_mhz: Mapping[str, float | None] | None = None) -> str:
+    ops = operations(rows, fmax_mhz)
+    have = sorted({IsaConfig.parse(o.isa).short_name() for o in ops if o.per_second is not None})
+    lines = ["## Blockchain operations", "",
+             "Cycles per operation on the ISS (whole runs: set-up and output included) and operations "
+             "per second. An operation is the kernel's counted unit; a kernel that counts bytes does one "
+             "per run. Speedup is over rv32im of the same kernel; an Xchain variant's is over its base "
+             "kernel on rv32im, and \"xchain gain\" is over its base kernel on the same ISA without "
+             "xchain. "
+             + (f"Fmax from `chainrv report --synth` for {', '.join(have)}; — where no Fmax was "
+                "synthesized for the ISA." if have else
+                "No Fmax: run `chainrv report --synth` for operations per second at Fmax; "
+                f"the nominal column assumes {NOMINAL_MHZ:g} MHz."), "",
+             f"| kernel | isa | operation | cycles/op | speedup over rv32im | xchain gain | ops/s at Fmax "
+             f"| ops/s at {NOMINAL_MHZ:g} MHz |",
+             "|---|---|---|---|---|---|---|---|"]
+    for o in ops:
+        sp = _speedup(o.speedup) + (f" (vs {o.over})" if o.over and o.speedup else "")
+        gain = _speedup(o.xchain_gain)
+        lines.append(f"| {o.kernel} | {IsaConfig.parse(o.isa).short_name()} | {o.operation} | "
+                     f"{o.cycles:,.1f} | {sp} | {gain} | {_rate(o.per_second)} | "
+                     f"{_rate(o.per_second_nominal)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -203,7 +293,7 @@ def summary_table(rows: list[Row]) -> str:
     for r in rows:
         per = f"{r.cycles_per_unit:,.1f}/{r.unit}"
         out.append(f"{r.kernel:<24} {r.isa_name:<22} {r.cycles:>12,} {r.cpi:>6.3f} {per:>18} "
-                   f"{sp.get((r.kernel, r.isa), 0):>7.2f}x "
+                   f"{_speedup(sp.get((r.kernel, r.isa))):>8} "
                    f"{'yes' if r.verified else 'NO'}")
     return "\n".join(out)
 
@@ -235,13 +325,16 @@ def check_out_dir(out: Path) -> Path:
     return target
 
 
-def write(rows: list[Row], out_dir: Path, checkpoint: Callable[[], None] = lambda: None) -> list[Path]:
-    """The report files in ``out_dir`` (a fresh folder; see :func:`chainrv.outputs.replace_dir`)."""
+def write(rows: list[Row], out_dir: Path, checkpoint: Callable[[], None] = lambda: None,
+          fmax_mhz: Mapping[str, float | None] | None = None) -> list[Path]:
+    """The report files in ``out_dir`` (a fresh folder; see :func:`chainrv.outputs.replace_dir`);
+    ``fmax_mhz`` (per canonical ISA, from ``--synth``) gives operations per second at Fmax."""
     from .plots import plot_all
 
     written = [out_dir / "report.json", out_dir / "report.md"]
     written[0].write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-    written[1].write_text("# chainrv kernel report\n\n" + markdown(rows))
+    written[1].write_text("# chainrv kernel report\n\n" + markdown(rows) + "\n"
+                          + operations_markdown(rows, fmax_mhz))
     checkpoint()
     return written + plot_all(rows, out_dir, checkpoint)
 

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,100 @@ def test_synth_join_gives_variants_their_baselines_throughput():
     assert got["ecdsa_secp256k1_xchain", xc]["throughput_unit"] == "verifies/s"
     assert data["isas"][xc]["area_increase_pct"] == 25.0
     assert "| 20.0 verifies/s |" in markdown(data)
+
+
+# ---------------------------------------------------------------- blockchain operations
+
+KERNELS = Path(__file__).resolve().parent.parent / "kernels"
+RV32IM = str(IsaConfig.parse("rv32im"))
+
+
+def _manifest(name: str) -> dict:
+    return json.loads((KERNELS / name / "kernel.json").read_text())
+
+
+def _cycles_per_op(row: dict) -> float:
+    """From the kernel's manifest as written: signatures and recoveries are counted in
+    fields of their own, mining's ``bytes`` counts nonces; a byte kernel does one
+    operation per run."""
+    m = _manifest(row["kernel"])
+    count = m.get("verifies") or m.get("recoveries") or m.get("blocks") or \
+        (m["bytes"] if m.get("unit") == "nonce" else 1)
+    return row["cycles"] / count
+
+
+def _ops_table(md: str) -> dict[tuple[str, str], dict[str, str]]:
+    """The blockchain-operations table of report.md, by (kernel, short ISA name)."""
+    part = md.split("## Blockchain operations", 1)[1]
+    lines = [ln for ln in part.splitlines() if ln.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    table = {}
+    for ln in lines[2:]:
+        cells = dict(zip(head, (c.strip() for c in ln.strip("|").split("|")), strict=True))
+        table[cells["kernel"], cells["isa"]] = cells
+    return table
+
+
+def _num(cell: str) -> float:
+    return float(cell.split("x")[0].replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def ops_report(tmp_path_factory):
+    """A nonce kernel, a byte kernel and its Xchain variant on the default ISAs and the variant's own."""
+    out = tmp_path_factory.mktemp("ops")
+    p = chainrv("report", "--kernels", "mining", "keccak256", "keccak256_xchain", "--out", str(out))
+    assert p.returncode == 0, p.stdout + p.stderr
+    return json.loads((out / "report.json").read_text()), (out / "report.md").read_text()
+
+
+def test_operations_table_against_the_rows(ops_report):
+    rows, md = ops_report
+    table = _ops_table(md)
+    assert len(table) == len(rows) == 8
+    cycles = {(r["kernel"], r["isa"]): r["cycles"] for r in rows}
+    for r in rows:
+        cells = table[r["kernel"], IsaConfig.parse(r["isa"]).short_name()]
+        per_op = _cycles_per_op(r)
+        assert _num(cells["cycles/op"]) == pytest.approx(per_op, abs=0.051)
+        assert _num(cells["ops/s at 100 MHz"]) == pytest.approx(100e6 / per_op, rel=1e-3)
+        assert cells["ops/s at Fmax"] == "—"      # no --synth
+        base = _manifest(r["kernel"]).get("baseline", r["kernel"])
+        speedup = cycles[base, RV32IM] / r["cycles"]
+        assert _num(cells["speedup over rv32im"]) == pytest.approx(speedup, abs=0.006)
+    # an Xchain variant: against its base kernel on rv32im, and on the same ISA without xchain
+    xc = table["keccak256_xchain", "rv32im_zk_zks_xchain"]
+    assert "(vs keccak256 rv32im)" in xc["speedup over rv32im"]
+    zk = str(IsaConfig.parse("rv32im_zicsr_zk_zks"))
+    xc_row = next(r for r in rows if r["kernel"] == "keccak256_xchain" and "zknh" in r["isa"])
+    assert _num(xc["xchain gain"]) == pytest.approx(cycles["keccak256", zk] / xc_row["cycles"], abs=0.006)
+    assert table["keccak256", "rv32im_zk_zks"]["xchain gain"] == "—"
+    assert table["mining", "rv32im"]["operation"] == "nonce"
+    assert table["keccak256", "rv32im"]["operation"] == "4,096-byte input"
+
+
+def test_operations_per_second_at_fmax(ops_report, tmp_path):
+    """Fmax for two ISAs only: those rows get ops/s = Fmax / cycles per operation, the others a dash."""
+    from chainrv.report import Row, write
+
+    rows, _ = ops_report
+    xc = str(IsaConfig.parse("rv32im_xchain"))
+    fmax = {RV32IM: 37.5, xc: 21.0}
+    write([Row(**r) for r in rows], tmp_path, fmax_mhz=fmax)
+    table = _ops_table((tmp_path / "report.md").read_text())
+    for r in rows:
+        cell = table[r["kernel"], IsaConfig.parse(r["isa"]).short_name()]["ops/s at Fmax"]
+        if r["isa"] in fmax:
+            assert _num(cell) == pytest.approx(fmax[r["isa"]] * 1e6 / _cycles_per_op(r), rel=1e-3)
+        else:
+            assert cell == "—"
+
+
+def test_a_variant_without_its_baseline_has_no_speedup(ops_report):
+    from chainrv.report import Row, markdown, operations_markdown
+
+    rows, _ = ops_report
+    alone = [Row(**r) for r in rows if r["kernel"] == "keccak256_xchain"]
+    assert "0.00x" not in markdown(alone)
+    table = _ops_table(operations_markdown(alone))
+    assert {c["speedup over rv32im"] for c in table.values()} == {"—"}

@@ -89,7 +89,8 @@ def _write(rows, synth: dict | None, target: Path, out: Path, guard) -> list[Pat
 
     with guard.deferred():
         with replace_dir(target, before_swap=guard.check) as stage:
-            written = report.write(rows, stage, guard.check)
+            fmax = {isa: res.fmax_mhz for isa, res in synth.items()} if synth else None
+            written = report.write(rows, stage, guard.check, fmax)
             if synth is not None:
                 written += synth_report.extend_report(rows, synth, stage)
     if guard.pending:    # arrived during the swap itself: the new report is complete
