@@ -104,7 +104,7 @@ def batch(vectors: list[dict]) -> bytes:
     out = len(vectors).to_bytes(4, "little")
     for v in vectors:
         msg = bytes.fromhex(v["message"])
-        out += bytes.fromhex(v["pubkey"]) + bytes.fromhex(v["signature"]) + len(msg).to_bytes(4, "little") + msg
+        out += bytes.fromhex(v["pubkey"] + v["signature"]) + len(msg).to_bytes(4, "little") + msg
     return out
 
 
