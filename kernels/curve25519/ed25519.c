@@ -222,7 +222,9 @@ int ed25519_verify(const uint8_t pk[32], const uint8_t sig[64], const uint8_t *m
 	reduce_mod_l(k, h);
 
 	double_scalarmult(&r, k, &a, s);   /* [k](-A) + [S]B */
-	fe25519_invert(zi, r.Z);
+	/* Z != 0 for every point the formulas produce; the binary inversion
+	 * is about 50k cycles cheaper than Fermat's a^(p - 2) here */
+	bn_modinv(zi, r.Z, fe_p);
 	fe_mul(x, r.X, zi);
 	fe_mul(y, r.Y, zi);
 	y[7] |= (x[0] & 1) << 31;

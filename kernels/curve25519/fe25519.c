@@ -102,10 +102,10 @@ static void sqr_n(uint32_t r[8], const uint32_t a[8], int n)
 		fe_sqr(r, r);
 }
 
-/* The common start of the exponent chains: z = a^(2^250 - 1), z11 = a^11. */
-static void pow_2_250_1(uint32_t z[8], uint32_t z11[8], const uint32_t a[8])
+/* r = a^(2^252 - 3) = a^((p - 5) / 8): 250 squarings and 11 products (ref10's chain). */
+void fe25519_pow22523(uint32_t r[8], const uint32_t a[8])
 {
-	uint32_t t0[8], t1[8], t2[8];
+	uint32_t t0[8], t1[8], t2[8], z11[8];
 
 	fe_sqr(t0, a);                 /* 2 */
 	sqr_n(t1, t0, 2);              /* 8 */
@@ -126,21 +126,7 @@ static void pow_2_250_1(uint32_t z[8], uint32_t z11[8], const uint32_t a[8])
 	sqr_n(t2, t1, 100);
 	fe_mul(t1, t2, t1);            /* 2^200 - 1 */
 	sqr_n(t1, t1, 50);
-	fe_mul(z, t1, t0);             /* 2^250 - 1 */
-}
-
-void fe25519_invert(uint32_t r[8], const uint32_t a[8])
-{
-	uint32_t z[8], z11[8];
-	pow_2_250_1(z, z11, a);
-	sqr_n(z, z, 5);                /* 2^255 - 2^5 */
-	fe_mul(r, z, z11);             /* 2^255 - 21 = p - 2 */
-}
-
-void fe25519_pow22523(uint32_t r[8], const uint32_t a[8])
-{
-	uint32_t z[8], z11[8];
-	pow_2_250_1(z, z11, a);
-	sqr_n(z, z, 2);                /* 2^252 - 4 */
-	fe_mul(r, z, a);               /* 2^252 - 3 = (p - 5) / 8 */
+	fe_mul(t0, t1, t0);            /* 2^250 - 1 */
+	sqr_n(t0, t0, 2);              /* 2^252 - 4 */
+	fe_mul(r, t0, a);              /* 2^252 - 3 */
 }

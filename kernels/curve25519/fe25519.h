@@ -14,8 +14,6 @@ void fe25519_canon(uint32_t r[8]);
 /* The 32 bytes as a little-endian integer (all 256 bits, not reduced). */
 void fe25519_from_le(uint32_t r[8], const uint8_t b[32]);
 void fe25519_to_le(uint8_t b[32], const uint32_t a[8]);
-/* r = a^(p - 2) = a^-1 (0 for a = 0). */
-void fe25519_invert(uint32_t r[8], const uint32_t a[8]);
 /* r = a^((p - 5) / 8), the exponent of the square root of RFC 8032 5.1.3. */
 void fe25519_pow22523(uint32_t r[8], const uint32_t a[8]);
 
