@@ -58,6 +58,9 @@ PLATFORM: list[tuple[str | None, str, str]] = [
     ("CRV_INPUT_HEADER", f"{M.INPUT_HEADER}u", "magic and length"),
     ("CRV_INPUT_MAGIC", _hex(M.INPUT_MAGIC, 8), ""),
     ("CRV_INPUT_MAX", "(CRV_INPUT_REGION - CRV_INPUT_HEADER)", "data bytes that fit the region"),
+    (None, "", "a larger input: header at CRV_INPUT_ADDR, data above the default RAM"),
+    ("CRV_INPUT_LARGE_ADDR", _hex(M.INPUT_LARGE_ADDR, 8), "needs RAM beyond the default"),
+    ("CRV_INPUT_LARGE_MAX", _hex(M.INPUT_LARGE_MAX, 8), "data bytes at most"),
 ]
 
 

@@ -34,9 +34,49 @@ INPUT_HEADER = 8
 INPUT_MAGIC = 0x4956_5243
 INPUT_MAX = INPUT_REGION - INPUT_HEADER  # data bytes that fit behind the header
 
+#: A larger input (a real Bitcoin block: up to 1 MiB and more) keeps its header
+#: at INPUT_ADDR, its length now above INPUT_MAX, and has its data at the top
+#: of the default RAM, where the stack starts and nothing is linked: RAM beyond
+#: the default size (``--ram-size``) holds it. The limit is what the ISS's
+#: largest RAM, 2 GiB, holds there; a RAM too small for an input is an error
+#: of the loader (exit 2), never a cut input.
+INPUT_LARGE_ADDR = RAM_BASE + RAM_SIZE
+INPUT_LARGE_MAX = (1 << 31) - RAM_SIZE
+
+
+def _header(n: int) -> bytes:
+    return INPUT_MAGIC.to_bytes(4, "little") + n.to_bytes(4, "little")
+
 
 def input_block(data: bytes) -> bytes:
-    """The input block holding ``data``; ValueError when it does not fit."""
+    """The input block holding ``data`` at INPUT_ADDR; ValueError when it does not fit."""
     if len(data) > INPUT_MAX:
-        raise ValueError(f"input is {len(data)} bytes; the input block holds at most {INPUT_MAX}")
-    return INPUT_MAGIC.to_bytes(4, "little") + len(data).to_bytes(4, "little") + data
+        raise ValueError(f"input is {len(data):,} bytes; the input block holds at most {INPUT_MAX:,}")
+    return _header(len(data)) + data
+
+
+def input_capacity(ram_size: int = RAM_SIZE) -> int:
+    """The most data bytes an input may have in ``ram_size`` bytes of RAM."""
+    return min(INPUT_LARGE_MAX, max(INPUT_MAX, ram_size - (INPUT_LARGE_ADDR - RAM_BASE)))
+
+
+def input_ram_size(n: int) -> int:
+    """The least RAM, in whole MiB, that holds an input of ``n`` data bytes."""
+    if n <= INPUT_MAX:
+        return RAM_SIZE
+    mib = 1 << 20
+    return -(-(INPUT_LARGE_ADDR - RAM_BASE + n) // mib) * mib
+
+
+def input_placement(data: bytes, ram_size: int = RAM_SIZE) -> list[tuple[int, bytes]]:
+    """(address, bytes) pieces that place ``data`` as the input block in
+    ``ram_size`` bytes of RAM; ValueError, naming the RAM that would hold it,
+    when they do not fit."""
+    n = len(data)
+    if n <= INPUT_MAX:
+        return [(INPUT_ADDR, _header(n) + data)]
+    if n > input_capacity(ram_size):
+        more = f" (--ram-size {input_ram_size(n) >> 20}M holds it)" if n <= INPUT_LARGE_MAX else ""
+        raise ValueError(f"input is {n:,} bytes; with {ram_size:,} bytes of RAM the input block holds "
+                         f"at most {input_capacity(ram_size)}{more}")
+    return [(INPUT_ADDR, _header(n)), (INPUT_LARGE_ADDR, data)]

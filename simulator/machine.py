@@ -112,15 +112,18 @@ class Machine:
         return elf.entry
 
     def set_input(self, data: bytes) -> None:
-        """Write the kernel input block (magic, length, data) at 0x800C0000."""
+        """Write the kernel input block (magic, length, data) at 0x800C0000, or a
+        larger input's header there and its data above the default RAM
+        (``memmap.input_placement``)."""
         try:
-            block = memmap.input_block(data)
+            pieces = memmap.input_placement(data, self.ram_size)
         except ValueError as e:
             raise SimError(str(e)) from None
         addr = memmap.INPUT_ADDR
         if addr + memmap.INPUT_REGION > self.ram_base + self.ram_size:
             raise SimError(f"the input block at {addr:#x} lies outside {self.ram_size} bytes of RAM")
-        self.write_mem(addr, block)
+        for at, piece in pieces:
+            self.write_mem(at, piece)
 
     # ------------------------------------------------------------ state
     @property

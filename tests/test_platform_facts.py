@@ -8,12 +8,16 @@ linked program and the message of its overlap check; ``runtime.c`` and
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
+from qemu import have_qemu, run_qemu
 from toolchain import PREFIX, have_toolchain
 
 from chainrv.toolchain import FIRMWARE, INCLUDE, LINK_SCRIPT, SPECS, BuildError, build_elf
@@ -47,6 +51,8 @@ HEADER_FACTS: dict[str, int] = {
     "CRV_INPUT_HEADER": M.INPUT_HEADER,
     "CRV_INPUT_MAGIC": M.INPUT_MAGIC,
     "CRV_INPUT_MAX": M.INPUT_MAX,
+    "CRV_INPUT_LARGE_ADDR": M.INPUT_LARGE_ADDR,
+    "CRV_INPUT_LARGE_MAX": M.INPUT_LARGE_MAX,
 }
 
 
@@ -90,6 +96,8 @@ def test_linker_script_states_the_memory_map(linked: dict[str, int]) -> None:
     assert linked["__input_start"] == linked["__heap_end"] == M.INPUT_ADDR
     assert linked["__input_end"] == M.INPUT_ADDR + M.INPUT_REGION
     assert linked["__input_end"] <= linked["__stack"]
+    # a larger input's data starts where the stack does and goes up: nothing is linked there
+    assert linked["__stack"] == M.INPUT_LARGE_ADDR
 
 
 @needs_toolchain
@@ -118,3 +126,64 @@ def test_runtime_writes_no_platform_number() -> None:
     for src in (FIRMWARE / "runtime.c", FIRMWARE / "crt0.S"):
         code = re.sub(r'/\*.*?\*/|"(?:\\.|[^"\\])*"', "", src.read_text(), flags=re.S)
         assert not re.findall(r"\b0x[0-9A-Fa-f]+", code), src.name
+
+
+# ---------------------------------------------------------------- inputs larger than the block
+
+MIB = 1 << 20
+
+
+def test_an_input_that_fits_the_block_is_placed_as_always() -> None:
+    for n in (0, 1, M.INPUT_MAX):
+        data = os.urandom(n)
+        for ram in (M.RAM_SIZE, 4 * MIB):
+            assert M.input_placement(data, ram) == [(M.INPUT_ADDR, M.input_block(data))]
+
+
+def test_a_larger_input_keeps_its_header_in_the_block_and_its_data_above_the_default_ram() -> None:
+    assert M.INPUT_LARGE_ADDR == M.RAM_BASE + M.RAM_SIZE
+    for n, ram in ((M.INPUT_MAX + 1, 2 * MIB), (MIB, 2 * MIB), (MIB + 1, 3 * MIB), (3 * MIB, 4 * MIB)):
+        data = os.urandom(n)
+        header = M.INPUT_MAGIC.to_bytes(4, "little") + n.to_bytes(4, "little")
+        assert M.input_placement(data, ram) == [(M.INPUT_ADDR, header), (M.INPUT_LARGE_ADDR, data)]
+        assert M.INPUT_LARGE_ADDR + n <= M.RAM_BASE + ram
+
+
+@pytest.mark.parametrize("n,ram,need", [(M.INPUT_MAX + 1, M.RAM_SIZE, 2), (MIB + 1, 2 * MIB, 3),
+                                        (3 * MIB + 1, 4 * MIB, 5)])
+def test_a_ram_too_small_names_the_ram_that_holds_the_input(n: int, ram: int, need: int) -> None:
+    with pytest.raises(ValueError) as e:
+        M.input_placement(bytes(n), ram)
+    assert f"--ram-size {need}M holds it" in str(e.value)
+    M.input_placement(bytes(n), need * MIB)   # and that RAM does
+
+
+def _chainrv(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chainrv.cli", *args], capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def sha256_zk(kernel_elf) -> Path:
+    return kernel_elf("sha256", "rv32im_zicsr_zk_zks")
+
+
+@needs_toolchain
+def test_a_larger_input_is_read_whole_on_the_iss_and_qemu(sha256_zk: Path, tmp_path: Path) -> None:
+    """An existing kernel (sha256, through crv_input) hashes an input above the block's size."""
+    data = os.urandom(MIB)
+    (tmp_path / "in.bin").write_bytes(data)
+    want = hashlib.sha256(data).hexdigest() + "\n"
+    r = _chainrv("run", str(sha256_zk), "--input", str(tmp_path / "in.bin"), "--ram-size", "2M")
+    assert (r.returncode, r.stdout.decode()) == (0, want), r.stderr
+    if have_qemu():
+        q = run_qemu(sha256_zk, "rv32im_zicsr_zk_zks", input_bytes=data, ram_size=2 * MIB)
+        assert (q.status, q.text) == (0, want)
+
+
+@needs_toolchain
+def test_a_larger_input_without_the_ram_is_one_line_and_exit_2(sha256_zk: Path, tmp_path: Path) -> None:
+    (tmp_path / "in.bin").write_bytes(bytes(MIB + 1))
+    r = _chainrv("run", str(sha256_zk), "--input", str(tmp_path / "in.bin"), "--ram-size", "2M")
+    err = r.stderr.decode()
+    assert r.returncode == 2 and r.stdout == b"" and len(err.splitlines()) == 1, err
+    assert "--ram-size 3M holds it" in err and "Traceback" not in err

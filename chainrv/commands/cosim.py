@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isa", default="rv32im_zicsr_zk_zks",
                    help="ISA configuration of both the core and the ISS (default: %(default)s)")
     p.add_argument("--input", type=Path, metavar="FILE",
-                   help=f"kernel input block, written at {INPUT_ADDR:#010x} as by 'chainrv run --input'")
+                   help=f"kernel input block, written at {INPUT_ADDR:#010x} as by 'chainrv run --input' "
+                        "(a larger one needs a larger --ram-size)")
     p.add_argument("--waves", type=Path, metavar="FILE",
                    help="write a waveform (FST) of the RTL run to FILE")
     p.add_argument("--max-cycles", type=int, default=200_000_000, metavar="N",

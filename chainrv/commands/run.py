@@ -55,7 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print cycles, instructions and stalls per function on stderr")
     parser.add_argument("--profile-json", metavar="FILE",
                         help="write the profile as JSON (implies profiling)")
-    parser.add_argument("--input", metavar="FILE", help="kernel input block data, written at 0x800C0000")
+    parser.add_argument("--input", metavar="FILE",
+                        help="kernel input block data, written at 0x800C0000 (data longer than 131,064 "
+                             "bytes at 0x80100000, which needs a larger --ram-size: docs/platform.md)")
     parser.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
                         help="RAM size (default: 1M)")
 

@@ -53,7 +53,8 @@ void crv_print_u32(uint32_t v);                   /* decimal */
 
 /* ---- input block ---- */
 /* Data of the input block and its length in *len, or NULL (and *len = 0)
- * when no block is loaded (magic absent or length too large). */
+ * when no block is loaded (magic absent or length too large).  Data longer
+ * than CRV_INPUT_MAX lies at CRV_INPUT_LARGE_ADDR (docs/platform.md). */
 const uint8_t *crv_input(uint32_t *len);
 
 /* ---- exit ---- */

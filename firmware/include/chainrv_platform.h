@@ -38,4 +38,8 @@
 #define CRV_INPUT_MAGIC          0x49565243u
 #define CRV_INPUT_MAX            (CRV_INPUT_REGION - CRV_INPUT_HEADER) /* data bytes that fit the region */
 
+/* ---- a larger input: header at CRV_INPUT_ADDR, data above the default RAM ---- */
+#define CRV_INPUT_LARGE_ADDR     0x80100000u     /* needs RAM beyond the default */
+#define CRV_INPUT_LARGE_MAX      0x7FF00000u     /* data bytes at most */
+
 #endif /* CHAINRV_PLATFORM_H */
