@@ -20,7 +20,7 @@ DEFAULT_ISAS = ("rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks")
 
 
 #: Units of work a manifest counts in a field of its own: unit -> field.
-COUNTED_UNITS = {"verify": "verifies", "recovery": "recoveries"}
+COUNTED_UNITS = {"verify": "verifies", "recovery": "recoveries", "block": "blocks"}
 
 
 @dataclass
