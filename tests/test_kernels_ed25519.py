@@ -461,6 +461,72 @@ def test_bad_framing_is_an_error(kernel_elf) -> None:
         assert status == 1 and out.startswith("error: ") and out.count("\n") == 1, data[:8].hex()
 
 
+FIELD_HARNESS = r"""
+#include "chainrv.h"
+#include "fe25519.h"
+
+static void out(const uint32_t r[8])
+{
+    uint32_t c[8];
+    uint8_t b[32];
+    bn_copy(c, r);
+    fe25519_canon(c);
+    fe25519_to_le(b, c);
+    crv_print_hex(b, 32);
+    crv_putc(' ');
+}
+
+int main(void)
+{
+    uint32_t len;
+    const uint8_t *p = crv_input(&len);
+    for (uint32_t off = 0; off + 64 <= len; off += 64) {
+        uint32_t a[8], b[8], r[8];
+        fe25519_from_le(a, p + off);
+        fe25519_from_le(b, p + off + 32);
+        fe25519_add(r, a, b); out(r);
+        fe25519_sub(r, a, b); out(r);
+        fe25519_mul(r, a, b); out(r);
+        fe25519_sqr(r, a); out(r);
+        fe25519_dbl(r, a); out(r);
+        fe25519_neg(r, a); out(r);
+        bn_copy(r, a); out(r);
+        crv_puts(fe25519_eq(a, b) ? "1\n" : "0\n");
+    }
+    return 0;
+}
+"""
+
+# Limb values where the carry and borrow folds (+-38, and the rare second
+# fold), the 2^255 fold and the final subtraction of p change course.
+FIELD_EDGES = [0, 1, 2, 18, 19, 37, 38, 39, P - 1, P, P + 1, P + 18, 2**255 - 1, 2**255, 2**255 + 18,
+               2 * P - 1, 2 * P, 2**256 - 39, 2**256 - 38, 2**256 - 37, 2**256 - 20, 2**256 - 19, 2**256 - 1,
+               2**32 - 1, 2**224, 2**256 - 2**224]
+
+
+@pytest.mark.parametrize("isa", [BASE_ISA, XCHAIN_ISAS[0]])
+def test_field_arithmetic_at_the_fold_boundaries(isa: str, tmp_path: Path) -> None:
+    """fe25519.c on its own: every operation on partly reduced inputs, reduced mod p by Python."""
+    simulator = pytest.importorskip("simulator")
+    from chainrv.toolchain import build_elf
+
+    src = tmp_path / "field.c"
+    src.write_text(FIELD_HARNESS)
+    curve = KERNELS / "curve25519"
+    elf = build_elf([src, curve / "fe25519.c", KERNELS / "bignum" / "bn.c"], tmp_path / "field.elf", isa=isa,
+                    extra_cflags=[f"-I{curve}"])
+    rng = random.Random(6)
+    values = FIELD_EDGES + [rng.randrange(2**256) for _ in range(6)]
+    pairs = [(a, b) for a in values for b in values]
+    res = simulator.run_elf(elf, isa=isa, input_bytes=b"".join(le32(a) + le32(b) for a, b in pairs))
+    assert res.exit_code == 0, res.trap
+    lines = res.stdout.decode().splitlines()
+    assert len(lines) == len(pairs)
+    for (a, b), line in zip(pairs, lines, strict=True):
+        want = [(a + b) % P, (a - b) % P, a * b % P, a * a % P, 2 * a % P, -a % P, a % P]
+        assert line.split() == [le32(v).hex() for v in want] + [str(int((a - b) % P == 0))], (hex(a), hex(b))
+
+
 @needs_qemu
 @pytest.mark.parametrize("isa", ISAS)
 def test_default_vector_on_qemu(kernel_elf, isa: str) -> None:

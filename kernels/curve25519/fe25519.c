@@ -1,10 +1,15 @@
-/* The field of Curve25519 and Ed25519, p = 2^255 - 19, on the shared 256-bit
- * code of kernels/bignum (8 little-endian 32-bit limbs, products by bn_mul /
- * bn_sqr, sums by fe_common.c).  Since 2^256 = 38 (mod p), the high half H
- * of a product folds into the low half L as L + 38 H; what is left at and
- * above 2^255 folds once more as 19 per unit of 2^255. */
-#include "../bignum/bn.h"
-#include "../bignum/fe.h"
+/* The field of Curve25519 and Ed25519, p = 2^255 - 19, in 8 little-endian
+ * 32-bit limbs.  Products come from the shared Comba code of kernels/bignum
+ * (bn_mul, bn_sqr; with CHAINRV_XCHAIN its maddlu/maddhu paths).  Since
+ * 2^256 = 38 (mod p), the high half H of a product folds into the low half L
+ * as L + 38 H, and what is left at and above 2^255 folds once more as 19 per
+ * unit of 2^255.
+ *
+ * Elements are kept only partly reduced: any 256-bit value stands for its
+ * residue.  A sum's carry out of 2^256 adds 38, a difference's borrow
+ * subtracts 38, so a sum costs one carry chain and no comparison with p;
+ * fe25519_canon() gives the unique representative below p where the value
+ * itself matters (comparisons, parity, the encoding). */
 #include "fe25519.h"
 
 #ifdef CHAINRV_XCHAIN
@@ -13,12 +18,111 @@
 #pragma GCC optimize("no-schedule-insns")
 #endif
 
-const uint32_t fe_p[8] = {
+const uint32_t fe25519_p[8] = {
 	0xFFFFFFED, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
 	0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0x7FFFFFFF,
 };
 
-void fe_reduce(uint32_t r[8], const uint32_t t[16])
+/* r = r + 38 for a carry c of 1 out of a sum (c = 0: r unchanged). */
+static inline void fold_carry(uint32_t r[8], uint32_t c)
+{
+	if (c) {
+		/* r + 38 wraps past 2^256 only when r > 2^256 - 39; then r < 38
+		 * after the wrap, and the second 38 cannot carry */
+		uint32_t k = 38;
+		for (int i = 0; i < 8; i++) {
+			uint32_t x = r[i] + k;
+			r[i] = x;
+			if (x >= k)
+				return;
+			k = 1;
+		}
+		r[0] += 38;
+	}
+}
+
+/* r = r - 38 for a borrow b of 1 out of a difference (b = 0: r unchanged). */
+static inline void fold_borrow(uint32_t r[8], uint32_t b)
+{
+	if (b) {
+		/* r - 38 wraps below 0 only when r < 38; then r >= 2^256 - 38 after
+		 * the wrap, and the second 38 cannot borrow */
+		uint32_t k = 38;
+		for (int i = 0; i < 8; i++) {
+			uint32_t x = r[i];
+			r[i] = x - k;
+			if (x >= k)
+				return;
+			k = 1;
+		}
+		r[0] -= 38;
+	}
+}
+
+void fe25519_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
+{
+	uint32_t c = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i], y = b[i];
+#ifdef CHAINRV_XCHAIN
+		r[i] = crv_addc(x, y, c);
+		c = crv_addco(x, y, c);
+#else
+		uint32_t s = x + y;
+		uint32_t c1 = s < x;
+		s += c;
+		c = c1 | (s < c);
+		r[i] = s;
+#endif
+	}
+	fold_carry(r, c);
+}
+
+void fe25519_dbl(uint32_t r[8], const uint32_t a[8])
+{
+	uint32_t c = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i];
+#ifdef CHAINRV_XCHAIN
+		r[i] = crv_addc(x, x, c);
+		c = crv_addco(x, x, c);
+#else
+		r[i] = (x << 1) | c;
+		c = x >> 31;
+#endif
+	}
+	fold_carry(r, c);
+}
+
+void fe25519_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
+{
+	uint32_t br = 0;
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t x = a[i], y = b[i];
+#ifdef CHAINRV_XCHAIN
+		r[i] = crv_subc(x, y, br);
+		br = crv_subco(x, y, br);
+#else
+		uint32_t d = x - y;
+		uint32_t b1 = x < y;
+		r[i] = d - br;
+		br = b1 | (d < br);
+#endif
+	}
+	fold_borrow(r, br);
+}
+
+void fe25519_neg(uint32_t r[8], const uint32_t a[8])
+{
+	static const uint32_t zero[8];
+	fe25519_sub(r, zero, a);
+}
+
+/* r = t mod p, partly reduced (below 2^255 + 2^11), for a 512-bit t. */
+static void reduce(uint32_t r[8], const uint32_t t[16])
 {
 	uint32_t c;
 #ifdef CHAINRV_XCHAIN
@@ -44,22 +148,33 @@ void fe_reduce(uint32_t r[8], const uint32_t t[16])
 	/* value = r + 2^256 c with c < 39: fold bit 255 and c (2 units of 2^255 each) */
 	uint32_t top = (c << 1) | (r[7] >> 31);
 	r[7] &= 0x7FFFFFFF;
-	uint64_t s = (uint64_t)r[0] + top * 19u;
-	r[0] = (uint32_t)s;
-	if (s >> 32) {
+	uint32_t x = r[0] + top * 19u;
+	if (x < r[0]) {
 		for (int i = 1; i < 8; i++) {
 			if (++r[i] != 0)
-				break;
+				break;  /* r[7] < 2^31 before: no carry out of 2^256 */
 		}
 	}
-	/* now r < 2^255 + 19 * 79 < 2p; r >= p only if limb 7 is 0x7FFFFFFF or more */
-	if (r[7] >= 0x7FFFFFFF)
-		fe25519_canon(r);
+	r[0] = x;
+}
+
+void fe25519_mul(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
+{
+	uint32_t t[16];
+	bn_mul(t, a, b);
+	reduce(r, t);
+}
+
+void fe25519_sqr(uint32_t r[8], const uint32_t a[8])
+{
+	uint32_t t[16];
+	bn_sqr(t, a);
+	reduce(r, t);
 }
 
 void fe25519_canon(uint32_t r[8])
 {
-	/* r < 2^256: subtract p while r >= p, as r + 19 - 2^255 (at most twice) */
+	/* r < 2^256 < 3p: subtract p while r >= p, as r + 19 - 2^255 */
 	for (int n = 0; n < 2; n++) {
 		uint32_t t[8];
 		uint64_t s = (uint64_t)r[0] + 19u;
@@ -68,11 +183,23 @@ void fe25519_canon(uint32_t r[8])
 			s = (s >> 32) + r[i];
 			t[i] = (uint32_t)s;
 		}
-		if (!(t[7] >> 31))
+		uint32_t c = (uint32_t)(s >> 32);  /* r + 19 = 2^256 c + t */
+		if (!c && !(t[7] >> 31))
 			return;     /* r + 19 < 2^255: r < p */
-		t[7] &= 0x7FFFFFFF;
+		/* r - p = t - 2^255 (c = 0, bit 255 set) or t + 2^255 (c = 1, t < 19) */
+		t[7] ^= 0x80000000;
 		bn_copy(r, t);
 	}
+}
+
+int fe25519_eq(const uint32_t a[8], const uint32_t b[8])
+{
+	uint32_t x[8], y[8];
+	bn_copy(x, a);
+	bn_copy(y, b);
+	fe25519_canon(x);
+	fe25519_canon(y);
+	return bn_eq(x, y);
 }
 
 void fe25519_from_le(uint32_t r[8], const uint8_t b[32])
@@ -97,36 +224,36 @@ void fe25519_to_le(uint8_t b[32], const uint32_t a[8])
 /* r = a^(2^n) */
 static void sqr_n(uint32_t r[8], const uint32_t a[8], int n)
 {
-	fe_sqr(r, a);
+	fe25519_sqr(r, a);
 	while (--n > 0)
-		fe_sqr(r, r);
+		fe25519_sqr(r, r);
 }
 
 /* r = a^(2^252 - 3) = a^((p - 5) / 8): 250 squarings and 11 products (ref10's chain). */
 void fe25519_pow22523(uint32_t r[8], const uint32_t a[8])
 {
-	uint32_t t0[8], t1[8], t2[8], z11[8];
+	uint32_t t0[8], t1[8], t2[8];
 
-	fe_sqr(t0, a);                 /* 2 */
-	sqr_n(t1, t0, 2);              /* 8 */
-	fe_mul(t1, a, t1);             /* 9 */
-	fe_mul(z11, t0, t1);           /* 11 */
-	fe_sqr(t0, z11);               /* 22 */
-	fe_mul(t0, t1, t0);            /* 31 = 2^5 - 1 */
+	fe25519_sqr(t0, a);                 /* 2 */
+	sqr_n(t1, t0, 2);                   /* 8 */
+	fe25519_mul(t1, a, t1);             /* 9 */
+	fe25519_mul(t0, t0, t1);            /* 11 */
+	fe25519_sqr(t0, t0);                /* 22 */
+	fe25519_mul(t0, t1, t0);            /* 31 = 2^5 - 1 */
 	sqr_n(t1, t0, 5);
-	fe_mul(t0, t1, t0);            /* 2^10 - 1 */
+	fe25519_mul(t0, t1, t0);            /* 2^10 - 1 */
 	sqr_n(t1, t0, 10);
-	fe_mul(t1, t1, t0);            /* 2^20 - 1 */
+	fe25519_mul(t1, t1, t0);            /* 2^20 - 1 */
 	sqr_n(t2, t1, 20);
-	fe_mul(t1, t2, t1);            /* 2^40 - 1 */
+	fe25519_mul(t1, t2, t1);            /* 2^40 - 1 */
 	sqr_n(t1, t1, 10);
-	fe_mul(t0, t1, t0);            /* 2^50 - 1 */
+	fe25519_mul(t0, t1, t0);            /* 2^50 - 1 */
 	sqr_n(t1, t0, 50);
-	fe_mul(t1, t1, t0);            /* 2^100 - 1 */
+	fe25519_mul(t1, t1, t0);            /* 2^100 - 1 */
 	sqr_n(t2, t1, 100);
-	fe_mul(t1, t2, t1);            /* 2^200 - 1 */
+	fe25519_mul(t1, t2, t1);            /* 2^200 - 1 */
 	sqr_n(t1, t1, 50);
-	fe_mul(t0, t1, t0);            /* 2^250 - 1 */
-	sqr_n(t0, t0, 2);              /* 2^252 - 4 */
-	fe_mul(r, t0, a);              /* 2^252 - 3 */
+	fe25519_mul(t0, t1, t0);            /* 2^250 - 1 */
+	sqr_n(t0, t0, 2);                   /* 2^252 - 4 */
+	fe25519_mul(r, t0, a);              /* 2^252 - 3 */
 }

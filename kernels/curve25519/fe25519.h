@@ -1,16 +1,26 @@
-/* GF(2^255 - 19) on top of kernels/bignum/fe.h: fe25519.c supplies fe_p and
- * fe_reduce, fe_common.c the sums.  Elements are fully reduced (0 <= x < p),
- * 8 little-endian 32-bit limbs, so the little-endian encoding of RFC 8032 is
- * the limbs themselves. */
+/* GF(2^255 - 19) in 8 little-endian 32-bit limbs (fe25519.c).  Values are
+ * partly reduced: any 256-bit number stands for its residue mod p, and every
+ * operation accepts and returns such values.  fe25519_canon gives the
+ * representative below p, which the little-endian encoding of RFC 8032 is. */
 #ifndef FE25519_H
 #define FE25519_H
 
 #include <stdint.h>
 
-#include "../bignum/fe.h"
+#include "../bignum/bn.h"
 
-/* r mod p for any r < 2^256, in place. */
+extern const uint32_t fe25519_p[8];
+
+void fe25519_mul(uint32_t r[8], const uint32_t a[8], const uint32_t b[8]);
+void fe25519_sqr(uint32_t r[8], const uint32_t a[8]);
+void fe25519_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8]);
+void fe25519_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8]);
+void fe25519_dbl(uint32_t r[8], const uint32_t a[8]);   /* 2a */
+void fe25519_neg(uint32_t r[8], const uint32_t a[8]);   /* -a */
+/* r mod p, in place. */
 void fe25519_canon(uint32_t r[8]);
+/* 1 when a = b (mod p). */
+int fe25519_eq(const uint32_t a[8], const uint32_t b[8]);
 /* The 32 bytes as a little-endian integer (all 256 bits, not reduced). */
 void fe25519_from_le(uint32_t r[8], const uint8_t b[32]);
 void fe25519_to_le(uint8_t b[32], const uint32_t a[8]);

@@ -118,7 +118,8 @@ DESCRIPTION = (
     "Ed25519 signature verification (RFC 8032): rejects S >= L and a public key with y >= p or "
     "no square root, then checks the cofactorless equation as encode([S]B - [k]A) == R with "
     "k = SHA-512(R || A || M) mod L (so a non-canonical R never matches); field arithmetic mod "
-    "2^255 - 19 on the shared 256-bit code, Straus with wNAF windows 8 (a table of B) and 5 (-A); "
+    "2^255 - 19 in partly reduced 32-bit limbs (products from the shared Comba code of kernels/bignum, "
+    "2^256 = 38 folds), Straus with wNAF windows 8 (a table of B) and 5 (-A); "
     "prints valid or invalid per signature"
 )
 INPUT_FORMAT = (
@@ -127,7 +128,7 @@ INPUT_FORMAT = (
     "error, exit 1"
 )
 SOURCES = ["main.c", "../curve25519/ed25519.c", "../curve25519/fe25519.c", "../curve25519/ed25519_params.c",
-           "../bignum/bn.c", "../bignum/fe_common.c", "../bignum/ec.c", "../sha512/sha512.c"]
+           "../bignum/bn.c", "../sha512/sha512.c"]
 
 
 def manifests(vectors: list[dict]) -> dict[str, dict]:
@@ -142,8 +143,8 @@ def manifests(vectors: list[dict]) -> dict[str, dict]:
             "isas": ["rv32im", "rv32im_zbkb", "rv32im_zicsr_zk_zks"], **common}
     xchain = {"name": "ed25519_xchain",
               "description": DESCRIPTION + ". Xchain variant: the same code with the shared 256-bit "
-              "arithmetic (kernels/bignum, CHAINRV_XCHAIN paths) and the 2^256 = 38 fold on "
-              "maddlu/maddhu/cadd and addc/addco/subc/subco (docs/xchain.md); runs on the ISS and on "
+              "products (kernels/bignum, CHAINRV_XCHAIN paths), the 2^256 = 38 fold and the field "
+              "sums on maddlu/maddhu/cadd and addc/addco/subc/subco (docs/xchain.md); runs on the ISS and on "
               "the RTL with its Xchain unit, not on QEMU (custom opcodes)",
               "sources": [s if s.startswith("..") else "../ed25519/" + s for s in SOURCES],
               "isas": ["rv32im_xchain", "rv32im_zicsr_zk_zks_xchain"], "baseline": "ed25519", **common}
