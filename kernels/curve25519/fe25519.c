@@ -122,7 +122,7 @@ void fe25519_neg(uint32_t r[8], const uint32_t a[8])
 }
 
 /* r = t mod p, partly reduced (below 2^255 + 2^11), for a 512-bit t. */
-static void reduce(uint32_t r[8], const uint32_t t[16])
+static inline __attribute__((always_inline)) void reduce(uint32_t r[8], const uint32_t t[16])
 {
 	uint32_t c;
 #ifdef CHAINRV_XCHAIN
