@@ -1,6 +1,11 @@
 """The five-stage RV32 pipeline: IF ID EX MEM WB (docs/timing.md).
 
-* IF presents ``pc`` to the instruction port; the word arrives in ID.
+The microarchitecture (``isa.uarch``) chooses the instruction side (``units/fetch.py``:
+RAM, wait states or a cache), the data side (``units/dside.py``), the predictor and
+the multiplier; ``ideal`` is the machine described here.
+
+* IF sends ``pc`` to the instruction side (the next pc: +4, or the branch table's
+  prediction); the word arrives in ID, after any wait.
 * ID decodes and applies the load-use rule: a load in EX whose ``rd`` (not x0)
   is a register the ID instruction's format reads holds ID one cycle and sends
   a bubble into EX.
@@ -34,6 +39,7 @@ from isa.csrs import (
 )
 from isa.memmap import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE
 from isa.table import BY_NAME, INSNS
+from isa.uarch import Uarch
 
 from .buses import DBusSignature, IBusSignature
 from .platform import check_ram_size
@@ -44,11 +50,22 @@ from .units.branch import BranchCompare
 from .units.csr import CSRFile
 from .units.decoder import Decoder
 from .units.divider import Divider
+from .units.dside import DataSide
+from .units.fetch import Fetch
 from .units.lsu import LoadFormatter, LoadStoreUnit
+from .units.mulseq import NAMES as MUL_NAMES
+from .units.mulseq import IterMultiplier, pipe_products, pipe_result, pipe_sum
+from .units.multiplier import Multiplier
+from .units.predictor import BranchTable
 
 
 def _op(name: str) -> int:
     return BY_NAME[name].op
+
+
+def comb_units(config: IsaConfig, uarch: Uarch) -> list:
+    """The single-cycle units: the multiplier only when it is single-cycle."""
+    return [u for u in comb_units_for(config) if u is not Multiplier or uarch.mul == "1"]
 
 
 def unimplemented(config: IsaConfig) -> list[str]:
@@ -65,8 +82,9 @@ def in_region(addr, base: int, size: int):
 
 class Core(wiring.Component):
     def __init__(self, config: IsaConfig = FULL, ram_size: int = RAM_SIZE,
-                 reset_pc: int = RAM_BASE):
+                 reset_pc: int = RAM_BASE, uarch: Uarch | str | None = None):
         self.config = IsaConfig.parse(config)
+        self.uarch = Uarch.parse(uarch)
         missing = unimplemented(self.config)
         if missing:   # the decoder would accept them with no unit computing a result
             raise ValueError(f"the RTL has no unit for {', '.join(missing)} (ISA {self.config})")
@@ -86,62 +104,111 @@ class Core(wiring.Component):
         has_rs3 = "xchain" in cfg      # Xchain's R4 rows: a third read port, forwarded like rs1/rs2
 
         # ------------------------------------------------ pipeline registers
-        id_ = Stage("id", {"pc": 32, "fault": 1})
+        u = self.uarch
+        has_mul = "m" in cfg
+        mul_iter = has_mul and u.mul == "iter"
+        mul_stages = u.mul_stages if has_mul else 1
+        # the next pc IF chose for an instruction: predicted taken, and where to
+        pred = {"ptk": 1, "ptg": 32} if u.bp != "none" else {}
+        id_ = Stage("id", {"pc": 32, "fault": 1, **pred})
         ex = Stage("ex", {
             "pc": 32, "insn": 32, "op": 7, "rd": 5, "rs1": 5, "rs2": 5, "imm": 32,
             "reads_rs1": 1, "reads_rs2": 1, "writes_rd": 1, "legal": 1, "fault": 1,
             "is_load": 1, "is_store": 1, "is_branch": 1, "is_jal": 1, "is_jalr": 1,
-            "is_csr": 1, "is_div": 1,
-            **({"rs3": 5} if has_rs3 else {}),
+            "is_csr": 1, "is_div": 1, "is_mul": 1,
+            **({"rs3": 5} if has_rs3 else {}), **pred,
         })
         retire_layout = {
             "pc": 32, "pc_next": 32, "insn": 32, "trap": 1, "op": 7,
             "rd": 5, "result": 32, "is_load": 1, "is_store": 1,
             "addr": 32, "wmask": 4, "wdata": 32, "size_mask": 4, "sdata": 32,
             "rs1_addr": 5, "rs2_addr": 5, "rs1_rdata": 32, "rs2_rdata": 32,
+            "is_mul": 1,
         }
-        mem = Stage("mem", retire_layout)
-        wb = Stage("wb", retire_layout)
+        mem_extra = {f"pp{k}": 36 for k in range(4)} if mul_stages >= 2 else {}
+        wb_extra = {"cached": 1, "ldata": 32,
+                    **({"mlo": 52, "mhi": 36} if mul_stages == 3 else {})}
+        mem = Stage("mem", {**retire_layout, **mem_extra})
+        wb = Stage("wb", {**retire_layout, **wb_extra})
 
         redirect = Signal()
         redirect_pc = Signal(32)
         ex_hold = Signal()
+        mem_hold = Signal()
         load_use = Signal()
         id_hold = Signal()
+        id_redirect = Signal()      # bp=btfn: ID sends the predicted target
+        id_target = Signal(32)
 
         # ------------------------------------------------ IF
         pc = Signal(32, init=self.reset_pc)
         fetch_ok = in_region(pc, RAM_BASE, self.ram_size)
-        m.d.comb += [self.ibus.addr.eq(pc), self.ibus.en.eq(~id_hold)]
+        m.submodules.fetch = fu = Fetch(u, self.ram_size)
+        req = Signal()
+        m.d.comb += [
+            self.ibus.addr.eq(fu.bus.addr), self.ibus.en.eq(fu.bus.en), fu.bus.data.eq(self.ibus.data),
+            req.eq(~id_hold & ~fu.busy & ~id_redirect),
+            fu.req.eq(req), fu.addr.eq(pc), fu.ok.eq(fetch_ok), fu.live.eq(id_.valid & ~redirect),
+        ]
+        next_pc = pc + 4
+        pred_fields = {}
+        if u.bp == "bht":
+            m.submodules.bht = bt = BranchTable(u.bht)
+            m.d.comb += bt.pc.eq(pc)
+            next_pc = Mux(bt.taken, bt.target, pc + 4)
+            pred_fields = {"ptk": bt.taken, "ptg": bt.target}
+        elif u.bp == "btfn":
+            pred_fields = {"ptk": 0, "ptg": 0}
         with m.If(redirect):
             m.d.sync += pc.eq(redirect_pc)
-        with m.Elif(~id_hold):
-            m.d.sync += pc.eq(pc + 4)
-        id_.update(m, load=~id_hold, valid=1, flush=redirect, pc=pc, fault=~fetch_ok)
+        with m.Elif(id_redirect):
+            m.d.sync += pc.eq(id_target)
+        with m.Elif(req):
+            m.d.sync += pc.eq(next_pc)
+        id_.update(m, load=~id_hold, valid=req, flush=redirect, pc=pc, fault=~fetch_ok, **pred_fields)
 
         # ------------------------------------------------ ID
         m.submodules.decoder = dec = Decoder(cfg)
-        m.d.comb += dec.insn.eq(self.ibus.data)
+        m.d.comb += dec.insn.eq(fu.data)
         id_reads_rs1 = dec.reads_rs1 & ~id_.fault
         id_reads_rs2 = dec.reads_rs2 & ~id_.fault
-        load_dep = (id_reads_rs1 & (dec.rs1 == ex.rd)) | (id_reads_rs2 & (dec.rs2 == ex.rd))
-        rs3_fields = {}
-        if has_rs3:     # one stall, whichever of rs1/rs2/rs3 the load feeds
-            load_dep = load_dep | (dec.reads_rs3 & ~id_.fault & (dec.rs3 == ex.rd))
-            rs3_fields = {"rs3": dec.rs3}
+
+        def dep_on(rd):
+            d = (id_reads_rs1 & (dec.rs1 == rd)) | (id_reads_rs2 & (dec.rs2 == rd))
+            if has_rs3:     # one stall, whichever of rs1/rs2/rs3 the result feeds
+                d = d | (dec.reads_rs3 & ~id_.fault & (dec.rs3 == rd))
+            return d & (rd != 0)
+
+        rs3_fields = {"rs3": dec.rs3} if has_rs3 else {}
+        # results that are late: a load's (in WB), a pipelined product's (docs/timing.md)
+        late = ex.valid & ex.is_load & dep_on(ex.rd)
+        if mul_stages >= 2:
+            late = late | (ex.valid & ex.is_mul & dep_on(ex.rd))
+        if mul_stages == 3:
+            late = late | (mem.valid & mem.is_mul & dep_on(mem.rd))
+        id_wait = id_.valid & ~fu.ready      # the word is not there yet
         m.d.comb += [
-            load_use.eq(ex.valid & ex.is_load & (ex.rd != 0) & id_.valid & load_dep),
-            id_hold.eq(ex_hold | load_use),
+            load_use.eq(id_.valid & late),
+            id_hold.eq(ex_hold | load_use | id_wait),
         ]
+        id_is_mul = dec.op.matches(*(_op(n) for n in MUL_NAMES)) if has_mul else Const(0, 1)
+        ex_pred = {}
+        if u.bp == "btfn":     # backward branches and jal: taken, sent from ID
+            id_pt = ~id_.fault & (dec.is_jal | (dec.is_branch & dec.imm[31]))
+            m.d.comb += [id_target.eq(id_.pc + dec.imm),
+                         id_redirect.eq(id_.valid & ~id_hold & ~redirect & id_pt)]
+            ex_pred = {"ptk": id_pt, "ptg": id_target}
+        elif u.bp == "bht":
+            ex_pred = {"ptk": id_.ptk, "ptg": id_.ptg}
         ex.update(
-            m, load=~ex_hold, valid=id_.valid & ~load_use, flush=redirect,
-            pc=id_.pc, insn=Mux(id_.fault, 0, self.ibus.data), op=dec.op,
+            m, load=~ex_hold, valid=id_.valid & ~load_use & ~id_wait, flush=redirect,
+            pc=id_.pc, insn=Mux(id_.fault, 0, fu.data), op=dec.op,
             rd=dec.rd, rs1=dec.rs1, rs2=dec.rs2, imm=dec.imm,
             reads_rs1=id_reads_rs1, reads_rs2=id_reads_rs2, writes_rd=dec.writes_rd,
             legal=dec.legal, fault=id_.fault,
             is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
             is_jal=dec.is_jal, is_jalr=dec.is_jalr, is_csr=dec.is_csr, is_div=dec.is_div,
-            **rs3_fields,
+            is_mul=id_is_mul, **rs3_fields, **ex_pred,
         )
 
         # ------------------------------------------------ EX
@@ -173,7 +240,7 @@ class Core(wiring.Component):
         ex_first = ~ex_busy
 
         results = []
-        for unit_cls in comb_units_for(cfg):
+        for unit_cls in comb_units(cfg, u):
             unit = unit_cls()
             m.submodules[unit_cls.__name__.lower()] = unit
             m.d.comb += [unit.op.eq(ex.op), unit.a.eq(a), unit.b.eq(b), unit.imm.eq(ex.imm)]
@@ -215,17 +282,24 @@ class Core(wiring.Component):
         if "m" in cfg:
             m.submodules.divider = divider = Divider()
             div_result, div_done = divider.result, divider.done
+        mul_done = Const(1, 1)
+        if mul_iter:
+            m.submodules.mul_iter = mi = IterMultiplier(u.mul_n)
+            mul_done = mi.done
+            unit_result = unit_result | Mux(ex.is_mul, mi.result, 0)
 
         # branch and jump targets
         target = Signal(32)
         m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a + ex.imm)[1:32]), ex.pc + ex.imm))
         jump = ex.is_jal | ex.is_jalr | (ex.is_branch & bc.taken)
 
-        # exceptions, by priority
+        # exceptions, by priority; an interrupt is taken in the instruction's first EX
+        # cycle and stays taken while EX waits for MEM
         trap = Signal()
         cause = Signal(32)
         tval = Signal(32)
-        with m.If(ex_first & csr.irq):
+        irq_taken = Signal()
+        with m.If((ex_first & csr.irq) | irq_taken):
             m.d.comb += [trap.eq(1), cause.eq(CAUSE_MTI)]
         with m.Elif(ex.fault):
             m.d.comb += [trap.eq(1), cause.eq(CAUSE_FETCH_FAULT), tval.eq(ex.pc)]
@@ -244,26 +318,45 @@ class Core(wiring.Component):
             m.d.comb += [trap.eq(1), tval.eq(lsu.addr),
                          cause.eq(Mux(lsu.is_store, CAUSE_STORE_FAULT, CAUSE_LOAD_FAULT))]
 
-        m.d.comb += ex_hold.eq(ex.valid & ~trap & ((ex.is_div & ~div_done) | (is_wfi & ~csr.wake)))
+        own_hold = (ex.is_div & ~div_done) | (ex.is_mul & ~mul_done) | (is_wfi & ~csr.wake)
+        m.d.comb += ex_hold.eq((ex.valid & ~trap & own_hold) | mem_hold)
         ex_fire = ex.valid & ~ex_hold
+        with m.If(ex_fire | ~ex.valid):
+            m.d.sync += irq_taken.eq(0)
+        with m.Elif(ex_first & csr.irq):
+            m.d.sync += irq_taken.eq(1)
         mret = ~trap & is_mret
+        if u.bp == "none":
+            control = jump
+        else:   # the pipeline fetched the predicted next pc: wrong unless both agree
+            control = (ex.ptk != jump) | (jump & (ex.ptg != target))
+        if u.bp == "bht":
+            m.d.comb += [bt.upd.eq(ex_fire & ~trap & (ex.is_branch | ex.is_jal)), bt.upd_pc.eq(ex.pc),
+                         bt.upd_target.eq(ex.pc + ex.imm), bt.upd_taken.eq(jump)]
         m.d.comb += [
             csr.commit.eq(ex_fire & ex.is_csr & ~trap),
             csr.trap.eq(ex_fire & trap), csr.cause.eq(cause), csr.tval.eq(tval), csr.trap_pc.eq(ex.pc),
             csr.mret.eq(ex_fire & mret),
             csr.retire.eq(ex_fire & ~trap),
-            redirect.eq(ex_fire & (trap | mret | jump)),
-            redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, target))),
+            redirect.eq(ex_fire & (trap | mret | control)),
+            redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))),
         ]
         if "m" in cfg:
             m.d.comb += [divider.start.eq(ex.valid & ex.is_div & ~trap & ~divider.busy),
+                         divider.ack.eq(ex_fire),
                          divider.op.eq(ex.op), divider.a.eq(a), divider.b.eq(b)]
+        if mul_iter:
+            m.d.comb += [mi.start.eq(ex.valid & ex.is_mul & ~trap & ex_first), mi.ack.eq(ex_fire),
+                         mi.op.eq(ex.op), mi.a.eq(a), mi.b.eq(b)]
 
         rd_value = Mux(ex.is_csr, csr.rdata, Mux(ex.is_div, div_result, unit_result))
         pc_next = Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))
         ok = ~trap
+        pp = {}
+        if mul_stages >= 2:
+            pp = {f"pp{k}": v for k, v in enumerate(pipe_products(ex.op, a, b))}
         mem.update(
-            m, load=1, valid=ex_fire,
+            m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, **pp,
             pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
             rd=Mux(ok & ex.writes_rd, ex.rd, 0), result=rd_value,
             is_load=ok & lsu.is_load, is_store=ok & lsu.is_store,
@@ -273,18 +366,33 @@ class Core(wiring.Component):
         )
 
         # ------------------------------------------------ MEM
+        m.submodules.dside = ds = DataSide(u)
         m.d.comb += [
-            self.dbus.addr.eq(mem.addr),
-            self.dbus.re.eq(mem.valid & mem.is_load),
-            self.dbus.we.eq(Mux(mem.valid & mem.is_store, mem.wmask, 0)),
-            self.dbus.wdata.eq(mem.wdata),
+            ds.ex_addr.eq(lsu.addr), ds.advance.eq(~mem_hold),
+            ds.valid.eq(mem.valid), ds.is_load.eq(mem.is_load), ds.is_store.eq(mem.is_store),
+            ds.is_ram.eq(in_region(mem.addr, RAM_BASE, self.ram_size)),
+            ds.addr.eq(mem.addr), ds.wmask.eq(mem.wmask), ds.wdata.eq(mem.wdata),
+            mem_hold.eq(ds.hold),
+            self.dbus.addr.eq(ds.bus.addr), self.dbus.re.eq(ds.bus.re), self.dbus.we.eq(ds.bus.we),
+            self.dbus.wdata.eq(ds.bus.wdata), ds.bus.rdata.eq(self.dbus.rdata),
         ]
-        wb.update(m, load=1, valid=mem.valid, **{k: getattr(mem, k) for k in retire_layout})
+        passed = {k: getattr(mem, k) for k in retire_layout}
+        if mul_stages == 2:
+            product = pipe_result(mem.op, pipe_sum([mem.pp0.as_signed(), mem.pp1.as_signed(),
+                                                    mem.pp2.as_signed(), mem.pp3.as_signed()]))
+            passed["result"] = Mux(mem.is_mul, product, mem.result)
+        elif mul_stages == 3:
+            lo, hi = pipe_sum([mem.pp0.as_signed(), mem.pp1.as_signed(), mem.pp2.as_signed(), mem.pp3.as_signed()])
+            passed.update(mlo=lo, mhi=hi)
+        wb.update(m, load=1, valid=mem.valid & ~mem_hold, cached=ds.cached, ldata=ds.rdata, **passed)
 
         # ------------------------------------------------ WB
+        wb_result = wb.result
+        if mul_stages == 3:     # the product's last stage
+            wb_result = Mux(wb.is_mul, pipe_result(wb.op, [wb.mlo.as_signed(), wb.mhi.as_signed()]), wb.result)
         m.d.comb += [
-            fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]), fmt.word.eq(self.dbus.rdata),
-            wb_value.eq(Mux(wb.is_load, fmt.result, wb.result)),
+            fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]), fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
+            wb_value.eq(Mux(wb.is_load, fmt.result, wb_result)),
             wp.en.eq(wb.valid & (wb.rd != 0)), wp.addr.eq(wb.rd), wp.data.eq(wb_value),
         ]
 

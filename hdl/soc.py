@@ -24,6 +24,7 @@ from amaranth.lib.wiring import Out
 from isa import memmap
 from isa.config import FULL, IsaConfig
 from isa.retire import RVFI_FIELDS
+from isa.uarch import Uarch
 
 from .core import Core, in_region
 from .platform import check_ram_size
@@ -74,8 +75,10 @@ def _merge(old, new, lanes):
 
 class SoC(wiring.Component):
     def __init__(self, config: IsaConfig | str = FULL, ram_size: int = memmap.RAM_SIZE,
-                 init: list[int] | None = None, *, external_ram: bool = False):
+                 init: list[int] | None = None, *, external_ram: bool = False,
+                 uarch: Uarch | str | None = None):
         self.config = IsaConfig.parse(config)
+        self.uarch = Uarch.parse(uarch)
         self.ram_size = check_ram_size(ram_size)
         self.init = init or []
         if external_ram and self.init:
@@ -88,7 +91,7 @@ class SoC(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.core = core = Core(self.config, self.ram_size)
+        m.submodules.core = core = Core(self.config, self.ram_size, uarch=self.uarch)
         for k in RVFI_FIELDS:
             m.d.comb += getattr(self, f"rvfi_{k}").eq(getattr(core.rvfi, k))
         m.d.sync += self.cycle.eq(self.cycle + 1)

@@ -14,6 +14,7 @@ from amaranth.back import verilog
 
 from isa.config import IsaConfig
 from isa.memmap import RAM_SIZE
+from isa.uarch import Uarch
 
 from .soc import RAM_VERILOG, SoC
 
@@ -21,12 +22,12 @@ TOP = "chainrv_soc"
 
 
 def generate(isa: IsaConfig | str = "rv32im_zicsr_zk_zks", ram_size: int = RAM_SIZE,
-             init: list[int] | None = None) -> str:
+             init: list[int] | None = None, uarch: Uarch | str | None = None) -> str:
     """The SoC as Verilog (top module ``chainrv_soc``, clock ``clk``, reset ``rst``).
 
     With ``init`` the program is baked into the RAM; without it the RAM loads
     from ``+ram=FILE`` at time 0.
     """
-    soc = SoC(IsaConfig.parse(isa), ram_size, init, external_ram=not init)
+    soc = SoC(IsaConfig.parse(isa), ram_size, init, external_ram=not init, uarch=uarch)
     text = verilog.convert(soc, name=TOP, strip_internal_attrs=True)
     return text if init else text + "\n" + RAM_VERILOG

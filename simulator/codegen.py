@@ -61,12 +61,14 @@ if PROF:
     psrc = i
 """
 
-# Cycles this instruction itself retires late.
+# Cycles this instruction itself retires late (the UARCH variants schedule it
+# from simulator/uarch.py's tables instead).
 _STALL = """\
-c += {amount}
-stalls[S.{cause}] += {amount}
-if PROF:
-    charge(pcyc, pstall, i, S.{cause}, {amount})
+if not UARCH:
+    c += {amount}
+    stalls[S.{cause}] += {amount}
+    if PROF:
+        charge(pcyc, pstall, i, S.{cause}, {amount})
 """
 
 # Stop before an access to an armed watch range; gdb steps over the access itself,
@@ -86,6 +88,8 @@ _LOAD = """\
 o = addr - RAM_BASE
 if o >= 0 and o < size:
     raw = int({view})
+    if UARCH:
+        uq = daccess(ua, uc, addr, 0)
 else:
     raw = dev_load(st, addr, {width}, c)
     if raw < 0:
@@ -105,6 +109,8 @@ o = addr - RAM_BASE
 if o >= 0 and o < size:
     {view} = b
     dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+    if UARCH:
+        uq = daccess(ua, uc, addr, 1)
 else:
     ds = dev_store(st, uart, addr, b, {width}, c)
     if ds == devices.FAULT:

@@ -39,10 +39,10 @@ _ROOT = Path(__file__).resolve().parents[1]
 #: tests/test_iss_numba_cache.py checks that this covers every module they import.
 COMPILED_MODULES: tuple[str, ...] = (
     "isa.config", "isa.csrs", "isa.encoding", "isa.memmap", "isa.privileged", "isa.retire",
-    "isa.sboxes", "isa.semantics", "isa.table", "isa.timing",
+    "isa.sboxes", "isa.semantics", "isa.table", "isa.timing", "isa.uarch",
     "simulator.csrfile", "simulator.decoder", "simulator.devices", "simulator.jitcache",
     "simulator.loop", "simulator.recording", "simulator.state", "simulator.traps",
-    "simulator.watchpoints",
+    "simulator.uarch", "simulator.watchpoints",
 )
 
 

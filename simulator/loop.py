@@ -47,10 +47,40 @@ from .devices import dev_load, dev_store
 from .jitcache import variant
 from .recording import charge, record_retire, record_trap, trace_full
 from .traps import enter_trap, irq_cycle, mret, wfi_wake
+from .uarch import (
+    BP_BHT,
+    BP_BTFN,
+    BP_NONE,
+    NO_REG,
+    P_BP,
+    U_BPM,
+    U_E,
+    U_F,
+    U_FRED,
+    U_FSEQ,
+    U_M,
+    U_P1K,
+    U_P1R,
+    U_P1RD,
+    U_P2K,
+    U_P2R,
+    U_P2RD,
+    U_RCAUSE,
+    U_RSRC,
+    UF_BRANCH,
+    UF_JAL,
+    UF_LOAD,
+    UF_RS3,
+    bht_predict,
+    bht_update,
+    daccess,
+    ifetch,
+    schedule,
+)
 from .watchpoints import watch_hit
 
 #: Which variant is being compiled (see the module docstring).
-TRACE = PROF = WATCH = False
+TRACE = PROF = WATCH = UARCH = False
 
 # ---- generated: table (python -m simulator.codegen) ----
 #: The table's rows, by op, when the dispatch was written.
@@ -69,7 +99,7 @@ if DISPATCHED.split() != [insn.name for insn in INSNS]:
     raise ImportError("the ISS's dispatch is out of date with isa/table.py: run python -m simulator.codegen")
 
 
-def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, pstall, tr, wp):
+def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, pstall, tr, wp, ua, uc, uo):
     """Run from ``st[PC]`` until ``st[STEPS]`` reaches ``stop`` or something makes the loop
     return; returns why (``state.R_*``)."""
     size = ram8.shape[0]
@@ -131,7 +161,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             r1 = (d >> RS1_AT) & 31
             r2 = (d >> RS2_AT) & 31
             imm = d >> IMM_AT
-            if r1 == ldrd or r2 == ldrd:
+            if not UARCH and (r1 == ldrd or r2 == ldrd):
                 c += LOAD_USE_STALL
                 stalls[S.S_LU] += LOAD_USE_STALL
                 if PROF:
@@ -144,7 +174,41 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
         if WATCH:
             ld0 = ldrd
         ldrd = S.NO_LOAD
-        if i >= 0 and c >= irq_at:
+        ce = c  # the slot's first EX cycle + 2, where an interrupt is taken
+        if UARCH:
+            # docs/timing.md, "Microarchitecture": the fetch, the prediction, EX and MEM entry
+            f = ua[U_F]
+            p = 0
+            fl = 0
+            pred = (pc + 4) & M  # the next pc IF and ID chose
+            ptk = False  # ... by predicting a taken branch or jump
+            late = 0
+            lcause = S.S_LU
+            if i >= 0:
+                p = ifetch(ua, uc, pc)
+                fl = uo[3, op]
+                bp = ua[P_BP]
+                if bp == BP_BHT:
+                    pt = bht_predict(ua, uc, pc, f)
+                    if pt >= 0:
+                        pred = pt
+                        ptk = True
+                elif bp == BP_BTFN and ((fl & UF_BRANCH and imm < 0) or fl & UF_JAL):
+                    pred = (pc + imm) & M  # predicted taken in ID
+                    ptk = True
+                r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
+                if ua[U_P1RD] == r1 or ua[U_P1RD] == r2 or ua[U_P1RD] == r3:
+                    late = ua[U_P1R]
+                    lcause = ua[U_P1K]
+                if (ua[U_P2RD] == r1 or ua[U_P2RD] == r2 or ua[U_P2RD] == r3) and ua[U_P2R] > late:
+                    late = ua[U_P2R]
+                    lcause = ua[U_P2K]
+            m_prev = ua[U_M]
+            ue, um = schedule(f + 1 + p, late, uo[0, op] if i >= 0 else 0, m_prev, cyc)
+            c = um + 1
+            ce = ue + 2
+            uq = 0  # the data side's wait, set by a load or store to RAM
+        if i >= 0 and ce >= irq_at:
             # the interrupt is taken in the slot of the instruction it interrupts
             exc = CAUSE_MTI
         elif i >= 0:
@@ -195,6 +259,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     o = addr - RAM_BASE
                     if o >= 0 and o < size:
                         raw = int(ram32[o >> 2])
+                        if UARCH:
+                            uq = daccess(ua, uc, addr, 0)
                     else:
                         raw = dev_load(st, addr, 4, c)
                         if raw < 0:
@@ -220,6 +286,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if o >= 0 and o < size:
                         ram32[o >> 2] = b
                         dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+                        if UARCH:
+                            uq = daccess(ua, uc, addr, 1)
                     else:
                         ds = dev_store(st, uart, addr, b, 4, c)
                         if ds == devices.FAULT:
@@ -329,6 +397,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 o = addr - RAM_BASE
                 if o >= 0 and o < size:
                     raw = int(ram8[o])
+                    if UARCH:
+                        uq = daccess(ua, uc, addr, 0)
                 else:
                     raw = dev_load(st, addr, 1, c)
                     if raw < 0:
@@ -350,6 +420,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if o >= 0 and o < size:
                     ram8[o] = b
                     dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+                    if UARCH:
+                        uq = daccess(ua, uc, addr, 1)
                 else:
                     ds = dev_store(st, uart, addr, b, 1, c)
                     if ds == devices.FAULT:
@@ -393,6 +465,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 o = addr - RAM_BASE
                 if o >= 0 and o < size:
                     raw = int(ram8[o])
+                    if UARCH:
+                        uq = daccess(ua, uc, addr, 0)
                 else:
                     raw = dev_load(st, addr, 1, c)
                     if raw < 0:
@@ -417,6 +491,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     o = addr - RAM_BASE
                     if o >= 0 and o < size:
                         raw = int(ram16[o >> 1])
+                        if UARCH:
+                            uq = daccess(ua, uc, addr, 0)
                     else:
                         raw = dev_load(st, addr, 2, c)
                         if raw < 0:
@@ -441,6 +517,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     o = addr - RAM_BASE
                     if o >= 0 and o < size:
                         raw = int(ram16[o >> 1])
+                        if UARCH:
+                            uq = daccess(ua, uc, addr, 0)
                     else:
                         raw = dev_load(st, addr, 2, c)
                         if raw < 0:
@@ -466,6 +544,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if o >= 0 and o < size:
                         ram16[o >> 1] = b
                         dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+                        if UARCH:
+                            uq = daccess(ua, uc, addr, 1)
                     else:
                         ds = dev_store(st, uart, addr, b, 2, c)
                         if ds == devices.FAULT:
@@ -609,31 +689,35 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             elif op == 52:  # div
                 regs[rd] = semantics.div(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
-                c += DIV_EXTRA
-                stalls[S.S_DIV] += DIV_EXTRA
-                if PROF:
-                    charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                if not UARCH:
+                    c += DIV_EXTRA
+                    stalls[S.S_DIV] += DIV_EXTRA
+                    if PROF:
+                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 53:  # divu
                 regs[rd] = semantics.divu(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
-                c += DIV_EXTRA
-                stalls[S.S_DIV] += DIV_EXTRA
-                if PROF:
-                    charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                if not UARCH:
+                    c += DIV_EXTRA
+                    stalls[S.S_DIV] += DIV_EXTRA
+                    if PROF:
+                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 54:  # rem
                 regs[rd] = semantics.rem(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
-                c += DIV_EXTRA
-                stalls[S.S_DIV] += DIV_EXTRA
-                if PROF:
-                    charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                if not UARCH:
+                    c += DIV_EXTRA
+                    stalls[S.S_DIV] += DIV_EXTRA
+                    if PROF:
+                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 55:  # remu
                 regs[rd] = semantics.remu(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
-                c += DIV_EXTRA
-                stalls[S.S_DIV] += DIV_EXTRA
-                if PROF:
-                    charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                if not UARCH:
+                    c += DIV_EXTRA
+                    stalls[S.S_DIV] += DIV_EXTRA
+                    if PROF:
+                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 56:  # andn
                 regs[rd] = semantics.andn(a, b, imm, pc)
             elif op == 57:  # orn
@@ -701,74 +785,83 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             elif op == 90:  # maddlu
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
             elif op == 91:  # maddhu
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
             elif op == 92:  # cadd
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.cadd(a, b, regs[r3], pc)
             elif op == 93:  # addc
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.addc(a, b, regs[r3], pc)
             elif op == 94:  # addco
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.addco(a, b, regs[r3], pc)
             elif op == 95:  # subc
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.subc(a, b, regs[r3], pc)
             elif op == 96:  # subco
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.subco(a, b, regs[r3], pc)
             elif op == 97:  # xor3
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.xor3(a, b, regs[r3], pc)
             elif op == 98:  # andnxor
                 r3 = (d >> RS3_AT) & 31
                 if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    c += LOAD_USE_STALL
-                    stalls[S.S_LU] += LOAD_USE_STALL
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
+                    if not UARCH:
+                        c += LOAD_USE_STALL
+                        stalls[S.S_LU] += LOAD_USE_STALL
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
             elif op == 99:  # rolxor
                 regs[rd] = semantics.rolxor(a, b, imm, pc)
@@ -778,6 +871,108 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 exc = CAUSE_ILLEGAL
                 tval = int(ram32[i])
             # ---- end of generated: dispatch ----
+        if UARCH:
+            um0 = um
+            if exc >= 0:  # nothing of a trapped slot executes: no unit holds EX
+                ue, um = schedule(f + 1 + p, late, 0, m_prev, cyc)
+                um0 = um
+                uq = 0
+            else:
+                um = c - 1  # a wfi's wait moved c
+            c = um + 1 + uq
+            # the slot's stalls, c - cyc - 1, split by the constraint that caused them
+            _, m0 = schedule(ua[U_FSEQ] + 1, 0, 0, m_prev, cyc)
+            _, m1 = schedule(ua[U_FRED] + 1, 0, 0, m_prev, cyc)
+            _, m2 = schedule(f + 1 + p, 0, 0, m_prev, cyc)
+            _, m3 = schedule(f + 1 + p, late, 0, m_prev, cyc)
+            n = m1 - m0
+            if n > 0:
+                stalls[ua[U_RCAUSE]] += n
+                if PROF:
+                    if ua[U_RSRC] >= 0:
+                        charge(pcyc, pstall, ua[U_RSRC], ua[U_RCAUSE], n)
+            n = m2 - m1
+            if n > 0:
+                stalls[S.S_IC] += n
+                if PROF:
+                    if i >= 0:
+                        charge(pcyc, pstall, i, S.S_IC, n)
+            n = m3 - m2
+            if n > 0:
+                stalls[lcause] += n
+                if PROF:
+                    charge(pcyc, pstall, i, lcause, n)
+            n = um0 - m3
+            if n > 0:
+                ucause = S.S_MUL if uo[2, op] != 0 else S.S_DIV
+                stalls[ucause] += n
+                if PROF:
+                    charge(pcyc, pstall, i, ucause, n)
+            if uq > 0:
+                stalls[S.S_DC] += uq
+                if PROF:
+                    charge(pcyc, pstall, i, S.S_DC, uq)
+            # where the next fetch goes, and when it is sent
+            taken = pend != 0 and pcause == S.S_BR
+            fseq = ue - 1
+            fred = fseq
+            rcause = S.S_BR
+            bp = ua[P_BP]
+            ft = fseq
+            if bp == BP_BTFN and ptk:  # ID sent the predicted target once the branch left it
+                ft = cyc - 1 if m_prev <= ue <= cyc - 2 else ue
+            exred = exc >= 0 or (pend != 0 and pcause == S.S_MRET)
+            if exc >= 0:
+                rcause = S.S_TRAP
+            elif pend != 0 and pcause == S.S_MRET:
+                rcause = S.S_MRET
+            elif bp == BP_NONE:
+                exred = taken
+            elif ptk != taken or (taken and pred != npc):
+                exred = True
+                rcause = S.S_MISP
+                ua[U_BPM] += 1
+            if exred:
+                fred = um
+                fn = um
+                # the fetch sent after this slot, on the path that turned out wrong, looks up
+                # the I-side unless the redirect squashes it in its send or lookup cycle
+                look = ft + 1 if bp == BP_BTFN and ptk else ue
+                if um - 1 >= look + 1:
+                    wo = pred - RAM_BASE
+                    if wo >= 0 and wo < size:
+                        busy = look + ifetch(ua, uc, pred)
+                        if busy > fn:
+                            fn = busy
+            elif bp == BP_BTFN and ptk:
+                fred = ft
+                fn = ft
+            else:
+                fn = fseq
+            ua[U_FSEQ] = fseq
+            ua[U_FRED] = fred
+            ua[U_F] = fn
+            ua[U_RCAUSE] = rcause
+            ua[U_RSRC] = i
+            ua[U_E] = ue
+            ua[U_M] = um
+            # a result a consumer must wait for: a load's (in WB), a pipelined product's
+            ua[U_P2RD] = ua[U_P1RD]
+            ua[U_P2R] = ua[U_P1R]
+            ua[U_P2K] = ua[U_P1K]
+            ua[U_P1RD] = NO_REG
+            if exc < 0 and rd != S.RD_SINK:
+                if fl & UF_LOAD:
+                    ua[U_P1RD] = rd
+                    ua[U_P1R] = c
+                    ua[U_P1K] = S.S_LU
+                elif uo[1, op] >= 2:
+                    ua[U_P1RD] = rd
+                    ua[U_P1R] = c + uo[1, op] - 2
+                    ua[U_P1K] = S.S_MUL
+            if bp == BP_BHT and exc < 0 and fl & (UF_BRANCH | UF_JAL):
+                bht_update(ua, uc, um - 1, pc, (pc + imm) & M, 1 if taken else 0)
+            pend = 0
         if exc >= 0:
             word = int(ram32[i]) if i >= 0 else 0
             if TRACE:
@@ -847,3 +1042,7 @@ run_fast = variant(run, "run_fast")
 run_prof = variant(run, "run_prof", PROF=True)
 run_trace = variant(run, "run_trace", TRACE=True)
 run_watch = variant(run, "run_watch", WATCH=True)
+# the microarchitecture's timing (simulator/uarch.py); the ideal machine runs the above
+run_fast_u = variant(run, "run_fast_u", UARCH=True)
+run_prof_u = variant(run, "run_prof_u", PROF=True, UARCH=True)
+run_trace_u = variant(run, "run_trace_u", TRACE=True, UARCH=True)

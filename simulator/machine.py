@@ -15,9 +15,11 @@ from isa import memmap, timing
 from isa.config import IsaConfig, IsaError
 from isa.csrs import CAUSE_FETCH_FAULT, CAUSE_NAMES
 from isa.table import INSNS
+from isa.uarch import Uarch, UarchError
 
 from . import csrfile
 from . import state as S
+from . import uarch as U
 from .elfload import Symbol, read_elf
 from .errors import SimError
 from .profile import Profile, build_profile
@@ -40,6 +42,7 @@ class RunResult:
     jit_seconds: float             # time to compile or load the loop from Numba's cache
     stop: str = "exit"             # exit, limit, trap, wfi, reset
     slots: int = 0                 # retirement slots including traps
+    counters: dict[str, int] = field(default_factory=dict)  # cache and predictor events
     profile: Profile | None = field(default=None, repr=False)
 
     @property
@@ -50,11 +53,17 @@ class RunResult:
 class Machine:
     """An RV32 hart with RAM and the platform devices (see docs/simulator.md)."""
 
-    def __init__(self, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", ram_size: int = memmap.RAM_SIZE) -> None:
+    def __init__(self, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", ram_size: int = memmap.RAM_SIZE,
+                 uarch: str | Uarch | None = None) -> None:
         try:
             self.config = IsaConfig.parse(isa)
-        except IsaError as e:
+            self.uarch = Uarch.parse(uarch)
+        except (IsaError, UarchError) as e:
             raise SimError(str(e)) from None
+        # the ideal machine runs the loop without the microarchitecture's code
+        self._u = "" if self.uarch.is_ideal else "_u"
+        self.ua, self.uc = U.new_state(self.uarch)
+        self.uo = U.op_table(self.uarch)
         if ram_size < 4096 or ram_size % 4096 or ram_size > (1 << 31):
             raise SimError(f"RAM size {ram_size} must be a multiple of 4096 between 4 KiB and 2 GiB")
         self.ram_base = memmap.RAM_BASE
@@ -140,13 +149,15 @@ class Machine:
     # ------------------------------------------------------------ running
     def _args(self, prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray, stop: int) -> tuple:
         return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart,
-                np.int64(stop), *prof, tr, self.watch)
+                np.int64(stop), *prof, tr, self.watch, self.ua, self.uc, self.uo)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
         # imported when first needed: commands that never run the ISS skip it, and
         # python -m simulator.codegen can rewrite a loop.py that is out of date
         from . import loop
-        fn = getattr(loop, f"run_{variant}")
+        if self._u and variant == "watch":
+            raise SimError("watchpoints need the ideal microarchitecture (--uarch ideal)")
+        fn = getattr(loop, f"run_{variant}{self._u}")
         t0 = time.perf_counter()
         sig = tuple(numba.typeof(a) for a in args)
         fn.compile(sig)
@@ -284,14 +295,15 @@ class Machine:
             exit_code=int(self.st[S.EXIT_CODE]) if stop_kind == "exit" else None,
             stdout=bytes(self._out), instret=int(self.st[S.INSTRET]), cycles=int(self.st[S.CYC]) + 1,
             stalls=stalls, trap=trap, seconds=seconds, jit_seconds=jit, stop=stop_kind,
-            slots=int(self.st[S.STEPS]))
+            slots=int(self.st[S.STEPS]), counters=U.counters(self.ua))
 
 
 def run_elf(elf: str | Path, isa: str | IsaConfig = "rv32im_zicsr_zk_zks", input_bytes: bytes | None = None,
             max_instructions: int | None = None, stdout: BinaryIO | None = None,
-            ram_size: int = memmap.RAM_SIZE, profile: bool = False) -> RunResult:
+            ram_size: int = memmap.RAM_SIZE, profile: bool = False,
+            uarch: str | Uarch | None = None) -> RunResult:
     """Load ``elf`` (and the input block), run it, return the result."""
-    m = Machine(isa, ram_size)
+    m = Machine(isa, ram_size, uarch)
     m.load_elf(elf)
     if input_bytes is not None:
         m.set_input(input_bytes)

@@ -22,8 +22,9 @@ STALL0 = 32  # STALL0 + cause index: stall cycles by cause
 NSTATE = 48
 
 #: Stall causes (index into the stall counters and the profile columns).
-STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi")
-S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI = range(6)
+STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi",
+                                  "icache", "dcache", "mispredict", "mul")
+S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI, S_IC, S_DC, S_MISP, S_MUL = range(10)
 
 #: Why the loop returned.
 R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET, R_BREAK, R_WATCH = range(9)

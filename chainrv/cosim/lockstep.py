@@ -30,6 +30,7 @@ import numpy as np
 from hdl.platform import check_ram_size as soc_ram_size
 from isa.config import IsaConfig
 from isa.memmap import RAM_BASE, RAM_SIZE
+from isa.uarch import Uarch
 from simulator import RVFI_DTYPE, Machine, RunResult, SimError, format_records
 from simulator.elfload import LoadedElf, read_elf
 from simulator.trace import SymbolMap
@@ -49,15 +50,20 @@ DEFAULT_MAX_CYCLES = 200_000_000
 CYCLE_SLACK = 200
 
 
-def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE) -> harness.Design:
-    """The SoC of ``isa`` inside the logging wrapper, as one Verilog file."""
+def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE,
+                    uarch: Uarch | str | None = None) -> harness.Design:
+    """The SoC of ``isa`` and ``uarch`` inside the logging wrapper, as one Verilog file."""
     from hdl.verilog import generate
 
     cfg = IsaConfig.parse(isa)
+    u = Uarch.parse(uarch)
     wrapper = verilog_macros() + WRAPPER.read_text()
+    # the ideal machine keeps its name (and its cached build)
+    tag = "" if u.is_ideal else "_" + hashlib.sha256(str(u.items()).encode()).hexdigest()[:10]
     return harness.Design(
-        f"lockstep_{cfg}_{ram_size}", TOP, lambda: generate(cfg, ram_size) + "\n" + wrapper,
-        {"isa": str(cfg), "ram_size": ram_size, "wrapper": hashlib.sha256(wrapper.encode()).hexdigest()})
+        f"lockstep_{cfg}_{ram_size}{tag}", TOP, lambda: generate(cfg, ram_size, uarch=u) + "\n" + wrapper,
+        {"isa": str(cfg), "ram_size": ram_size, "wrapper": hashlib.sha256(wrapper.encode()).hexdigest(),
+         **({} if u.is_ideal else {"uarch": u.items()})})
 
 
 @dataclass
@@ -75,7 +81,8 @@ class RtlRun:
 
 
 def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, workdir: Path,
-            waves: Path | None = None, ram_size: int = RAM_SIZE, record: bool = True) -> RtlRun:
+            waves: Path | None = None, ram_size: int = RAM_SIZE, record: bool = True,
+            uarch: Uarch | str | None = None) -> RtlRun:
     """Run the wrapper on ``sim`` until the finisher store retires or ``max_cycles``;
     without ``record`` no retirement log is written (free-running speed)."""
     log, uart, result = workdir / "rvfi.log", workdir / "uart.log", workdir / "result.json"
@@ -83,7 +90,7 @@ def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, wo
     plusargs = [f"+ram={ram_image}", f"+uart={uart}", f"+max_cycles={max_cycles}"]
     if record:
         plusargs.append(f"+rvfi={log}")
-    harness.run(lockstep_design(isa, ram_size), TESTBENCH, sim, waves=waves, plusargs=plusargs,
+    harness.run(lockstep_design(isa, ram_size, uarch), TESTBENCH, sim, waves=waves, plusargs=plusargs,
                 env={"RESULT": str(result)})
     res = json.loads(result.read_text())
     uart_bytes = bytes(int(x, 16) for x in uart.read_text().split()) if uart.exists() else b""
@@ -151,9 +158,10 @@ def load_program(elf: str | Path | LoadedElf, ram_size: int = RAM_SIZE) -> Loade
     return elf if isinstance(elf, LoadedElf) else read_elf(elf, RAM_BASE, ram_size)
 
 
-def _machine(isa: IsaConfig | str, ram_size: int, program: LoadedElf, input_bytes: bytes | None) -> Machine:
+def _machine(isa: IsaConfig | str, ram_size: int, program: LoadedElf, input_bytes: bytes | None,
+             uarch: Uarch | str | None = None) -> Machine:
     """A fresh ISS holding ``program`` (as ``Machine.load_elf`` places it) and the input block."""
-    m = Machine(isa, ram_size)
+    m = Machine(isa, ram_size, uarch)
     for addr, data, memsz in program.segments:
         m.write_mem(addr, data + bytes(memsz - len(data)))
     m.functions = program.functions
@@ -166,7 +174,8 @@ def _machine(isa: IsaConfig | str, ram_size: int, program: LoadedElf, input_byte
 def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_zk_zks", sim: str = "icarus",
              *, input_bytes: bytes | None = None, waves: Path | None = None, ram_size: int = RAM_SIZE,
              max_slots: int = DEFAULT_MAX_SLOTS, max_cycles: int = DEFAULT_MAX_CYCLES,
-             workdir: Path | None = None, rtl_isa: IsaConfig | str | None = None) -> Outcome:
+             workdir: Path | None = None, rtl_isa: IsaConfig | str | None = None,
+             uarch: Uarch | str | None = None) -> Outcome:
     """Run ``elf`` on the ISS and on the RTL (``sim``) and compare every retirement.
 
     ``elf`` is a path or a program already read by :func:`load_program` (a
@@ -178,7 +187,7 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
     program = load_program(elf, ram_size)
 
     def machine() -> Machine:
-        return _machine(isa, ram_size, program, input_bytes)
+        return _machine(isa, ram_size, program, input_bytes, uarch)
 
     m = machine()
     with _workdir(workdir) as wd:
@@ -188,7 +197,7 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
         limit = min(machine().run(max_slots).cycles + CYCLE_SLACK, max_cycles)
         with ThreadPoolExecutor(1) as pool:
             rtl_run = pool.submit(run_rtl, rtl_isa or isa, image, sim, limit, wd, waves=waves,
-                                  ram_size=ram_size)
+                                  ram_size=ram_size, uarch=uarch)
             res, iss = m.trace(max_slots)
             rtl = rtl_run.result()
     symbols = SymbolMap(m.functions)

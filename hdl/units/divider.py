@@ -4,7 +4,8 @@ Timing (data independent, Zkt style): ``start`` in the first EX cycle loads
 the operands; 32 restoring steps follow, one per cycle; in the 34th cycle
 ``done`` is high and ``result`` valid, so the instruction holds EX for
 exactly ``1 + isa.timing.DIV_EXTRA`` cycles whatever the operands, division
-by zero and signed overflow included.
+by zero and signed overflow included. ``done`` and ``result`` stay until ``ack``
+(the division leaves EX, which a data-side wait in MEM can delay).
 """
 
 
@@ -25,6 +26,7 @@ class Divider(wiring.Component):
     EXTS = ("m",)
 
     start: In(1)
+    ack: In(1)       # the division leaves EX: until then the result stays
     op: In(7)
     a: In(32)
     b: In(32)
@@ -70,7 +72,7 @@ class Divider(wiring.Component):
             with m.Else():
                 m.d.sync += [rem.eq(shifted), quot.eq(Cat(0, quot[:31]))]
             m.d.sync += count.eq(count + 1)
-        with m.Else():
+        with m.Elif(self.ack):
             m.d.sync += count.eq(0)
 
         q = Mux(div_zero, 0xFFFFFFFF, Mux(neg_q, -quot, quot))

@@ -1,0 +1,219 @@
+"""The data side of MEM: RAM directly, after wait states, or through the write-back,
+write-allocate data cache (docs/timing.md, "Data"); device accesses pass through.
+
+The instruction entering MEM has its cache set read in the cycle it leaves EX
+(``ex_addr``, ``advance``). In its first MEM cycle a RAM access looks up: a hit
+takes that cycle only; a miss holds MEM (``hold``) while the dirty victim, if any,
+is written back (``mem`` + one cycle per word) and the line is read in (``mem`` +
+one cycle per word), then leaves MEM. A load's word comes from ``rdata`` when
+``cached`` is high, else from the bus in WB as without a cache.
+"""
+
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from isa.uarch import Uarch
+
+from ..buses import DBusSignature
+from .lru import LruRanks
+
+
+class DataSide(wiring.Component):
+    ex_addr: In(32)
+    advance: In(1)
+    valid: In(1)
+    is_load: In(1)
+    is_store: In(1)
+    is_ram: In(1)
+    addr: In(32)
+    wmask: In(4)
+    wdata: In(32)
+    hold: Out(1)
+    cached: Out(1)
+    rdata: Out(32)
+    bus: Out(DBusSignature)
+    hit: Out(1)
+    miss: Out(1)
+    writeback: Out(1)
+
+    def __init__(self, uarch: Uarch):
+        self.uarch = uarch
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+        u = self.uarch
+        acc = self.valid & (self.is_load | self.is_store)
+        # devices, and RAM without wait states: the bus in the MEM cycle, as always
+        m.d.comb += [
+            self.bus.addr.eq(self.addr),
+            self.bus.re.eq(acc & self.is_load),
+            self.bus.we.eq(Mux(acc & self.is_store, self.wmask, 0)),
+            self.bus.wdata.eq(self.wdata),
+        ]
+        if u.dcache is not None:
+            self._cache(m, acc & self.is_ram)
+        elif u.mem:
+            count = Signal(range(u.mem + 1))
+            ram = acc & self.is_ram
+            m.d.comb += self.hold.eq(ram & (count != u.mem))
+            with m.If(self.hold):
+                m.d.sync += count.eq(count + 1)
+                m.d.comb += [self.bus.re.eq(0), self.bus.we.eq(0)]
+            with m.Else():
+                m.d.sync += count.eq(0)
+        return m
+
+    def _cache(self, m: Module, ram: Signal) -> None:
+        c = self.uarch.dcache
+        lat = self.uarch.mem
+        ways, sets, words = c.ways, c.sets, c.words
+        off_bits = (c.line - 1).bit_length()
+        set_bits = (sets - 1).bit_length()
+        tag_bits = 32 - off_bits - set_bits
+        word_bits = off_bits - 2
+
+        def set_of(a):
+            return a[off_bits:off_bits + set_bits] if set_bits else Const(0, 1)
+
+        def tag_of(a):
+            return a[off_bits + set_bits:]
+
+        valid = Signal(sets * ways)
+        dirty = Signal(sets * ways)
+        m.submodules.ranks = ranks = LruRanks(ways, sets)
+        m.d.comb += [ranks.raddr.eq(set_of(self.ex_addr)), ranks.ren.eq(self.advance)]
+        tag_rd, line_rd, tag_wr, line_wr = [], [], [], []
+        for w in range(ways):
+            t = Memory(shape=tag_bits, depth=sets, init=[])
+            d = Memory(shape=c.line * 8, depth=sets, init=[])
+            m.submodules[f"tag{w}"] = t
+            m.submodules[f"line{w}"] = d
+            tw, dw = t.write_port(), d.write_port(granularity=8)
+            tr, dr = t.read_port(transparent_for=(tw,)), d.read_port(transparent_for=(dw,))
+            m.d.comb += [tr.addr.eq(set_of(self.ex_addr)), tr.en.eq(self.advance),
+                         dr.addr.eq(set_of(self.ex_addr)), dr.en.eq(self.advance)]
+            tag_rd.append(tr)
+            line_rd.append(dr)
+            tag_wr.append(tw)
+            line_wr.append(dw)
+
+        aset = set_of(self.addr)
+        hits = Signal(ways)
+        for w in range(ways):
+            m.d.comb += hits[w].eq(valid.bit_select(aset * ways + w, 1) & (tag_rd[w].data == tag_of(self.addr)))
+        hit_way = Signal(range(max(ways, 2)))
+        for w in reversed(range(ways)):
+            with m.If(hits[w]):
+                m.d.comb += hit_way.eq(w)
+        aword = self.addr[2:off_bits] if word_bits else Const(0, 1)
+
+        count = Signal(range(2 * (lat + words) + 2))   # cycles of this access before this one
+        first = count == 0
+        look = ram & first
+        missed = Signal()
+        way = Signal(range(max(ways, 2)))
+        wb_len = Signal(range(lat + words + 1))      # lat + words when the victim is dirty
+        victim_tag = Signal(tag_bits)
+        captured = Signal(32)
+        with m.If(hold := self.hold):
+            m.d.sync += count.eq(count + 1)
+        with m.Else():
+            m.d.sync += count.eq(0)
+
+        victim = Signal(range(max(ways, 2)))
+        m.d.comb += victim.eq(ranks.oldest)
+        for w in reversed(range(ways)):
+            with m.If(~valid.bit_select(aset * ways + w, 1)):
+                m.d.comb += victim.eq(w)
+        v_dirty = valid.bit_select(aset * ways + victim, 1) & dirty.bit_select(aset * ways + victim, 1)
+        v_tag = Signal(tag_bits)
+        v_line = Signal(c.line * 8)
+        for w in range(ways):
+            with m.If(victim == w):
+                m.d.comb += [v_tag.eq(tag_rd[w].data), v_line.eq(line_rd[w].data)]
+
+        m.d.comb += [self.hit.eq(look & (hits != 0)), self.miss.eq(look & (hits == 0)),
+                     self.writeback.eq(look & (hits == 0) & v_dirty)]
+        cur_way = Mux(first, Mux(hits != 0, hit_way, victim), way)
+        cur_wb = Mux(first, Mux(v_dirty, lat + words, 0), wb_len)
+        is_miss = Mux(first, hits == 0, missed)
+        q = cur_wb + lat + words
+        m.d.comb += hold.eq(ram & is_miss & (count != q))
+        with m.If(look):
+            m.d.sync += [missed.eq(hits == 0), way.eq(cur_way), wb_len.eq(cur_wb), victim_tag.eq(v_tag)]
+
+        line_base = Cat(Const(0, off_bits), self.addr[off_bits:])
+        victim_base = Cat(Const(0, off_bits), aset if set_bits else Const(0, 0), Mux(first, v_tag, victim_tag))
+        # the victim's words (the line read when the access left EX, unchanged since)
+        vline = Signal(c.line * 8)
+        for w in range(ways):
+            with m.If(cur_way == w):
+                m.d.comb += vline.eq(line_rd[w].data)
+        # the cache's own RAM traffic: the write-back of the dirty victim (word k in
+        # cycle lat + k of the access), then the refill (word k read in cycle
+        # wb + lat + k, arriving one cycle later); nothing else of a RAM access
+        k_wb = Signal(range(2 * (lat + words) + 2))
+        k_rd = Signal(range(2 * (lat + words) + 2))
+        m.d.comb += [k_wb.eq(count - lat), k_rd.eq(count - cur_wb - lat)]
+        wi = max(word_bits, 1)
+        with m.If(ram):
+            m.d.comb += [self.bus.re.eq(0), self.bus.we.eq(0)]
+            with m.If(is_miss & (cur_wb != 0) & (count >= lat) & (count < lat + words)):
+                m.d.comb += [self.bus.addr.eq(victim_base + (k_wb[:wi] << 2)), self.bus.we.eq(0xF),
+                             self.bus.wdata.eq(vline.word_select(k_wb[:wi], 32))]
+            with m.Elif(is_miss & (count >= cur_wb + lat) & (count < cur_wb + lat + words)):
+                m.d.comb += [self.bus.addr.eq(line_base + (k_rd[:wi] << 2)), self.bus.re.eq(1)]
+        k_in = Signal(range(words + 1))
+        m.d.comb += k_in.eq(count - cur_wb - lat - 1)
+        arriving = ram & is_miss & (count > cur_wb + lat) & (count <= q)
+        last = ram & is_miss & (count == q)
+
+        # the line's write this cycle: a store hit, a refill word, the store after a refill
+        wen = Signal(c.line)
+        wvec = Signal(c.line * 8)
+        store_lanes = Mux(self.is_store, self.wmask, 0)
+        for w in range(words):
+            in_word = Signal(4, name=f"in{w}")
+            st_word = Signal(4, name=f"st{w}")
+            m.d.comb += [
+                in_word.eq(Mux(arriving & (k_in == w), 0xF, 0)),
+                st_word.eq(Mux((aword == w) & ((look & (hits != 0)) | last), store_lanes, 0)),
+                wen[4 * w:4 * w + 4].eq(in_word | st_word),
+            ]
+            for b in range(4):
+                m.d.comb += wvec[32 * w + 8 * b:32 * w + 8 * b + 8].eq(
+                    Mux(st_word[b], self.wdata[8 * b:8 * b + 8], self.bus.rdata[8 * b:8 * b + 8]))
+        for w in range(ways):
+            m.d.comb += [line_wr[w].addr.eq(aset), line_wr[w].data.eq(wvec),
+                         line_wr[w].en.eq(Mux(cur_way == w, wen, 0))]
+        with m.If(arriving & (k_in == aword)):
+            m.d.sync += captured.eq(self.bus.rdata)
+
+        # bookkeeping: a hit makes its way the most recent (a store marks it dirty);
+        # the end of a refill installs the line
+        slot = aset * ways + cur_way
+        with m.If(look & (hits != 0)):
+            m.d.comb += [ranks.waddr.eq(aset), ranks.wen.eq(1), ranks.way.eq(hit_way)]
+            with m.If(self.is_store):
+                m.d.sync += dirty.bit_select(slot, 1).eq(1)
+        with m.If(last):
+            m.d.sync += [valid.bit_select(slot, 1).eq(1), dirty.bit_select(slot, 1).eq(self.is_store)]
+            for w in range(ways):
+                with m.If(cur_way == w):
+                    m.d.comb += [tag_wr[w].addr.eq(aset), tag_wr[w].data.eq(tag_of(self.addr)),
+                                 tag_wr[w].en.eq(1)]
+            m.d.comb += [ranks.waddr.eq(aset), ranks.wen.eq(1), ranks.way.eq(cur_way)]
+
+        hit_word = Signal(32)
+        with m.Switch(hit_way):
+            for w in range(ways):
+                with m.Case(w):
+                    m.d.comb += hit_word.eq(line_rd[w].data.word_select(aword, 32))
+        m.d.comb += [
+            self.cached.eq(ram & self.is_load),
+            self.rdata.eq(Mux(last, Mux(k_in == aword, self.bus.rdata, captured), hit_word)),
+        ]

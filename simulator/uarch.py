@@ -1,0 +1,245 @@
+"""The microarchitecture's state in the ISS: caches, memory latency, predictor, multiplier.
+
+The execute loop's ``UARCH`` variants (``simulator/loop.py``) follow the rules of
+``docs/timing.md`` ("Microarchitecture") with the helpers here. Two int64 arrays
+carry everything, so that a run can be resumed like the rest of the state:
+
+* ``ua``, the parameters (``P_*``, from :func:`new_state`) and the pipeline's timing
+  state between slots (``U_*``);
+* ``uc``, the storage: per cache line its tag (the line address, -1 when invalid),
+  its last-use stamp and its dirty bit; per branch history table entry its tag (the
+  branch's pc, -1 when invalid), its target and its 2-bit counter.
+
+True LRU is kept as a stamp per line from one counter that every lookup advances:
+the least recently used line of a set is the one with the smallest stamp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from isa.table import INSNS
+from isa.timing import DIV_EXTRA, PIPELINE_FILL
+from isa.uarch import BHT_INIT, BHT_TAKEN, BP_KINDS, Cache, Uarch
+
+from .jitcache import njit_cached
+
+# ---- parameters (set once)
+P_IC_SETS, P_IC_WAYS, P_IC_SHIFT, P_IC_WORDS = 0, 1, 2, 3
+P_DC_SETS, P_DC_WAYS, P_DC_SHIFT, P_DC_WORDS = 4, 5, 6, 7
+P_MEM, P_BP, P_BHT, P_MUL_STAGES = 8, 9, 10, 11
+P_IC_BASE, P_DC_BASE, P_BT_BASE = 12, 13, 14
+# ---- timing state between slots
+#: EX entry and MEM entry cycles of the last slot
+U_E, U_M = 16, 17
+#: send cycle of the next fetch; what it would have been with no redirect and with
+#: no busy I-side (the stall accounting splits the difference by cause)
+U_F, U_FSEQ, U_FRED = 18, 19, 20
+#: the stall cause of the redirect that set U_FRED, and the instruction word charged
+U_RCAUSE, U_RSRC = 21, 22
+#: the last two results that are late (loads, pipelined products): rd, the first
+#: cycle a consumer may be in EX, and the stall cause
+U_P1RD, U_P1R, U_P1K, U_P2RD, U_P2R, U_P2K = 23, 24, 25, 26, 27, 28
+#: LRU clock
+U_CLOCK = 29
+#: counters, in the order of COUNTERS
+U_CNT0 = 30
+COUNTERS: tuple[str, ...] = ("icache_hits", "icache_misses", "dcache_hits", "dcache_misses",
+                             "dcache_writebacks", "bp_mispredicts")
+U_ICH, U_ICM, U_DCH, U_DCM, U_DCWB, U_BPM = range(U_CNT0, U_CNT0 + len(COUNTERS))
+#: pending predictor updates (written at the end of a branch's EX cycle, seen by
+#: fetches sent in later cycles): a ring of U_PQ_MAX rows (cycle, pc, target, taken)
+U_PQ_HEAD, U_PQ_N, U_PQ0, U_PQ_MAX = 40, 41, 42, 4
+NUA = U_PQ0 + 4 * U_PQ_MAX
+
+#: "no late result" (never equal to a decoded source register)
+NO_REG = 40
+#: Predictor kinds (``P_BP``), as isa.uarch.BP_KINDS orders them.
+BP_NONE, BP_BTFN, BP_BHT = range(3)
+#: Row 3 of the op table: what the timing needs to know of an instruction.
+UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3 = 1, 2, 4, 8, 16
+
+_IC_ROW, _DC_ROW, _BT_ROW = 2, 3, 3
+
+
+def _log2(n: int) -> int:
+    return n.bit_length() - 1
+
+
+_FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "alu3": UF_RS3}
+MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
+
+
+def op_table(u: Uarch) -> np.ndarray:
+    """Per op (columns), the rows: 0, cycles EX is held beyond the first; 1, the stages
+    of its result (a pipelined multiplier's); 2, whether it is a multiplication (stall
+    cause ``mul``); 3, its ``UF_*`` flags."""
+    t = np.zeros((4, len(INSNS) + 1), np.int64)
+    t[1, :] = 1
+    for insn in INSNS:
+        if insn.kind == "div":
+            t[0, insn.op] = DIV_EXTRA
+        if insn.name in MUL_OPS:
+            t[0, insn.op] = u.mul_extra
+            t[1, insn.op] = u.mul_stages
+            t[2, insn.op] = 1
+        t[3, insn.op] = _FLAGS.get(insn.kind, 0)
+    return t
+
+
+def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
+    """The ``ua`` and ``uc`` arrays of a machine at reset."""
+    ua = np.zeros(NUA, np.int64)
+    pos = 0
+
+    def cache(c: Cache | None, p_sets: int, row: int) -> int:
+        nonlocal pos
+        base = pos
+        if c is not None:
+            ua[p_sets:p_sets + 4] = (c.sets, c.ways, _log2(c.line), c.words)
+            pos += c.sets * c.ways * row
+        return base
+
+    ua[P_IC_BASE] = cache(u.icache, P_IC_SETS, _IC_ROW)
+    ua[P_DC_BASE] = cache(u.dcache, P_DC_SETS, _DC_ROW)
+    ua[P_BT_BASE] = pos
+    pos += u.bht * _BT_ROW
+    ua[P_MEM] = u.mem
+    ua[P_BP] = BP_KINDS.index(u.bp)
+    ua[P_BHT] = u.bht
+    ua[P_MUL_STAGES] = u.mul_stages
+    ua[U_P1RD] = ua[U_P2RD] = NO_REG
+    # as if a slot had left EX in cycle 0 and MEM in cycle 1, retiring in the cycle
+    # before the first instruction may (st[CYC] at reset): no stage held
+    ua[U_E], ua[U_M] = PIPELINE_FILL - 3, PIPELINE_FILL - 2
+    uc = np.zeros(max(pos, 1), np.int64)
+    # every tag invalid; stamps, dirty bits, targets and counters 0
+    for base, lines, row in ((ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], _IC_ROW),
+                             (ua[P_DC_BASE], ua[P_DC_SETS] * ua[P_DC_WAYS], _DC_ROW),
+                             (ua[P_BT_BASE], u.bht, _BT_ROW)):
+        uc[base:base + lines * row:row] = -1
+    return ua, uc
+
+
+def counters(ua: np.ndarray) -> dict[str, int]:
+    return {name: int(ua[U_CNT0 + k]) for k, name in enumerate(COUNTERS)}
+
+
+# ------------------------------------------------------------------ caches
+@njit_cached
+def _lookup(ua, uc, base, sets, ways, shift, row, addr):
+    """Find ``addr``'s line in a cache: (its row index, hit). On a miss the row is the
+    victim's (the lowest invalid way, else the least recently used) and still holds it."""
+    line = addr >> shift
+    first = base + (line & (sets - 1)) * ways * row
+    victim = first
+    for w in range(ways):
+        r = first + w * row
+        if uc[r] == line:
+            return r, True
+        if uc[victim] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[victim + 1]):
+            victim = r
+    return victim, False
+
+
+@njit_cached
+def ifetch(ua, uc, addr):
+    """Cycles a fetch from RAM waits beyond the first (docs/timing.md, "Fetch")."""
+    sets = ua[P_IC_SETS]
+    if sets == 0:
+        return ua[P_MEM]
+    r, hit = _lookup(ua, uc, ua[P_IC_BASE], sets, ua[P_IC_WAYS], ua[P_IC_SHIFT], _IC_ROW, addr)
+    ua[U_CLOCK] += 1
+    uc[r + 1] = ua[U_CLOCK]
+    if hit:
+        ua[U_ICH] += 1
+        return 0
+    ua[U_ICM] += 1
+    uc[r] = addr >> ua[P_IC_SHIFT]
+    return ua[P_MEM] + ua[P_IC_WORDS]
+
+
+@njit_cached
+def daccess(ua, uc, addr, store):
+    """Cycles a load or store to RAM holds MEM beyond the first (docs/timing.md, "Data")."""
+    sets = ua[P_DC_SETS]
+    if sets == 0:
+        return ua[P_MEM]
+    r, hit = _lookup(ua, uc, ua[P_DC_BASE], sets, ua[P_DC_WAYS], ua[P_DC_SHIFT], _DC_ROW, addr)
+    ua[U_CLOCK] += 1
+    uc[r + 1] = ua[U_CLOCK]
+    q = 0
+    if hit:
+        ua[U_DCH] += 1
+    else:
+        ua[U_DCM] += 1
+        q = ua[P_MEM] + ua[P_DC_WORDS]
+        if uc[r] >= 0 and uc[r + 2] != 0:
+            ua[U_DCWB] += 1
+            q += ua[P_MEM] + ua[P_DC_WORDS]
+        uc[r] = addr >> ua[P_DC_SHIFT]
+        uc[r + 2] = 0
+    if store:
+        uc[r + 2] = 1
+    return q
+
+
+# ------------------------------------------------------------------ predictor
+@njit_cached
+def _bht_row(ua, pc):
+    return ua[P_BT_BASE] + ((pc >> 2) & (ua[P_BHT] - 1)) * _BT_ROW
+
+
+@njit_cached
+def _bht_apply(ua, uc, pc, target, taken):
+    r = _bht_row(ua, pc)
+    if uc[r] == pc:
+        uc[r + 2] = min(uc[r + 2] + 1, 3) if taken else max(uc[r + 2] - 1, 0)
+        if taken:
+            uc[r + 1] = target
+    elif taken:
+        uc[r] = pc
+        uc[r + 1] = target
+        uc[r + 2] = BHT_INIT
+
+
+@njit_cached
+def bht_predict(ua, uc, pc, f):
+    """The target the table predicts for a fetch of ``pc`` sent in cycle ``f`` (after
+    the updates written before that cycle), or -1 for "not taken"."""
+    while ua[U_PQ_N] > 0:
+        q = U_PQ0 + 4 * ua[U_PQ_HEAD]
+        if ua[q] >= f:
+            break
+        _bht_apply(ua, uc, ua[q + 1], ua[q + 2], ua[q + 3])
+        ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
+        ua[U_PQ_N] -= 1
+    r = _bht_row(ua, pc)
+    if uc[r] == pc and uc[r + 2] >= BHT_TAKEN:
+        return uc[r + 1]
+    return -1
+
+
+@njit_cached
+def bht_update(ua, uc, cycle, pc, target, taken):
+    """Queue the update a branch or ``jal`` writes at the end of its EX cycle ``cycle``."""
+    if ua[U_PQ_N] == U_PQ_MAX:  # cannot happen: at most two fetches see a pending update
+        _bht_apply(ua, uc, ua[U_PQ0 + 4 * ua[U_PQ_HEAD] + 1], ua[U_PQ0 + 4 * ua[U_PQ_HEAD] + 2],
+                   ua[U_PQ0 + 4 * ua[U_PQ_HEAD] + 3])
+        ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
+        ua[U_PQ_N] -= 1
+    q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) % U_PQ_MAX)
+    ua[q], ua[q + 1], ua[q + 2], ua[q + 3] = cycle, pc, target, taken
+    ua[U_PQ_N] += 1
+
+
+# ------------------------------------------------------------------ schedule
+@njit_cached
+def schedule(ready, late, extra, m_prev, w_prev):
+    """The MEM-entry cycle of a slot whose word is in ID and ready in cycle ``ready``,
+    whose operands allow EX from cycle ``late``, and that holds EX ``extra`` cycles more,
+    behind a slot that entered MEM in ``m_prev`` and WB in ``w_prev``: (E, M)."""
+    e = max(ready + 1, m_prev, late)
+    if m_prev < e < w_prev:   # the previous slot holds MEM (a data-side wait): nothing moves
+        e = w_prev
+    return e, max(e + 1 + extra, w_prev)
