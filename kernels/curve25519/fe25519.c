@@ -59,59 +59,82 @@ static inline void fold_borrow(uint32_t r[8], uint32_t b)
 	}
 }
 
+/* With Xchain this file keeps program order (no-schedule-insns), so the
+ * carry chains load limb i + 1 before working on limb i: a load right
+ * before the addc/subc/maddlu that reads it would stall a cycle. */
 void fe25519_add(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t c = 0;
+#ifdef CHAINRV_XCHAIN
+	uint32_t x = a[0], y = b[0];
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t nx = i < 7 ? a[i + 1] : 0, ny = i < 7 ? b[i + 1] : 0;
+		r[i] = crv_addc(x, y, c);
+		c = crv_addco(x, y, c);
+		x = nx;
+		y = ny;
+	}
+#else
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i], y = b[i];
-#ifdef CHAINRV_XCHAIN
-		r[i] = crv_addc(x, y, c);
-		c = crv_addco(x, y, c);
-#else
 		uint32_t s = x + y;
 		uint32_t c1 = s < x;
 		s += c;
 		c = c1 | (s < c);
 		r[i] = s;
-#endif
 	}
+#endif
 	fold_carry(r, c);
 }
 
 void fe25519_dbl(uint32_t r[8], const uint32_t a[8])
 {
 	uint32_t c = 0;
+#ifdef CHAINRV_XCHAIN
+	uint32_t x = a[0];
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t nx = i < 7 ? a[i + 1] : 0;
+		r[i] = crv_addc(x, x, c);
+		c = crv_addco(x, x, c);
+		x = nx;
+	}
+#else
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i];
-#ifdef CHAINRV_XCHAIN
-		r[i] = crv_addc(x, x, c);
-		c = crv_addco(x, x, c);
-#else
 		r[i] = (x << 1) | c;
 		c = x >> 31;
-#endif
 	}
+#endif
 	fold_carry(r, c);
 }
 
 void fe25519_sub(uint32_t r[8], const uint32_t a[8], const uint32_t b[8])
 {
 	uint32_t br = 0;
+#ifdef CHAINRV_XCHAIN
+	uint32_t x = a[0], y = b[0];
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		uint32_t nx = i < 7 ? a[i + 1] : 0, ny = i < 7 ? b[i + 1] : 0;
+		r[i] = crv_subc(x, y, br);
+		br = crv_subco(x, y, br);
+		x = nx;
+		y = ny;
+	}
+#else
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
 		uint32_t x = a[i], y = b[i];
-#ifdef CHAINRV_XCHAIN
-		r[i] = crv_subc(x, y, br);
-		br = crv_subco(x, y, br);
-#else
 		uint32_t d = x - y;
 		uint32_t b1 = x < y;
 		r[i] = d - br;
 		br = b1 | (d < br);
-#endif
 	}
+#endif
 	fold_borrow(r, br);
 }
 
@@ -128,10 +151,14 @@ static inline __attribute__((always_inline)) void reduce(uint32_t r[8], const ui
 #ifdef CHAINRV_XCHAIN
 	/* r[i] + 2^32 c = 38 h_i + t_i + c, c < 39 */
 	c = 0;
+	uint32_t h = t[8], l = t[0];
 #pragma GCC unroll 8
 	for (int i = 0; i < 8; i++) {
-		uint32_t h = t[8 + i];
-		uint32_t lo = crv_maddlu(h, 38u, t[i]), hi = crv_maddhu(h, 38u, t[i]);
+		uint32_t lo = crv_maddlu(h, 38u, l), hi = crv_maddhu(h, 38u, l);
+		if (i < 7) {
+			h = t[9 + i];
+			l = t[1 + i];
+		}
 		r[i] = lo + c;
 		c = crv_cadd(lo, c, hi);
 	}
