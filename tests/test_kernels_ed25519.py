@@ -461,6 +461,17 @@ def test_bad_framing_is_an_error(kernel_elf) -> None:
         assert status == 1 and out.startswith("error: ") and out.count("\n") == 1, data[:8].hex()
 
 
+def test_cycle_goal(kernel_elf) -> None:
+    """Issue 19's goal: one verification over a 64-byte message in at most 3.0M
+    cycles on rv32im (the default vector is two of them); Xchain is faster."""
+    simulator = pytest.importorskip("simulator")
+    base = simulator.run_elf(kernel_elf("ed25519", BASE_ISA), isa=BASE_ISA)
+    xchain = simulator.run_elf(kernel_elf("ed25519_xchain", XCHAIN_ISAS[0]), isa=XCHAIN_ISAS[0])
+    assert base.stdout.decode() == xchain.stdout.decode() == manifest("ed25519")["expected_stdout"]
+    assert base.cycles / 2 <= 3_000_000
+    assert xchain.cycles < 0.8 * base.cycles
+
+
 FIELD_HARNESS = r"""
 #include "chainrv.h"
 #include "fe25519.h"
