@@ -200,7 +200,8 @@ class Fetch(wiring.Component):
             with m.If(~last):
                 m.d.comb += self.busy.eq(1)
             with m.Else():   # the last word: the line is valid, the word ready
-                m.d.sync += [refilling.eq(0), held.eq(1),
+                # the word waits in `captured` unless ID takes it (and sends anew) now
+                m.d.sync += [refilling.eq(0), held.eq(~self.req),
                              valid.bit_select(rset * ways + way, 1).eq(1)]
                 for w in range(ways):
                     with m.If(way == w):
