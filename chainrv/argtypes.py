@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from isa.uarch import IDEAL, PRESETS, Uarch, UarchError
+
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
 
@@ -34,3 +36,19 @@ def port(text: str) -> int:
     if not 0 <= n <= 65535:
         raise argparse.ArgumentTypeError(f"port {n} is out of range 0..65535")
     return n
+
+
+def uarch(text: str) -> Uarch:
+    """A microarchitecture, ``PRESET[,key=value...]`` (isa/uarch.py, docs/timing.md)."""
+    try:
+        return Uarch.parse(text)
+    except UarchError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def add_uarch_argument(parser: argparse.ArgumentParser) -> None:
+    """``--uarch``, the same for every command that takes it."""
+    parser.add_argument("--uarch", type=uarch, default=IDEAL, metavar="PRESET[,KEY=VALUE...]",
+                        help=f"microarchitecture: a preset ({', '.join(PRESETS)}) and keys icache, dcache "
+                             "(off or SIZE:WAYS:LINE), mem (cycles), bp (none, btfn, bht:N), "
+                             "mul (1, iter:BITS, pipe:STAGES); default ideal (docs/timing.md)")

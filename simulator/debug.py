@@ -27,10 +27,11 @@ _WATCH_KINDS = {"watch": S.WATCH_WRITE, "rwatch": S.WATCH_READ, "awatch": S.WATC
 class MachineTarget:
     """Drives a loaded :class:`Machine` for the GDB server."""
 
-    max_watchpoints = S.WATCH_MAX
-
     def __init__(self, machine: Machine, stdout: BinaryIO | None = None) -> None:
         self.m = machine
+        # the watch variant of the loop has the ideal machine's timing only: under another
+        # microarchitecture gdb gets "Could not insert hardware watchpoint"
+        self.max_watchpoints = S.WATCH_MAX if machine.uarch.is_ideal else 0
         self.stdout = stdout
         self.reason: int | None = None   # the loop's final reason once the program ended
         self.watch_pc: int | None = None  # pc of the access that the last watch stop is before

@@ -14,7 +14,7 @@ from pathlib import Path
 from isa.memmap import INPUT_ADDR, RAM_SIZE
 from simulator import diskcache
 
-from ..argtypes import size
+from ..argtypes import add_uarch_argument, size
 from ..errors import CliError
 from ..isa_arg import rtl_isa
 
@@ -39,6 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="stop the RTL after N cycles (default: %(default)s)")
     p.add_argument("--ram-size", type=size, default=RAM_SIZE, metavar="BYTES",
                    help=f"RAM size of both the SoC and the ISS, a power of two (default: {RAM_SIZE:#x})")
+    add_uarch_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         with _atomic_waves(args.waves) as waves, quiet(log):
             # the simulator's own messages go to the log in the cache folder, not the program's output
             out = lockstep(program, isa, args.sim, input_bytes=data, waves=waves,
-                           max_cycles=args.max_cycles, ram_size=args.ram_size)
+                           max_cycles=args.max_cycles, ram_size=args.ram_size, uarch=args.uarch)
     except SimError as e:
         raise CliError(str(e)) from None
     except AssertionError as e:
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
               f"finisher: {out.iss.trap}", file=sys.stderr)
         return EXIT_NO_FINISH
     print(f"cosim: in lockstep: {out.compared} records, {rtl_cycles} cycles on both, "
-          f"exit code {out.iss.exit_code} ({speed})", file=sys.stderr)
+          f"exit code {out.iss.exit_code}, uarch {args.uarch} ({speed})", file=sys.stderr)
     return EXIT_OK
 
 

@@ -20,7 +20,7 @@ from simulator.gdbserver import GdbServer, listen
 from simulator.machine import SLICE, RunResult
 from simulator.trace import SymbolMap
 
-from ..argtypes import port, positive, size
+from ..argtypes import add_uarch_argument, port, positive, size
 from ..errors import CliError
 from ..outputs import check_file_target, write_text_atomic
 
@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--isa", default="rv32im_zicsr_zk_zks",
                         help="ISA configuration; instructions of other extensions are illegal "
                              "(default: rv32im_zicsr_zk_zks)")
+    add_uarch_argument(parser)
     parser.add_argument("--max-instructions", type=positive, metavar="N",
                         help="stop after N instructions (exit status 124)")
     parser.add_argument("--trace", metavar="FILE",
@@ -50,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gdb-wait", action="store_true",
                         help="with --gdb: wait for gdb to connect before the first instruction")
     parser.add_argument("--stats", action="store_true",
-                        help="print 'instructions=N cycles=N seconds=F mips=F jit_seconds=F' on stderr")
+                        help="print 'instructions=N cycles=N seconds=F mips=F jit_seconds=F', the cache "
+                             "and predictor counters and the stall cycles by cause on stderr")
     parser.add_argument("--profile", action="store_true",
                         help="print cycles, instructions and stalls per function on stderr")
     parser.add_argument("--profile-json", metavar="FILE",
@@ -175,9 +177,18 @@ def _run_gdb(m: Machine, port: int, wait: bool, out: _Stdout) -> RunResult:
                    f"after {int(m.st[S.INSTRET])} instructions, {int(m.st[S.CYC]) + 1} cycles", 0)
 
 
+def stats_line(res: RunResult) -> str:
+    """The --stats line: counts, speed, the cache and predictor counters (zero for a unit
+    that is off), then the stall cycles by cause (``stall_CAUSE=N``)."""
+    fields = {"instructions": res.instret, "cycles": res.cycles, "seconds": f"{res.seconds:.6f}",
+              "mips": f"{res.mips:.2f}", "jit_seconds": f"{res.jit_seconds:.3f}", **res.counters,
+              **{f"stall_{k}": v for k, v in res.stalls.items()}}
+    return " ".join(f"{k}={v}" for k, v in fields.items())
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        m = Machine(args.isa, args.ram_size)
+        m = Machine(args.isa, args.ram_size, args.uarch)
         m.load_elf(args.elf)
         if args.input is not None:
             try:
@@ -208,8 +219,7 @@ def run(args: argparse.Namespace) -> int:
     except StdoutError as e:
         raise CliError(f"cannot write standard output: {e}", 2) from None
     if args.stats:
-        print(f"instructions={res.instret} cycles={res.cycles} seconds={res.seconds:.6f} "
-              f"mips={res.mips:.2f} jit_seconds={res.jit_seconds:.3f}", file=sys.stderr)
+        print(stats_line(res), file=sys.stderr)
     if res.profile is not None:
         if args.profile:
             print(res.profile.table(), file=sys.stderr)
