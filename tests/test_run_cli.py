@@ -41,7 +41,13 @@ def test_output_and_exit_code(tmp_path) -> None:
     lines = r.stderr.decode().splitlines()
     assert len(lines) == 1
     fields = dict(f.split("=") for f in lines[0].split())
-    assert list(fields) == ["instructions", "cycles", "seconds", "mips", "jit_seconds"]
+    counters = ["icache_hits", "icache_misses", "dcache_hits", "dcache_misses", "dcache_writebacks",
+                "bp_mispredicts"]
+    stalls = ["load_use", "branch", "div", "trap", "mret", "wfi", "icache", "dcache", "mispredict", "mul"]
+    assert list(fields) == ["instructions", "cycles", "seconds", "mips", "jit_seconds", *counters,
+                            *(f"stall_{c}" for c in stalls)]
+    # the ideal machine has no cache or predictor: every counter zero
+    assert all(fields[c] == "0" for c in counters)
     # 8 pseudo-instructions, li of a value with low bits: lui+addi; see isa.asm
     assert int(fields["instructions"]) > 0 and int(fields["cycles"]) == int(fields["instructions"]) + 4
 
