@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from isa.config import IsaConfig, IsaError
+from isa.uarch import IDEAL, Uarch, UarchError
 
 from .errors import CliError
 from .isa_arg import parse_isa
@@ -45,6 +46,12 @@ class Row:
     cycles_per_unit: float = 0.0
     extra: dict = field(default_factory=dict)
     units: int = 0           # units of work in the run (``bytes`` for a byte kernel)
+    uarch: str = "ideal"     # the microarchitecture (isa/uarch.py), as Uarch's str() writes it
+    counters: dict = field(default_factory=dict)   # cache and predictor events
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.kernel, self.isa, self.uarch
 
     @property
     def isa_name(self) -> str:
@@ -58,12 +65,12 @@ class Row:
         return table.get(self.kernel) or table.get(self.extra.get("baseline", ""))
 
 
-def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
+def run_variant(kernel: Kernel, isa: IsaConfig, uarch: Uarch = IDEAL) -> Row:
     import simulator
 
     elf = kernel.build(isa)
     t0 = time.perf_counter()
-    res = simulator.run_elf(elf, isa=str(isa), profile=True)
+    res = simulator.run_elf(elf, isa=str(isa), profile=True, uarch=uarch)
     seconds = time.perf_counter() - t0
     out = res.stdout.decode("latin-1")
     verified = res.exit_code == 0 and out == kernel.expected_stdout
@@ -81,7 +88,7 @@ def run_variant(kernel: Kernel, isa: IsaConfig) -> Row:
         mix={k: int(v) for k, v in res.profile.mix.items()} if res.profile else {},
         verified=verified, exit_code=int(res.exit_code), seconds=round(seconds, 3), extra=extra,
         unit=kernel.unit, cycles_per_unit=round(cycles / kernel.units, 2) if kernel.units else 0.0,
-        units=kernel.units,
+        units=kernel.units, uarch=str(uarch), counters=dict(res.counters),
     )
 
 
@@ -121,27 +128,29 @@ def parse_isas(isas: Sequence[str] | None) -> list[IsaConfig]:
     return [parse_isa(s) for s in (isas or DEFAULT_ISAS)]
 
 
-Job = tuple[Kernel, IsaConfig]
+Job = tuple[Kernel, IsaConfig, Uarch]
 
 
-def plan(kernel_names: list[str] | None, isas: Sequence[str] | None) -> list[Job]:
-    """The (kernel, ISA) pairs a report runs, known before anything is built; a
-    kernel or ISA named twice (``rv32im RV32IM``) is run once."""
+def plan(kernel_names: list[str] | None, isas: Sequence[str] | None,
+         uarchs: Sequence[Uarch] | None = None) -> list[Job]:
+    """The (kernel, ISA, microarchitecture) triples a report runs, known before anything
+    is built; a kernel, ISA or microarchitecture named twice (``rv32im RV32IM``) is run once."""
     kernels = list({k.name: k for k in select(kernel_names)}.values())
     configs = list(dict.fromkeys(parse_isas(isas)))
-    return [(k, c) for k in kernels for c in variants(k, configs, explicit=bool(isas))]
+    machines = list({str(u): u for u in (uarchs or [IDEAL])}.values())
+    return [(k, c, u) for k in kernels for c in variants(k, configs, explicit=bool(isas)) for u in machines]
 
 
-def run_plan(jobs: list[Job], runner: Callable[[Kernel, IsaConfig], Row] | None = None,
+def run_plan(jobs: list[Job], runner: Callable[[Kernel, IsaConfig, Uarch], Row] | None = None,
              checkpoint: Callable[[], None] = lambda: None) -> list[Row]:
     """One row per job; ``checkpoint`` runs between jobs (a pending interrupt raises there)."""
     runner = runner or run_variant
     progress = Progress(len(jobs))
     rows = []
     try:
-        for k, c in jobs:
-            progress.step(f"{k.name} {c.short_name()}")
-            rows.append(runner(k, c))
+        for k, c, u in jobs:
+            progress.step(f"{k.name} {c.short_name()}" + ("" if u.is_ideal else f" {u}"))
+            rows.append(runner(k, c, u))
             checkpoint()
     except BaseException:
         progress.abandon()
@@ -151,8 +160,9 @@ def run_plan(jobs: list[Job], runner: Callable[[Kernel, IsaConfig], Row] | None 
 
 
 def collect(kernel_names: list[str] | None, isas: Sequence[str] | None,
-            runner: Callable[[Kernel, IsaConfig], Row] | None = None) -> list[Row]:
-    return run_plan(plan(kernel_names, isas), runner)
+            runner: Callable[[Kernel, IsaConfig, Uarch], Row] | None = None,
+            uarchs: Sequence[Uarch] | None = None) -> list[Row]:
+    return run_plan(plan(kernel_names, isas, uarchs), runner)
 
 
 #: Custom extensions: a kernel whose every manifest ISA has one needs it.
@@ -170,16 +180,29 @@ def variants(kernel: Kernel, configs: list[IsaConfig], explicit: bool) -> list[I
     return chosen if explicit else chosen + [c for c in own if c not in chosen]
 
 
-def speedups(rows: list[Row]) -> dict[tuple[str, str], float]:
-    """Speedup over rv32im of the same kernel, or of the manifest's
-    ``baseline`` kernel for a variant that has no rv32im build of its own."""
-    base = {r.kernel: r.cycles for r in rows if r.isa == str(IsaConfig.parse("rv32im"))}
+def speedups(rows: list[Row]) -> dict[tuple[str, str, str], float]:
+    """Speedup over rv32im of the same kernel on the same microarchitecture, or of the
+    manifest's ``baseline`` kernel for a variant that has no rv32im build of its own."""
+    rv32im = str(IsaConfig.parse("rv32im"))
+    base: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.isa == rv32im:
+            base.setdefault(r.uarch, {})[r.kernel] = r.cycles
     out = {}
     for r in rows:
-        ref = r.for_kernel(base)
+        ref = r.for_kernel(base.get(r.uarch, {}))
         if ref and r.cycles:
-            out[r.kernel, r.isa] = round(ref / r.cycles, 3)
+            out[r.key] = round(ref / r.cycles, 3)
     return out
+
+
+#: Stall causes that only a microarchitecture other than the ideal one has.
+UARCH_CAUSES = frozenset({"icache", "dcache", "mispredict", "mul"})
+
+
+def _multi_uarch(rows: list[Row]) -> bool:
+    """Whether the rows need a microarchitecture column (not all on the ideal machine)."""
+    return any(r.uarch != "ideal" for r in rows)
 
 
 def _speedup(x: float | None) -> str:
@@ -189,16 +212,48 @@ def _speedup(x: float | None) -> str:
 
 def markdown(rows: list[Row]) -> str:
     sp = speedups(rows)
-    causes = sorted({c for r in rows for c in r.stalls})
-    head = ["kernel", "isa", "bytes", "cycles", "instret", "CPI", "cycles/byte", "cycles/unit",
-            *[f"stall:{c}" for c in causes], "speedup", "verified"]
+    # every cause the rows know, except a microarchitecture's that cost nothing in any row
+    causes = sorted(c for c in {c for r in rows for c in r.stalls}
+                    if c not in UARCH_CAUSES or any(r.stalls.get(c) for r in rows))
+    multi = _multi_uarch(rows)
+    head = ["kernel", "isa", *(["uarch"] if multi else []), "bytes", "cycles", "instret", "CPI",
+            "cycles/byte", "cycles/unit", *[f"stall:{c}" for c in causes], "speedup", "verified"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        cells = [r.kernel, r.isa_name, str(r.bytes), f"{r.cycles:,}", f"{r.instret:,}", f"{r.cpi:.3f}",
+        cells = [r.kernel, r.isa_name, *([f"`{r.uarch}`"] if multi else []), str(r.bytes), f"{r.cycles:,}",
+                 f"{r.instret:,}", f"{r.cpi:.3f}",
                  f"{r.cycles_per_byte:.2f}", f"{r.cycles_per_unit:,.1f}/{r.unit}",
                  *[f"{r.stalls.get(c, 0):,}" for c in causes],
-                 _speedup(sp.get((r.kernel, r.isa))), "yes" if r.verified else "**NO**"]
+                 _speedup(sp.get(r.key)), "yes" if r.verified else "**NO**"]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def uarch_markdown(rows: list[Row]) -> str:
+    """Each kernel and ISA across the microarchitectures of the report: cycles, CPI, cache
+    misses, mispredictions and the speedup over the first microarchitecture given."""
+    machines = list(dict.fromkeys(r.uarch for r in rows))
+    if len(machines) < 2 and not _multi_uarch(rows):
+        return ""
+    by = {r.key: r for r in rows}
+    first = machines[0]
+    lines = ["## Microarchitectures", "",
+             f"The same kernels on each microarchitecture (`--uarch`, docs/timing.md); speedup over "
+             f"`{first}` in cycles.", "",
+             "| kernel | isa | uarch | cycles | CPI | I-cache misses | D-cache misses | write-backs "
+             "| mispredicts | speedup |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for kernel, isa in dict.fromkeys((r.kernel, r.isa) for r in rows):
+        ref = by.get((kernel, isa, first))
+        for u in machines:
+            r = by.get((kernel, isa, u))
+            if r is None:
+                continue
+            c = r.counters
+            sp = round(ref.cycles / r.cycles, 3) if ref and r.cycles else None
+            lines.append(f"| {kernel} | {r.isa_name} | `{u}` | {r.cycles:,} | {r.cpi:.3f} | "
+                         f"{c.get('icache_misses', 0):,} | {c.get('dcache_misses', 0):,} | "
+                         f"{c.get('dcache_writebacks', 0):,} | {c.get('bp_mispredicts', 0):,} | "
+                         f"{_speedup(sp)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -214,6 +269,7 @@ class Operation:
 
     kernel: str
     isa: str
+    uarch: str
     operation: str            # what one operation is: a counted unit, or one pass over the input
     cycles: float             # per operation
     speedup: float | None     # over rv32im of the kernel (of its baseline, for a variant)
@@ -235,7 +291,7 @@ def operations(rows: list[Row], fmax_mhz: Mapping[str, float | None] | None = No
     per run (one hash of its whole input, one Merkle root, one encryption)."""
     fmax_mhz = fmax_mhz or {}
     sp = speedups(rows)
-    by = {(r.kernel, r.isa): r for r in rows}
+    by = {r.key: r for r in rows}
     out = []
     for r in rows:
         counted = r.unit != "byte" and r.units > 0
@@ -243,13 +299,14 @@ def operations(rows: list[Row], fmax_mhz: Mapping[str, float | None] | None = No
         base = r.extra.get("baseline")
         gain = None
         if base and "xchain" in IsaConfig.parse(r.isa):
-            ref = by.get((base, _without_xchain(r.isa)))
+            ref = by.get((base, _without_xchain(r.isa), r.uarch))
             gain = round(ref.cycles / r.cycles, 3) if ref and r.cycles else None
-        mhz = fmax_mhz.get(r.isa)
+        # an Fmax per ISA is the ideal machine's; another needs its own (ISA, uarch) entry
+        mhz = fmax_mhz.get((r.isa, r.uarch)) or (fmax_mhz.get(r.isa) if r.uarch == "ideal" else None)
         out.append(Operation(
-            kernel=r.kernel, isa=r.isa,
+            kernel=r.kernel, isa=r.isa, uarch=r.uarch,
             operation=r.unit if counted else f"{r.bytes:,}-byte input",
-            cycles=per_op, speedup=sp.get((r.kernel, r.isa)),
+            cycles=per_op, speedup=sp.get(r.key),
             over=f"{base} rv32im" if base else None, xchain_gain=gain,
             per_second=mhz * 1e6 / per_op if mhz and per_op else None,
             per_second_nominal=NOMINAL_MHZ * 1e6 / per_op if per_op else 0.0))
@@ -262,6 +319,7 @@ def _rate(x: float | None) -> str:
 
 def operations_markdown(rows: list[Row], fmax_mhz: Mapping[str, float | None] | None = None) -> str:
     ops = operations(rows, fmax_mhz)
+    multi = _multi_uarch(rows)
     have = sorted({IsaConfig.parse(o.isa).short_name() for o in ops if o.per_second is not None})
     lines = ["## Blockchain operations", "",
              "Cycles per operation on the ISS (whole runs: set-up and output included) and operations "
@@ -273,13 +331,14 @@ def operations_markdown(rows: list[Row], fmax_mhz: Mapping[str, float | None] | 
                 "synthesized for the ISA." if have else
                 "No Fmax: run `chainrv report --synth` for operations per second at Fmax; "
                 f"the nominal column assumes {NOMINAL_MHZ:g} MHz."), "",
-             f"| kernel | isa | operation | cycles/op | speedup over rv32im | xchain gain | ops/s at Fmax "
-             f"| ops/s at {NOMINAL_MHZ:g} MHz |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"| kernel | isa | {'uarch | ' if multi else ''}operation | cycles/op | speedup over rv32im "
+             f"| xchain gain | ops/s at Fmax | ops/s at {NOMINAL_MHZ:g} MHz |",
+             "|---|---|---|---|---|---|---|---|" + ("---|" if multi else "")]
     for o in ops:
         sp = _speedup(o.speedup) + (f" (vs {o.over})" if o.over and o.speedup else "")
         gain = _speedup(o.xchain_gain)
-        lines.append(f"| {o.kernel} | {IsaConfig.parse(o.isa).short_name()} | {o.operation} | "
+        uarch = f"`{o.uarch}` | " if multi else ""
+        lines.append(f"| {o.kernel} | {IsaConfig.parse(o.isa).short_name()} | {uarch}{o.operation} | "
                      f"{o.cycles:,.1f} | {sp} | {gain} | {_rate(o.per_second)} | "
                      f"{_rate(o.per_second_nominal)} |")
     return "\n".join(lines) + "\n"
@@ -292,8 +351,9 @@ def summary_table(rows: list[Row]) -> str:
     out = [head, "-" * len(head)]
     for r in rows:
         per = f"{r.cycles_per_unit:,.1f}/{r.unit}"
-        out.append(f"{r.kernel:<24} {r.isa_name:<22} {r.cycles:>12,} {r.cpi:>6.3f} {per:>18} "
-                   f"{_speedup(sp.get((r.kernel, r.isa))):>8} "
+        name = r.kernel if r.uarch == "ideal" else f"{r.kernel} @{r.uarch}"
+        out.append(f"{name:<24} {r.isa_name:<22} {r.cycles:>12,} {r.cpi:>6.3f} {per:>18} "
+                   f"{_speedup(sp.get(r.key)):>8} "
                    f"{'yes' if r.verified else 'NO'}")
     return "\n".join(out)
 
@@ -304,7 +364,7 @@ def summary_table(rows: list[Row]) -> str:
 #: one run, with no stale plots beside new figures), so a folder holding
 #: anything else is refused rather than emptied.
 REPORT_FILES = frozenset({"report.json", "report.md", "cycles_per_byte.png", "speedup.png", "stalls.png",
-                          "synth.json", "speedup_vs_area.png"})
+                          "synth.json", "speedup_vs_area.png", "uarch.png"})
 
 
 def check_out_dir(out: Path) -> Path:
@@ -333,8 +393,9 @@ def write(rows: list[Row], out_dir: Path, checkpoint: Callable[[], None] = lambd
 
     written = [out_dir / "report.json", out_dir / "report.md"]
     written[0].write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    by_uarch = uarch_markdown(rows)
     written[1].write_text("# chainrv kernel report\n\n" + markdown(rows) + "\n"
-                          + operations_markdown(rows, fmax_mhz))
+                          + (by_uarch + "\n" if by_uarch else "") + operations_markdown(rows, fmax_mhz))
     checkpoint()
     return written + plot_all(rows, out_dir, checkpoint)
 
@@ -344,7 +405,7 @@ def write(rows: list[Row], out_dir: Path, checkpoint: Callable[[], None] = lambd
 #: mcycle is a 64-bit counter.
 MAX_CYCLES = (1 << 64) - 1
 
-Key = tuple[str, str]        # (kernel, canonical ISA string)
+Key = tuple[str, str, str]   # (kernel, canonical ISA string, microarchitecture as str(Uarch))
 
 
 def _one_line(text: str) -> str:
@@ -405,6 +466,7 @@ def _baseline_row(n: int, row: object) -> tuple[Key, int]:
     if missing:
         raise ValueError(f"row {n} has no {', '.join(missing)}")
     kernel, isa, cycles = row["kernel"], row["isa"], row["cycles"]
+    uarch = row.get("uarch", "ideal")     # reports from before microarchitectures: the ideal machine
     if not isinstance(kernel, str) or not kernel:
         raise ValueError(f"row {n}: kernel must be a name, not {_show(kernel)}")
     if not isinstance(isa, str):
@@ -413,11 +475,17 @@ def _baseline_row(n: int, row: object) -> tuple[Key, int]:
         canonical = str(IsaConfig.parse(isa))
     except IsaError as e:
         raise ValueError(f"row {n}: {e}") from None
+    if not isinstance(uarch, str):
+        raise ValueError(f"row {n}: uarch must be a microarchitecture string, not {_show(uarch)}")
+    try:
+        machine = str(Uarch.parse(uarch))
+    except UarchError as e:
+        raise ValueError(f"row {n}: {e}") from None
     whole = _whole_cycles(cycles)
     if whole is None:
         raise ValueError(f"row {n} ({kernel} {isa}): cycles must be a whole number from 1 to 2**64-1, "
                          f"not {_show(cycles)}")
-    return (kernel, canonical), whole
+    return (kernel, canonical, machine), whole
 
 
 def load_baseline(path: Path) -> dict[Key, int]:
@@ -433,20 +501,21 @@ def load_baseline(path: Path) -> dict[Key, int]:
         for n, row in enumerate(data, 1):
             key, cycles = _baseline_row(n, row)
             if key in base:
-                raise ValueError(f"row {n} repeats {key[0]} {IsaConfig.parse(key[1]).short_name()}")
+                raise ValueError(f"row {n} repeats {_pair(*key)}")
             base[key] = cycles
     except ValueError as e:
         raise CliError(f"baseline {path}: {_one_line(str(e))}") from None
     return base
 
 
-def _pair(kernel: str, isa: str) -> str:
-    return f"{_one_line(kernel)} {IsaConfig.parse(isa).short_name()}"
+def _pair(kernel: str, isa: str, uarch: str = "ideal") -> str:
+    name = f"{_one_line(kernel)} {IsaConfig.parse(isa).short_name()}"
+    return name if uarch == "ideal" else f"{name} {uarch}"
 
 
 def check_matches(jobs: list[Job], baseline: dict[Key, int], path: Path) -> None:
     """Refuse, before anything runs, a baseline that would gate nothing."""
-    keys = [(k.name, str(c)) for k, c in jobs]
+    keys = [(k.name, str(c), str(u)) for k, c, u in jobs]
     if not any(key in baseline for key in keys):
         raise CliError(f"baseline {path} has none of the {len(keys)} kernel/ISA pairs this report runs "
                        f"(baseline: {_some([_pair(*k) for k in baseline])}; "
@@ -468,13 +537,13 @@ def gate(rows: list[Row], baseline: dict[Key, int], threshold_pct: float) -> Gat
     limit = 1 + Fraction(threshold_pct) / 100
     result = Gate(0, [], [])
     for r in rows:
-        before = baseline.get((r.kernel, r.isa))
+        before = baseline.get(r.key)
         if before is None:
-            result.unmatched.append(f"{r.kernel} {r.isa_name}")
+            result.unmatched.append(_pair(*r.key))
             continue
         result.compared += 1
         if r.cycles > before * limit:
             result.regressions.append(
-                f"{r.kernel} {r.isa_name}: {before:,} -> {r.cycles:,} cycles "
+                f"{_pair(*r.key)}: {before:,} -> {r.cycles:,} cycles "
                 f"(+{100 * (r.cycles - before) / before:.1f}% > {threshold_pct:g}%)")
     return result

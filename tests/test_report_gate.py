@@ -51,7 +51,7 @@ def no_kernels(monkeypatch) -> list:
     """Fails the test's expectations if any kernel is built or run."""
     ran: list = []
 
-    def runner(kernel, isa):
+    def runner(kernel, isa, uarch=None):
         ran.append((kernel.name, str(isa)))
         raise AssertionError("a kernel ran although the arguments are unusable")
 
@@ -282,13 +282,13 @@ def test_gate_arithmetic_is_exact():
     def row(cycles: int) -> Row:
         return Row("k", CANONICAL_RV32IM, 1, cycles, cycles, 1.0, 1.0, {}, {}, True, 0, 0.0)
 
-    base = {("k", CANONICAL_RV32IM): 1_000_000}
+    base = {("k", CANONICAL_RV32IM, "ideal"): 1_000_000}
     assert gate([row(1_020_000)], base, 2.0).regressions == []
     assert len(gate([row(1_020_001)], base, 2.0).regressions) == 1
-    big = {("k", CANONICAL_RV32IM): (1 << 64) - 2}
+    big = {("k", CANONICAL_RV32IM, "ideal"): (1 << 64) - 2}
     assert len(gate([row((1 << 64) - 1)], big, 0.0).regressions) == 1
     verdict = gate([row(5), Row("other", CANONICAL_RV32IM, 1, 9, 9, 1.0, 1.0, {}, {}, True, 0, 0.0)],
-                   {("k", CANONICAL_RV32IM): 5}, 0.0)
+                   {("k", CANONICAL_RV32IM, "ideal"): 5}, 0.0)
     assert (verdict.compared, verdict.regressions, verdict.unmatched) == (1, [], ["other rv32im"])
 
 

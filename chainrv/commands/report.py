@@ -20,6 +20,7 @@ import argparse
 import math
 from pathlib import Path
 
+from ..argtypes import uarch
 from ..errors import CliError
 
 HELP = "run kernels across ISA configurations and write a performance report"
@@ -49,6 +50,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "is an error")
     p.add_argument("--threshold", type=_percent, metavar="PCT",
                    help=f"allowed cycle growth over the baseline, percent (default {DEFAULT_THRESHOLD:g})")
+    p.add_argument("--uarch", action="append", type=uarch, metavar="PRESET[,KEY=VALUE...]",
+                   help="microarchitecture to run every kernel on (repeatable; default ideal; see "
+                        "chainrv run --help and docs/timing.md)")
     p.add_argument("--synth", nargs="?", const="ecp5", metavar="TARGET",
                    help="also synthesize each ISA (generic, ice40 or ecp5; default ecp5) and add area, "
                         "Fmax and throughput columns and a speedup-vs-area plot")
@@ -123,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     _check_synth(args)
     baseline = report.load_baseline(args.baseline) if args.baseline is not None else None
     target = report.check_out_dir(args.out)
-    jobs = report.plan(args.kernels, args.isa)
+    jobs = report.plan(args.kernels, args.isa, args.uarch)
     if baseline is not None:
         report.check_matches(jobs, baseline, args.baseline)
     with InterruptGuard() as guard:
