@@ -51,27 +51,73 @@ def _fmt_si(x: float) -> str:
 # ---------------------------------------------------------------- chainrv synth
 
 def synth_table(res: SynthResult) -> str:
-    """Per-unit cost of one configuration as a text table."""
+    """Per-unit cost of one configuration as a text table; with a microarchitecture
+    other than ideal, its parts (caches, predictor, multiplier) and the caches' storage."""
     fpga = bool(res.fpga)
+    mem = any(c.memory_bits for c in res.generic.values())
     head = f"{'unit':<12} {'cells':>8} {'NAND2-eq':>10} {'DFF':>6}"
+    if mem:
+        head += f" {'mem bits':>9}"
     if fpga:
-        head += f" {'LUT4':>7} {'FF':>6} {'carry':>6} {'DSP':>4} {'LUTRAM':>7}"
+        head += f" {'LUT4':>7} {'FF':>6} {'carry':>6} {'DSP':>4} {'LUTRAM':>7} {'BRAM':>5}"
     target = res.target + (f" {res.device}" if res.device else "")
-    lines = [f"{res.isa}  (target {target}; core without RAM or trace port)", head, "-" * len(head)]
+    uarch = f", uarch {res.uarch}" if res.uarch != "ideal" else ""
+    lines = [f"{res.isa}{uarch}  (target {target}; core without RAM or trace port)", head, "-" * len(head)]
     units = sorted(u for u in res.generic if u not in ("core", "total"))
     for u in ["core", *units, "total"]:
         c = res.generic[u]
         line = f"{u:<12} {c.cells:>8,} {c.nand2:>10,.0f} {c.dff:>6,}"
+        if mem:
+            line += f" {c.memory_bits:>9,}"
         if fpga and u in res.fpga:
             f = res.fpga[u]
-            line += f" {f.lut4:>7,} {f.ff:>6,} {f.carry:>6,} {f.dsp:>4} {f.lutram:>7}"
+            line += f" {f.lut4:>7,} {f.ff:>6,} {f.carry:>6,} {f.dsp:>4} {f.lutram:>7} {f.bram:>5}"
         lines.append(line)
+    if res.uarch != "ideal" and res.parts:
+        lines += ["", *_parts_table(res)]
+    if res.caches:
+        lines += ["", *_storage_table(res)]
     if res.fmax_mhz is not None:
         util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res.utilization.items())
         lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM; {util})")
     runs = ", ".join(f"{k} {'cached' if res.cached.get(k) else f'{s:.0f} s'}" for k, s in res.seconds.items())
     lines.append(f"tool runs: {runs}")
     return "\n".join(lines)
+
+
+def _parts_table(res: SynthResult) -> list[str]:
+    """The microarchitecture's parts: the units that hold each, their summed cost."""
+    fpga = bool(res.fpga)
+    head = f"{'part':<11} {'setting':<9} {'NAND2-eq':>10} {'DFF':>6} {'mem bits':>9}"
+    if fpga:
+        head += f" {'LUT4':>7} {'FF':>6} {'DSP':>4} {'LUTRAM':>7} {'BRAM':>5}"
+    head += "  units"
+    lines = [f"microarchitecture {res.uarch}: cost per part", head, "-" * len(head)]
+    for name, p in res.parts.items():
+        g = p["generic"]
+        line = (f"{name:<11} {p['setting'] or '-':<9} {g['nand2']:>10,.0f} {g['dff']:>6,} "
+                f"{g['memory_bits']:>9,}")
+        if fpga:
+            f = p["fpga"]
+            line += f" {f['lut4']:>7,} {f['ff']:>6,} {f['dsp']:>4} {f['lutram']:>7} {f['bram']:>5}"
+        units = "inline in core" if p["inline"] else ("every other unit" if name == "core"
+                                                      else ", ".join(p["units"]))
+        lines.append(line + f"  {units}")
+    return lines
+
+
+def _storage_table(res: SynthResult) -> list[str]:
+    """Each cache's storage in bits from its geometry, beside the bits synthesis kept
+    in memories (data, tags and LRU; valid and dirty bits are flip-flops)."""
+    head = (f"{'cache':<7} {'geometry':<9} {'sets':>5} {'tag':>4} {'data':>8} {'tags':>7} {'valid':>6} "
+            f"{'dirty':>6} {'LRU':>6} {'total':>8} {'in memories':>12}")
+    lines = ["cache storage (bits, from the geometry; in memories: what synthesis kept as memories)",
+             head, "-" * len(head)]
+    for name, c in res.caches.items():
+        lines.append(f"{name:<7} {c['geometry']:<9} {c['sets']:>5} {c['tag_width']:>4} {c['data']:>8,} "
+                     f"{c['tag']:>7,} {c['valid']:>6,} {c['dirty']:>6,} {c['lru']:>6,} {c['total']:>8,} "
+                     f"{c['synthesized_memory_bits']:>12,}")
+    return lines
 
 
 # ---------------------------------------------------------------- joined report
@@ -189,8 +235,9 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
 # ---------------------------------------------------------------- chainrv report --synth
 
 def synthesize_all(isas: list[str], target: str, device: str | None,
-                   cache_dir: Path) -> dict[str, SynthResult]:
-    """One synthesis per ISA configuration (and rv32im, the area baseline)."""
+                   cache_dir: Path, uarch=None) -> dict[str, SynthResult]:
+    """One synthesis per ISA configuration (and rv32im, the area baseline), all for
+    the one microarchitecture ``uarch`` (default ideal)."""
     import sys
 
     from .synth import synthesize
@@ -199,7 +246,7 @@ def synthesize_all(isas: list[str], target: str, device: str | None,
     results = {}
     for isa in wanted:
         print(f"synthesizing {isa} ({target}{' ' + device if device else ''})", file=sys.stderr)
-        results[isa] = synthesize(isa, target, device, cache_dir)
+        results[isa] = synthesize(isa, target, device, cache_dir, uarch=uarch)
     return results
 
 

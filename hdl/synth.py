@@ -17,6 +17,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from isa.config import IsaConfig
+from isa.uarch import Uarch
 
 from .buses import DBusSignature, IBusSignature
 from .core import Core
@@ -30,14 +31,15 @@ FPGA_RAM_SIZE = 4096
 class CoreTop(wiring.Component):
     """The core with its memory ports and timer inputs; the trace port is left open."""
 
-    def __init__(self, config: IsaConfig):
+    def __init__(self, config: IsaConfig, uarch: Uarch | str | None = None):
         self.config = config
+        self.uarch = Uarch.parse(uarch)
         super().__init__({"ibus": Out(IBusSignature), "dbus": Out(DBusSignature),
                           "mtip": In(1), "mtime": In(64)})
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.core = core = Core(self.config)
+        m.submodules.core = core = Core(self.config, uarch=self.uarch)
         wiring.connect(m, wiring.flipped(self.ibus), core.ibus)
         wiring.connect(m, wiring.flipped(self.dbus), core.dbus)
         m.d.comb += [core.mtip.eq(self.mtip), core.mtime.eq(self.mtime)]
@@ -47,22 +49,23 @@ class CoreTop(wiring.Component):
 class FpgaTop(wiring.Component):
     """The SoC with a small RAM; only the UART and finisher reach pins."""
 
-    def __init__(self, config: IsaConfig, ram_size: int = FPGA_RAM_SIZE):
+    def __init__(self, config: IsaConfig, ram_size: int = FPGA_RAM_SIZE, uarch: Uarch | str | None = None):
         self.config, self.ram_size = config, ram_size
+        self.uarch = Uarch.parse(uarch)
         super().__init__({"uart_valid": Out(1), "uart_data": Out(8),
                           "finish_valid": Out(1), "finish_code": Out(16)})
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.soc = soc = SoC(self.config, self.ram_size)
+        m.submodules.soc = soc = SoC(self.config, self.ram_size, uarch=self.uarch)
         m.d.comb += [self.uart_valid.eq(soc.uart_valid), self.uart_data.eq(soc.uart_data),
                      self.finish_valid.eq(soc.finish_valid), self.finish_code.eq(soc.finish_code)]
         return m
 
 
-def core_rtlil(config: IsaConfig) -> str:
-    return rtlil.convert(CoreTop(config), name=CORE_TOP)
+def core_rtlil(config: IsaConfig, uarch: Uarch | str | None = None) -> str:
+    return rtlil.convert(CoreTop(config, uarch), name=CORE_TOP)
 
 
-def fpga_rtlil(config: IsaConfig) -> str:
-    return rtlil.convert(FpgaTop(config), name=FPGA_TOP)
+def fpga_rtlil(config: IsaConfig, uarch: Uarch | str | None = None) -> str:
+    return rtlil.convert(FpgaTop(config, uarch=uarch), name=FPGA_TOP)

@@ -6,10 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
+from isa.uarch import PRESETS
+
+from ..argtypes import uarch
 from ..errors import CliError
 from ..outputs import atomic_file, probe_writable
 
-HELP = "synthesize the core: cells and NAND2-equivalents per unit, FPGA LUT4/FF counts and Fmax"
+HELP = ("synthesize the core: cells and NAND2-equivalents per unit, cache storage, "
+        "FPGA LUT4/FF/BRAM counts and Fmax")
 
 DEFAULT_ISA = "rv32im_zicsr_zk_zks"
 
@@ -17,6 +21,9 @@ DEFAULT_ISA = "rv32im_zicsr_zk_zks"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--isa", nargs="+", metavar="ISA", default=[DEFAULT_ISA],
                    help=f"ISA configurations (default: {DEFAULT_ISA})")
+    p.add_argument("--uarch", nargs="+", action="extend", type=uarch, metavar="UARCH",
+                   help="microarchitectures, each PRESET[,KEY=VALUE...] as for run (presets "
+                        f"{', '.join(PRESETS)}; default ideal): every ISA is synthesized for each")
     p.add_argument("--target", default="generic", metavar="T",
                    help="generic (gates only), ice40 or ecp5 (default: generic)")
     p.add_argument("--device", metavar="DEV",
@@ -54,18 +61,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _synthesize_all(configs, args: argparse.Namespace) -> list:
+    from isa.uarch import IDEAL
+
     from ..synth import DEFAULT_CACHE, SynthError, synthesize
     from ..synth_report import synth_table
 
     results = []
+    uarchs = list(dict.fromkeys(args.uarch or [IDEAL]))   # a microarchitecture given twice runs once
     for cfg in configs:
-        try:
-            results.append(synthesize(cfg, args.target, args.device, args.cache or DEFAULT_CACHE,
-                                      pnr=not args.no_pnr))
-        except SynthError as e:
-            raise CliError(f"{cfg}: {e}") from None
-        except OSError as e:      # the tool cache (--cache)
-            raise CliError(f"{cfg}: {e.filename}: {e.strerror}") from None
-        print(synth_table(results[-1]))
-        print()
+        for u in uarchs:
+            name = str(cfg) if u.is_ideal else f"{cfg} uarch {u}"
+            try:
+                results.append(synthesize(cfg, args.target, args.device, args.cache or DEFAULT_CACHE,
+                                          pnr=not args.no_pnr, uarch=u))
+            except SynthError as e:
+                raise CliError(f"{name}: {e}") from None
+            except OSError as e:      # the tool cache (--cache)
+                raise CliError(f"{name}: {e.filename}: {e.strerror}") from None
+            print(synth_table(results[-1]))
+            print()
     return results

@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..argtypes import size
+from ..argtypes import add_uarch_argument, size
 from ..errors import CliError
 from ..isa_arg import rtl_isa
 from ..outputs import atomic_file, check_file_target
 
-HELP = "write the SoC (core, RAM, UART, finisher, CLINT) as Verilog"
+HELP = "write the SoC (core with its caches, predictor and multiplier; RAM, UART, finisher, CLINT) as Verilog"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--elf", type=Path, default=None,
                    help="bake this program into the RAM (default: load it at run time with +ram=FILE)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.v")
+    add_uarch_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         # the temporary file beside ``out`` exists before the long generation
         with atomic_file(out) as f:
-            f.write(generate(isa, args.ram_size, init))
+            f.write(generate(isa, args.ram_size, init, uarch=args.uarch))
     except OSError as e:
         raise CliError(f"cannot write {out}: {e.strerror}") from None
     return 0

