@@ -10,6 +10,12 @@ generator is run here and its output compared byte for byte with the file:
 * ``kernels/bignum/gen_tables.py``: the curve parameters, the signature
   kernels' default vectors and the manifests of both their variants.
 
+``kernels/curve25519/gen_tables.py`` (Ed25519) is checked the same way by
+``tests/test_kernels_ed25519.py``, beside the tests of its kernel; it is not
+run twice. Every ``gen_*.py`` under ``firmware/`` and ``kernels/`` must be
+run by exactly one of the two, and be listed in docs/firmware.md's
+"Generated sources" table with the test that checks it.
+
 Also: each intrinsic of ``chainrv_xchain.h`` compiles to the table row it is
 named after.
 """
@@ -63,6 +69,49 @@ GENERATORS = {
     "kernels/keccak256_xchain/gen_keccak_f1600_xchain.py": _keccak,
     "kernels/bignum/gen_tables.py": _tables,
 }
+
+
+#: Generators whose outputs another test compares: script -> that test.
+CHECKED_ELSEWHERE = {
+    "kernels/curve25519/gen_tables.py": "tests/test_kernels_ed25519.py",
+}
+
+
+def generator_scripts() -> set[str]:
+    return {str(p.relative_to(ROOT)) for folder in ("firmware", "kernels")
+            for p in (ROOT / folder).rglob("gen_*.py")}
+
+
+def test_every_generator_is_checked_once() -> None:
+    found = generator_scripts()
+    assert found, "no gen_*.py found: wrong ROOT?"
+    assert not set(GENERATORS) & set(CHECKED_ELSEWHERE)
+    unchecked = found - set(GENERATORS) - set(CHECKED_ELSEWHERE)
+    assert not unchecked, f"generators whose output no test compares: {sorted(unchecked)}"
+    assert not (set(GENERATORS) | set(CHECKED_ELSEWHERE)) - found, "a listed generator is gone"
+    for script, test in CHECKED_ELSEWHERE.items():
+        # that test loads the script by its folder and file name and compares its outputs
+        text = (ROOT / test).read_text()
+        folder, name = Path(script).parent.name, Path(script).name
+        assert f'"{folder}"' in text and f'"{name}"' in text and ".outputs()" in text, (script, test)
+
+
+def _doc_table(doc: str, heading: str) -> list[dict[str, str]]:
+    """The first Markdown table after a heading, as rows keyed by column title."""
+    lines = (ROOT / doc).read_text().split(heading, 1)[1].splitlines()
+    rows = [ln for ln in lines[next(i for i, ln in enumerate(lines) if ln.startswith("|")):]]
+    rows = rows[:next((i for i, ln in enumerate(rows) if not ln.startswith("|")), len(rows))]
+    head = [c.strip() for c in rows[0].strip("|").split("|")]
+    return [dict(zip(head, (c.strip() for c in r.strip("|").split("|")), strict=True)) for r in rows[2:]]
+
+
+def test_firmware_doc_lists_every_generator() -> None:
+    rows = {r["script"].strip("`"): r for r in _doc_table("docs/firmware.md", "## Generated sources")}
+    assert set(rows) == generator_scripts()
+    for script, row in rows.items():
+        checker = CHECKED_ELSEWHERE.get(script, "tests/test_generated_sources.py")
+        assert row["checked by"].startswith(f"`{checker}`"), script
+        assert row["run"] == f"`.venv/bin/python {script}`", script
 
 
 @pytest.mark.parametrize("script", GENERATORS)
