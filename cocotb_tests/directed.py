@@ -8,6 +8,7 @@ own results: the lockstep comparison does, record by record, against the ISS.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from isa import encode
@@ -522,6 +523,42 @@ sm_end:
 
 #: a0 after each step of SELFMOD, as its UART bytes.
 SELFMOD_UART = bytes([1, 101, 96, 155, 162])
+
+
+def fencei_source() -> str:
+    """SELFMOD with a fence.i (Zifencei) after every store into code, then a loop that
+    rewrites one of its own instructions six times (the line stays in both caches, and
+    dirty in a write-back D-cache): with caches only fence.i makes the stores reach the
+    instruction side (docs/timing.md, "fence.i")."""
+    body = re.sub(r"^(\s+s[bhw] t1, .*)$", r"\1\n    fence.i", SELFMOD, flags=re.M)
+    loop = f"""
+    li s5, 0
+    li s6, 6
+    la s7, fi_site
+fi_loop:
+    slli t1, s5, 20
+    li t2, {_addi_a0(0):#x}
+    or t1, t1, t2            # addi a0, a0, s5
+    sw t1, 0(s7)
+    fence.i
+fi_site:
+    nop
+    addi s5, s5, 1
+    bne s5, s6, fi_loop
+    sb a0, 0(s4)             # 162 + 0 + 1 + ... + 5
+"""
+    return PROLOGUE + body + loop + FINISH + HANDLER
+
+
+#: FENCEI's UART bytes.
+FENCEI_UART = SELFMOD_UART + bytes([162 + sum(range(6))])
+#: The ISA FENCEI needs (Zifencei).
+FENCEI_ISA = "rv32im_zicsr_zifencei_zk_zks"
+
+
+def build_fencei(path: Path) -> Path:
+    path.write_bytes(make_elf([(BASE, assemble(fencei_source(), base=BASE))], BASE))
+    return path
 
 
 PROGRAMS: dict[str, str] = {

@@ -115,7 +115,7 @@ class Core(wiring.Component):
             "pc": 32, "insn": 32, "op": 7, "rd": 5, "rs1": 5, "rs2": 5, "imm": 32,
             "reads_rs1": 1, "reads_rs2": 1, "writes_rd": 1, "legal": 1, "fault": 1,
             "is_load": 1, "is_store": 1, "is_branch": 1, "is_jal": 1, "is_jalr": 1,
-            "is_csr": 1, "is_div": 1, "is_mul": 1,
+            "is_csr": 1, "is_div": 1, "is_mul": 1, "is_fencei": 1,
             **({"rs3": 5} if has_rs3 else {}), **pred,
         })
         retire_layout = {
@@ -123,7 +123,7 @@ class Core(wiring.Component):
             "rd": 5, "result": 32, "is_load": 1, "is_store": 1,
             "addr": 32, "wmask": 4, "wdata": 32, "size_mask": 4, "sdata": 32,
             "rs1_addr": 5, "rs2_addr": 5, "rs1_rdata": 32, "rs2_rdata": 32,
-            "is_mul": 1,
+            "is_mul": 1, "is_fencei": 1,
         }
         mem_extra = {f"pp{k}": 36 for k in range(4)} if mul_stages >= 2 else {}
         wb_extra = {"cached": 1, "ldata": 32,
@@ -208,7 +208,7 @@ class Core(wiring.Component):
             legal=dec.legal, fault=id_.fault,
             is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
             is_jal=dec.is_jal, is_jalr=dec.is_jalr, is_csr=dec.is_csr, is_div=dec.is_div,
-            is_mul=id_is_mul, **rs3_fields, **ex_pred,
+            is_mul=id_is_mul, is_fencei=dec.is_fencei, **rs3_fields, **ex_pred,
         )
 
         # ------------------------------------------------ EX
@@ -338,7 +338,8 @@ class Core(wiring.Component):
             csr.trap.eq(ex_fire & trap), csr.cause.eq(cause), csr.tval.eq(tval), csr.trap_pc.eq(ex.pc),
             csr.mret.eq(ex_fire & mret),
             csr.retire.eq(ex_fire & ~trap),
-            redirect.eq(ex_fire & (trap | mret | control)),
+            # fence.i refetches the instruction after it (its MEM cycles clean the D-cache first)
+            redirect.eq(ex_fire & (trap | mret | control | ex.is_fencei)),
             redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))),
         ]
         if "m" in cfg:
@@ -356,7 +357,7 @@ class Core(wiring.Component):
         if mul_stages >= 2:
             pp = {f"pp{k}": v for k, v in enumerate(pipe_products(ex.op, a, b))}
         mem.update(
-            m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, **pp,
+            m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, is_fencei=ok & ex.is_fencei, **pp,
             pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
             rd=Mux(ok & ex.writes_rd, ex.rd, 0), result=rd_value,
             is_load=ok & lsu.is_load, is_store=ok & lsu.is_store,
@@ -372,6 +373,9 @@ class Core(wiring.Component):
             ds.valid.eq(mem.valid), ds.is_load.eq(mem.is_load), ds.is_store.eq(mem.is_store),
             ds.is_ram.eq(in_region(mem.addr, RAM_BASE, self.ram_size)),
             ds.addr.eq(mem.addr), ds.wmask.eq(mem.wmask), ds.wdata.eq(mem.wdata),
+            ds.flush.eq(mem.is_fencei),
+            # the I-cache forgets every line at the end of fence.i's last MEM cycle
+            fu.invalidate.eq(mem.valid & mem.is_fencei & ~mem_hold),
             mem_hold.eq(ds.hold),
             self.dbus.addr.eq(ds.bus.addr), self.dbus.re.eq(ds.bus.re), self.dbus.we.eq(ds.bus.we),
             self.dbus.wdata.eq(ds.bus.wdata), ds.bus.rdata.eq(self.dbus.rdata),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 #: Extensions this project implements, in canonical (ISA-string) order.
 EXTENSIONS: tuple[str, ...] = (
-    "i", "m", "zicsr", "zicntr",
+    "i", "m", "zicsr", "zicntr", "zifencei",
     "zbkb", "zbkc", "zbkx", "zknd", "zkne", "zknh", "zksed", "zksh",
     "zkt", "xchain",
 )

@@ -9,7 +9,8 @@ Columns after the encoding:
   fmt    operand layout used by the assembler/disassembler
   kind   how the pipeline treats it: alu, load, store, branch, jal, jalr,
          csr, system, fence, div, alu3 (an ALU operation reading a third
-         source register rs3; Xchain, see docs/xchain.md)
+         source register rs3; Xchain, see docs/xchain.md), fencei (Zifencei:
+         its fields are reserved and ignored; docs/timing.md, "fence.i")
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ xor3       rd rs1 rs2 rs3 26..25=0 14..12=0 6..0=0x2B               | xchain | R
 andnxor    rd rs1 rs2 rs3 26..25=1 14..12=0 6..0=0x2B               | xchain | R4 | alu3
 rolxor     rd rs1 rs2 rotimm 26..25=0 14..12=1 6..0=0x2B            | xchain | Rrot | alu
 xorrol     rd rs1 rs2 rotimm 26..25=1 14..12=1 6..0=0x2B            | xchain | Rrot | alu
+fence.i    imm12 rs1 14..12=1 rd 6..2=0x03 1..0=3                    | zifencei | none | fencei
 """
 
 #: Bit ranges of the operand fields, as in riscv-opcodes' arg_lut.
@@ -151,6 +153,12 @@ class Insn:
 
     def matches(self, word: int) -> bool:
         return (word & self.mask) == self.match
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        """The fields the instruction uses: ``args``, except fence.i's, which are
+        reserved and ignored (Zifencei: "base implementations shall ignore these fields")."""
+        return () if self.kind == "fencei" else self.args
 
 
 def _parse_range(tok: str) -> tuple[int, int, int]:

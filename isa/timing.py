@@ -38,6 +38,8 @@ EXTRA_BY_KIND: dict[str, int] = {
     "branch": 0,  # +TAKEN_BRANCH_PENALTY when taken
     "jal": TAKEN_BRANCH_PENALTY, "jalr": TAKEN_BRANCH_PENALTY,
     "div": DIV_EXTRA,
+    # fence.i refetches the instruction after it: a redirect from EX like a taken jump
+    "fencei": TAKEN_BRANCH_PENALTY,
     # Xchain R4 rows read rs3 through a third register-file read port (with
     # its own forwarding path), so they issue in one cycle like any ALU op;
     # a load whose rd is rs3 stalls them like one whose rd is rs1 or rs2.

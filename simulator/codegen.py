@@ -264,6 +264,10 @@ def _body(insn: Insn) -> str:
         return _system(insn)
     if kind == "fence":
         return "pass\n"
+    if kind == "fencei":   # the ISS decodes a changed word again anyway: only the timing
+        return ("npc = (pc + 4) & M\n"
+                "if UARCH:\n    uq = dflush(ua, uc)\n"
+                + _PENALTY.format(amount="TAKEN_BRANCH_PENALTY", cause="S_BR"))
     raise ValueError(f"no dispatch for kind {kind} of {insn.name}")
 
 

@@ -46,7 +46,7 @@ RD_AT, RS1_AT, RS2_AT, RS3_AT, IMM_AT = 8, 14, 19, 24, 32
 #: Where a csrr*i keeps its zimm in imm (above the 12-bit CSR number).
 ZIMM_AT = 12
 
-_NO_VALUE_KINDS = ("load", "store", "branch", "csr", "system", "fence", "jal", "jalr")
+_NO_VALUE_KINDS = ("load", "store", "branch", "csr", "system", "fence", "fencei", "jal", "jalr")
 
 
 def dispatched() -> list[Insn]:
@@ -80,7 +80,7 @@ def _tables() -> tuple[np.ndarray, ...]:
     npieces, sign = np.zeros(ILLEGAL, np.int64), np.zeros(ILLEGAL, np.int64)
     for i in rows:
         mask[i.op], match[i.op] = i.mask, i.match
-        fields[i.op] = sum(_ARG_BITS.get(a, 0) for a in i.args)
+        fields[i.op] = sum(_ARG_BITS.get(a, 0) for a in i.operands)
         selector[i.op] = alu_selector(i)
         layout, signed = IMM_LAYOUT.get(i.fmt, ((), False))
         npieces[i.op] = len(layout)

@@ -68,13 +68,16 @@ from .uarch import (
     U_RCAUSE,
     U_RSRC,
     UF_BRANCH,
+    UF_FENCEI,
     UF_JAL,
     UF_LOAD,
     UF_RS3,
     bht_predict,
     bht_update,
     daccess,
+    dflush,
     ifetch,
+    iflush,
     schedule,
 )
 from .watchpoints import watch_hit
@@ -91,7 +94,7 @@ DISPATCHED = (
     "rori pack packh brev8 rev8 zip unzip clmul clmulh xperm4 xperm8 sha256sum0 sha256sum1 sha256sig0 "
     "sha256sig1 sha512sum0r sha512sum1r sha512sig0l sha512sig0h sha512sig1l sha512sig1h sm3p0 sm3p1 "
     "aes32esi aes32esmi aes32dsi aes32dsmi sm4ed sm4ks maddlu maddhu cadd addc addco subc subco xor3 "
-    "andnxor rolxor xorrol"
+    "andnxor rolxor xorrol fence.i"
 )
 # ---- end of generated: table ----
 
@@ -867,6 +870,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 regs[rd] = semantics.rolxor(a, b, imm, pc)
             elif op == 100:  # xorrol
                 regs[rd] = semantics.xorrol(a, b, imm, pc)
+            elif op == 101:  # fence.i
+                npc = (pc + 4) & M
+                if UARCH:
+                    uq = dflush(ua, uc)
+                pend = TAKEN_BRANCH_PENALTY
+                pcause = S.S_BR
+                if PROF:
+                    psrc = i
             else:
                 exc = CAUSE_ILLEGAL
                 tval = int(ram32[i])
@@ -926,15 +937,18 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 rcause = S.S_TRAP
             elif pend != 0 and pcause == S.S_MRET:
                 rcause = S.S_MRET
+            elif fl & UF_FENCEI:  # refetches what follows, after its MEM cycles
+                exred = True
             elif bp == BP_NONE:
                 exred = taken
             elif ptk != taken or (taken and pred != npc):
                 exred = True
                 rcause = S.S_MISP
                 ua[U_BPM] += 1
+            busy = 0
             if exred:
-                fred = um
-                fn = um
+                fred = um + uq  # IF holds while MEM waits (fence.i's write-backs)
+                fn = fred
                 # the fetch sent after this slot, on the path that turned out wrong, looks up
                 # the I-side unless the redirect squashes it in its send or lookup cycle
                 look = ft + 1 if bp == BP_BTFN and ptk else ue
@@ -949,6 +963,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 fn = ft
             else:
                 fn = fseq
+            if fl & UF_FENCEI and exc < 0:
+                iflush(ua, uc, pred if busy > um + uq else -1)
             ua[U_FSEQ] = fseq
             ua[U_FRED] = fred
             ua[U_F] = fn

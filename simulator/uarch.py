@@ -57,7 +57,7 @@ NO_REG = 40
 #: Predictor kinds (``P_BP``), as isa.uarch.BP_KINDS orders them.
 BP_NONE, BP_BTFN, BP_BHT = range(3)
 #: Row 3 of the op table: what the timing needs to know of an instruction.
-UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3 = 1, 2, 4, 8, 16
+UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3, UF_FENCEI = 1, 2, 4, 8, 16, 32
 
 _IC_ROW, _DC_ROW, _BT_ROW = 2, 3, 3
 
@@ -66,7 +66,8 @@ def _log2(n: int) -> int:
     return n.bit_length() - 1
 
 
-_FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "alu3": UF_RS3}
+_FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "alu3": UF_RS3,
+          "fencei": UF_FENCEI}
 MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
 
 
@@ -182,6 +183,37 @@ def daccess(ua, uc, addr, store):
     if store:
         uc[r + 2] = 1
     return q
+
+
+@njit_cached
+def dflush(ua, uc):
+    """fence.i's MEM cycles beyond the first: every dirty line written back (a cycle to
+    read it, then ``mem`` + one per word) and marked clean."""
+    sets = ua[P_DC_SETS]
+    if sets == 0:
+        return 0
+    n = 0
+    base = ua[P_DC_BASE]
+    for r in range(base, base + sets * ua[P_DC_WAYS] * _DC_ROW, _DC_ROW):
+        if uc[r] >= 0 and uc[r + 2] != 0:
+            n += 1
+            uc[r + 2] = 0
+    ua[U_DCWB] += n
+    return n * (1 + ua[P_MEM] + ua[P_DC_WORDS])
+
+
+@njit_cached
+def iflush(ua, uc, keep):
+    """fence.i: every I-cache line invalid, except the one holding ``keep`` (a wrong-path
+    refill that ends after the invalidation installs its line; -1: none)."""
+    sets = ua[P_IC_SETS]
+    if sets == 0:
+        return
+    line = keep >> ua[P_IC_SHIFT] if keep >= 0 else -2
+    base = ua[P_IC_BASE]
+    for r in range(base, base + sets * ua[P_IC_WAYS] * _IC_ROW, _IC_ROW):
+        if uc[r] != line:
+            uc[r] = -1
 
 
 # ------------------------------------------------------------------ predictor

@@ -17,7 +17,7 @@ from isa.encoding import IMM_LAYOUT
 from isa.table import FIELDS, INSNS, Insn
 
 #: Instruction kinds (``isa.table`` column) the pipeline needs a flag for.
-KIND_FLAGS = ("load", "store", "branch", "jal", "jalr", "csr", "div", "system", "fence")
+KIND_FLAGS = ("load", "store", "branch", "jal", "jalr", "csr", "div", "system", "fence", "fencei")
 
 #: Kinds whose instructions write ``rd``.
 WRITES_RD = frozenset({"alu", "alu3", "load", "jal", "jalr", "csr", "div"})
@@ -64,6 +64,7 @@ PORTS = {
     "is_div": Out(1),
     "is_system": Out(1),
     "is_fence": Out(1),
+    "is_fencei": Out(1),
 }
 
 
@@ -89,7 +90,7 @@ class Decoder(wiring.Component):
             ctx = m.If(cond) if first else m.Elif(cond)
             first = False
             with ctx:
-                args = insn.args
+                args = insn.operands
                 m.d.comb += [
                     self.legal.eq(1),
                     self.op.eq(insn.op),

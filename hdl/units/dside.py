@@ -31,6 +31,7 @@ class DataSide(wiring.Component):
     addr: In(32)
     wmask: In(4)
     wdata: In(32)
+    flush: In(1)     # MEM holds fence.i: write every dirty line back
     hold: Out(1)
     cached: Out(1)
     rdata: Out(32)
@@ -142,7 +143,8 @@ class DataSide(wiring.Component):
         cur_wb = Mux(first, Mux(v_dirty, lat + words, 0), wb_len)
         is_miss = Mux(first, hits == 0, missed)
         q = cur_wb + lat + words
-        m.d.comb += hold.eq(ram & is_miss & (count != q))
+        walk_hold = self._walk(m, valid, dirty, tag_rd, line_rd, lat, words, ways, off_bits, set_bits)
+        m.d.comb += hold.eq((ram & is_miss & (count != q)) | walk_hold)
         with m.If(look):
             m.d.sync += [missed.eq(hits == 0), way.eq(cur_way), wb_len.eq(cur_wb), victim_tag.eq(v_tag)]
 
@@ -217,3 +219,47 @@ class DataSide(wiring.Component):
             self.cached.eq(ram & self.is_load),
             self.rdata.eq(Mux(last, Mux(k_in == aword, self.bus.rdata, captured), hit_word)),
         ]
+
+    def _walk(self, m: Module, valid, dirty, tag_rd, line_rd, lat: int, words: int, ways: int,
+              off_bits: int, set_bits: int) -> Signal:
+        """fence.i in MEM: each dirty line, lowest set and way first, takes one cycle to
+        read it, then is written back (word k in cycle 1 + ``mem`` + k) and marked clean;
+        MEM is released in the cycle no dirty line is left. Returns the hold."""
+        dv = Signal(len(valid))
+        m.d.comb += dv.eq(valid & dirty)
+        first = Signal(range(max(len(valid), 2)))
+        for k in reversed(range(len(valid))):
+            with m.If(dv[k]):
+                m.d.comb += first.eq(k)
+        busy = Signal()
+        fcount = Signal(range(lat + words + 2))
+        slot = Signal(range(max(len(valid), 2)))
+        walk = self.flush & self.valid
+        hold = Signal()
+        wi = max((words - 1).bit_length(), 1)
+        k = Signal(range(lat + words + 2))
+        m.d.comb += k.eq(fcount - 1 - lat)
+        fset = first // ways if ways > 1 else first
+        with m.If(walk & ~busy & (dv != 0)):    # find: read the line and its tag
+            m.d.comb += hold.eq(1)
+            for w in range(ways):
+                m.d.comb += [tag_rd[w].addr.eq(fset), tag_rd[w].en.eq(1),
+                             line_rd[w].addr.eq(fset), line_rd[w].en.eq(1)]
+            m.d.sync += [busy.eq(1), fcount.eq(1), slot.eq(first)]
+        with m.If(walk & busy):
+            m.d.comb += hold.eq(1)
+            m.d.sync += fcount.eq(fcount + 1)
+            sset = slot // ways if ways > 1 else slot
+            sway = slot % ways if ways > 1 else 0
+            tag = Signal(len(tag_rd[0].data))
+            line = Signal(len(line_rd[0].data))
+            for w in range(ways):
+                with m.If(sway == w):
+                    m.d.comb += [tag.eq(tag_rd[w].data), line.eq(line_rd[w].data)]
+            base = Cat(Const(0, off_bits), sset[:set_bits] if set_bits else Const(0, 0), tag)
+            with m.If(fcount >= 1 + lat):
+                m.d.comb += [self.bus.addr.eq(base + (k[:wi] << 2)), self.bus.re.eq(0),
+                             self.bus.we.eq(0xF), self.bus.wdata.eq(line.word_select(k[:wi], 32))]
+            with m.If(fcount == lat + words):
+                m.d.sync += [busy.eq(0), dirty.bit_select(slot, 1).eq(0)]
+        return hold
