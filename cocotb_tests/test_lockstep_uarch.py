@@ -1,0 +1,233 @@
+"""Lockstep of the RTL against the ISS under microarchitecture configurations
+(isa/uarch.py): every retirement record and its cycle, as test_lockstep.py does for
+the ideal machine.
+
+* every directed program of ``directed.py`` and ``directed_uarch.py``;
+* under each preset and a few seeded random configurations (the configuration is
+  the test id: random geometries, latencies, predictors, multipliers);
+* a few short kernels per preset.
+
+``directed.py``'s ``selfmod`` stores into code that has already run and then runs
+it: with an I-cache the stale line would be fetched (the ISA's answer is
+``fence.i``, which that program does not use), and with a D-cache the new words
+wait in a dirty line that the instruction side does not see. So it runs only under
+configurations without caches.
+
+One Verilator model per configuration, built once: the tests of a configuration are
+one xdist group (the ideal machine shares test_lockstep.py's model). The long sweep
+(more random configurations, every kernel, random programs) is ``make regress``.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from chainrv.cosim import harness
+from chainrv.cosim.lockstep import lockstep
+from cocotb_tests import directed, directed_uarch
+from isa.config import IsaConfig
+from isa.randprog import random_program
+from isa.uarch import Uarch
+
+FULL = "rv32im_zicsr_zk_zks"
+
+needs_verilator = pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
+needs_icarus = pytest.mark.skipif(not harness.have_sim("icarus"), reason="iverilog not installed")
+
+
+def random_uarch(seed: int) -> str:
+    """A random configuration: geometries in the whole range, latencies up to 12
+    (the rules do not change with the number, the run time does), any predictor and
+    multiplier."""
+    rng = random.Random(seed)
+
+    def cache() -> str:
+        if rng.random() < 0.2:
+            return "off"
+        while True:
+            size, ways = 1 << rng.randint(8, 16), rng.choice((1, 2, 4, 8))
+            line = rng.choice((16, 32, 64, 128))
+            if ways * line <= size:
+                return f"{size}:{ways}:{line}"
+
+    bp = rng.choice(["none", "btfn", f"bht:{1 << rng.randint(1, 12)}"])
+    mul = rng.choice(["1", "iter:1", "iter:2", "iter:4", "iter:8", "iter:16", "pipe:2", "pipe:3"])
+    mem = rng.choice((0, 1, 2, 3, 5, 8, 12))
+    text = f"ideal,icache={cache()},dcache={cache()},mem={mem},bp={bp},mul={mul}"
+    return str(Uarch.parse(text))
+
+
+PRESETS = ("ideal", "mcu", "cached")
+#: Random configurations of ``make test`` (a model build each) and of ``make regress``.
+FAST_RANDOM = tuple(random_uarch(seed) for seed in (1, 2))
+SLOW_RANDOM = tuple(random_uarch(seed) for seed in range(100, 108))
+
+
+def group(uarch: str) -> pytest.MarkDecorator:
+    """One xdist worker per model; the ideal one is test_lockstep.py's."""
+    u = Uarch.parse(uarch)
+    tag = "" if u.is_ideal else f"-{u}"
+    return pytest.mark.xdist_group(f"lockstep-verilator-{IsaConfig.parse(FULL)}{tag}")
+
+
+def has_cache(uarch: str) -> bool:
+    u = Uarch.parse(uarch)
+    return u.icache is not None or u.dcache is not None
+
+
+#: Mismatches found by these tests, for the lead to fix: (configuration, program) -> reason.
+KNOWN: dict[tuple[str, str], str] = {}
+
+
+def check(elf: Path, uarch: str, input_bytes: bytes | None = None, expect_exit: int | None = 0,
+          sim: str = "verilator"):
+    out = lockstep(elf, FULL, sim, input_bytes=input_bytes, uarch=uarch)
+    assert out.ok, f"--uarch {uarch}\n{out.report}"
+    assert out.iss.stop == "exit", out.iss.trap
+    if expect_exit is not None:
+        assert out.iss.exit_code == expect_exit
+    assert int(out.rtl.records["cycle"][-1]) + 1 == out.iss.cycles
+    return out
+
+
+def _build(name: str, tmp_path: Path) -> Path:
+    mod = directed_uarch if name in directed_uarch.PROGRAMS else directed
+    return mod.build(name, tmp_path / f"{name}.elf")
+
+
+def _directed_params(uarchs: tuple[str, ...]) -> list:
+    out = []
+    for u in uarchs:
+        for name in [*sorted(directed.PROGRAMS), *sorted(directed_uarch.PROGRAMS)]:
+            if name == "selfmod" and has_cache(u):
+                continue      # stores into code need fence.i with caches (module docstring)
+            if Uarch.parse(u).is_ideal and name in directed.PROGRAMS:
+                continue      # test_lockstep.py runs those on the ideal machine
+            marks = [group(u)]
+            if (u, name) in KNOWN:
+                marks.append(pytest.mark.xfail(reason=KNOWN[u, name], strict=True))
+            out.append(pytest.param(u, name, marks=marks, id=f"{u}-{name}"))
+    return out
+
+
+# ------------------------------------------------------------------ directed programs
+
+
+@needs_verilator
+@pytest.mark.parametrize(("uarch", "name"), _directed_params(PRESETS + FAST_RANDOM))
+def test_directed(uarch: str, name: str, tmp_path: Path) -> None:
+    out = check(_build(name, tmp_path), uarch)
+    if name in ("timer", "timer_miss"):     # the interrupts were really taken
+        assert int((out.iss_records["trap"] == 1).sum()) >= 20
+    if name in ("dirty_evict", "conflict") and Uarch.parse(uarch).dcache is not None:
+        assert out.iss.counters["dcache_misses"] > 0
+        if name == "dirty_evict":
+            assert out.iss.counters["dcache_writebacks"] > 0
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize(("uarch", "name"), _directed_params(SLOW_RANDOM))
+def test_directed_sweep(uarch: str, name: str, tmp_path: Path) -> None:
+    check(_build(name, tmp_path), uarch)
+
+
+# ------------------------------------------------------------------ kernels
+
+
+def _short_input(kernel: str) -> bytes | None:
+    from cocotb_tests.test_lockstep import short_input
+
+    return short_input(kernel)
+
+
+def _kernel_elf(kernel: str) -> Path:
+    from chainrv.kernels import all_kernels
+
+    try:
+        return all_kernels()[kernel].build(FULL)
+    except Exception as e:   # no cross compiler
+        pytest.skip(f"cannot build {kernel} for {FULL}: {e}")
+
+
+#: Two or three short kernels per preset (test_lockstep.py has every kernel on ideal).
+PRESET_KERNELS = {"ideal": ("mul_chain",), "mcu": ("sha256", "keccak256", "aes128"),
+                  "cached": ("sha256", "sm3", "ripemd160")}
+
+
+def _kernel_params() -> list:
+    out = []
+    for u, kernels in PRESET_KERNELS.items():
+        for k in kernels:
+            if k in directed_uarch.PROGRAMS:
+                continue
+            out.append(pytest.param(u, k, marks=[group(u)], id=f"{u}-{k}"))
+    return out
+
+
+@needs_verilator
+@pytest.mark.parametrize(("uarch", "kernel"), _kernel_params())
+def test_kernel(uarch: str, kernel: str) -> None:
+    out = check(_kernel_elf(kernel), uarch, input_bytes=_short_input(kernel))
+    assert out.rtl.uart == out.iss.stdout and out.rtl.uart.endswith(b"\n")
+
+
+def _all_kernels() -> list[str]:
+    try:
+        from chainrv.kernels import all_kernels
+    except ImportError:
+        return []
+    return sorted(k for k, v in all_kernels().items() if FULL in v.isas and _short_input(k) is not None)
+
+
+def _sweep_kernel_params() -> list:
+    return [pytest.param(u, k, marks=[group(u)], id=f"{u}-{k}")
+            for u in ("mcu", "cached", *SLOW_RANDOM) for k in _all_kernels()]
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize(("uarch", "kernel"), _sweep_kernel_params())
+def test_kernel_sweep(uarch: str, kernel: str) -> None:
+    out = check(_kernel_elf(kernel), uarch, input_bytes=_short_input(kernel))
+    assert out.rtl.uart == out.iss.stdout
+
+
+# ------------------------------------------------------------------ random programs
+
+
+def _random_elf(tmp_path: Path, seed: int) -> Path:
+    elf = tmp_path / f"rand{seed}.elf"
+    elf.write_bytes(random_program(seed, FULL, blocks=8, length=40).elf())
+    return elf
+
+
+@needs_verilator
+@pytest.mark.parametrize("uarch", [pytest.param(u, marks=[group(u)], id=u)
+                                   for u in ("mcu", "cached", *FAST_RANDOM)])
+def test_random_program(uarch: str, tmp_path: Path) -> None:
+    check(_random_elf(tmp_path, 16), uarch)
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2000, 2005))
+@pytest.mark.parametrize("uarch", [pytest.param(u, marks=[group(u)], id=u)
+                                   for u in ("mcu", "cached", *SLOW_RANDOM)])
+def test_random_program_sweep(uarch: str, seed: int, tmp_path: Path) -> None:
+    check(_random_elf(tmp_path, seed), uarch)
+
+
+# ------------------------------------------------------------------ Icarus
+
+
+@needs_icarus
+@pytest.mark.slow
+@pytest.mark.xdist_group("lockstep-icarus-uarch")
+@pytest.mark.parametrize("name", ["mul_chain", "miss_branch"])
+def test_icarus_cached(name: str, tmp_path: Path) -> None:
+    """The same model on the other simulator (its generated Verilog is simulator-neutral)."""
+    check(_build(name, tmp_path), "cached", sim="icarus")
