@@ -231,3 +231,51 @@ def test_random_program_sweep(uarch: str, seed: int, tmp_path: Path) -> None:
 def test_icarus_cached(name: str, tmp_path: Path) -> None:
     """The same model on the other simulator (its generated Verilog is simulator-neutral)."""
     check(_build(name, tmp_path), "cached", sim="icarus")
+
+
+# ------------------------------------------------------------------ the programs hit their rules (ISS only)
+
+
+def _iss(name: str, uarch: str, tmp_path: Path):
+    from simulator import Machine
+
+    m = Machine(FULL, uarch=uarch)
+    m.load_elf(_build(name, tmp_path))
+    res, recs = m.trace(1_000_000)
+    assert res.stop == "exit" and res.exit_code == 0, res.trap
+    pc = recs["pc_rdata"]
+    fetched = int(((pc >= 0x8000_0000) & (pc < 0x8010_0000)).sum())
+    return res, recs, res.counters["icache_hits"] + res.counters["icache_misses"] - fetched
+
+
+def test_aim_caches(tmp_path: Path) -> None:
+    """Under ``cached``: the conflict and eviction programs miss and write back, the
+    far code misses on the I-side at every call, a miss under a taken branch and a
+    trap after a miss make the wrong-path fetch look up the I-cache."""
+    res, _, _ = _iss("conflict", "cached", tmp_path)
+    assert res.counters["dcache_misses"] > 80 and res.counters["dcache_writebacks"] > 40
+    res, _, _ = _iss("dirty_evict", "cached", tmp_path)
+    assert res.counters["dcache_writebacks"] >= 10
+    res, _, _ = _iss("far_code", "cached", tmp_path)
+    assert res.counters["icache_misses"] >= 36          # 12 blocks of one set, 3 rounds
+    for name in ("miss_branch", "trap_miss"):
+        _, _, wrong_path = _iss(name, "cached", tmp_path)
+        assert wrong_path > 0, name
+
+
+@pytest.mark.parametrize("bp", ["btfn", "bht:2", "bht:64"])
+def test_aim_mispredict(bp: str, tmp_path: Path) -> None:
+    res, _, _ = _iss("mispredict", f"ideal,bp={bp}", tmp_path)
+    assert res.counters["bp_mispredicts"] >= 20
+    assert res.stalls["mispredict"] == 2 * res.counters["bp_mispredicts"]
+
+
+@pytest.mark.parametrize("mul", ["iter:4", "pipe:3"])
+def test_aim_mul(mul: str, tmp_path: Path) -> None:
+    res, _, _ = _iss("mul_chain", f"ideal,mul={mul}", tmp_path)
+    assert res.stalls["mul"] > 10
+
+
+def test_aim_timer(tmp_path: Path) -> None:
+    _, recs, _ = _iss("timer_miss", "cached", tmp_path)
+    assert int((recs["trap"] == 1).sum()) >= 60     # one interrupt per step, and the traps
