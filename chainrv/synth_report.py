@@ -100,8 +100,8 @@ def _parts_table(res: SynthResult) -> list[str]:
         if fpga:
             f = p["fpga"]
             line += f" {f['lut4']:>7,} {f['ff']:>6,} {f['dsp']:>4} {f['lutram']:>7} {f['bram']:>5}"
-        units = "inline in core" if p["inline"] else ("every other unit" if name == "core"
-                                                      else ", ".join(p["units"]))
+        units = ("inline in core" if p["inline"] else "every other unit" if name == "core"
+                 else ", ".join(p["units"]) or "-")
         lines.append(line + f"  {units}")
     return lines
 

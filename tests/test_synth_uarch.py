@@ -110,7 +110,8 @@ def test_generic_synthesis_keeps_the_cache_storage_apart():
     # the core's own logic has no memory left whole (its register file is flip-flops)
     assert res.parts["core"]["generic"]["memory_bits"] == 0
     assert res.generic["core"].dff >= 31 * 32
-    assert res.parts["multiplier"]["units"] == ["multiplier"] and res.parts["predictor"]["inline"]
+    assert res.parts["multiplier"]["units"] == ["multiplier"]
+    assert res.parts["predictor"]["units"] == [] and not res.parts["predictor"]["inline"]   # bp=none
     total = res.generic["total"]
     assert total.memory_bits == 2 * (2048 + 400 + 16)
     assert total.nand2 == pytest.approx(sum(p["generic"]["nand2"] for p in res.parts.values()), abs=1)

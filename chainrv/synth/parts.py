@@ -48,7 +48,8 @@ def summarize(uarch: Uarch, config: IsaConfig, generic: dict[str, Cost],
     for name, (setting, units) in part_units(uarch, config).items():
         present = [u for u in units if u in generic]
         claimed.update(present)
-        entry = {"setting": setting, "units": present, "inline": not units,
+        # no unit of its own: a few gates in the core's logic, or nothing at all (bp=none)
+        entry = {"setting": setting, "units": present, "inline": not units and setting != "none",
                  "generic": _sum_generic([generic[u] for u in present])}
         if fpga:
             entry["fpga"] = _sum_fpga([fpga[u] for u in present if u in fpga])
