@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cocotb_tests.directed import BASE, FINISH, HANDLER, PROLOGUE
+from isa import encode
 from isa.asm import assemble
 from isa.elfwriter import make_elf
 
@@ -25,6 +26,7 @@ from isa.elfwriter import make_elf
 #: (below 0x80010000), the scratch word block (gp) and the trap log (s1).
 FAR_DATA = 0x8001_0800
 STRIDE = 0x1_0000
+RAM_END = 0x8010_0000
 #: Addresses 4 KiB apart: one set in the ``cached`` preset's 4 KiB two-way caches.
 NEAR_DATA = 0x800B_1000
 
@@ -415,6 +417,23 @@ mul_loop:
     mulhu t4, a3, a4
     add t1, t1, t2
     add t3, t3, t4
+""" + f"""
+    li t0, {FAR_DATA + 0x300:#x}
+    li t6, {STRIDE:#x}
+    lw t2, 0(t0)             # a miss: the multiply behind it counts while MEM waits
+    mul t3, a0, a1
+    add t4, t3, a0
+    add t0, t0, t6
+    sw a0, 0(t0)             # a store miss, then a division
+    div t3, a0, a2
+    add t0, t0, t6
+    mul t3, a0, a1           # a multiply, then a miss, then the product's use
+    lw t2, 0(t0)
+    add t4, t3, t2
+    add t0, t0, t6
+    lw t2, 0(t0)
+    mulh t3, t2, t2          # load-use of a miss into a multiply, and its product at once
+    mulhu t4, t3, t3
 """
 
 
@@ -519,13 +538,57 @@ def _far_code() -> tuple[str, dict[int, str]]:
     addi s7, s7, 1
     ret
 """
+    # the last words of RAM: the fetch after ret, on the wrong path, lies outside RAM
+    # and touches no cache
+    far[RAM_END - 12] = f"""
+    lw t2, {0x7f0 - 0x100}(s10)
+    lw t3, 0x7f0(s10)
+    ret
+"""
     main = ["    li s4, 3\nfar_round:\n"]
     for addr in blocks:
         main.append(f"    li t0, {addr:#x}\n    jalr ra, 0(t0)\n")
+    main.append(f"    li t0, {RAM_END - 12:#x}\n    jalr ra, 0(t0)\n")
     main.append("    addi s4, s4, -1\n    bne s4, zero, far_round\n")
     for addr in blocks[::3]:            # a call whose return meets a miss on both sides
         main.append(f"    li t0, {addr:#x}\n    jalr ra, 0(t0)\n    lw t5, 0(s10)\n    add s10, s10, s11\n")
     return _set_regs() + "".join(main), far
+
+
+def _stale_prediction() -> str:
+    """Predictions the code no longer matches (a program for machines without caches:
+    it stores into code): a branch the table learnt as taken is overwritten by an
+    ``addi`` (predicted taken, not a jump at all: a misprediction), and by a branch
+    to another target (taken, but not where the table says)."""
+    return f"""
+    la s3, st_fn
+    li t5, 4
+st_train:
+    jalr ra, 0(s3)           # st_fn's beq, taken: the table learns it
+    addi t5, t5, -1
+    bne t5, zero, st_train
+    li t1, {encode("beq", rs1=0, rs2=0, imm=8):#x}
+    sw t1, 0(s3)             # beq zero, zero, .+8: taken, another target
+    jalr ra, 0(s3)
+    jalr ra, 0(s3)
+    li t1, {encode("addi", rd=10, rs1=10, imm=1):#x}
+    sw t1, 0(s3)             # addi a0, a0, 1: not a jump at all
+    jalr ra, 0(s3)
+    jalr ra, 0(s3)
+    jalr ra, 0(s3)
+    j st_end
+st_fn:
+    beq zero, zero, .+12
+    addi a0, a0, 2
+    addi a0, a0, 4
+    ret
+st_end:
+"""
+
+
+#: Programs that store into code: only for machines without caches (directed.py's
+#: ``selfmod`` likewise; docs/timing.md, "Stores into code").
+STORES_INTO_CODE = frozenset({"stale_prediction"})
 
 
 @dataclass(frozen=True)
@@ -547,6 +610,7 @@ def _programs() -> dict[str, Program]:
         "trap_miss": Program(_trap_miss()),
         "timer_miss": Program(_timer_miss()),
         "far_code": Program(main, far),
+        "stale_prediction": Program(_stale_prediction()),
     }
 
 
