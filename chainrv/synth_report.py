@@ -15,6 +15,7 @@ Definitions (docs/synth.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from isa.config import IsaConfig
@@ -122,19 +123,31 @@ def _storage_table(res: SynthResult) -> list[str]:
 
 # ---------------------------------------------------------------- joined report
 
-def joined(rows, results: dict[str, SynthResult]) -> dict:
-    """Area, speedup and throughput per (kernel, ISA), plus per-ISA cost and anchors."""
+def _label(isa: str, uarch: str) -> str:
+    """A configuration's name in the joined tables: the ISA, and the microarchitecture
+    unless it is the ideal machine."""
+    return isa if uarch == "ideal" else f"{isa} {uarch}"
+
+
+def joined(rows, results: Mapping[object, SynthResult]) -> dict:
+    """Area, speedup and throughput per (kernel, ISA, microarchitecture), plus the cost
+    of each configuration and the anchors. ``results`` may be keyed by anything
+    (``synthesize_all`` keys them by ISA, or ISA and microarchitecture); each result
+    names its own ISA and microarchitecture, and a row joins the one of its own."""
     from .report import speedups
 
     sp = speedups(rows)
-    base = results.get(BASE_ISA)
+    by_config = {(res.isa, res.uarch): res for res in results.values()}
     per_isa = {}
-    for isa, res in results.items():
+    for (isa, uarch), res in by_config.items():
         total = res.generic["total"]
-        per_isa[isa] = {
-            "nand2": total.nand2, "cells": total.cells, "dff": total.dff,
+        base = by_config.get((BASE_ISA, uarch))     # rv32im on the same microarchitecture
+        per_isa[_label(isa, uarch)] = {
+            "isa": isa, "uarch": uarch,
+            "nand2": total.nand2, "cells": total.cells, "dff": total.dff, "memory_bits": total.memory_bits,
             "lut4": res.fpga["total"].lut4 if res.fpga else None,
             "ff": res.fpga["total"].ff if res.fpga else None,
+            "bram": res.fpga["total"].bram if res.fpga else None,
             "fmax_mhz": res.fmax_mhz, "target": res.target, "device": res.device,
             "area_increase_pct": round(100 * (total.nand2 / base.generic["total"].nand2 - 1), 1)
             if base else None,
@@ -142,9 +155,9 @@ def joined(rows, results: dict[str, SynthResult]) -> dict:
         }
     kernels = []
     for r in rows:
-        res = results.get(r.isa)
-        entry = {"kernel": r.kernel, "isa": r.isa, "speedup": sp.get((r.kernel, r.isa)),
-                 "area_increase_pct": per_isa.get(r.isa, {}).get("area_increase_pct")}
+        res = by_config.get((r.isa, r.uarch))
+        entry = {"kernel": r.kernel, "isa": r.isa, "uarch": r.uarch, "speedup": sp.get(r.key),
+                 "area_increase_pct": per_isa.get(_label(r.isa, r.uarch), {}).get("area_increase_pct")}
         measure = r.for_kernel(THROUGHPUT)   # a variant counts its work as its baseline does
         if measure and res is not None and res.fmax_mhz:
             unit, per_item = measure
@@ -156,7 +169,7 @@ def joined(rows, results: dict[str, SynthResult]) -> dict:
     anchors = []
     for a in ANCHORS:
         ours = {isa: round(sum(res.generic[u].nand2 for u in a["ours"] if u in res.generic), 1)
-                for isa, res in results.items() if all(u in res.generic for u in a["ours"])}
+                for isa, res in by_config.items() if all(u in res.generic for u in a["ours"])}
         anchors.append({"unit": a["unit"], "published_nand2": a["nand2"], "ours_units": list(a["ours"]),
                         "ours_nand2": next(iter(ours.values()), None), "note": a["note"]})
     return {"isas": per_isa, "kernels": kernels, "anchors": anchors}
@@ -168,11 +181,12 @@ def markdown(data: dict) -> str:
            "Fmax: nextpnr, SoC with a 4 KiB RAM. See docs/synth.md.\n",
            "| isa | NAND2-eq | area vs rv32im | cells | DFF | LUT4 | FF | Fmax (MHz) |",
            "|---|---|---|---|---|---|---|---|"]
-    for isa, d in data["isas"].items():
+    for d in data["isas"].values():
         inc = "n/a" if d["area_increase_pct"] is None else f"{d['area_increase_pct']:+.1f}%"
         target = f" ({d['target']} {d['device']})" if d["device"] else ""
         lut4, ff = ("-" if d[k] is None else f"{d[k]:,}" for k in ("lut4", "ff"))
-        out.append(f"| {_short_isa(isa)} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} "
+        name = _label(_short_isa(d["isa"]), d["uarch"])
+        out.append(f"| {name} | {d['nand2']:,.0f} | {inc} | {d['cells']:,} | {d['dff']:,} "
                    f"| {lut4} | {ff} | "
                    f"{d['fmax_mhz'] if d['fmax_mhz'] else '-'}{target} |")
     out += ["", "| kernel | isa | speedup | area vs rv32im | throughput at Fmax |", "|---|---|---|---|---|"]
@@ -180,7 +194,7 @@ def markdown(data: dict) -> str:
         inc = "n/a" if k["area_increase_pct"] is None else f"{k['area_increase_pct']:+.1f}%"
         tp = f"{_fmt_si(k['throughput'])}{k['throughput_unit']}" if "throughput" in k else "-"
         sp = f"{k['speedup']:.2f}x" if k["speedup"] else "-"
-        out.append(f"| {k['kernel']} | {_short_isa(k['isa'])} | {sp} | {inc} | {tp} |")
+        out.append(f"| {k['kernel']} | {_label(_short_isa(k['isa']), k['uarch'])} | {sp} | {inc} | {tp} |")
     out += ["", "Published anchors beside ours:", "",
             "| reference unit | published NAND2-eq | ours | our NAND2-eq | note |", "|---|---|---|---|---|"]
     for a in data["anchors"]:
@@ -200,11 +214,13 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
 
     from .plots import _save, plt
 
+    # one line per kernel and microarchitecture: area and speedup are both over rv32im
+    # on the same microarchitecture
     by_kernel: dict[str, list[tuple[float, float, str]]] = {}
     for k in data["kernels"]:
         if k["speedup"] and k["area_increase_pct"] is not None:
             area = 1 + k["area_increase_pct"] / 100
-            by_kernel.setdefault(k["kernel"], []).append((area, k["speedup"], k["isa"]))
+            by_kernel.setdefault(_label(k["kernel"], k["uarch"]), []).append((area, k["speedup"], k["isa"]))
     fig, ax = plt.subplots(figsize=(10, 5.5))
     colors = plt.get_cmap("tab20").colors
     markers = "osD^v<>ph*"
@@ -216,13 +232,14 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
             # baseline kernel's rv32im run, the point (1, 1)
             ax.plot([1.0, pts[0][0]], [1.0, pts[0][1]], ls=":", lw=1, color=style["color"])
         ax.plot([p[0] for p in pts], [p[1] for p in pts], label=kernel, **style)
-    for isa, d in data["isas"].items():
+    for d in data["isas"].values():
         if d["area_increase_pct"] is not None:
             x = 1 + d["area_increase_pct"] / 100
             ax.axvline(x, color="grey", lw=0.5, ls=":")
-            ax.text(x, 1.01, _short_isa(isa), transform=ax.get_xaxis_transform(), fontsize=7,
+            ax.text(x, 1.01, _label(_short_isa(d["isa"]), d["uarch"]), transform=ax.get_xaxis_transform(),
+                    fontsize=7,
                     rotation=30, ha="left", va="bottom", color="dimgrey")
-    ax.set_xlabel("core area relative to rv32im (NAND2-eq)")
+    ax.set_xlabel("core area relative to rv32im on the same microarchitecture (NAND2-eq, logic)")
     ax.set_ylabel("speedup over rv32im")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ScalarFormatter())
@@ -234,19 +251,27 @@ def plot_speedup_vs_area(data: dict, out: Path) -> Path:
 
 # ---------------------------------------------------------------- chainrv report --synth
 
-def synthesize_all(isas: list[str], target: str, device: str | None,
-                   cache_dir: Path, uarch=None) -> dict[str, SynthResult]:
-    """One synthesis per ISA configuration (and rv32im, the area baseline), all for
-    the one microarchitecture ``uarch`` (default ideal)."""
+def synthesize_all(isas: list[str], target: str, device: str | None, cache_dir: Path,
+                   uarchs: list[str] | None = None) -> dict[str | tuple[str, str], SynthResult]:
+    """One synthesis per ISA configuration (and rv32im, the area baseline) and
+    microarchitecture (default: the ideal machine only). Keyed by the ISA for the
+    ideal machine and by (ISA, microarchitecture) for any other, as the report's
+    Fmax lookup takes them (``chainrv.report.operations``)."""
     import sys
+
+    from isa.uarch import Uarch
 
     from .synth import synthesize
 
     wanted = list(dict.fromkeys([BASE_ISA, *isas]))
-    results = {}
-    for isa in wanted:
-        print(f"synthesizing {isa} ({target}{' ' + device if device else ''})", file=sys.stderr)
-        results[isa] = synthesize(isa, target, device, cache_dir, uarch=uarch)
+    machines = list({str(u): u for u in (Uarch.parse(x) for x in (uarchs or ["ideal"]))}.values())
+    results: dict[str | tuple[str, str], SynthResult] = {}
+    for u in machines:
+        for isa in wanted:
+            where = f"{target}{' ' + device if device else ''}"
+            print(f"synthesizing {_label(isa, str(u))} ({where})", file=sys.stderr)
+            results[isa if str(u) == "ideal" else (isa, str(u))] = synthesize(isa, target, device, cache_dir,
+                                                                               uarch=u)
     return results
 
 
@@ -258,17 +283,19 @@ def extend_report(rows, results: dict[str, SynthResult], out_dir: Path) -> list[
     data = joined(rows, results)
     md, js = out_dir / "report.md", out_dir / "report.json"
     md.write_text(md.read_text() + "\n" + markdown(data))
-    by = {(k["kernel"], k["isa"]): k for k in data["kernels"]}
+    by = {(k["kernel"], k["isa"], k["uarch"]): k for k in data["kernels"]}
     report_rows = json.loads(js.read_text())
     for r in report_rows:
-        k = by.get((r["kernel"], r["isa"]), {})
+        uarch = r.get("uarch", "ideal")
+        k = by.get((r["kernel"], r["isa"], uarch), {})
+        cost = data["isas"].get(_label(r["isa"], uarch), {})
         r["area_increase_pct"] = k.get("area_increase_pct")
-        r["nand2"] = data["isas"].get(r["isa"], {}).get("nand2")
-        r["fmax_mhz"] = data["isas"].get(r["isa"], {}).get("fmax_mhz")
+        r["nand2"] = cost.get("nand2")
+        r["fmax_mhz"] = cost.get("fmax_mhz")
         if "throughput" in k:
             r["throughput"], r["throughput_unit"] = k["throughput"], k["throughput_unit"]
     js.write_text(json.dumps(report_rows, indent=2) + "\n")
     synth_json = out_dir / "synth.json"
-    full = {"summary": data, "results": {i: r.to_json() for i, r in results.items()}}
+    full = {"summary": data, "results": {_label(r.isa, r.uarch): r.to_json() for r in results.values()}}
     synth_json.write_text(json.dumps(full, indent=1) + "\n")
     return [synth_json, plot_speedup_vs_area(data, out_dir / "speedup_vs_area.png")]

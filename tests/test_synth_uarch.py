@@ -135,3 +135,45 @@ def test_presets_on_ecp5(preset):
         assert res.parts["predictor"]["units"] == ["bht"]
     else:
         assert "icache" not in res.parts and "dcache" not in res.parts
+
+
+def test_report_join_takes_each_rows_own_microarchitecture():
+    """report --uarch ideal --uarch cached --synth: a row gets the area, speedup and
+    throughput of its own ISA and microarchitecture. By hand: under cached, rv32im
+    verifies in 4M cycles and the Xchain variant in 2M, at 20 MHz = 5 and 10
+    verifies/s; its area is 1500 / 1200 NAND2-eq = +25%; under ideal 40 MHz / 1.25M
+    = 32 verifies/s."""
+    from chainrv.report import Row
+    from chainrv.synth import Cost, SynthResult
+    from chainrv.synth_report import joined, markdown
+    from isa.config import IsaConfig
+
+    base, xc = str(IsaConfig.parse("rv32im")), str(IsaConfig.parse("rv32im_xchain"))
+
+    def row(kernel, isa, uarch, per_verify, **extra):
+        return Row(kernel, isa, 32, 2 * per_verify, 2 * per_verify, 1.0, 1.0, {}, {}, True, 0, 0.0, "verify",
+                   per_verify, {"cycles_per_verify": per_verify, **extra}, uarch=uarch)
+
+    rows = [row("ecdsa_secp256k1", base, "ideal", 2_500_000),
+            row("ecdsa_secp256k1", base, "cached", 4_000_000),
+            row("ecdsa_secp256k1_xchain", xc, "ideal", 1_250_000, baseline="ecdsa_secp256k1"),
+            row("ecdsa_secp256k1_xchain", xc, "cached", 2_000_000, baseline="ecdsa_secp256k1")]
+
+    def result(isa, uarch, nand2, mhz):
+        return SynthResult(isa, "ecp5", "25k", {"total": Cost(100, nand2, 10)}, uarch=uarch, fmax_mhz=mhz)
+
+    # keyed as synthesize_all keys them: the ISA for ideal, (ISA, uarch) otherwise
+    synth = {base: result(base, "ideal", 1000.0, 40.0), xc: result(xc, "ideal", 1100.0, 40.0),
+             (base, "cached"): result(base, "cached", 1200.0, 20.0),
+             (xc, "cached"): result(xc, "cached", 1500.0, 20.0)}
+    data = joined(rows, synth)
+    got = {(k["kernel"], k["uarch"]): k for k in data["kernels"]}
+    x_cached, x_ideal = got["ecdsa_secp256k1_xchain", "cached"], got["ecdsa_secp256k1_xchain", "ideal"]
+    assert x_cached["throughput"] == 10.0 and x_cached["area_increase_pct"] == 25.0
+    assert x_cached["speedup"] == 2.0                  # 4M over 2M cycles, both cached
+    assert got["ecdsa_secp256k1", "cached"]["throughput"] == 5.0
+    assert x_ideal["throughput"] == 32.0 and x_ideal["area_increase_pct"] == 10.0
+    assert x_ideal["speedup"] == 2.0
+    assert set(data["isas"]) == {base, xc, f"{base} cached", f"{xc} cached"}
+    md = markdown(data)
+    assert "| 10.0 verifies/s |" in md and "| 32.0 verifies/s |" in md

@@ -78,7 +78,8 @@ def _synth(rows, args: argparse.Namespace) -> dict:
 
     try:
         return synth_report.synthesize_all(list(dict.fromkeys(r.isa for r in rows)), args.synth,
-                                           args.synth_device, DEFAULT_CACHE)
+                                           args.synth_device, DEFAULT_CACHE,
+                                           uarchs=list(dict.fromkeys(r.uarch for r in rows)))
     except SynthError as e:
         raise CliError(str(e)) from None
     except OSError as e:      # the tool cache
