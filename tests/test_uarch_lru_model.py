@@ -171,9 +171,10 @@ def _kernel_elf(name: str, isa: str = FULL) -> Path:
 
 
 def _directed_elf(name: str, tmp_path: Path) -> Path:
-    from cocotb_tests import directed
+    from cocotb_tests import directed, directed_uarch
 
-    return directed.build(name, tmp_path / f"{name}.elf")
+    mod = directed_uarch if name in directed_uarch.PROGRAMS else directed
+    return mod.build(name, tmp_path / f"{name}.elf")
 
 
 def _random_elf(seed: int, tmp_path: Path) -> Path:
@@ -340,7 +341,11 @@ def test_random_program_counts(seed: int, tmp_path: Path) -> None:
     check_counts(res, recs, ig, dg, icache_exact=False)
 
 
-DIRECTED = ("forwarding", "load_use", "branches", "division", "csrs", "traps", "devices", "timer")
+#: directed.py's programs (selfmod aside: it stores into code) and directed_uarch.py's
+#: (conflicts in one set of any cache, dirty evictions, code in twelve 64 KiB blocks).
+DIRECTED = ("forwarding", "load_use", "branches", "division", "csrs", "traps", "devices", "timer",
+            "conflict", "dirty_evict", "miss_both", "miss_branch", "load_use_miss", "mispredict",
+            "mul_chain", "trap_miss", "timer_miss", "far_code")
 
 
 @pytest.mark.parametrize(("name", "uarch", "ig", "dg"), _cases(1800, len(DIRECTED), DIRECTED))
@@ -471,3 +476,18 @@ def test_random_program_sweep(seed: int, tmp_path: Path) -> None:
     text, ig, dg = random_uarch(rng, dcache=not exact, mem=0 if exact else None)
     res, recs = trace(_random_elf(500 + seed, tmp_path), text)
     check_counts(res, recs, ig, dg, icache_exact=exact)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "uarch", "ig", "dg"), _cases(3400, 4 * len(DIRECTED), DIRECTED, max_log=13))
+def test_directed_sweep(name: str, uarch: str, ig: Geometry, dg: Geometry, tmp_path: Path) -> None:
+    res, recs = trace(_directed_elf(name, tmp_path), uarch)
+    check_counts(res, recs, ig, dg, icache_exact=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "uarch", "ig", "dg"),
+                         _cases(3500, 2 * len(DIRECTED), DIRECTED, dcache=False, mem=0, max_log=12))
+def test_icache_exact_directed_sweep(name: str, uarch: str, ig: Geometry, dg: None, tmp_path: Path) -> None:
+    res, recs = trace(_directed_elf(name, tmp_path), uarch)
+    check_counts(res, recs, ig, dg, icache_exact=True)
