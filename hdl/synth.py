@@ -6,6 +6,9 @@
 * ``FpgaTop``: the SoC with a small RAM (block RAM on an FPGA), only the UART and
   the finisher reaching pins.
 
+Both are built for a microarchitecture (``isa.uarch``; default ideal): its caches,
+predictor and multiplier are units of the core like any other.
+
 Running Yosys and nextpnr on them is the ``chainrv.synth`` package's part.
 """
 
