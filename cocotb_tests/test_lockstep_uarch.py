@@ -155,19 +155,13 @@ def _kernel_elf(kernel: str) -> Path:
         pytest.skip(f"cannot build {kernel} for {FULL}: {e}")
 
 
-#: Two or three short kernels per preset (test_lockstep.py has every kernel on ideal).
-PRESET_KERNELS = {"ideal": ("mul_chain",), "mcu": ("sha256", "keccak256", "aes128"),
-                  "cached": ("sha256", "sm3", "ripemd160")}
+#: Three short kernels per preset (test_lockstep.py runs every kernel on ideal).
+PRESET_KERNELS = {"mcu": ("sha256", "keccak256", "aes128"), "cached": ("sha256", "sm3", "ripemd160")}
 
 
 def _kernel_params() -> list:
-    out = []
-    for u, kernels in PRESET_KERNELS.items():
-        for k in kernels:
-            if k in directed_uarch.PROGRAMS:
-                continue
-            out.append(pytest.param(u, k, marks=[group(u)], id=f"{u}-{k}"))
-    return out
+    return [pytest.param(u, k, marks=[group(u)], id=f"{u}-{k}")
+            for u, kernels in PRESET_KERNELS.items() for k in kernels]
 
 
 @needs_verilator
