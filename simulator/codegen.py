@@ -89,7 +89,7 @@ o = addr - RAM_BASE
 if o >= 0 and o < size:
     raw = int({view})
     if UARCH:
-        uq = daccess(ua, uc, addr, 0)
+        uaddr = addr  # the data side's access, timed once after the dispatch
 else:
     raw = dev_load(st, addr, {width}, c)
     if raw < 0:
@@ -110,7 +110,8 @@ if o >= 0 and o < size:
     {view} = b
     dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
     if UARCH:
-        uq = daccess(ua, uc, addr, 1)
+        uaddr = addr
+        ustore = 1
 else:
     ds = dev_store(st, uart, addr, b, {width}, c)
     if ds == devices.FAULT:

@@ -38,6 +38,7 @@ from isa.memmap import RAM_BASE
 from isa.semantics import M
 from isa.table import INSNS
 from isa.timing import DIV_EXTRA, LOAD_USE_STALL, MRET_PENALTY, TAKEN_BRANCH_PENALTY, TRAP_PENALTY
+from isa.uarch import BHT_TAKEN
 
 from . import devices
 from . import state as S
@@ -52,12 +53,24 @@ from .uarch import (
     BP_BTFN,
     BP_NONE,
     NO_REG,
+    P_BHT,
     P_BP,
+    P_BT_BASE,
+    P_DC_SETS,
+    P_DC_SHIFT,
+    P_IC_SETS,
+    P_IC_SHIFT,
+    P_MEM,
     U_BPM,
+    U_DCH,
+    U_DLAST,
+    U_DROW,
     U_E,
     U_F,
     U_FRED,
     U_FSEQ,
+    U_ICH,
+    U_ILAST,
     U_M,
     U_P1K,
     U_P1R,
@@ -65,6 +78,10 @@ from .uarch import (
     U_P2K,
     U_P2R,
     U_P2RD,
+    U_PQ0,
+    U_PQ_HEAD,
+    U_PQ_MAX,
+    U_PQ_N,
     U_RCAUSE,
     U_RSRC,
     UF_BRANCH,
@@ -72,8 +89,7 @@ from .uarch import (
     UF_JAL,
     UF_LOAD,
     UF_RS3,
-    bht_predict,
-    bht_update,
+    bht_drain,
     daccess,
     dflush,
     ifetch,
@@ -119,6 +135,28 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
     reason = S.R_SLICE
     if WATCH:
         wn = st[S.WATCH_N]
+    if UARCH:  # the microarchitecture's timing state and parameters, in locals
+        u_e = ua[U_E]
+        u_m = ua[U_M]
+        u_f = ua[U_F]
+        u_fseq = ua[U_FSEQ]
+        u_fred = ua[U_FRED]
+        u_rcause = ua[U_RCAUSE]
+        u_rsrc = ua[U_RSRC]
+        u_p1rd = ua[U_P1RD]
+        u_p1r = ua[U_P1R]
+        u_p1k = ua[U_P1K]
+        u_p2rd = ua[U_P2RD]
+        u_p2r = ua[U_P2R]
+        u_p2k = ua[U_P2K]
+        p_ic_sets = ua[P_IC_SETS]
+        p_ic_shift = ua[P_IC_SHIFT]
+        p_dc_sets = ua[P_DC_SETS]
+        p_dc_shift = ua[P_DC_SHIFT]
+        p_mem = ua[P_MEM]
+        p_bp = ua[P_BP]
+        p_bht = ua[P_BHT]
+        p_bt_base = ua[P_BT_BASE]
     while True:
         if steps >= stop:
             reason = S.R_SLICE
@@ -180,7 +218,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
         ce = c  # the slot's first EX cycle + 2, where an interrupt is taken
         if UARCH:
             # docs/timing.md, "Microarchitecture": the fetch, the prediction, EX and MEM entry
-            f = ua[U_F]
+            f = u_f
             p = 0
             fl = 0
             pred = (pc + 4) & M  # the next pc IF and ID chose
@@ -188,29 +226,39 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             late = 0
             lcause = S.S_LU
             if i >= 0:
-                p = ifetch(ua, uc, pc)
+                # the I-side (a hit in the line of the last lookup needs no search)
+                if p_ic_sets == 0:
+                    p = p_mem
+                elif pc >> p_ic_shift == ua[U_ILAST]:
+                    ua[U_ICH] += 1
+                else:
+                    p = ifetch(ua, uc, pc)
                 fl = uo[3, op]
-                bp = ua[P_BP]
+                bp = p_bp
                 if bp == BP_BHT:
-                    pt = bht_predict(ua, uc, pc, f)
-                    if pt >= 0:
-                        pred = pt
+                    if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < f:
+                        bht_drain(ua, uc, f)  # updates written before this fetch was sent
+                    row = p_bt_base + ((pc >> 2) & (p_bht - 1)) * 3
+                    if uc[row] == pc and uc[row + 2] >= BHT_TAKEN:
+                        pred = uc[row + 1]
                         ptk = True
                 elif bp == BP_BTFN and ((fl & UF_BRANCH and imm < 0) or fl & UF_JAL):
                     pred = (pc + imm) & M  # predicted taken in ID
                     ptk = True
                 r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
-                if ua[U_P1RD] == r1 or ua[U_P1RD] == r2 or ua[U_P1RD] == r3:
-                    late = ua[U_P1R]
-                    lcause = ua[U_P1K]
-                if (ua[U_P2RD] == r1 or ua[U_P2RD] == r2 or ua[U_P2RD] == r3) and ua[U_P2R] > late:
-                    late = ua[U_P2R]
-                    lcause = ua[U_P2K]
-            m_prev = ua[U_M]
+                if u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3:
+                    late = u_p1r
+                    lcause = u_p1k
+                if (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3) and u_p2r > late:
+                    late = u_p2r
+                    lcause = u_p2k
+            m_prev = u_m
             ue, um = schedule(f + 1 + p, late, uo[0, op] if i >= 0 else 0, m_prev, cyc)
             c = um + 1
             ce = ue + 2
-            uq = 0  # the data side's wait, set by a load or store to RAM
+            uq = 0  # the data side's wait: fence.i's, or of the RAM access at uaddr
+            uaddr = -1
+            ustore = 0
         if i >= 0 and ce >= irq_at:
             # the interrupt is taken in the slot of the instruction it interrupts
             exc = CAUSE_MTI
@@ -263,7 +311,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if o >= 0 and o < size:
                         raw = int(ram32[o >> 2])
                         if UARCH:
-                            uq = daccess(ua, uc, addr, 0)
+                            uaddr = addr  # the data side's access, timed once after the dispatch
                     else:
                         raw = dev_load(st, addr, 4, c)
                         if raw < 0:
@@ -290,7 +338,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                         ram32[o >> 2] = b
                         dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
                         if UARCH:
-                            uq = daccess(ua, uc, addr, 1)
+                            uaddr = addr
+                            ustore = 1
                     else:
                         ds = dev_store(st, uart, addr, b, 4, c)
                         if ds == devices.FAULT:
@@ -401,7 +450,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if o >= 0 and o < size:
                     raw = int(ram8[o])
                     if UARCH:
-                        uq = daccess(ua, uc, addr, 0)
+                        uaddr = addr  # the data side's access, timed once after the dispatch
                 else:
                     raw = dev_load(st, addr, 1, c)
                     if raw < 0:
@@ -424,7 +473,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     ram8[o] = b
                     dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
                     if UARCH:
-                        uq = daccess(ua, uc, addr, 1)
+                        uaddr = addr
+                        ustore = 1
                 else:
                     ds = dev_store(st, uart, addr, b, 1, c)
                     if ds == devices.FAULT:
@@ -469,7 +519,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if o >= 0 and o < size:
                     raw = int(ram8[o])
                     if UARCH:
-                        uq = daccess(ua, uc, addr, 0)
+                        uaddr = addr  # the data side's access, timed once after the dispatch
                 else:
                     raw = dev_load(st, addr, 1, c)
                     if raw < 0:
@@ -495,7 +545,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if o >= 0 and o < size:
                         raw = int(ram16[o >> 1])
                         if UARCH:
-                            uq = daccess(ua, uc, addr, 0)
+                            uaddr = addr  # the data side's access, timed once after the dispatch
                     else:
                         raw = dev_load(st, addr, 2, c)
                         if raw < 0:
@@ -521,7 +571,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if o >= 0 and o < size:
                         raw = int(ram16[o >> 1])
                         if UARCH:
-                            uq = daccess(ua, uc, addr, 0)
+                            uaddr = addr  # the data side's access, timed once after the dispatch
                     else:
                         raw = dev_load(st, addr, 2, c)
                         if raw < 0:
@@ -548,7 +598,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                         ram16[o >> 1] = b
                         dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
                         if UARCH:
-                            uq = daccess(ua, uc, addr, 1)
+                            uaddr = addr
+                            ustore = 1
                     else:
                         ds = dev_store(st, uart, addr, b, 2, c)
                         if ds == devices.FAULT:
@@ -884,6 +935,15 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             # ---- end of generated: dispatch ----
         if UARCH:
             um0 = um
+            if uaddr >= 0 and exc < 0:
+                if p_dc_sets == 0:
+                    uq = p_mem
+                elif uaddr >> p_dc_shift == ua[U_DLAST]:
+                    ua[U_DCH] += 1
+                    if ustore:
+                        uc[ua[U_DROW] + 2] = 1
+                else:
+                    uq = daccess(ua, uc, uaddr, ustore)
             if exc >= 0:  # nothing of a trapped slot executes: no unit holds EX
                 ue, um = schedule(f + 1 + p, late, 0, m_prev, cyc)
                 um0 = um
@@ -892,43 +952,45 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 um = c - 1  # a wfi's wait moved c
             c = um + 1 + uq
             # the slot's stalls, c - cyc - 1, split by the constraint that caused them
-            _, m0 = schedule(ua[U_FSEQ] + 1, 0, 0, m_prev, cyc)
-            _, m1 = schedule(ua[U_FRED] + 1, 0, 0, m_prev, cyc)
-            _, m2 = schedule(f + 1 + p, 0, 0, m_prev, cyc)
-            _, m3 = schedule(f + 1 + p, late, 0, m_prev, cyc)
-            n = m1 - m0
-            if n > 0:
-                stalls[ua[U_RCAUSE]] += n
-                if PROF:
-                    if ua[U_RSRC] >= 0:
-                        charge(pcyc, pstall, ua[U_RSRC], ua[U_RCAUSE], n)
-            n = m2 - m1
-            if n > 0:
-                stalls[S.S_IC] += n
-                if PROF:
-                    if i >= 0:
-                        charge(pcyc, pstall, i, S.S_IC, n)
-            n = m3 - m2
-            if n > 0:
-                stalls[lcause] += n
-                if PROF:
-                    charge(pcyc, pstall, i, lcause, n)
-            n = um0 - m3
-            if n > 0:
-                ucause = S.S_MUL if uo[2, op] != 0 else S.S_DIV
-                stalls[ucause] += n
-                if PROF:
-                    charge(pcyc, pstall, i, ucause, n)
-            if uq > 0:
-                stalls[S.S_DC] += uq
-                if PROF:
-                    charge(pcyc, pstall, i, S.S_DC, uq)
+            if c > cyc + 1:  # most slots have none
+                # (m0, with no redirect, is always cyc: schedule() of the sequential fetch)
+                m0 = cyc
+                m1 = m0 if u_fred == u_fseq else schedule(u_fred + 1, 0, 0, m_prev, cyc)[1]
+                m2 = m1 if p == 0 and f == u_fred else schedule(f + 1 + p, 0, 0, m_prev, cyc)[1]
+                m3 = m2 if late == 0 else schedule(f + 1 + p, late, 0, m_prev, cyc)[1]
+                n = m1 - m0
+                if n > 0:
+                    stalls[u_rcause] += n
+                    if PROF:
+                        if u_rsrc >= 0:
+                            charge(pcyc, pstall, u_rsrc, u_rcause, n)
+                n = m2 - m1
+                if n > 0:
+                    stalls[S.S_IC] += n
+                    if PROF:
+                        if i >= 0:
+                            charge(pcyc, pstall, i, S.S_IC, n)
+                n = m3 - m2
+                if n > 0:
+                    stalls[lcause] += n
+                    if PROF:
+                        charge(pcyc, pstall, i, lcause, n)
+                n = um0 - m3
+                if n > 0:
+                    ucause = S.S_MUL if uo[2, op] != 0 else S.S_DIV
+                    stalls[ucause] += n
+                    if PROF:
+                        charge(pcyc, pstall, i, ucause, n)
+                if uq > 0:
+                    stalls[S.S_DC] += uq
+                    if PROF:
+                        charge(pcyc, pstall, i, S.S_DC, uq)
             # where the next fetch goes, and when it is sent
             taken = pend != 0 and pcause == S.S_BR
             fseq = ue - 1
             fred = fseq
             rcause = S.S_BR
-            bp = ua[P_BP]
+            bp = p_bp
             ft = fseq
             if bp == BP_BTFN and ptk:  # ID sent the predicted target once the branch left it
                 ft = cyc - 1 if m_prev <= ue <= cyc - 2 else ue
@@ -955,7 +1017,13 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if um - 1 >= look + 1:
                     wo = pred - RAM_BASE
                     if wo >= 0 and wo < size:
-                        busy = look + ifetch(ua, uc, pred)
+                        busy = look
+                        if p_ic_sets == 0:
+                            busy += p_mem
+                        elif pred >> p_ic_shift == ua[U_ILAST]:
+                            ua[U_ICH] += 1
+                        else:
+                            busy += ifetch(ua, uc, pred)
                         if busy > fn:
                             fn = busy
             elif bp == BP_BTFN and ptk:
@@ -965,29 +1033,35 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 fn = fseq
             if fl & UF_FENCEI and exc < 0:
                 iflush(ua, uc, pred if busy > um + uq else -1)
-            ua[U_FSEQ] = fseq
-            ua[U_FRED] = fred
-            ua[U_F] = fn
-            ua[U_RCAUSE] = rcause
-            ua[U_RSRC] = i
-            ua[U_E] = ue
-            ua[U_M] = um
+            u_fseq = fseq
+            u_fred = fred
+            u_f = fn
+            u_rcause = rcause
+            u_rsrc = i
+            u_e = ue
+            u_m = um
             # a result a consumer must wait for: a load's (in WB), a pipelined product's
-            ua[U_P2RD] = ua[U_P1RD]
-            ua[U_P2R] = ua[U_P1R]
-            ua[U_P2K] = ua[U_P1K]
-            ua[U_P1RD] = NO_REG
+            u_p2rd = u_p1rd
+            u_p2r = u_p1r
+            u_p2k = u_p1k
+            u_p1rd = NO_REG
             if exc < 0 and rd != S.RD_SINK:
                 if fl & UF_LOAD:
-                    ua[U_P1RD] = rd
-                    ua[U_P1R] = c
-                    ua[U_P1K] = S.S_LU
+                    u_p1rd = rd
+                    u_p1r = c
+                    u_p1k = S.S_LU
                 elif uo[1, op] >= 2:
-                    ua[U_P1RD] = rd
-                    ua[U_P1R] = c + uo[1, op] - 2
-                    ua[U_P1K] = S.S_MUL
+                    u_p1rd = rd
+                    u_p1r = c + uo[1, op] - 2
+                    u_p1k = S.S_MUL
             if bp == BP_BHT and exc < 0 and fl & (UF_BRANCH | UF_JAL):
-                bht_update(ua, uc, um - 1, pc, (pc + imm) & M, 1 if taken else 0)
+                # the update, written at the end of the branch's last EX cycle
+                q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
+                ua[q] = um - 1
+                ua[q + 1] = pc
+                ua[q + 2] = (pc + imm) & M
+                ua[q + 3] = 1 if taken else 0
+                ua[U_PQ_N] += 1
             pend = 0
         if exc >= 0:
             word = int(ram32[i]) if i >= 0 else 0
@@ -1043,6 +1117,20 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 stalls[pcause] -= pend
             stalls[S.S_LU] -= lu
             ldrd = ld0
+    if UARCH:
+        ua[U_E] = u_e
+        ua[U_M] = u_m
+        ua[U_F] = u_f
+        ua[U_FSEQ] = u_fseq
+        ua[U_FRED] = u_fred
+        ua[U_RCAUSE] = u_rcause
+        ua[U_RSRC] = u_rsrc
+        ua[U_P1RD] = u_p1rd
+        ua[U_P1R] = u_p1r
+        ua[U_P1K] = u_p1k
+        ua[U_P2RD] = u_p2rd
+        ua[U_P2R] = u_p2r
+        ua[U_P2K] = u_p2k
     st[S.PC] = pc
     st[S.CYC] = cyc
     st[S.PEND] = pend

@@ -17,10 +17,11 @@ the least recently used line of a set is the one with the smallest stamp.
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import register_jitable
 
 from isa.table import INSNS
 from isa.timing import DIV_EXTRA, PIPELINE_FILL
-from isa.uarch import BHT_INIT, BHT_TAKEN, BP_KINDS, Cache, Uarch
+from isa.uarch import BHT_INIT, BP_KINDS, Cache, Uarch
 
 from .jitcache import njit_cached
 
@@ -47,10 +48,19 @@ U_CNT0 = 30
 COUNTERS: tuple[str, ...] = ("icache_hits", "icache_misses", "dcache_hits", "dcache_misses",
                              "dcache_writebacks", "bp_mispredicts")
 U_ICH, U_ICM, U_DCH, U_DCM, U_DCWB, U_BPM = range(U_CNT0, U_CNT0 + len(COUNTERS))
+#: the line of each cache's last lookup (-1: none) and, for the D-cache, its row: a
+#: lookup of the same line again is a hit that changes no LRU order (that line is the
+#: most recent of all), so it skips the search
+U_ILAST, U_DLAST, U_DROW = 36, 37, 38
 #: pending predictor updates (written at the end of a branch's EX cycle, seen by
 #: fetches sent in later cycles): a ring of U_PQ_MAX rows (cycle, pc, target, taken)
 U_PQ_HEAD, U_PQ_N, U_PQ0, U_PQ_MAX = 40, 41, 42, 4
 NUA = U_PQ0 + 4 * U_PQ_MAX
+
+#: ``schedule`` is inlined into the loop (scalars only); the functions taking the arrays
+#: are called only off the common path (a call with arrays pays atomic reference counts,
+#: several times the work of a hit): the loop itself does a hit in the last line.
+jitable = register_jitable
 
 #: "no late result" (never equal to a decoded source register)
 NO_REG = 40
@@ -110,6 +120,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
     ua[P_BHT] = u.bht
     ua[P_MUL_STAGES] = u.mul_stages
     ua[U_P1RD] = ua[U_P2RD] = NO_REG
+    ua[U_ILAST] = ua[U_DLAST] = -1
     # as if a slot had left EX in cycle 0 and MEM in cycle 1, retiring in the cycle
     # before the first instruction may (st[CYC] at reset): no stage held
     ua[U_E], ua[U_M] = PIPELINE_FILL - 3, PIPELINE_FILL - 2
@@ -145,28 +156,30 @@ def _lookup(ua, uc, base, sets, ways, shift, row, addr):
 
 @njit_cached
 def ifetch(ua, uc, addr):
-    """Cycles a fetch from RAM waits beyond the first (docs/timing.md, "Fetch")."""
-    sets = ua[P_IC_SETS]
-    if sets == 0:
-        return ua[P_MEM]
-    r, hit = _lookup(ua, uc, ua[P_IC_BASE], sets, ua[P_IC_WAYS], ua[P_IC_SHIFT], _IC_ROW, addr)
+    """Cycles a fetch from RAM waits beyond the first (docs/timing.md, "Fetch"): the
+    search, for a fetch outside the line of the last lookup (the loop counts a fetch
+    inside it as a hit itself; calls with arrays cost atomic reference counts, so the
+    common case makes none)."""
+    line = addr >> ua[P_IC_SHIFT]
+    ua[U_ILAST] = line
+    r, hit = _lookup(ua, uc, ua[P_IC_BASE], ua[P_IC_SETS], ua[P_IC_WAYS], ua[P_IC_SHIFT], _IC_ROW, addr)
     ua[U_CLOCK] += 1
     uc[r + 1] = ua[U_CLOCK]
     if hit:
         ua[U_ICH] += 1
         return 0
     ua[U_ICM] += 1
-    uc[r] = addr >> ua[P_IC_SHIFT]
+    uc[r] = line
     return ua[P_MEM] + ua[P_IC_WORDS]
 
 
 @njit_cached
 def daccess(ua, uc, addr, store):
-    """Cycles a load or store to RAM holds MEM beyond the first (docs/timing.md, "Data")."""
-    sets = ua[P_DC_SETS]
-    if sets == 0:
-        return ua[P_MEM]
-    r, hit = _lookup(ua, uc, ua[P_DC_BASE], sets, ua[P_DC_WAYS], ua[P_DC_SHIFT], _DC_ROW, addr)
+    """Cycles a load or store to RAM holds MEM beyond the first (docs/timing.md, "Data"):
+    the search, for an access outside the line of the last one."""
+    r, hit = _lookup(ua, uc, ua[P_DC_BASE], ua[P_DC_SETS], ua[P_DC_WAYS], ua[P_DC_SHIFT], _DC_ROW, addr)
+    ua[U_DLAST] = addr >> ua[P_DC_SHIFT]
+    ua[U_DROW] = r
     ua[U_CLOCK] += 1
     uc[r + 1] = ua[U_CLOCK]
     q = 0
@@ -209,6 +222,7 @@ def iflush(ua, uc, keep):
     sets = ua[P_IC_SETS]
     if sets == 0:
         return
+    ua[U_ILAST] = -1
     line = keep >> ua[P_IC_SHIFT] if keep >= 0 else -2
     base = ua[P_IC_BASE]
     for r in range(base, base + sets * ua[P_IC_WAYS] * _IC_ROW, _IC_ROW):
@@ -217,7 +231,7 @@ def iflush(ua, uc, keep):
 
 
 # ------------------------------------------------------------------ predictor
-@njit_cached
+@jitable
 def _bht_row(ua, pc):
     return ua[P_BT_BASE] + ((pc >> 2) & (ua[P_BHT] - 1)) * _BT_ROW
 
@@ -236,9 +250,9 @@ def _bht_apply(ua, uc, pc, target, taken):
 
 
 @njit_cached
-def bht_predict(ua, uc, pc, f):
-    """The target the table predicts for a fetch of ``pc`` sent in cycle ``f`` (after
-    the updates written before that cycle), or -1 for "not taken"."""
+def bht_drain(ua, uc, f):
+    """Apply the queued updates written before cycle ``f`` (the loop reads the table for
+    a fetch sent in ``f`` after this, and queues each branch's update itself)."""
     while ua[U_PQ_N] > 0:
         q = U_PQ0 + 4 * ua[U_PQ_HEAD]
         if ua[q] >= f:
@@ -246,27 +260,10 @@ def bht_predict(ua, uc, pc, f):
         _bht_apply(ua, uc, ua[q + 1], ua[q + 2], ua[q + 3])
         ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
         ua[U_PQ_N] -= 1
-    r = _bht_row(ua, pc)
-    if uc[r] == pc and uc[r + 2] >= BHT_TAKEN:
-        return uc[r + 1]
-    return -1
-
-
-@njit_cached
-def bht_update(ua, uc, cycle, pc, target, taken):
-    """Queue the update a branch or ``jal`` writes at the end of its EX cycle ``cycle``."""
-    if ua[U_PQ_N] == U_PQ_MAX:  # cannot happen: at most two fetches see a pending update
-        _bht_apply(ua, uc, ua[U_PQ0 + 4 * ua[U_PQ_HEAD] + 1], ua[U_PQ0 + 4 * ua[U_PQ_HEAD] + 2],
-                   ua[U_PQ0 + 4 * ua[U_PQ_HEAD] + 3])
-        ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
-        ua[U_PQ_N] -= 1
-    q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) % U_PQ_MAX)
-    ua[q], ua[q + 1], ua[q + 2], ua[q + 3] = cycle, pc, target, taken
-    ua[U_PQ_N] += 1
 
 
 # ------------------------------------------------------------------ schedule
-@njit_cached
+@jitable
 def schedule(ready, late, extra, m_prev, w_prev):
     """The MEM-entry cycle of a slot whose word is in ID and ready in cycle ``ready``,
     whose operands allow EX from cycle ``late``, and that holds EX ``extra`` cycles more,
