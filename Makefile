@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python benchmarks/iss_speed.py
 	$(BIN)/python benchmarks/gdb_speed.py
 	$(BIN)/python benchmarks/xchain_cycles.py
+	$(BIN)/python benchmarks/uarch_speed.py --runs 5
 	@if [ -f benchmarks/rtl_speed.py ]; then $(BIN)/python benchmarks/rtl_speed.py; fi
 
 lint: venv
