@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -61,9 +62,23 @@ def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE,
     # the ideal machine keeps its name (and its cached build)
     tag = "" if u.is_ideal else "_" + hashlib.sha256(str(u.items()).encode()).hexdigest()[:10]
     return harness.Design(
-        f"lockstep_{cfg}_{ram_size}{tag}", TOP, lambda: generate(cfg, ram_size, uarch=u) + "\n" + wrapper,
+        f"lockstep_{cfg}_{ram_size}{tag}", TOP,
+        lambda: settle_at_start(generate(cfg, ram_size, uarch=u)) + "\n" + wrapper,
         {"isa": str(cfg), "ram_size": ram_size, "wrapper": hashlib.sha256(wrapper.encode()).hexdigest(),
          **({} if u.is_ideal else {"uarch": u.items()})})
+
+
+#: The register Yosys's Verilog reads at the top of every ``always @*`` so that the block
+#: runs once at time 0. Icarus does not count a declaration's initial value as an event,
+#: so a block whose inputs keep their initial values after time 0 never runs there and
+#: its outputs stay x (Verilator evaluates everything at start).
+_SETTLE = re.compile(r"^(\s*)reg (\\\$auto\$verilog_backend\S+)\s*=\s*0;$", re.M)
+
+
+def settle_at_start(verilog: str) -> str:
+    """``verilog`` with each of those registers changed once, 1 ps after time 0 (before
+    the first clock edge): every combinational block of the design then runs once."""
+    return _SETTLE.sub(lambda m: f"{m.group(0)}\n{m.group(1)}initial #1 {m.group(2)} = 1;", verilog)
 
 
 @dataclass
