@@ -6,6 +6,11 @@ synth and verilog, and (slow) the presets placed on an ECP5."""
 import importlib.util
 
 import pytest
+from amaranth import Module
+from amaranth.back import rtlil
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
 
 from chainrv.cli import main
 from chainrv.synth import DEFAULT_CACHE as CACHE
@@ -86,6 +91,45 @@ def test_verilog_holds_the_caches_of_the_uarch(tmp_path):
     plain = tmp_path / "ideal.v"
     assert main(["verilog", "--isa", "rv32im", "-o", str(plain)]) == 0
     assert "chainrv_soc.core.fetch.ranks" not in plain.read_text()
+
+
+class _Unit(wiring.Component):
+    """A 64 x 24 RAM (a tag memory) beside a 64 x 8 ROM (an S-box)."""
+
+    a: In(6)
+    d: In(24)
+    we: In(1)
+    q: Out(24)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.tags = ram = Memory(shape=24, depth=64, init=[])
+        m.submodules.sbox = rom = Memory(shape=8, depth=64, init=[(37 * i + 5) % 256 for i in range(64)])
+        w, r, s = ram.write_port(), ram.read_port(), rom.read_port(domain="comb")
+        m.d.comb += [w.addr.eq(self.a), w.data.eq(self.d), w.en.eq(self.we), r.addr.eq(self.a),
+                     s.addr.eq(self.d[:6]), self.q.eq(r.data ^ s.data)]
+        return m
+
+
+class _UnitTop(_Unit):
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.unit = u = _Unit()
+        m.d.comb += [u.a.eq(self.a), u.d.eq(self.d), u.we.eq(self.we), self.q.eq(u.q)]
+        return m
+
+
+@needs_yosys
+def test_generic_mapping_keeps_writable_memories_and_maps_tables():
+    """A unit's RAM stays a memory, counted in bits (64 x 24 = 1536); its ROM is logic, as
+    the S-boxes of the crypto units always were."""
+    from chainrv.synth import generic_cost, map_rtlil
+
+    il = rtlil.convert(_UnitTop(), name="t")
+    per_unit, _, _ = map_rtlil(il, "generic", None, CACHE, top="t", keep="t.*")
+    cost = generic_cost(per_unit["unit"])
+    assert cost.memories == 1 and cost.memory_bits == 64 * 24
+    assert cost.cells > 8          # the ROM's gates (and the XOR)
 
 
 @needs_yosys

@@ -5,11 +5,12 @@ The units stay separate modules (``keep_hierarchy``) so that their cost can be
 read apart; the rest of the core is flattened into the top, which lets Yosys drop
 the logic that only fed the trace port.
 
-Memories inside units (the caches' tag, line and LRU memories) are storage, not
-logic: the generic mapping keeps them whole and counts their bits
+Writable memories inside units (the caches' tag, line and LRU memories) are
+storage, not logic: the generic mapping keeps them whole and counts their bits
 (``MEMORY_BITS``); the FPGA mapping lets ``synth_ecp5``/``synth_ice40`` put them in
 block RAM, LUT-RAM or flip-flops as it would. The core's own register file (a
-memory in the top) is mapped to flip-flops and gates in both, as it always was.
+memory in the top) and the read-only tables of the units (S-boxes) are mapped to
+flip-flops and gates in both, as they always were.
 """
 
 from __future__ import annotations
@@ -125,11 +126,13 @@ def _map_script(target: str, device: str | None, top: str, keep: str) -> str:
     head = f"read_rtlil design.il\nhierarchy -top {top}\nsetattr -mod -set keep_hierarchy 1 {keep}\n"
     if target == "generic":
         # `synth -flatten` step by step, with one change: memory_map only in the top
-        # (the register file), so the units' memories (cache storage) stay whole.
+        # (the register file) and for read-only tables (S-boxes), so the units'
+        # writable memories (cache storage) stay whole.
         # Then flip-flops with enable or reset become plain DFFs plus gates, so that
         # one NAND2 weight per cell type holds.
         body = (f"synth -top {top} -flatten -run begin:fine\n"
-                f"opt -fast -full\nmemory_map {top}\nopt -full\ntechmap\nopt -fast\nabc\nopt -fast\n"
+                f"opt -fast -full\nmemory_map {top} r:WR_PORTS=0\n"
+                "opt -full\ntechmap\nopt -fast\nabc\nopt -fast\n"
                 "hierarchy -check\ncheck\n"
                 f"dfflegalize -cell $_DFF_P_ 01\nabc -g {GENERIC_GATES}\nopt_clean\n"
                 f"select t:{MEMORY_CELL}\nwrite_json -selected memories.json\nselect -clear\n")
