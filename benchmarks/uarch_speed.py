@@ -69,7 +69,8 @@ def measure(checkout: Path, elf: Path, isa: str, uarch: str, inp: Path | None) -
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--peer", type=Path, metavar="DIR", help="another checkout: its ideal machine beside ours")
+    ap.add_argument("--peer", type=Path, metavar="DIR",
+                    help="another checkout: its ideal machine beside ours")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
     rows = []

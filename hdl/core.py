@@ -381,21 +381,23 @@ class Core(wiring.Component):
             self.dbus.wdata.eq(ds.bus.wdata), ds.bus.rdata.eq(self.dbus.rdata),
         ]
         passed = {k: getattr(mem, k) for k in retire_layout}
+        partial = [getattr(mem, f"pp{k}").as_signed() for k in range(4)] if mul_stages >= 2 else []
         if mul_stages == 2:
-            product = pipe_result(mem.op, pipe_sum([mem.pp0.as_signed(), mem.pp1.as_signed(),
-                                                    mem.pp2.as_signed(), mem.pp3.as_signed()]))
+            product = pipe_result(mem.op, pipe_sum(partial))
             passed["result"] = Mux(mem.is_mul, product, mem.result)
         elif mul_stages == 3:
-            lo, hi = pipe_sum([mem.pp0.as_signed(), mem.pp1.as_signed(), mem.pp2.as_signed(), mem.pp3.as_signed()])
+            lo, hi = pipe_sum(partial)
             passed.update(mlo=lo, mhi=hi)
         wb.update(m, load=1, valid=mem.valid & ~mem_hold, cached=ds.cached, ldata=ds.rdata, **passed)
 
         # ------------------------------------------------ WB
         wb_result = wb.result
         if mul_stages == 3:     # the product's last stage
-            wb_result = Mux(wb.is_mul, pipe_result(wb.op, [wb.mlo.as_signed(), wb.mhi.as_signed()]), wb.result)
+            product = pipe_result(wb.op, [wb.mlo.as_signed(), wb.mhi.as_signed()])
+            wb_result = Mux(wb.is_mul, product, wb.result)
         m.d.comb += [
-            fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]), fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
+            fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]),
+            fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
             wb_value.eq(Mux(wb.is_load, fmt.result, wb_result)),
             wp.en.eq(wb.valid & (wb.rd != 0)), wp.addr.eq(wb.rd), wp.data.eq(wb_value),
         ]

@@ -1079,7 +1079,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 reason = S.R_TRAP
                 break
             pc = st[S.MTVEC]
-            pend = TRAP_PENALTY
+            # (the UARCH variants charged the redirect in their split of the next slot)
+            pend = 0 if UARCH else TRAP_PENALTY
             pcause = S.S_TRAP
             if PROF:
                 psrc = i

@@ -29,7 +29,8 @@ def report(tmp_path_factory):
 def test_one_row_per_microarchitecture(report):
     out, rows = report
     assert [(r["kernel"], r["isa"], r["uarch"]) for r in rows] == [
-        ("sha256", RV32IM, "ideal"), ("sha256", RV32IM, "mcu"), ("sha256", RV32IM, "ideal,dcache=1k:2:16,mem=4")]
+        ("sha256", RV32IM, "ideal"), ("sha256", RV32IM, "mcu"),
+        ("sha256", RV32IM, "ideal,dcache=1k:2:16,mem=4")]
     assert all(r["verified"] for r in rows)
     ideal, mcu, dcache = rows
     # the ideal machine has no cache or predictor; mcu mispredicts; the data cache misses

@@ -66,17 +66,10 @@ def check_stalls(elf: Path, input_bytes: bytes | None = None) -> RunResult:
     return pa
 
 
-#: The UARCH loop charges a trap's redirect twice in ``stalls["trap"]`` (the loop's
-#: generic ``pend`` after a trap and the UARCH block's redirect split): cycles and
-#: records agree, only the stall accounting is off by TRAP_PENALTY per trap.
-TRAP_STALLS_BUG = ("UARCH loop counts each trap's 2 redirect cycles twice in stalls['trap'] "
-                   "(simulator/loop.py)")
-TRAPPING = {"traps", "timer"}
-
-
 def _directed_param(name: str) -> object:
-    marks = [pytest.mark.xfail(reason=TRAP_STALLS_BUG, strict=True)] if name in TRAPPING else []
-    return pytest.param(name, marks=marks, id=name)
+    # traps and timer caught the UARCH loop charging each trap's redirect twice in
+    # stalls["trap"] (the generic pend after a trap besides the split of the next slot)
+    return pytest.param(name, id=name)
 
 
 @pytest.mark.parametrize("name", sorted(directed.PROGRAMS))
@@ -138,9 +131,7 @@ def _sum_params() -> list:
     out = []
     for u in SUM_UARCHS:
         for n in sorted(directed.PROGRAMS):
-            bug = n in TRAPPING and u != "ideal"
-            marks = [pytest.mark.xfail(reason=TRAP_STALLS_BUG, strict=True)] if bug else []
-            out.append(pytest.param(n, u, marks=marks, id=f"{n}-{u}"))
+            out.append(pytest.param(n, u, id=f"{n}-{u}"))
     return out
 
 

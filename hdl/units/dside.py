@@ -105,7 +105,8 @@ class DataSide(wiring.Component):
         aset = set_of(self.addr)
         hits = Signal(ways)
         for w in range(ways):
-            m.d.comb += hits[w].eq(valid.bit_select(aset * ways + w, 1) & (tag_rd[w].data == tag_of(self.addr)))
+            here = valid.bit_select(aset * ways + w, 1)
+            m.d.comb += hits[w].eq(here & (tag_rd[w].data == tag_of(self.addr)))
         hit_way = Signal(range(max(ways, 2)))
         for w in reversed(range(ways)):
             with m.If(hits[w]):
@@ -149,7 +150,8 @@ class DataSide(wiring.Component):
             m.d.sync += [missed.eq(hits == 0), way.eq(cur_way), wb_len.eq(cur_wb), victim_tag.eq(v_tag)]
 
         line_base = Cat(Const(0, off_bits), self.addr[off_bits:])
-        victim_base = Cat(Const(0, off_bits), aset if set_bits else Const(0, 0), Mux(first, v_tag, victim_tag))
+        victim_base = Cat(Const(0, off_bits), aset if set_bits else Const(0, 0),
+                          Mux(first, v_tag, victim_tag))
         # the victim's words (the line read when the access left EX, unchanged since)
         vline = Signal(c.line * 8)
         for w in range(ways):

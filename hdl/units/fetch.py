@@ -208,7 +208,8 @@ class Fetch(wiring.Component):
                         m.d.comb += [tag_wr[w].addr.eq(rset), tag_wr[w].data.eq(rtag), tag_wr[w].en.eq(1)]
                 m.d.comb += [ranks.waddr.eq(rset), ranks.wen.eq(1), ranks.way.eq(way)]
 
-        ready_now = Mux(last, Mux(rword == words - 1, self.bus.data, captured), Mux(held, captured, line_word))
+        ready_now = Mux(last, Mux(rword == words - 1, self.bus.data, captured),
+                        Mux(held, captured, line_word))
         m.d.comb += [
             self.ready.eq(Mux(looking, nomem | (self.live & (hits != 0)), ~refilling | last)),
             self.data.eq(Mux(nomem, 0, ready_now)),

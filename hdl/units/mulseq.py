@@ -53,7 +53,8 @@ class IterMultiplier(wiring.Component):
         # step k adds a * (bits k*B .. k*B+B-1 of b, unsigned) << k*B; the last step also
         # subtracts a << 32 when b is negative (its bit 32)
         chunk = Signal(bits)
-        m.d.comb += chunk.eq(sb[:32].word_select(k[:max((steps - 1).bit_length(), 1)] if steps > 1 else 0, bits))
+        index = k[:max((steps - 1).bit_length(), 1)]
+        m.d.comb += chunk.eq(sb[:32].word_select(index, bits))
         add = Signal(signed(66))
         m.d.comb += add.eq((sa * Cat(chunk, 0).as_signed()) << (k * bits))
         total = Signal(signed(66))
