@@ -352,7 +352,8 @@ def test_synth_json_replaced_whole(tmp_path, fake_synthesis):
     assert status == 0, err
     data = json.loads(out.read_text())
     assert [d["isa"] for d in data] == ["rv32im_zicsr_zicntr", "rv32im_zicsr_zicntr_zbkb"]
-    assert data[0]["generic"]["total"] == {"cells": 10, "nand2": 12.5, "dff": 2, "by_type": {}}
+    assert data[0]["generic"]["total"] == {"cells": 10, "nand2": 12.5, "dff": 2, "by_type": {},
+                                           "memories": 0, "memory_bits": 0}
     assert [p.name for p in tmp_path.iterdir()] == ["synth.json"]
 
 
