@@ -12,12 +12,12 @@ one cycle per word), then leaves MEM. A load's word comes from ``rdata`` when
 
 from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from isa.uarch import Uarch
 
 from ..buses import DBusSignature
+from .cache_arrays import Geometry, lookup, way_memories
 from .lru import LruRanks
 
 
@@ -71,46 +71,19 @@ class DataSide(wiring.Component):
     def _cache(self, m: Module, ram: Signal) -> None:
         c = self.uarch.dcache
         lat = self.uarch.mem
+        g = Geometry(c)
         ways, sets, words = c.ways, c.sets, c.words
-        off_bits = (c.line - 1).bit_length()
-        set_bits = (sets - 1).bit_length()
-        tag_bits = 32 - off_bits - set_bits
-        word_bits = off_bits - 2
-
-        def set_of(a):
-            return a[off_bits:off_bits + set_bits] if set_bits else Const(0, 1)
-
-        def tag_of(a):
-            return a[off_bits + set_bits:]
+        off_bits, set_bits, tag_bits, word_bits = g.off_bits, g.set_bits, g.tag_bits, g.word_bits
+        set_of, tag_of = g.set_of, g.tag_of
 
         valid = Signal(sets * ways)
         dirty = Signal(sets * ways)
         m.submodules.ranks = ranks = LruRanks(ways, sets)
         m.d.comb += [ranks.raddr.eq(set_of(self.ex_addr)), ranks.ren.eq(self.advance)]
-        tag_rd, line_rd, tag_wr, line_wr = [], [], [], []
-        for w in range(ways):
-            t = Memory(shape=tag_bits, depth=sets, init=[])
-            d = Memory(shape=c.line * 8, depth=sets, init=[])
-            m.submodules[f"tag{w}"] = t
-            m.submodules[f"line{w}"] = d
-            tw, dw = t.write_port(), d.write_port(granularity=8)
-            tr, dr = t.read_port(transparent_for=(tw,)), d.read_port(transparent_for=(dw,))
-            m.d.comb += [tr.addr.eq(set_of(self.ex_addr)), tr.en.eq(self.advance),
-                         dr.addr.eq(set_of(self.ex_addr)), dr.en.eq(self.advance)]
-            tag_rd.append(tr)
-            line_rd.append(dr)
-            tag_wr.append(tw)
-            line_wr.append(dw)
+        tag_rd, line_rd, tag_wr, line_wr = way_memories(m, g, 8, set_of(self.ex_addr), self.advance)
 
         aset = set_of(self.addr)
-        hits = Signal(ways)
-        for w in range(ways):
-            here = valid.bit_select(aset * ways + w, 1)
-            m.d.comb += hits[w].eq(here & (tag_rd[w].data == tag_of(self.addr)))
-        hit_way = Signal(range(max(ways, 2)))
-        for w in reversed(range(ways)):
-            with m.If(hits[w]):
-                m.d.comb += hit_way.eq(w)
+        hits, hit_way, victim = lookup(m, g, valid, tag_rd, aset, tag_of(self.addr), ranks.oldest)
         aword = self.addr[2:off_bits] if word_bits else Const(0, 1)
 
         count = Signal(range(2 * (lat + words) + 2))   # cycles of this access before this one
@@ -126,11 +99,6 @@ class DataSide(wiring.Component):
         with m.Else():
             m.d.sync += count.eq(0)
 
-        victim = Signal(range(max(ways, 2)))
-        m.d.comb += victim.eq(ranks.oldest)
-        for w in reversed(range(ways)):
-            with m.If(~valid.bit_select(aset * ways + w, 1)):
-                m.d.comb += victim.eq(w)
         v_dirty = valid.bit_select(aset * ways + victim, 1) & dirty.bit_select(aset * ways + victim, 1)
         v_tag = Signal(tag_bits)
         v_line = Signal(c.line * 8)

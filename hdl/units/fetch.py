@@ -12,12 +12,12 @@ that ID's word is in ``data``; it stays until the next ``req``. ``busy`` forbids
 
 from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from isa.uarch import Uarch
 
 from ..buses import IBusSignature
+from .cache_arrays import Geometry, lookup, way_memories
 from .lru import LruRanks
 
 
@@ -84,17 +84,10 @@ class Fetch(wiring.Component):
     def _cache(self, m: Module) -> None:
         c = self.uarch.icache
         lat = self.uarch.mem
+        g = Geometry(c)
         ways, sets, words = c.ways, c.sets, c.words
-        off_bits = (c.line - 1).bit_length()
-        set_bits = (sets - 1).bit_length()
-        tag_bits = 32 - off_bits - set_bits
-        word_bits = off_bits - 2
-
-        def set_of(a):
-            return a[off_bits:off_bits + set_bits] if set_bits else Const(0, 1)
-
-        def tag_of(a):
-            return a[off_bits + set_bits:]
+        off_bits, set_bits, tag_bits, word_bits = g.off_bits, g.set_bits, g.tag_bits, g.word_bits
+        set_of, tag_of = g.set_of, g.tag_of
 
         la = Signal(32)          # the address being looked up (sent last cycle)
         looking = Signal()
@@ -105,47 +98,17 @@ class Fetch(wiring.Component):
 
         valid = Signal(sets * ways)      # flip-flops: one clear invalidates everything
         m.submodules.ranks = ranks = LruRanks(ways, sets)
-        tags, lines, tag_rd, line_rd, tag_wr, line_wr = [], [], [], [], [], []
-        for w in range(ways):
-            t = Memory(shape=tag_bits, depth=sets, init=[])
-            d = Memory(shape=c.line * 8, depth=sets, init=[])
-            m.submodules[f"tag{w}"] = t
-            m.submodules[f"line{w}"] = d
-            tw, dw = t.write_port(), d.write_port(granularity=32)
-            tr, dr = t.read_port(transparent_for=(tw,)), d.read_port(transparent_for=(dw,))
-            m.d.comb += [tr.addr.eq(set_of(self.addr)), tr.en.eq(self.req),
-                         dr.addr.eq(set_of(self.addr)), dr.en.eq(self.req)]
-            tags.append(t)
-            lines.append(d)
-            tag_rd.append(tr)
-            line_rd.append(dr)
-            tag_wr.append(tw)
-            line_wr.append(dw)
+        tag_rd, line_rd, tag_wr, line_wr = way_memories(m, g, 32, set_of(self.addr), self.req)
         m.d.comb += [ranks.raddr.eq(set_of(self.addr)), ranks.ren.eq(self.req)]
 
         lset = set_of(la)
-        hits = Signal(ways)
-        for w in range(ways):
-            m.d.comb += hits[w].eq(valid.bit_select(lset * ways + w, 1) & (tag_rd[w].data == tag_of(la)))
-        hit_way = Signal(range(max(ways, 2)))
-        for w in reversed(range(ways)):
-            with m.If(hits[w]):
-                m.d.comb += hit_way.eq(w)
+        hits, hit_way, victim = lookup(m, g, valid, tag_rd, lset, tag_of(la), ranks.oldest)
         lword = la[2:off_bits] if word_bits else Const(0, 1)
         line_word = Signal(32)
         with m.Switch(hit_way):
             for w in range(ways):
                 with m.Case(w):
                     m.d.comb += line_word.eq(line_rd[w].data.word_select(lword, 32))
-
-        # victim: the lowest invalid way, else the least recently used
-        victim = Signal(range(max(ways, 2)))
-        invalid = Signal(ways)
-        m.d.comb += invalid.eq(~Cat(*(valid.bit_select(lset * ways + w, 1) for w in range(ways))))
-        m.d.comb += victim.eq(ranks.oldest)
-        for w in reversed(range(ways)):
-            with m.If(invalid[w]):
-                m.d.comb += victim.eq(w)
 
         go = looking & self.live & ~nomem
         refilling = Signal()
