@@ -65,7 +65,6 @@ from .uarch import (
     U_DCH,
     U_DLAST,
     U_DROW,
-    U_E,
     U_F,
     U_FRED,
     U_FSEQ,
@@ -90,6 +89,7 @@ from .uarch import (
     UF_LOAD,
     UF_RS3,
     bht_drain,
+    bht_row,
     daccess,
     dflush,
     ifetch,
@@ -136,7 +136,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
     if WATCH:
         wn = st[S.WATCH_N]
     if UARCH:  # the microarchitecture's timing state and parameters, in locals
-        u_e = ua[U_E]
         u_m = ua[U_M]
         u_f = ua[U_F]
         u_fseq = ua[U_FSEQ]
@@ -238,7 +237,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if bp == BP_BHT:
                     if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < f:
                         bht_drain(ua, uc, f)  # updates written before this fetch was sent
-                    row = p_bt_base + ((pc >> 2) & (p_bht - 1)) * 3
+                    row = bht_row(p_bt_base, p_bht, pc)
                     if uc[row] == pc and uc[row + 2] >= BHT_TAKEN:
                         pred = uc[row + 1]
                         ptk = True
@@ -1038,7 +1037,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             u_f = fn
             u_rcause = rcause
             u_rsrc = i
-            u_e = ue
             u_m = um
             # a result a consumer must wait for: a load's (in WB), a pipelined product's
             u_p2rd = u_p1rd
@@ -1119,7 +1117,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             stalls[S.S_LU] -= lu
             ldrd = ld0
     if UARCH:
-        ua[U_E] = u_e
         ua[U_M] = u_m
         ua[U_F] = u_f
         ua[U_FSEQ] = u_fseq

@@ -31,8 +31,8 @@ P_DC_SETS, P_DC_WAYS, P_DC_SHIFT, P_DC_WORDS = 4, 5, 6, 7
 P_MEM, P_BP, P_BHT, P_MUL_STAGES = 8, 9, 10, 11
 P_IC_BASE, P_DC_BASE, P_BT_BASE = 12, 13, 14
 # ---- timing state between slots
-#: EX entry and MEM entry cycles of the last slot
-U_E, U_M = 16, 17
+#: MEM entry cycle of the last slot
+U_M = 17
 #: send cycle of the next fetch; what it would have been with no redirect and with
 #: no busy I-side (the stall accounting splits the difference by cause)
 U_F, U_FSEQ, U_FRED = 18, 19, 20
@@ -121,9 +121,9 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
     ua[P_MUL_STAGES] = u.mul_stages
     ua[U_P1RD] = ua[U_P2RD] = NO_REG
     ua[U_ILAST] = ua[U_DLAST] = -1
-    # as if a slot had left EX in cycle 0 and MEM in cycle 1, retiring in the cycle
-    # before the first instruction may (st[CYC] at reset): no stage held
-    ua[U_E], ua[U_M] = PIPELINE_FILL - 3, PIPELINE_FILL - 2
+    # as if a slot had entered MEM in cycle 1, retiring in the cycle before the first
+    # instruction may (st[CYC] at reset): no stage held
+    ua[U_M] = PIPELINE_FILL - 2
     uc = np.zeros(max(pos, 1), np.int64)
     # every tag invalid; stamps, dirty bits, targets and counters 0
     for base, lines, row in ((ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], _IC_ROW),
@@ -232,13 +232,14 @@ def iflush(ua, uc, keep):
 
 # ------------------------------------------------------------------ predictor
 @jitable
-def _bht_row(ua, pc):
-    return ua[P_BT_BASE] + ((pc >> 2) & (ua[P_BHT] - 1)) * _BT_ROW
+def bht_row(base, entries, pc):
+    """The row of ``uc`` holding the table entry of ``pc`` (direct-mapped on pc[2:])."""
+    return base + ((pc >> 2) & (entries - 1)) * _BT_ROW
 
 
 @njit_cached
 def _bht_apply(ua, uc, pc, target, taken):
-    r = _bht_row(ua, pc)
+    r = bht_row(ua[P_BT_BASE], ua[P_BHT], pc)
     if uc[r] == pc:
         uc[r + 2] = min(uc[r + 2] + 1, 3) if taken else max(uc[r + 2] - 1, 0)
         if taken:
