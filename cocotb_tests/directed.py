@@ -402,6 +402,19 @@ DEVICES = """
 """
 
 
+def arm_timer(k: int) -> str:
+    """mtimecmp (at s6) set to mtime (at s5) + ``k``: high word all ones first, so the
+    compare never passes halfway through."""
+    return f"""
+    li t1, -1
+    sw t1, 4(s6)
+    lw t1, 0(s5)
+    addi t1, t1, {k}
+    sw t1, 0(s6)
+    sw zero, 4(s6)
+"""
+
+
 def _timer() -> str:
     body = ["""
     li s5, 0x0200BFF8        # mtime
@@ -424,14 +437,7 @@ def _timer() -> str:
     sw t2, 48(gp)
 """
     for k in range(0, 48, 1):
-        body.append(f"""
-    li t1, -1
-    sw t1, 4(s6)
-    lw t1, 0(s5)
-    addi t1, t1, {k}
-    sw t1, 0(s6)
-    sw zero, 4(s6)
-""" + mix)
+        body.append(arm_timer(k) + mix)
     body.append("""
     li t1, -1                # wfi with MIE set: the interrupt is taken
     sw t1, 4(s6)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cocotb_tests.directed import BASE, FINISH, HANDLER, PROLOGUE
+from cocotb_tests.directed import BASE, FINISH, HANDLER, PROLOGUE, arm_timer
 from isa import encode
 from isa.asm import assemble
 from isa.elfwriter import make_elf
@@ -488,14 +488,7 @@ def _timer_miss() -> str:
     mv t0, s10
 """]
     for k in range(0, 60, 1):
-        body.append(f"""
-    li t1, -1
-    sw t1, 4(s6)
-    lw t1, 0(s5)
-    addi t1, t1, {k}
-    sw t1, 0(s6)
-    sw zero, 4(s6)
-    li t0, {FAR_DATA + STRIDE * (k % 14):#x}
+        body.append(arm_timer(k) + f"""    li t0, {FAR_DATA + STRIDE * (k % 14):#x}
     lw t2, 0(t0)             # a miss
     sw t2, 4(t0)             # a hit, dirty
     add t3, t0, s11
