@@ -14,7 +14,7 @@ import sys
 
 from .errors import CliError
 
-COMMANDS = ("build", "run", "report", "verilog", "cosim", "synth")
+COMMANDS = ("build", "run", "report", "verilog", "cosim", "synth", "explore")
 
 
 class _Parser(argparse.ArgumentParser):
