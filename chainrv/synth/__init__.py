@@ -31,11 +31,12 @@ from .parts import summarize
 from .pnr import DEVICES, place_and_route
 from .results import Cost, SynthError, SynthResult
 from .step_cache import usable_folder
-from .storage import CacheBits, cache_bits, storage
+from .storage import CacheBits, PredictorBits, cache_bits, predictor_bits, storage
 from .tools import tool_version
 
-__all__ = ["DEFAULT_CACHE", "NAND2_WEIGHTS", "TARGETS", "CacheBits", "Cost", "SynthError", "SynthResult",
-           "cache_bits", "check_request", "generic_cost", "map_rtlil", "storage", "synthesize"]
+__all__ = ["DEFAULT_CACHE", "NAND2_WEIGHTS", "TARGETS", "CacheBits", "Cost", "PredictorBits", "SynthError",
+           "SynthResult", "cache_bits", "check_request", "generic_cost", "map_rtlil", "predictor_bits",
+           "storage", "synthesize"]
 
 TARGETS = ("generic", "ice40", "ecp5")
 #: Where the tool runs are cached unless told otherwise (docs/caches.md).
@@ -85,5 +86,5 @@ def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None
             placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(
                 fpga_rtlil(config, u), target, device, cache_dir, key=key)
             result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
-    result.parts, result.caches = summarize(u, config, result.generic, result.fpga)
+    result.parts, result.caches, result.predictor = summarize(u, config, result.generic, result.fpga)
     return result

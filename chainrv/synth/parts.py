@@ -13,7 +13,7 @@ from isa.config import IsaConfig
 from isa.uarch import Uarch
 
 from .results import Cost, FpgaCost
-from .storage import CACHE_UNITS, storage
+from .storage import CACHE_UNITS, predictor_bits, storage
 
 
 def part_units(uarch: Uarch, config: IsaConfig) -> dict[str, tuple[str, list[str]]]:
@@ -39,10 +39,10 @@ def _sum_fpga(costs: list[FpgaCost]) -> dict:
 
 
 def summarize(uarch: Uarch, config: IsaConfig, generic: dict[str, Cost],
-              fpga: dict[str, FpgaCost]) -> tuple[dict[str, dict], dict[str, dict]]:
-    """(parts, caches): every part's setting, units and summed cost, ``core`` holding
-    what no part claims; each cache's storage from its geometry beside the bits the
-    synthesis kept in memories."""
+              fpga: dict[str, FpgaCost]) -> tuple[dict[str, dict], dict[str, dict], dict]:
+    """(parts, caches, predictor): every part's setting, units and summed cost, ``core``
+    holding what no part claims; each cache's storage from its geometry, and the branch
+    table's (empty without one), beside the bits the synthesis kept in memories."""
     claimed: set[str] = set()
     parts: dict[str, dict] = {}
     for name, (setting, units) in part_units(uarch, config).items():
@@ -63,4 +63,7 @@ def summarize(uarch: Uarch, config: IsaConfig, generic: dict[str, Cost],
     caches = {}
     for name, bits in storage(uarch).items():
         caches[name] = {**bits.to_json(), "synthesized_memory_bits": parts[name]["generic"]["memory_bits"]}
-    return parts, caches
+    bht = predictor_bits(uarch)
+    predictor = ({**bht.to_json(), "synthesized_memory_bits": parts["predictor"]["generic"]["memory_bits"]}
+                 if bht else {})
+    return parts, caches, predictor

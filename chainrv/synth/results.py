@@ -42,6 +42,8 @@ class SynthResult:
     #: per cache ("icache", "dcache"): its storage in bits from the geometry, the bits the
     #: synthesis kept in memories, and what its unit maps to (chainrv.synth.storage)
     caches: dict[str, dict] = field(default_factory=dict)
+    #: the branch table's storage in bits (``bp=bht:N``; empty otherwise), likewise
+    predictor: dict = field(default_factory=dict)
     #: the microarchitecture's parts and the units that hold them (``groups``)
     parts: dict[str, dict] = field(default_factory=dict)
     fpga: dict[str, FpgaCost] = field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""The caches' storage in bits, from their geometry alone (docs/synth.md, "Caches").
+"""The storage of the caches and the branch table in bits, from their geometry alone
+(docs/synth.md, "Cache storage").
 
 What the RTL holds per cache (hdl/units/fetch.py, dside.py, lru.py):
 
@@ -14,6 +15,10 @@ What the RTL holds per cache (hdl/units/fetch.py, dside.py, lru.py):
 
 The memories (data, tags, LRU) are what the synthesis keeps as memories; the
 valid and dirty bits are flip-flops in the cache's unit.
+
+The branch table (``bp=bht:N``, hdl/units/predictor.py) holds per entry the pc above
+the index (``30 - log2(N)`` bits), the target's word address (30) and a 2-bit
+counter in one memory, and a valid bit in flip-flops.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from isa.uarch import Cache, Uarch
+
+#: Bits of a branch table entry's target (a word address) and counter.
+BHT_TARGET_BITS, BHT_COUNTER_BITS = 30, 2
 
 #: The unit that holds each cache, as ``hdl.core`` names its submodules.
 CACHE_UNITS = {"icache": "fetch", "dcache": "dside"}
@@ -80,3 +88,42 @@ def storage(uarch: Uarch) -> dict[str, CacheBits]:
     if uarch.dcache is not None:
         out["dcache"] = cache_bits(uarch.dcache, write_back=True)
     return out
+
+
+@dataclass(frozen=True)
+class PredictorBits:
+    """Storage of the branch table, in bits."""
+
+    setting: str        # bht:N as on the command line
+    entries: int
+    tag_width: int      # bits of one tag: the pc above bit 2 and the index
+    tag: int
+    target: int
+    counter: int
+    valid: int
+
+    @property
+    def memory(self) -> int:
+        """Bits held in the memory (tag, target, counter of every entry)."""
+        return self.tag + self.target + self.counter
+
+    @property
+    def flops(self) -> int:
+        return self.valid
+
+    @property
+    def total(self) -> int:
+        return self.memory + self.flops
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "memory": self.memory, "flops": self.flops, "total": self.total}
+
+
+def predictor_bits(uarch: Uarch) -> PredictorBits | None:
+    """The branch table's storage, or None for a predictor without one (none, btfn)."""
+    if uarch.bp != "bht":
+        return None
+    n = uarch.bht
+    tag_width = 30 - _log2(n)
+    return PredictorBits(setting=f"bht:{n}", entries=n, tag_width=tag_width, tag=n * tag_width,
+                         target=n * BHT_TARGET_BITS, counter=n * BHT_COUNTER_BITS, valid=n)

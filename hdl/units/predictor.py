@@ -5,14 +5,33 @@ matches), its last target and a 2-bit saturating counter. IF reads it for the pc
 sends (predicted taken: the counter is at least ``BHT_TAKEN``); a branch or ``jal``
 writes it at the end of the cycle it leaves EX: taken moves the counter up (or
 allocates the entry, counter ``BHT_INIT``), not taken moves it down.
+
+Storage: the pc above the index (the tag), the target's word address and the counter
+of every entry are one row of a memory (``rows``) with two asynchronous read ports,
+IF's lookup and the update's read-modify-write, and one write port: LUT-RAM on an
+FPGA, where flip-flops and N-way multiplexers made the table too large to route. The
+valid bits stay in flip-flops, so that reset empties the table as before. A write
+lands at the end of the cycle, so a read in that cycle still sees the old row, as the
+rules ask.
 """
 
 
-from amaranth import Array, Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth import Module, Mux, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from isa.uarch import BHT_INIT, BHT_TAKEN
+
+
+def index_bits(entries: int) -> int:
+    """Bits of pc (from bit 2) that index a table of ``entries`` entries."""
+    return (entries - 1).bit_length()
+
+
+def row_layout(entries: int) -> data.StructLayout:
+    """One entry in the memory: tag (pc above the index), target (word address), counter."""
+    return data.StructLayout({"tag": 30 - index_bits(entries), "tgt": 30, "ctr": 2})
 
 
 class BranchTable(wiring.Component):
@@ -31,25 +50,29 @@ class BranchTable(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         n = self.entries
-        ib = (n - 1).bit_length()
-        valid = Array(Signal(name=f"v{k}") for k in range(n))
-        tag = Array(Signal(30 - ib, name=f"t{k}") for k in range(n))
-        tgt = Array(Signal(30, name=f"g{k}") for k in range(n))
-        ctr = Array(Signal(2, name=f"c{k}") for k in range(n))
+        ib = index_bits(n)
+        m.submodules.rows = rows = Memory(shape=row_layout(n), depth=n, init=[])
+        look, old, wr = rows.read_port(domain="comb"), rows.read_port(domain="comb"), rows.write_port()
+        valid = Signal(n)
 
         i = self.pc[2:2 + ib]
-        match = valid[i] & (tag[i] == self.pc[2 + ib:])
-        m.d.comb += [self.taken.eq(match & (ctr[i] >= BHT_TAKEN)), self.target.eq(tgt[i] << 2)]
+        m.d.comb += look.addr.eq(i)
+        match = valid.bit_select(i, 1) & (look.data.tag == self.pc[2 + ib:])
+        m.d.comb += [self.taken.eq(match & (look.data.ctr >= BHT_TAKEN)), self.target.eq(look.data.tgt << 2)]
 
         u = self.upd_pc[2:2 + ib]
-        umatch = valid[u] & (tag[u] == self.upd_pc[2 + ib:])
-        with m.If(self.upd):
-            with m.If(umatch):
-                c = ctr[u]
-                m.d.sync += c.eq(Mux(self.upd_taken, Mux(c == 3, 3, c + 1), Mux(c == 0, 0, c - 1)))
-                with m.If(self.upd_taken):
-                    m.d.sync += tgt[u].eq(self.upd_target[2:])
-            with m.Elif(self.upd_taken):
-                m.d.sync += [valid[u].eq(1), tag[u].eq(self.upd_pc[2 + ib:]),
-                             tgt[u].eq(self.upd_target[2:]), ctr[u].eq(BHT_INIT)]
+        m.d.comb += [old.addr.eq(u), wr.addr.eq(u)]
+        umatch = valid.bit_select(u, 1) & (old.data.tag == self.upd_pc[2 + ib:])
+        c = old.data.ctr
+        # a hit moves the counter (and, taken, takes the new target); a taken miss
+        # allocates the entry; a miss not taken leaves the table alone
+        m.d.comb += [
+            wr.en.eq(self.upd & (umatch | self.upd_taken)),
+            wr.data.tag.eq(self.upd_pc[2 + ib:]),
+            wr.data.tgt.eq(Mux(self.upd_taken, self.upd_target[2:], old.data.tgt)),
+            wr.data.ctr.eq(Mux(umatch, Mux(self.upd_taken, Mux(c == 3, 3, c + 1), Mux(c == 0, 0, c - 1)),
+                               BHT_INIT)),
+        ]
+        with m.If(self.upd & ~umatch & self.upd_taken):
+            m.d.sync += valid.bit_select(u, 1).eq(1)
         return m
