@@ -17,7 +17,7 @@ from chainrv.explore.pareto import dominates, fronts
 from chainrv.explore.spec import Spec, expand_uarchs, load_spec_file, parse_vary
 from chainrv.explore.store import Store
 from chainrv.kernels import all_kernels
-from chainrv.report import NOMINAL_MHZ, operations, run_variant
+from chainrv.report import operations, run_variant
 from isa import IsaConfig
 from isa.uarch import Uarch
 

@@ -61,9 +61,9 @@ def cluster(tmp_path):
         workers = {}
         for n in range(2):
             wport = _free_port()
-            w = start(f"worker{n}", ["worker", f"tcp://127.0.0.1:{sport}", "--nworkers", "1", "--nthreads", "1",
-                                     "--no-nanny", "--host", "127.0.0.1", "--worker-port", str(wport),
-                                     "--no-dashboard", "--death-timeout", "60"])
+            w = start(f"worker{n}", ["worker", f"tcp://127.0.0.1:{sport}", "--nworkers", "1",
+                                     "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1",
+                                     "--worker-port", str(wport), "--no-dashboard", "--death-timeout", "60"])
             workers[f"tcp://127.0.0.1:{wport}"] = w
         for port in (int(a.rsplit(":", 1)[1]) for a in workers):
             _wait_port(port, next(iter(procs)))
@@ -87,8 +87,9 @@ LATENCIES = [str(n) for n in range(8)]
 def test_a_killed_worker_loses_no_point(cluster, tmp_path):
     scheduler, workers = cluster
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "chainrv.cli", "explore", "--kernels", ",".join(KERNELS), "--isa", "rv32im",
-           "--uarch", "mcu", "--vary", f"mem={','.join(LATENCIES)}", "--out", str(out), "--scheduler", scheduler]
+    cmd = [sys.executable, "-m", "chainrv.cli", "explore", "--kernels", ",".join(KERNELS),
+           "--isa", "rv32im", "--uarch", "mcu", "--vary", f"mem={','.join(LATENCIES)}", "--out", str(out),
+           "--scheduler", scheduler]
     sweep = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db_path = out / "explore.sqlite"
     total = len(KERNELS) * len(LATENCIES)
@@ -132,7 +133,7 @@ def test_a_killed_worker_loses_no_point(cluster, tmp_path):
     for kernel, isa, uarch, _, cycles, instret, lu, br, dc, ic, mul, misp, verified, _ in rows:
         ref = run_variant(catalogue[kernel], IsaConfig.parse(isa), Uarch.parse(uarch))
         assert (cycles, instret, verified) == (ref.cycles, ref.instret, 1), (kernel, uarch)
-        assert (lu, br, dc, ic, mul) == tuple(ref.stalls[c] for c in ("load_use", "branch", "dcache", "icache",
-                                                                      "mul"))
+        causes = ("load_use", "branch", "dcache", "icache", "mul")
+        assert (lu, br, dc, ic, mul) == tuple(ref.stalls[c] for c in causes)
         assert misp == ref.counters["bp_mispredicts"]
     assert Path(out / "explore.md").exists()
