@@ -83,7 +83,8 @@ def _kernel_section(f: Front) -> list[str]:
     rule = "|---|---|---|---|---|---|"
     lines = [f"## {f.kernel}", ""]
     if not f.at_fmax and f.front:
-        lines += [f"Not every configuration has an Fmax: compared at {NOMINAL_MHZ:g} MHz.", ""]
+        lines += [f"Not every configuration has an Fmax: throughput is compared at {NOMINAL_MHZ:g} MHz "
+                  "(cycles per operation).", ""]
 
     def cells(r: dict) -> str:
         return (f"| {label(r)} | {_n(r['area_nand2'])} | {_n(r['memory_bits'])} | {_n(r['fmax_mhz'], 2)} | "
@@ -131,7 +132,8 @@ def plot(f: Front, path: Path) -> Path | None:
         ax.annotate(label(r), (r["area_nand2"], r[f.metric]), fontsize=6, xytext=(3, 3),
                     textcoords="offset points", color="black" if r in f.front else "dimgrey")
     ax.set_xlabel("core area (NAND2-equivalents, logic)")
-    ax.set_ylabel(f.metric_label())
+    per = f" (one op: a pass over the {f.operation})" if f.unit == "ops" else ""
+    ax.set_ylabel(f.metric_label() + per)
     ax.set_title(f"{f.kernel}: throughput against area")
     ax.grid(True, lw=0.3)
     ax.legend(fontsize=8, loc="lower right")

@@ -23,6 +23,7 @@ class Front:
     kernel: str
     metric: str                    # "throughput" (at Fmax) or "throughput_nominal"
     unit: str                      # what one operation is
+    operation: str = ""            # as the report names it: a counted unit, or "4,096-byte input"
     front: list[dict] = field(default_factory=list)       # by area, ascending
     dominated: list[tuple[dict, dict]] = field(default_factory=list)   # (point, a front point dominating it)
     unplaced: list[dict] = field(default_factory=list)    # ok, but no area
@@ -57,7 +58,7 @@ def fronts(rows: list[dict]) -> list[Front]:
         metric = "throughput" if placed and all(r["throughput"] for r in placed) else "throughput_nominal"
         op = ok[0]["operation"] or ""
         unit = "ops" if op.endswith("input") else op
-        f = Front(kernel, metric, unit, unplaced=[r for r in ok if r["area_nand2"] is None])
+        f = Front(kernel, metric, unit, op, unplaced=[r for r in ok if r["area_nand2"] is None])
         f.front = [r for r in placed if not any(dominates(o, r, metric) for o in placed if o is not r)]
         for r in placed:
             # dominance is transitive, so some point of the front dominates each other point;

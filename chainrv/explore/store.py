@@ -120,7 +120,10 @@ class Store:
         return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
 
     def synth_done(self, request: str) -> set[tuple[str, str]]:
-        return {tuple(r) for r in self.db.execute("SELECT isa, uarch FROM synth WHERE request=?", (request,))}
+        """Configurations with a synthesis outcome; one the cache did not hold (``missing``)
+        is looked up again next time, as the cache may hold it by then."""
+        return {tuple(r) for r in self.db.execute("SELECT isa, uarch FROM synth WHERE request=? "
+                                                  "AND status != 'missing'", (request,))}
 
     # ------------------------------------------------------------ writes
     def forget_failed(self, request: str | None) -> int:
