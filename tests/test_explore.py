@@ -271,3 +271,39 @@ def test_run_point_is_the_report_row():
     got.pop("seconds")
     want.pop("seconds")
     assert got == want and res["status"] == "ok"
+
+
+def test_ctrl_c_keeps_what_finished_and_the_same_command_resumes(tmp_path):
+    """SIGINT to the sweep's process group, as a terminal's Ctrl-C sends it: exit 130 with
+    one line, every recorded point whole; the same command then runs only the rest."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    mems = ",".join(str(n) for n in range(40))
+    cmd = [sys.executable, "-m", "chainrv.cli", "explore", "--kernels", "ecdsa_secp256k1,sha256",
+           "--isa", "rv32im", "--uarch", "mcu", "--vary", f"mem={mems}", "--out", str(out), "--workers", "2"]
+    # a child of a non-interactive shell may inherit SIGINT ignored; a terminal's would not
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    recorded, end = 0, time.monotonic() + 120
+    while recorded < 5 and time.monotonic() < end and p.poll() is None:
+        time.sleep(0.1)
+        try:
+            with sqlite3.connect(out / "explore.sqlite", timeout=5) as db:
+                recorded = db.execute("SELECT count(*) FROM points").fetchone()[0]
+        except sqlite3.OperationalError:
+            pass
+    os.killpg(p.pid, signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err
+    message = [line for line in err.splitlines() if not line.startswith("[")]
+    assert len(message) == 1 and message[0].startswith("chainrv: interrupted: ")
+    with sqlite3.connect(out / "explore.sqlite") as db:
+        kept = db.execute("SELECT count(*), sum(status = 'ok'), sum(cycles > 0) FROM points").fetchone()
+    assert 5 <= kept[0] < 80 and kept[0] == kept[1] == kept[2]
+    again = chainrv(*cmd[3:])
+    assert again.returncode == 0, again.stderr
+    assert f"80 points: {kept[0]} already in" in again.stdout and "80 ok, 0 failed" in again.stdout

@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,8 +113,11 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[object]:
                 client.close(timeout=10)
         return
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.CRITICAL)
+    with _sigint_ignored():
+        # the worker processes inherit SIGINT ignored: a Ctrl-C at the terminal reaches the whole
+        # process group, and is this process's to handle (the workers are shut down after it)
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
     client = Client(cluster, set_as_default=False)
     try:
         yield client
@@ -121,6 +126,18 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[object]:
             client.close(timeout=10)
         with contextlib.suppress(Exception):
             cluster.close(timeout=10)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def check_scheduler(scheduler: str) -> None:
