@@ -153,7 +153,7 @@ def run(client, store: Store, points: list[Key], synth: SynthSpec | None, config
         counts: Counts, progress: Progress, request: str | None, planned: list[Key]) -> None:
     """Submit every point and synthesis, record each as it completes. A Ctrl-C stops
     waiting (what finished is already committed) and cancels the rest."""
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     from . import worker
 
@@ -178,8 +178,12 @@ def run(client, store: Store, points: list[Key], synth: SynthSpec | None, config
             kind, args = kinds[fut.key]
             try:
                 result = fut.result()
-            except Exception as e:  # noqa: BLE001 - e.g. KilledWorker: the task killed its workers
+            except KilledWorker as e:   # the task killed every worker it ran on: the point's own failure
                 result = _lost(kind, args, e)
+            except Exception as e:  # noqa: BLE001 - the cluster's failure, not the point's: not recorded
+                why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise CliError(f"the Dask cluster failed ({why}); the points that finished are kept: "
+                               "run the same command again to resume", 1) from None
             if kind == "synth":
                 counts.synth_done += 1
                 store.add_synth(result, request)
