@@ -69,14 +69,14 @@ def cluster(tmp_path):
             _wait_port(port, next(iter(procs)))
         yield f"tcp://127.0.0.1:{sport}", workers
     finally:
-        for p in procs:
+        for p in reversed(procs):    # the workers, then the scheduler
             if p.poll() is None:
                 p.terminate()
-        for p in procs:
             try:
-                p.wait(timeout=15)
+                p.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
 
 
 #: 3 kernels x 8 memory latencies: enough points that both workers are busy when one dies
