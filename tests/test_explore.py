@@ -331,3 +331,12 @@ def test_synthesis_once_per_configuration_then_from_the_cache(tmp_path):
         assert synth == (1, "generic")
         assert areas == [(want.nand2, want.memory_bits, None)] * 2   # generic: no Fmax
         assert (tmp_path / folder / "pareto_sha256.png").exists()
+
+
+def test_one_synthesis_per_hardware_configuration():
+    """Kernels share a configuration's synthesis; an ISA or machine spelled two ways is one."""
+    spec = Spec(kernels=["sha256", "keccak256", "sm3"], isas=["rv32im", "rv32im_zk_zks", ZK, "RV32IM"],
+                uarchs=["ideal", "mcu", "ideal,mem=0"], synth=None)
+    plan = make_plan(spec)
+    assert len(plan.points) == 3 * 2 * 2
+    assert plan.configs == [(RV32IM, "ideal"), (RV32IM, "mcu"), (ZK, "ideal"), (ZK, "mcu")]
