@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python benchmarks/gdb_speed.py
 	$(BIN)/python benchmarks/xchain_cycles.py
 	$(BIN)/python benchmarks/uarch_speed.py --runs 5
+	$(BIN)/python benchmarks/explore_scaling.py --runs 3
 	@if [ -f benchmarks/rtl_speed.py ]; then $(BIN)/python benchmarks/rtl_speed.py; fi
 
 lint: venv
