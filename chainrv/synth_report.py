@@ -85,7 +85,8 @@ def synth_table(res: SynthResult) -> str:
                   f"{p['valid']} valid bits in flip-flops"]
     if res.fmax_mhz is not None:
         util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res.utilization.items())
-        lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM; {util})")
+        aim = f", aim {res.pnr_aim_mhz:g} MHz" if res.pnr_aim_mhz else ""
+        lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM{aim}; {util})")
     runs = ", ".join(f"{k} {'cached' if res.cached.get(k) else f'{s:.0f} s'}" for k, s in res.seconds.items())
     lines.append(f"tool runs: {runs}")
     return "\n".join(lines)

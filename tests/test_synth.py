@@ -91,12 +91,29 @@ def test_switching_an_extension_off_removes_its_unit():
     (["synth", "--isa", "rv64gc"], ["rv32i"]),
     (["synth", "--target", "ice40", "--device", "xc7a35t"], ["unknown ice40 device", "xc7a35t"]),
     (["synth", "--device", "up5k"], ["--device"]),
+    (["synth", "--target", "ecp5", "--pnr-aim", "0"], ["--pnr-aim 0", "1 to 1000 MHz"]),
+    (["synth", "--target", "ecp5", "--pnr-aim", "1e4"], ["--pnr-aim 10000"]),
 ])
 def test_bad_requests_are_one_line_errors(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("chainrv: ")
     assert all(w in err for w in words)
+
+
+def test_nextpnr_arguments_without_an_aim_are_unchanged():
+    """They are part of the pnr step's cache key: without --pnr-aim they must be the
+    words results were cached under before the option existed, written out here."""
+    from chainrv.synth.pnr import nextpnr_argv
+
+    before = ["--25k", "--package", "CABGA256", "--json", "netlist.json", "--freq", "25.0", "--seed", "1",
+              "--report", "pnr.json", "-q", "-l", "nextpnr.log", "--lpf-allow-unconstrained"]
+    assert nextpnr_argv("ecp5", "25k") == before
+    assert nextpnr_argv("ecp5", "25k", 25) == before                  # the default, asked for
+    aimed = nextpnr_argv("ecp5", "25k", 40)
+    assert aimed[aimed.index("--freq") + 1] == "40.0"
+    assert [w for w in aimed if w != "40.0"] == [w for w in before if w != "25.0"]
+    assert nextpnr_argv("ice40", "up5k")[nextpnr_argv("ice40", "up5k").index("--freq") + 1] == "12.0"
 
 
 @pytest.mark.slow

@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="FPGA device: ice40 up5k (default), hx8k, lp8k, hx4k, hx1k; "
                         "ecp5 25k (default), 45k, 85k, 12k")
     p.add_argument("--no-pnr", action="store_true", help="map to the FPGA but skip place and route")
+    p.add_argument("--pnr-aim", type=float, metavar="MHZ",
+                   help="clock nextpnr aims at (default 12 on ice40, 25 on ecp5); it stops improving "
+                        "once the aim is met, so aim above the expected Fmax to measure the limit")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", type=Path, metavar="DIR",
                    help="cache of tool runs (default: synth/ in the cache folder, docs/caches.md)")
@@ -42,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         configs = [IsaConfig.parse(s) for s in args.isa]
-        check_request(args.target, args.device)
+        check_request(args.target, args.device, args.pnr_aim)
     except (IsaError, SynthError) as e:
         raise CliError(str(e)) from None
     if args.cache is not None:   # the default folder gives way to a private one instead
@@ -73,7 +76,7 @@ def _synthesize_all(configs, args: argparse.Namespace) -> list:
             name = str(cfg) if u.is_ideal else f"{cfg} uarch {u}"
             try:
                 results.append(synthesize(cfg, args.target, args.device, args.cache or DEFAULT_CACHE,
-                                          pnr=not args.no_pnr, uarch=u))
+                                          pnr=not args.no_pnr, uarch=u, pnr_aim_mhz=args.pnr_aim))
             except SynthError as e:
                 raise CliError(f"{name}: {e}") from None
             except OSError as e:      # the tool cache (--cache)

@@ -28,7 +28,7 @@ from simulator import diskcache
 
 from .mapping import NAND2_WEIGHTS, fpga_cost, generic_cost, map_rtlil
 from .parts import summarize
-from .pnr import DEVICES, place_and_route
+from .pnr import DEVICES, PNR_TARGET_MHZ, check_aim, place_and_route
 from .results import Cost, SynthError, SynthResult
 from .step_cache import usable_folder
 from .storage import CacheBits, PredictorBits, cache_bits, predictor_bits, storage
@@ -43,8 +43,10 @@ TARGETS = ("generic", "ice40", "ecp5")
 DEFAULT_CACHE = diskcache.cache_root() / "synth"
 
 
-def check_request(target: str, device: str | None) -> str | None:
-    """Validate target/device; returns the device (the family default when None)."""
+def check_request(target: str, device: str | None, aim_mhz: float | None = None) -> str | None:
+    """Validate target, device and nextpnr's aim; returns the device (the family
+    default when None)."""
+    check_aim(aim_mhz)
     if target not in TARGETS:
         raise SynthError(f"unknown target '{target}' (choose from {', '.join(TARGETS)})")
     if target == "generic":
@@ -61,12 +63,13 @@ def check_request(target: str, device: str | None) -> str | None:
 
 def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None = None,
                cache_dir: Path = DEFAULT_CACHE, pnr: bool = True,
-               uarch: Uarch | str | None = None) -> SynthResult:
+               uarch: Uarch | str | None = None, pnr_aim_mhz: float | None = None) -> SynthResult:
     """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R, for
-    the core of ``isa`` built for the microarchitecture ``uarch`` (default ideal)."""
+    the core of ``isa`` built for the microarchitecture ``uarch`` (default ideal);
+    ``pnr_aim_mhz`` is the clock nextpnr aims at (default the family's)."""
     config = IsaConfig.parse(isa)
     u = Uarch.parse(uarch)
-    device = check_request(target, device)
+    device = check_request(target, device, pnr_aim_mhz)
     cache_dir = usable_folder(cache_dir)
     il = core_rtlil(config, u)
     # the configuration joins every cache key (the RTLIL already differs per uarch)
@@ -84,7 +87,8 @@ def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None
             tool = f"nextpnr-{target}"
             result.tools[tool] = tool_version(tool)
             placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(
-                fpga_rtlil(config, u), target, device, cache_dir, key=key)
+                fpga_rtlil(config, u), target, device, cache_dir, key=key, aim_mhz=pnr_aim_mhz)
             result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
+            result.pnr_aim_mhz = PNR_TARGET_MHZ[target] if pnr_aim_mhz is None else float(pnr_aim_mhz)
     result.parts, result.caches, result.predictor = summarize(u, config, result.generic, result.fpga)
     return result

@@ -48,6 +48,8 @@ class SynthResult:
     parts: dict[str, dict] = field(default_factory=dict)
     fpga: dict[str, FpgaCost] = field(default_factory=dict)
     fmax_mhz: float | None = None
+    #: the clock nextpnr aimed at (it stops improving once that is met)
+    pnr_aim_mhz: float | None = None
     utilization: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cached: dict[str, bool] = field(default_factory=dict)
