@@ -128,16 +128,41 @@ def plot(f: Front, path: Path) -> Path | None:
     xs, ys = [r["area_nand2"] for r in f.front], [r[f.metric] for r in f.front]
     ax.step(xs, ys, where="post", color="tab:red", lw=1.2, zorder=3)
     ax.scatter(xs, ys, color="tab:red", s=40, label="Pareto front", zorder=4)
-    for r in placed:
-        ax.annotate(label(r), (r["area_nand2"], r[f.metric]), fontsize=6, xytext=(3, 3),
-                    textcoords="offset points", color="black" if r in f.front else "dimgrey")
+    ys_all = [r[f.metric] for r in placed]
+    if max(ys_all) > 10 * min(ys_all):
+        ax.set_yscale("log")
+    _labels(ax, placed, f)
     ax.set_xlabel("core area (NAND2-equivalents, logic)")
     per = f" (one op: a pass over the {f.operation})" if f.unit == "ops" else ""
     ax.set_ylabel(f.metric_label() + per)
     ax.set_title(f"{f.kernel}: throughput against area")
     ax.grid(True, lw=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="best")
     return _save_atomic(fig, path, _save)
+
+
+#: Label offsets (points) tried in turn, so that labels of nearby points do not overlap.
+_OFFSETS = [(4, 3), (4, -9), (4, 12), (4, -18), (4, 21), (4, -27), (4, 30), (4, -36), (4, 39)]
+
+
+def _labels(ax, placed: list[dict], f: Front) -> None:
+    """Each point's configuration beside it, at the first offset clear of the labels placed."""
+    fig = ax.figure
+    fig.canvas.draw()   # the axes' final limits and scales, for the display coordinates below
+    taken: list[tuple[float, float, float]] = []     # x, y (display pixels) and width of each label
+    px = fig.dpi / 72
+    for r in sorted(placed, key=lambda r: (r["area_nand2"], r[f.metric])):
+        x, y = ax.transData.transform((r["area_nand2"], r[f.metric]))
+        text = label(r)
+        width = 3.6 * px * len(text)        # about a 6-point font's character width
+        for dx, dy in _OFFSETS:
+            lx, ly = x + dx * px, y + dy * px
+            if all(abs(ly - ty) > 8 * px or lx > tx + tw or lx + width < tx for tx, ty, tw in taken):
+                break
+        taken.append((lx, ly, width))
+        ax.annotate(text, (r["area_nand2"], r[f.metric]), fontsize=6, xytext=(dx, dy),
+                    textcoords="offset points", color="black" if r in f.front else "dimgrey",
+                    arrowprops={"arrowstyle": "-", "color": "lightgrey", "lw": 0.5} if dy != 3 else None)
 
 
 def _save_atomic(fig, path: Path, save) -> Path:
