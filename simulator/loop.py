@@ -88,6 +88,7 @@ from .uarch import (
     UF_JAL,
     UF_LOAD,
     UF_RS3,
+    UF_STEER,
     bht_drain,
     bht_row,
     daccess,
@@ -156,6 +157,18 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
         p_bp = ua[P_BP]
         p_bht = ua[P_BHT]
         p_bt_base = ua[P_BT_BASE]
+        # the line of each cache's last lookup, and hits in it, kept in locals: a count in
+        # the array would chain every slot through a store and a load of memory
+        ilast = ua[U_ILAST]
+        dlast = ua[U_DLAST]
+        drow = ua[U_DROW]
+        ich = 0
+        dch = 0
+        # the steady flow: fetch, ID, EX and MEM each one cycle behind the next, no redirect
+        # pending (u_f = cyc - 3, u_m = cyc - 1). Most slots keep it, and while it lasts the
+        # u_* values are left as they were and stand for those: a slot in it needs no
+        # schedule and writes no timing state (docs/timing.md: every stage one cycle on)
+        steady = u_m == u_f + 2 and cyc == u_f + 3 and u_fseq == u_f and u_fred == u_f
     while True:
         if steps >= stop:
             reason = S.R_SLICE
@@ -196,6 +209,12 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     reason = S.R_BREAK
                     break
                 d = decode_into(i, int(ram32[i]), dec, enabled)
+                if UARCH and p_bp == BP_BHT:
+                    if ua[U_PQ_N] > 0:
+                        bht_drain(ua, uc, cyc - 3 if steady else u_f)
+                    if uc[bht_row(p_bt_base, p_bht, pc)] == pc:
+                        d |= S.BHT_SEEN
+                        dec[i] = d
             op = d & 0xFF  # the packed word: simulator/decoder.py
             rd = (d >> RD_AT) & 63
             r1 = (d >> RS1_AT) & 31
@@ -217,33 +236,19 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
         ce = c  # the slot's first EX cycle + 2, where an interrupt is taken
         if UARCH:
             # docs/timing.md, "Microarchitecture": the fetch, the prediction, EX and MEM entry
-            f = u_f
             p = 0
             fl = 0
             pred = (pc + 4) & M  # the next pc IF and ID chose
             ptk = False  # ... by predicting a taken branch or jump
             late = 0
             lcause = S.S_LU
+            uq = 0  # the data side's wait: fence.i's, or of the RAM access at uaddr
+            uaddr = -1
+            ustore = 0
+            sfast = False  # this slot keeps the steady flow (so far)
+            looked = False  # the I-side was looked up for pc
             if i >= 0:
-                # the I-side (a hit in the line of the last lookup needs no search)
-                if p_ic_sets == 0:
-                    p = p_mem
-                elif pc >> p_ic_shift == ua[U_ILAST]:
-                    ua[U_ICH] += 1
-                else:
-                    p = ifetch(ua, uc, pc)
                 fl = uo[3, op]
-                bp = p_bp
-                if bp == BP_BHT:
-                    if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < f:
-                        bht_drain(ua, uc, f)  # updates written before this fetch was sent
-                    row = bht_row(p_bt_base, p_bht, pc)
-                    if uc[row] == pc and uc[row + 2] >= BHT_TAKEN:
-                        pred = uc[row + 1]
-                        ptk = True
-                elif bp == BP_BTFN and ((fl & UF_BRANCH and imm < 0) or fl & UF_JAL):
-                    pred = (pc + imm) & M  # predicted taken in ID
-                    ptk = True
                 r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
                 if u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3:
                     late = u_p1r
@@ -251,13 +256,51 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3) and u_p2r > late:
                     late = u_p2r
                     lcause = u_p2k
-            m_prev = u_m
-            ue, um = schedule(f + 1 + p, late, uo[0, op] if i >= 0 else 0, m_prev, cyc)
+                if steady and not fl & UF_STEER and not d & S.BHT_SEEN and late < cyc and uo[0, op] == 0:
+                    # nothing predicted, no operand late, EX one cycle: steady if the fetch hits
+                    looked = True
+                    if p_ic_sets == 0:
+                        p = p_mem
+                    elif pc >> p_ic_shift == ilast:  # a hit in the line of the last lookup
+                        ich += 1
+                    else:
+                        p = ifetch(ua, uc, pc)
+                        ilast = ua[U_ILAST]
+                    sfast = p == 0
+            if sfast:
+                f = cyc - 3
+                m_prev = cyc - 1
+                ue = cyc - 1
+                um = cyc
+            else:
+                if steady:
+                    u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
+                    steady = False
+                f = u_f
+                m_prev = u_m
+                if i >= 0:
+                    if not looked:
+                        if p_ic_sets == 0:
+                            p = p_mem
+                        elif pc >> p_ic_shift == ilast:
+                            ich += 1
+                        else:
+                            p = ifetch(ua, uc, pc)
+                            ilast = ua[U_ILAST]
+                    bp = p_bp
+                    if bp == BP_BHT and (fl & (UF_BRANCH | UF_JAL) or d & S.BHT_SEEN):
+                        if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < f:
+                            bht_drain(ua, uc, f)  # updates written before this fetch was sent
+                        row = bht_row(p_bt_base, p_bht, pc)
+                        if uc[row] == pc and uc[row + 2] >= BHT_TAKEN:
+                            pred = uc[row + 1]
+                            ptk = True
+                    elif bp == BP_BTFN and ((fl & UF_BRANCH and imm < 0) or fl & UF_JAL):
+                        pred = (pc + imm) & M  # predicted taken in ID
+                        ptk = True
+                ue, um = schedule(f + 1 + p, late, uo[0, op] if i >= 0 else 0, m_prev, cyc)
             c = um + 1
             ce = ue + 2
-            uq = 0  # the data side's wait: fence.i's, or of the RAM access at uaddr
-            uaddr = -1
-            ustore = 0
         if i >= 0 and ce >= irq_at:
             # the interrupt is taken in the slot of the instruction it interrupts
             exc = CAUSE_MTI
@@ -937,129 +980,146 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             if uaddr >= 0 and exc < 0:
                 if p_dc_sets == 0:
                     uq = p_mem
-                elif uaddr >> p_dc_shift == ua[U_DLAST]:
-                    ua[U_DCH] += 1
+                elif uaddr >> p_dc_shift == dlast:
+                    dch += 1
                     if ustore:
-                        uc[ua[U_DROW] + 2] = 1
+                        uc[drow + 2] = 1
                 else:
                     uq = daccess(ua, uc, uaddr, ustore)
-            if exc >= 0:  # nothing of a trapped slot executes: no unit holds EX
-                ue, um = schedule(f + 1 + p, late, 0, m_prev, cyc)
-                um0 = um
-                uq = 0
-            else:
-                um = c - 1  # a wfi's wait moved c
-            c = um + 1 + uq
-            # the slot's stalls, c - cyc - 1, split by the constraint that caused them
-            if c > cyc + 1:  # most slots have none
-                # (m0, with no redirect, is always cyc: schedule() of the sequential fetch)
-                m0 = cyc
-                m1 = m0 if u_fred == u_fseq else schedule(u_fred + 1, 0, 0, m_prev, cyc)[1]
-                m2 = m1 if p == 0 and f == u_fred else schedule(f + 1 + p, 0, 0, m_prev, cyc)[1]
-                m3 = m2 if late == 0 else schedule(f + 1 + p, late, 0, m_prev, cyc)[1]
-                n = m1 - m0
-                if n > 0:
-                    stalls[u_rcause] += n
-                    if PROF:
-                        if u_rsrc >= 0:
-                            charge(pcyc, pstall, u_rsrc, u_rcause, n)
-                n = m2 - m1
-                if n > 0:
-                    stalls[S.S_IC] += n
-                    if PROF:
-                        if i >= 0:
-                            charge(pcyc, pstall, i, S.S_IC, n)
-                n = m3 - m2
-                if n > 0:
-                    stalls[lcause] += n
-                    if PROF:
-                        charge(pcyc, pstall, i, lcause, n)
-                n = um0 - m3
-                if n > 0:
-                    ucause = S.S_MUL if uo[2, op] != 0 else S.S_DIV
-                    stalls[ucause] += n
-                    if PROF:
-                        charge(pcyc, pstall, i, ucause, n)
-                if uq > 0:
-                    stalls[S.S_DC] += uq
-                    if PROF:
-                        charge(pcyc, pstall, i, S.S_DC, uq)
-            # where the next fetch goes, and when it is sent
-            taken = pend != 0 and pcause == S.S_BR
-            fseq = ue - 1
-            fred = fseq
-            rcause = S.S_BR
-            bp = p_bp
-            ft = fseq
-            if bp == BP_BTFN and ptk:  # ID sent the predicted target once the branch left it
-                ft = cyc - 1 if m_prev <= ue <= cyc - 2 else ue
-            exred = exc >= 0 or (pend != 0 and pcause == S.S_MRET)
-            if exc >= 0:
-                rcause = S.S_TRAP
-            elif pend != 0 and pcause == S.S_MRET:
-                rcause = S.S_MRET
-            elif fl & UF_FENCEI:  # refetches what follows, after its MEM cycles
-                exred = True
-            elif bp == BP_NONE:
-                exred = taken
-            elif ptk != taken or (taken and pred != npc):
-                exred = True
-                rcause = S.S_MISP
-                ua[U_BPM] += 1
-            busy = 0
-            if exred:
-                fred = um + uq  # IF holds while MEM waits (fence.i's write-backs)
-                fn = fred
-                # the fetch sent after this slot, on the path that turned out wrong, looks up
-                # the I-side unless the redirect squashes it in its send or lookup cycle
-                look = ft + 1 if bp == BP_BTFN and ptk else ue
-                if um - 1 >= look + 1:
-                    wo = pred - RAM_BASE
-                    if wo >= 0 and wo < size:
-                        busy = look
-                        if p_ic_sets == 0:
-                            busy += p_mem
-                        elif pred >> p_ic_shift == ua[U_ILAST]:
-                            ua[U_ICH] += 1
-                        else:
-                            busy += ifetch(ua, uc, pred)
-                        if busy > fn:
-                            fn = busy
-            elif bp == BP_BTFN and ptk:
-                fred = ft
-                fn = ft
-            else:
-                fn = fseq
-            if fl & UF_FENCEI and exc < 0:
-                iflush(ua, uc, pred if busy > um + uq else -1)
-            u_fseq = fseq
-            u_fred = fred
-            u_f = fn
-            u_rcause = rcause
-            u_rsrc = i
-            u_m = um
+                    dlast = ua[U_DLAST]
+                    drow = ua[U_DROW]
+            if not (sfast and exc < 0 and pend == 0 and uq == 0 and c == cyc + 1):
+                # the slot leaves the steady flow (or was never in it): the general rules
+                if steady:
+                    u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
+                    steady = False
+                if exc >= 0:  # nothing of a trapped slot executes: no unit holds EX
+                    ue, um = schedule(f + 1 + p, late, 0, m_prev, cyc)
+                    um0 = um
+                    uq = 0
+                else:
+                    um = c - 1  # a wfi's wait moved c
+                c = um + 1 + uq
+                # the slot's stalls, c - cyc - 1, split by the constraint that caused them
+                if c > cyc + 1:  # most slots have none
+                    # (m0, with no redirect, is always cyc: schedule() of the sequential fetch)
+                    m0 = cyc
+                    m1 = m0 if u_fred == u_fseq else schedule(u_fred + 1, 0, 0, m_prev, cyc)[1]
+                    m2 = m1 if p == 0 and f == u_fred else schedule(f + 1 + p, 0, 0, m_prev, cyc)[1]
+                    m3 = m2 if late == 0 else schedule(f + 1 + p, late, 0, m_prev, cyc)[1]
+                    n = m1 - m0
+                    if n > 0:
+                        stalls[u_rcause] += n
+                        if PROF:
+                            if u_rsrc >= 0:
+                                charge(pcyc, pstall, u_rsrc, u_rcause, n)
+                    n = m2 - m1
+                    if n > 0:
+                        stalls[S.S_IC] += n
+                        if PROF:
+                            if i >= 0:
+                                charge(pcyc, pstall, i, S.S_IC, n)
+                    n = m3 - m2
+                    if n > 0:
+                        stalls[lcause] += n
+                        if PROF:
+                            charge(pcyc, pstall, i, lcause, n)
+                    n = um0 - m3
+                    if n > 0:
+                        ucause = S.S_MUL if uo[2, op] != 0 else S.S_DIV
+                        stalls[ucause] += n
+                        if PROF:
+                            charge(pcyc, pstall, i, ucause, n)
+                    if uq > 0:
+                        stalls[S.S_DC] += uq
+                        if PROF:
+                            charge(pcyc, pstall, i, S.S_DC, uq)
+                # where the next fetch goes, and when it is sent
+                fseq = ue - 1
+                taken = pend != 0 and pcause == S.S_BR
+                if exc < 0 and pend == 0 and not ptk and not fl & UF_FENCEI:
+                    # no redirect, none predicted (most slots): the next fetch is sent when
+                    # this slot leaves ID
+                    u_fseq = fseq
+                    u_fred = fseq
+                    u_f = fseq
+                    u_rcause = S.S_BR
+                else:
+                    fred = fseq
+                    rcause = S.S_BR
+                    bp = p_bp
+                    ft = fseq
+                    if bp == BP_BTFN and ptk:  # ID sent the predicted target once the branch left it
+                        ft = cyc - 1 if m_prev <= ue <= cyc - 2 else ue
+                    exred = exc >= 0 or (pend != 0 and pcause == S.S_MRET)
+                    if exc >= 0:
+                        rcause = S.S_TRAP
+                    elif pend != 0 and pcause == S.S_MRET:
+                        rcause = S.S_MRET
+                    elif fl & UF_FENCEI:  # refetches what follows, after its MEM cycles
+                        exred = True
+                    elif bp == BP_NONE:
+                        exred = taken
+                    elif ptk != taken or (taken and pred != npc):
+                        exred = True
+                        rcause = S.S_MISP
+                        ua[U_BPM] += 1
+                    busy = 0
+                    if exred:
+                        fred = um + uq  # IF holds while MEM waits (fence.i's write-backs)
+                        fn = fred
+                        # the fetch sent after this slot, on the path that turned out wrong, looks up
+                        # the I-side unless the redirect squashes it in its send or lookup cycle
+                        look = ft + 1 if bp == BP_BTFN and ptk else ue
+                        if um - 1 >= look + 1:
+                            wo = pred - RAM_BASE
+                            if wo >= 0 and wo < size:
+                                busy = look
+                                if p_ic_sets == 0:
+                                    busy += p_mem
+                                elif pred >> p_ic_shift == ilast:
+                                    ich += 1
+                                else:
+                                    busy += ifetch(ua, uc, pred)
+                                    ilast = ua[U_ILAST]
+                                if busy > fn:
+                                    fn = busy
+                    elif bp == BP_BTFN and ptk:
+                        fred = ft
+                        fn = ft
+                    else:
+                        fn = fseq
+                    if fl & UF_FENCEI and exc < 0:
+                        iflush(ua, uc, pred if busy > um + uq else -1)
+                        ilast = ua[U_ILAST]
+                    u_fseq = fseq
+                    u_fred = fred
+                    u_f = fn
+                    u_rcause = rcause
+                u_rsrc = i
+                u_m = um
+                if p_bp == BP_BHT and exc < 0 and fl & (UF_BRANCH | UF_JAL):
+                    # the update, written at the end of the branch's last EX cycle
+                    q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
+                    ua[q] = um - 1
+                    ua[q + 1] = pc
+                    ua[q + 2] = (pc + imm) & M
+                    ua[q + 3] = 1 if taken else 0
+                    ua[U_PQ_N] += 1
+                steady = u_m == u_f + 2 and c == u_f + 3 and u_fseq == u_f and u_fred == u_f
             # a result a consumer must wait for: a load's (in WB), a pipelined product's
-            u_p2rd = u_p1rd
-            u_p2r = u_p1r
-            u_p2k = u_p1k
-            u_p1rd = NO_REG
-            if exc < 0 and rd != S.RD_SINK:
-                if fl & UF_LOAD:
-                    u_p1rd = rd
-                    u_p1r = c
-                    u_p1k = S.S_LU
-                elif uo[1, op] >= 2:
-                    u_p1rd = rd
-                    u_p1r = c + uo[1, op] - 2
-                    u_p1k = S.S_MUL
-            if bp == BP_BHT and exc < 0 and fl & (UF_BRANCH | UF_JAL):
-                # the update, written at the end of the branch's last EX cycle
-                q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
-                ua[q] = um - 1
-                ua[q + 1] = pc
-                ua[q + 2] = (pc + imm) & M
-                ua[q + 3] = 1 if taken else 0
-                ua[U_PQ_N] += 1
+            if exc < 0 and rd != S.RD_SINK and uo[4, op] >= 0:
+                u_p2rd = u_p1rd
+                u_p2r = u_p1r
+                u_p2k = u_p1k
+                u_p1rd = rd
+                u_p1r = c + uo[4, op]
+                u_p1k = S.S_LU if fl & UF_LOAD else S.S_MUL
+            elif u_p1rd != NO_REG or u_p2rd != NO_REG:  # (most slots: neither)
+                u_p2rd = u_p1rd
+                u_p2r = u_p1r
+                u_p2k = u_p1k
+                u_p1rd = NO_REG
             pend = 0
         if exc >= 0:
             word = int(ram32[i]) if i >= 0 else 0
@@ -1117,6 +1177,10 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             stalls[S.S_LU] -= lu
             ldrd = ld0
     if UARCH:
+        if steady:
+            u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
+        ua[U_ICH] += ich
+        ua[U_DCH] += dch
         ua[U_M] = u_m
         ua[U_F] = u_f
         ua[U_FSEQ] = u_fseq

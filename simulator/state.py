@@ -42,6 +42,11 @@ RD_SINK = 32
 #: executing a breakpoint word.
 DECODED = 1 << 29
 BREAK_WORD = 1
+#: Bit 30 of a pre-decoded word that is not a branch or ``jal`` but whose pc the branch
+#: table still holds (a branch was there before the word was rewritten): the table is
+#: read for such a word too. It is set when the word is decoded (only branches and
+#: ``jal`` allocate entries, so none can appear for it later).
+BHT_SEEN = 1 << 30
 #: Watch array rows: (lo, hi, kinds) with kinds = WATCH_WRITE | WATCH_READ bits.
 WATCH_WRITE, WATCH_READ = 1, 2
 WATCH_MAX = 16

@@ -68,6 +68,8 @@ NO_REG = 40
 BP_NONE, BP_BTFN, BP_BHT = range(3)
 #: Row 3 of the op table: what the timing needs to know of an instruction.
 UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3, UF_FENCEI = 1, 2, 4, 8, 16, 32
+#: What may predict or redirect the fetch: such a slot leaves the steady flow.
+UF_STEER = UF_BRANCH | UF_JAL | UF_JALR | UF_FENCEI
 
 _IC_ROW, _DC_ROW, _BT_ROW = 2, 3, 3
 
@@ -84,9 +86,12 @@ MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
 def op_table(u: Uarch) -> np.ndarray:
     """Per op (columns), the rows: 0, cycles EX is held beyond the first; 1, the stages
     of its result (a pipelined multiplier's); 2, whether it is a multiplication (stall
-    cause ``mul``); 3, its ``UF_*`` flags."""
-    t = np.zeros((4, len(INSNS) + 1), np.int64)
+    cause ``mul``); 3, its ``UF_*`` flags; 4, for a result that is late (a load's, a
+    pipelined product's), the first cycle a consumer may be in EX less the producer's
+    retirement cycle, else -1."""
+    t = np.zeros((5, len(INSNS) + 1), np.int64)
     t[1, :] = 1
+    t[4, :] = -1
     for insn in INSNS:
         if insn.kind == "div":
             t[0, insn.op] = DIV_EXTRA
@@ -94,6 +99,10 @@ def op_table(u: Uarch) -> np.ndarray:
             t[0, insn.op] = u.mul_extra
             t[1, insn.op] = u.mul_stages
             t[2, insn.op] = 1
+            if u.mul_stages >= 2:
+                t[4, insn.op] = u.mul_stages - 2
+        if insn.kind == "load":
+            t[4, insn.op] = 0
         t[3, insn.op] = _FLAGS.get(insn.kind, 0)
     return t
 

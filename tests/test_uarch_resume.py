@@ -1,0 +1,57 @@
+"""A run of the microarchitecture's loop can stop after any slot and resume with the
+same timing: the loop keeps its timing state in locals (the steady flow, the last
+lookups, the predictor's queue of updates) and must leave all of it in the state
+arrays when it returns. Cycles, stalls, counters and the caches' and branch table's
+contents after a run in one piece equal those after the same run cut into many
+slices of an odd length, and those of the traced loop (which returns every 65,536
+records)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from chainrv.kernels import all_kernels
+from simulator import Machine
+
+FULL = "rv32im_zicsr_zk_zks"
+UARCHS = ("cached", "mcu", "ideal,bp=btfn,mem=3", "cached,bp=bht:16,mul=iter:4",
+          "ideal,mul=pipe:3,dcache=1k:1:16", "mcu,bp=bht:8,icache=256:1:16")
+
+
+@pytest.fixture(scope="module")
+def program() -> tuple[str, bytes]:
+    elf = all_kernels()["sha256"].build(FULL)
+    return str(elf), random.Random(7).randbytes(6000)
+
+
+def _machine(program: tuple[str, bytes], uarch: str) -> Machine:
+    m = Machine(FULL, uarch=uarch)
+    m.load_elf(program[0])
+    m.set_input(program[1])
+    return m
+
+
+def _state(m: Machine, r) -> tuple:
+    return (r.cycles, r.instret, r.stdout, sorted(r.stalls.items()), sorted(r.counters.items()))
+
+
+@pytest.mark.parametrize("uarch", UARCHS)
+def test_slices_resume_exactly(program: tuple[str, bytes], uarch: str) -> None:
+    whole = _machine(program, uarch)
+    r = whole.run()
+    assert r.stop == "exit" and r.exit_code == 0
+    sliced = _machine(program, uarch)
+    while True:
+        s = sliced.run(997)
+        if s.stop != "limit":
+            break
+    assert _state(sliced, s)[:2] == _state(whole, r)[:2]
+    assert _state(sliced, s) == _state(whole, r)
+    assert np.array_equal(sliced.ua, whole.ua) and np.array_equal(sliced.uc, whole.uc)
+    traced = _machine(program, uarch)
+    t, rec = traced.trace()
+    assert _state(traced, t) == _state(whole, r)
+    assert int(rec["cycle"][-1]) + 1 == r.cycles
