@@ -133,3 +133,14 @@ def test_ecp5_place_and_route_gives_fmax():
     assert res.utilization["TRELLIS_IO"]["used"] == 28      # clk, rst, 26 UART/finisher pins
     assert 0 < res.utilization["TRELLIS_COMB"]["used"] <= res.utilization["TRELLIS_COMB"]["available"]
     assert res.fpga["total"].lut4 > 1000
+
+
+@pytest.mark.slow
+def test_an_aim_above_fmax_is_a_result_not_an_error():
+    """rv32im aimed at 40 MHz on ecp5 misses it (about 31 MHz): nextpnr's timing failure
+    is the Fmax, and the aim is reported with it."""
+    from chainrv.synth import synthesize
+
+    res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE, pnr_aim_mhz=40)
+    assert res.pnr_aim_mhz == 40.0
+    assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 40
