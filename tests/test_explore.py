@@ -21,6 +21,10 @@ from chainrv.report import operations, run_variant
 from isa import IsaConfig
 from isa.uarch import Uarch
 
+# one xdist worker for the module: the sweep fixture is made once, and its clusters do not
+# compete with each other for the cores
+pytestmark = pytest.mark.xdist_group("explore")
+
 RV32IM = str(IsaConfig.parse("rv32im"))
 ZK = str(IsaConfig.parse("rv32im_zicsr_zk_zks"))
 
@@ -288,7 +292,7 @@ def test_ctrl_c_keeps_what_finished_and_the_same_command_resumes(tmp_path):
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    recorded, end = 0, time.monotonic() + 120
+    recorded, end = 0, time.monotonic() + 400   # a cold Numba cache: each worker compiles first
     while recorded < 3 and time.monotonic() < end and p.poll() is None:
         time.sleep(0.1)
         try:
@@ -297,7 +301,7 @@ def test_ctrl_c_keeps_what_finished_and_the_same_command_resumes(tmp_path):
         except sqlite3.OperationalError:
             pass
     os.killpg(p.pid, signal.SIGINT)
-    _, err = p.communicate(timeout=120)
+    _, err = p.communicate(timeout=300)
     assert p.returncode == 130, err
     message = [line for line in err.splitlines() if not line.startswith("[")]
     assert len(message) == 1 and message[0].startswith("chainrv: interrupted: ")

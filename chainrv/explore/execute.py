@@ -116,8 +116,10 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[object]:
     with _sigint_ignored():
         # the worker processes inherit SIGINT ignored: a Ctrl-C at the terminal reaches the whole
         # process group, and is this process's to handle (the workers are shut down after it)
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.CRITICAL)
+        # the scheduler's HTTP server on a free loopback port: its default, 8787, may be another
+        # cluster's, and taking another port then warns on stderr
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
     client = Client(cluster, set_as_default=False)
     try:
         yield client
