@@ -46,7 +46,7 @@ from .csrfile import csr_read, csr_write
 from .decoder import IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, ZIMM_AT, decode_into
 from .devices import dev_load, dev_store
 from .jitcache import variant
-from .recording import charge, record_retire, record_trap, trace_full
+from .recording import charge, record_retire, record_stalls, record_trap, trace_full
 from .traps import enter_trap, irq_cycle, mret, wfi_wake
 from .uarch import (
     BP_BHT,
@@ -132,6 +132,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
     psrc = st[S.PEND_SRC]  # the instruction the pending penalty is charged to (profile)
     pcause = st[S.PEND_CAUSE]
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
+    if TRACE:
+        seen = stalls.copy()  # the stall counters at the last record
     irq_at = irq_cycle(st)
     reason = S.R_SLICE
     if WATCH:
@@ -1125,6 +1127,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             word = int(ram32[i]) if i >= 0 else 0
             if TRACE:
                 record_trap(st, tr, steps, word, pc, st[S.MTVEC], c)
+                record_stalls(st, tr, stalls, seen)
             enter_trap(st, pc, exc, tval)
             irq_at = S.NEVER  # mstatus.MIE is clear now
             cyc = c
@@ -1150,6 +1153,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
         if TRACE:
             mem = (t_ma, t_rm, t_wm, t_rd, t_wd)
             record_retire(st, tr, steps, int(ram32[i]), pc, npc, r1, a, r2, b, rd, regs[rd], mem, c)
+            record_stalls(st, tr, stalls, seen)
         cyc = c
         instret += 1
         steps += 1

@@ -204,7 +204,7 @@ class Machine:
         breakpoint word in ``dec``, R_WATCH after an access to an armed watch range,
         or a final reason). Breakpoints and watchpoints are the debugger's
         (``simulator.debug``); ``result(reason)`` describes the run afterwards."""
-        tr = np.zeros((1, len(S.TRACE_COLS)), np.int64)
+        tr = np.zeros((1, S.TRACE_WIDTH), np.int64)
         prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
         # run_watch checks the watch ranges on loads and stores; run_fast has no such code
         variant = "watch" if self.st[S.WATCH_N] > 0 else "fast"
@@ -241,7 +241,7 @@ class Machine:
     def run(self, max_instructions: int | None = None, stdout: BinaryIO | None = None,
             profile: bool = False) -> RunResult:
         """Run until the finisher, an unhandled trap, or ``max_instructions`` slots."""
-        tr = np.zeros((1, len(S.TRACE_COLS)), np.int64)
+        tr = np.zeros((1, S.TRACE_WIDTH), np.int64)
         n = self.ram_size // 4 if profile else 1
         prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64))
         res = self._drive("prof" if profile else "fast", max_instructions, stdout, prof, tr)
@@ -250,10 +250,11 @@ class Machine:
         return res
 
     def iter_trace(self, max_instructions: int | None = None, chunk: int = 65536,
-                   stdout: BinaryIO | None = None) -> Iterator[np.ndarray]:
+                   stdout: BinaryIO | None = None, stalls: bool = False) -> Iterator:
         """Run in trace mode, yielding arrays of RVFI records (``trace.RVFI_DTYPE``),
-        at most ``chunk`` per array; the RunResult is in ``self.result`` at the end."""
-        tr = np.zeros((chunk, len(S.TRACE_COLS)), np.int64)
+        at most ``chunk`` per array, or with ``stalls`` (records, their stall cycles by
+        cause as an (n, causes) array); the RunResult is in ``self.result`` at the end."""
+        tr = np.zeros((chunk, S.TRACE_WIDTH), np.int64)
         prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
         fn, jit = self._compiled("trace", self._args(prof, tr, 0))
         limit = None if max_instructions is None else int(self.st[S.STEPS]) + max_instructions
@@ -266,7 +267,8 @@ class Machine:
             n = int(self.st[S.TRACE_N])
             self.st[S.TRACE_N] = 0
             if n:
-                yield rows_to_records(tr[:n])
+                recs = rows_to_records(tr[:n])
+                yield (recs, tr[:n, S.TRACE_STALL0:].copy()) if stalls else recs
             if not self._resume(r, limit):
                 break
         self.result = self._finish(r, max_instructions, seconds, jit)

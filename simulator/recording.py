@@ -2,8 +2,9 @@
 variant) and per-PC cycle and stall counters (the profile variant).
 
 A record is one row of the int64 trace buffer ``tr``, its columns those of
-``isa.retire.RECORD_FIELDS`` (conventions in ``simulator/trace.py``); ``st[TRACE_N]``
-counts the rows filled.
+``isa.retire.RECORD_FIELDS`` (conventions in ``simulator/trace.py``) and then the
+slot's stall cycles by cause (``state.TRACE_STALL0``); ``st[TRACE_N]`` counts the rows
+filled.
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ def record_retire(st, tr, order, insn, pc, npc, r1, a, r2, b, rd, wdata, mem, c)
         tr[t, _RD_ADDR] = rd
         tr[t, _RD_WDATA] = wdata
     tr[t, _MEM_ADDR], tr[t, _MEM_RMASK], tr[t, _MEM_WMASK], tr[t, _MEM_RDATA], tr[t, _MEM_WDATA] = mem
+
+
+@njit_cached
+def record_stalls(st, tr, stalls, seen):
+    """Write into the last record the stall cycles charged since the one before:
+    ``stalls`` less ``seen`` (the counters then), which becomes ``stalls``."""
+    t = st[S.TRACE_N] - 1
+    for k in range(stalls.shape[0]):
+        tr[t, S.TRACE_STALL0 + k] = stalls[k] - seen[k]
+        seen[k] = stalls[k]
 
 
 @njit_cached

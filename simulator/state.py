@@ -54,5 +54,9 @@ WATCH_MAX = 16
 #: mtimecmp at reset: never fires until written.
 NEVER = 1 << 62
 
-#: Columns of a trace buffer row: the retirement record (simulator.trace).
+#: Columns of a trace buffer row: the retirement record (simulator.trace), then the
+#: cycles the slot waited, by stall cause (the order of STALL_CAUSES): its share of
+#: the run's stall counters, so that the gap between two retirements is accounted for.
 TRACE_COLS: tuple[str, ...] = RECORD_FIELDS
+TRACE_STALL0 = len(RECORD_FIELDS)
+TRACE_WIDTH = TRACE_STALL0 + len(STALL_CAUSES)

@@ -24,15 +24,21 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .elfload import Symbol
-from .state import TRACE_COLS
+from .state import STALL_CAUSES, TRACE_COLS
 
 #: numpy dtype of the records returned by ``Machine.iter_trace``.
 RVFI_DTYPE = np.dtype([(name, np.int64) for name in TRACE_COLS])
 
 
 def rows_to_records(rows: np.ndarray) -> np.ndarray:
-    """View a (n, 17) int64 trace buffer as a structured RVFI array (a copy)."""
-    return np.ascontiguousarray(rows).copy().view(RVFI_DTYPE).reshape(-1)
+    """The records of (n, TRACE_WIDTH) trace buffer rows as a structured RVFI array (a copy)."""
+    return np.array(rows[:, :len(TRACE_COLS)], dtype=np.int64, order="C").view(RVFI_DTYPE).reshape(-1)
+
+
+def stall_label(stalls: np.ndarray) -> str:
+    """``stall icache 12, load_use 1``: a slot's stall cycles by cause (the causes it waited for)."""
+    parts = [f"{STALL_CAUSES[k]} {int(n)}" for k, n in enumerate(stalls) if n]
+    return "stall " + ", ".join(parts) if parts else ""
 
 
 def _disassembler() -> Callable[[int, int], str]:
@@ -73,12 +79,14 @@ class SymbolMap:
         return got
 
 
-def format_records(records: np.ndarray, symbols: SymbolMap | None = None) -> list[str]:
+def format_records(records: np.ndarray, symbols: SymbolMap | None = None,
+                   stalls: np.ndarray | None = None) -> list[str]:
     """Text trace lines: cycle, pc, word, disassembly, ``<function+offset>`` when
-    ``symbols`` are given, register write, memory access."""
+    ``symbols`` are given, register write, memory access, and with ``stalls`` (a row of
+    cycles by cause per record) the cycles the slot waited before it retired."""
     dis = _disassembler()
     out = []
-    for r in records:
+    for n, r in enumerate(records):
         pc, word = int(r["pc_rdata"]), int(r["insn"])
         text = dis(word, pc).replace("\t", " ")
         parts = [f"{int(r['cycle']):>10} {pc:08x} {word:08x} {text:<36}"]
@@ -90,10 +98,12 @@ def format_records(records: np.ndarray, symbols: SymbolMap | None = None) -> lis
             if r["rd_addr"]:
                 parts.append(f"x{int(r['rd_addr'])}={int(r['rd_wdata']):08x}")
             if r["mem_rmask"]:
-                n = bin(int(r["mem_rmask"])).count("1")
-                parts.append(f"load{n} [{int(r['mem_addr']):08x}]={int(r['mem_rdata']):0{2 * n}x}")
+                w = bin(int(r["mem_rmask"])).count("1")
+                parts.append(f"load{w} [{int(r['mem_addr']):08x}]={int(r['mem_rdata']):0{2 * w}x}")
             if r["mem_wmask"]:
-                n = bin(int(r["mem_wmask"])).count("1")
-                parts.append(f"store{n} [{int(r['mem_addr']):08x}]={int(r['mem_wdata']):0{2 * n}x}")
+                w = bin(int(r["mem_wmask"])).count("1")
+                parts.append(f"store{w} [{int(r['mem_addr']):08x}]={int(r['mem_wdata']):0{2 * w}x}")
+        if stalls is not None and stalls[n].any():
+            parts.append(stall_label(stalls[n]))
         out.append(" ".join(parts).rstrip())
     return out

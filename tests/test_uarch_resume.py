@@ -15,6 +15,7 @@ import pytest
 
 from chainrv.kernels import all_kernels
 from simulator import Machine
+from simulator import state as S
 
 FULL = "rv32im_zicsr_zk_zks"
 UARCHS = ("cached", "mcu", "ideal,bp=btfn,mem=3", "cached,bp=bht:16,mul=iter:4",
@@ -55,3 +56,19 @@ def test_slices_resume_exactly(program: tuple[str, bytes], uarch: str) -> None:
     t, rec = traced.trace()
     assert _state(traced, t) == _state(whole, r)
     assert int(rec["cycle"][-1]) + 1 == r.cycles
+
+
+@pytest.mark.parametrize("uarch", ("ideal", "cached", "mcu", "cached,bp=btfn,mul=iter:4"))
+def test_trace_stalls_account_for_every_cycle(program: tuple[str, bytes], uarch: str) -> None:
+    """Each record's stall columns add up to the cycles between its retirement and the
+    one before, and over the run to the stall counters, cause by cause."""
+    m = _machine(program, uarch)
+    parts = list(m.iter_trace(stalls=True))
+    recs = np.concatenate([p[0] for p in parts])
+    stalls = np.concatenate([p[1] for p in parts])
+    r = m.result
+    gaps = np.diff(recs["cycle"], prepend=int(recs["cycle"][0]) - 1) - 1
+    assert np.array_equal(stalls[1:].sum(axis=1), gaps[1:])
+    assert dict(zip(S.STALL_CAUSES, stalls.sum(axis=0).tolist(), strict=True)) == r.stalls
+    if uarch != "ideal":
+        assert sum(r.stalls[c] for c in ("icache", "dcache", "mispredict", "mul")) > 0

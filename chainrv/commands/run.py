@@ -130,15 +130,15 @@ def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | Non
         raise CliError(f"cannot write trace file {path}: {e.strerror}", 2) from None
     try:
         with f:
-            for recs in m.iter_trace(limit, stdout=out):
+            for recs, stalls in m.iter_trace(limit, stdout=out, stalls=True):
                 if ranges:
                     pc = recs["pc_rdata"]
                     keep = np.zeros(len(recs), bool)
                     for lo, hi in ranges:
                         keep |= (pc >= lo) & (pc < hi)
-                    recs = recs[keep]
+                    recs, stalls = recs[keep], stalls[keep]
                 if len(recs):
-                    f.write("\n".join(format_records(recs, symbols)) + "\n")
+                    f.write("\n".join(format_records(recs, symbols, stalls)) + "\n")
     except OSError as e:  # a full disk or an I/O error on the trace file
         raise CliError(f"cannot write trace file {path}: {e.strerror or e}", 2) from None
     assert m.result is not None
