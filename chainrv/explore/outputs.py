@@ -32,6 +32,11 @@ def _n(x: float | None, digits: int = 0) -> str:
     return "—" if x is None else f"{x:,.{digits}f}"
 
 
+def _per_op(x: float | None) -> str:
+    """Cycles per operation: whole for a whole run, one decimal for a counted unit."""
+    return _n(x, 0 if x is not None and float(x).is_integer() else 1)
+
+
 def markdown(rows: list[dict], planned: int, synth: SynthSpec | None, workers: list[str]) -> str:
     ok = sum(r["status"] == "ok" for r in rows)
     bad = [r for r in rows if r["status"] != "ok"]
@@ -88,13 +93,13 @@ def _kernel_section(f: Front) -> list[str]:
 
     def cells(r: dict) -> str:
         return (f"| {label(r)} | {_n(r['area_nand2'])} | {_n(r['memory_bits'])} | {_n(r['fmax_mhz'], 2)} | "
-                f"{_n(r['cycles_per_op'], 1)} | {_si(r[f.metric])} |")
+                f"{_per_op(r['cycles_per_op'])} | {_si(r[f.metric])} |")
 
     if f.front:
         lines += [f"Pareto-optimal ({len(f.front)} of {len(f.front) + len(f.dominated)} with an area), "
                   "by area:", "", head, rule, *(cells(r) for r in f.front), ""]
     if f.dominated:
-        lines += ["Dominated:", "", head[:-1] + " dominated by |", rule + "---|",
+        lines += ["Dominated:", "", head + " dominated by |", rule + "---|",
                   *(cells(r) + f" {label(by)} |" for r, by in f.dominated), ""]
     if f.unplaced:
         ranked = sorted(f.unplaced, key=lambda r: -(r["throughput_nominal"] or 0))
