@@ -240,8 +240,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             # docs/timing.md, "Microarchitecture": the fetch, the prediction, EX and MEM entry
             p = 0
             fl = 0
-            pred = (pc + 4) & M  # the next pc IF and ID chose
-            ptk = False  # ... by predicting a taken branch or jump
             late = 0
             lcause = S.S_LU
             uq = 0  # the data side's wait: fence.i's, or of the RAM access at uaddr
@@ -251,13 +249,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             looked = False  # the I-side was looked up for pc
             if i >= 0:
                 fl = uo[3, op]
-                r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
-                if u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3:
-                    late = u_p1r
-                    lcause = u_p1k
-                if (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3) and u_p2r > late:
-                    late = u_p2r
-                    lcause = u_p2k
+                if u_p1rd != NO_REG or u_p2rd != NO_REG:  # a result still late (few slots)
+                    r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
+                    if u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3:
+                        late = u_p1r
+                        lcause = u_p1k
+                    if (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3) and u_p2r > late:
+                        late = u_p2r
+                        lcause = u_p2k
                 if steady and not fl & UF_STEER and not d & S.BHT_SEEN and late < cyc and uo[0, op] == 0:
                     # nothing predicted, no operand late, EX one cycle: steady if the fetch hits
                     looked = True
@@ -269,17 +268,17 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                         p = ifetch(ua, uc, pc)
                         ilast = ua[U_ILAST]
                     sfast = p == 0
-            if sfast:
-                f = cyc - 3
-                m_prev = cyc - 1
-                ue = cyc - 1
-                um = cyc
+            if sfast:  # (its f, m_prev, ue, um, pred: cyc - 3, cyc - 1, cyc - 1, cyc, pc + 4)
+                c = cyc + 1
+                ce = cyc + 1
             else:
                 if steady:
                     u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
                     steady = False
                 f = u_f
                 m_prev = u_m
+                pred = (pc + 4) & M  # the next pc IF and ID chose
+                ptk = False  # ... by predicting a taken branch or jump
                 if i >= 0:
                     if not looked:
                         if p_ic_sets == 0:
@@ -301,8 +300,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                         pred = (pc + imm) & M  # predicted taken in ID
                         ptk = True
                 ue, um = schedule(f + 1 + p, late, uo[0, op] if i >= 0 else 0, m_prev, cyc)
-            c = um + 1
-            ce = ue + 2
+                c = um + 1
+                ce = ue + 2
         if i >= 0 and ce >= irq_at:
             # the interrupt is taken in the slot of the instruction it interrupts
             exc = CAUSE_MTI
@@ -978,7 +977,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 tval = int(ram32[i])
             # ---- end of generated: dispatch ----
         if UARCH:
-            um0 = um
             if uaddr >= 0 and exc < 0:
                 if p_dc_sets == 0:
                     uq = p_mem
@@ -995,6 +993,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 if steady:
                     u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
                     steady = False
+                if sfast:  # the steady flow's values of the pre-dispatch part
+                    f = cyc - 3
+                    m_prev = cyc - 1
+                    ue = cyc - 1
+                    um = cyc
+                    pred = (pc + 4) & M
+                    ptk = False
+                um0 = um
                 if exc >= 0:  # nothing of a trapped slot executes: no unit holds EX
                     ue, um = schedule(f + 1 + p, late, 0, m_prev, cyc)
                     um0 = um
