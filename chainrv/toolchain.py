@@ -19,6 +19,7 @@ Two GCC 12 facts shape the flags (see docs/firmware.md):
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ from simulator import diskcache
 
 from . import firmware
 from .errors import CliError
+from .outputs import write_text_atomic
 
 GCC = os.environ.get("CHAINRV_GCC", "riscv64-unknown-elf-gcc")
 #: The repository's firmware/, installed as chainrv.firmware (pyproject.toml).
@@ -47,15 +49,20 @@ SPECS = "--specs=picolibc.specs"
 COMMON_CFLAGS = ("-mcmodel=medany", "-ffunction-sections", "-fdata-sections", "-Wall",
                  "-fno-common", "-std=gnu11")
 RUNTIME_OPT = "2"
+#: Link flags besides the ISA's. The link script has one segment, readable, writable and
+#: executable by design (code and data in one RAM): ld's warning about it says nothing.
+LINK_FLAGS = ("-nostartfiles", "-T", str(LINK_SCRIPT), "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments")
 OPT_LEVELS = ("0", "1", "2", "3", "s", "z", "g", "fast")
 SOURCE_SUFFIXES = (".c", ".S", ".s")
 
 
 class BuildError(CliError):
-    """A build that failed: bad input, compiler or linker error, no toolchain."""
+    """A build that failed: bad input, compiler or linker error, no toolchain. ``details``
+    holds the tool's whole output, when a tool failed."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: str = "") -> None:
         super().__init__(message, 2)
+        self.details = details
 
 
 def link_march(cfg: IsaConfig) -> str:
@@ -102,19 +109,22 @@ def first_error_line(output: str) -> str:
     return _LD_PREFIX.sub("ld: ", pick)
 
 
-def _run(cmd: Sequence[str], output: tuple[str, str] | None = None) -> None:
-    """Run a toolchain command; its first error line becomes a :class:`BuildError`.
-    ``output`` = (temporary name, real name): messages name the file the user asked for."""
+def _run(cmd: Sequence[str], names: Sequence[tuple[str, str]] = ()) -> str:
+    """Run a toolchain command; returns what it said (its warnings). Its first error line
+    becomes a :class:`BuildError` carrying the whole output. ``names``: (temporary name,
+    name shown) pairs, so that messages name what the user knows; ld's full path is
+    shortened to ``ld:``."""
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            errors="replace")
     except OSError as e:
         raise BuildError(f"cannot run {cmd[0]}: {e.strerror}") from None
+    said = "".join(_LD_PREFIX.sub("ld: ", ln) for ln in p.stdout.splitlines(keepends=True))
+    for tmp, shown in names:
+        said = said.replace(tmp, shown)
     if p.returncode != 0:
-        line = first_error_line(p.stdout)
-        if output is not None:
-            line = line.replace(*output)
-        raise BuildError(f"build failed: {line}")
+        raise BuildError(f"build failed: {first_error_line(said)}", said)
+    return said
 
 
 # ---------------------------------------------------------------- ELF checks
@@ -183,13 +193,25 @@ def program_problem(path: Path) -> str | None:
 # ---------------------------------------------------------------- runtime objects
 
 def toolchain_key(gcc: str | None = None) -> str:
-    """Names the compiler for cache keys: its path, size and time (an upgrade changes them)."""
+    """Names the compiler and this module's flags for cache keys: the compiler's path,
+    size, time and version (an upgrade changes them), and every flag a build adds besides
+    its ISA's and the caller's."""
     gcc = gcc or shutil.which(GCC) or GCC
+    flags = " ".join((ABI, SPECS, *COMMON_CFLAGS, RUNTIME_OPT, *LINK_FLAGS))
     try:
         st = os.stat(gcc)
     except OSError:
-        return gcc
-    return f"{gcc} {st.st_size} {st.st_mtime_ns}"
+        return f"{gcc} {flags}"
+    return f"{gcc} {st.st_size} {st.st_mtime_ns} {_version(gcc)} {flags}"
+
+
+@functools.cache
+def _version(gcc: str) -> str:
+    try:
+        p = subprocess.run([gcc, "-dumpfullversion"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return p.stdout.strip() or "?"
 
 
 def _runtime_objects(gcc: str, cfg: IsaConfig, debug: bool, scratch: Path) -> list[Path]:
@@ -247,13 +269,16 @@ def _output_path(out: str | os.PathLike[str], srcs: list[Path]) -> Path:
     return path
 
 
-def _write_program(out: Path, shown: str, link: list[str], scratch: Path) -> None:
+def _write_program(out: Path, shown: str, link: list[str], scratch: Path,
+                   names: Sequence[tuple[str, str]] = ()) -> str:
     """Link into a temporary file beside ``out``, check it, then rename it over ``out``: a
     failed build leaves no partial file and keeps the previous ``out``. An ``out`` that
     exists and is no regular file (``/dev/null``, a FIFO) cannot be replaced: the checked
-    program is written into it."""
+    program is written into it. Returns what the linker said."""
+    said = []
+
     def make(tmp: Path) -> None:
-        _run([*link, "-o", str(tmp)], output=(str(tmp), shown))
+        said.append(_run([*link, "-o", str(tmp)], [(str(tmp), shown), *names]))
 
     special = out.exists() and not out.is_file()
     try:
@@ -266,17 +291,25 @@ def _write_program(out: Path, shown: str, link: list[str], scratch: Path) -> Non
         raise BuildError(f"build failed: the linked program is unusable ({e})") from None
     except OSError as e:
         raise BuildError(f"cannot write {shown}: {_reason(e)}") from None
+    return "".join(said)
 
 
 def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
               isa: str | IsaConfig = "rv32im", opt: str = "2", defines: Iterable[str] = (),
-              debug: bool = False, extra_cflags: Iterable[str] = ()) -> Path:
+              debug: bool = False, extra_cflags: Iterable[str] = (), include_dirs: Iterable[str] = (),
+              ldflags: Iterable[str] = (), map_file: str | os.PathLike[str] | None = None,
+              warnings: list[str] | None = None) -> Path:
     """Compile and link ``sources`` into the ELF ``out``; returns its path.
+
+    ``include_dirs`` become ``-I``, ``extra_cflags`` go to every compile and ``ldflags``
+    to the link; ``map_file`` receives the linker's map. What the compiler and linker
+    said on success (their warnings) is appended to ``warnings``.
 
     ``out`` is replaced atomically, and only by a program with a loadable segment.
     Raises :class:`BuildError` (a ``CliError`` with status 2 and a one-line
-    message) on a missing source, an output that is a source or cannot be written,
-    an unknown ISA string, a compiler or linker error, or a missing toolchain.
+    message; ``details``, the tool's whole output) on a missing source, an output that
+    is a source or cannot be written, an unknown ISA string, a compiler or linker
+    error, or a missing toolchain.
     """
     try:
         cfg = IsaConfig.parse(isa)
@@ -288,22 +321,42 @@ def build_elf(sources: Sequence[str | os.PathLike[str]], out: str | os.PathLike[
     srcs = _check_sources(sources)
     out_path = _output_path(out, srcs)
     gcc = _gcc()
-    flags = compile_flags(cfg, opt, debug, list(defines), list(extra_cflags))
+    flags = compile_flags(cfg, opt, debug, list(defines),
+                          [*(f"-I{d}" for d in include_dirs), *extra_cflags])
+    said = warnings if warnings is not None else []
+    link_extra = list(ldflags)
     try:
         scratch = tempfile.TemporaryDirectory(prefix="chainrv-build-")
     except OSError as e:
         raise BuildError(f"cannot create a temporary folder: {_reason(e)}") from None
     with scratch as tmp:
         runtime = _runtime_objects(gcc, cfg, debug, Path(tmp))
+        if map_file is not None:
+            link_extra.append(f"-Wl,-Map={Path(tmp) / 'out.map'}")
         objs: list[str] = []
+        names: list[tuple[str, str]] = []  # the linker names objects by their temporary paths
         for i, src in enumerate(srcs):
             if src.suffix in SOURCE_SUFFIXES:
                 obj = Path(tmp) / f"{i}_{src.stem}.o"
-                _run([gcc, *flags, "-c", str(src), "-o", str(obj)])
+                names.append((str(obj), f"{src}.o"))
+                said.append(_run([gcc, *flags, "-c", str(src), "-o", str(obj)]))
                 objs.append(str(obj))
             else:  # objects and archives go straight to the linker
                 objs.append(str(src))
-        _write_program(out_path, str(out), [
-            gcc, f"-march={link_march(cfg)}", f"-mabi={ABI}", SPECS, "-nostartfiles", "-T", str(LINK_SCRIPT),
-            *(str(o) for o in runtime), *objs, "-Wl,--gc-sections"], Path(tmp))
+        said.append(_write_program(out_path, str(out), [
+            gcc, f"-march={link_march(cfg)}", f"-mabi={ABI}", SPECS, *LINK_FLAGS,
+            *(str(o) for o in runtime), *objs, *link_extra], Path(tmp), names))
+        if map_file is not None:
+            _write_map(Path(tmp) / "out.map", Path(map_file), str(out))
+    said[:] = [s for s in said if s.strip()]
     return out_path
+
+
+def _write_map(made: Path, map_file: Path, shown: str) -> None:
+    """The linker's map, naming the output the user asked for, replaced atomically."""
+    text = re.sub(r"^OUTPUT\((.*) (elf32-\S+)\)$", lambda m: f"OUTPUT({shown} {m.group(2)})",
+                  made.read_text(errors="replace"), flags=re.M)
+    try:
+        write_text_atomic(map_file, text)
+    except OSError as e:
+        raise BuildError(f"cannot write the map file {map_file}: {_reason(e)}") from None

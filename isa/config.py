@@ -77,6 +77,20 @@ class IsaConfig:
                 _expand(part, exts)
         return cls(frozenset(exts))
 
+    @classmethod
+    def from_arch_attribute(cls, tag: str) -> IsaConfig:
+        """The configuration an ELF's ``Tag_RISCV_arch`` names (``rv32i2p1_m2p0_zicsr2p0_
+        zmmul1p0_zbkb1p0``...): versions dropped, ``zmmul`` (multiplication only) read as
+        part of M. Xchain has no name the compiler knows, so it never appears here."""
+        parts = [re.sub(r"\d+p\d+$", "", p) for p in tag.strip().lower().split("_")]
+        if not parts or not parts[0].startswith("rv32"):
+            raise IsaError(f"not an RV32 ISA attribute: '{tag}'")
+        base = parts[0]
+        rest = [p for p in parts[1:] if p and p != "zmmul"]
+        if "zmmul" in parts[1:] and "m" not in rest and "m" not in base[4:]:
+            rest.append("m")
+        return cls.parse("_".join([base, *rest]))
+
     def __contains__(self, ext: str) -> bool:
         return ext in self.extensions
 

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+from elftools.elf.sections import RISCVAttributesSection, SymbolTableSection
 
 from .errors import SimError
 
@@ -48,6 +48,7 @@ class LoadedElf:
     segments: list[tuple[int, bytes, int]]  # (address, file bytes, memory size)
     functions: list[Symbol]
     stack: int | None = None       # the ``__stack`` symbol of chainrv's link script
+    arch: str | None = None        # Tag_RISCV_arch of its .riscv.attributes, when it has one
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,13 @@ def parse_elf(data: bytes, ram_base: int, ram_size: int, name: str = "ELF") -> L
         raise SimError(f"{name}: no loadable segment")
     _check_overlaps(segments, name)
     _check_entry(hdr.entry, segments, ram_base, ram_size, name)
-    functions, stack = _symbols(data, name)
+    functions, stack, arch = _symbols(data, name)
     if stack is not None and stack > ram_base + ram_size:
         # crt0 sets sp to __stack; the first push would fault far from any cause the user sees
         raise SimError(f"{name}: its stack starts at {stack:#x} (__stack), past the end of RAM at "
                        f"{ram_base + ram_size:#x}; programs linked with firmware/link.ld need "
                        f"{(stack - ram_base) >> 10} KiB of RAM or more")
-    return LoadedElf(hdr.entry, segments, functions, stack)
+    return LoadedElf(hdr.entry, segments, functions, stack, arch)
 
 
 def _header(data: bytes, name: str) -> _Header:
@@ -226,14 +227,22 @@ def _check_entry(entry: int, segments: list[tuple[int, bytes, int]], ram_base: i
         raise SimError(f"{name}: entry point {entry:#x} is not in a loadable segment")
 
 
-def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None]:
-    """STT_FUNC symbols of the symbol table, by address (none without one), and
-    the value of ``__stack`` when the program defines it."""
+def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None, str | None]:
+    """STT_FUNC symbols of the symbol table, by address (none without one), the value
+    of ``__stack`` when the program defines it, and the ISA its attributes record."""
     stack = None
+    arch = None
     try:
         elf = ELFFile(io.BytesIO(data))
         functions = []
         for section in elf.iter_sections():
+            if isinstance(section, RISCVAttributesSection):
+                for sub in section.iter_subsections():
+                    for subsub in sub.iter_subsubsections():
+                        for attr in subsub.iter_attributes():
+                            if attr.tag == "TAG_ARCH":
+                                arch = str(attr.value)
+                continue
             if not isinstance(section, SymbolTableSection) or section["sh_type"] != "SHT_SYMTAB":
                 continue
             for sym in section.iter_symbols():
@@ -246,7 +255,7 @@ def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None]:
         # pyelftools raises many kinds on damaged section headers; each means the same to us
         raise SimError(f"{name}: malformed section headers or symbol table "
                        f"({type(e).__name__}: {_one_line(e)})") from None
-    return sorted(functions, key=lambda s: s.addr), stack
+    return sorted(functions, key=lambda s: s.addr), stack, arch
 
 
 def _one_line(e: Exception) -> str:

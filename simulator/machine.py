@@ -20,7 +20,7 @@ from isa.uarch import Uarch, UarchError
 from . import csrfile
 from . import state as S
 from . import uarch as U
-from .elfload import Symbol, read_elf
+from .elfload import LoadedElf, Symbol, read_elf
 from .errors import SimError
 from .profile import Profile, build_profile
 from .trace import RVFI_DTYPE, rows_to_records
@@ -111,9 +111,10 @@ class Machine:
         off = self._ram_range(addr, n)
         return self.ram8[off:off + n].tobytes()
 
-    def load_elf(self, path: str | Path) -> int:
-        """Load the PT_LOAD segments, set the PC to the entry; returns the entry."""
-        elf = read_elf(path, self.ram_base, self.ram_size)
+    def load_elf(self, path: str | Path | LoadedElf) -> int:
+        """Load the PT_LOAD segments (of the file ``path``, or of an ELF read already),
+        set the PC to the entry; returns the entry."""
+        elf = path if isinstance(path, LoadedElf) else read_elf(path, self.ram_base, self.ram_size)
         for addr, data, memsz in elf.segments:
             self.write_mem(addr, data + bytes(memsz - len(data)))
         self.functions = elf.functions

@@ -33,6 +33,17 @@ def one_line_error(p: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def tool_error(p: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+    """A failed compile or link: the tool's own output on stderr, then the one-line error
+    (exit status 2): (that line, the output above it)."""
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr
+    *above, last = p.stderr.splitlines()
+    assert last.startswith("chainrv: build failed: ")
+    assert above, "the compiler's or linker's output is shown"
+    return last, "\n".join(above)
+
+
 def test_success_writes_elf(tmp_path: Path) -> None:
     (tmp_path / "ok.c").write_text("int main(void) { return 0; }\n")
     p = chainrv("build", "ok.c", "-o", "out/ok.elf", "-O", "s", "-g", "-D", "X=1", cwd=tmp_path)
@@ -47,21 +58,22 @@ def test_missing_source(tmp_path: Path) -> None:
 
 def test_compile_error_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "bad.c").write_text("int main(void)\n{\n    return x;\n}\n")
-    line = one_line_error(chainrv("build", "bad.c", "-o", "x.elf", cwd=tmp_path))
+    line, said = tool_error(chainrv("build", "bad.c", "-o", "x.elf", cwd=tmp_path))
     assert line.startswith("chainrv: build failed: bad.c:3:")
     assert "error" in line and "'x'" in line
+    assert "    3 |     return x;" in said  # gcc's whole message, the source line included
     assert not (tmp_path / "x.elf").exists()
 
 
 def test_link_error(tmp_path: Path) -> None:
     (tmp_path / "u.c").write_text("int missing(void);\nint main(void) { return missing(); }\n")
-    line = one_line_error(chainrv("build", "u.c", "-o", "x.elf", cwd=tmp_path))
+    line, said = tool_error(chainrv("build", "u.c", "-o", "x.elf", cwd=tmp_path))
     assert "undefined reference" in line and "missing" in line
 
 
 def test_extension_instruction_needs_its_isa(tmp_path: Path) -> None:
     (tmp_path / "a.S").write_text(".globl main\nmain:\n  aes32esi a0, a0, a1, 1\n  ret\n")
-    line = one_line_error(chainrv("build", "a.S", "-o", "x.elf", "--isa", "rv32im", cwd=tmp_path))
+    line, said = tool_error(chainrv("build", "a.S", "-o", "x.elf", "--isa", "rv32im", cwd=tmp_path))
     assert "a.S:3" in line and "zkne" in line
     p = chainrv("build", "a.S", "-o", "x.elf", "--isa", "rv32im_zkne", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
@@ -69,7 +81,7 @@ def test_extension_instruction_needs_its_isa(tmp_path: Path) -> None:
 
 def test_overlapping_input_block_is_a_link_error(tmp_path: Path) -> None:
     (tmp_path / "big.c").write_text("char big[800 * 1024];\nint main(void) { return big[7]; }\n")
-    line = one_line_error(chainrv("build", "big.c", "-o", "x.elf", cwd=tmp_path))
+    line, said = tool_error(chainrv("build", "big.c", "-o", "x.elf", cwd=tmp_path))
     assert "input block" in line
 
 
@@ -161,8 +173,9 @@ def test_failed_link_keeps_the_previous_output(tmp_path: Path) -> None:
     p = chainrv("build", "ok.c", "-o", "prog.elf", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     good = (tmp_path / "prog.elf").read_bytes()
-    line = one_line_error(chainrv("build", "u.c", "-o", "prog.elf", cwd=tmp_path))
+    line, said = tool_error(chainrv("build", "u.c", "-o", "prog.elf", cwd=tmp_path))
     assert "undefined reference" in line and ".tmp" not in line
+    assert "u.c.o: in function `main'" in said and "chainrv-build-" not in said
     assert (tmp_path / "prog.elf").read_bytes() == good
     assert leftovers(tmp_path) == []
 
@@ -202,3 +215,85 @@ def test_output_to_a_device_is_written_in_place(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert Path("/dev/null").is_char_device()
     assert not [p for p in Path("/dev").glob(".null.*")]
+
+
+def test_warnings_are_shown_on_success(tmp_path: Path) -> None:
+    (tmp_path / "w.c").write_text('int main(void) { int y = "oops"; return y; }\n')
+    p = chainrv("build", "w.c", "-o", "w.elf", cwd=tmp_path)
+    assert p.returncode == 0
+    assert "w.c:1:" in p.stderr and "warning:" in p.stderr and "-Wint-conversion" in p.stderr
+    assert "RWX" not in p.stderr  # the link script's one segment is not worth a warning
+
+
+def test_warnings_before_a_link_error(tmp_path: Path) -> None:
+    """An implicit declaration is the real cause of the link error: both are shown."""
+    (tmp_path / "e.c").write_text("int main(void) { return undefined_fn(3); }\n")
+    line, said = tool_error(chainrv("build", "e.c", "-o", "e.elf", cwd=tmp_path))
+    assert "implicit declaration of function 'undefined_fn'" in said
+    assert "undefined reference to `undefined_fn'" in line
+
+
+def test_include_dirs_cflags_ldflags_and_map(tmp_path: Path) -> None:
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "k.h").write_text("#define K 7\n")
+    (tmp_path / "k.c").write_text('#include "k.h"\nint main(void) { return K + EXTRA; }\n')
+    p = chainrv("build", "k.c", "-o", "k.elf", "-I", "inc", "--cflags=-DEXTRA=2 -Wextra",
+                "--ldflags=-Wl,--defsym=chainrv_marker=0x1234", "--map", "k.map", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    run = chainrv("run", "k.elf", cwd=tmp_path)
+    assert run.returncode == 9, run.stderr
+    mapping = (tmp_path / "k.map").read_text()
+    assert "chainrv_marker" in mapping and "0x00001234" in mapping
+    assert "OUTPUT(k.elf elf32-littleriscv)" in mapping
+    assert "Memory Configuration" in mapping  # GNU ld's map, not something else
+    assert "--cflags" in one_line_error(chainrv("build", "k.c", "-o", "k.elf", "--cflags=-D'X", cwd=tmp_path))
+
+
+def test_cache_key_covers_compiler_version_and_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = toolchain.toolchain_key()
+    version = subprocess.run([shutil.which(GCC) or GCC, "-dumpfullversion"], capture_output=True,
+                             text=True).stdout.strip()
+    assert version and version in key
+    monkeypatch.setattr(toolchain, "COMMON_CFLAGS", (*toolchain.COMMON_CFLAGS, "-fno-inline"))
+    assert toolchain.toolchain_key() != key
+
+
+ROR_MAIN = """
+.globl main
+main:
+    li a0, 1
+    li a1, 1
+    .insn r 0x33, 5, 0x30, a0, a0, a1   # ror a0, a0, a1 (Zbkb), unknown to rv32im
+    srli a0, a0, 31
+    ret
+"""
+
+
+def test_run_takes_the_isa_the_elf_records(tmp_path: Path) -> None:
+    (tmp_path / "r.S").write_text(ROR_MAIN)
+    assert chainrv("build", "r.S", "-o", "zbkb.elf", "--isa", "rv32im_zbkb", cwd=tmp_path).returncode == 0
+    assert chainrv("build", "r.S", "-o", "im.elf", "--isa", "rv32im", cwd=tmp_path).returncode == 0
+    ok = chainrv("run", "zbkb.elf", "--stats", cwd=tmp_path)
+    assert ok.returncode == 1, ok.stderr          # ror ran: 1 rotated right by 1, bit 31
+    illegal = chainrv("run", "im.elf", cwd=tmp_path)
+    assert illegal.returncode == 3 and "illegal instruction" in illegal.stderr
+    assert chainrv("run", "im.elf", "--isa", "rv32im_zbkb", cwd=tmp_path).returncode == 1
+    # an ISA chainrv does not implement, as the ELF records it: a one-line error, unless --isa
+    data = (tmp_path / "im.elf").read_bytes()
+    assert b"rv32i2p1_m2p0" in data
+    (tmp_path / "c.elf").write_bytes(data.replace(b"rv32i2p1_m2p0", b"rv32i2p1_c2p0"))
+    line = one_line_error(chainrv("run", "c.elf", cwd=tmp_path))
+    assert "rv32i2p1_c2p0" in line and "--isa" in line
+    assert chainrv("run", "c.elf", "--isa", "rv32im", cwd=tmp_path).returncode == 3
+
+
+def test_trace_to_standard_output(tmp_path: Path) -> None:
+    (tmp_path / "h.c").write_text('#include <stdio.h>\nint main(void) { puts("hi"); return 3; }\n')
+    assert chainrv("build", "h.c", "-o", "h.elf", cwd=tmp_path).returncode == 0
+    p = chainrv("run", "h.elf", "--trace", "-", cwd=tmp_path)
+    assert p.returncode == 3, p.stderr
+    lines = p.stdout.splitlines()
+    assert "hi" in lines
+    assert any("<main+0x0>" in ln for ln in lines)
+    assert sum("store1 [10000000]=" in ln for ln in lines) == 3  # 'h', 'i', '\n' through the UART
+    assert not (tmp_path / "-").exists()

@@ -9,13 +9,16 @@ import select
 import socket
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import numpy as np
 
+from isa.config import IsaConfig, IsaError
+from isa.memmap import RAM_BASE
 from simulator import Machine, SimError, format_records
 from simulator import state as S
 from simulator.debug import MachineTarget
+from simulator.elfload import read_elf
 from simulator.gdbserver import GdbServer, listen
 from simulator.machine import SLICE, RunResult
 from simulator.trace import SymbolMap
@@ -26,6 +29,9 @@ from ..outputs import check_file_target, write_text_atomic
 
 HELP = "run an RV32 ELF on the instruction-set simulator (UART to stdout, exit status = the program's)"
 
+#: The ISA of an ELF that records none (docs/simulator.md).
+DEFAULT_ISA = "rv32im_zicsr_zk_zks"
+
 #: Exit statuses besides the program's own (see docs/simulator.md).
 EXIT_TRAP = 3
 EXIT_LIMIT = 124
@@ -33,15 +39,15 @@ EXIT_LIMIT = 124
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("elf", metavar="ELF", help="RV32 little-endian executable")
-    parser.add_argument("--isa", default="rv32im_zicsr_zk_zks",
+    parser.add_argument("--isa",
                         help="ISA configuration; instructions of other extensions are illegal "
-                             "(default: rv32im_zicsr_zk_zks)")
+                             f"(default: the one the ELF records in .riscv.attributes, else {DEFAULT_ISA})")
     add_uarch_argument(parser)
     parser.add_argument("--max-instructions", type=positive, metavar="N",
                         help="stop after N instructions (exit status 124)")
     parser.add_argument("--trace", metavar="FILE",
                         help="write one line per retired instruction: cycle, pc, word, disassembly, "
-                             "register write, memory access")
+                             "register write, memory access, stall cycles by cause ('-': standard output)")
     parser.add_argument("--trace-only", action="append", metavar="FUNC|START:END",
                         help="with --trace: only instructions in function FUNC or at pc in [START, END) "
                              "(repeatable)")
@@ -124,23 +130,41 @@ def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | Non
                  out: _Stdout) -> RunResult:
     symbols = SymbolMap(m.functions)
     ranges = _trace_ranges(symbols, only) if only else []
+    if path == "-":  # standard output, between the program's own output, in order
+        return _trace_to(m, _StdoutText(out), limit, ranges, symbols, out)
     try:
         f = open(path, "w")  # noqa: SIM115 - closed below, kept open across chunks
     except OSError as e:
         raise CliError(f"cannot write trace file {path}: {e.strerror}", 2) from None
     try:
         with f:
-            for recs, stalls in m.iter_trace(limit, stdout=out, stalls=True):
-                if ranges:
-                    pc = recs["pc_rdata"]
-                    keep = np.zeros(len(recs), bool)
-                    for lo, hi in ranges:
-                        keep |= (pc >= lo) & (pc < hi)
-                    recs, stalls = recs[keep], stalls[keep]
-                if len(recs):
-                    f.write("\n".join(format_records(recs, symbols, stalls)) + "\n")
+            return _trace_to(m, f, limit, ranges, symbols, out)
     except OSError as e:  # a full disk or an I/O error on the trace file
         raise CliError(f"cannot write trace file {path}: {e.strerror or e}", 2) from None
+
+
+class _StdoutText:
+    """Trace text into the program's output stream (bytes), so that the two keep their order."""
+
+    def __init__(self, out: _Stdout) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        return self.out.write(text.encode())
+
+
+def _trace_to(m: Machine, f: TextIO | _StdoutText, limit: int | None, ranges: list[tuple[int, int]],
+              symbols: SymbolMap, out: _Stdout) -> RunResult:
+    """Run in trace mode, writing the text trace (docs/simulator.md) to ``f``."""
+    for recs, stalls in m.iter_trace(limit, stdout=out, stalls=True):
+        if ranges:
+            pc = recs["pc_rdata"]
+            keep = np.zeros(len(recs), bool)
+            for lo, hi in ranges:
+                keep |= (pc >= lo) & (pc < hi)
+            recs, stalls = recs[keep], stalls[keep]
+        if len(recs):
+            f.write("\n".join(format_records(recs, symbols, stalls)) + "\n")
     assert m.result is not None
     return m.result
 
@@ -186,10 +210,22 @@ def stats_line(res: RunResult) -> str:
     return " ".join(f"{k}={v}" for k, v in fields.items())
 
 
+def elf_isa(name: str, arch: str | None) -> str:
+    """The ISA a run takes from the ELF (its ``Tag_RISCV_arch``), or DEFAULT_ISA."""
+    if arch is None:
+        return DEFAULT_ISA
+    try:
+        return str(IsaConfig.from_arch_attribute(arch))
+    except IsaError as e:
+        raise CliError(f"{name}: the ISA it records ({arch}) is not one chainrv runs: {e}; "
+                       "give --isa", 2) from None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        m = Machine(args.isa, args.ram_size, args.uarch)
-        m.load_elf(args.elf)
+        elf = read_elf(args.elf, RAM_BASE, args.ram_size)
+        m = Machine(args.isa or elf_isa(args.elf, elf.arch), args.ram_size, args.uarch)
+        m.load_elf(elf)
         if args.input is not None:
             try:
                 data = Path(args.input).read_bytes()
