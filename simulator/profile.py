@@ -42,16 +42,49 @@ class Profile:
             "mix_by_extension": self.mix,
         }
 
-    def table(self, top: int = 15) -> str:
-        w = max([len(f.name) for f in self.functions[:top]] + [8])
-        head = f"{'function':<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} " + " ".join(
-            f"{c:>9}" for c in STALL_CAUSES)
-        lines = [head]
-        for f in self.functions[:top]:
+    def rows(self, threshold: float = 0.001) -> list[FunctionProfile]:
+        """The functions with at least ``threshold`` of the cycles, then one row for all the
+        others (``other (N functions)``) and one for the cycles no instruction was charged
+        (``pipeline fill``: before the first retirement), so that the rows add up to the
+        run's cycles."""
+        shown = [f for f in self.functions if f.cycles >= threshold * self.total_cycles]
+        rest = self.functions[len(shown):]
+        rows = list(shown)
+        if rest:
+            other = FunctionProfile(f"other ({len(rest)} functions)", 0)
+            for f in rest:
+                other.instructions += f.instructions
+                other.cycles += f.cycles
+                for c in STALL_CAUSES:
+                    other.stalls[c] += f.stalls[c]
+            rows.append(other)
+        fill = self.total_cycles - sum(f.cycles for f in self.functions)
+        if fill:
+            rows.append(FunctionProfile("pipeline fill", 0, 0, fill))
+        return rows
+
+    def table(self, threshold: float = 0.001) -> str:
+        """Self cycles (those of the function's own instructions, callees not included),
+        instructions, CPI and stall cycles by cause per function, by cycles: every
+        function with at least ``threshold`` of the run's cycles, the rest as one row,
+        and the total. Only the stall causes the run had get a column."""
+        rows = self.rows(threshold)
+        total = FunctionProfile("total", 0, self.total_instructions, self.total_cycles)
+        for f in self.functions:
+            for c in STALL_CAUSES:
+                total.stalls[c] += f.stalls[c]
+        causes = [c for c in STALL_CAUSES if total.stalls[c]]
+        w = max([len(f.name) for f in rows] + [len("function (self)")])
+        head = (f"{'function (self)':<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} "
+                + " ".join(f"{c:>10}" for c in causes))
+
+        def line(f: FunctionProfile) -> str:
             pct = 100.0 * f.cycles / self.total_cycles if self.total_cycles else 0.0
-            cpi = f.cycles / f.instructions if f.instructions else 0.0
-            lines.append(f"{f.name:<{w}} {f.cycles:>12} {pct:>6.1f} {f.instructions:>12} {cpi:>5.2f} "
-                         + " ".join(f"{f.stalls[c]:>9}" for c in STALL_CAUSES))
+            cpi = f"{f.cycles / f.instructions:>5.2f}" if f.instructions else f"{'':>5}"
+            return (f"{f.name:<{w}} {f.cycles:>12} {pct:>6.1f} {f.instructions:>12} {cpi} "
+                    + " ".join(f"{f.stalls[c]:>10}" for c in causes)).rstrip()
+
+        lines = [head, *(line(f) for f in rows), line(total)]
         mix = ", ".join(f"{k}={v}" for k, v in sorted(self.mix.items(), key=lambda kv: -kv[1]))
         lines.append(f"instruction mix: {mix}")
         return "\n".join(lines)

@@ -72,3 +72,24 @@ def test_trace_stalls_account_for_every_cycle(program: tuple[str, bytes], uarch:
     assert dict(zip(S.STALL_CAUSES, stalls.sum(axis=0).tolist(), strict=True)) == r.stalls
     if uarch != "ideal":
         assert sum(r.stalls[c] for c in ("icache", "dcache", "mispredict", "mul")) > 0
+
+
+@pytest.mark.parametrize("uarch", ("ideal", "cached"))
+def test_profile_table_adds_up(program: tuple[str, bytes], uarch: str) -> None:
+    """The profile's rows (functions above the threshold, the others, the pipeline's
+    fill) add up to the run's cycles, instructions and stalls exactly."""
+    m = _machine(program, uarch)
+    r = m.run(profile=True)
+    assert r.profile is not None
+    for threshold in (0.0, 0.001, 0.5):
+        rows = r.profile.rows(threshold)
+        assert sum(f.cycles for f in rows) == r.cycles
+        assert sum(f.instructions for f in rows) == r.instret
+        for cause, n in r.stalls.items():
+            assert sum(f.stalls[cause] for f in rows) == n
+        named = [f for f in rows if not f.name.startswith(("other (", "pipeline fill"))]
+        assert all(f.cycles >= threshold * r.cycles for f in named)
+    assert r.profile.rows(0.5)[0].name == "sha256_blocks"
+    text = r.profile.table()
+    assert text.splitlines()[0].startswith("function (self)")
+    assert any(ln.startswith("total ") and str(r.cycles) in ln for ln in text.splitlines())
