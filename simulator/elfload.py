@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,6 +49,7 @@ class LoadedElf:
     functions: list[Symbol]
     stack: int | None = None       # the ``__stack`` symbol of chainrv's link script
     arch: str | None = None        # Tag_RISCV_arch of its .riscv.attributes, when it has one
+    data: bytes = field(default=b"", repr=False)  # the whole file (its debug information)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def parse_elf(data: bytes, ram_base: int, ram_size: int, name: str = "ELF") -> L
         raise SimError(f"{name}: its stack starts at {stack:#x} (__stack), past the end of RAM at "
                        f"{ram_base + ram_size:#x}; programs linked with firmware/link.ld need "
                        f"{(stack - ram_base) >> 10} KiB of RAM or more")
-    return LoadedElf(hdr.entry, segments, functions, stack, arch)
+    return LoadedElf(hdr.entry, segments, functions, stack, arch, data)
 
 
 def _header(data: bytes, name: str) -> _Header:

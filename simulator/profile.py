@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from isa.table import INSNS
 
 from .elfload import Symbol
+from .srclines import LineTable
 from .state import STALL_CAUSES
 
 
@@ -30,6 +32,19 @@ class Profile:
     mix: dict[str, int]            # retired instructions by extension
     total_cycles: int
     total_instructions: int
+    #: what a row is: a function (its self cycles), or a source line (``by_line``)
+    unit: str = "function (self)"
+    #: the per-PC counters it was made from (instructions, cycles, stalls) and RAM's base
+    per_pc: tuple[np.ndarray, np.ndarray, np.ndarray, int] | None = field(default=None, repr=False)
+
+    def by_line(self, lines: LineTable) -> Profile:
+        """The same counters per source line (``file:line``, docs/simulator.md); the
+        instructions no line program covers share one row."""
+        assert self.per_pc is not None
+        pcnt, pcyc, pstall, ram_base = self.per_pc
+        rows = _aggregate(pcnt, pcyc, pstall, ram_base,
+                          lambda pc: (lines.find(pc) or "(no line information)", 0))
+        return Profile(rows, self.mix, self.total_cycles, self.total_instructions, "source line", self.per_pc)
 
     def to_json(self) -> dict:
         return {
@@ -51,7 +66,8 @@ class Profile:
         rest = self.functions[len(shown):]
         rows = list(shown)
         if rest:
-            other = FunctionProfile(f"other ({len(rest)} functions)", 0)
+            noun = "lines" if self.unit == "source line" else "functions"
+            other = FunctionProfile(f"other ({len(rest)} {noun})", 0)
             for f in rest:
                 other.instructions += f.instructions
                 other.cycles += f.cycles
@@ -74,8 +90,8 @@ class Profile:
             for c in STALL_CAUSES:
                 total.stalls[c] += f.stalls[c]
         causes = [c for c in STALL_CAUSES if total.stalls[c]]
-        w = max([len(f.name) for f in rows] + [len("function (self)")])
-        head = (f"{'function (self)':<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} "
+        w = max([len(f.name) for f in rows] + [len(self.unit)])
+        head = (f"{self.unit:<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} "
                 + " ".join(f"{c:>10}" for c in causes))
 
         def line(f: FunctionProfile) -> str:
@@ -90,26 +106,34 @@ class Profile:
         return "\n".join(lines)
 
 
-def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: np.ndarray,
-                  symbols: list[Symbol], ram_base: int, total_cycles: int) -> Profile:
-    hit = np.nonzero(pcnt | pcyc)[0]
-    starts = [s.addr for s in symbols]
-    funcs: dict[str, FunctionProfile] = {}
-    mix: dict[str, int] = {}
-    for i in hit:
-        pc = ram_base + 4 * int(i)
-        k = bisect.bisect_right(starts, pc) - 1
-        if k >= 0 and (pc < symbols[k].addr + max(symbols[k].size, 4) or k == len(symbols) - 1):
-            name, addr = symbols[k].name, symbols[k].addr
-        else:
-            name, addr = "?", 0
-        fp = funcs.setdefault(name, FunctionProfile(name, addr))
+def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, ram_base: int,
+               key: Callable[[int], tuple[str, int]]) -> list[FunctionProfile]:
+    """The per-PC counters summed per ``key(pc)`` = (name, address), by cycles."""
+    rows: dict[str, FunctionProfile] = {}
+    for i in np.nonzero(pcnt | pcyc)[0]:
+        name, addr = key(ram_base + 4 * int(i))
+        fp = rows.setdefault(name, FunctionProfile(name, addr))
         fp.instructions += int(pcnt[i])
         fp.cycles += int(pcyc[i])
         for c, cause in enumerate(STALL_CAUSES):
             fp.stalls[cause] += int(pstall[i, c])
+    return sorted(rows.values(), key=lambda f: -f.cycles)
+
+
+def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: np.ndarray,
+                  symbols: list[Symbol], ram_base: int, total_cycles: int) -> Profile:
+    starts = [s.addr for s in symbols]
+
+    def function(pc: int) -> tuple[str, int]:
+        k = bisect.bisect_right(starts, pc) - 1
+        if k >= 0 and (pc < symbols[k].addr + max(symbols[k].size, 4) or k == len(symbols) - 1):
+            return symbols[k].name, symbols[k].addr
+        return "?", 0
+
+    mix: dict[str, int] = {}
+    for i in np.nonzero(pcnt)[0]:
         op = int(dec[i]) & 0xFF
         ext = INSNS[op].ext if dec[i] and op < len(INSNS) else "illegal"
         mix[ext] = mix.get(ext, 0) + int(pcnt[i])
-    ordered = sorted(funcs.values(), key=lambda f: -f.cycles)
-    return Profile(ordered, mix, total_cycles, int(pcnt.sum()))
+    return Profile(_aggregate(pcnt, pcyc, pstall, ram_base, function), mix, total_cycles, int(pcnt.sum()),
+                   per_pc=(pcnt, pcyc, pstall, ram_base))

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .elfload import Symbol
+from .srclines import LineTable
 from .state import STALL_CAUSES, TRACE_COLS
 
 #: numpy dtype of the records returned by ``Machine.iter_trace``.
@@ -80,10 +81,11 @@ class SymbolMap:
 
 
 def format_records(records: np.ndarray, symbols: SymbolMap | None = None,
-                   stalls: np.ndarray | None = None) -> list[str]:
+                   stalls: np.ndarray | None = None, lines: LineTable | None = None) -> list[str]:
     """Text trace lines: cycle, pc, word, disassembly, ``<function+offset>`` when
-    ``symbols`` are given, register write, memory access, and with ``stalls`` (a row of
-    cycles by cause per record) the cycles the slot waited before it retired."""
+    ``symbols`` are given, ``file:line`` when ``lines`` cover the pc, register write,
+    memory access, and with ``stalls`` (a row of cycles by cause per record) the cycles
+    the slot waited before it retired."""
     dis = _disassembler()
     out = []
     for n, r in enumerate(records):
@@ -92,6 +94,8 @@ def format_records(records: np.ndarray, symbols: SymbolMap | None = None,
         parts = [f"{int(r['cycle']):>10} {pc:08x} {word:08x} {text:<36}"]
         if symbols is not None:
             parts.append(f"{symbols.label(pc):<24}")
+        if lines is not None:
+            parts.append(f"{lines.find(pc) or '':<20}")
         if r["trap"]:
             parts.append(f"trap -> {int(r['pc_wdata']):08x}")
         else:

@@ -297,3 +297,68 @@ def test_trace_to_standard_output(tmp_path: Path) -> None:
     assert any("<main+0x0>" in ln for ln in lines)
     assert sum("store1 [10000000]=" in ln for ln in lines) == 3  # 'h', 'i', '\n' through the UART
     assert not (tmp_path / "-").exists()
+
+
+LOOP_C = """
+int main(void)
+{
+    volatile unsigned acc = 0;
+    for (unsigned i = 0; i < 1000; i++)
+        acc += i * 3;
+    return acc & 0x7f;
+}
+"""
+
+
+def test_source_lines_match_addr2line(tmp_path: Path) -> None:
+    """pc -> file:line from the DWARF line programs, against GNU addr2line on every pc
+    of the program that it places in a source file of ours."""
+    from simulator.elfload import read_elf
+    from simulator.srclines import LineTable
+
+    (tmp_path / "loop.c").write_text(LOOP_C)
+    assert chainrv("build", "loop.c", "-o", "loop.elf", "-g", "-O1", cwd=tmp_path).returncode == 0
+    elf = read_elf(tmp_path / "loop.elf", 0x80000000, 1 << 20)
+    table = LineTable.from_elf(elf.data)
+    assert table is not None
+    addr, data, _ = elf.segments[0]
+    pcs = list(range(addr, addr + len(data), 4))[:400]
+    a2l = shutil.which("riscv64-unknown-elf-addr2line")
+    if a2l is None:
+        pytest.skip("no riscv64-unknown-elf-addr2line")
+    out = subprocess.run([a2l, "-e", str(tmp_path / "loop.elf"), *(hex(pc) for pc in pcs)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    checked = 0
+    for pc, ref in zip(pcs, out, strict=True):
+        file, _, line = ref.rpartition(":")
+        line = line.split()[0]
+        if file.endswith(("loop.c", "runtime.c", "crt0.S")) and line.isdigit() and line != "0":
+            assert table.find(pc) == f"{Path(file).name}:{line}", hex(pc)
+            checked += 1
+    assert checked >= 20
+
+
+def test_profile_lines(tmp_path: Path) -> None:
+    """--profile-lines: cycles per source line, adding up to the run's; the trace names
+    each instruction's line; an ELF without line information is a one-line error."""
+    import re
+
+    (tmp_path / "loop.c").write_text(LOOP_C)
+    assert chainrv("build", "loop.c", "-o", "loop.elf", "-g", "-O1", cwd=tmp_path).returncode == 0
+    p = chainrv("run", "loop.elf", "--profile-lines", "--stats", cwd=tmp_path)
+    assert p.returncode == (sum(i * 3 for i in range(1000)) & 0x7F), p.stderr
+    cycles = int(re.search(r"\bcycles=(\d+)", p.stderr).group(1))
+    rows = [re.match(r"^(.*?)\s+(\d+)\s+[\d.]+\s+(\d+)\b", ln) for ln in p.stderr.splitlines()]
+    rows = [(m.group(1), int(m.group(2))) for m in rows if m]
+    assert rows[-1] == ("total", cycles)
+    assert sum(n for _, n in rows[:-1]) == cycles
+    # the loop's body and test (lines 5 to 6) hold most of the cycles
+    assert rows[0][0] in ("loop.c:5", "loop.c:6") and rows[0][1] > cycles // 4
+    assert chainrv("run", "loop.elf", "--trace", "t.txt", cwd=tmp_path).returncode == p.returncode
+    trace = (tmp_path / "t.txt").read_text()
+    assert re.search(r" loop\.c:[56] ", trace)
+    assert "--trace" in one_line_error(chainrv("run", "loop.elf", "--trace", "t.txt", "--profile", cwd=tmp_path))
+    (tmp_path / "plain.c").write_text("int main(void) { return 0; }\n")
+    assert chainrv("build", "plain.c", "-o", "plain.elf", "--ldflags=-Wl,--strip-debug",
+                   cwd=tmp_path).returncode == 0
+    assert "-g" in one_line_error(chainrv("run", "plain.elf", "--profile-lines", cwd=tmp_path))

@@ -21,6 +21,7 @@ from simulator.debug import MachineTarget
 from simulator.elfload import read_elf
 from simulator.gdbserver import GdbServer, listen
 from simulator.machine import SLICE, RunResult
+from simulator.srclines import LineTable
 from simulator.trace import SymbolMap
 
 from ..argtypes import add_uarch_argument, port, positive, size
@@ -61,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "and predictor counters and the stall cycles by cause on stderr")
     parser.add_argument("--profile", action="store_true",
                         help="print cycles, instructions and stalls per function on stderr")
+    parser.add_argument("--profile-lines", action="store_true",
+                        help="also print cycles, instructions and stalls per source line (needs -g)")
     parser.add_argument("--profile-json", metavar="FILE",
                         help="write the profile as JSON (implies profiling)")
     parser.add_argument("--input", metavar="FILE",
@@ -127,18 +130,18 @@ class _Stdout:
 
 
 def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | None,
-                 out: _Stdout) -> RunResult:
+                 out: _Stdout, lines: LineTable | None = None) -> RunResult:
     symbols = SymbolMap(m.functions)
     ranges = _trace_ranges(symbols, only) if only else []
     if path == "-":  # standard output, between the program's own output, in order
-        return _trace_to(m, _StdoutText(out), limit, ranges, symbols, out)
+        return _trace_to(m, _StdoutText(out), limit, ranges, symbols, out, lines)
     try:
         f = open(path, "w")  # noqa: SIM115 - closed below, kept open across chunks
     except OSError as e:
         raise CliError(f"cannot write trace file {path}: {e.strerror}", 2) from None
     try:
         with f:
-            return _trace_to(m, f, limit, ranges, symbols, out)
+            return _trace_to(m, f, limit, ranges, symbols, out, lines)
     except OSError as e:  # a full disk or an I/O error on the trace file
         raise CliError(f"cannot write trace file {path}: {e.strerror or e}", 2) from None
 
@@ -154,7 +157,7 @@ class _StdoutText:
 
 
 def _trace_to(m: Machine, f: TextIO | _StdoutText, limit: int | None, ranges: list[tuple[int, int]],
-              symbols: SymbolMap, out: _Stdout) -> RunResult:
+              symbols: SymbolMap, out: _Stdout, lines: LineTable | None = None) -> RunResult:
     """Run in trace mode, writing the text trace (docs/simulator.md) to ``f``."""
     for recs, stalls in m.iter_trace(limit, stdout=out, stalls=True):
         if ranges:
@@ -164,7 +167,7 @@ def _trace_to(m: Machine, f: TextIO | _StdoutText, limit: int | None, ranges: li
                 keep |= (pc >= lo) & (pc < hi)
             recs, stalls = recs[keep], stalls[keep]
         if len(recs):
-            f.write("\n".join(format_records(recs, symbols, stalls)) + "\n")
+            f.write("\n".join(format_records(recs, symbols, stalls, lines)) + "\n")
     assert m.result is not None
     return m.result
 
@@ -234,13 +237,18 @@ def run(args: argparse.Namespace) -> int:
             m.set_input(data)
     except SimError as e:
         raise CliError(str(e), 2) from None
-    profile = args.profile or args.profile_json is not None
+    profile = args.profile or args.profile_lines or args.profile_json is not None
+    lines = LineTable.from_elf(elf.data) if args.trace or args.profile_lines else None
+    if args.profile_lines and lines is None:
+        raise CliError(f"--profile-lines: {args.elf} has no line information (build it with -g)", 2)
     if args.gdb_wait and args.gdb is None:
         raise CliError("--gdb-wait needs --gdb PORT", 2)
     if args.trace_only and not args.trace:
         raise CliError("--trace-only needs --trace FILE", 2)
     if args.gdb is not None and (args.trace or profile or args.max_instructions):
         raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
+    if args.trace and profile:  # the trace variant keeps no per-PC counters: run twice instead
+        raise CliError("--trace cannot be combined with --profile, --profile-lines or --profile-json", 2)
     if args.profile_json:
         check_file_target(Path(args.profile_json))  # before the run, not after it
     out = _Stdout()
@@ -248,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
         if args.gdb is not None:
             res = _run_gdb(m, args.gdb, args.gdb_wait, out)
         elif args.trace:
-            res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out)
+            res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out, lines)
         else:
             res = m.run(args.max_instructions, stdout=out, profile=profile)
         out.flush()
@@ -259,6 +267,9 @@ def run(args: argparse.Namespace) -> int:
     if res.profile is not None:
         if args.profile:
             print(res.profile.table(), file=sys.stderr)
+        if args.profile_lines:
+            assert lines is not None
+            print(res.profile.by_line(lines).table(), file=sys.stderr)
         if args.profile_json:
             write_text_atomic(Path(args.profile_json), json.dumps(res.profile.to_json(), indent=1) + "\n")
     if res.stop == "exit":
