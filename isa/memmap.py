@@ -55,6 +55,15 @@ def input_block(data: bytes) -> bytes:
     return _header(len(data)) + data
 
 
+def input_data(file: bytes) -> bytes:
+    """The data of an input file: a whole input block as QEMU's loader takes it (the
+    header, then exactly the length it states) gives its data; any other file is data."""
+    if (len(file) >= INPUT_HEADER and file[:4] == INPUT_MAGIC.to_bytes(4, "little")
+            and int.from_bytes(file[4:8], "little") == len(file) - INPUT_HEADER):
+        return file[INPUT_HEADER:]
+    return file
+
+
 def input_capacity(ram_size: int = RAM_SIZE) -> int:
     """The most data bytes an input may have in ``ram_size`` bytes of RAM."""
     return min(INPUT_LARGE_MAX, max(INPUT_MAX, ram_size - (INPUT_LARGE_ADDR - RAM_BASE)))

@@ -357,8 +357,32 @@ def test_profile_lines(tmp_path: Path) -> None:
     assert chainrv("run", "loop.elf", "--trace", "t.txt", cwd=tmp_path).returncode == p.returncode
     trace = (tmp_path / "t.txt").read_text()
     assert re.search(r" loop\.c:[56] ", trace)
-    assert "--trace" in one_line_error(chainrv("run", "loop.elf", "--trace", "t.txt", "--profile", cwd=tmp_path))
+    both = chainrv("run", "loop.elf", "--trace", "t.txt", "--profile", cwd=tmp_path)
+    assert "--trace" in one_line_error(both)
     (tmp_path / "plain.c").write_text("int main(void) { return 0; }\n")
     assert chainrv("build", "plain.c", "-o", "plain.elf", "--ldflags=-Wl,--strip-debug",
                    cwd=tmp_path).returncode == 0
     assert "-g" in one_line_error(chainrv("run", "plain.elf", "--profile-lines", cwd=tmp_path))
+
+
+def test_input_as_data_or_as_a_whole_block(tmp_path: Path) -> None:
+    """The block file QEMU's loader takes and the bare data give the same run."""
+    import hashlib
+    import random
+    import struct
+
+    from chainrv.kernels import all_kernels
+
+    elf = all_kernels()["sha256"].build("rv32im")
+    data = random.Random(3).randbytes(1000)
+    (tmp_path / "data.bin").write_bytes(data)
+    (tmp_path / "block.bin").write_bytes(struct.pack("<II", 0x49565243, len(data)) + data)
+    want = hashlib.sha256(data).hexdigest() + "\n"
+    for name in ("data.bin", "block.bin"):
+        p = chainrv("run", str(elf), "--input", name, cwd=tmp_path)
+        assert (p.returncode, p.stdout) == (0, want), (name, p.stderr)
+    # a length that is not the rest of the file: the whole file is data
+    odd = struct.pack("<II", 0x49565243, len(data) + 1) + data
+    (tmp_path / "odd.bin").write_bytes(odd)
+    p = chainrv("run", str(elf), "--input", "odd.bin", cwd=tmp_path)
+    assert p.stdout == hashlib.sha256(odd).hexdigest() + "\n"

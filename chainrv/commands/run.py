@@ -14,7 +14,7 @@ from typing import BinaryIO, TextIO
 import numpy as np
 
 from isa.config import IsaConfig, IsaError
-from isa.memmap import RAM_BASE
+from isa.memmap import RAM_BASE, input_data
 from simulator import Machine, SimError, format_records
 from simulator import state as S
 from simulator.debug import MachineTarget
@@ -67,8 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile-json", metavar="FILE",
                         help="write the profile as JSON (implies profiling)")
     parser.add_argument("--input", metavar="FILE",
-                        help="kernel input block data, written at 0x800C0000 (data longer than 131,064 "
-                             "bytes at 0x80100000, which needs a larger --ram-size: docs/platform.md)")
+                        help="kernel input: data, or a whole input block (header included, as QEMU's "
+                             "loader takes it), written at 0x800C0000 (data longer than 131,064 bytes at "
+                             "0x80100000, which needs a larger --ram-size: docs/platform.md)")
     parser.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
                         help="RAM size (default: 1M)")
 
@@ -234,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
                 data = Path(args.input).read_bytes()
             except OSError as e:
                 raise CliError(f"{args.input}: {e.strerror.lower() if e.strerror else e}", 2) from None
-            m.set_input(data)
+            m.set_input(input_data(data))
     except SimError as e:
         raise CliError(str(e), 2) from None
     profile = args.profile or args.profile_lines or args.profile_json is not None
