@@ -245,8 +245,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             uq = 0  # the data side's wait: fence.i's, or of the RAM access at uaddr
             uaddr = -1
             ustore = 0
-            sfast = False  # this slot keeps the steady flow (so far)
-            looked = False  # the I-side was looked up for pc
+            sfast = False  # this slot keeps the steady flow
             if i >= 0:
                 fl = uo[3, op]
                 if u_p1rd != NO_REG or u_p2rd != NO_REG:  # a result still late (few slots)
@@ -257,17 +256,17 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3) and u_p2r > late:
                         late = u_p2r
                         lcause = u_p2k
-                if steady and not fl & UF_STEER and not d & S.BHT_SEEN and late < cyc and uo[0, op] == 0:
-                    # nothing predicted, no operand late, EX one cycle: steady if the fetch hits
-                    looked = True
-                    if p_ic_sets == 0:
-                        p = p_mem
-                    elif pc >> p_ic_shift == ilast:  # a hit in the line of the last lookup
-                        ich += 1
-                    else:
-                        p = ifetch(ua, uc, pc)
-                        ilast = ua[U_ILAST]
-                    sfast = p == 0
+                # the I-side (a hit in the line of the last lookup needs no search)
+                if p_ic_sets == 0:
+                    p = p_mem
+                elif pc >> p_ic_shift == ilast:
+                    ich += 1
+                else:
+                    p = ifetch(ua, uc, pc)
+                    ilast = ua[U_ILAST]
+                # steady on: the fetch hit, nothing predicted, no operand late, EX one cycle
+                sfast = (steady and p == 0 and not fl & UF_STEER and not d & S.BHT_SEEN and late < cyc
+                         and uo[0, op] == 0)
             if sfast:  # (its f, m_prev, ue, um, pred: cyc - 3, cyc - 1, cyc - 1, cyc, pc + 4)
                 c = cyc + 1
                 ce = cyc + 1
@@ -280,14 +279,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 pred = (pc + 4) & M  # the next pc IF and ID chose
                 ptk = False  # ... by predicting a taken branch or jump
                 if i >= 0:
-                    if not looked:
-                        if p_ic_sets == 0:
-                            p = p_mem
-                        elif pc >> p_ic_shift == ilast:
-                            ich += 1
-                        else:
-                            p = ifetch(ua, uc, pc)
-                            ilast = ua[U_ILAST]
                     bp = p_bp
                     if bp == BP_BHT and (fl & (UF_BRANCH | UF_JAL) or d & S.BHT_SEEN):
                         if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < f:
