@@ -1,15 +1,36 @@
-"""Seeded random test programs for differential testing (ISS vs QEMU vs RTL).
+"""Seeded random test programs for differential testing (ISS vs RTL vs QEMU).
 
-A program is a sequence of blocks. Each block seeds x1..x31 with random and
-edge values, runs random instructions of the given ISA configuration, then
-stores every register to a dump area and prints the scratch area and the dump
-as hex words on the UART. The program ends through the finisher (exit 0).
+A program seeds x1..x31 once, then runs blocks of random items, each block
+re-seeding a few registers with edge values. Items are single instructions of
+the ISA configuration with operands biased towards the last registers written
+(forwarding and load-use hazards, including the Xchain rows' ``rs3`` and every
+rotate amount), and sequences:
 
-Loads and stores use ``gp`` (x3, never a destination) as the base of a RAM
-scratch area with aligned offsets; branches and jumps only go forward (no
-loops); M edge cases (division by zero, INT_MIN / -1) are generated on
-purpose; CSR instructions touch ``mscratch`` and read ``mhartid`` only
-(counters differ from QEMU by design).
+* loads and stores through ``gp`` (the middle of a 4 KiB scratch area, offsets
+  -2048..2047), through a base register written just before (address
+  generation hazards) or computed from a random register's value;
+* forward branches and jumps, and bounded loops (a backward branch taken 1-5
+  times); ``jalr`` with negative offsets, ``rd == rs1``, an odd target (bit 0
+  is ignored);
+* divisions by zero and ``INT_MIN / -1``;
+* traps that continue: ``ecall``, ``ebreak``, illegal words, writes to
+  read-only and unknown CSRs, misaligned loads, stores, branch and jump
+  targets. The handler (after the program's code, ``mtvec``) resumes after the
+  trapping instruction and leaves ``mtval`` in ``mscratch``;
+* reads of every CSR, writes of the writable ones that do not change control
+  flow (not ``mstatus`` or ``mtvec``), counters; device reads and ``mtimecmp``
+  writes;
+* stores of a word, halfword or byte into an instruction four slots ahead,
+  which then runs in its new form (docs/timing.md, "Stores into code").
+
+The state is dumped cheaply: the registers are stored once at the end (every
+register write and store is a record the lockstep compares). With
+``qemu=True`` the program leaves out what QEMU does differently or cannot
+match cycle for cycle (counters, ``mtime``, ``mip``, misaligned accesses,
+``ebreak``) and prints the registers in hex after every block and the scratch
+area at the end, so that QEMU's output can be compared with the ISS's.
+``selfmod=False`` leaves out stores into code (outside the contract with
+caches, docs/timing.md).
 """
 
 from __future__ import annotations
@@ -19,20 +40,35 @@ from dataclasses import dataclass
 
 from .asm import assemble
 from .config import IsaConfig
+from .csrs import BY_NUMBER, CSRS, MHARTID, MSTATUS, MTVEC
 from .elfwriter import make_elf
 from .encoding import encode, sext
+from .memmap import CLINT_BASE, CLINT_MTIME, CLINT_MTIMECMP, UART_BASE, UART_LSR
 from .table import INSNS, Insn
 
 BASE = 0x8000_0000
 SCRATCH = 0x8008_0000
-SCRATCH_BYTES = 256
-DUMP = SCRATCH + SCRATCH_BYTES
+SCRATCH_BYTES = 4096
+#: the registers are stored in the last 128 bytes of the scratch area
+DUMP = SCRATCH + SCRATCH_BYTES - 32 * 4
+#: gp points to the middle of the scratch area: every 12-bit offset lands in it
 GP = 3
+GP_VALUE = SCRATCH + SCRATCH_BYTES // 2
 EDGE = (0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 0x80000001, 31, 32, 0xFF, 0x8000)
 
-_SKIP_KINDS = ("system",)
-_CSR_SAFE = (0x340,)          # mscratch: read/write, no side effects
-_CSR_READ_ONLY = (0xF14,)     # mhartid
+_WIDTH = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4, "sb": 1, "sh": 2, "sw": 4}
+#: writable CSRs whose writes change no control flow
+_CSR_WRITABLE = tuple(c.number for c in CSRS if c.wmask and c.number not in (MSTATUS, MTVEC))
+#: numbers outside the CSR table (illegal here); QEMU has PMP and mhpmcounter CSRs
+_CSR_UNKNOWN = (0x7C0, 0x5C0, 0x3A0, 0xB03)
+_CSR_UNKNOWN_QEMU = (0x7C0, 0x5C0)
+#: CSRs QEMU holds alike (misa, mstatus and the ID registers have more bits there), and
+#: those it writes alike (its mie has supervisor bits, its mepc keeps bit 1)
+_CSR_QEMU = ("mscratch", "mepc", "mcause", "mtval", "mtvec", "mie", "mhartid")
+_CSR_QEMU_WRITE = ("mscratch", "mcause", "mtval")
+#: words no configuration decodes (illegal instruction)
+_ILLEGAL = (0x0000_0000, 0xFFFF_FFFF, 0x0000_007F)
+_SAFE_ALU = ("addi", "slti", "sltiu", "xori", "ori", "andi")
 
 
 @dataclass
@@ -54,96 +90,350 @@ def li(rd: int, value: int) -> list[int]:
 
 
 class _Gen:
-    def __init__(self, rng: random.Random, config: IsaConfig) -> None:
+    def __init__(self, rng: random.Random, config: IsaConfig, qemu: bool, selfmod: bool) -> None:
         self.rng = rng
-        self.insns = [i for i in INSNS if i.ext in config and i.kind not in _SKIP_KINDS]
+        self.config = config
+        self.qemu = qemu
+        self.selfmod = selfmod
+        usable = [i for i in INSNS if i.ext in config]
+        self.insns = [i for i in usable if i.kind not in ("system", "jal", "jalr", "branch")]
+        self.control = [i for i in usable if i.kind in ("jal", "jalr", "branch")]
+        #: instructions of other configurations: illegal words here
+        self.foreign = [i for i in INSNS if i.ext not in config and i.fmt in ("R", "R4", "Rrot", "unary")]
         self.words: list[int] = []
+        self.recent: list[int] = []
+        self.locked: set[int] = {GP}
+        #: a register the next sources read often (pair())
+        self.force = 0
+        self.csrs = [c for c in CSRS if not qemu or c.name in _CSR_QEMU]
+        self.csr_writable = [c for c in _CSR_WRITABLE if not qemu or BY_NUMBER[c].name in _CSR_QEMU_WRITE]
+        #: traps need a handler, so Zicsr to set mtvec
+        self.traps = any(i.kind == "csr" for i in usable)
 
+    # ------------------------------------------------------------ operands
     def value(self) -> int:
         r = self.rng
         return r.choice(EDGE) if r.random() < 0.3 else r.getrandbits(32)
 
     def rd(self) -> int:
-        r = self.rng.randrange(0, 32)
-        return r if r != GP else 0
+        while True:
+            r = self.rng.randrange(0, 32)
+            if r not in self.locked:
+                return r
+
+    def reg(self) -> int:
+        """A register other than x0 that rd() could give."""
+        while True:
+            r = self.rng.randrange(1, 32)
+            if r not in self.locked:
+                return r
 
     def src(self) -> int:
+        """A source register, often one of the last written (a forwarding or load-use hazard)."""
+        if self.force and self.rng.random() < 0.7:
+            return self.force
+        if self.recent and self.rng.random() < 0.5:
+            return self.rng.choice(self.recent)
         return self.rng.randrange(0, 32)
 
-    def filler(self) -> int:
-        return encode("addi", rd=self.rd(), rs1=self.src(), imm=self.rng.randrange(-2048, 2048))
+    def wrote(self, rd: int) -> None:
+        if rd:
+            self.recent = [*self.recent[-3:], rd]
 
+    def put(self, word: int, rd: int = 0) -> None:
+        self.words.append(word)
+        self.wrote(rd)
+
+    def alu(self) -> int:
+        """A plain I-type ALU instruction (no trap, no control flow)."""
+        rd = self.rd()
+        self.wrote(rd)
+        return encode(self.rng.choice(_SAFE_ALU), rd=rd, rs1=self.src(), imm=self.rng.randrange(-2048, 2048))
+
+    # ------------------------------------------------------------ items
     def emit_insn(self, insn: Insn) -> None:
-        r, w = self.rng, self.words
+        r = self.rng
         name, fmt, kind = insn.name, insn.fmt, insn.kind
-        if kind == "load":
-            width = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4}[name]
-            w.append(encode(name, rd=self.rd(), rs1=GP, imm=r.randrange(0, SCRATCH_BYTES, width)))
-        elif kind == "store":
-            width = {"sb": 1, "sh": 2, "sw": 4}[name]
-            w.append(encode(name, rs1=GP, rs2=self.src(), imm=r.randrange(0, SCRATCH_BYTES, width)))
-        elif kind == "branch":
-            skip = r.randrange(0, 4)
-            w.append(encode(name, rs1=self.src(), rs2=self.src(), imm=4 * (skip + 1)))
-            w.extend(self.filler() for _ in range(skip))
-        elif kind == "jal":
-            skip = r.randrange(0, 4)
-            w.append(encode("jal", rd=self.rd(), imm=4 * (skip + 1)))
-            w.extend(self.filler() for _ in range(skip))
-        elif kind == "jalr":
-            tmp = self.rd() or 5
-            skip = r.randrange(0, 4)
-            w.append(encode("auipc", rd=tmp, imm=0))
-            # the target is 8 + 4*skip bytes after the auipc: skip instructions after jalr
-            w.append(encode("jalr", rd=self.rd(), rs1=tmp, imm=8 + 4 * skip))
-            w.extend(self.filler() for _ in range(skip))
+        rd = self.rd()
+        if kind in ("load", "store"):
+            self.memory(name)
         elif kind == "div" and r.random() < 0.4:
-            a, b = self.rd() or 6, self.rd() or 7
+            a, b = self.reg(), self.reg()
             if r.random() < 0.5:
-                w += li(a, 0x80000000) + li(b, 0xFFFFFFFF)   # overflow
+                self.words += li(a, 0x80000000) + li(b, 0xFFFFFFFF)   # overflow
             else:
-                w += li(a, self.value()) + [encode("addi", rd=b, rs1=0, imm=0)]  # by zero
-            w.append(encode(name, rd=self.rd(), rs1=a, rs2=b))
+                self.words += li(a, self.value()) + [encode("addi", rd=b, rs1=0, imm=0)]  # by zero
+            self.put(encode(name, rd=rd, rs1=a, rs2=b), rd)
         elif kind == "csr":
-            imm_form = name.endswith("i")
-            csr = r.choice(_CSR_SAFE + _CSR_READ_ONLY)
-            if csr in _CSR_READ_ONLY:   # reads only: csrrs/csrrc with x0 / zimm 0
-                if name in ("csrrw", "csrrwi"):
-                    name = "csrrs"
-                w.append(encode(name, rd=self.rd(), rs1=0, imm=csr))
-            else:
-                src = r.randrange(0, 32)
-                w.append(encode(name, rd=self.rd(), rs1=src if imm_form else src, imm=csr))
+            self.csr(name)
         elif kind == "fence":
-            w.append(encode("fence", imm=0x0FF))
+            self.put(encode("fence", imm=0x0FF))
         elif fmt == "U":
-            w.append(encode(name, rd=self.rd(), imm=r.getrandbits(20) << 12))
-        elif fmt in ("I",):
-            w.append(encode(name, rd=self.rd(), rs1=self.src(), imm=r.randrange(-2048, 2048)))
+            self.put(encode(name, rd=rd, imm=r.getrandbits(20) << 12), rd)
+        elif fmt == "I":
+            self.put(encode(name, rd=rd, rs1=self.src(), imm=r.randrange(-2048, 2048)), rd)
         elif fmt == "Ishift":
-            w.append(encode(name, rd=self.rd(), rs1=self.src(), imm=r.randrange(0, 32)))
+            self.put(encode(name, rd=rd, rs1=self.src(), imm=r.randrange(0, 32)), rd)
         elif fmt == "Rbs":
-            w.append(encode(name, rd=self.rd(), rs1=self.src(), rs2=self.src(), imm=r.randrange(0, 4)))
+            self.put(encode(name, rd=rd, rs1=self.src(), rs2=self.src(), imm=r.randrange(0, 4)), rd)
+        elif fmt == "R4":      # imm is the number of rs3
+            self.put(encode(name, rd=rd, rs1=self.src(), rs2=self.src(), imm=self.src()), rd)
+        elif fmt == "Rrot":    # imm is the rotate amount
+            self.put(encode(name, rd=rd, rs1=self.src(), rs2=self.src(), imm=r.randrange(0, 32)), rd)
         else:  # R, unary
-            w.append(encode(name, rd=self.rd(), rs1=self.src(), rs2=self.src()))
+            self.put(encode(name, rd=rd, rs1=self.src(), rs2=self.src()), rd)
+
+    def memory(self, name: str) -> None:
+        """A load or store in scratch RAM, its base register written just before or gp."""
+        r = self.rng
+        width = _WIDTH[name]
+        addr = SCRATCH + r.randrange(0, SCRATCH_BYTES, width)
+        mode = r.random()
+        if mode < 0.35:
+            base, off = GP, addr - GP_VALUE
+        elif mode < 0.7:           # base = addr - off, written 0-2 slots before the access
+            base, off = self.reg(), r.randrange(-2048, 2048) & ~(width - 1)
+            self.words += li(base, addr - off)
+            self.wrote(base)
+            self.words += [self.alu_avoiding(base) for _ in range(r.randrange(0, 3))]
+        else:                      # base from a register's value: gp + (x & 0x7fc), off <= 0
+            base = self.reg()
+            self.put(encode("andi", rd=base, rs1=self.src(), imm=0x7FC), base)
+            self.put(encode("add", rd=base, rs1=base, rs2=GP), base)
+            off = -r.randrange(0, 2048 // width) * width
+        if name.startswith("s"):
+            self.put(encode(name, rs1=base, rs2=self.src(), imm=off))
+        else:
+            rd = self.rd()
+            self.put(encode(name, rd=rd, rs1=base, imm=off), rd)
+
+    def alu_avoiding(self, reg: int) -> int:
+        self.locked.add(reg)
+        word = self.alu()
+        self.locked.discard(reg)
+        return word
+
+    def csr(self, name: str) -> None:
+        r = self.rng
+        rd = self.rd()
+        reads_only = r.random() < 0.5
+        if reads_only:
+            csr = r.choice(self.csrs).number
+            op = "csrrs" if name in ("csrrw", "csrrwi") else name
+            self.put(encode(op, rd=rd, rs1=0, imm=csr), rd)
+        else:
+            csr = r.choice(self.csr_writable)
+            src = r.randrange(32) if name.endswith("i") else self.src()   # zimm or a register
+            self.put(encode(name, rd=rd, rs1=src, imm=csr), rd)
+
+    def branch(self, insn: Insn) -> None:
+        r = self.rng
+        if insn.kind == "branch":
+            skip = r.randrange(0, 4)
+            self.put(encode(insn.name, rs1=self.src(), rs2=self.src(), imm=4 * (skip + 1)))
+            self.words += [self.alu() for _ in range(skip)]
+        elif insn.kind == "jal":
+            skip = r.randrange(0, 4)
+            rd = self.rd()
+            self.put(encode("jal", rd=rd, imm=4 * (skip + 1)), rd)
+            self.words += [self.alu() for _ in range(skip)]
+        else:
+            self.jalr()
+
+    def jalr(self) -> None:
+        """auipc then jalr a few instructions on: a negative offset, rd == rs1, an odd
+        target (bit 0 is dropped), the base written just before."""
+        r = self.rng
+        tmp = self.reg()
+        skip = r.randrange(0, 4)
+        adjust = r.choice((0, 0, 2047, 64, -4))       # tmp = auipc + adjust, jalr offset - adjust
+        odd = r.random() < 0.25
+        words = [encode("auipc", rd=tmp, imm=0)]
+        if adjust:
+            words.append(encode("addi", rd=tmp, rs1=tmp, imm=adjust))
+        here = len(words)          # jalr's index after the auipc
+        rd = tmp if r.random() < 0.3 else self.rd()
+        target = 4 * (here + 1 + skip)
+        words.append(encode("jalr", rd=rd, rs1=tmp, imm=target - adjust + (1 if odd else 0)))
+        self.words += words
+        self.wrote(rd)
+        self.words += [self.alu() for _ in range(skip)]
+
+    def loop(self) -> None:
+        """A bounded loop: a counter set to 1..5, a body of random instructions that do
+        not write it, a backward branch."""
+        r = self.rng
+        counter = self.reg()
+        self.put(encode("addi", rd=counter, rs1=0, imm=r.randint(1, 5)), counter)
+        self.locked.add(counter)
+        top = len(self.words)
+        for _ in range(r.randint(1, 8)):
+            self.emit_insn(r.choice(self.insns))
+        self.put(encode("addi", rd=counter, rs1=counter, imm=-1), counter)
+        back = 4 * (top - len(self.words))
+        form = r.randrange(3)
+        if form == 0:
+            self.put(encode("bne", rs1=counter, rs2=0, imm=back))
+        elif form == 1:
+            self.put(encode("blt", rs1=0, rs2=counter, imm=back))
+        else:
+            self.put(encode("bltu", rs1=0, rs2=counter, imm=back))
+        self.locked.discard(counter)
+
+    def trap(self) -> None:
+        """An instruction that traps; the handler resumes after it."""
+        r = self.rng
+        kinds = ["ecall", "illegal", "csr_ro", "csr_unknown"]
+        if not self.qemu:
+            kinds += ["ebreak", "misaligned_mem", "misaligned_branch", "misaligned_jump"]
+        kind = r.choice(kinds)
+        if kind == "ecall":
+            self.put(encode("ecall"))
+        elif kind == "ebreak":
+            self.put(encode("ebreak"))
+        elif kind == "illegal":
+            if self.foreign and r.random() < 0.5:
+                insn = r.choice(self.foreign)
+                self.put(encode(insn.name, rd=self.rd(), rs1=self.src(), rs2=self.src(), imm=r.randrange(32)))
+            else:
+                self.put(r.choice(_ILLEGAL))
+        elif kind == "csr_ro":       # a write to a read-only CSR
+            # QEMU 7.2 lets csrrs/csrrc through when x[rs1] is 0 (the spec: rs1 != x0 writes)
+            op = "csrrw" if self.qemu else r.choice(("csrrw", "csrrs", "csrrc"))
+            self.put(encode(op, rd=self.rd(), rs1=r.randrange(1, 32),
+                            imm=r.choice((MHARTID, 0xC00, 0xF11))))
+        elif kind == "csr_unknown":
+            self.put(encode("csrrs", rd=self.rd(), rs1=0,
+                            imm=r.choice(_CSR_UNKNOWN_QEMU if self.qemu else _CSR_UNKNOWN)))
+        elif kind == "misaligned_mem":
+            name = r.choice(("lw", "lh", "lhu", "sw", "sh"))
+            width = _WIDTH[name]
+            off = r.randrange(-2048, 2048 - 4)
+            off += 1 if off % width == 0 else 0
+            if name.startswith("s"):
+                self.put(encode(name, rs1=GP, rs2=self.src(), imm=off))
+            else:
+                self.put(encode(name, rd=self.rd(), rs1=GP, imm=off))
+        elif kind == "misaligned_branch":   # traps only when taken
+            self.put(encode(r.choice(("beq", "bne", "bge", "bltu")), rs1=self.src(), rs2=self.src(),
+                            imm=r.choice((6, 10, -2))))
+        else:                               # jal to .+6, or jalr to a target with bit 1 set
+            if r.random() < 0.5:
+                self.put(encode("jal", rd=self.rd(), imm=r.choice((6, 10, -6))))
+            else:
+                tmp = self.reg()
+                self.put(encode("auipc", rd=tmp, imm=0), tmp)
+                self.put(encode("jalr", rd=self.rd(), rs1=tmp, imm=r.choice((6, 10, 2, -2))))
+
+    def device(self) -> None:
+        """A device register: the UART's LSR; with lockstep, mtime and mtimecmp."""
+        r = self.rng
+        base = self.reg()
+        choices = ["lsr"] if self.qemu else ["lsr", "mtime", "mtimecmp"]
+        kind = r.choice(choices)
+        rd = self.rd()
+        if kind == "lsr":
+            self.words += li(base, UART_BASE)
+            self.put(encode(r.choice(("lb", "lbu")), rd=rd, rs1=base, imm=UART_LSR), rd)
+        elif kind == "mtime":
+            self.words += li(base, CLINT_BASE + CLINT_MTIME)
+            self.put(encode("lw", rd=rd, rs1=base, imm=r.choice((0, 4))), rd)
+        else:
+            self.words += li(base, CLINT_BASE + CLINT_MTIMECMP)
+            if r.random() < 0.5:
+                self.put(encode("sw", rs1=base, rs2=self.src(), imm=r.choice((0, 4))))
+            else:
+                self.put(encode("lw", rd=rd, rs1=base, imm=r.choice((0, 4))), rd)
+        self.wrote(base)
+
+    def patch(self) -> None:
+        """A store into the instruction four slots after it, which then runs in its new form."""
+        r = self.rng
+        name = r.choice(("sw", "sh", "sb"))
+        width = _WIDTH[name]
+        offset = r.randrange(0, 4, width)
+        old = self.alu()
+        while True:
+            new = self.alu()
+            mask = ((1 << (8 * width)) - 1) << (8 * offset)
+            merged = (old & ~mask) | (new & mask)
+            if (merged >> 7) & 31 not in self.locked:
+                break
+        base = self.reg()
+        self.locked.add(base)
+        value_reg = self.reg()
+        self.words += li(value_reg, merged >> (8 * offset))
+        self.words.append(encode("auipc", rd=base, imm=0))
+        self.locked.add(value_reg)
+        fillers = [self.alu() for _ in range(3)]
+        self.locked -= {value_reg, base}
+        if self.qemu or r.random() < 0.5:
+            # a taken jump between: QEMU sees a store into the block it is running only
+            # after the block ends (no precise self-modifying code on RISC-V)
+            fillers[r.randrange(3)] = encode("jal", rd=0, imm=4)
+        self.words.append(encode(name, rs1=base, rs2=value_reg, imm=4 * 5 + offset))
+        self.words += fillers
+        self.words.append(old)
+        self.wrote(base)
+
+    def pair(self) -> None:
+        """A producer (often a load) and a consumer reading its result at once (a
+        forwarding path or the load-use stall, for rs1, rs2 and rs3 alike)."""
+        r = self.rng
+        loads = [i for i in self.insns if i.kind == "load"]
+        producer = r.choice(loads) if loads and r.random() < 0.5 else r.choice(self.insns)
+        self.emit_insn(producer)
+        readers = [i for i in self.insns if i.kind not in ("csr", "fence", "load", "store", "div")
+                   and i.fmt not in ("U",)]
+        if self.recent:
+            self.force = self.recent[-1]
+            self.emit_insn(r.choice(readers))
+            self.force = 0
+
+    def item(self) -> None:
+        r = self.rng
+        x = r.random()
+        if x < 0.07 and self.control:
+            self.branch(r.choice(self.control))
+        elif x < 0.12:
+            self.loop()
+        elif x < 0.17 and self.traps:
+            self.trap()
+        elif x < 0.19:
+            self.device()
+        elif x < 0.21 and self.selfmod:
+            self.patch()
+        elif x < 0.35:
+            self.pair()
+        else:
+            self.emit_insn(r.choice(self.insns))
 
     def block(self, length: int) -> None:
-        for reg in range(1, 32):
-            if reg != GP:
-                self.words += li(reg, self.value())
-        # every enabled instruction in shuffled order, then random extra ones
-        order = list(self.insns)
+        for _ in range(3):
+            reg = self.rd()
+            self.words += li(reg, self.value())
+            self.wrote(reg)
+        # every enabled instruction once per block and ``length`` random items, shuffled
+        order: list[Insn | None] = [*self.insns, *self.control, *[None] * length]
         self.rng.shuffle(order)
-        order += [self.rng.choice(self.insns) for _ in range(max(0, length - len(order)))]
-        for insn in order[:max(length, len(self.insns))]:
-            self.emit_insn(insn)
-        self.words += [encode("sw", rs1=GP, rs2=reg, imm=SCRATCH_BYTES + 4 * reg) for reg in range(1, 32)]
-        self.words += _words(assemble(_PRINT, base=BASE + 4 * len(self.words)))
+        for insn in order:
+            if insn is None:
+                self.item()
+            elif insn.kind in ("jal", "jalr", "branch"):
+                self.branch(insn)
+            else:
+                self.emit_insn(insn)
+        if self.qemu:
+            self.dump()
+            self.words += _words(assemble(_PRINT_REGS, base=BASE + 4 * len(self.words)))
+
+    def dump(self) -> None:
+        self.words += [encode("sw", rs1=GP, rs2=reg, imm=DUMP - GP_VALUE + 4 * reg) for reg in range(32)]
 
 
-_PRINT = f"""
-    li t0, {SCRATCH}
-    li t1, {DUMP + 32 * 4}
+_PRINT = """
+    li t0, {start}
+    li t1, {end}
     li t2, 0x10000000
 word:
     lw a0, 0(t0)
@@ -165,14 +455,28 @@ out:
     sb a4, 0(t2)
     addi t0, t0, 4
     bltu t0, t1, word
-    li gp, {SCRATCH}
+    li gp, {gp}
 """
+_PRINT_REGS = _PRINT.format(start=DUMP, end=DUMP + 32 * 4, gp=GP_VALUE)
+_PRINT_ALL = _PRINT.format(start=SCRATCH, end=SCRATCH + SCRATCH_BYTES, gp=GP_VALUE)
 
 _EXIT = """
     li t0, 0x100000
     li t1, 0x5555
     sw t1, 0(t0)
-1:  j 1b
+hang: j hang
+"""
+
+# mscratch holds x31 while the handler runs; mret resumes after the trapping instruction
+# (a misaligned branch or jump reports its own pc). mscratch keeps mtval afterwards.
+_HANDLER = """
+    csrrw t6, mscratch, t6
+    csrr t6, mepc
+    addi t6, t6, 4
+    csrw mepc, t6
+    csrr t6, mtval
+    csrrw t6, mscratch, t6
+    mret
 """
 
 
@@ -181,18 +485,37 @@ def _words(code: bytes) -> list[int]:
 
 
 def random_program(seed: int, config: IsaConfig | str = "rv32im_zicsr_zk_zks", blocks: int = 20,
-                   length: int = 60) -> Program:
-    """A program of ``blocks`` random blocks of at least ``length`` instructions each
-    (every instruction of ``config`` at least once per block)."""
+                   length: int = 60, *, qemu: bool = False, selfmod: bool = True) -> Program:
+    """A program of ``blocks`` random blocks, each of every instruction of ``config``
+    once and ``length`` random items. ``qemu``: only what QEMU
+    does alike, and the state printed on the UART; ``selfmod``: stores into code."""
     cfg = IsaConfig.parse(config)
     rng = random.Random(seed)
-    g = _Gen(rng, cfg)
-    g.words += li(GP, SCRATCH)
+    g = _Gen(rng, cfg, qemu, selfmod)
+    has_csr = g.traps
+    # mtvec: the handler sits after the exit code; its address is patched in below
+    g.words += li(GP, GP_VALUE)
+    mtvec_at = len(g.words)
+    g.words += [0, 0, 0] if has_csr else []
+    for reg in range(1, 32):
+        if reg != GP:
+            g.words += li(reg, g.value())
     for _ in range(blocks):
         g.block(length)
-    g.words += _words(assemble(_EXIT.replace("1:  j 1b", "hang: j hang"), base=BASE + 4 * len(g.words)))
+    g.dump()
+    if qemu:
+        g.words += _words(assemble(_PRINT_ALL, base=BASE + 4 * len(g.words)))
+    g.words += _words(assemble(_EXIT, base=BASE + 4 * len(g.words)))
+    handler = BASE + 4 * len(g.words)
+    g.words += _words(assemble(_HANDLER, base=handler))
+    if has_csr:
+        g.words[mtvec_at:mtvec_at + 3] = [*li(5, handler), encode("csrrw", rd=0, rs1=5, imm=MTVEC)]
     code = b"".join(x.to_bytes(4, "little") for x in g.words)
     if BASE + len(code) > SCRATCH:
         raise ValueError(f"program of {len(code)} bytes overlaps the scratch area; use fewer blocks")
-    scratch = bytes(rng.getrandbits(8) for _ in range(SCRATCH_BYTES + 32 * 4))
+    scratch = rng.randbytes(SCRATCH_BYTES)
     return Program(code, scratch, seed)
+
+
+__all__ = ["BASE", "DUMP", "GP", "GP_VALUE", "SCRATCH", "SCRATCH_BYTES", "Program", "li",
+           "random_program"]

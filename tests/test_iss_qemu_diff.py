@@ -15,7 +15,7 @@ BLOCKS = 20
 
 
 def _compare(seed: int, isa: str, tmp_path) -> None:
-    prog = random_program(seed, isa, blocks=BLOCKS)
+    prog = random_program(seed, isa, blocks=BLOCKS, qemu=True)
     elf = tmp_path / f"rand{seed}.elf"
     elf.write_bytes(prog.elf())
     ref = run_qemu(elf, isa)
