@@ -239,7 +239,10 @@ def test_sm2_random_and_invalid(elfs, tmp_path: Path) -> None:
 @pytest.mark.parametrize("kernel", ["ecdsa_secp256k1", "sm2"])
 def test_full_isa_build_checks_a_batch(elfs, kernel: str, tmp_path: Path) -> None:
     rng = random.Random(3)
-    recs = k1_records(rng)[:4] if kernel == "ecdsa_secp256k1" else sm2_records(rng)[4:8]
+    # two valid and two invalid records (the lists hold the valid ones first)
+    recs = k1_records(rng) if kernel == "ecdsa_secp256k1" else sm2_records(rng)
+    valid, invalid = [x for x in recs if x[-1]], [x for x in recs if not x[-1]]
+    recs = [valid[0], invalid[0], valid[1], invalid[1]]
     status, out = run_block(elfs[kernel, FULL_ISA], FULL_ISA, batch(recs), tmp_path)
     assert (status, out) == (0, verdicts(recs))
 
@@ -299,7 +302,9 @@ def test_iss_default_vector_matches_qemu(elfs, kernel: str, isa: str) -> None:
 
 def test_iss_batch_matches_qemu(elfs, tmp_path: Path) -> None:
     simulator = pytest.importorskip("simulator")
-    recs = k1_records(random.Random(5))[-8:]
+    recs = k1_records(random.Random(5))
+    recs = [x for x in recs if x[-1]][:4] + [x for x in recs if not x[-1]][-4:]
+    assert [ok for *_, ok in recs] == [True] * 4 + [False] * 4
     data = batch(recs)
     elf = elfs["ecdsa_secp256k1", BASE_ISA]
     r = simulator.run_elf(elf, isa=BASE_ISA, input_bytes=data)
