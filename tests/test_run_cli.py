@@ -118,10 +118,19 @@ def test_trace_file(tmp_path) -> None:
     r = chainrv(elf_of(tmp_path, HELLO), "--trace", str(out))
     assert r.returncode == 7 and r.stdout == b"h\n"
     lines = out.read_text().splitlines()
-    first = lines[0].split()
-    # cycle 4 (pipeline fill), pc, word, disassembly
-    assert first[:3] == ["4", "80000000", "10000537"] and first[3] == "lui"
-    assert "store1 [10000000]=68" in lines[3] or any("store1 [10000000]=68" in ln for ln in lines)
+    code = assemble(HELLO)
+    # one line per instruction: cycle (4 = pipeline fill, then one per cycle), pc, word,
+    # disassembly, and the register written or the store, values worked out by hand
+    effects = ["x10=10000000", "x10=10000000", "x11=00000068", "store1 [10000000]=68",
+               "x11=0000000a", "store1 [10000000]=0a", "x5=00100000", "x5=00100000",
+               "x6=00073000", "x6=00073333", "store4 [00100000]=00073333"]
+    assert len(lines) == len(effects) == len(code) // 4
+    for i, (line, effect) in enumerate(zip(lines, effects, strict=True)):
+        f = line.split()
+        word = int.from_bytes(code[4 * i:4 * i + 4], "little")
+        assert f[:3] == [str(4 + i), f"{0x80000000 + 4 * i:08x}", f"{word:08x}"], line
+        assert line.endswith(effect), line
+    assert lines[0].split()[3] == "lui" and lines[3].split()[3] == "sb"
 
 
 def test_profile_outputs(tmp_path) -> None:
