@@ -135,7 +135,13 @@ def plot(f: Front, path: Path) -> Path | None:
     ax.scatter(xs, ys, color="tab:red", s=40, label="Pareto front", zorder=4)
     ys_all = [r[f.metric] for r in placed]
     if max(ys_all) > 10 * min(ys_all):
+        from matplotlib.ticker import ScalarFormatter
+
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_minor_formatter(ScalarFormatter())
+    lo, hi = ax.get_xlim()
+    ax.set_xlim(lo, hi + 0.2 * (hi - lo))      # room for the labels of the largest configurations
     _labels(ax, placed, f)
     ax.set_xlabel("core area (NAND2-equivalents, logic)")
     per = f" (one op: a pass over the {f.operation})" if f.unit == "ops" else ""
