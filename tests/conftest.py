@@ -8,10 +8,23 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-def pytest_collection_modifyitems(config, items):
+def slow_selected(config: pytest.Config) -> bool:
+    """Slow tests run under ``make regress`` (CHAINRV_RUN_SLOW=1) or when ``-m`` selects
+    them (``pytest -m slow``); a plain run (``make test``) skips them."""
     if os.environ.get("CHAINRV_RUN_SLOW"):
+        return True
+    expr = config.getoption("markexpr", "")
+    if not expr:
+        return False
+    from _pytest.mark.expression import Expression
+
+    return Expression.compile(expr).evaluate(lambda name, **_: name == "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if slow_selected(config):
         return
-    skip = pytest.mark.skip(reason="slow: set CHAINRV_RUN_SLOW=1 (make regress)")
+    skip = pytest.mark.skip(reason="slow: make regress or pytest -m slow")
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)

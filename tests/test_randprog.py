@@ -161,3 +161,43 @@ def test_programs_end(isa: str, tmp_path: Path) -> None:
             m.load_elf(elf)
             res = m.run(max_instructions=2_000_000)
             assert (res.stop, res.exit_code) == ("exit", 0), (seed, qemu, res.trap)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isa", [FULL, XCHAIN])
+def test_programs_end_many(isa: str, tmp_path: Path) -> None:
+    """More seeds, longer programs: each ends through the finisher with every trap handled."""
+    for seed in range(1000, 1020):
+        elf = tmp_path / "r.elf"
+        elf.write_bytes(random_program(seed, isa, blocks=40, length=40).elf())
+        m = Machine(isa)
+        m.load_elf(elf)
+        res = m.run(max_instructions=5_000_000)
+        assert (res.stop, res.exit_code) == ("exit", 0), (seed, res.trap)
+
+
+def test_slow_tests_run_under_m_slow() -> None:
+    """``pytest -m slow`` runs the slow tests (docs/lockstep.md), without CHAINRV_RUN_SLOW;
+    a run without ``-m`` skips them."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import slow_selected
+
+    class Config:
+        def __init__(self, expr: str) -> None:
+            self.expr = expr
+
+        def getoption(self, name: str, default: str = "") -> str:
+            return self.expr
+
+    env = {k: v for k, v in os.environ.items() if k != "CHAINRV_RUN_SLOW"}
+    if "CHAINRV_RUN_SLOW" not in os.environ:
+        assert not slow_selected(Config("")) and not slow_selected(Config("not slow"))
+        assert not slow_selected(Config("qemu"))
+    assert slow_selected(Config("slow")) and slow_selected(Config("slow or not slow"))
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                        "-m", "slow", f"{__file__}::test_programs_end_many[{XCHAIN}]"],
+                       capture_output=True, text=True, env=env, timeout=600)
+    assert "1 passed" in r.stdout, r.stdout[-2000:]
