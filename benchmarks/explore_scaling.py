@@ -7,6 +7,9 @@ workers, the client's database writes. The cluster's start (worker processes,
 each loading the ISS's compiled loop) is timed apart, and so is a warm-up sweep
 that builds the kernel ELFs and fills Numba's cache before anything is timed.
 Medians of ``--runs`` runs per worker count; the scaling is relative to 1 worker.
+Beside it: the task's own seconds per point and how many workers were busy on
+average (the tasks' seconds summed over the elapsed time): when the cores are
+shared, tasks slow down as workers are added, and that shows here.
 
     python benchmarks/explore_scaling.py [--workers 1 2 4] [--runs 3] [--json FILE]
 """
@@ -34,8 +37,9 @@ UARCHS = ["ideal", "mcu", "cached"]
 VARY = {"mem": ["1", "4"]}
 
 
-def sweep_once(client, plan, folder: Path) -> float:
-    """Seconds to run every point of ``plan`` into a fresh database on ``client``."""
+def sweep_once(client, plan, folder: Path) -> tuple[float, float]:
+    """Seconds to run every point of ``plan`` into a fresh database on ``client``, and the
+    seconds the tasks themselves took, summed (over the elapsed time: the workers kept busy)."""
     store = Store(folder / "explore.sqlite")
     counts = execute.Counts(total=len(plan.points))
     progress = execute.Progress(counts, stream=open(os.devnull, "w"))
@@ -43,10 +47,11 @@ def sweep_once(client, plan, folder: Path) -> float:
     execute.run(client, store, plan.points, None, [], counts, progress, None, plan.points)
     seconds = time.perf_counter() - t0
     ok, bad = store.tally(plan.points)
+    task_s = store.db.execute("SELECT sum(wall_s) FROM points").fetchone()[0]
     store.close()
     if ok != len(plan.points):
         raise SystemExit(f"{bad} points failed")
-    return seconds
+    return seconds, task_s
 
 
 def main() -> None:
@@ -68,13 +73,17 @@ def main() -> None:
                 start = time.perf_counter() - t0
                 # warm-up: ELFs built, every worker's ISS loaded; not timed
                 sweep_once(client, plan, Path(tempfile.mkdtemp(dir=tmp)))
-                times = [sweep_once(client, plan, Path(tempfile.mkdtemp(dir=tmp))) for _ in range(args.runs)]
+                got = [sweep_once(client, plan, Path(tempfile.mkdtemp(dir=tmp))) for _ in range(args.runs)]
+            times = [t for t, _ in got]
             med = statistics.median(times)
+            busy = statistics.median(task / t for t, task in got)
+            per_task = statistics.median(task / n for _, task in got)
             results[w] = {"points": n, "seconds": times, "median_s": med, "points_per_min": 60 * n / med,
-                          "cluster_start_s": start}
+                          "cluster_start_s": start, "busy_workers": busy, "task_s": per_task}
             runs = ", ".join(f"{t:.2f}" for t in times)
             print(f"{w} worker{'s' if w > 1 else ' '}: {60 * n / med:8.0f} points/min  (median {med:.2f} s "
-                  f"for {n} points; runs {runs}; cluster start {start:.1f} s)", flush=True)
+                  f"for {n} points; runs {runs}; {per_task * 1000:.0f} ms per task, {busy:.2f} workers busy "
+                  f"on average; cluster start {start:.1f} s)", flush=True)
     base = results[args.workers[0]]["points_per_min"]
     print("scaling: " + ", ".join(f"{w} workers {r['points_per_min'] / base:.2f}x"
                                   for w, r in results.items()))
