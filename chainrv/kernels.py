@@ -82,6 +82,8 @@ class Kernel:
 
 def load_kernel(directory: Path) -> Kernel:
     manifest = directory / "kernel.json"
+    if not manifest.is_file():
+        raise CliError(f"{directory}: no kernel.json (a kernel folder holds its manifest: docs/firmware.md)")
     try:
         data = json.loads(manifest.read_text())
         return Kernel(
@@ -107,10 +109,20 @@ def all_kernels() -> dict[str, Kernel]:
     return out
 
 
-def select(names: list[str] | None) -> list[Kernel]:
+def select(names: list[str] | None, folders: list[Path] | None = None) -> list[Kernel]:
+    """The kernels ``names`` picks from the catalogue and the kernel ``folders`` of a
+    user (each with its ``kernel.json``); no names: the folders' kernels, or without
+    folders the whole catalogue."""
     catalogue = all_kernels()
+    own: dict[str, Kernel] = {}
+    for folder in folders or []:
+        k = load_kernel(folder)
+        if k.name in catalogue or k.name in own:
+            raise CliError(f"{folder}: kernel name '{k.name}' is taken (by the catalogue or another folder)")
+        own[k.name] = k
     if not names:
-        return list(catalogue.values())
+        return list(own.values()) if own else list(catalogue.values())
+    catalogue |= own
     unknown = [n for n in names if n not in catalogue]
     if unknown:
         raise CliError(f"unknown kernel '{unknown[0]}' (known: {', '.join(catalogue)})")

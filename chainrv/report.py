@@ -132,10 +132,11 @@ Job = tuple[Kernel, IsaConfig, Uarch]
 
 
 def plan(kernel_names: list[str] | None, isas: Sequence[str] | None,
-         uarchs: Sequence[Uarch] | None = None) -> list[Job]:
+         uarchs: Sequence[Uarch] | None = None, folders: list[Path] | None = None) -> list[Job]:
     """The (kernel, ISA, microarchitecture) triples a report runs, known before anything
-    is built; a kernel, ISA or microarchitecture named twice (``rv32im RV32IM``) is run once."""
-    kernels = list({k.name: k for k in select(kernel_names)}.values())
+    is built; a kernel, ISA or microarchitecture named twice (``rv32im RV32IM``) is run once.
+    ``folders``: a user's kernel folders (``chainrv.kernels.select``)."""
+    kernels = list({k.name: k for k in select(kernel_names, folders)}.values())
     configs = list(dict.fromkeys(parse_isas(isas)))
     machines = list({str(u): u for u in (uarchs or [IDEAL])}.values())
     return [(k, c, u) for k in kernels for c in variants(k, configs, explicit=bool(isas)) for u in machines]

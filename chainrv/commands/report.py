@@ -39,7 +39,11 @@ def _percent(text: str) -> float:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kernels", nargs="+", metavar="K", help="kernels to run (default: all)")
+    p.add_argument("--kernels", nargs="+", metavar="K",
+                   help="kernels to run (default: all, or those of --kernel-dir)")
+    p.add_argument("--kernel-dir", action="append", type=Path, metavar="DIR",
+                   help="a folder of your own with a kernel.json, as under kernels/ (repeatable): "
+                        "its kernel runs, is checked and gated like the catalogue's")
     p.add_argument("--isa", nargs="+", metavar="ISA",
                    help="ISA configurations (default: rv32im rv32im_zbkb rv32im_zicsr_zk_zks)")
     p.add_argument("--out", required=True, type=Path, metavar="DIR",
@@ -128,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     _check_synth(args)
     baseline = report.load_baseline(args.baseline) if args.baseline is not None else None
     target = report.check_out_dir(args.out)
-    jobs = report.plan(args.kernels, args.isa, args.uarch)
+    jobs = report.plan(args.kernels, args.isa, args.uarch, args.kernel_dir)
     if baseline is not None:
         report.check_matches(jobs, baseline, args.baseline)
     with InterruptGuard() as guard:
