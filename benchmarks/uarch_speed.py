@@ -3,11 +3,12 @@ loop alone, JIT excluded) on SHA-256 over 120 KB and on the ECDSA kernel, for th
 ideal machine, the ideal machine through the microarchitecture's loop (its rules with
 no unit that costs a cycle: what the generalised timing costs), and the presets.
 
-``--peer DIR`` also measures the ideal machine in another checkout of chainrv (for
-instance ``git worktree add DIR <revision>``), in the same run, interleaved: the issue
-asks the ideal machine to keep its speed within 5%.
+``--peer DIR`` (repeatable) also measures another checkout of chainrv (for instance
+``git worktree add DIR <revision>``) in the same run, interleaved: the ideal machine,
+and the presets too when that checkout has them (``isa/uarch.py``). The ideal machine
+is to keep its speed within 5% of the checkout before the microarchitecture existed.
 
-    python benchmarks/uarch_speed.py [--runs 7] [--peer DIR] [--json out.json]
+    python benchmarks/uarch_speed.py [--runs 7] [--peer DIR ...] [--json out.json]
 """
 
 from __future__ import annotations
@@ -69,28 +70,33 @@ def measure(checkout: Path, elf: Path, isa: str, uarch: str, inp: Path | None) -
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--peer", type=Path, metavar="DIR",
-                    help="another checkout: its ideal machine beside ours")
+    ap.add_argument("--peer", type=Path, metavar="DIR", action="append", default=[],
+                    help="another checkout, measured beside this one (repeatable)")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as d:
         for name, elf, isa, inp in programs(Path(d)):
-            kinds = [("this", u) for u in UARCHS] + ([("peer", "ideal")] if args.peer else [])
+            where = {"this": ROOT} | {f"peer{k}:{d.name}": d for k, d in enumerate(args.peer, 1)}
+            kinds = [("this", u) for u in UARCHS]
+            for who, d in where.items():
+                if who != "this":
+                    kinds += [(who, u) for u in UARCHS if u in ("ideal", "mcu", "cached")
+                              and (u == "ideal" or (d / "isa" / "uarch.py").exists())]
             samples: dict[tuple[str, str], list[dict]] = {k: [] for k in kinds}
             for _ in range(args.runs):          # interleaved: noise falls on every kind alike
                 for who, u in kinds:
-                    samples[who, u].append(measure(args.peer if who == "peer" else ROOT, elf, isa, u, inp))
+                    samples[who, u].append(measure(where[who], elf, isa, u, inp))
             base = statistics.median(s["seconds"] for s in samples["this", "ideal"])
             for (who, u), ss in samples.items():
                 sec = statistics.median(s["seconds"] for s in ss)
                 rows.append({"program": name, "checkout": who, "uarch": u, "instret": ss[0]["instret"],
                              "cycles": ss[0]["cycles"], "seconds": sec, "mips": ss[0]["instret"] / sec / 1e6,
                              "time_over_ideal": sec / base})
-    print(f"{'program':<24} {'checkout':<8} {'uarch':<11} {'instret':>10} {'cycles':>11} {'MIPS':>7} "
+    print(f"{'program':<24} {'checkout':<14} {'uarch':<11} {'instret':>10} {'cycles':>11} {'MIPS':>7} "
           f"{'time/ideal':>10}")
     for r in rows:
-        print(f"{r['program']:<24} {r['checkout']:<8} {r['uarch']:<11} {r['instret']:>10} {r['cycles']:>11} "
+        print(f"{r['program']:<24} {r['checkout']:<14} {r['uarch']:<11} {r['instret']:>10} {r['cycles']:>11} "
               f"{r['mips']:>7.1f} {r['time_over_ideal']:>10.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
