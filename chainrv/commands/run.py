@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="RAM size (default: 1M)")
 
 
-def _trace_ranges(symbols: SymbolMap, specs: list[str]) -> list[tuple[int, int]]:
+def _trace_ranges(symbols: SymbolMap, specs: list[str], elf_data: bytes = b"") -> list[tuple[int, int]]:
     ranges = []
     for spec in specs:
         if ":" in spec:
@@ -90,7 +90,11 @@ def _trace_ranges(symbols: SymbolMap, specs: list[str]) -> list[tuple[int, int]]
         else:
             found = symbols.find(spec)
             if found is None:
-                raise CliError(f"--trace-only: no function '{spec}' in the ELF's symbols", 2)
+                hint = ""
+                if f"\0{spec}\0".encode() in elf_data:  # named in the debug information
+                    hint = (" (the compiler inlined or removed it: give it __attribute__((noinline)), "
+                            "or trace its caller)")
+                raise CliError(f"--trace-only: no function '{spec}' in the ELF's symbols{hint}", 2)
             ranges.append(found)
     return ranges
 
@@ -131,9 +135,9 @@ class _Stdout:
 
 
 def _write_trace(m: Machine, path: str, limit: int | None, only: list[str] | None,
-                 out: _Stdout, lines: LineTable | None = None) -> RunResult:
+                 out: _Stdout, lines: LineTable | None = None, elf_data: bytes = b"") -> RunResult:
     symbols = SymbolMap(m.functions)
-    ranges = _trace_ranges(symbols, only) if only else []
+    ranges = _trace_ranges(symbols, only, elf_data) if only else []
     if path == "-":  # standard output, between the program's own output, in order
         return _trace_to(m, _StdoutText(out), limit, ranges, symbols, out, lines)
     try:
@@ -257,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
         if args.gdb is not None:
             res = _run_gdb(m, args.gdb, args.gdb_wait, out)
         elif args.trace:
-            res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out, lines)
+            res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out, lines, elf.data)
         else:
             res = m.run(args.max_instructions, stdout=out, profile=profile)
         out.flush()
