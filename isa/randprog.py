@@ -20,14 +20,17 @@ rotate amount), and sequences:
 * reads of every CSR, writes of the writable ones that do not change control
   flow (not ``mstatus`` or ``mtvec``), counters; device reads and ``mtimecmp``
   writes;
+* timer interrupts: ``mtimecmp`` set a few cycles past ``mtime``, ``mie.MTIE`` and
+  ``mstatus.MIE`` set; the handler turns ``MTIE`` off (random ``mie`` writes and
+  ``mtimecmp`` values may raise more);
 * stores of a word, halfword or byte into an instruction four slots ahead,
   which then runs in its new form (docs/timing.md, "Stores into code").
 
 The state is dumped cheaply: the registers are stored once at the end (every
 register write and store is a record the lockstep compares). With
 ``qemu=True`` the program leaves out what QEMU does differently or cannot
-match cycle for cycle (counters, ``mtime``, ``mip``, misaligned accesses,
-``ebreak``) and prints the registers in hex after every block and the scratch
+match cycle for cycle (counters, ``mtime``, ``mip``, interrupts, misaligned
+accesses, ``ebreak``) and prints the registers in hex after every block and the scratch
 area at the end, so that QEMU's output can be compared with the ISS's.
 ``selfmod=False`` leaves out stores into code (outside the contract with
 caches, docs/timing.md).
@@ -40,7 +43,7 @@ from dataclasses import dataclass
 
 from .asm import assemble
 from .config import IsaConfig
-from .csrs import BY_NUMBER, CSRS, MHARTID, MSTATUS, MTVEC
+from .csrs import BY_NUMBER, CSRS, MHARTID, MIE, MSTATUS, MTVEC
 from .elfwriter import make_elf
 from .encoding import encode, sext
 from .memmap import CLINT_BASE, CLINT_MTIME, CLINT_MTIMECMP, UART_BASE, UART_LSR
@@ -346,18 +349,36 @@ class _Gen:
                 self.put(encode("lw", rd=rd, rs1=base, imm=r.choice((0, 4))), rd)
         self.wrote(base)
 
+    def interrupt(self) -> None:
+        """Arm the timer a few cycles ahead and enable it: the interrupt comes some
+        instructions later (with lockstep: it depends on cycles)."""
+        r = self.rng
+        a, b = self.reg(), self.reg()
+        while b == a:
+            b = self.reg()
+        self.words += li(a, CLINT_BASE + CLINT_MTIME)
+        self.words.append(encode("lw", rd=b, rs1=a, imm=0))
+        self.words.append(encode("addi", rd=b, rs1=b, imm=r.randrange(0, 40)))
+        self.words += li(a, CLINT_BASE + CLINT_MTIMECMP)
+        self.words.append(encode("sw", rs1=a, rs2=0, imm=4))
+        self.words.append(encode("sw", rs1=a, rs2=b, imm=0))
+        self.words.append(encode("addi", rd=b, rs1=0, imm=0x80))
+        self.words.append(encode("csrrs", rd=0, rs1=b, imm=MIE))
+        self.words.append(encode("csrrsi", rd=0, rs1=8, imm=MSTATUS))     # mstatus.MIE
+        self.wrote(a)
+        self.wrote(b)
+
     def patch(self) -> None:
         """A store into the instruction four slots after it, which then runs in its new form."""
         r = self.rng
         name = r.choice(("sw", "sh", "sb"))
         width = _WIDTH[name]
         offset = r.randrange(0, 4, width)
-        old = self.alu()
-        while True:
-            new = self.alu()
-            mask = ((1 << (8 * width)) - 1) << (8 * offset)
+        mask = ((1 << (8 * width)) - 1) << (8 * offset)
+        while True:        # a different word whose rd is not reserved (both drawn again)
+            old, new = self.alu(), self.alu()
             merged = (old & ~mask) | (new & mask)
-            if (merged >> 7) & 31 not in self.locked:
+            if (merged >> 7) & 31 not in self.locked and merged != old:
                 break
         base = self.reg()
         self.locked.add(base)
@@ -403,6 +424,8 @@ class _Gen:
             self.device()
         elif x < 0.21 and self.selfmod:
             self.patch()
+        elif x < 0.23 and self.traps and not self.qemu:
+            self.interrupt()
         elif x < 0.35:
             self.pair()
         else:
@@ -468,12 +491,20 @@ hang: j hang
 """
 
 # mscratch holds x31 while the handler runs; mret resumes after the trapping instruction
-# (a misaligned branch or jump reports its own pc). mscratch keeps mtval afterwards.
+# (a misaligned branch or jump reports its own pc), or at the interrupted one after an
+# interrupt, whose source the handler turns off (mie.MTIE). mscratch keeps mtval afterwards.
 _HANDLER = """
     csrrw t6, mscratch, t6
+    csrr t6, mcause
+    blt t6, zero, h_irq
     csrr t6, mepc
     addi t6, t6, 4
     csrw mepc, t6
+    j h_out
+h_irq:
+    li t6, 0x80
+    csrrc zero, mie, t6
+h_out:
     csrr t6, mtval
     csrrw t6, mscratch, t6
     mret

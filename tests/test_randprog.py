@@ -105,11 +105,15 @@ def test_traps_continue(tmp_path: Path) -> None:
         mrets = [j for j, n in enumerate(names) if n == "mret"]
         for i in np.flatnonzero(recs["trap"]):
             d = decode(int(recs["insn"][i]))
+            pc = int(recs["pc_rdata"][i])
+            back = int(recs["pc_wdata"][next(j for j in mrets if j > i)])
+            if back == pc:     # an interrupt: taken before the instruction, which runs next
+                causes["interrupt"] += 1
+                continue
+            assert back == (pc + 4) & 0xFFFFFFFF
             causes["illegal" if d is None else d.insn.kind if d.insn.kind in ("load", "store")
                    else d.insn.name] += 1
-            nxt = next(j for j in mrets if j > i)
-            assert recs["pc_wdata"][nxt] == (int(recs["pc_rdata"][i]) + 4) & 0xFFFFFFFF
-    for kind in ("ecall", "ebreak", "illegal", "load", "store", "jal", "jalr"):
+    for kind in ("ecall", "ebreak", "illegal", "load", "store", "jal", "jalr", "interrupt"):
         assert causes[kind] > 0, causes
     assert sum(causes[k] for k in ("csrrw", "csrrs", "csrrc")) > 0, causes
     assert sum(causes[k] for k in ("beq", "bne", "bge", "bltu")) > 0, causes
@@ -142,13 +146,14 @@ def test_stores_into_code_run_in_their_new_form(tmp_path: Path) -> None:
 
 
 def test_most_slots_are_random_code(tmp_path: Path) -> None:
-    """No print loop: seeding, the final register stores, the exit and the handler are
-    a small part of the run."""
+    """No print loop: seeding, the final register stores and the exit are a small part
+    of the run."""
     _, res, recs = _trace(tmp_path, FULL, 6)
     assert res.stdout == b""
     handler = int(recs["pc_wdata"][np.flatnonzero(recs["trap"])[0]])
-    fixed = (recs["pc_rdata"] < BASE + 4 * 70) | (recs["pc_rdata"] >= handler - 4 * 40)
-    assert fixed.sum() < 0.15 * len(recs)
+    pc = recs["pc_rdata"]
+    fixed = (pc < BASE + 4 * 70) | ((pc >= handler - 4 * 40) & (pc < handler))
+    assert fixed.sum() < 0.1 * len(recs)
 
 
 @pytest.mark.parametrize("isa", ["rv32i", "rv32im", "rv32im_zbkb", FULL, XCHAIN])
