@@ -157,12 +157,11 @@ else:
     c = wake
 """
 
-# The third source register (the rs3 field) has its own forwarding path: a load
-# into it stalls the instruction as one into rs1 or rs2 does.
+# The third source register (the rs3 field); a load into it stalls the instruction as
+# one into rs1 or rs2 does, before EX (the loop's load-use test, with ALU3_OPS).
 _ALU3 = """\
 r3 = (d >> RS3_AT) & 31
-if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-{stall}regs[rd] = {fn}(a, b, regs[r3], pc)
+regs[rd] = {fn}(a, b, regs[r3], pc)
 """
 
 _ALU_GROUP = """\
@@ -232,9 +231,8 @@ def _system(insn: Insn) -> str:
 
 
 def _alu3(insn: Insn) -> str:
-    stall = _indent(_STALL.format(amount="LOAD_USE_STALL", cause="S_LU"))
     extra = timing.EXTRA_BY_KIND["alu3"]
-    return (_ALU3.format(stall=stall, fn=_fn(insn))
+    return (_ALU3.format(fn=_fn(insn))
             + (_PENALTY.format(amount=extra, cause="S_DIV") if extra else ""))
 
 

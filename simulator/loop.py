@@ -21,6 +21,8 @@ Hot state lives in locals and is written back to the state vector
 
 from __future__ import annotations
 
+import numpy as np
+
 from isa import semantics
 from isa.csrs import (
     CAUSE_BREAKPOINT,
@@ -98,6 +100,10 @@ from .uarch import (
     schedule,
 )
 from .watchpoints import watch_hit
+
+#: Per op, whether it reads a third source register (Xchain's R4 rows, kind ``alu3``):
+#: a load into it stalls the instruction before EX, as one into rs1 or rs2 does.
+ALU3_OPS = np.array([insn.kind == "alu3" for insn in INSNS] + [False])
 
 #: Which variant is being compiled (see the module docstring).
 TRACE = PROF = WATCH = UARCH = False
@@ -222,7 +228,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             r1 = (d >> RS1_AT) & 31
             r2 = (d >> RS2_AT) & 31
             imm = d >> IMM_AT
-            if not UARCH and (r1 == ldrd or r2 == ldrd):
+            # (the UARCH variants time every source, rs3 too, with the microarchitecture's rules)
+            if not UARCH and (r1 == ldrd or r2 == ldrd or (ALU3_OPS[op] and (d >> RS3_AT) & 31 == ldrd)):
                 c += LOAD_USE_STALL
                 stalls[S.S_LU] += LOAD_USE_STALL
                 if PROF:
@@ -231,7 +238,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             if i >= 0:
                 pcnt[i] += 1
                 pcyc[i] += 1
-        prev_ld = ldrd  # for the third source register of Xchain's R4 rows
         if WATCH:
             ld0 = ldrd
         ldrd = S.NO_LOAD
@@ -265,8 +271,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     p = ifetch(ua, uc, pc)
                     ilast = ua[U_ILAST]
                 # steady on: the fetch hit, nothing predicted, no operand late, EX one cycle
-                sfast = (steady and p == 0 and not fl & UF_STEER and not d & S.BHT_SEEN and late < cyc
-                         and uo[0, op] == 0)
+                sfast = (
+                    steady
+                    and p == 0
+                    and not fl & UF_STEER
+                    and not d & S.BHT_SEEN
+                    and late < cyc
+                    and uo[0, op] == 0
+                )
             if sfast:  # (its f, m_prev, ue, um, pred: cyc - 3, cyc - 1, cyc - 1, cyc, pc + 4)
                 c = cyc + 1
                 ce = cyc + 1
@@ -872,84 +884,30 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 regs[rd] = semantics.sm4ks(a, b, imm, pc)
             elif op == 90:  # maddlu
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
             elif op == 91:  # maddhu
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
             elif op == 92:  # cadd
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.cadd(a, b, regs[r3], pc)
             elif op == 93:  # addc
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.addc(a, b, regs[r3], pc)
             elif op == 94:  # addco
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.addco(a, b, regs[r3], pc)
             elif op == 95:  # subc
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.subc(a, b, regs[r3], pc)
             elif op == 96:  # subco
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.subco(a, b, regs[r3], pc)
             elif op == 97:  # xor3
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.xor3(a, b, regs[r3], pc)
             elif op == 98:  # andnxor
                 r3 = (d >> RS3_AT) & 31
-                if r3 == prev_ld and r1 != prev_ld and r2 != prev_ld:
-                    if not UARCH:
-                        c += LOAD_USE_STALL
-                        stalls[S.S_LU] += LOAD_USE_STALL
-                        if PROF:
-                            charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
                 regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
             elif op == 99:  # rolxor
                 regs[rd] = semantics.rolxor(a, b, imm, pc)
