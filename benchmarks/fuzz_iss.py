@@ -34,7 +34,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         elf = Path(d) / "p.elf"
         for seed in range(args.start, args.start + args.programs):
-            elf.write_bytes(random_program(seed, args.isa, blocks=args.blocks).elf())
+            elf.write_bytes(random_program(seed, args.isa, blocks=args.blocks, qemu=True).elf())
             ref = run_qemu(elf, args.isa)
             m = Machine(args.isa)
             m.load_elf(elf)
