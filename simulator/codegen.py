@@ -158,7 +158,7 @@ else:
 """
 
 # The third source register (the rs3 field); a load into it stalls the instruction as
-# one into rs1 or rs2 does, before EX (the loop's load-use test, with ALU3_OPS).
+# one into rs1 or rs2 does, before EX (the loop's load-use test, state.READS_RS3).
 _ALU3 = """\
 r3 = (d >> RS3_AT) & 31
 regs[rd] = {fn}(a, b, regs[r3], pc)

@@ -3,7 +3,7 @@
 Beside RAM, one int64 per word holds its decoded instruction, made the first time
 the word executes (docs/simulator.md)::
 
-    op | rd << 8 | rs1 << 14 | rs2 << 19 | rs3 << 24 | DECODED | imm << 32
+    op | rd << 8 | rs1 << 14 | rs2 << 19 | rs3 << 24 | DECODED | READS_RS3 | imm << 32
 
 ``op`` is the table row (``ILLEGAL`` for a word of no row, or of a row whose
 extension is switched off); ``rs1``/``rs2`` name exactly the registers the
@@ -139,6 +139,8 @@ def decode_into(i, w, dec, enabled):
         if _SELECTOR[op] >= 0:
             rs3 = _SELECTOR[op]
         d = op | (rd << RD_AT) | (rs1 << RS1_AT) | (rs2 << RS2_AT) | (rs3 << RS3_AT) | S.DECODED
+        if fields & _RS3:
+            d |= S.READS_RS3
         d |= _immediate(op, w) << IMM_AT
     dec[i] = d
     return d

@@ -21,8 +21,6 @@ Hot state lives in locals and is written back to the state vector
 
 from __future__ import annotations
 
-import numpy as np
-
 from isa import semantics
 from isa.csrs import (
     CAUSE_BREAKPOINT,
@@ -100,10 +98,6 @@ from .uarch import (
     schedule,
 )
 from .watchpoints import watch_hit
-
-#: Per op, whether it reads a third source register (Xchain's R4 rows, kind ``alu3``):
-#: a load into it stalls the instruction before EX, as one into rs1 or rs2 does.
-ALU3_OPS = np.array([insn.kind == "alu3" for insn in INSNS] + [False])
 
 #: Which variant is being compiled (see the module docstring).
 TRACE = PROF = WATCH = UARCH = False
@@ -229,7 +223,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             r2 = (d >> RS2_AT) & 31
             imm = d >> IMM_AT
             # (the UARCH variants time every source, rs3 too, with the microarchitecture's rules)
-            if not UARCH and (r1 == ldrd or r2 == ldrd or (ALU3_OPS[op] and (d >> RS3_AT) & 31 == ldrd)):
+            if not UARCH and (r1 == ldrd or r2 == ldrd or (d & S.READS_RS3 and (d >> RS3_AT) & 31 == ldrd)):
                 c += LOAD_USE_STALL
                 stalls[S.S_LU] += LOAD_USE_STALL
                 if PROF:

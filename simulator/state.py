@@ -47,6 +47,9 @@ BREAK_WORD = 1
 #: read for such a word too. It is set when the word is decoded (only branches and
 #: ``jal`` allocate entries, so none can appear for it later).
 BHT_SEEN = 1 << 30
+#: Bit 31 of a pre-decoded word whose instruction reads a third source register (the
+#: rs3 field; Xchain's R4 rows): the load-use test looks at it too.
+READS_RS3 = 1 << 31
 #: Watch array rows: (lo, hi, kinds) with kinds = WATCH_WRITE | WATCH_READ bits.
 WATCH_WRITE, WATCH_READ = 1, 2
 WATCH_MAX = 16
