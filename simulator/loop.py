@@ -95,7 +95,9 @@ from .uarch import (
     dflush,
     ifetch,
     iflush,
+    is_steady,
     schedule,
+    steady_times,
 )
 from .watchpoints import watch_hit
 
@@ -170,7 +172,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
         # pending (u_f = cyc - 3, u_m = cyc - 1). Most slots keep it, and while it lasts the
         # u_* values are left as they were and stand for those: a slot in it needs no
         # schedule and writes no timing state (docs/timing.md: every stage one cycle on)
-        steady = u_m == u_f + 2 and cyc == u_f + 3 and u_fseq == u_f and u_fred == u_f
+        steady = is_steady(u_f, u_m, u_fseq, u_fred, cyc)
     while True:
         if steps >= stop:
             reason = S.R_SLICE
@@ -278,7 +280,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 ce = cyc + 1
             else:
                 if steady:
-                    u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
+                    u_f, u_m, u_fseq, u_fred, u_rcause = steady_times(cyc)
                     steady = False
                 f = u_f
                 m_prev = u_m
@@ -933,10 +935,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     drow = ua[U_DROW]
             if not (sfast and exc < 0 and pend == 0 and uq == 0 and c == cyc + 1):
                 # the slot leaves the steady flow (or was never in it): the general rules
-                if steady:
-                    u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
+                if sfast:  # it left only now: the flow's state, and its pre-dispatch values
+                    u_f, u_m, u_fseq, u_fred, u_rcause = steady_times(cyc)
                     steady = False
-                if sfast:  # the steady flow's values of the pre-dispatch part
                     f = cyc - 3
                     m_prev = cyc - 1
                     ue = cyc - 1
@@ -1057,20 +1058,18 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     ua[q + 2] = (pc + imm) & M
                     ua[q + 3] = 1 if taken else 0
                     ua[U_PQ_N] += 1
-                steady = u_m == u_f + 2 and c == u_f + 3 and u_fseq == u_f and u_fred == u_f
+                steady = is_steady(u_f, u_m, u_fseq, u_fred, c)
             # a result a consumer must wait for: a load's (in WB), a pipelined product's
-            if exc < 0 and rd != S.RD_SINK and uo[4, op] >= 0:
-                u_p2rd = u_p1rd
-                u_p2r = u_p1r
-                u_p2k = u_p1k
-                u_p1rd = rd
-                u_p1r = c + uo[4, op]
-                u_p1k = S.S_LU if fl & UF_LOAD else S.S_MUL
-            elif u_p1rd != NO_REG or u_p2rd != NO_REG:  # (most slots: neither)
+            late_at = uo[4, op] if exc < 0 and rd != S.RD_SINK else -1
+            if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:  # (most slots: none)
                 u_p2rd = u_p1rd
                 u_p2r = u_p1r
                 u_p2k = u_p1k
                 u_p1rd = NO_REG
+                if late_at >= 0:
+                    u_p1rd = rd
+                    u_p1r = c + late_at
+                    u_p1k = S.S_LU if fl & UF_LOAD else S.S_MUL
             pend = 0
         if exc >= 0:
             word = int(ram32[i]) if i >= 0 else 0
@@ -1131,7 +1130,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             ldrd = ld0
     if UARCH:
         if steady:
-            u_f, u_m, u_fseq, u_fred, u_rcause = cyc - 3, cyc - 1, cyc - 3, cyc - 3, S.S_BR
+            u_f, u_m, u_fseq, u_fred, u_rcause = steady_times(cyc)
         ua[U_ICH] += ich
         ua[U_DCH] += dch
         ua[U_M] = u_m

@@ -67,13 +67,7 @@ class Profile:
         rows = list(shown)
         if rest:
             noun = "lines" if self.unit == "source line" else "functions"
-            other = FunctionProfile(f"other ({len(rest)} {noun})", 0)
-            for f in rest:
-                other.instructions += f.instructions
-                other.cycles += f.cycles
-                for c in STALL_CAUSES:
-                    other.stalls[c] += f.stalls[c]
-            rows.append(other)
+            rows.append(_sum(f"other ({len(rest)} {noun})", rest))
         fill = self.total_cycles - sum(f.cycles for f in self.functions)
         if fill:
             rows.append(FunctionProfile("pipeline fill", 0, 0, fill))
@@ -85,10 +79,7 @@ class Profile:
         function with at least ``threshold`` of the run's cycles, the rest as one row,
         and the total. Only the stall causes the run had get a column."""
         rows = self.rows(threshold)
-        total = FunctionProfile("total", 0, self.total_instructions, self.total_cycles)
-        for f in self.functions:
-            for c in STALL_CAUSES:
-                total.stalls[c] += f.stalls[c]
+        total = _sum("total", rows)  # the run's totals: the rows add up to them
         causes = [c for c in STALL_CAUSES if total.stalls[c]]
         w = max([len(f.name) for f in rows] + [len(self.unit)])
         head = (f"{self.unit:<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} "
@@ -104,6 +95,17 @@ class Profile:
         mix = ", ".join(f"{k}={v}" for k, v in sorted(self.mix.items(), key=lambda kv: -kv[1]))
         lines.append(f"instruction mix: {mix}")
         return "\n".join(lines)
+
+
+def _sum(name: str, rows: list[FunctionProfile]) -> FunctionProfile:
+    """One row holding the sum of ``rows``."""
+    out = FunctionProfile(name, 0)
+    for f in rows:
+        out.instructions += f.instructions
+        out.cycles += f.cycles
+        for c in STALL_CAUSES:
+            out.stalls[c] += f.stalls[c]
+    return out
 
 
 def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, ram_base: int,

@@ -24,6 +24,7 @@ from isa.timing import DIV_EXTRA, PIPELINE_FILL
 from isa.uarch import BHT_INIT, BP_KINDS, Cache, Uarch
 
 from .jitcache import njit_cached
+from .state import S_BR
 
 # ---- parameters (set once)
 P_IC_SETS, P_IC_WAYS, P_IC_SHIFT, P_IC_WORDS = 0, 1, 2, 3
@@ -273,6 +274,20 @@ def bht_drain(ua, uc, f):
 
 
 # ------------------------------------------------------------------ schedule
+@jitable
+def steady_times(cyc):
+    """The timing state the steady flow stands for (fetch, ID, EX and MEM each one cycle
+    behind the next, no redirect pending) after a slot that retired in ``cyc``:
+    (u_f, u_m, u_fseq, u_fred, u_rcause)."""
+    return cyc - 3, cyc - 1, cyc - 3, cyc - 3, S_BR
+
+
+@jitable
+def is_steady(u_f, u_m, u_fseq, u_fred, cyc):
+    """Whether the timing state is the steady flow's after a slot that retired in ``cyc``."""
+    return u_m == u_f + 2 and cyc == u_f + 3 and u_fseq == u_f and u_fred == u_f
+
+
 @jitable
 def schedule(ready, late, extra, m_prev, w_prev):
     """The MEM-entry cycle of a slot whose word is in ID and ready in cycle ``ready``,
