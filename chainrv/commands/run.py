@@ -66,6 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also print cycles, instructions and stalls per source line (needs -g)")
     parser.add_argument("--profile-json", metavar="FILE",
                         help="write the profile as JSON (implies profiling)")
+    parser.add_argument("--profile-speedscope", metavar="FILE",
+                        help="write cycles by call stack as a speedscope file (docs/profiling.md)")
     parser.add_argument("--input", metavar="FILE",
                         help="kernel input: data, or a whole input block (header included, as QEMU's "
                              "loader takes it), written at 0x800C0000 (data longer than 131,064 bytes at "
@@ -177,6 +179,15 @@ def _trace_to(m: Machine, f: TextIO | _StdoutText, limit: int | None, ranges: li
     return m.result
 
 
+def _write_speedscope(m: Machine, path: str, limit: int | None, out: _Stdout, elf: str) -> RunResult:
+    from simulator.callgraph import build_call_tree
+
+    tree = build_call_tree(m.iter_trace(limit, stdout=out, stalls=True), m.functions)
+    write_text_atomic(Path(path), tree.speedscope_json(Path(elf).name))
+    assert m.result is not None
+    return m.result
+
+
 def _listen(port: int) -> socket.socket:
     try:
         return listen(port)
@@ -254,12 +265,18 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
     if args.trace and profile:  # the trace variant keeps no per-PC counters: run twice instead
         raise CliError("--trace cannot be combined with --profile, --profile-lines or --profile-json", 2)
-    if args.profile_json:
-        check_file_target(Path(args.profile_json))  # before the run, not after it
+    if args.profile_speedscope and (args.trace or profile or args.gdb is not None):
+        raise CliError("--profile-speedscope cannot be combined with --trace, --profile or --gdb "
+                       "(it runs in trace mode: run twice)", 2)
+    for target in (args.profile_json, args.profile_speedscope):
+        if target:
+            check_file_target(Path(target))  # before the run, not after it
     out = _Stdout()
     try:
         if args.gdb is not None:
             res = _run_gdb(m, args.gdb, args.gdb_wait, out)
+        elif args.profile_speedscope:
+            res = _write_speedscope(m, args.profile_speedscope, args.max_instructions, out, args.elf)
         elif args.trace:
             res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out, lines, elf.data)
         else:
