@@ -22,10 +22,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"chainrv: {one_line(message)}\n")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the command line, only its command's module is imported (the
+    others' imports would cost a short ``chainrv run`` most of its start-up)."""
     parser = _Parser(prog="chainrv", description="RISC-V crypto accelerator simulator")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMANDS:
+    first = next((a for a in argv if not a.startswith("-")), None) if argv else None
+    for name in (first,) if first in COMMANDS else COMMANDS:
         try:
             mod = importlib.import_module(f"chainrv.commands.{name}")
         except ModuleNotFoundError as e:
@@ -39,7 +42,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = make_parser(argv).parse_args(argv)
     try:
         status = args._run(args)
     except CliError as e:

@@ -8,12 +8,9 @@ reference by the HDL's tests. Numbers come from ``isa.csrs``.
 
 from __future__ import annotations
 
-from numba.extending import register_jitable
-
 from .config import IsaConfig
 from .csrs import ALIGN4, BY_NUMBER, MIE, MIE_MTIE, MSTATUS, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP
-
-jitable = register_jitable
+from .jitable import jitable
 
 # the table's masks, as plain ints the jitted functions close over
 _MSTATUS_WMASK = BY_NUMBER[MSTATUS].wmask

@@ -21,12 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from numba.extending import register_jitable
-
+from .jitable import jitable
 from .sboxes import AES_INV_SBOX, AES_SBOX, SM4_SBOX
 
 M = 0xFFFFFFFF
-jitable = register_jitable
 
 
 # ---------------------------------------------------------------- helpers

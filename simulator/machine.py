@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import numba
 import numpy as np
 
 from isa import memmap, timing
@@ -17,7 +16,7 @@ from isa.csrs import CAUSE_FETCH_FAULT, CAUSE_NAMES
 from isa.table import INSNS
 from isa.uarch import Uarch, UarchError
 
-from . import csrfile
+from . import csrfile, native
 from . import state as S
 from . import uarch as U
 from .elfload import LoadedElf, Symbol, read_elf
@@ -155,13 +154,16 @@ class Machine:
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
         # imported when first needed: commands that never run the ISS skip it, and
         # python -m simulator.codegen can rewrite a loop.py that is out of date
-        from . import loop
         if self._u and variant == "watch":
             raise SimError("watchpoints need the ideal microarchitecture (--uarch ideal)")
-        fn = getattr(loop, f"run_{variant}{self._u}")
         t0 = time.perf_counter()
-        sig = tuple(numba.typeof(a) for a in args)
-        fn.compile(sig)
+        fn = native.load(f"{variant}{self._u}")
+        if fn is None:
+            import numba
+
+            from . import loop
+            fn = getattr(loop, f"run_{variant}{self._u}")
+            fn.compile(tuple(numba.typeof(a) for a in args))
         return fn, time.perf_counter() - t0
 
     def _flush(self, stream: BinaryIO | None) -> None:

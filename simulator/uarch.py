@@ -17,8 +17,8 @@ the least recently used line of a set is the one with the smallest stamp.
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable
 
+from isa.jitable import jitable
 from isa.table import INSNS
 from isa.timing import DIV_EXTRA, PIPELINE_FILL
 from isa.uarch import BHT_INIT, BP_KINDS, Cache, Uarch
@@ -58,10 +58,9 @@ U_ILAST, U_DLAST, U_DROW = 36, 37, 38
 U_PQ_HEAD, U_PQ_N, U_PQ0, U_PQ_MAX = 40, 41, 42, 4
 NUA = U_PQ0 + 4 * U_PQ_MAX
 
-#: ``schedule`` is inlined into the loop (scalars only); the functions taking the arrays
-#: are called only off the common path (a call with arrays pays atomic reference counts,
-#: several times the work of a hit): the loop itself does a hit in the last line.
-jitable = register_jitable
+# ``schedule`` is inlined into the loop (``jitable``, scalars only); the functions taking
+# the arrays are called only off the common path (a call with arrays pays atomic reference
+# counts, several times the work of a hit): the loop itself does a hit in the last line.
 
 #: "no late result" (never equal to a decoded source register)
 NO_REG = 40

@@ -51,9 +51,10 @@ def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Comp
 
 def private_env(tmp: Path, **extra: str | Path) -> dict[str, str]:
     """The environment with every cache of chainrv under ``tmp`` (Numba's as the
-    caller says: ``NUMBA_CACHE_DIR`` in ``extra``, else the shared one)."""
+    caller says: ``NUMBA_CACHE_DIR`` in ``extra``, else the shared one), the loop run
+    under Numba (its native library has its own tests: tests/test_native_loop.py)."""
     env = dict(os.environ, CHAINRV_CACHE_DIR=str(tmp / "cache"), XDG_CACHE_HOME=str(tmp / "xdg"),
-               TMPDIR=str(tmp / "tmp"))
+               TMPDIR=str(tmp / "tmp"), CHAINRV_NATIVE="0")
     (tmp / "tmp").mkdir(exist_ok=True)
     env.update({k: str(v) for k, v in extra.items()})
     return env
