@@ -14,6 +14,10 @@ import sys
 
 from .errors import CliError
 
+# numpy's BLAS starts a thread per core at import and chainrv does no linear algebra:
+# the threads cost start-up and, spinning, the ISS's time on a small machine
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 COMMANDS = ("build", "run", "report", "verilog", "cosim", "synth", "explore")
 
 
