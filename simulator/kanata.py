@@ -1,0 +1,127 @@
+"""The Kanata log (version 4, the Konata viewer's format) of a pipeline's instructions.
+
+Both the ISS (``simulator.pipeview.iss``) and the RTL (``chainrv.cosim_pipeview``) describe
+each instruction as a :class:`PipeOp` in fetch order; :class:`KanataWriter` turns them into
+the log, so the two files differ only where the pipelines did. Conventions (docs/pipeview.md):
+
+* lane 0: ``IF`` in the cycle the fetch is sent, ``ID`` from the next cycle, then ``EX``,
+  ``MEM`` and ``WB`` from their first cycles; ``R ... 0`` in the cycle after WB;
+* a wrong-path fetch: ``IF`` (and ``ID`` when it got there), ``R ... 1`` (flush) in the
+  cycle after the redirect squashed it;
+* lane 1: the cycles the instruction's retirement waited beyond one after the one before
+  it, one stage per stall cause, in the order of :data:`STALL_ORDER`;
+* ``W`` from an instruction to the producers of its source registers that were still in
+  the pipeline (MEM or WB, forwarded) when it entered EX.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+#: The order of the stall segments on lane 1: the redirect that made the instruction
+#: late, its fetch, its operands, its unit, its data access.
+STALL_ORDER: tuple[str, ...] = ("branch", "mispredict", "trap", "mret", "icache", "load_use", "mul",
+                                "div", "wfi", "dcache")
+
+# ranks of the commands of one instruction within a cycle
+_I, _L, _S, _E1, _S1, _W, _R = range(7)
+
+
+@dataclass
+class PipeOp:
+    """One fetched instruction: its stage entry cycles, or a wrong-path fetch (``order`` -1)
+    squashed before the cycle ``flush``."""
+
+    pc: int
+    label: str                  # the left-pane text: pc and disassembly
+    f: int                      # IF: the cycle the fetch was sent
+    order: int = -1             # retirement slot, -1 for a wrong-path fetch
+    e: int = 0
+    m: int = 0
+    w: int = 0
+    flush: int = 0              # wrong path: the first cycle it is gone
+    detail: str = ""            # the mouse-over text
+    stalls: Sequence[tuple[str, int]] = ()   # (cause, cycles) in STALL_ORDER
+    deps: Sequence[int] = field(default_factory=tuple)   # producer slots (orders)
+
+
+class KanataWriter:
+    """Writes :class:`PipeOp` objects, given in fetch order, as a Kanata 0004 log.
+
+    A later fetch never starts before an earlier one, so every command dated before the
+    newest fetch is final and written out: memory stays bounded by the pipeline's depth."""
+
+    def __init__(self, out: TextIO, keep: Callable[[int], bool] = lambda pc: True) -> None:
+        self.out = out
+        self.keep = keep
+        self.heap: list[tuple[int, int, int, int, str]] = []
+        self.seq = 0            # tie-breaker, keeps a cycle's commands in insertion order
+        self.next_id = 0
+        self.ids: dict[int, tuple[int, int]] = {}   # order -> (file id, WB cycle) of recent slots
+        self.cycle: int | None = None
+        out.write("Kanata\t0004\n")
+
+    def _at(self, cycle: int, fid: int, rank: int, text: str) -> None:
+        heapq.heappush(self.heap, (cycle, fid, rank, self.seq, text))
+        self.seq += 1
+
+    def add(self, op: PipeOp) -> None:
+        self._drain(op.f)
+        if not self.keep(op.pc):
+            return
+        k = self.next_id
+        self.next_id += 1
+        at = self._at
+        at(op.f, k, _I, f"I\t{k}\t{k}\t0")
+        at(op.f, k, _L, f"L\t{k}\t0\t{op.label}")
+        if op.detail:
+            at(op.f, k, _L, f"L\t{k}\t1\t{op.detail}")
+        at(op.f, k, _S, f"S\t{k}\t0\tIF")
+        if op.order < 0:
+            if op.f + 1 < op.flush:
+                at(op.f + 1, k, _S, f"S\t{k}\t0\tID")
+            at(op.flush, k, _R, f"R\t{k}\t{k}\t1")
+            return
+        at(op.f + 1, k, _S, f"S\t{k}\t0\tID")
+        at(op.e, k, _S, f"S\t{k}\t0\tEX")
+        at(op.m, k, _S, f"S\t{k}\t0\tMEM")
+        at(op.w, k, _S, f"S\t{k}\t0\tWB")
+        at(op.w + 1, k, _R, f"R\t{k}\t{op.order}\t0")
+        c = op.w - sum(n for _, n in op.stalls)
+        for cause, n in op.stalls:
+            at(c, k, _S1, f"S\t{k}\t1\t{cause}")
+            c += n
+            at(c, k, _E1, f"E\t{k}\t1\t{cause}")
+        for p in op.deps:
+            got = self.ids.get(p)
+            if got is not None and got[1] >= op.e:
+                at(op.e, k, _W, f"W\t{k}\t{got[0]}\t0")
+        self.ids[op.order] = (k, op.w)
+        if len(self.ids) > 64:     # producers further back are long out of the pipeline
+            for old in [o for o in self.ids if o < op.order - 32]:
+                del self.ids[old]
+
+    def _drain(self, before: int | None) -> None:
+        out, heap = self.out, self.heap
+        lines = []
+        while heap and (before is None or heap[0][0] < before):
+            cycle, _, _, _, text = heapq.heappop(heap)
+            if cycle != self.cycle:
+                lines.append(f"C=\t{cycle}" if self.cycle is None else f"C\t{cycle - self.cycle}")
+                self.cycle = cycle
+            lines.append(text)
+        if lines:
+            out.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        """Write every command still held (the end of the run)."""
+        self._drain(None)
+
+
+def deps_of(rs1: int, rs2: int, writers: dict[int, int]) -> tuple[int, ...]:
+    """The slots that last wrote ``rs1`` and ``rs2`` (0: no operand), from ``writers``
+    (register -> slot)."""
+    return tuple(writers[r] for r in {rs1, rs2} if r and r in writers)
