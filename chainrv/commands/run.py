@@ -26,7 +26,7 @@ from simulator.trace import SymbolMap
 
 from ..argtypes import add_uarch_argument, port, positive, size
 from ..errors import CliError
-from ..outputs import check_file_target, write_text_atomic
+from ..outputs import atomic_file, check_file_target, write_text_atomic
 
 HELP = "run an RV32 ELF on the instruction-set simulator (UART to stdout, exit status = the program's)"
 
@@ -50,8 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write one line per retired instruction: cycle, pc, word, disassembly, "
                              "register write, memory access, stall cycles by cause ('-': standard output)")
     parser.add_argument("--trace-only", action="append", metavar="FUNC|START:END",
-                        help="with --trace: only instructions in function FUNC or at pc in [START, END) "
-                             "(repeatable)")
+                        help="with --trace or --pipeview: only instructions in function FUNC or at pc in "
+                             "[START, END) (repeatable)")
+    parser.add_argument("--pipeview", metavar="FILE",
+                        help="write the pipeline view: every instruction's stages, wrong-path fetches and "
+                             "stalls as a Kanata log for the Konata viewer (docs/pipeview.md)")
     parser.add_argument("--gdb", type=port, metavar="PORT",
                         help="serve the GDB remote protocol on localhost:PORT (0: any free port; "
                              "see docs/debugging.md)")
@@ -188,6 +191,19 @@ def _write_speedscope(m: Machine, path: str, limit: int | None, out: _Stdout, el
     return m.result
 
 
+def _write_pipeview(m: Machine, path: str, limit: int | None, only: list[str] | None, out: _Stdout,
+                    elf_data: bytes) -> RunResult:
+    from simulator.pipeview import write_iss_pipeview
+
+    ranges = _trace_ranges(SymbolMap(m.functions), only, elf_data) if only else []
+    try:
+        with atomic_file(Path(path)) as f:   # made before the run: an unwritable path fails first
+            return write_iss_pipeview(m, f, lambda pc: not ranges or any(lo <= pc < hi for lo, hi in ranges),
+                                      limit, out)
+    except OSError as e:
+        raise CliError(f"cannot write pipeline view {path}: {e.strerror or e}", 2) from None
+
+
 def _listen(port: int) -> socket.socket:
     try:
         return listen(port)
@@ -259,8 +275,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--profile-lines: {args.elf} has no line information (build it with -g)", 2)
     if args.gdb_wait and args.gdb is None:
         raise CliError("--gdb-wait needs --gdb PORT", 2)
-    if args.trace_only and not args.trace:
-        raise CliError("--trace-only needs --trace FILE", 2)
+    if args.trace_only and not (args.trace or args.pipeview):
+        raise CliError("--trace-only needs --trace FILE or --pipeview FILE", 2)
+    if args.pipeview and (args.trace or profile or args.gdb is not None or args.profile_speedscope):
+        raise CliError("--pipeview cannot be combined with --trace, --profile, --profile-speedscope or --gdb "
+                       "(it runs in trace mode: run twice)", 2)
     if args.gdb is not None and (args.trace or profile or args.max_instructions):
         raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
     if args.trace and profile:  # the trace variant keeps no per-PC counters: run twice instead
@@ -277,6 +296,8 @@ def run(args: argparse.Namespace) -> int:
             res = _run_gdb(m, args.gdb, args.gdb_wait, out)
         elif args.profile_speedscope:
             res = _write_speedscope(m, args.profile_speedscope, args.max_instructions, out, args.elf)
+        elif args.pipeview:
+            res = _write_pipeview(m, args.pipeview, args.max_instructions, args.trace_only, out, elf.data)
         elif args.trace:
             res = _write_trace(m, args.trace, args.max_instructions, args.trace_only, out, lines, elf.data)
         else:
