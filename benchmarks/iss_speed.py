@@ -123,8 +123,10 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, st
     return time.perf_counter() - t0, p.stderr
 
 
-def chainrv(elf: Path, *extra: str) -> tuple[float, int]:
-    wall, err = _timed([sys.executable, "-m", "chainrv.cli", "run", str(elf), "--stats", *extra])
+def chainrv(elf: Path, *extra: str, root: Path | None = None) -> tuple[float, int]:
+    """``chainrv run``: this checkout's, or that of another at ``root`` (``--peer``)."""
+    env = None if root is None else dict(os.environ, PYTHONPATH=str(root))
+    wall, err = _timed([sys.executable, "-m", "chainrv.cli", "run", str(elf), "--stats", *extra], env)
     line = next(ln for ln in err.splitlines() if ln.startswith("instructions="))
     return wall, int(line.split()[0].split("=")[1])
 
@@ -149,6 +151,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", type=float, default=1.0, help="program length, 1.0 = about 1G instructions")
     ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--peer", type=Path, metavar="DIR",
+                    help="also time the chainrv of another checkout (e.g. a git archive of an older commit)")
     args = ap.parse_args()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     rows = []
@@ -158,11 +162,14 @@ def main() -> int:
             _, n = chainrv(elf)  # warms the caches (the loop's library included)
             chainrv(elf, "--profile")
             chainrv(elf, "--uarch", "cached")
+            if args.peer:
+                chainrv(elf, root=args.peer)
             rounds = []
             for _ in range(args.runs):
                 rounds.append({"plain": chainrv(elf)[0], "profile": chainrv(elf, "--profile")[0],
                                "cached": chainrv(elf, "--uarch", "cached")[0], "spike": spike(elf, n),
-                               "qemu": qemu(elf)})
+                               "qemu": qemu(elf),
+                               "peer": chainrv(elf, root=args.peer)[0] if args.peer else None})
             kinds = ("plain", "profile", "cached", "spike")
             med = {k: statistics.median(r[k] for r in rounds) for k in kinds}
             q = [r["qemu"] for r in rounds if r["qemu"] is not None]
@@ -170,16 +177,21 @@ def main() -> int:
                    "qemu_s": statistics.median(q) if q else None,
                    "vs_spike": statistics.median(r["spike"] / r["plain"] for r in rounds),
                    "cached_vs_spike": statistics.median(r["spike"] / r["cached"] for r in rounds),
-                   "profile_cost": statistics.median(r["profile"] / r["plain"] for r in rounds) - 1}
+                   "profile_cost": statistics.median(r["profile"] / r["plain"] for r in rounds) - 1,
+                   "peer_s": None, "vs_peer": None}
+            if args.peer:
+                row["peer_s"] = statistics.median(r["peer"] for r in rounds)
+                row["vs_peer"] = statistics.median(r["peer"] / r["plain"] for r in rounds)
             rows.append(row)
     print(f"{'program':<8} {'instrs':>13} {'chainrv s':>9} {'MIPS':>6} {'Spike s':>8} {'MIPS':>6} "
-          f"{'QEMU s':>7} {'x Spike':>7} {'+prof':>6} {'cached x Spike':>14}")
+          f"{'QEMU s':>7} {'x Spike':>7} {'+prof':>6} {'cached x Spike':>14} {'peer s':>7} {'x peer':>6}")
     for r in rows:
         n = r["instructions"]
         qs = f"{r['qemu_s']:.2f}" if r["qemu_s"] else "-"
         print(f"{r['program']:<8} {n:>13,} {r['plain_s']:>9.2f} {n / r['plain_s'] / 1e6:>6.0f} "
               f"{r['spike_s']:>8.2f} {n / r['spike_s'] / 1e6:>6.0f} {qs:>7} {r['vs_spike']:>7.2f} "
-              f"{r['profile_cost']:>6.0%} {r['cached_vs_spike']:>14.2f}")
+              f"{r['profile_cost']:>6.0%} {r['cached_vs_spike']:>14.2f} "
+              + (f"{r['peer_s']:>7.2f} {r['vs_peer']:>6.2f}" if r["peer_s"] else ""))
     print("(tiny: whole-process start-up of a 3-instruction program, seconds)")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
