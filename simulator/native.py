@@ -10,8 +10,8 @@ no Numba at all.
 * **The same code.** The library holds the loop function Numba compiled, behind a
   C entry point (a ``cfunc``) that makes its arrays from pointers; nothing is
   written twice. Its name carries the digest of every compiled module
-  (``jitcache.COMPILED_MODULES``), the Numba and llvmlite versions and the CPU's
-  features, so a change to any of them builds a new one.
+  (``jitcache.COMPILED_MODULES``) and of this one, the Numba, llvmlite and numpy
+  versions and the CPU's features, so a change to any of them builds a new one.
 * **Numba's runtime is not loaded**: the loop allocates nothing, and the only
   helpers it names are those of Numba's error path (an exception that cannot
   happen in a correct loop: an integer division by zero, a bad array view). The
@@ -102,7 +102,8 @@ def _cpu_signature() -> str:
 def _key(variant: str) -> str:
     from .jitcache import _DIGEST
 
-    return diskcache.digest(_DIGEST, variant, *map(_version_file, ("numba", "llvmlite", "numpy")),
+    return diskcache.digest(_DIGEST, Path(__file__).read_bytes(), variant,
+                            *map(_version_file, ("numba", "llvmlite", "numpy")),
                             platform.machine(), _cpu_signature(), platform.python_version())
 
 
@@ -172,6 +173,11 @@ def _build(variant: str, out: Path) -> None:
     # the C-callable wrapper under one fixed, exported name
     wrapper = module.get_function(compiled.native_name)
     wrapper.name = ENTRY
+    # everything else is private to the library: calls among its functions are direct,
+    # not through the procedure linkage table as calls to exported symbols would be
+    for g in [*module.functions, *module.global_variables]:
+        if not g.is_declaration and g.name != ENTRY and g.linkage.name not in ("internal", "private"):
+            g.visibility = "hidden"
     with tempfile.TemporaryDirectory() as d:
         obj = Path(d) / "loop.o"
         shim = Path(d) / "shim.c"
