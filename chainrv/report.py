@@ -365,7 +365,12 @@ def summary_table(rows: list[Row]) -> str:
 #: one run, with no stale plots beside new figures), so a folder holding
 #: anything else is refused rather than emptied.
 REPORT_FILES = frozenset({"report.json", "report.md", "cycles_per_byte.png", "speedup.png", "stalls.png",
-                          "synth.json", "speedup_vs_area.png", "uarch.png"})
+                          "synth.json", "speedup_vs_area.png", "uarch.png", "report.html"})
+
+
+def is_report_file(name: str) -> bool:
+    """Whether a report writes a file of that name (``flame_KERNEL.png`` besides REPORT_FILES)."""
+    return name in REPORT_FILES or (name.startswith("flame_") and name.endswith(".png"))
 
 
 def check_out_dir(out: Path) -> Path:
@@ -378,7 +383,7 @@ def check_out_dir(out: Path) -> Path:
     if target.exists():
         if not target.is_dir():
             raise CliError(f"--out {out}: not a directory")
-        foreign = sorted(_one_line(e.name) for e in target.iterdir() if e.name not in REPORT_FILES)
+        foreign = sorted(_one_line(e.name) for e in target.iterdir() if not is_report_file(e.name))
         if foreign:
             raise CliError(f"--out {out} holds files that are not part of a report ({_some(foreign)}); "
                            "the report replaces its folder whole: choose another folder or move them")

@@ -199,3 +199,29 @@ def test_unwritable_output_is_refused_before_the_run(program: Path, tmp_path: Pa
     r = chainrv_run(str(program), "--isa", ISA, "--profile-speedscope", str(tmp_path / "p.json"), "--profile")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "cannot be combined" in r.stderr
     assert not (tmp_path / "p.json").exists()
+
+
+@needs_toolchain
+def test_flame_graph_boxes(program: Path, tmp_path: Path) -> None:
+    from chainrv.flamegraph import layout, plot_flame
+
+    m = Machine(ISA)
+    m.load_elf(program)
+    tree = build_call_tree(m.iter_trace(stalls=True), m.functions)
+    boxes = {tuple(_stack(tree, n)): (depth, left, width) for n, depth, left, width in layout(tree, 0)}
+    # roots and children side by side by name, each as wide as its inclusive cycles (EXPECTED_STACKS)
+    assert boxes == {
+        ("(pipeline fill)",): (0, 0, 4), ("_start",): (0, 4, 52),
+        ("_start", "f"): (1, 4, 14), ("_start", "f", "h"): (2, 4, 5), ("_start", "g"): (1, 18, 4),
+        ("_start", "h"): (1, 22, 5), ("_start", "handler"): (1, 27, 6), ("_start", "s"): (1, 33, 4)}
+    assert {tuple(_stack(tree, n)) for n, *_ in layout(tree, 5 / 56)} == \
+        {("_start",), ("_start", "f"), ("_start", "f", "h"), ("_start", "h"), ("_start", "handler")}  # >= 5
+    assert plot_flame(tree, tmp_path / "f.png", "p").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _stack(tree: CallTree, n: int) -> list[str]:
+    names = []
+    while n >= 0:
+        names.insert(0, tree.names[tree.frame[n]])
+        n = tree.parent[n]
+    return names

@@ -1,4 +1,5 @@
-"""``chainrv report``: kernels across ISA configurations -> JSON, Markdown, plots.
+"""``chainrv report``: kernels across ISA configurations -> JSON, Markdown, plots,
+per-kernel flame graphs and one self-contained ``report.html``.
 
 Every argument is checked before the first kernel is built: the baseline is
 read and validated, the threshold is a finite percentage, and the output folder
@@ -90,10 +91,39 @@ def _synth(rows, args: argparse.Namespace) -> dict:
         raise CliError(f"synthesis: {e.filename}: {e.strerror}") from None
 
 
-def _write(rows, synth: dict | None, target: Path, out: Path, guard) -> list[Path]:
+def _configuration(args: argparse.Namespace, jobs) -> dict[str, str]:
+    """What report.html says it was made with."""
+    import platform
+    from datetime import UTC, datetime
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        made_by = f"chainrv {version('chainrv')}"
+    except PackageNotFoundError:
+        made_by = "chainrv"
+    config = {
+        "kernels": " ".join(dict.fromkeys(k.name for k, _, _ in jobs)),
+        "ISAs": " ".join(dict.fromkeys(c.short_name() for _, c, _ in jobs)),
+        "microarchitectures": " ".join(dict.fromkeys(str(u) for _, _, u in jobs)),
+        "flame graphs": "per kernel: the first microarchitecture, the last ISA it runs on",
+    }
+    if args.kernel_dir:
+        config["kernel folders"] = " ".join(str(d) for d in args.kernel_dir)
+    if args.synth is not None:
+        config["synthesis"] = args.synth + (f" ({args.synth_device})" if args.synth_device else "")
+    if args.baseline is not None:
+        threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+        config["baseline"] = f"{args.baseline} (threshold {threshold:g}%)"
+    config["made with"] = f"{made_by}, Python {platform.python_version()}"
+    config["made at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return config
+
+
+def _write(rows, synth: dict | None, target: Path, out: Path, guard, flames=(),
+           config: dict[str, str] | None = None) -> list[Path]:
     """All report files, into a fresh folder swapped in for ``target``.
     Interrupts wait for the next checkpoint: none can land mid-file."""
-    from .. import report, synth_report
+    from .. import report, report_flames, report_html, synth_report
     from ..outputs import replace_dir
 
     with guard.deferred():
@@ -102,6 +132,8 @@ def _write(rows, synth: dict | None, target: Path, out: Path, guard) -> list[Pat
             written = report.write(rows, stage, guard.check, fmax)
             if synth is not None:
                 written += synth_report.extend_report(rows, synth, stage)
+            written += report_flames.plot(flames, stage, guard.check)
+            written.append(report_html.write(rows, stage, flames, config or {}))
     if guard.pending:    # arrived during the swap itself: the new report is complete
         guard.pending = False
         raise CliError(f"interrupted after {out} was replaced", 130)
@@ -123,7 +155,7 @@ def _gate(rows, baseline: dict, args: argparse.Namespace, threshold: float) -> i
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import report
+    from .. import report, report_flames
     from ..outputs import InterruptGuard
 
     if args.threshold is not None and args.baseline is None:
@@ -137,8 +169,9 @@ def run(args: argparse.Namespace) -> int:
         report.check_matches(jobs, baseline, args.baseline)
     with InterruptGuard() as guard:
         rows = report.run_plan(jobs, checkpoint=guard.check)
+        flames = report_flames.collect(jobs, checkpoint=guard.check)
         synth = _synth(rows, args) if args.synth is not None else None
-        written = _write(rows, synth, target, args.out, guard)
+        written = _write(rows, synth, target, args.out, guard, flames, _configuration(args, jobs))
     print(report.summary_table(rows))
     print(f"\nwrote {', '.join(str(p) for p in written)}")
     status = 0
