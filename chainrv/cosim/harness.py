@@ -20,9 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cocotb_tools.check_results import get_results
-from cocotb_tools.runner import Verilator, get_runner
-
 import hdl
 import isa
 from simulator import diskcache
@@ -85,23 +82,29 @@ def have_sim(sim: str) -> bool:
     return shutil.which("iverilog") is not None
 
 
-class _QuietVerilator(Verilator):
-    """cocotb's Verilator flow with only the top level public: tests use top-level ports only."""
-
-    def _build_command(self):
-        cmds = [[b for a in cmd for b in ((a, "--public-depth", "1") if a == "--public-flat-rw" else (a,))]
-                for cmd in super()._build_command()]
-        # The wheel's verilated.mk leaves the "use this precompiled header" flag
-        # empty, which breaks designs big enough to be split into several files.
-        return [cmd + ["CFG_CXXFLAGS_PCH_I=-include"] if cmd and cmd[0] == "make" else cmd
-                for cmd in cmds]
+#: The wheel's verilated.mk leaves the "use this precompiled header" flag empty,
+#: which breaks designs big enough to be split into several files.
+PCH_FLAG = "CFG_CXXFLAGS_PCH_I=-include"
 
 
 def _runner(sim: str):
-    if sim == "verilator":
-        verilator_env()
-        return _QuietVerilator()
-    return get_runner(sim)
+    # cocotb is imported only for a cocotb run (the Verilator lockstep has its own driver)
+    from cocotb_tools.runner import Verilator, get_runner
+
+    if sim != "verilator":
+        return get_runner(sim)
+
+    class QuietVerilator(Verilator):
+        """cocotb's Verilator flow with only the top level public: tests use top-level ports only."""
+
+        def _build_command(self):
+            public = ("--public-flat-rw", "--public-depth", "1")
+            cmds = [[b for a in cmd for b in (public if a == public[0] else (a,))]
+                    for cmd in super()._build_command()]
+            return [cmd + [PCH_FLAG] if cmd and cmd[0] == "make" else cmd for cmd in cmds]
+
+    verilator_env()
+    return QuietVerilator()
 
 
 def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str] | None = None,
@@ -138,6 +141,8 @@ def run(design: Design, module: str, sim: str = "icarus", *, plusargs: list[str]
         raise AssertionError(f"{module}: cocotb run failed ({e.code}); see the log above") from None
     except RuntimeError as e:   # the simulator process itself exited non-zero
         raise AssertionError(f"{module}: the simulator failed ({e}); see the log above") from None
+    from cocotb_tools.check_results import get_results
+
     try:
         total, failed = get_results(Path(results))
     except RuntimeError as e:   # no results file: the simulator died
@@ -152,24 +157,44 @@ BUILT_STAMP = ".built"
 
 
 def build(runner, design: Design, source: Path, build_dir: Path, build_args: list[str], waves: bool) -> None:
-    """Build the simulator of ``design`` in ``build_dir``, or reuse a finished build.
+    """Build the simulator of ``design`` in ``build_dir`` with cocotb's runner (see
+    :func:`build_once`); the runner's own dependency check keeps a finished build."""
+    build_once(design.name, build_dir,
+               lambda: runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
+                                    timescale=TIMESCALE, build_args=build_args, always=False,
+                                    waves=waves),
+               reuse=False)
+
+
+def build_once(name: str, build_dir: Path, make: Callable[[], object], reuse: bool = True) -> None:
+    """Run ``make`` to build a simulator in ``build_dir``, or reuse a finished build.
 
     The stamp is removed for the time of every build and written after it, so a
-    build that was killed or failed is redone from an empty folder next time.
-    Raises AssertionError (as a failed test does) when the build fails."""
+    build that was killed or failed is redone from an empty folder next time. With
+    ``reuse`` a stamped folder is used as it is, without running ``make``. A stamped
+    build that ``make`` fails to bring up to date (a cache made by another
+    installation, whose dependency files name paths that are gone) is redone once
+    from an empty folder. Raises AssertionError (as a failed test does) when the
+    build fails."""
     build_dir.mkdir(parents=True, exist_ok=True)
     with open(build_dir / ".lock", "w") as lock:   # one builder per directory (parallel test workers)
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp = build_dir / BUILT_STAMP
-        if not stamp.exists():
+        if reuse and stamp.exists():
+            return
+        stamped = stamp.exists()
+        if not stamped:
             clear_build(build_dir)
         stamp.unlink(missing_ok=True)
-        try:
-            runner.build(sources=[source], hdl_toplevel=design.top, build_dir=build_dir,
-                         timescale=TIMESCALE, build_args=build_args, always=False, waves=waves)
-        except (RuntimeError, SystemExit, OSError) as e:   # cocotb raises RuntimeError for a failed command
-            raise AssertionError(f"{design.name}: the simulator build failed ({e}); "
-                                 f"build in {build_dir}") from None
+        for attempt in (1, 2) if stamped else (2,):
+            try:
+                make()
+                break
+            except (RuntimeError, SystemExit, OSError) as e:   # cocotb: RuntimeError for a failed command
+                if attempt == 2:
+                    raise AssertionError(f"{name}: the simulator build failed ({e}); "
+                                         f"build in {build_dir}") from None
+                clear_build(build_dir)
         stamp.touch()
 
 

@@ -1,10 +1,13 @@
 """Lockstep check of the RTL against the ISS (docs/lockstep.md).
 
-The SoC runs inside ``lockstep_top.v``, which writes every retirement (the
-RVFI record and its cycle) as one fixed-width hex line (``retire_log``); the ISS runs the same
-RAM image in trace mode. The two record streams are then compared in bulk
-with numpy, field by field and cycle by cycle: the first difference is
-reported with both records, their disassembly and the records before it.
+The SoC runs inside ``lockstep_top.v``; the ISS runs the same RAM image in trace
+mode. On Verilator a C++ driver (``verilated``, ``lockstep_main.cpp``) compares every
+record with the ISS's as it retires, the ISS writing its records into the driver
+while both run, and stops the RTL at the first difference. On Icarus (through
+cocotb) the wrapper writes every retirement as one fixed-width hex line
+(``retire_log``), and the two record streams are compared in bulk with numpy after
+the run. Either way the first difference is reported with both records, their
+disassembly and the records before it.
 
 One interface for both simulators: ``lockstep(elf, isa, sim="icarus" |
 "verilator")``. A simulator build is cached per ISA configuration and RAM size
@@ -22,7 +25,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +40,7 @@ from simulator import RVFI_DTYPE, Machine, RunResult, SimError, format_records
 from simulator.elfload import LoadedElf, read_elf
 from simulator.trace import SymbolMap
 
-from . import harness
+from . import harness, verilated
 from .ram_image import ram_hex
 from .retire_log import parse_log, record_rows, verilog_macros
 
@@ -48,7 +51,7 @@ TESTBENCH = f"{__package__}.tb_lockstep"
 DEFAULT_MAX_SLOTS = 50_000_000
 #: The RTL never runs longer than this, whatever the ISS's cycle count (a wfi may sleep for 2**32 cycles).
 DEFAULT_MAX_CYCLES = 200_000_000
-#: Cycles the RTL may run past the ISS's last retirement before the wrapper stops it.
+#: Cycles the RTL may run past the ISS's last retirement before the wrapper stops it (Icarus).
 CYCLE_SLACK = 200
 
 
@@ -93,6 +96,10 @@ class RtlRun:
     exit_code: int
     sim_cycles: int
     wall_seconds: float
+    #: Compared as they retired (Verilator, ``iss`` given): the records the RTL retired
+    #: and the last of them; ``records`` is then made from the ISS's (:func:`lockstep`).
+    count: int = 0
+    tail: np.ndarray | None = None
 
     @property
     def cycles_per_second(self) -> float:
@@ -101,16 +108,24 @@ class RtlRun:
 
 def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, workdir: Path,
             waves: Path | None = None, ram_size: int = RAM_SIZE, record: bool = True,
-            uarch: Uarch | str | None = None) -> RtlRun:
+            uarch: Uarch | str | None = None, iss: Iterable[np.ndarray] | None = None) -> RtlRun:
     """Run the wrapper on ``sim`` until the finisher store retires or ``max_cycles``;
-    without ``record`` no retirement log is written (free-running speed)."""
+    without ``record`` no retirement is recorded (free-running speed). On Verilator,
+    ``iss`` (chunks of the ISS's records) is compared record by record as the RTL
+    runs, which stops at the first difference (``RtlRun.count``, ``RtlRun.tail``)."""
+    design = lockstep_design(isa, ram_size, uarch)
+    if sim == "verilator":
+        d = verilated.run(verilated.build(design, bool(waves)), ram_image, max_cycles, workdir,
+                          iss=iss if record else None, record=record and iss is None, waves=waves)
+        records = d.records if d.records is not None else np.zeros(0, RVFI_DTYPE)
+        return RtlRun(records, d.uart, d.exited, d.exit_code, d.sim_cycles, d.wall_seconds,
+                      d.count, d.tail if iss is not None and record else None)
     log, uart, result = workdir / "rvfi.log", workdir / "uart.log", workdir / "result.json"
     log.unlink(missing_ok=True)
     plusargs = [f"+ram={ram_image}", f"+uart={uart}", f"+max_cycles={max_cycles}"]
     if record:
         plusargs.append(f"+rvfi={log}")
-    harness.run(lockstep_design(isa, ram_size, uarch), TESTBENCH, sim, waves=waves, plusargs=plusargs,
-                env={"RESULT": str(result)})
+    harness.run(design, TESTBENCH, sim, waves=waves, plusargs=plusargs, env={"RESULT": str(result)})
     res = json.loads(result.read_text())
     uart_bytes = bytes(int(x, 16) for x in uart.read_text().split()) if uart.exists() else b""
     return RtlRun(parse_log(log.read_bytes() if log.exists() else b""), uart_bytes, res["exited"],
@@ -134,12 +149,14 @@ class Outcome:
         return self.iss.cycles
 
 
-def first_difference(iss: np.ndarray, rtl: np.ndarray) -> int | None:
-    """Index of the first record that differs in any field (or exists on one side only)."""
+def first_difference(iss: np.ndarray, rtl: np.ndarray, start: int = 0) -> int | None:
+    """Index of the first record that differs in any field (or exists on one side only);
+    records before ``start`` are known to agree."""
     n = min(len(iss), len(rtl))
-    diff = np.nonzero((record_rows(iss[:n]) != record_rows(rtl[:n])).any(axis=1))[0]
+    start = min(start, n)
+    diff = np.nonzero((record_rows(iss[start:n]) != record_rows(rtl[start:n])).any(axis=1))[0]
     if diff.size:
-        return int(diff[0])
+        return start + int(diff[0])
     return None if len(iss) == len(rtl) else n
 
 
@@ -211,14 +228,18 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
     m = machine()
     with _workdir(workdir) as wd:
         image = ram_hex(m, wd / "ram.hex")
-        # A run without trace (milliseconds) bounds the RTL's; the RTL then runs
-        # in its own process while this one traces the ISS (two cores, half the wait).
-        limit = min(machine().run(max_slots).cycles + CYCLE_SLACK, max_cycles)
-        with ThreadPoolExecutor(1) as pool:
-            rtl_run = pool.submit(run_rtl, rtl_isa or isa, image, sim, limit, wd, waves=waves,
-                                  ram_size=ram_size, uarch=uarch)
-            res, iss = m.trace(max_slots)
-            rtl = rtl_run.result()
+        if sim == "verilator":
+            res, iss, rtl = _streamed(m, max_slots, rtl_isa or isa, image, max_cycles, wd, waves,
+                                      ram_size, uarch)
+        else:
+            # A run without trace (milliseconds) bounds the RTL's; the RTL then runs
+            # in its own process while this one traces the ISS (two cores, half the wait).
+            limit = min(machine().run(max_slots).cycles + CYCLE_SLACK, max_cycles)
+            with ThreadPoolExecutor(1) as pool:
+                rtl_run = pool.submit(run_rtl, rtl_isa or isa, image, sim, limit, wd, waves=waves,
+                                      ram_size=ram_size, uarch=uarch)
+                res, iss = m.trace(max_slots)
+                rtl = rtl_run.result()
     symbols = SymbolMap(m.functions)
     # max_cycles stopped the RTL before the program's end: what the RTL retired
     # before that cycle is all there is to compare
@@ -229,7 +250,7 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
     # The ISS's run may end without the finisher (an unhandled trap, a wfi that
     # never wakes, the slot limit); the RTL runs on, so compare what the ISS has.
     got = rtl.records if rtl.exited else rtl.records[:len(iss)]
-    k = first_difference(iss, got)
+    k = first_difference(iss, got, rtl.count - len(rtl.tail) if rtl.tail is not None else 0)
     if k is not None:
         return Outcome(False, k, res, rtl, describe(iss, got, k, symbols), every)
     if cut:
@@ -246,6 +267,30 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
         return Outcome(False, len(iss), res, rtl, "lockstep mismatch after the last record: "
                        + "; ".join(problems), iss)
     return Outcome(True, len(iss), res, rtl, "", iss)
+
+
+def _streamed(m: Machine, max_slots: int, isa: IsaConfig | str, image: Path, max_cycles: int, wd: Path,
+              waves: Path | None, ram_size: int, uarch: Uarch | str | None
+              ) -> tuple[RunResult, np.ndarray, RtlRun]:
+    """The ISS traced chunk by chunk into the Verilator driver, which compares as the RTL
+    runs; the RTL's records are then the ISS's up to its tail (they agreed) and the tail."""
+    parts: list[np.ndarray] = []
+
+    def chunks() -> Iterator[np.ndarray]:
+        for part in m.iter_trace(max_slots, chunk=verilated.CHUNK):
+            parts.append(part)
+            yield part
+
+    rtl = run_rtl(isa, image, "verilator", max_cycles, wd, waves=waves, ram_size=ram_size, uarch=uarch,
+                  iss=chunks())
+    iss = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, RVFI_DTYPE)
+    tail = rtl.tail if rtl.tail is not None else np.zeros(0, RVFI_DTYPE)
+    agreed = rtl.count - len(tail)
+    if rtl.count <= len(iss) and np.array_equal(tail, iss[agreed:rtl.count]):
+        rtl.records = iss[:rtl.count]        # the same records: no copy
+    else:
+        rtl.records = np.concatenate([iss[:agreed], tail])
+    return m.result, iss, rtl
 
 
 @contextlib.contextmanager

@@ -3,13 +3,23 @@
 // by +rvfi=FILE and one line per UART byte to +uart=FILE, and raises `done`
 // once the store to the finisher has retired or +max_cycles=N have passed.
 // The simulator does all per-cycle work; the testbench only waits for `done`.
-// The RVFI wires, their connections and the log line are macros made from the
-// record layout of isa/retire.py (chainrv/cosim/retire_log.py defines them).
+// On Verilator the record and the UART byte are output ports as well, which
+// the C++ driver (lockstep_main.cpp) reads before every rising edge: the
+// values the logging block below sees at that edge.
+// The RVFI wires, their connections, the log line and the packed record are
+// macros made from the record layout of isa/retire.py (chainrv/cosim/retire_log.py
+// defines them).
 module lockstep_top (
   input wire clk,
   output reg done = 1'b0,
   output reg exited = 1'b0,
   output reg [15:0] exit_code = 16'd0,
+`ifdef VERILATOR
+  output wire record_valid,
+  output wire [`CHAINRV_RECORD_BITS-1:0] record,
+  output wire uart_out_valid,
+  output wire [7:0] uart_out,
+`endif
   output wire [63:0] cycle
 );
   reg [1:0] rst_count = 2'd0;
@@ -27,6 +37,13 @@ module lockstep_top (
     .uart_valid(uart_valid), .uart_data(uart_data),
     .finish_valid(finish_valid), .finish_code(finish_code)
   );
+
+`ifdef VERILATOR
+  assign record_valid = !rst && !done && rvfi_valid;
+  assign record = `CHAINRV_RECORD_PACKED;
+  assign uart_out_valid = !rst && !done && uart_valid;
+  assign uart_out = uart_data;
+`endif
 
   integer rvfi_fd = 0;
   integer uart_fd = 0;

@@ -3,9 +3,12 @@ both made from the record layout of ``isa.retire``.
 
 ``lockstep_top.v`` writes one fixed-width hex line per retirement: the columns of
 ``RECORD_FIELDS`` (every RVFI field but ``valid``, then the retirement ``cycle``),
-each as ``%h`` of its width, separated by spaces. The wrapper's RVFI wires, its
-connections to the SoC and the log statement are the macros of
-:func:`verilog_macros`, so the log follows the record layout wherever it changes.
+each as ``%h`` of its width, separated by spaces (Icarus). On Verilator it also
+drives the record as one output port, each column zero-extended to 64 bits, the
+first in the lowest bits: in memory, one row of ``RVFI_DTYPE`` (``lockstep_main.cpp``
+compares it with the ISS's). The wrapper's RVFI wires, its connections to the SoC,
+the log statement and the packed record are the macros of :func:`verilog_macros`,
+so both follow the record layout wherever it changes.
 """
 
 from __future__ import annotations
@@ -31,19 +34,29 @@ def _signal(name: str) -> str:
 #: Hex digits of each column in a line of the log (``%h`` prints a whole number of digits).
 LOG_DIGITS: tuple[tuple[str, int], ...] = tuple((name, -(-_bits(name) // 4)) for name in RECORD_FIELDS)
 LINE_BYTES = sum(d for _, d in LOG_DIGITS) + len(LOG_DIGITS)   # a space or newline after each field
+#: Bits of the packed record port: every column as 64 bits (an ``RVFI_DTYPE`` row).
+RECORD_BITS = 64 * len(RECORD_FIELDS)
 assert RECORD_FIELDS == RVFI_DTYPE.names
 
 
 def verilog_macros() -> str:
     """The ``define``s ``lockstep_top.v`` uses: the RVFI wires (``CHAINRV_RVFI_WIRES``),
-    their connections to ``chainrv_soc`` (``CHAINRV_RVFI_PORTS``) and the log line's
-    format and arguments (``CHAINRV_RECORD_FORMAT``, ``CHAINRV_RECORD_ARGS``)."""
+    their connections to ``chainrv_soc`` (``CHAINRV_RVFI_PORTS``), the log line's
+    format and arguments (``CHAINRV_RECORD_FORMAT``, ``CHAINRV_RECORD_ARGS``) and the
+    packed record with its width (``CHAINRV_RECORD_PACKED``, ``CHAINRV_RECORD_BITS``)."""
     wires = " ".join(f"wire {f'[{w - 1}:0] ' if w > 1 else ''}rvfi_{n};" for n, w in RVFI_FIELDS.items())
     ports = ", ".join(f".rvfi_{n}(rvfi_{n})" for n in RVFI_FIELDS)
     fmt = " ".join("%h" for _ in RECORD_FIELDS) + "\\n"
     args = ", ".join(_signal(n) for n in RECORD_FIELDS)
+    packed = ", ".join(_zero_extended(n) for n in reversed(RECORD_FIELDS))
     return (f"`define CHAINRV_RVFI_WIRES {wires}\n`define CHAINRV_RVFI_PORTS {ports}\n"
-            f'`define CHAINRV_RECORD_FORMAT "{fmt}"\n`define CHAINRV_RECORD_ARGS {args}\n')
+            f'`define CHAINRV_RECORD_FORMAT "{fmt}"\n`define CHAINRV_RECORD_ARGS {args}\n'
+            f"`define CHAINRV_RECORD_BITS {RECORD_BITS}\n`define CHAINRV_RECORD_PACKED {{{packed}}}\n")
+
+
+def _zero_extended(name: str) -> str:
+    pad = 64 - _bits(name)
+    return f"{pad}'d0, {_signal(name)}" if pad else _signal(name)
 
 
 class LogError(ValueError):
