@@ -31,7 +31,8 @@ from .state import STALL_CAUSES
 
 #: Stall causes a slot waits for because of the slot before it (charged to that one).
 REDIRECT_CAUSES = ("branch", "trap", "mret", "mispredict")
-_REDIRECT = np.array([c in REDIRECT_CAUSES for c in STALL_CAUSES])
+_REDIRECT_MASK = np.array([c in REDIRECT_CAUSES for c in STALL_CAUSES], np.int64)
+_OWN_MASK = 1 - _REDIRECT_MASK
 
 FILL = "(pipeline fill)"
 UNKNOWN = "?"            # a pc no function symbol covers (as --profile names it)
@@ -145,7 +146,7 @@ class CallTreeBuilder:
         self.traps: list[bool] = []           # whether each stack entry is a handler's
         self.t = 0                            # cycles charged so far
         self.fn = -1                          # function of the last slot charged
-        self.held: tuple[np.ndarray, np.ndarray] | None = None
+        self.held: tuple[np.ndarray, ...] | None = None   # the last slot: pc, insn, trap, target, cost
         self.first = True
 
     # ------------------------------------------------------------ the stack
@@ -204,50 +205,53 @@ class CallTreeBuilder:
 
     # ------------------------------------------------------------ the slots
     def feed(self, recs: np.ndarray, stalls: np.ndarray) -> None:
-        if self.held is not None:
-            recs = np.concatenate([self.held[0], recs])
-            stalls = np.concatenate([self.held[1], stalls])
         if not len(recs):
             return
-        own = 1 + stalls[:, ~_REDIRECT].sum(axis=1)
-        redirect = stalls[:, _REDIRECT].sum(axis=1)
-        if self.first:     # the cycles before the first retirement
-            self.first = False
+        pc, insn, trap, target = (np.ascontiguousarray(recs[k])
+                                  for k in ("pc_rdata", "insn", "trap", "pc_wdata"))
+        own = 1 + stalls @ _OWN_MASK
+        cost = own.copy()
+        cost[:-1] += stalls[1:] @ _REDIRECT_MASK
+        if self.held is not None:          # the slot held back waited for this chunk's first
+            h_pc, h_insn, h_trap, h_target, h_cost = self.held
+            self._slots(h_pc, h_insn, h_trap, h_target, h_cost + stalls[:1] @ _REDIRECT_MASK)
+        elif self.first:                   # the cycles before the first retirement
             fill = int(recs["cycle"][0]) + 1 - int(own[0])
             if fill:
                 self._push(len(self.tree.names) - 1)
                 self._charge(fill)
                 self._pop()
-        cost = own[:-1] + redirect[1:]
-        self._slots(recs[:-1], cost)
-        self.held = (recs[-1:], stalls[-1:])
+        self.first = False
+        self._slots(pc[:-1], insn[:-1], trap[:-1], target[:-1], cost[:-1])
+        self.held = (pc[-1:], insn[-1:], trap[-1:], target[-1:], cost[-1:])
 
-    def _slots(self, recs: np.ndarray, cost: np.ndarray) -> None:
-        n = len(recs)
+    def _slots(self, pc: np.ndarray, insn: np.ndarray, trap: np.ndarray, target: np.ndarray,
+               cost: np.ndarray) -> None:
+        n = len(pc)
         if not n:
             return
-        fn = self.index.lookup(recs["pc_rdata"])
-        kind = classify(recs["insn"], recs["trap"])
+        fn = self.index.lookup(pc)
+        kind = classify(insn, trap)
         prev = np.empty_like(fn)
         prev[0] = self.fn
         prev[1:] = fn[:-1]
         marks = np.nonzero((kind != OTHER) | (fn != prev))[0]
         cum = np.concatenate([[0], np.cumsum(cost)])
-        targets = self.index.lookup(recs["pc_wdata"][marks])
         first = int(marks[0]) if len(marks) else n
         self._charge(int(cum[first]))         # slots in the function the last chunk ended in
         ends = np.append(marks[1:], n)
-        for j, k in enumerate(marks.tolist()):
-            self._enter(int(fn[k]))
-            self._charge(int(cost[k]))
-            self._effect(int(kind[k]), int(targets[j]))
-            self._charge(int(cum[ends[j]] - cum[k + 1]))
+        rest = cum[ends] - cum[marks + 1]     # the slots after a mark, up to the next one
+        for f, c, k, t, r in zip(fn[marks].tolist(), cost[marks].tolist(), kind[marks].tolist(),
+                                 self.index.lookup(target[marks]).tolist(), rest.tolist(), strict=True):
+            self._enter(f)
+            self._charge(c)
+            self._effect(k, t)
+            self._charge(r)
         self.fn = int(fn[-1])
 
     def finish(self) -> CallTree:
         if self.held is not None:
-            recs, stalls = self.held
-            self._slots(recs, 1 + stalls[:, ~_REDIRECT].sum(axis=1))
+            self._slots(*self.held)
             self.held = None
         while self.stack:
             self._pop()

@@ -144,10 +144,11 @@ def test_hand_built_call_tree(program: Path, tmp_path: Path) -> None:
 
 
 @needs_toolchain
-def test_inclusive_and_exclusive_by_function(program: Path) -> None:
+@pytest.mark.parametrize("chunk", [65536, 1, 3])     # the trace handed over in pieces of any size
+def test_inclusive_and_exclusive_by_function(program: Path, chunk: int) -> None:
     m = Machine(ISA)
     m.load_elf(program)
-    tree = build_call_tree(m.iter_trace(stalls=True), m.functions)
+    tree = build_call_tree(m.iter_trace(chunk=chunk, stalls=True), m.functions)
     assert tree.total == m.result.cycles == EXPECTED_CYCLES
     # (inclusive, exclusive), summed by hand from EXPECTED_STACKS
     assert tree.functions() == {
