@@ -48,6 +48,7 @@ PLATFORM: list[tuple[str | None, str, str]] = [
     ("CRV_CLINT_MTIME", _hex(M.CLINT_MTIME, 4), ""),
     ("CRV_MTIMECMP", "(CRV_CLINT_BASE + CRV_CLINT_MTIMECMP)", ""),
     ("CRV_MTIME", "(CRV_CLINT_BASE + CRV_CLINT_MTIME)", ""),
+    ("CRV_CLOCK_HZ", f"{M.NOMINAL_CLOCK_HZ}u", "nominal clock: mtime and mcycle ticks a second"),
     (None, "", "RAM (the default size; the linker script puts the stack at its top)"),
     ("CRV_RAM_BASE", _hex(M.RAM_BASE, 8), "the reset PC"),
     ("CRV_RAM_SIZE", _hex(M.RAM_SIZE, 8), ""),

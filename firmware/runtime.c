@@ -99,6 +99,67 @@ _Noreturn void crv_trap_report(uint32_t mcause, uint32_t mepc, uint32_t mtval)
 	crv_exit(3);
 }
 
+/* ---- time: picolibc's clock() and time() end in times() and gettimeofday() ----
+ * The CLINT's mtime counts the core's cycles since reset (docs/platform.md); read
+ * at the nominal clock CRV_CLOCK_HZ they are time.  mtime is read as two words
+ * (high, low, high again until stable), so this works without Zicsr. */
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+
+static uint64_t mtime_now(void)
+{
+	uint32_t h, l, h2;
+	do {
+		h = REG32(CRV_MTIME + 4);
+		l = REG32(CRV_MTIME);
+		h2 = REG32(CRV_MTIME + 4);
+	} while (h != h2);
+	return ((uint64_t)h << 32) | l;
+}
+
+/* n / d with 32-bit divides only (a 64-bit '/' would pull libgcc's __udivdi3 into
+ * every program that links the runtime); *rem gets the remainder. */
+static uint64_t div_u64(uint64_t n, uint32_t d, uint32_t *rem)
+{
+	uint32_t hi = (uint32_t)(n >> 32), r = hi % d;
+	uint64_t q = (uint64_t)(hi / d) << 32;
+	for (int bit = 31; bit >= 0; bit--) {
+		/* r < d: shifting in one bit of the low word keeps r < 2d (33 bits) */
+		uint64_t t = ((uint64_t)r << 1) | (((uint32_t)n >> bit) & 1u);
+		if (t >= d) {
+			t -= d;
+			q |= 1ull << bit;
+		}
+		r = (uint32_t)t;
+	}
+	if (rem)
+		*rem = r;
+	return q;
+}
+
+clock_t times(struct tms *t)
+{
+	clock_t ticks = (clock_t)div_u64(mtime_now(), CRV_CLOCK_HZ / CLOCKS_PER_SEC, NULL);
+	if (t) {
+		t->tms_utime = ticks;  /* one program, always running: all of it is its time */
+		t->tms_stime = t->tms_cutime = t->tms_cstime = 0;
+	}
+	return ticks;
+}
+
+int gettimeofday(struct timeval *tv, void *tz)
+{
+	(void)tz;
+	uint32_t cycles;
+	uint64_t sec = div_u64(mtime_now(), CRV_CLOCK_HZ, &cycles);
+	if (tv) {
+		tv->tv_sec = (time_t)sec;  /* seconds since reset: the platform has no calendar */
+		tv->tv_usec = (suseconds_t)(cycles / (CRV_CLOCK_HZ / 1000000u));
+	}
+	return 0;
+}
+
 /* ---- picolibc stdio on the UART ---- */
 static int uart_put(char c, FILE *f)
 {

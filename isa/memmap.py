@@ -22,6 +22,10 @@ FINISHER_CODE_SHIFT = 16            # exit code N != 0 is written as (N << 16) |
 
 CLINT_BASE, CLINT_SIZE = 0x0200_0000, 0x10000
 CLINT_MTIMECMP, CLINT_MTIME = 0x4000, 0xBFF8
+#: The clock the firmware's time functions assume (``clock``, ``time``, ``gettimeofday``:
+#: mtime ticks once a core cycle, so a cycle count is read as time at this frequency);
+#: the report's nominal column uses it too. A chip's real clock is its Fmax.
+NOMINAL_CLOCK_HZ = 100_000_000
 
 #: Regions a load or store may touch besides RAM; any other address is an access fault.
 DEVICE_REGIONS = ((UART_BASE, UART_SIZE), (FINISHER_BASE, FINISHER_SIZE), (CLINT_BASE, CLINT_SIZE))

@@ -43,6 +43,7 @@ HEADER_FACTS: dict[str, int] = {
     "CRV_CLINT_MTIME": M.CLINT_MTIME,
     "CRV_MTIMECMP": M.CLINT_BASE + M.CLINT_MTIMECMP,
     "CRV_MTIME": M.CLINT_BASE + M.CLINT_MTIME,
+    "CRV_CLOCK_HZ": 100_000_000,  # docs/firmware.md: the nominal clock, 100 MHz
     "CRV_RAM_BASE": M.RAM_BASE,
     "CRV_RAM_SIZE": M.RAM_SIZE,
     "CRV_RAM_TOP": M.RAM_BASE + M.RAM_SIZE,

@@ -25,6 +25,7 @@
 #define CRV_CLINT_MTIME          0xBFF8u
 #define CRV_MTIMECMP             (CRV_CLINT_BASE + CRV_CLINT_MTIMECMP)
 #define CRV_MTIME                (CRV_CLINT_BASE + CRV_CLINT_MTIME)
+#define CRV_CLOCK_HZ             100000000u      /* nominal clock: mtime and mcycle ticks a second */
 
 /* ---- RAM (the default size; the linker script puts the stack at its top) ---- */
 #define CRV_RAM_BASE             0x80000000u     /* the reset PC */
