@@ -106,6 +106,10 @@ class Machine:
         if data:
             self.dec[off // 4:(off + len(data) + 3) // 4] = 0
 
+    def word(self, addr: int) -> int:
+        """The little-endian 32-bit word at ``addr`` (in RAM)."""
+        return int.from_bytes(self.read_mem(addr, 4), "little")
+
     def read_mem(self, addr: int, n: int) -> bytes:
         off = self._ram_range(addr, n)
         return self.ram8[off:off + n].tobytes()

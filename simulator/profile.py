@@ -97,6 +97,33 @@ class Profile:
         return "\n".join(lines)
 
 
+    def annotate(self, title: str, start: int, end: int, word: Callable[[int], int],
+                 lines: LineTable | None = None) -> str:
+        """The instructions in [start, end) one per line: address, times retired,
+        cycles charged to it, its stall cycles by cause, disassembly and (with
+        ``lines``) source line -- the per-PC counters the function's row sums."""
+        from isa.disasm import disassemble
+
+        assert self.per_pc is not None
+        pcnt, pcyc, pstall, ram_base = self.per_pc
+        lo = max(0, (start - ram_base) // 4)
+        hi = min(len(pcnt), (end - ram_base + 3) // 4)
+        cycles = int(pcyc[lo:hi].sum()) if hi > lo else 0
+        pct = 100.0 * cycles / self.total_cycles if self.total_cycles else 0.0
+        out = [f"{title} [{start:#010x}, {end:#010x}): {cycles} cycles ({pct:.1f}%), "
+               f"{int(pcnt[lo:hi].sum()) if hi > lo else 0} instructions",
+               f"{'address':>10} {'count':>10} {'cycles':>10}  {'stalls':<24} instruction"]
+        for i in range(lo, hi):
+            pc = ram_base + 4 * i
+            stalls = ", ".join(f"{c} {int(pstall[i, k])}" for k, c in enumerate(STALL_CAUSES)
+                               if pstall[i, k])
+            text = disassemble(word(pc), pc).replace("\t", " ")
+            where = lines.find(pc) if lines is not None else None
+            row = f"{pc:>10x} {int(pcnt[i]):>10} {int(pcyc[i]):>10}  {stalls:<24} {text}"
+            out.append(f"{row:<84}  {where}" if where else row)
+        return "\n".join(out)
+
+
 def _sum(name: str, rows: list[FunctionProfile]) -> FunctionProfile:
     """One row holding the sum of ``rows``."""
     out = FunctionProfile(name, 0)

@@ -67,6 +67,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print cycles, instructions and stalls per function on stderr")
     parser.add_argument("--profile-lines", action="store_true",
                         help="also print cycles, instructions and stalls per source line (needs -g)")
+    parser.add_argument("--annotate", action="append", default=[], metavar="FUNC|START:END",
+                        help="print each instruction of a function (or address range) with its count, "
+                             "cycles, stalls by cause and source line on stderr (implies profiling; "
+                             "repeatable)")
     parser.add_argument("--profile-json", metavar="FILE",
                         help="write the profile as JSON (implies profiling)")
     parser.add_argument("--profile-speedscope", metavar="FILE",
@@ -79,7 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="RAM size (default: 1M)")
 
 
-def _trace_ranges(symbols: SymbolMap, specs: list[str], elf_data: bytes = b"") -> list[tuple[int, int]]:
+def _trace_ranges(symbols: SymbolMap, specs: list[str], elf_data: bytes = b"",
+                  option: str = "--trace-only") -> list[tuple[int, int]]:
     ranges = []
     for spec in specs:
         if ":" in spec:
@@ -87,10 +92,10 @@ def _trace_ranges(symbols: SymbolMap, specs: list[str], elf_data: bytes = b"") -
             try:
                 start, end = int(lo, 0), int(hi, 0)
             except ValueError:
-                raise CliError(f"--trace-only: invalid range '{spec}' (START:END)",
+                raise CliError(f"{option}: invalid range '{spec}' (START:END)",
                                2) from None
             if end <= start:
-                raise CliError(f"--trace-only: empty range '{spec}'", 2)
+                raise CliError(f"{option}: empty range '{spec}'", 2)
             ranges.append((start, end))
         else:
             found = symbols.find(spec)
@@ -99,7 +104,7 @@ def _trace_ranges(symbols: SymbolMap, specs: list[str], elf_data: bytes = b"") -
                 if f"\0{spec}\0".encode() in elf_data:  # named in the debug information
                     hint = (" (the compiler inlined or removed it: give it __attribute__((noinline)), "
                             "or trace its caller)")
-                raise CliError(f"--trace-only: no function '{spec}' in the ELF's symbols{hint}", 2)
+                raise CliError(f"{option}: no function '{spec}' in the ELF's symbols{hint}", 2)
             ranges.append(found)
     return ranges
 
@@ -269,8 +274,10 @@ def run(args: argparse.Namespace) -> int:
             m.set_input(input_data(data))
     except SimError as e:
         raise CliError(str(e), 2) from None
-    profile = args.profile or args.profile_lines or args.profile_json is not None
-    lines = LineTable.from_elf(elf.data) if args.trace or args.profile_lines else None
+    profile = args.profile or args.profile_lines or args.profile_json is not None or bool(args.annotate)
+    annotate = [(spec, *r) for spec in args.annotate
+                for r in _trace_ranges(SymbolMap(m.functions), [spec], elf.data, "--annotate")]
+    lines = LineTable.from_elf(elf.data) if args.trace or args.profile_lines or annotate else None
     if args.profile_lines and lines is None:
         raise CliError(f"--profile-lines: {args.elf} has no line information (build it with -g)", 2)
     if args.gdb_wait and args.gdb is None:
@@ -283,7 +290,8 @@ def run(args: argparse.Namespace) -> int:
     if args.gdb is not None and (args.trace or profile or args.max_instructions):
         raise CliError("--gdb cannot be combined with --trace, --profile or --max-instructions", 2)
     if args.trace and profile:  # the trace variant keeps no per-PC counters: run twice instead
-        raise CliError("--trace cannot be combined with --profile, --profile-lines or --profile-json", 2)
+        raise CliError("--trace cannot be combined with --profile, --profile-lines, --profile-json or "
+                       "--annotate", 2)
     if args.profile_speedscope and (args.trace or profile or args.gdb is not None):
         raise CliError("--profile-speedscope cannot be combined with --trace, --profile or --gdb "
                        "(it runs in trace mode: run twice)", 2)
@@ -313,6 +321,8 @@ def run(args: argparse.Namespace) -> int:
         if args.profile_lines:
             assert lines is not None
             print(res.profile.by_line(lines).table(), file=sys.stderr)
+        for spec, start, end in annotate:
+            print(res.profile.annotate(spec, start, end, m.word, lines), file=sys.stderr)
         if args.profile_json:
             write_text_atomic(Path(args.profile_json), json.dumps(res.profile.to_json(), indent=1) + "\n")
     if res.stop == "exit":
