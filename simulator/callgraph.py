@@ -31,8 +31,7 @@ from .state import STALL_CAUSES
 
 #: Stall causes a slot waits for because of the slot before it (charged to that one).
 REDIRECT_CAUSES = ("branch", "trap", "mret", "mispredict")
-_REDIRECT_MASK = np.array([c in REDIRECT_CAUSES for c in STALL_CAUSES], np.int64)
-_OWN_MASK = 1 - _REDIRECT_MASK
+_REDIRECT_COLS = [k for k, c in enumerate(STALL_CAUSES) if c in REDIRECT_CAUSES]
 
 FILL = "(pipeline fill)"
 UNKNOWN = "?"            # a pc no function symbol covers (as --profile names it)
@@ -45,38 +44,65 @@ _SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 def classify(insn: np.ndarray, trap: np.ndarray) -> np.ndarray:
     """What each slot does to the call stack (OTHER, CALL, RETURN, SWAP, TRAP, MRET)."""
     op = insn & 0x7F
+    kind = np.full(len(insn), OTHER, np.int8)
+    at = np.nonzero((op == 0x6F) | (op == 0x67) | (insn == _MRET_WORD) | (trap != 0))[0]
+    insn, trap, op = insn[at], trap[at], op[at]   # the few jumps, mrets and traps only
     rd = (insn >> 7) & 31
     rs1 = (insn >> 15) & 31
     link_rd = (rd == 1) | (rd == 5)
     link_rs1 = (rs1 == 1) | (rs1 == 5)
     jal = op == 0x6F
     jalr = (op == 0x67) & (((insn >> 12) & 7) == 0)
-    kind = np.full(len(insn), OTHER, np.int8)
-    kind[(jal & link_rd) | (jalr & link_rd & (~link_rs1 | (rs1 == rd)))] = CALL
-    kind[jalr & link_rs1 & ~link_rd] = RETURN
-    kind[jalr & link_rd & link_rs1 & (rs1 != rd)] = SWAP
-    kind[insn == _MRET_WORD] = MRET
-    kind[trap != 0] = TRAP
+    k = np.full(len(at), OTHER, np.int8)
+    k[(jal & link_rd) | (jalr & link_rd & (~link_rs1 | (rs1 == rd)))] = CALL
+    k[jalr & link_rs1 & ~link_rd] = RETURN
+    k[jalr & link_rd & link_rs1 & (rs1 != rd)] = SWAP
+    k[insn == _MRET_WORD] = MRET
+    k[trap != 0] = TRAP
+    kind[at] = k
     return kind
 
 
 class FunctionIndex:
     """pc -> function, by the rule of ``--profile``: the nearest symbol at or below the
-    pc when the pc is inside its size (at least one word), or the last symbol."""
+    pc when the pc is inside its size (at least one word), or the last symbol. Looked
+    up in a table of the words the symbols span (one gather per pc, not a search)."""
+
+    #: Words the table may hold (symbols spread wider are searched instead).
+    TABLE_WORDS = 1 << 22
 
     def __init__(self, functions: list[Symbol]) -> None:
         funcs = sorted(functions, key=lambda f: f.addr)
         self.names = [f.name for f in funcs] + [UNKNOWN]
         self.starts = np.array([f.addr for f in funcs], np.int64)
         self.ends = np.array([f.addr + max(f.size, 4) for f in funcs], np.int64)
-        if len(funcs):
-            self.ends[-1] = 1 << 40
+        self.table: np.ndarray | None = None
+        if not funcs:
+            return
+        self.last = len(funcs) - 1
+        self.lo = int(self.starts[0]) & ~3
+        hi = max(int(self.ends.max()), int(self.starts[-1]) + 4)
+        self.ends[-1] = 1 << 40
+        if (hi - self.lo) >> 2 <= self.TABLE_WORDS:
+            self.table = self._search(np.arange(self.lo, hi, 4, dtype=np.int64)).astype(np.int32)
+
+    def _search(self, pc: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(self.starts, pc, side="right") - 1
+        inside = (k >= 0) & (pc < self.ends[np.maximum(k, 0)])
+        return np.where(inside, k, len(self.names) - 1)
 
     def lookup(self, pc: np.ndarray) -> np.ndarray:
         """Index into ``names`` per pc (the last one, UNKNOWN, for no function)."""
-        k = np.searchsorted(self.starts, pc, side="right") - 1
-        inside = (k >= 0) & (pc < self.ends[np.maximum(k, 0)]) if len(self.starts) else k >= 0
-        return np.where(inside, k, len(self.names) - 1)
+        if not len(self.starts):
+            return np.full(len(pc), len(self.names) - 1)
+        if self.table is None:
+            return self._search(pc)
+        w = (pc - self.lo) >> 2
+        inside = (w >= 0) & (w < len(self.table))
+        out = self.table[np.where(inside, w, 0)]
+        if not inside.all():   # below the first symbol: none; above the table: the last one's
+            out = np.where(inside, out, np.where(w < 0, len(self.names) - 1, self.last))
+        return out
 
 
 @dataclass
@@ -148,6 +174,7 @@ class CallTreeBuilder:
         self.fn = -1                          # function of the last slot charged
         self.held: tuple[np.ndarray, ...] | None = None   # the last slot: pc, insn, trap, target, cost
         self.first = True
+        self.cycle = 0                        # retirement cycle of the last slot fed
 
     # ------------------------------------------------------------ the stack
     def _node(self, frame: int) -> int:
@@ -207,21 +234,27 @@ class CallTreeBuilder:
     def feed(self, recs: np.ndarray, stalls: np.ndarray) -> None:
         if not len(recs):
             return
-        pc, insn, trap, target = (np.ascontiguousarray(recs[k])
-                                  for k in ("pc_rdata", "insn", "trap", "pc_wdata"))
-        own = 1 + stalls @ _OWN_MASK
+        pc, insn, trap, target, cycle = (np.ascontiguousarray(recs[k])
+                                         for k in ("pc_rdata", "insn", "trap", "pc_wdata", "cycle"))
+        redirect = stalls[:, _REDIRECT_COLS[0]].copy()
+        for k in _REDIRECT_COLS[1:]:
+            redirect += stalls[:, k]
+        # a slot's cycles since the last retirement are 1 + all its stalls (simulator/state.py)
+        first = 1 + int(stalls[0].sum())
+        own = np.diff(cycle, prepend=self.cycle if self.held is not None else cycle[0] - first) - redirect
         cost = own.copy()
-        cost[:-1] += stalls[1:] @ _REDIRECT_MASK
+        cost[:-1] += redirect[1:]
         if self.held is not None:          # the slot held back waited for this chunk's first
             h_pc, h_insn, h_trap, h_target, h_cost = self.held
-            self._slots(h_pc, h_insn, h_trap, h_target, h_cost + stalls[:1] @ _REDIRECT_MASK)
+            self._slots(h_pc, h_insn, h_trap, h_target, h_cost + redirect[:1])
         elif self.first:                   # the cycles before the first retirement
-            fill = int(recs["cycle"][0]) + 1 - int(own[0])
+            fill = int(cycle[0]) + 1 - int(own[0])
             if fill:
                 self._push(len(self.tree.names) - 1)
                 self._charge(fill)
                 self._pop()
         self.first = False
+        self.cycle = int(cycle[-1])
         self._slots(pc[:-1], insn[:-1], trap[:-1], target[:-1], cost[:-1])
         self.held = (pc[-1:], insn[-1:], trap[-1:], target[-1:], cost[-1:])
 
@@ -241,12 +274,18 @@ class CallTreeBuilder:
         self._charge(int(cum[first]))         # slots in the function the last chunk ended in
         ends = np.append(marks[1:], n)
         rest = cum[ends] - cum[marks + 1]     # the slots after a mark, up to the next one
+        stack, frame, exclusive = self.stack, self.tree.frame, self.tree.exclusive
+        # (the calls _enter, _charge and _effect written out: this runs per call and return)
         for f, c, k, t, r in zip(fn[marks].tolist(), cost[marks].tolist(), kind[marks].tolist(),
                                  self.index.lookup(target[marks]).tolist(), rest.tolist(), strict=True):
-            self._enter(f)
-            self._charge(c)
-            self._effect(k, t)
-            self._charge(r)
+            if not stack or frame[stack[-1]] != f:
+                self._enter(f)
+            self.t += c
+            exclusive[stack[-1]] += c
+            if k != OTHER:
+                self._effect(k, t)
+            self.t += r
+            exclusive[stack[-1]] += r
         self.fn = int(fn[-1])
 
     def finish(self) -> CallTree:
