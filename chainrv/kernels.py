@@ -77,7 +77,7 @@ class Kernel:
                                     lambda tmp: build_elf(sources, tmp, isa=str(cfg), opt=opt),
                                     program_problem, mode=0o777)
         except (OSError, diskcache.BadEntry) as e:
-            raise CliError(f"cannot build kernel {self.name} for {cfg}: {e}") from None
+            raise CliError(f"cannot build kernel {self.name} for {cfg.short_name()}: {e}") from None
 
 
 def load_kernel(directory: Path) -> Kernel:

@@ -63,7 +63,8 @@ def synth_table(res: SynthResult) -> str:
         head += f" {'LUT4':>7} {'FF':>6} {'carry':>6} {'DSP':>4} {'LUTRAM':>7} {'BRAM':>5}"
     target = res.target + (f" {res.device}" if res.device else "")
     uarch = f", uarch {res.uarch}" if res.uarch != "ideal" else ""
-    lines = [f"{res.isa}{uarch}  (target {target}; core without RAM or trace port)", head, "-" * len(head)]
+    lines = [f"{_short_isa(res.isa)}{uarch}  (target {target}; core without RAM or trace port)", head,
+             "-" * len(head)]
     units = sorted(u for u in res.generic if u not in ("core", "total"))
     for u in ["core", *units, "total"]:
         c = res.generic[u]

@@ -87,7 +87,7 @@ class Core(wiring.Component):
         self.uarch = Uarch.parse(uarch)
         missing = unimplemented(self.config)
         if missing:   # the decoder would accept them with no unit computing a result
-            raise ValueError(f"the RTL has no unit for {', '.join(missing)} (ISA {self.config})")
+            raise ValueError(f"the RTL has no unit for {', '.join(missing)} (ISA {self.config.short_name()})")
         self.ram_size = check_ram_size(ram_size)
         self.reset_pc = reset_pc
         super().__init__({

@@ -73,7 +73,7 @@ def _synthesize_all(configs, args: argparse.Namespace) -> list:
     uarchs = list(dict.fromkeys(args.uarch or [IDEAL]))   # a microarchitecture given twice runs once
     for cfg in configs:
         for u in uarchs:
-            name = str(cfg) if u.is_ideal else f"{cfg} uarch {u}"
+            name = cfg.short_name() if u.is_ideal else f"{cfg.short_name()} uarch {u}"
             try:
                 results.append(synthesize(cfg, args.target, args.device, args.cache or DEFAULT_CACHE,
                                           pnr=not args.no_pnr, uarch=u, pnr_aim_mhz=args.pnr_aim))
