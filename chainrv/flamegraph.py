@@ -60,12 +60,16 @@ def layout(tree: CallTree, min_share: float = MIN_SHARE) -> list[tuple[int, int,
 def plot_flame(tree: CallTree, path: Path, title: str) -> Path:
     boxes = layout(tree)
     depth = max((d for _, d, _, _ in boxes), default=0) + 1
-    fig, ax = plt.subplots(figsize=(12, 1.2 + 0.28 * depth))
+    height = 1.2 + 0.28 * depth
+    fig, ax = plt.subplots(figsize=(12, height))
+    # fixed margins, in inches: tight_layout would draw the figure once more
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.65 / height, top=1 - 0.4 / height)
     total = max(1, tree.total)
-    for n, d, left, width in boxes:
-        name = tree.names[tree.frame[n]]
-        ax.barh(d, width, left=left, height=0.92, color=_colour(name), edgecolor="white", linewidth=0.4,
-                align="edge")
+    names = [tree.names[tree.frame[n]] for n, _, _, _ in boxes]
+    ax.barh([d for _, d, _, _ in boxes], [w for _, _, _, w in boxes], left=[x for _, _, x, _ in boxes],
+            height=0.92, color=[_colour(name) for name in names], edgecolor="white", linewidth=0.4,
+            align="edge")
+    for name, (_, d, left, width) in zip(names, boxes, strict=True):
         if width > 0.04 * total:   # room for the name and the share
             label = f"{name} {100 * width / total:.1f}%"
             chars = int(width / total * 160)
@@ -80,7 +84,6 @@ def plot_flame(tree: CallTree, path: Path, title: str) -> Path:
     ax.set_title(title, fontsize=10)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

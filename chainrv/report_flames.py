@@ -58,11 +58,21 @@ def call_tree(kernel: Kernel, isa: IsaConfig, uarch: Uarch) -> CallTree:
 
 def collect(jobs: list[tuple[Kernel, IsaConfig, Uarch]],
             checkpoint: Callable[[], None] = lambda: None) -> list[Flame]:
-    """The call tree of every kernel's main configuration."""
+    """The call tree of every kernel's main configuration (with a progress bar)."""
+    from .report import Progress
+
+    main = main_jobs(jobs)
+    progress = Progress(len(main))
     out = []
-    for k, c, u in main_jobs(jobs):
-        out.append(Flame(k.name, c, u, call_tree(k, c, u)))
-        checkpoint()
+    try:
+        for k, c, u in main:
+            progress.step(f"call graph of {k.name} {c.short_name()}")
+            out.append(Flame(k.name, c, u, call_tree(k, c, u)))
+            checkpoint()
+    except BaseException:
+        progress.abandon()
+        raise
+    progress.close()
     return out
 
 
