@@ -51,8 +51,8 @@ def check_file_target(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[TextIO]:
-    """A text file to write ``path``'s new content into; it replaces ``path``
+def atomic_file(path: Path, binary: bool = False) -> Iterator[TextIO]:
+    """A text (or ``binary``) file to write ``path``'s new content into; it replaces ``path``
     only if the ``with`` block ends normally. The temporary file is created on
     entry, so an unwritable destination fails before any work is done.
 
@@ -60,12 +60,12 @@ def atomic_file(path: Path) -> Iterator[TextIO]:
     FIFO) is written in place: it cannot be replaced, and needs not be."""
     real = check_file_target(path)
     if real.exists() and not stat.S_ISREG(real.stat().st_mode):
-        with _opened(path, lambda: open(real, "w")) as f:
+        with _opened(path, lambda: open(real, "wb" if binary else "w")) as f:
             yield f
         return
     fd, tmp = _opened(path, lambda: tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp"))
     try:
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(fd, "wb" if binary else "w") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())     # the content is on disk before the name points at it
@@ -90,6 +90,15 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with atomic_file(path) as f:
             f.write(text)
+    except OSError as e:
+        raise CliError(f"cannot write {path}: {e.strerror}") from None
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """``path.write_bytes(data)``, atomically, with a one-line error."""
+    try:
+        with atomic_file(path, binary=True) as f:
+            f.write(data)  # type: ignore[arg-type]
     except OSError as e:
         raise CliError(f"cannot write {path}: {e.strerror}") from None
 

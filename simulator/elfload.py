@@ -50,6 +50,7 @@ class LoadedElf:
     stack: int | None = None       # the ``__stack`` symbol of chainrv's link script
     arch: str | None = None        # Tag_RISCV_arch of its .riscv.attributes, when it has one
     data: bytes = field(default=b"", repr=False)  # the whole file (its debug information)
+    objects: list[Symbol] = field(default_factory=list)  # STT_OBJECT symbols (data), by address
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,13 @@ def parse_elf(data: bytes, ram_base: int, ram_size: int, name: str = "ELF") -> L
         raise SimError(f"{name}: no loadable segment")
     _check_overlaps(segments, name)
     _check_entry(hdr.entry, segments, ram_base, ram_size, name)
-    functions, stack, arch = _symbols(data, name)
+    functions, stack, arch, objects = _symbols(data, name)
     if stack is not None and stack > ram_base + ram_size:
         # crt0 sets sp to __stack; the first push would fault far from any cause the user sees
         raise SimError(f"{name}: its stack starts at {stack:#x} (__stack), past the end of RAM at "
                        f"{ram_base + ram_size:#x}; programs linked with firmware/link.ld need "
                        f"{(stack - ram_base) >> 10} KiB of RAM or more")
-    return LoadedElf(hdr.entry, segments, functions, stack, arch, data)
+    return LoadedElf(hdr.entry, segments, functions, stack, arch, data, objects)
 
 
 def _header(data: bytes, name: str) -> _Header:
@@ -228,14 +229,15 @@ def _check_entry(entry: int, segments: list[tuple[int, bytes, int]], ram_base: i
         raise SimError(f"{name}: entry point {entry:#x} is not in a loadable segment")
 
 
-def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None, str | None]:
+def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None, str | None, list[Symbol]]:
     """STT_FUNC symbols of the symbol table, by address (none without one), the value
-    of ``__stack`` when the program defines it, and the ISA its attributes record."""
+    of ``__stack`` when the program defines it, the ISA its attributes record, and
+    the STT_OBJECT symbols by address."""
     stack = None
     arch = None
     try:
         elf = ELFFile(io.BytesIO(data))
-        functions = []
+        functions, objects = [], []
         for section in elf.iter_sections():
             if isinstance(section, RISCVAttributesSection):
                 for sub in section.iter_subsections():
@@ -249,6 +251,8 @@ def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None, str | No
             for sym in section.iter_symbols():
                 if sym["st_info"]["type"] == "STT_FUNC" and sym.name:
                     functions.append(Symbol(sym.name, sym["st_value"], sym["st_size"]))
+                elif sym["st_info"]["type"] == "STT_OBJECT" and sym.name:
+                    objects.append(Symbol(sym.name, sym["st_value"], sym["st_size"]))
                 elif sym.name == "__stack":
                     stack = sym["st_value"]
     except (ELFError, ValueError, KeyError, IndexError, TypeError, AttributeError, ArithmeticError,
@@ -256,7 +260,7 @@ def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None, str | No
         # pyelftools raises many kinds on damaged section headers; each means the same to us
         raise SimError(f"{name}: malformed section headers or symbol table "
                        f"({type(e).__name__}: {_one_line(e)})") from None
-    return sorted(functions, key=lambda s: s.addr), stack, arch
+    return sorted(functions, key=lambda s: s.addr), stack, arch, sorted(objects, key=lambda s: s.addr)
 
 
 def _one_line(e: Exception) -> str:

@@ -18,7 +18,7 @@ from isa.memmap import RAM_BASE, input_data
 from simulator import Machine, SimError, format_records
 from simulator import state as S
 from simulator.debug import MachineTarget
-from simulator.elfload import read_elf
+from simulator.elfload import LoadedElf, read_elf
 from simulator.gdbserver import GdbServer, listen
 from simulator.machine import SLICE, RunResult
 from simulator.srclines import LineTable
@@ -26,7 +26,7 @@ from simulator.trace import SymbolMap
 
 from ..argtypes import add_uarch_argument, port, positive, size
 from ..errors import CliError
-from ..outputs import atomic_file, check_file_target, write_text_atomic
+from ..outputs import atomic_file, check_file_target, write_bytes_atomic, write_text_atomic
 
 HELP = "run an RV32 ELF on the instruction-set simulator (UART to stdout, exit status = the program's)"
 
@@ -81,6 +81,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "0x80100000, which needs a larger --ram-size: docs/platform.md)")
     parser.add_argument("--ram-size", type=size, default=1 << 20, metavar="BYTES",
                         help="RAM size (default: 1M)")
+    parser.add_argument("--dump", action="append", default=[], metavar="SYMBOL=FILE|ADDR:LEN=FILE",
+                        help="after the run, write a data object of the program (or LEN bytes of RAM at "
+                             "ADDR) to FILE: a program's results beyond standard output (repeatable)")
+
+
+def _dumps(specs: list[str], elf: LoadedElf, ram_size: int) -> list[tuple[int, int, Path]]:
+    """``--dump`` specs as (address, length, file), every one checked before the run."""
+    out = []
+    for spec in specs:
+        what, eq, file = spec.rpartition("=")
+        if not eq or not what or not file:
+            raise CliError(f"--dump: '{spec}' is not SYMBOL=FILE or ADDR:LEN=FILE", 2)
+        if ":" in what:
+            a, _, n = what.partition(":")
+            try:
+                addr, length = int(a, 0), int(n, 0)
+            except ValueError:
+                raise CliError(f"--dump: invalid range '{what}' (ADDR:LEN)", 2) from None
+        else:
+            sym = next((o for o in elf.objects if o.name == what), None)
+            if sym is None:
+                raise CliError(f"--dump: no data object '{what}' in the ELF's symbols", 2)
+            addr, length = sym.addr, sym.size
+        if length <= 0 or addr < RAM_BASE or addr + length > RAM_BASE + ram_size:
+            raise CliError(f"--dump: {what} ({length} bytes at {addr:#x}) is not a range of RAM", 2)
+        check_file_target(Path(file))  # before the run, not after it
+        out.append((addr, length, Path(file)))
+    return out
 
 
 def _trace_ranges(symbols: SymbolMap, specs: list[str], elf_data: bytes = b"",
@@ -295,6 +323,7 @@ def run(args: argparse.Namespace) -> int:
     if args.profile_speedscope and (args.trace or profile or args.gdb is not None):
         raise CliError("--profile-speedscope cannot be combined with --trace, --profile or --gdb "
                        "(it runs in trace mode: run twice)", 2)
+    dumps = _dumps(args.dump, elf, args.ram_size)
     for target in (args.profile_json, args.profile_speedscope):
         if target:
             check_file_target(Path(target))  # before the run, not after it
@@ -313,6 +342,8 @@ def run(args: argparse.Namespace) -> int:
         out.flush()
     except StdoutError as e:
         raise CliError(f"cannot write standard output: {e}", 2) from None
+    for addr, length, file in dumps:  # whatever the stop: a trapped program's data tells why
+        write_bytes_atomic(file, m.read_mem(addr, length))
     if args.stats:
         print(stats_line(res), file=sys.stderr)
     if res.profile is not None:
