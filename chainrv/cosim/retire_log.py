@@ -13,7 +13,8 @@ so both follow the record layout wherever it changes.
 
 from __future__ import annotations
 
-import numba
+import functools
+
 import numpy as np
 
 from isa.retire import RECORD_FIELDS, RVFI_FIELDS
@@ -73,8 +74,7 @@ for _i, _c in enumerate(b"ABCDEF"):
 _DIGITS = np.array([d for _, d in LOG_DIGITS], np.int64)
 
 
-@numba.njit(cache=True, nogil=True)
-def _parse_hex(rows: np.ndarray, digits: np.ndarray, hexval: np.ndarray, out: np.ndarray) -> int:
+def _parse_hex_py(rows: np.ndarray, digits: np.ndarray, hexval: np.ndarray, out: np.ndarray) -> int:
     """Fill ``out[i, f]`` with field ``f`` of log line ``i``; -1, or
     ``i * len(digits) + f`` for the first field holding a character that is not
     a hex digit (X, Z)."""
@@ -92,6 +92,14 @@ def _parse_hex(rows: np.ndarray, digits: np.ndarray, hexval: np.ndarray, out: np
     return -1
 
 
+@functools.cache
+def _parse_hex():
+    """The parser compiled (Numba imported only by the runs that parse a log: Icarus)."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_parse_hex_py)
+
+
 def record_rows(recs: np.ndarray) -> np.ndarray:
     """Records (``RVFI_DTYPE``) as an ``(n, fields)`` int64 array, without a copy."""
     return np.ascontiguousarray(recs).view(np.int64).reshape(len(recs), len(RVFI_DTYPE.names))
@@ -103,7 +111,7 @@ def parse_log(data: bytes) -> np.ndarray:
         data = data[:len(data) - len(data) % LINE_BYTES]   # a line cut short by the end of the run
     rows = np.frombuffer(data, np.uint8).reshape(-1, LINE_BYTES)
     out = np.zeros(len(rows), RVFI_DTYPE)
-    bad = _parse_hex(rows, _DIGITS, _HEX, record_rows(out))
+    bad = _parse_hex()(rows, _DIGITS, _HEX, record_rows(out))
     if bad >= 0:
         line, f = divmod(bad, len(LOG_DIGITS))
         col = sum(d + 1 for _, d in LOG_DIGITS[:f])
