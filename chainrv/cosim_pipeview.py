@@ -191,6 +191,13 @@ def follow(cycles: np.ndarray) -> list[_Fetch]:
             if stage is not None and getattr(stage, attr) < 0:
                 setattr(stage, attr, t + 1)
         sid, sex, smem, swb = nid, nex, nmem, nwb
+    if len(cycles):     # what moved on after the last line was not seen there
+        end = int(cycles[-1, 0])
+        for f in fetches:
+            if f.w > end:
+                f.w = -1
+            if f.flush > end + 1:
+                f.flush = -1
     return fetches
 
 

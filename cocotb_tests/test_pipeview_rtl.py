@@ -1,0 +1,111 @@
+"""The pipeline view of the RTL against the ISS's (docs/pipeview.md): the two Kanata
+logs must be identical, byte for byte.
+
+The ISS's view is rebuilt from its trace records and docs/timing.md
+(``simulator/pipeview.py``); the RTL's is followed cycle by cycle from the stage
+registers' valid bits and pcs (``chainrv/cosim_pipeview.py``). Equal logs mean both put
+every instruction, wrong-path fetches included, in the same stage in the same cycle.
+(The stall causes of lane 1 are the ISS's on both sides: the RTL keeps no such account.)
+
+One Verilator model per configuration (the pipeline-view wrapper's), built once: the
+tests of a configuration are one xdist group. ``make regress`` runs every directed
+program under more configurations.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chainrv import toolchain
+from chainrv.cosim import harness
+from chainrv.cosim.lockstep import load_program
+from chainrv.cosim_pipeview import rtl_pipeview
+from cocotb_tests import directed, directed_uarch
+from cocotb_tests.test_lockstep_uarch import FAST_RANDOM
+from isa.uarch import Uarch
+from simulator import Machine
+from simulator.pipeview import write_iss_pipeview
+
+FULL = "rv32im_zicsr_zk_zks"
+needs_verilator = pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
+
+#: make test: programs that exercise each rule under the ideal machine and a cached one
+FAST = {
+    "ideal": ("branches", "load_use", "division", "traps", "timer", "csrs"),
+    "cached": ("mispredict", "miss_branch", "load_use_miss", "trap_miss", "dirty_evict", "mul_chain",
+               "far_code"),
+}
+SLOW_UARCHS = ("ideal", "mcu", "cached", *FAST_RANDOM)
+
+
+def _program(name: str, tmp_path: Path) -> Path:
+    mod = directed_uarch if name in directed_uarch.PROGRAMS else directed
+    return mod.build(name, tmp_path / f"{name}.elf")
+
+
+def check_same(elf: Path, uarch: str, input_bytes: bytes | None = None) -> str:
+    """Both views of ``elf`` under ``uarch``; fails at the first line that differs."""
+    m = Machine(FULL, uarch=uarch)
+    m.load_elf(elf)
+    if input_bytes is not None:
+        m.set_input(input_bytes)
+    iss = io.StringIO()
+    res = write_iss_pipeview(m, iss)
+    assert res.stop == "exit", res.trap
+    rtl = io.StringIO()
+    retired = rtl_pipeview(load_program(elf), FULL, "verilator", rtl, uarch=uarch, input_bytes=input_bytes,
+                           max_cycles=res.cycles + 200)
+    assert retired == res.slots
+    a, b = iss.getvalue().splitlines(), rtl.getvalue().splitlines()
+    for k, (x, y) in enumerate(zip(a, b, strict=False)):
+        assert x == y, f"--uarch {uarch}, line {k + 1}:\nISS: {a[k - 8:k + 2]}\nRTL: {b[k - 8:k + 2]}"
+    assert len(a) == len(b)
+    return iss.getvalue()
+
+
+def _params(table: dict[str, tuple[str, ...]]) -> list:
+    return [pytest.param(u, name, marks=pytest.mark.xdist_group(f"pipeview-{u}"), id=f"{u}-{name}")
+            for u, names in table.items() for name in names]
+
+
+@needs_verilator
+@pytest.mark.parametrize(("uarch", "name"), _params(FAST))
+def test_directed(uarch: str, name: str, tmp_path: Path) -> None:
+    log = check_same(_program(name, tmp_path), uarch)
+    if name in ("branches", "mispredict", "traps", "trap_miss"):   # redirects squash fetches
+        assert any(line.startswith("R\t") and line.endswith("\t1") for line in log.splitlines())
+
+
+def _slow_params() -> list:
+    out = []
+    for u in SLOW_UARCHS:
+        for name in [*sorted(directed.PROGRAMS), *sorted(directed_uarch.PROGRAMS)]:
+            caches = Uarch.parse(u).icache or Uarch.parse(u).dcache
+            if caches and (name == "selfmod" or name in directed_uarch.STORES_INTO_CODE):
+                continue    # stores into code need fence.i with caches (docs/timing.md)
+            out.append(pytest.param(u, name, marks=pytest.mark.xdist_group(f"pipeview-{u}"),
+                                    id=f"{u}-{name}"))
+    return out
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize(("uarch", "name"), _slow_params())
+def test_directed_sweep(uarch: str, name: str, tmp_path: Path) -> None:
+    check_same(_program(name, tmp_path), uarch)
+
+
+@needs_verilator
+@pytest.mark.parametrize("uarch", [pytest.param(u, marks=pytest.mark.xdist_group(f"pipeview-{u}"))
+                                   for u in ("ideal", "cached")])
+def test_kernel(uarch: str) -> None:
+    from chainrv.kernels import all_kernels
+    from cocotb_tests.test_lockstep import short_input
+
+    if shutil.which(toolchain.GCC) is None:
+        pytest.skip(f"{toolchain.GCC} not installed")
+    check_same(all_kernels()["sha256"].build(FULL), uarch, short_input("sha256"))
