@@ -1,4 +1,4 @@
-"""``report.html``: the whole report as one self-contained page (docs/report.md).
+"""``report.html``: the whole report as one self-contained page (docs/profiling.md).
 
 The plots are embedded as data URIs, the page loads nothing from anywhere, and a few
 lines of inline script sort the summary table by the column clicked (or by
