@@ -7,9 +7,11 @@ registers' valid bits and pcs (``chainrv/cosim_pipeview.py``). Equal logs mean b
 every instruction, wrong-path fetches included, in the same stage in the same cycle.
 (The stall causes of lane 1 are the ISS's on both sides: the RTL keeps no such account.)
 
-One Verilator model per configuration (the pipeline-view wrapper's), built once: the
-tests of a configuration are one xdist group. ``make regress`` runs every directed
-program under more configurations.
+``make test`` runs a few directed programs under the ideal machine and the ``cached``
+preset, and sha256 under the ideal machine, on Icarus (whose build takes seconds, where Verilator's takes a
+minute, and these programs are short); ``make regress`` runs every directed program
+under five configurations on Verilator. One model per configuration, built once: the
+tests of a configuration are one xdist group.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from simulator.pipeview import write_iss_pipeview
 
 FULL = "rv32im_zicsr_zk_zks"
 needs_verilator = pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
+needs_icarus = pytest.mark.skipif(not harness.have_sim("icarus"), reason="iverilog not installed")
 
 #: make test: programs that exercise each rule under the ideal machine and a cached one
 FAST = {
@@ -47,7 +50,7 @@ def _program(name: str, tmp_path: Path) -> Path:
     return mod.build(name, tmp_path / f"{name}.elf")
 
 
-def check_same(elf: Path, uarch: str, input_bytes: bytes | None = None) -> str:
+def check_same(elf: Path, uarch: str, sim: str, input_bytes: bytes | None = None) -> str:
     """Both views of ``elf`` under ``uarch``; fails at the first line that differs."""
     m = Machine(FULL, uarch=uarch)
     m.load_elf(elf)
@@ -57,7 +60,7 @@ def check_same(elf: Path, uarch: str, input_bytes: bytes | None = None) -> str:
     res = write_iss_pipeview(m, iss)
     assert res.stop == "exit", res.trap
     rtl = io.StringIO()
-    retired = rtl_pipeview(load_program(elf), FULL, "verilator", rtl, uarch=uarch, input_bytes=input_bytes,
+    retired = rtl_pipeview(load_program(elf), FULL, sim, rtl, uarch=uarch, input_bytes=input_bytes,
                            max_cycles=res.cycles + 200)
     assert retired == res.slots
     a, b = iss.getvalue().splitlines(), rtl.getvalue().splitlines()
@@ -68,14 +71,14 @@ def check_same(elf: Path, uarch: str, input_bytes: bytes | None = None) -> str:
 
 
 def _params(table: dict[str, tuple[str, ...]]) -> list:
-    return [pytest.param(u, name, marks=pytest.mark.xdist_group(f"pipeview-{u}"), id=f"{u}-{name}")
+    return [pytest.param(u, name, marks=pytest.mark.xdist_group(f"pipeview-icarus-{u}"), id=f"{u}-{name}")
             for u, names in table.items() for name in names]
 
 
-@needs_verilator
+@needs_icarus
 @pytest.mark.parametrize(("uarch", "name"), _params(FAST))
 def test_directed(uarch: str, name: str, tmp_path: Path) -> None:
-    log = check_same(_program(name, tmp_path), uarch)
+    log = check_same(_program(name, tmp_path), uarch, "icarus")
     if name in ("branches", "mispredict", "traps", "trap_miss"):   # redirects squash fetches
         assert any(line.startswith("R\t") and line.endswith("\t1") for line in log.splitlines())
 
@@ -96,16 +99,31 @@ def _slow_params() -> list:
 @pytest.mark.slow
 @pytest.mark.parametrize(("uarch", "name"), _slow_params())
 def test_directed_sweep(uarch: str, name: str, tmp_path: Path) -> None:
-    check_same(_program(name, tmp_path), uarch)
+    check_same(_program(name, tmp_path), uarch, "verilator")
 
 
-@needs_verilator
-@pytest.mark.parametrize("uarch", [pytest.param(u, marks=pytest.mark.xdist_group(f"pipeview-{u}"))
-                                   for u in ("ideal", "cached")])
-def test_kernel(uarch: str) -> None:
+def _kernel(name: str) -> Path:
     from chainrv.kernels import all_kernels
-    from cocotb_tests.test_lockstep import short_input
 
     if shutil.which(toolchain.GCC) is None:
         pytest.skip(f"{toolchain.GCC} not installed")
-    check_same(all_kernels()["sha256"].build(FULL), uarch, short_input("sha256"))
+    return all_kernels()[name].build(FULL)
+
+
+@needs_icarus
+@pytest.mark.xdist_group("pipeview-icarus-ideal")
+def test_kernel() -> None:
+    from cocotb_tests.test_lockstep import short_input
+
+    check_same(_kernel("sha256"), "ideal", "icarus", short_input("sha256"))
+
+
+@needs_verilator
+@pytest.mark.slow
+@pytest.mark.parametrize(("uarch", "kernel"), [
+    pytest.param(u, k, marks=pytest.mark.xdist_group(f"pipeview-{u}"), id=f"{u}-{k}")
+    for u in SLOW_UARCHS for k in ("sha256", "aes128", "keccak256")])
+def test_kernel_sweep(uarch: str, kernel: str) -> None:
+    from cocotb_tests.test_lockstep import short_input
+
+    check_same(_kernel(kernel), uarch, "verilator", short_input(kernel))
