@@ -16,7 +16,6 @@ the log, so the two files differ only where the pipelines did. Conventions (docs
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -52,21 +51,25 @@ class KanataWriter:
     """Writes :class:`PipeOp` objects, given in fetch order, as a Kanata 0004 log.
 
     A later fetch never starts before an earlier one, so every command dated before the
-    newest fetch is final and written out: memory stays bounded by the pipeline's depth."""
+    newest fetch is final and written out: memory stays bounded by the pipeline's depth.
+    Commands wait in one bucket per cycle, sorted by instruction and kind when written."""
 
     def __init__(self, out: TextIO, keep: Callable[[int], bool] = lambda pc: True) -> None:
         self.out = out
         self.keep = keep
-        self.heap: list[tuple[int, int, int, int, str]] = []
-        self.seq = 0            # tie-breaker, keeps a cycle's commands in insertion order
+        self.buckets: dict[int, list[tuple[int, str]]] = {}
+        self.done = 0           # every cycle before this one is written
         self.next_id = 0
         self.ids: dict[int, tuple[int, int]] = {}   # order -> (file id, WB cycle) of recent slots
         self.cycle: int | None = None
-        out.write("Kanata\t0004\n")
+        self.lines: list[str] = ["Kanata\t0004"]
 
     def _at(self, cycle: int, fid: int, rank: int, text: str) -> None:
-        heapq.heappush(self.heap, (cycle, fid, rank, self.seq, text))
-        self.seq += 1
+        got = self.buckets.get(cycle)
+        if got is None:
+            self.buckets[cycle] = [(fid * 8 + rank, text)]
+        else:
+            got.append((fid * 8 + rank, text))
 
     def add(self, op: PipeOp) -> None:
         self._drain(op.f)
@@ -105,20 +108,30 @@ class KanataWriter:
                 del self.ids[old]
 
     def _drain(self, before: int | None) -> None:
-        out, heap = self.out, self.heap
-        lines = []
-        while heap and (before is None or heap[0][0] < before):
-            cycle, _, _, _, text = heapq.heappop(heap)
-            if cycle != self.cycle:
-                lines.append(f"C=\t{cycle}" if self.cycle is None else f"C\t{cycle - self.cycle}")
-                self.cycle = cycle
-            lines.append(text)
-        if lines:
-            out.write("\n".join(lines) + "\n")
+        buckets, lines = self.buckets, self.lines
+        if before is None or before - self.done > 4 * len(buckets):   # few cycles hold commands
+            cycles = sorted(c for c in buckets if before is None or c < before)
+        else:
+            cycles = [c for c in range(self.done, before) if c in buckets]
+        for c in cycles:
+            lines.append(f"C=\t{c}" if self.cycle is None else f"C\t{c - self.cycle}")
+            self.cycle = c
+            got = buckets.pop(c)
+            got.sort(key=_first)        # stable: a kind's commands stay in the order given
+            lines.extend(text for _, text in got)
+        if before is not None:
+            self.done = max(self.done, before)
+        if len(lines) > 4096 or before is None:
+            self.out.write("\n".join(lines) + "\n")
+            lines.clear()
 
     def close(self) -> None:
         """Write every command still held (the end of the run)."""
         self._drain(None)
+
+
+def _first(item: tuple[int, str]) -> int:
+    return item[0]
 
 
 def deps_of(rs1: int, rs2: int, writers: dict[int, int]) -> tuple[int, ...]:
