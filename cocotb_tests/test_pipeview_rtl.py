@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import io
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,24 @@ def test_kernel_sweep(uarch: str, kernel: str) -> None:
     from cocotb_tests.test_lockstep import short_input
 
     check_same(_kernel(kernel), uarch, "verilator", short_input(kernel))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chainrv.cli", *args], capture_output=True, timeout=900)
+
+
+@needs_icarus
+@pytest.mark.xdist_group("pipeview-icarus-ideal")
+def test_cosim_cli(tmp_path: Path) -> None:
+    """``chainrv cosim --pipeview`` writes what ``chainrv run --pipeview`` does; an
+    unwritable path is exit 2 before any simulation."""
+    elf = _program("load_use", tmp_path)
+    r = _cli("cosim", str(elf), "--sim", "icarus", "--pipeview", str(tmp_path / "no" / "rtl.kanata"))
+    err = r.stderr.decode()
+    assert r.returncode == 2 and len(err.splitlines()) == 1 and "no such directory" in err, err
+    r = _cli("cosim", str(elf), "--sim", "icarus", "--pipeview", str(tmp_path / "rtl.kanata"))
+    assert r.returncode == 0, r.stderr.decode()
+    r = _cli("run", str(elf), "--isa", FULL, "--pipeview", str(tmp_path / "iss.kanata"))
+    assert r.returncode == 0, r.stderr.decode()
+    rtl = (tmp_path / "rtl.kanata").read_text()
+    assert rtl == (tmp_path / "iss.kanata").read_text() and rtl.count("\nR\t") > 100
