@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
     sys.stdout.buffer.write(out.rtl.uart)
     sys.stdout.flush()
-    rtl_cycles = int(out.rtl.records["cycle"][-1]) + 1 if len(out.rtl.records) else 0
+    rtl_cycles = out.rtl.end_cycle
     speed = f"{out.rtl.cycles_per_second:,.0f} cycles/s on {args.sim}"
     if not out.ok:
         print(out.report, file=sys.stderr)

@@ -42,6 +42,7 @@ from simulator.trace import SymbolMap
 
 from . import harness, verilated
 from .ram_image import ram_hex
+from .record_chunks import RecordChunks
 from .retire_log import parse_log, record_rows, verilog_macros
 
 WRAPPER = Path(__file__).resolve().with_name("lockstep_top.v")
@@ -51,6 +52,8 @@ TESTBENCH = f"{__package__}.tb_lockstep"
 DEFAULT_MAX_SLOTS = 50_000_000
 #: The RTL never runs longer than this, whatever the ISS's cycle count (a wfi may sleep for 2**32 cycles).
 DEFAULT_MAX_CYCLES = 200_000_000
+#: Agreeing records shown before the first difference.
+CONTEXT = 3
 #: Cycles the RTL may run past the ISS's last retirement before the wrapper stops it (Icarus).
 CYCLE_SLACK = 200
 
@@ -90,16 +93,45 @@ def settle_at_start(verilog: str) -> str:
 
 @dataclass
 class RtlRun:
-    records: np.ndarray
+    """What the RTL did: its UART bytes, how it ended, and its records: every one of
+    them in ``tail`` (Icarus, or Verilator with ``record``), or, when the Verilator
+    driver compared them as they retired, the last few in ``tail`` after ``agreed``
+    records that were equal to the ISS's (in ``iss``)."""
+
     uart: bytes
     exited: bool
     exit_code: int
     sim_cycles: int
     wall_seconds: float
-    #: Compared as they retired (Verilator, ``iss`` given): the records the RTL retired
-    #: and the last of them; ``records`` is then made from the ISS's (:func:`lockstep`).
-    count: int = 0
-    tail: np.ndarray | None = None
+    tail: np.ndarray = field(default_factory=lambda: np.zeros(0, RVFI_DTYPE), repr=False)
+    agreed: int = 0
+    iss: RecordChunks | None = field(default=None, repr=False)
+
+    @property
+    def count(self) -> int:
+        """Records the RTL retired."""
+        return self.agreed + len(self.tail)
+
+    @property
+    def records(self) -> np.ndarray:
+        """Every record the RTL retired, as one array (made from the ISS's where they agreed)."""
+        if not self.agreed:
+            return self.tail
+        assert self.iss is not None
+        return np.concatenate([self.iss.window(0, self.agreed), self.tail])
+
+    def window(self, lo: int, hi: int) -> np.ndarray:
+        """Records ``lo`` to ``hi`` (clipped to the records there are)."""
+        lo, hi = max(0, lo), min(hi, self.count)
+        if lo >= self.agreed or self.iss is None:
+            return self.tail[lo - self.agreed:hi - self.agreed]
+        return np.concatenate([self.iss.window(lo, min(hi, self.agreed)),
+                               self.tail[:max(0, hi - self.agreed)]])
+
+    @property
+    def end_cycle(self) -> int:
+        """The cycle after the last retirement (0 when nothing retired)."""
+        return int(self.tail["cycle"][-1]) + 1 if len(self.tail) else 0
 
     @property
     def cycles_per_second(self) -> float:
@@ -115,11 +147,15 @@ def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, wo
     runs, which stops at the first difference (``RtlRun.count``, ``RtlRun.tail``)."""
     design = lockstep_design(isa, ram_size, uarch)
     if sim == "verilator":
+        compare = iss if record else None
         d = verilated.run(verilated.build(design, bool(waves)), ram_image, max_cycles, workdir,
-                          iss=iss if record else None, record=record and iss is None, waves=waves)
-        records = d.records if d.records is not None else np.zeros(0, RVFI_DTYPE)
-        return RtlRun(records, d.uart, d.exited, d.exit_code, d.sim_cycles, d.wall_seconds,
-                      d.count, d.tail if iss is not None and record else None)
+                          iss=compare, record=record and compare is None, waves=waves)
+        run = RtlRun(d.uart, d.exited, d.exit_code, d.sim_cycles, d.wall_seconds)
+        if compare is not None:
+            run.tail, run.agreed = d.tail, d.count - len(d.tail)
+        elif d.records is not None:
+            run.tail = d.records
+        return run
     log, uart, result = workdir / "rvfi.log", workdir / "uart.log", workdir / "result.json"
     log.unlink(missing_ok=True)
     plusargs = [f"+ram={ram_image}", f"+uart={uart}", f"+max_cycles={max_cycles}"]
@@ -128,8 +164,8 @@ def run_rtl(isa: IsaConfig | str, ram_image: Path, sim: str, max_cycles: int, wo
     harness.run(design, TESTBENCH, sim, waves=waves, plusargs=plusargs, env={"RESULT": str(result)})
     res = json.loads(result.read_text())
     uart_bytes = bytes(int(x, 16) for x in uart.read_text().split()) if uart.exists() else b""
-    return RtlRun(parse_log(log.read_bytes() if log.exists() else b""), uart_bytes, res["exited"],
-                  res["exit_code"], res["sim_cycles"], res["wall_seconds"])
+    return RtlRun(uart_bytes, res["exited"], res["exit_code"], res["sim_cycles"], res["wall_seconds"],
+                  parse_log(log.read_bytes() if log.exists() else b""))
 
 
 @dataclass
@@ -141,12 +177,17 @@ class Outcome:
     iss: RunResult
     rtl: RtlRun
     report: str = ""                     # the first difference, several lines
-    iss_records: np.ndarray = field(default_factory=lambda: np.zeros(0, RVFI_DTYPE), repr=False)
+    iss_trace: RecordChunks = field(default_factory=RecordChunks, repr=False)
     cut: bool = False                    # max_cycles stopped the RTL before the program ended
 
     @property
     def cycles(self) -> int:
         return self.iss.cycles
+
+    @property
+    def iss_records(self) -> np.ndarray:
+        """Every record of the ISS's run, as one array."""
+        return self.iss_trace.array()
 
 
 def first_difference(iss: np.ndarray, rtl: np.ndarray, start: int = 0) -> int | None:
@@ -161,10 +202,12 @@ def first_difference(iss: np.ndarray, rtl: np.ndarray, start: int = 0) -> int | 
 
 
 def describe(iss: np.ndarray, rtl: np.ndarray, k: int, symbols: SymbolMap | None = None,
-             context: int = 3) -> str:
+             context: int = CONTEXT, base: int = 0) -> str:
     """Both records at index ``k`` with disassembly and cycle, the fields that
-    differ, and the ``context`` agreeing records before them."""
+    differ, and the ``context`` agreeing records before them. The arrays may be
+    windows that start at record ``base``."""
     lines = [f"lockstep mismatch at record {k}"]
+    k -= base
     lo = max(0, k - context)
     if lo < k:
         lines.append("  agreeing records before it:")
@@ -173,7 +216,7 @@ def describe(iss: np.ndarray, rtl: np.ndarray, k: int, symbols: SymbolMap | None
         if k < len(recs):
             lines.append(f"  {name}: {format_records(recs[k:k + 1], symbols)[0].strip()}")
         else:
-            lines.append(f"  {name}: (no record: its run ended after {len(recs)} records)")
+            lines.append(f"  {name}: (no record: its run ended after {base + len(recs)} records)")
     if k < len(iss) and k < len(rtl):
         diffs = [f"{n} ISS {int(iss[k][n]):#x} RTL {int(rtl[k][n]):#x}"
                  for n in RVFI_DTYPE.names if iss[k][n] != rtl[k][n]]
@@ -238,40 +281,47 @@ def lockstep(elf: str | Path | LoadedElf, isa: IsaConfig | str = "rv32im_zicsr_z
             with ThreadPoolExecutor(1) as pool:
                 rtl_run = pool.submit(run_rtl, rtl_isa or isa, image, sim, limit, wd, waves=waves,
                                       ram_size=ram_size, uarch=uarch)
-                res, iss = m.trace(max_slots)
+                res, whole = m.trace(max_slots)
                 rtl = rtl_run.result()
-    symbols = SymbolMap(m.functions)
+            iss = RecordChunks([whole])
+    return _verdict(res, iss, rtl, max_cycles, SymbolMap(m.functions))
+
+
+def _verdict(res: RunResult, iss: RecordChunks, rtl: RtlRun, max_cycles: int, symbols: SymbolMap) -> Outcome:
+    """Compare the two runs; only the records from a little before the RTL's ``agreed``
+    ones on are read (the records before were compared as they retired)."""
     # max_cycles stopped the RTL before the program's end: what the RTL retired
     # before that cycle is all there is to compare
     cut = not rtl.exited and max_cycles < res.cycles
-    every = iss
-    if cut:
-        iss = iss[iss["cycle"] < max_cycles]
+    n_iss = iss.count_before(max_cycles) if cut else len(iss)
     # The ISS's run may end without the finisher (an unhandled trap, a wfi that
     # never wakes, the slot limit); the RTL runs on, so compare what the ISS has.
-    got = rtl.records if rtl.exited else rtl.records[:len(iss)]
-    k = first_difference(iss, got, rtl.count - len(rtl.tail) if rtl.tail is not None else 0)
+    n_got = rtl.count if rtl.exited else min(rtl.count, n_iss)
+    base = max(0, min(rtl.agreed, n_iss, n_got) - CONTEXT)
+    # one ISS record past the RTL's last, so that a missing record shows as a difference
+    iss_w, got_w = iss.window(base, min(n_iss, n_got + 1)), rtl.window(base, n_got)
+    k = first_difference(iss_w, got_w, rtl.agreed - base)
     if k is not None:
-        return Outcome(False, k, res, rtl, describe(iss, got, k, symbols), every)
+        return Outcome(False, base + k, res, rtl, describe(iss_w, got_w, base + k, symbols, base=base), iss)
     if cut:
-        return Outcome(True, len(iss), res, rtl, "", every, cut=True)
+        return Outcome(True, n_iss, res, rtl, "", iss, cut=True)
     problems = []
     if rtl.exited != (res.stop == "exit") or (rtl.exited and rtl.exit_code != res.exit_code):
         problems.append(f"exit: ISS {res.stop} {res.exit_code}, RTL "
                         f"{'exit ' + str(rtl.exit_code) if rtl.exited else 'no finisher store'}")
-    if rtl.exited and int(got["cycle"][-1]) + 1 != res.cycles:
-        problems.append(f"cycle count: ISS {res.cycles}, RTL {int(got['cycle'][-1]) + 1}")
+    if rtl.exited and rtl.end_cycle != res.cycles:
+        problems.append(f"cycle count: ISS {res.cycles}, RTL {rtl.end_cycle}")
     if rtl.uart != res.stdout[:len(rtl.uart)] or (rtl.exited and rtl.uart != res.stdout):
         problems.append(f"UART output: ISS {res.stdout[-60:]!r}, RTL {rtl.uart[-60:]!r}")
     if problems:
-        return Outcome(False, len(iss), res, rtl, "lockstep mismatch after the last record: "
+        return Outcome(False, n_iss, res, rtl, "lockstep mismatch after the last record: "
                        + "; ".join(problems), iss)
-    return Outcome(True, len(iss), res, rtl, "", iss)
+    return Outcome(True, n_iss, res, rtl, "", iss)
 
 
 def _streamed(m: Machine, max_slots: int, isa: IsaConfig | str, image: Path, max_cycles: int, wd: Path,
               waves: Path | None, ram_size: int, uarch: Uarch | str | None
-              ) -> tuple[RunResult, np.ndarray, RtlRun]:
+              ) -> tuple[RunResult, RecordChunks, RtlRun]:
     """The ISS traced chunk by chunk into the Verilator driver, which compares as the RTL
     runs; the RTL's records are then the ISS's up to its tail (they agreed) and the tail."""
     parts: list[np.ndarray] = []
@@ -283,14 +333,8 @@ def _streamed(m: Machine, max_slots: int, isa: IsaConfig | str, image: Path, max
 
     rtl = run_rtl(isa, image, "verilator", max_cycles, wd, waves=waves, ram_size=ram_size, uarch=uarch,
                   iss=chunks())
-    iss = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, RVFI_DTYPE)
-    tail = rtl.tail if rtl.tail is not None else np.zeros(0, RVFI_DTYPE)
-    agreed = rtl.count - len(tail)
-    if rtl.count <= len(iss) and np.array_equal(tail, iss[agreed:rtl.count]):
-        rtl.records = iss[:rtl.count]        # the same records: no copy
-    else:
-        rtl.records = np.concatenate([iss[:agreed], tail])
-    return m.result, iss, rtl
+    rtl.iss = RecordChunks(parts)
+    return m.result, rtl.iss, rtl
 
 
 @contextlib.contextmanager

@@ -14,7 +14,6 @@ Builds live beside the cocotb ones (``harness``): ``<design folder>/verilator-<f
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -41,8 +40,6 @@ MAKE_FLAGS = ("OPT_FAST=-O2", "OPT_SLOW=-O1", harness.PCH_FLAG)
 LATE_CYCLES = 1000
 #: Cycles the driver runs on after the ISS's last record, looking for one more.
 SLACK_CYCLES = 200
-#: Linux's F_SETPIPE_SZ: a 1 MiB pipe lets the ISS run a chunk ahead of the driver.
-_SETPIPE_SZ = 1031
 #: ISS records per write into the driver's pipe.
 CHUNK = 8192
 
@@ -133,10 +130,6 @@ def _feed(proc: subprocess.Popen, iss: Iterable[np.ndarray]) -> None:
     reading (it found a difference, or ended), consume the rest without writing."""
     assert proc.stdin is not None
     fd = proc.stdin.fileno()
-    try:
-        fcntl.fcntl(fd, _SETPIPE_SZ, 1 << 20)
-    except OSError:
-        pass                       # not Linux, or a lower limit: a smaller pipe only costs time
     open_ = True
     for part in iss:
         if not open_:
