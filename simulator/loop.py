@@ -135,7 +135,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
     pcause = st[S.PEND_CAUSE]
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     if TRACE:
-        seen = stalls.copy()  # the stall counters at the last record
+        seen = st[S.SEEN0 : S.SEEN0 + len(S.STALL_CAUSES)]  # the stall counters at the last record
+        for k in range(len(S.STALL_CAUSES)):  # (a slice assignment's error path would allocate)
+            seen[k] = stalls[k]
     irq_at = irq_cycle(st)
     reason = S.R_SLICE
     if WATCH:

@@ -39,8 +39,8 @@ from . import diskcache
 
 log = logging.getLogger("chainrv.cache")
 
-#: Variants that have a native form (the trace variants allocate, so they stay in Numba).
-NATIVE_VARIANTS = ("fast", "prof", "watch", "fast_u", "prof_u")
+#: Variants that have a native form: all of them.
+NATIVE_VARIANTS = ("fast", "prof", "trace", "watch", "fast_u", "prof_u", "trace_u")
 
 #: Environment variable that turns the native loop off (``0``), for comparisons.
 ENV = "CHAINRV_NATIVE"

@@ -19,7 +19,10 @@ WATCH_N, WATCH_ADDR, WATCH_INDEX = 27, 28, 29
 #: comparisons use, NEVER for anything at or above 2**62 (out of mtime's reach).
 MTIMECMP_RAW = 30
 STALL0 = 32  # STALL0 + cause index: stall cycles by cause
-NSTATE = 48
+#: The trace variant's copy of the stall counters at its last record (each record
+#: gets the difference); in the state vector, so that the loop allocates nothing.
+SEEN0 = 48
+NSTATE = 64
 
 #: Stall causes (index into the stall counters and the profile columns).
 STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi",

@@ -84,6 +84,26 @@ def test_native_loop_is_numbas_loop(programs: dict, name: str, uarch: str, profi
                    [(f.name, f.cycles, f.stalls) for f in y.functions]
 
 
+@pytest.mark.parametrize("uarch", ["ideal", "cached"])
+def test_native_trace_is_numbas_trace(programs: dict, uarch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert native.load("trace" + ("" if uarch == "ideal" else "_u")) is not None
+    out = []
+    for use_native in (True, False):
+        with monkeypatch.context() as mp:
+            if not use_native:
+                mp.setattr(native, "load", lambda variant: None)
+            m = Machine(FULL, uarch=uarch)
+            m.load_elf(programs["random12"][0])
+            chunks = list(m.iter_trace(chunk=397, stalls=True))  # an odd size: records resume
+            out.append((m.result, chunks, m.st.copy()))
+    (ra, ca, sa), (rb, cb, sb) = out
+    assert (ra.instret, ra.cycles, ra.stalls) == (rb.instret, rb.cycles, rb.stalls)
+    assert len(ca) == len(cb) > 1
+    for (recs_a, st_a), (recs_b, st_b) in zip(ca, cb, strict=True):
+        assert np.array_equal(recs_a, recs_b) and np.array_equal(st_a, st_b)
+    assert np.array_equal(sa, sb)
+
+
 def _cli(elf: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "chainrv.cli", "run", str(elf), "--stats"],
                           capture_output=True, text=True, env=env, cwd=ROOT, check=False)
