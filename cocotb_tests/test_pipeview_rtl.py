@@ -69,6 +69,7 @@ def check_same(elf: Path, uarch: str, sim: str, input_bytes: bytes | None = None
     for k, (x, y) in enumerate(zip(a, b, strict=False)):
         assert x == y, f"--uarch {uarch}, line {k + 1}:\nISS: {a[k - 8:k + 2]}\nRTL: {b[k - 8:k + 2]}"
     assert len(a) == len(b)
+    assert all(int(line[2:]) > 0 for line in a if line.startswith("C\t")), "cycles run forward"
     return iss.getvalue()
 
 

@@ -9,7 +9,8 @@ the log, so the two files differ only where the pipelines did. Conventions (docs
 * a wrong-path fetch: ``IF`` (and ``ID`` when it got there), ``R ... 1`` (flush) in the
   cycle after the redirect squashed it;
 * lane 1: the cycles the instruction's retirement waited beyond one after the one before
-  it, one stage per stall cause, in the order of :data:`STALL_ORDER`;
+  it, one stage per stall cause, in the order of :data:`STALL_ORDER`, ending at WB (cut
+  at IF when the wait began before the fetch was sent);
 * ``W`` from an instruction to the producers of its source registers that were still in
   the pipeline (MEM or WB, forwarded) when it entered EX.
 """
@@ -25,11 +26,7 @@ from typing import TextIO
 STALL_ORDER: tuple[str, ...] = ("branch", "mispredict", "trap", "mret", "icache", "load_use", "mul",
                                 "div", "wfi", "dcache")
 
-# ranks of the commands of one instruction within a cycle
-_I, _L, _S, _E1, _S1, _W, _R = range(7)
-
-
-@dataclass
+@dataclass(slots=True)
 class PipeOp:
     """One fetched instruction: its stage entry cycles, or a wrong-path fetch (``order`` -1)
     squashed before the cycle ``flush``."""
@@ -52,24 +49,17 @@ class KanataWriter:
 
     A later fetch never starts before an earlier one, so every command dated before the
     newest fetch is final and written out: memory stays bounded by the pipeline's depth.
-    Commands wait in one bucket per cycle, sorted by instruction and kind when written."""
+    Commands wait in one bucket per cycle."""
 
     def __init__(self, out: TextIO, keep: Callable[[int], bool] = lambda pc: True) -> None:
         self.out = out
         self.keep = keep
-        self.buckets: dict[int, list[tuple[int, str]]] = {}
+        self.buckets: dict[int, list[str]] = {}
         self.done = 0           # every cycle before this one is written
         self.next_id = 0
         self.ids: dict[int, tuple[int, int]] = {}   # order -> (file id, WB cycle) of recent slots
         self.cycle: int | None = None
         self.lines: list[str] = ["Kanata\t0004"]
-
-    def _at(self, cycle: int, fid: int, rank: int, text: str) -> None:
-        got = self.buckets.get(cycle)
-        if got is None:
-            self.buckets[cycle] = [(fid * 8 + rank, text)]
-        else:
-            got.append((fid * 8 + rank, text))
 
     def add(self, op: PipeOp) -> None:
         self._drain(op.f)
@@ -77,35 +67,48 @@ class KanataWriter:
             return
         k = self.next_id
         self.next_id += 1
-        at = self._at
-        at(op.f, k, _I, f"I\t{k}\t{k}\t0")
-        at(op.f, k, _L, f"L\t{k}\t0\t{op.label}")
+        f = op.f
+        first = [f"I\t{k}\t{k}\t0", f"L\t{k}\t0\t{op.label}"]
         if op.detail:
-            at(op.f, k, _L, f"L\t{k}\t1\t{op.detail}")
-        at(op.f, k, _S, f"S\t{k}\t0\tIF")
+            first.append(f"L\t{k}\t1\t{op.detail}")
+        first.append(f"S\t{k}\t0\tIF")
         if op.order < 0:
-            if op.f + 1 < op.flush:
-                at(op.f + 1, k, _S, f"S\t{k}\t0\tID")
-            at(op.flush, k, _R, f"R\t{k}\t{k}\t1")
+            at = [(f, first)]
+            if f + 1 < op.flush:
+                at.append((f + 1, [f"S\t{k}\t0\tID"]))
+            at.append((op.flush, [f"R\t{k}\t{k}\t1"]))
+            self._put(at)
             return
-        at(op.f + 1, k, _S, f"S\t{k}\t0\tID")
-        at(op.e, k, _S, f"S\t{k}\t0\tEX")
-        at(op.m, k, _S, f"S\t{k}\t0\tMEM")
-        at(op.w, k, _S, f"S\t{k}\t0\tWB")
-        at(op.w + 1, k, _R, f"R\t{k}\t{op.order}\t0")
-        c = op.w - sum(n for _, n in op.stalls)
-        for cause, n in op.stalls:
-            at(c, k, _S1, f"S\t{k}\t1\t{cause}")
-            c += n
-            at(c, k, _E1, f"E\t{k}\t1\t{cause}")
+        e, w = op.e, op.w
+        at = [(f, first), (f + 1, [f"S\t{k}\t0\tID"]), (e, [f"S\t{k}\t0\tEX"]), (op.m, [f"S\t{k}\t0\tMEM"]),
+              (w, [f"S\t{k}\t0\tWB"]), (w + 1, [f"R\t{k}\t{op.order}\t0"])]
+        if op.stalls:   # laid back from WB; a wait from before the fetch is cut at IF
+            c = w - sum(n for _, n in op.stalls)
+            for cause, n in op.stalls:
+                if c + n > f:
+                    at.append((max(c, f), [f"S\t{k}\t1\t{cause}"]))
+                    at.append((c + n, [f"E\t{k}\t1\t{cause}"]))
+                c += n
         for p in op.deps:
             got = self.ids.get(p)
-            if got is not None and got[1] >= op.e:
-                at(op.e, k, _W, f"W\t{k}\t{got[0]}\t0")
-        self.ids[op.order] = (k, op.w)
+            if got is not None and got[1] >= e:
+                at.append((e, [f"W\t{k}\t{got[0]}\t0"]))
+        self._put(at)
+        self.ids[op.order] = (k, w)
         if len(self.ids) > 64:     # producers further back are long out of the pipeline
             for old in [o for o in self.ids if o < op.order - 32]:
                 del self.ids[old]
+
+    def _put(self, at: list[tuple[int, list[str]]]) -> None:
+        """File commands by cycle. Instructions come in file-id order and each gives its
+        commands in the order they are to be written, so a bucket needs no sorting."""
+        buckets = self.buckets
+        for cycle, texts in at:
+            got = buckets.get(cycle)
+            if got is None:
+                buckets[cycle] = texts
+            else:
+                got.extend(texts)
 
     def _drain(self, before: int | None) -> None:
         buckets, lines = self.buckets, self.lines
@@ -116,9 +119,7 @@ class KanataWriter:
         for c in cycles:
             lines.append(f"C=\t{c}" if self.cycle is None else f"C\t{c - self.cycle}")
             self.cycle = c
-            got = buckets.pop(c)
-            got.sort(key=_first)        # stable: a kind's commands stay in the order given
-            lines.extend(text for _, text in got)
+            lines.extend(buckets.pop(c))
         if before is not None:
             self.done = max(self.done, before)
         if len(lines) > 4096 or before is None:
@@ -128,10 +129,6 @@ class KanataWriter:
     def close(self) -> None:
         """Write every command still held (the end of the run)."""
         self._drain(None)
-
-
-def _first(item: tuple[int, str]) -> int:
-    return item[0]
 
 
 def deps_of(rs1: int, rs2: int, writers: dict[int, int]) -> tuple[int, ...]:

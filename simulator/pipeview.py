@@ -126,8 +126,11 @@ class IssPipeline:
         return int(U.ifetch(self.ua, self.uc, pc))
 
     def feed(self, recs: np.ndarray, stalls: np.ndarray) -> Iterator[PipeOp]:
-        for r, st in zip(recs.tolist(), stalls.tolist(), strict=True):
-            yield from self._slot(r, st)
+        none = [0] * stalls.shape[1]
+        waited = stalls.any(axis=1).tolist()
+        rows = stalls.tolist()
+        for k, r in enumerate(recs.tolist()):
+            yield from self._slot(r, rows[k] if waited[k] else none)
 
     def _slot(self, r: tuple, st: list[int]) -> Iterator[PipeOp]:
         (order, word, trap, pc, npc, rs1, a, rs2, b, rd, _, _, _, _, _, _, w) = r
@@ -242,6 +245,8 @@ class Labels:
 
     def detail(self, pc: int, stalls: Sequence[tuple[str, int]] = (), trap_to: int | None = None,
                wrong_path: bool = False) -> str:
+        if not stalls and trap_to is None and not wrong_path:
+            return self.symbols.label(pc)
         parts = [self.symbols.label(pc)]
         if wrong_path:
             parts.append("wrong path, squashed")
