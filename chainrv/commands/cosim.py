@@ -16,7 +16,7 @@ from simulator import diskcache
 
 from ..argtypes import add_uarch_argument, size
 from ..errors import CliError
-from ..isa_arg import rtl_isa
+from ..isa_arg import parse_isa, rtl_isa
 
 HELP = "run an ELF on the RTL (Icarus or Verilator) in lockstep with the ISS, cycle for cycle"
 
@@ -46,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     elf = Path(args.elf)
-    isa = rtl_isa(args.isa)
+    isa = parse_isa(args.isa)
     if args.max_cycles <= 0:
         raise CliError(f"--max-cycles must be positive, got {args.max_cycles}")
     if args.waves is not None and args.waves.is_dir():
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         from ..cosim import harness
-        from ..cosim.lockstep import check_ram_size, load_program, lockstep, quiet
+        from ..cosim.lockstep import check_ram_size, load_program, lockstep, model_built, quiet
     except ImportError as e:
         raise CliError(f"co-simulation needs {e.name} (pip install 'chainrv[sim]')") from None
     from simulator import SimError
@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         program = load_program(elf, args.ram_size)   # read once: the ELF may be a pipe
     except SimError as e:
         raise CliError(str(e)) from None
+    if not model_built(isa, args.sim, args.ram_size, args.uarch, args.waves is not None):
+        rtl_isa(isa)     # a built model passed this check (it imports the whole RTL generator)
     data = _read_input(args.input)
     if args.pipeview:
         from ..cosim_pipeview import check_target

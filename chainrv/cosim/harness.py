@@ -46,10 +46,14 @@ class Design:
                 h.update(path.read_bytes())
         return f"{self.name}-{h.hexdigest()[:12]}"
 
+    def folder(self) -> Path:
+        """The folder of this design's Verilog and simulator builds (nothing written in it)."""
+        # an unwritable cache root gives way to a private folder (docs/caches.md)
+        return (diskcache.folder(BUILD_ROOT, "cocotb") or BUILD_ROOT) / self.key()
+
     def verilog(self) -> Path:
         """Write the Verilog once per key; later calls reuse the file."""
-        # an unwritable cache root gives way to a private folder (docs/caches.md)
-        out = (diskcache.folder(BUILD_ROOT, "cocotb") or BUILD_ROOT) / self.key() / f"{self.top}.v"
+        out = self.folder() / f"{self.top}.v"
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_suffix(f".{os.getpid()}.tmp")

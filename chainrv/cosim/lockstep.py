@@ -76,6 +76,16 @@ def lockstep_design(isa: IsaConfig | str, ram_size: int = RAM_SIZE,
          **({} if u.is_ideal else {"uarch": u.items()})})
 
 
+def model_built(isa: IsaConfig | str, sim: str, ram_size: int = RAM_SIZE, uarch: Uarch | str | None = None,
+                waves: bool = False) -> bool:
+    """Whether the simulator of this configuration is built already (its cache entry is
+    stamped): then the RTL generator accepted the configuration, with today's source."""
+    design = lockstep_design(isa, ram_size, uarch)
+    folder = verilated.build_dir(design, waves) if sim == "verilator" else \
+        design.folder() / (f"{sim}-waves" if waves else sim)
+    return (folder / harness.BUILT_STAMP).exists()
+
+
 #: The register Yosys's Verilog reads at the top of every ``always @*`` so that the block
 #: runs once at time 0. Icarus does not count a declaration's initial value as an event,
 #: so a block whose inputs keep their initial values after time 0 never runs there and

@@ -49,7 +49,7 @@ def build_dir(design: harness.Design, waves: bool) -> Path:
     besides the design (the driver's source, the flags, the Verilator install)."""
     key = hashlib.sha256(DRIVER.read_bytes())
     key.update(repr((VERILATOR_FLAGS, MAKE_FLAGS, _verilator_root())).encode())
-    return design.verilog().parent / f"verilator-{key.hexdigest()[:10]}{'-waves' if waves else ''}"
+    return design.folder() / f"verilator-{key.hexdigest()[:10]}{'-waves' if waves else ''}"
 
 
 def _verilator_root() -> str:
@@ -59,8 +59,10 @@ def _verilator_root() -> str:
 
 def build(design: harness.Design, waves: bool = False) -> Path:
     """The driver program of ``design`` (built once, then reused)."""
-    source = design.verilog()
     out = build_dir(design, waves)
+    if (out / harness.BUILT_STAMP).exists() and (out / PROGRAM).exists():
+        return out / PROGRAM           # built: not even the Verilog is looked at
+    source = design.verilog()
     cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(min(4, os.cpu_count() or 1)),
            "--top-module", design.top, "--prefix", "Vtop", "-Mdir", str(out), "-o", PROGRAM,
            *VERILATOR_FLAGS, "-CFLAGS", f"-DCHAINRV_FIELDS={len(RECORD_FIELDS)}",
