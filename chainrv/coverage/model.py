@@ -1,0 +1,181 @@
+"""The coverage model: groups of named bins derived from the ISA table
+(``isa/table.py``), the CSR and cause tables (``isa/csrs.py``) and the
+microarchitecture, and the lookup tables the sampler indexes with numpy.
+
+A bin is hit when the retirement trace shows the situation it names at least
+once; the model never depends on one program (docs/coverage.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from isa.config import IsaConfig
+from isa.csrs import CAUSES, CSRS
+from isa.table import INSNS, Insn
+from isa.uarch import Uarch
+
+#: operand value classes of a data source (docs/coverage.md)
+VALUE_CLASSES = ("0", "ones", "sign", "small")
+#: register corner cases of a row's operand fields
+REG_CORNERS = ("rd=x0", "rs1=rs2", "rd=rs1")
+#: branch outcomes: index taken * 2 + backward
+BRANCH_OUTCOMES = ("not taken forward", "not taken backward", "taken forward", "taken backward")
+SOURCES = ("rs1", "rs2", "rs3")
+DISTANCES = (1, 2, 3)
+#: kinds with no register operands (fence's and fence.i's fields are reserved)
+_NO_OPERANDS = ("system", "fence", "fencei")
+#: kinds whose rs1 is an address, not data: value classes would fault, not compute
+_ADDRESS_RS1 = ("load", "store", "jalr")
+
+
+def insn_class(insn: Insn) -> str:
+    """The class of an instruction for hazards and interrupts: its kind, with the
+    multiplications (own latency under ``mul=``) apart from the other ALU rows."""
+    if insn.kind == "alu" and insn.ext == "m":
+        return "mul"
+    return insn.kind
+
+
+def mul_stalls_reachable(uarch: Uarch) -> bool:
+    """Whether a consumer can wait for a product: always behind the iterative multiplier
+    (it holds EX); behind a pipelined one of S stages only when the next instruction can
+    come sooner than S - 1 cycles later, which without an I-cache every fetch's ``mem``
+    wait cycles prevent (docs/coverage.md)."""
+    if uarch.mul == "iter":
+        return True
+    return uarch.mul == "pipe" and (uarch.icache is not None or uarch.mul_n - 1 > uarch.mem)
+
+
+def _reads(insn: Insn, src: str) -> bool:
+    return insn.kind not in _NO_OPERANDS and src in insn.args
+
+
+@dataclass
+class Group:
+    name: str
+    bins: list[str] = field(default_factory=list)
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def add(self, name: str) -> int:
+        self.bins.append(name)
+        return len(self.bins) - 1
+
+    def freeze(self) -> None:
+        self.counts = np.zeros(len(self.bins), np.int64)
+
+
+class Model:
+    """The groups of bins for one ISA configuration and microarchitecture, and the
+    tables (indexed by the table's op id, a class id, a CSR number) giving the bin
+    each event falls in (-1: none)."""
+
+    def __init__(self, config: IsaConfig, uarch: Uarch) -> None:
+        self.config = config
+        self.uarch = uarch
+        n = len(INSNS) + 1                      # the last op id: a word no row encodes
+        rows = [i for i in INSNS if i.ext in config]
+        self.classes = sorted({insn_class(i) for i in INSNS})
+        self.class_of = np.array([self.classes.index(insn_class(i)) for i in INSNS] + [-1], np.int64)
+        self.groups: dict[str, Group] = {}
+
+        g = self._group("instructions")
+        self.lut_insn = np.full(n, -1, np.int64)
+        for i in rows:
+            self.lut_insn[i.op] = g.add(i.name)
+
+        g = self._group("operand registers")
+        self.lut_reg = np.full((n, len(REG_CORNERS)), -1, np.int64)
+        for i in rows:
+            has = {a: _reads(i, a) or (a == "rd" and i.kind not in _NO_OPERANDS and "rd" in i.args)
+                   for a in ("rd", "rs1", "rs2")}
+            wanted = (has["rd"], has["rs1"] and has["rs2"], has["rd"] and has["rs1"])
+            for k, corner in enumerate(REG_CORNERS):
+                if wanted[k]:
+                    self.lut_reg[i.op, k] = g.add(f"{i.name} {corner}")
+
+        g = self._group("operand values")
+        self.lut_val = np.full((n, 2, len(VALUE_CLASSES)), -1, np.int64)
+        for i in rows:
+            for s, src in enumerate(("rs1", "rs2")):
+                if _reads(i, src) and not (src == "rs1" and i.kind in _ADDRESS_RS1):
+                    for v, cls in enumerate(VALUE_CLASSES):
+                        self.lut_val[i.op, s, v] = g.add(f"{i.name} {src}={cls}")
+
+        g = self._group("branches")
+        self.lut_br = np.full((n, len(BRANCH_OUTCOMES)), -1, np.int64)
+        for i in rows:
+            if i.kind == "branch":
+                for k, outcome in enumerate(BRANCH_OUTCOMES):
+                    self.lut_br[i.op, k] = g.add(f"{i.name} {outcome}")
+
+        # traps need a handler, and only Zicsr can set mtvec
+        handler = any(i.kind == "csr" for i in rows)
+        present = sorted({insn_class(i) for i in rows})
+        self.cause_bin: dict[int, int] = {}
+        self.lut_irq = np.full(len(self.classes), -1, np.int64)
+        self.lut_csr = np.full((4096, 2), -1, np.int64)
+        if handler:
+            g = self._group("traps")
+            for c in CAUSES:
+                self.cause_bin[c.code] = g.add(c.name)
+            g = self._group("interrupts")
+            for cls in present:
+                self.lut_irq[self.classes.index(cls)] = g.add(f"timer interrupt at {cls}")
+            g = self._group("csrs")
+            for c in CSRS:
+                self.lut_csr[c.number, 0] = g.add(f"{c.name} read")
+                if not c.read_only:
+                    self.lut_csr[c.number, 1] = g.add(f"{c.name} write")
+
+        g = self._group("hazards")
+        self.lut_lu = np.full((len(SOURCES), len(self.classes)), -1, np.int64)
+        for s, src in enumerate(SOURCES):
+            for cls in present:
+                if any(insn_class(i) == cls and _reads(i, src) for i in rows):
+                    self.lut_lu[s, self.classes.index(cls)] = g.add(f"load-use {src} by {cls}")
+        self.lut_fwd = np.full((len(SOURCES), len(DISTANCES) + 1), -1, np.int64)
+        for s, src in enumerate(SOURCES):
+            if any(_reads(i, src) for i in rows):
+                for d in DISTANCES:
+                    self.lut_fwd[s, d] = g.add(f"{src} from distance {d}")
+
+        g = self._group("code")
+        self.bin_code = {w: g.add(f"{name} into code, then executed")
+                         for w, name in ((1, "sb"), (2, "sh"), (4, "sw"))}
+        if "zifencei" in config:
+            self.bin_code[0] = g.add("fence.i after a store into code")
+
+        self.bin_uarch: dict[str, int] = {}
+        if not uarch.is_ideal:
+            g = self._group("microarchitecture")
+            events = []
+            if uarch.icache:
+                events += ["icache_hits", "icache_misses"]
+            if uarch.dcache:
+                events += ["dcache_hits", "dcache_misses", "dcache_writebacks"]
+            if uarch.bp != "none":
+                events += ["bp_mispredicts"]
+            if mul_stalls_reachable(uarch):
+                events += ["mul_stalls"]
+            self.bin_uarch = {e: g.add(e.replace("_", " ")) for e in events}
+
+        for g in self.groups.values():
+            g.freeze()
+
+    def _group(self, name: str) -> Group:
+        self.groups[name] = Group(name)
+        return self.groups[name]
+
+    def add(self, group: str, bins: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Count the events of ``bins`` (bin indices; -1 ignored) in ``group``."""
+        g = self.groups[group]
+        keep = bins >= 0
+        w = None if weights is None else weights[keep]
+        g.counts += np.bincount(bins[keep], weights=w, minlength=len(g.bins)).astype(np.int64)
+
+    def count(self, group: str, name: str) -> int:
+        g = self.groups[group]
+        return int(g.counts[g.bins.index(name)])

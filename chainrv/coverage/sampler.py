@@ -1,0 +1,222 @@
+"""Samples a retirement trace into the coverage model, one chunk of records at a
+time, with numpy only: no Python runs per record (docs/coverage.md).
+
+Hazards look back three records, so the last three of a chunk are kept and put
+in front of the next. Trap records carry no cause: a trap's cause is the value
+its handler reads from ``mcause`` first (before the next trap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from isa.csrs import CAUSE_MTI, MCAUSE
+from isa.table import INSNS
+from simulator.state import S_MUL
+from simulator.trace import RVFI_DTYPE
+
+from .model import DISTANCES, Model
+
+M32 = 0xFFFF_FFFF
+_NO_ROW = len(INSNS)
+_CSR_OPS = np.array([i.op for i in INSNS if i.kind == "csr"])
+_CSR_ALWAYS_WRITES = np.array([i.op for i in INSNS if i.name in ("csrrw", "csrrwi")])
+_R4 = np.array([i.fmt == "R4" for i in INSNS] + [False])
+_LOAD = np.array([i.kind == "load" for i in INSNS] + [False])
+_STORE = np.array([i.kind == "store" for i in INSNS] + [False])
+_FENCEI = np.array([i.kind == "fencei" for i in INSNS] + [False])
+#: rows whose execution is a trap (their retirement slot is a trap record)
+_TRAPPING = np.array([i.name in ("ecall", "ebreak") for i in INSNS] + [False])
+_CONTEXT = max(DISTANCES)
+
+
+def decode_ops(words: np.ndarray) -> np.ndarray:
+    """The table row (op id) of each word, ``len(INSNS)`` for none; the first row
+    that matches wins, as in ``isa.encoding.lookup``."""
+    ops = np.full(len(words), _NO_ROW, np.int64)
+    for insn in reversed(INSNS):
+        ops[(words & insn.mask) == insn.match] = insn.op
+    return ops
+
+
+def value_class(v: np.ndarray) -> np.ndarray:
+    """0, all ones, sign bit set, small (1..255) -> 0..3; other values -1."""
+    out = np.full(len(v), -1, np.int64)
+    out[(v >= 1) & (v <= 255)] = 3
+    out[(v & 0x8000_0000) != 0] = 2
+    out[v == M32] = 1
+    out[v == 0] = 0
+    return out
+
+
+class Sampler:
+    def __init__(self, model: Model) -> None:
+        self.m = model
+        self.records = 0
+        #: traps whose cause no handler read (another trap came first, or the run ended)
+        self.unattributed = 0
+        self._tail = np.zeros(0, RVFI_DTYPE)
+        self._open_trap = -1                       # op id of a trap waiting for its mcause read
+        # the last store to each word address: (word address, order, width), sorted by address
+        self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._fencei = np.zeros(0, np.int64)        # orders of the fence.i executed
+
+    def end_run(self, counters: dict[str, int]) -> None:
+        """Close one program's trace: its microarchitecture counters, no context carried."""
+        for name, b in self.m.bin_uarch.items():
+            if name in counters:
+                self.m.groups["microarchitecture"].counts[b] += counters[name]
+        self.unattributed += self._open_trap >= 0
+        self.__init_run_state()
+
+    def __init_run_state(self) -> None:
+        self._tail = np.zeros(0, RVFI_DTYPE)
+        self._open_trap = -1
+        self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._fencei = np.zeros(0, np.int64)
+
+    def sample(self, recs: np.ndarray, stalls: np.ndarray | None = None) -> None:
+        """Count the bins of a chunk of records (``simulator.trace.RVFI_DTYPE``) and, under
+        a microarchitecture, their stall cycles by cause."""
+        if not len(recs):
+            return
+        m = self.m
+        self.records += len(recs)
+        if stalls is not None and "mul_stalls" in m.bin_uarch:
+            m.groups["microarchitecture"].counts[m.bin_uarch["mul_stalls"]] += int(
+                np.count_nonzero(stalls[:, S_MUL]))
+        r = np.concatenate([self._tail, recs])
+        k = len(self._tail)
+        self._tail = r[-_CONTEXT:].copy()
+        word = r["insn"] & M32
+        op = decode_ops(word)
+        ok = r["trap"] == 0
+        new = np.arange(len(r)) >= k
+        live = ok & new
+        self._instructions(op[live], word[live], r[live])
+        m.add("instructions", m.lut_insn[op[~ok & new & _TRAPPING[op]]])
+        self._hazards(r, op, word, ok, live)
+        self._traps(r[new], op[new], word[new], ok[new])
+        self._code(r[new], op[new], ok[new])
+
+    # ------------------------------------------------------------ per record
+    def _instructions(self, op: np.ndarray, word: np.ndarray, r: np.ndarray) -> None:
+        m = self.m
+        m.add("instructions", m.lut_insn[op])
+        rd, rs1, rs2 = (word >> 7) & 31, (word >> 15) & 31, (word >> 20) & 31
+        for c, hit in enumerate((rd == 0, rs1 == rs2, rd == rs1)):
+            m.add("operand registers", np.where(hit, m.lut_reg[op, c], -1))
+        for s, field in enumerate(("rs1_rdata", "rs2_rdata")):
+            cls = value_class(r[field] & M32)
+            m.add("operand values", np.where(cls >= 0, m.lut_val[op, s, np.maximum(cls, 0)], -1))
+        taken = (r["pc_wdata"] & M32) != ((r["pc_rdata"] + 4) & M32)
+        backward = (word >> 31) & 1
+        m.add("branches", m.lut_br[op, taken * 2 + backward])
+        if "csrs" in m.groups:
+            csr = np.isin(op, _CSR_OPS)
+            num = word >> 20
+            read = csr & (rd != 0)
+            write = csr & (np.isin(op, _CSR_ALWAYS_WRITES) | (rs1 != 0))
+            m.add("csrs", np.where(read, m.lut_csr[num, 0], -1))
+            m.add("csrs", np.where(write, m.lut_csr[num, 1], -1))
+
+    def _hazards(self, r: np.ndarray, op: np.ndarray, word: np.ndarray, ok: np.ndarray,
+                 live: np.ndarray) -> None:
+        """Load-use and forwarding distances: record j reads a register that record j - d
+        wrote, with no trap between (the pipeline holds both)."""
+        m = self.m
+        n = len(r)
+        wr = np.where(ok, r["rd_addr"], 0)
+        # seq[j]: record j follows record j - 1 in the pipeline
+        seq = np.zeros(n, bool)
+        seq[1:] = ok[1:] & ok[:-1] & ((r["pc_rdata"][1:] & M32) == (r["pc_wdata"][:-1] & M32))
+        cls = m.class_of[op]
+        loads = _LOAD[op] & ok
+        srcs = (r["rs1_addr"], r["rs2_addr"], np.where(_R4[op], word >> 27, 0))
+        for s, reg in enumerate(srcs):
+            reg = np.where(live, reg, 0)
+            found = np.zeros(n, bool)
+            chain = np.ones(n, bool)
+            for d in DISTANCES:
+                prev_wr = np.zeros(n, np.int64)
+                prev_wr[d:] = wr[:-d]
+                chain[:d] = False
+                chain &= np.roll(seq, d - 1) if d > 1 else seq
+                hit = chain & (reg != 0) & (prev_wr == reg) & ~found
+                found |= hit
+                m.add("hazards", np.where(hit, m.lut_fwd[s, d], -1))
+                if d == 1:
+                    prev_load = np.zeros(n, bool)
+                    prev_load[1:] = loads[:-1]
+                    lu = hit & prev_load
+                    m.add("hazards", np.where(lu, m.lut_lu[s, np.maximum(cls, 0)], -1))
+
+    def _traps(self, r: np.ndarray, op: np.ndarray, word: np.ndarray, ok: np.ndarray) -> None:
+        m = self.m
+        if "traps" not in m.groups:
+            return
+        traps = np.flatnonzero(~ok)
+        trap_ops = op[traps]
+        if self._open_trap >= 0:                   # a trap of the chunk before, not read yet
+            traps = np.concatenate([[-1], traps])
+            trap_ops = np.concatenate([[self._open_trap], trap_ops])
+        reads = np.flatnonzero(ok & np.isin(op, _CSR_OPS) & ((word >> 20) == MCAUSE)
+                               & (((word >> 7) & 31) != 0))
+        self._open_trap = -1
+        if not len(traps):
+            return
+        k = np.searchsorted(reads, traps)
+        nxt = np.append(traps[1:], np.iinfo(np.int64).max)
+        has = k < len(reads)
+        at = np.where(has, reads[np.minimum(k, max(len(reads) - 1, 0))] if len(reads) else 0, 0)
+        read_ok = has & (at < nxt)
+        if not read_ok[-1] and not has[-1]:        # the last trap's handler runs in the next chunk
+            self._open_trap = int(trap_ops[-1])
+            read_ok, traps, trap_ops, at = read_ok[:-1], traps[:-1], trap_ops[:-1], at[:-1]
+        self.unattributed += int(np.count_nonzero(~read_ok))
+        cause = r["rd_wdata"][at[read_ok]] & M32
+        g = m.groups["traps"]
+        for code, b in m.cause_bin.items():
+            g.counts[b] += int(np.count_nonzero(cause == code))
+        irq_ops = trap_ops[read_ok][cause == CAUSE_MTI]
+        cls = m.class_of[irq_ops]
+        m.add("interrupts", np.where(cls >= 0, m.lut_irq[np.maximum(cls, 0)], -1))
+
+    def _code(self, r: np.ndarray, op: np.ndarray, ok: np.ndarray) -> None:
+        """Words executed after a store wrote them (the width of the last store), and
+        whether a fence.i ran between that store and the execution."""
+        m = self.m
+        order = r["order"]
+        fencei = order[ok & _FENCEI[op]]
+        if len(fencei):
+            self._fencei = np.concatenate([self._fencei, fencei])
+        st = ok & _STORE[op] & (r["mem_wmask"] != 0)
+        s_addr, s_order = (r["mem_addr"][st] & M32) >> 2, order[st]
+        s_width = np.bitwise_count(r["mem_wmask"][st].astype(np.uint64)).astype(np.int64)
+        e_addr, e_order = (r["pc_rdata"][ok] & M32) >> 2, order[ok]
+        old_a, old_o, old_w = self._stored
+        addr = np.concatenate([old_a, s_addr, e_addr])
+        when = np.concatenate([old_o, s_order, e_order])
+        width = np.concatenate([old_w, s_width, np.zeros(len(e_addr), np.int64)])
+        idx = np.lexsort((when, addr))
+        addr, when, width = addr[idx], when[idx], width[idx]
+        is_store = width > 0
+        # the index of the last store at or before each event, then whether it is the same word
+        last = np.maximum.accumulate(np.where(is_store, np.arange(len(addr)), -1))
+        same = (last >= 0) & (addr[np.maximum(last, 0)] == addr)
+        hit = ~is_store & same
+        w = width[np.maximum(last, 0)][hit]
+        g = m.groups["code"]
+        for size, b in m.bin_code.items():
+            if size:
+                g.counts[b] += int(np.count_nonzero(w == size))
+        if 0 in m.bin_code and len(self._fencei) and hit.any():
+            stored_at, ran_at = when[np.maximum(last, 0)][hit], when[hit]
+            f = self._fencei
+            g.counts[m.bin_code[0]] += int(np.count_nonzero(
+                np.searchsorted(f, stored_at) < np.searchsorted(f, ran_at)))
+        # keep the last store to each word
+        stores = np.flatnonzero(is_store)
+        a = addr[stores]
+        keep = np.append(a[1:] != a[:-1], True) if len(a) else np.zeros(0, bool)
+        self._stored = (a[keep], when[stores][keep], width[stores][keep])

@@ -1,0 +1,139 @@
+"""chainrv coverage: the sampler's counts on a hand-written program against counts
+worked out by hand from its listing, and the command's errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chainrv.cli import main
+from chainrv.coverage import Coverage
+from isa.asm import assemble
+from isa.config import IsaConfig
+from isa.elfwriter import make_elf
+from isa.uarch import IDEAL
+
+BASE = 0x8000_0000
+FULL = "rv32im_zicsr_zk_zks"
+
+# record numbers (the order of retirement) on the left; the hand counts below refer to them
+PROGRAM = """
+    la t0, handler           # 0 auipc t0   1 addi t0, t0 (t0 from 0: rs1 at distance 1)
+    csrw mtvec, t0           # 2 csrrw x0, mtvec, t0 (rs1 distance 1)
+    lui gp, 0x80080          # 3
+    addi a0, zero, 5         # 4
+    sw a0, 0(gp)             # 5 rs1 gp distance 2, rs2 a0 distance 1
+    lw a1, 0(gp)             # 6 rs1 gp distance 3
+    add a2, a1, a1           # 7 load-use on rs1 and rs2; rs1 = rs2
+    beq a2, zero, done       # 8 a2 = 10 from distance 1: not taken, forward
+    ecall                    # 9 trap record; the handler reads mcause = 11
+done:
+    addi a4, zero, 2         # 15 (after the handler's 10..14)
+loop:
+    addi a4, a4, -1          # 16, 18: a4 from distance 1, then 2 (the bne between)
+    bne a4, zero, loop       # 17 taken backward, 19 not taken backward
+    lui t0, 0x100            # 20
+    lui t1, 0x5              # 21
+    addi t1, t1, 0x555       # 22 t1 distance 1
+    sw t1, 0(t0)             # 23 rs1 t0 distance 3, rs2 t1 distance 1: the finisher, exit 0
+spin:
+    j spin
+handler:
+    csrr t6, mcause          # 10
+    csrr t5, mepc            # 11
+    addi t5, t5, 4           # 12 t5 distance 1
+    csrw mepc, t5            # 13 t5 distance 1
+    mret                     # 14
+"""
+
+
+def _nonzero(cov: Coverage, group: str) -> dict[str, int]:
+    g = cov.model.groups[group]
+    return {b: int(c) for b, c in zip(g.bins, g.counts, strict=True) if c}
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory: pytest.TempPathFactory) -> Coverage:
+    elf = tmp_path_factory.mktemp("cov") / "hand.elf"
+    elf.write_bytes(make_elf([(BASE, assemble(PROGRAM, base=BASE))], BASE))
+    cov = Coverage(IsaConfig.parse(FULL), IDEAL)
+    cov.run(elf, "hand")
+    assert cov.failed == []
+    return cov
+
+
+def test_instructions_counted_by_hand(hand: Coverage) -> None:
+    assert hand.sampler.records == 24
+    assert _nonzero(hand, "instructions") == {
+        "lui": 3, "auipc": 1, "beq": 1, "bne": 2, "lw": 1, "sw": 2, "addi": 7, "add": 1,
+        "ecall": 1, "mret": 1, "csrrw": 2, "csrrs": 2}
+
+
+def test_branches_traps_csrs_counted_by_hand(hand: Coverage) -> None:
+    assert _nonzero(hand, "branches") == {
+        "beq not taken forward": 1, "bne taken backward": 1, "bne not taken backward": 1}
+    assert _nonzero(hand, "traps") == {"environment call from M-mode": 1}
+    assert _nonzero(hand, "interrupts") == {}
+    assert _nonzero(hand, "csrs") == {"mtvec write": 1, "mcause read": 1, "mepc read": 1, "mepc write": 1}
+    assert hand.sampler.unattributed == 0
+
+
+def test_hazards_counted_by_hand(hand: Coverage) -> None:
+    assert _nonzero(hand, "hazards") == {
+        "load-use rs1 by alu": 1, "load-use rs2 by alu": 1,        # 7
+        "rs1 from distance 1": 10,     # 1 2 7 8 12 13 16 17 19 22
+        "rs1 from distance 2": 2,      # 5 18
+        "rs1 from distance 3": 2,      # 6 23
+        "rs2 from distance 1": 3,      # 5 7 23
+    }
+    assert _nonzero(hand, "code") == {}
+
+
+def test_operands_counted_by_hand(hand: Coverage) -> None:
+    regs = _nonzero(hand, "operand registers")
+    assert regs["add rs1=rs2"] == 1
+    assert regs["addi rd=rs1"] == 5            # 1 12 16 18 22
+    assert regs["csrrw rd=x0"] == 2            # 2 13
+    assert "csrrs rd=x0" not in regs and "beq rs1=rs2" not in regs
+    vals = _nonzero(hand, "operand values")
+    # addi's rs1: x0 (4 15), 1 and 2 (16 18), the auipc result and mepc (1 12)
+    assert {k: v for k, v in vals.items() if k.startswith("addi ")} == {
+        "addi rs1=0": 2, "addi rs1=small": 2, "addi rs1=sign": 2}
+    assert {k: v for k, v in vals.items() if k.startswith(("beq ", "bne "))} == {
+        "beq rs1=small": 1, "beq rs2=0": 1, "bne rs1=small": 1, "bne rs1=0": 1, "bne rs2=0": 2}
+    assert vals["sw rs2=small"] == 1           # 5 (a0 = 5; 23 stores 0x5555)
+    assert vals["csrrw rs1=sign"] == 2         # the handler's address, mepc + 4
+
+
+def test_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cov.json"
+    assert main(["coverage", "--random", "1", "--blocks", "2", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    for group, s in doc["summary"].items():
+        if group != "total":
+            counts = doc["groups"][group]["bins"].values()
+            assert s == {"hit": sum(c > 0 for c in counts), "bins": len(counts)}
+            assert any(line.split()[:1] == [group.split()[0]] for line in text.splitlines())
+    assert doc["programs"] == 1 and doc["records"] > 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["coverage"],                                  # nothing to measure
+    ["coverage", "--random", "0"],
+    ["coverage", "--random", "x"],
+    ["coverage", "--random", "1", "--isa", "rv32q"],
+    ["coverage", "--random", "1", "--uarch", "huge"],
+    ["coverage", "/nonexistent/prog.elf"],
+    ["coverage", "--random", "1", "--json", "/nonexistent/dir/cov.json"],
+])
+def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        status = main(argv)
+    except SystemExit as e:
+        status = e.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("chainrv: ") and err.count("\n") == 1, err
