@@ -87,27 +87,38 @@ def format_records(records: np.ndarray, symbols: SymbolMap | None = None,
     memory access, and with ``stalls`` (a row of cycles by cause per record) the cycles
     the slot waited before it retired."""
     dis = _disassembler()
+    # the columns as Python ints (a numpy scalar per field would cost more than the
+    # formatting), and what depends only on the pc and word formatted once per pair
+    col = {name: records[name].tolist() for name in (
+        "cycle", "pc_rdata", "insn", "trap", "pc_wdata", "rd_addr", "rd_wdata", "mem_rmask",
+        "mem_wmask", "mem_addr", "mem_rdata", "mem_wdata")}
+    stalled = stalls.any(axis=1).tolist() if stalls is not None and len(stalls) else []
+    static: dict[tuple[int, int], str] = {}
     out = []
-    for n, r in enumerate(records):
-        pc, word = int(r["pc_rdata"]), int(r["insn"])
-        text = dis(word, pc).replace("\t", " ")
-        parts = [f"{int(r['cycle']):>10} {pc:08x} {word:08x} {text:<36}"]
-        if symbols is not None:
-            parts.append(f"{symbols.label(pc):<24}")
-        if lines is not None:
-            parts.append(f"{lines.find(pc) or '':<20}")
-        if r["trap"]:
-            parts.append(f"trap -> {int(r['pc_wdata']):08x}")
+    for n in range(len(records)):
+        pc, word = col["pc_rdata"][n], col["insn"][n]
+        head = static.get((pc, word))
+        if head is None:
+            text = dis(word, pc).replace("\t", " ")
+            head = f"{pc:08x} {word:08x} {text:<36}"
+            if symbols is not None:
+                head += f" {symbols.label(pc):<24}"
+            if lines is not None:
+                head += f" {lines.find(pc) or '':<20}"
+            static[(pc, word)] = head
+        parts = [f"{col['cycle'][n]:>10} {head}"]
+        if col["trap"][n]:
+            parts.append(f"trap -> {col['pc_wdata'][n]:08x}")
         else:
-            if r["rd_addr"]:
-                parts.append(f"x{int(r['rd_addr'])}={int(r['rd_wdata']):08x}")
-            if r["mem_rmask"]:
-                w = bin(int(r["mem_rmask"])).count("1")
-                parts.append(f"load{w} [{int(r['mem_addr']):08x}]={int(r['mem_rdata']):0{2 * w}x}")
-            if r["mem_wmask"]:
-                w = bin(int(r["mem_wmask"])).count("1")
-                parts.append(f"store{w} [{int(r['mem_addr']):08x}]={int(r['mem_wdata']):0{2 * w}x}")
-        if stalls is not None and stalls[n].any():
+            if col["rd_addr"][n]:
+                parts.append(f"x{col['rd_addr'][n]}={col['rd_wdata'][n]:08x}")
+            if col["mem_rmask"][n]:
+                w = bin(col["mem_rmask"][n]).count("1")
+                parts.append(f"load{w} [{col['mem_addr'][n]:08x}]={col['mem_rdata'][n]:0{2 * w}x}")
+            if col["mem_wmask"][n]:
+                w = bin(col["mem_wmask"][n]).count("1")
+                parts.append(f"store{w} [{col['mem_addr'][n]:08x}]={col['mem_wdata'][n]:0{2 * w}x}")
+        if stalled and stalled[n]:
             parts.append(stall_label(stalls[n]))
         out.append(" ".join(parts).rstrip())
     return out
