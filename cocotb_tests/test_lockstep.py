@@ -4,14 +4,15 @@ cycle (docs/lockstep.md), on Icarus and Verilator through one interface.
 * directed programs (``directed.py``): every forwarding path, load-use,
   branches and jumps, division in flight, CSRs and counters, traps, devices,
   the timer interrupt and WFI;
-* every kernel variant of ``kernels/*/kernel.json`` with a short input;
+* every kernel variant of ``kernels/*/kernel.json`` with a short input, on a
+  Verilator model built for exactly its ISA;
 * seeded random programs of ``isa/randprog.py``.
 
 For every program the total cycle count of the RTL equals the ISS's. The
-default run builds one Verilator model (the full ISA, where every kernel
-variant runs: the base ISAs are subsets of it) and small Icarus models for the
-reduced ISAs; ``make regress`` (CHAINRV_RUN_SLOW=1) adds a Verilator model per
-ISA configuration, the signature kernels' full vectors and more seeds.
+default run builds a Verilator model per ISA of the kernel variants (the
+directed and random programs run on the full ISA's) and small Icarus models
+for the reduced ISAs; ``make regress`` (CHAINRV_RUN_SLOW=1) adds the signature
+kernels' default vectors, random programs per ISA and more seeds.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from isa.config import IsaConfig
 from isa.randprog import random_program
 
 FULL = "rv32im_zicsr_zk_zks"
+XCHAIN_FULL = FULL + "_xchain"
 REDUCED = ("rv32im", "rv32im_zbkb")
 
 needs_icarus = pytest.mark.skipif(not harness.have_sim("icarus"), reason="iverilog not installed")
@@ -159,42 +161,41 @@ def short_input(kernel: str) -> bytes | None:
     return bytes(range(64))
 
 
-def _variants(slow: bool, own_isa: bool = False) -> list:
+def _variants(slow: bool) -> list:
+    """Every kernel variant with a short input (or, with ``slow``, a long default vector),
+    each on the model of its own ISA; the full Xchain ISA's variants run on that model in
+    test_lockstep_xchain.py."""
     from chainrv.kernels import all_kernels
 
     out = []
     for name, k in sorted(all_kernels().items()):
         for isa in k.isas:
-            if "xchain" in isa:
-                continue      # on their own model: test_lockstep_xchain.py
-            long = short_input(name) is None
-            if long == slow:
-                marks = group("verilator", isa) if own_isa else group("verilator", FULL)
-                out.append(pytest.param(name, isa, id=f"{name}-{isa}", marks=marks))
+            if IsaConfig.parse(isa) == IsaConfig.parse(XCHAIN_FULL):
+                continue
+            if (short_input(name) is None) == slow:
+                out.append(pytest.param(name, isa, id=f"{name}-{isa}", marks=group("verilator", isa)))
     return out
 
 
 @needs_verilator
 @pytest.mark.parametrize(("kernel", "isa"), _variants(slow=False))
 def test_kernel_verilator(kernel: str, isa: str) -> None:
-    """Each variant, compiled for its own ISA, runs on the full-ISA core (a superset)."""
+    """Each variant, compiled for its ISA, on a core built for exactly that ISA."""
     from chainrv.kernels import all_kernels
 
     need_compiler()
-    elf = all_kernels()[kernel].build(isa)
-    out = check(elf, FULL, "verilator", input_bytes=short_input(kernel))
+    out = check(all_kernels()[kernel].build(isa), isa, "verilator", input_bytes=short_input(kernel))
     assert out.rtl.uart == out.iss.stdout and out.rtl.uart.endswith(b"\n")
 
 
 @needs_verilator
 @pytest.mark.slow
-@pytest.mark.parametrize(("kernel", "isa"), _variants(True, own_isa=True) + _variants(False, own_isa=True))
-def test_kernel_own_isa_verilator(kernel: str, isa: str) -> None:
-    """Each variant on a core built for exactly its ISA configuration."""
+@pytest.mark.parametrize(("kernel", "isa"), _variants(slow=True))
+def test_kernel_default_vector_verilator(kernel: str, isa: str) -> None:
+    """The signature kernels on their default vectors (millions of cycles)."""
     from chainrv.kernels import all_kernels
 
     need_compiler()
     k = all_kernels()[kernel]
-    out = check(k.build(isa), isa, "verilator", input_bytes=short_input(kernel))
-    if short_input(kernel) is None:
-        assert out.rtl.uart.decode() == k.expected_stdout
+    out = check(k.build(isa), isa, "verilator")
+    assert out.rtl.uart.decode() == k.expected_stdout
