@@ -1,6 +1,10 @@
 """Cycles by call stack (``chainrv run --profile-speedscope``, simulator/callgraph.py):
 a hand-built program whose call tree and cycles are counted by hand from docs/timing.md,
-and kernels whose exclusive cycles per function must equal the per-PC profile's."""
+and kernels whose exclusive cycles per function must equal the per-PC profile's.
+
+``data/speedscope-file-format-schema.json`` is speedscope's own schema of its file format,
+as its npm package 1.25.0 ships it (``dist/release/file-format-schema.json``, MIT license,
+Copyright (c) 2018 Jamie Wong)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from toolchain import PREFIX, have_toolchain
 
@@ -17,6 +22,7 @@ from simulator.callgraph import CallTree, build_call_tree
 
 needs_toolchain = pytest.mark.skipif(not have_toolchain(), reason="riscv64-unknown-elf toolchain missing")
 
+SCHEMA = json.loads((Path(__file__).parent / "data" / "speedscope-file-format-schema.json").read_text())
 BASE = 0x80000000
 ISA = "rv32im_zicsr"
 
@@ -138,7 +144,9 @@ def test_hand_built_call_tree(program: Path, tmp_path: Path) -> None:
     r = chainrv_run(str(program), "--isa", ISA, "--profile-speedscope", str(out), "--stats")
     assert r.returncode == 0, r.stderr
     assert f"cycles={EXPECTED_CYCLES} " in r.stderr
-    stacks, end = replay(json.loads(out.read_text()))
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, SCHEMA)
+    stacks, end = replay(doc)
     assert stacks == EXPECTED_STACKS
     assert end == EXPECTED_CYCLES
 
