@@ -116,7 +116,7 @@ def render(url: str, tmp_path: Path) -> tuple[str, list[str]]:
     exe = browser()
     if exe is None:
         pytest.skip(f"no headless Chromium ({', '.join(BROWSERS)})")
-    r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
+    r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
                         "--virtual-time-budget=5000", "--dump-dom", url],
                        capture_output=True, text=True, timeout=120)
