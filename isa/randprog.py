@@ -9,29 +9,40 @@ rotate amount), and sequences:
 * loads and stores through ``gp`` (the middle of a 4 KiB scratch area, offsets
   -2048..2047), through a base register written just before (address
   generation hazards) or computed from a random register's value;
-* forward branches and jumps, and bounded loops (a backward branch taken 1-5
-  times); ``jalr`` with negative offsets, ``rd == rs1``, an odd target (bit 0
-  is ignored);
+* forward branches and jumps, and bounded loops closed by each kind of branch
+  (taken backward 0-4 times, then not taken); ``jalr`` with negative offsets,
+  ``rd == rs1``, an odd target (bit 0 is ignored);
+* producer and consumer pairs, the consumer's class drawn first (ALU,
+  multiplication, division, Xchain's three-source rows, branch, CSR), and
+  loads whose result is at once a load's or store's base, a store's data or a
+  ``jalr``'s target (the load-use stall for every consumer);
 * divisions by zero and ``INT_MIN / -1``;
 * traps that continue: ``ecall``, ``ebreak``, illegal words, writes to
   read-only and unknown CSRs, misaligned loads, stores, branch and jump
-  targets. The handler (after the program's code, ``mtvec``) resumes after the
-  trapping instruction and leaves ``mtval`` in ``mscratch``;
+  targets, loads and stores where no device answers, a jump there (fetch
+  access fault). The handler (after the program's code, ``mtvec``) resumes
+  after the trapping instruction (after the jump, for a fetch fault) and leaves
+  ``mtval`` in ``mscratch``;
 * reads of every CSR, writes of the writable ones that do not change control
-  flow (not ``mstatus`` or ``mtvec``), counters; device reads and ``mtimecmp``
-  writes;
+  flow (not ``mstatus`` or ``mtvec``), counters, and of ``misa`` and ``mip``
+  (ignored); device reads and ``mtimecmp`` writes;
 * timer interrupts: ``mtimecmp`` set a few cycles past ``mtime``, ``mie.MTIE`` and
-  ``mstatus.MIE`` set; the handler turns ``MTIE`` off (random ``mie`` writes and
-  ``mtimecmp`` values may raise more);
+  ``mstatus.MIE`` set, sometimes followed by a ``wfi`` that the timer wakes; the
+  handler turns ``MTIE`` off (random ``mie`` writes and ``mtimecmp`` values may
+  raise more);
 * stores of a word, halfword or byte into an instruction four slots ahead,
-  which then runs in its new form (docs/timing.md, "Stores into code").
+  which then runs in its new form (docs/timing.md, "Stores into code"), with
+  Zifencei sometimes a ``fence.i`` between.
+
+docs/coverage.md measures what they exercise (``chainrv coverage --random N``).
 
 The state is dumped cheaply: the registers are stored once at the end (every
 register write and store is a record the lockstep compares). With
 ``qemu=True`` the program leaves out what QEMU does differently or cannot
 match cycle for cycle (counters, ``mtime``, ``mip``, interrupts, misaligned
-accesses, ``ebreak``) and prints the registers in hex after every block and the scratch
-area at the end, so that QEMU's output can be compared with the ISS's.
+accesses, ``ebreak``, access faults, ``misa`` and ``mip`` writes) and prints
+the registers in hex after every block and the scratch area at the end, so
+that QEMU's output can be compared with the ISS's.
 ``selfmod=False`` leaves out stores into code (outside the contract with
 caches, docs/timing.md).
 """
@@ -43,7 +54,7 @@ from dataclasses import dataclass
 
 from .asm import assemble
 from .config import IsaConfig
-from .csrs import BY_NUMBER, CSRS, MHARTID, MIE, MSTATUS, MTVEC
+from .csrs import BY_NUMBER, CSRS, MHARTID, MIE, MIP, MISA, MSTATUS, MTVEC
 from .elfwriter import make_elf
 from .encoding import encode, sext
 from .memmap import CLINT_BASE, CLINT_MTIME, CLINT_MTIMECMP, UART_BASE, UART_LSR
@@ -57,11 +68,17 @@ DUMP = SCRATCH + SCRATCH_BYTES - 32 * 4
 #: gp points to the middle of the scratch area: every 12-bit offset lands in it
 GP = 3
 GP_VALUE = SCRATCH + SCRATCH_BYTES // 2
+#: the word below the dump: where the handler resumes after a fetch access fault
+RESUME = DUMP - 4
+#: no device answers here: accesses and fetches fault
+UNMAPPED = 0x4000_0000
 EDGE = (0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE, 0x80000001, 31, 32, 0xFF, 0x8000)
 
 _WIDTH = {"lb": 1, "lbu": 1, "lh": 2, "lhu": 2, "lw": 4, "sb": 1, "sh": 2, "sw": 4}
 #: writable CSRs whose writes change no control flow
 _CSR_WRITABLE = tuple(c.number for c in CSRS if c.wmask and c.number not in (MSTATUS, MTVEC))
+#: CSRs whose writes are ignored here (QEMU's misa and mip take some bits)
+_CSR_IGNORED = (MISA, MIP)
 #: numbers outside the CSR table (illegal here); QEMU has PMP and mhpmcounter CSRs
 _CSR_UNKNOWN = (0x7C0, 0x5C0, 0x3A0, 0xB03)
 _CSR_UNKNOWN_QEMU = (0x7C0, 0x5C0)
@@ -72,6 +89,7 @@ _CSR_QEMU_WRITE = ("mscratch", "mcause", "mtval")
 #: words no configuration decodes (illegal instruction)
 _ILLEGAL = (0x0000_0000, 0xFFFF_FFFF, 0x0000_007F)
 _SAFE_ALU = ("addi", "slti", "sltiu", "xori", "ori", "andi")
+_ECALL = next(i for i in INSNS if i.name == "ecall")
 
 
 @dataclass
@@ -110,8 +128,11 @@ class _Gen:
         self.force = 0
         self.csrs = [c for c in CSRS if not qemu or c.name in _CSR_QEMU]
         self.csr_writable = [c for c in _CSR_WRITABLE if not qemu or BY_NUMBER[c].name in _CSR_QEMU_WRITE]
+        if not qemu:
+            self.csr_writable += _CSR_IGNORED
         #: traps need a handler, so Zicsr to set mtvec
         self.traps = any(i.kind == "csr" for i in usable)
+        self.fencei = any(i.kind == "fencei" for i in usable)
 
     # ------------------------------------------------------------ operands
     def value(self) -> int:
@@ -273,14 +294,24 @@ class _Gen:
         for _ in range(r.randint(1, 8)):
             self.emit_insn(r.choice(self.insns))
         self.put(encode("addi", rd=counter, rs1=counter, imm=-1), counter)
+        form = r.randrange(6)
+        if form >= 3:              # a flag (counter == 0) or the limit 1, written just before
+            tmp = self.reg()
+            if form == 3:
+                self.put(encode("sltiu", rd=tmp, rs1=counter, imm=1), tmp)
+            else:
+                self.put(encode("addi", rd=tmp, rs1=0, imm=1), tmp)
         back = 4 * (top - len(self.words))
-        form = r.randrange(3)
         if form == 0:
             self.put(encode("bne", rs1=counter, rs2=0, imm=back))
         elif form == 1:
             self.put(encode("blt", rs1=0, rs2=counter, imm=back))
-        else:
+        elif form == 2:
             self.put(encode("bltu", rs1=0, rs2=counter, imm=back))
+        elif form == 3:            # taken while the flag is 0
+            self.put(encode("beq", rs1=tmp, rs2=0, imm=back))
+        else:                      # taken while counter >= 1
+            self.put(encode("bge" if form == 4 else "bgeu", rs1=counter, rs2=tmp, imm=back))
         self.locked.discard(counter)
 
     def trap(self) -> None:
@@ -288,9 +319,14 @@ class _Gen:
         r = self.rng
         kinds = ["ecall", "illegal", "csr_ro", "csr_unknown"]
         if not self.qemu:
-            kinds += ["ebreak", "misaligned_mem", "misaligned_branch", "misaligned_jump"]
+            kinds += ["ebreak", "misaligned_mem", "misaligned_branch", "misaligned_jump",
+                      "access_fault", "fetch_fault"]
         kind = r.choice(kinds)
-        if kind == "ecall":
+        if kind == "access_fault":      # a load or store where no device answers
+            self.access_fault()
+        elif kind == "fetch_fault":
+            self.fetch_fault()
+        elif kind == "ecall":
             self.put(encode("ecall"))
         elif kind == "ebreak":
             self.put(encode("ebreak"))
@@ -328,6 +364,39 @@ class _Gen:
                 self.put(encode("auipc", rd=tmp, imm=0), tmp)
                 self.put(encode("jalr", rd=self.rd(), rs1=tmp, imm=r.choice((6, 10, 2, -2))))
 
+    def access_fault(self) -> None:
+        r = self.rng
+        name = r.choice(tuple(_WIDTH))
+        base = self.reg()
+        self.words += li(base, UNMAPPED + r.randrange(0, 1 << 16, 4))
+        self.wrote(base)
+        off = r.randrange(-2048, 2048, _WIDTH[name])
+        if name.startswith("s"):
+            self.put(encode(name, rs1=base, rs2=self.src(), imm=off))
+        else:
+            rd = self.rd()
+            self.put(encode(name, rd=rd, rs1=base, imm=off), rd)
+
+    def fetch_fault(self) -> None:
+        """A jump where no memory is: the handler resumes at the address stored at RESUME.
+        Interrupts are off around it: with the timer pending at the faulting fetch, the RTL
+        takes the interrupt (docs/hdl.md's priority) and the ISS the fetch fault."""
+        r = self.rng
+        save, back, target = self.reg(), self.reg(), self.reg()
+        while len({save, back, target}) < 3:
+            back, target = self.reg(), self.reg()
+        self.words += [encode("csrrci", rd=save, rs1=8, imm=MSTATUS),
+                       encode("auipc", rd=back, imm=0), encode("addi", rd=back, rs1=back, imm=24),
+                       encode("sw", rs1=GP, rs2=back, imm=RESUME - GP_VALUE),
+                       *li(target, UNMAPPED + r.randrange(0, 1 << 16, 4))]
+        self.locked.add(save)
+        rd = self.rd()
+        self.locked.discard(save)
+        self.put(encode("jalr", rd=rd, rs1=target, imm=0), rd)     # the auipc's sixth word
+        self.words.append(encode("csrrs", rd=0, rs1=save, imm=MSTATUS))  # MIE as it was
+        self.wrote(back)
+        self.wrote(target)
+
     def device(self) -> None:
         """A device register: the UART's LSR; with lockstep, mtime and mtimecmp."""
         r = self.rng
@@ -356,17 +425,70 @@ class _Gen:
         a, b = self.reg(), self.reg()
         while b == a:
             b = self.reg()
+        # wfi right after the arming, which takes far fewer cycles than the delay, even
+        # on cache misses: the timer cannot have fired yet, so the wfi is woken by it
+        wfi = r.random() < 0.25
+        # or a run of instructions of one class right after: the interrupt lands in it
+        run = not wfi and r.random() < 0.5
         self.words += li(a, CLINT_BASE + CLINT_MTIME)
         self.words.append(encode("lw", rd=b, rs1=a, imm=0))
-        self.words.append(encode("addi", rd=b, rs1=b, imm=r.randrange(0, 40)))
+        delay = r.randrange(150, 200) if wfi else r.randrange(4, 48) if run else r.randrange(0, 40)
+        self.words.append(encode("addi", rd=b, rs1=b, imm=delay))
         self.words += li(a, CLINT_BASE + CLINT_MTIMECMP)
         self.words.append(encode("sw", rs1=a, rs2=0, imm=4))
         self.words.append(encode("sw", rs1=a, rs2=b, imm=0))
         self.words.append(encode("addi", rd=b, rs1=0, imm=0x80))
         self.words.append(encode("csrrs", rd=0, rs1=b, imm=MIE))
         self.words.append(encode("csrrsi", rd=0, rs1=8, imm=MSTATUS))     # mstatus.MIE
+        if wfi:
+            self.words.append(encode("wfi"))
         self.wrote(a)
         self.wrote(b)
+        if run:
+            self.class_run(24)
+
+    def class_run(self, n: int) -> None:
+        """``n`` instructions of one class (kind, the multiplications apart), drawn evenly."""
+        r = self.rng
+        rows = [*self.insns, *self.control] + ([] if self.qemu else [_ECALL])
+        kinds = sorted({(i.kind, i.ext == "m") for i in rows if i.kind not in ("csr", "fencei")})
+        kind = r.choice(kinds)
+        if kind[0] == "jalr":          # jalrs through one base, each to the next word
+            base = self.reg()
+            self.put(encode("auipc", rd=base, imm=0), base)
+            self.locked.add(base)
+            for k in range(n):
+                rd = self.rd()
+                self.put(encode("jalr", rd=rd, rs1=base, imm=4 * (k + 2)), rd)
+            self.locked.discard(base)
+            return
+        same = [i for i in rows if (i.kind, i.ext == "m") == kind]
+        for _ in range(n):
+            insn = r.choice(same)
+            if insn.kind in ("branch", "jal"):
+                self.branch(insn)
+            elif insn.kind == "system":
+                self.put(encode(insn.name))
+            else:
+                self.emit_insn(insn)
+
+    def evict(self) -> None:
+        """Stores to lines 32 KiB apart above the scratch area, then loads back: they share
+        a set in any cache whose way is 32 KiB or a power-of-two fraction of it, so dirty
+        lines are evicted (written back) by the later ones."""
+        r = self.rng
+        base, value = self.reg(), self.reg()
+        while value == base:
+            value = self.reg()
+        off = r.randrange(0, 4096, 4)
+        for k in r.sample(range(1, 16), r.randint(3, 15)):
+            self.words += li(base, SCRATCH + 0x8000 * k + off)
+            name = r.choice(("sw", "lw")) if k % 3 == 0 else "sw"
+            if name == "sw":
+                self.put(encode("sw", rs1=base, rs2=self.src(), imm=0))
+            else:
+                self.put(encode("lw", rd=value, rs1=base, imm=0), value)
+        self.wrote(base)
 
     def patch(self) -> None:
         """A store into the instruction four slots after it, which then runs in its new form."""
@@ -392,6 +514,8 @@ class _Gen:
             # a taken jump between: QEMU sees a store into the block it is running only
             # after the block ends (no precise self-modifying code on RISC-V)
             fillers[r.randrange(3)] = encode("jal", rd=0, imm=4)
+        if self.fencei and r.random() < 0.5:        # what the contract with caches asks for
+            fillers[r.randrange(3)] = encode("fence.i")
         self.words.append(encode(name, rs1=base, rs2=value_reg, imm=4 * 5 + offset))
         self.words += fillers
         self.words.append(old)
@@ -404,12 +528,43 @@ class _Gen:
         loads = [i for i in self.insns if i.kind == "load"]
         producer = r.choice(loads) if loads and r.random() < 0.5 else r.choice(self.insns)
         self.emit_insn(producer)
-        readers = [i for i in self.insns if i.kind not in ("csr", "fence", "load", "store", "div")
-                   and i.fmt not in ("U",)]
-        if self.recent:
+        readers = [i for i in self.insns
+                   if i.kind not in ("fence", "fencei", "load", "store") and i.fmt != "U"]
+        # the consumer's class first, so that the few rs3 readers get their share
+        kinds = sorted({(i.kind, i.ext == "m") for i in readers})
+        if self.recent and kinds:
+            kind = r.choice(kinds)
             self.force = self.recent[-1]
-            self.emit_insn(r.choice(readers))
+            self.emit_insn(r.choice([i for i in readers if (i.kind, i.ext == "m") == kind]))
             self.force = 0
+
+    def load_chain(self) -> None:
+        """A load whose result is used at once as an address (a load's or store's base,
+        a jalr's target) or as a store's data: the load-use stall for those consumers."""
+        r = self.rng
+        off = r.randrange(-2048, 2048 - 128, 4)     # below the dump
+        kind = r.choice(("base", "data", "jalr"))
+        p = self.reg()
+        if kind == "base":
+            self.put(encode("sw", rs1=GP, rs2=GP, imm=off))
+            self.put(encode("lw", rd=p, rs1=GP, imm=off), p)
+            name = r.choice(tuple(_WIDTH))
+            at = r.randrange(-2048, 2048 - 128, _WIDTH[name])
+            if name.startswith("s"):
+                self.put(encode(name, rs1=p, rs2=self.src(), imm=at))
+            else:
+                rd = self.rd()
+                self.put(encode(name, rd=rd, rs1=p, imm=at), rd)
+        elif kind == "data":
+            self.put(encode(r.choice(("lw", "lh", "lhu", "lb", "lbu")), rd=p, rs1=GP, imm=off), p)
+            name = r.choice(("sw", "sh", "sb"))
+            self.put(encode(name, rs1=GP, rs2=p, imm=r.randrange(-2048, 2048 - 128, _WIDTH[name])))
+        else:                       # auipc, addi, sw, lw, jalr: the jalr goes to the word after it
+            self.words += [encode("auipc", rd=p, imm=0), encode("addi", rd=p, rs1=p, imm=20),
+                           encode("sw", rs1=GP, rs2=p, imm=off), encode("lw", rd=p, rs1=GP, imm=off)]
+            rd = self.rd()
+            self.put(encode("jalr", rd=rd, rs1=p, imm=0), rd)
+            self.wrote(p)
 
     def item(self) -> None:
         r = self.rng
@@ -418,15 +573,19 @@ class _Gen:
             self.branch(r.choice(self.control))
         elif x < 0.12:
             self.loop()
-        elif x < 0.17 and self.traps:
+        elif x < 0.19 and self.traps:
             self.trap()
-        elif x < 0.19:
+        elif x < 0.21:
             self.device()
-        elif x < 0.21 and self.selfmod:
+        elif x < 0.23 and self.selfmod:
             self.patch()
-        elif x < 0.23 and self.traps and not self.qemu:
+        elif x < 0.26 and self.traps and not self.qemu:
             self.interrupt()
-        elif x < 0.35:
+        elif x < 0.29:
+            self.load_chain()
+        elif x < 0.30:
+            self.evict()
+        elif x < 0.40:
             self.pair()
         else:
             self.emit_insn(r.choice(self.insns))
@@ -491,14 +650,21 @@ hang: j hang
 """
 
 # mscratch holds x31 while the handler runs; mret resumes after the trapping instruction
-# (a misaligned branch or jump reports its own pc), or at the interrupted one after an
+# (a misaligned branch or jump reports its own pc), after a fetch access fault at the address
+# the program stored at RESUME before its jump, or at the interrupted instruction after an
 # interrupt, whose source the handler turns off (mie.MTIE). mscratch keeps mtval afterwards.
-_HANDLER = """
+_HANDLER = f"""
     csrrw t6, mscratch, t6
     csrr t6, mcause
     blt t6, zero, h_irq
+    addi t6, t6, -1
+    beq t6, zero, h_fetch
     csrr t6, mepc
     addi t6, t6, 4
+    csrw mepc, t6
+    j h_out
+h_fetch:
+    lw t6, {RESUME - GP_VALUE}(gp)
     csrw mepc, t6
     j h_out
 h_irq:
