@@ -8,7 +8,7 @@ APT_PACKAGES := gcc g++ gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf pic
 JOBS ?= 2
 REPORT_DIR ?= report
 
-.PHONY: setup system-packages venv demo test regress bench lint clean
+.PHONY: setup system-packages venv demo test regress coverage bench lint clean
 
 setup: system-packages venv
 
@@ -31,6 +31,10 @@ test: setup
 
 regress: setup
 	CHAINRV_RUN_SLOW=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q tests cocotb_tests
+
+# the functional coverage of the lockstep tests' programs (docs/coverage.md; a few minutes)
+coverage: setup
+	$(BIN)/python scripts/coverage_regression.py --out $(REPORT_DIR)/coverage
 
 bench: setup
 	$(BIN)/python benchmarks/iss_speed.py
