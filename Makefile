@@ -34,7 +34,7 @@ regress: setup
 
 # the functional coverage of the lockstep tests' programs (docs/coverage.md; a few minutes)
 coverage: setup
-	$(BIN)/python scripts/coverage_regression.py --out $(REPORT_DIR)/coverage
+	$(BIN)/python scripts/coverage_regression.py --out build/coverage
 
 bench: setup
 	$(BIN)/python benchmarks/iss_speed.py
