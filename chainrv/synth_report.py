@@ -21,6 +21,7 @@ from pathlib import Path
 from isa.config import IsaConfig
 
 from .synth import SynthResult
+from .synth.critical import describe as describe_path
 
 #: Published RTL figures of the riscv-crypto reference units, beside the unit(s) of ours that
 #: implement the same instructions.
@@ -88,6 +89,8 @@ def synth_table(res: SynthResult) -> str:
         util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res.utilization.items())
         aim = f", aim {res.pnr_aim_mhz:g} MHz" if res.pnr_aim_mhz else ""
         lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM{aim}; {util})")
+        if res.critical_path:
+            lines += describe_path(res.critical_path)
     runs = ", ".join(f"{k} {'cached' if res.cached.get(k) else f'{s:.0f} s'}" for k, s in res.seconds.items())
     lines.append(f"tool runs: {runs}")
     return "\n".join(lines)

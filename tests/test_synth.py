@@ -133,6 +133,11 @@ def test_ecp5_place_and_route_gives_fmax():
     assert res.utilization["TRELLIS_IO"]["used"] == 28      # clk, rst, 26 UART/finisher pins
     assert 0 < res.utilization["TRELLIS_COMB"]["used"] <= res.utilization["TRELLIS_COMB"]["available"]
     assert res.fpga["total"].lut4 > 1000
+    # the critical path nextpnr reports is the clock period of its Fmax, through real units
+    cp = res.critical_path
+    assert cp is not None and abs(cp["delay_ns"] - 1000 / res.fmax_mhz) < 0.05
+    assert cp["levels"] > 3 and cp["logic_ns"] > 0 and cp["routing_ns"] > 0
+    assert set(cp["units"]) <= {"soc", "core", "ram", *res.generic}
 
 
 @pytest.mark.slow

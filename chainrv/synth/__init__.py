@@ -89,6 +89,7 @@ def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None
             placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(
                 fpga_rtlil(config, u), target, device, cache_dir, key=key, aim_mhz=pnr_aim_mhz)
             result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
+            result.critical_path = placed["critical_path"]
             result.pnr_aim_mhz = PNR_TARGET_MHZ[target] if pnr_aim_mhz is None else float(pnr_aim_mhz)
     result.parts, result.caches, result.predictor = summarize(u, config, result.generic, result.fpga)
     return result

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hdl.synth import FPGA_TOP
 
+from . import critical
 from .mapping import FF, LUT, fpga_synth_command, leaf_types
 from .results import SynthError
 from .step_cache import Step
@@ -66,7 +67,8 @@ def _check_fit(types: dict[str, int], target: str, device: str) -> None:
 
 def _is_pnr_result(data: object) -> bool:
     return (isinstance(data, dict) and isinstance(data.get("utilization"), dict)
-            and "fmax_mhz" in data and isinstance(data["fmax_mhz"], int | float | None))
+            and "fmax_mhz" in data and isinstance(data["fmax_mhz"], int | float | None)
+            and "critical_path" in data)
 
 
 def check_aim(aim_mhz: float | None) -> None:
@@ -123,4 +125,5 @@ def _run(work: Path, target: str, device: str, argv: list[str]) -> dict:
     fmax = min((c["achieved"] for c in report.get("fmax", {}).values()), default=None)
     util = {k: {"used": v["used"], "available": v["available"]}
             for k, v in report.get("utilization", {}).items() if v["used"]}
-    return {"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util}
+    return {"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util,
+            "critical_path": critical.summarize(report)}

@@ -51,6 +51,8 @@ class SynthResult:
     #: the clock nextpnr aimed at (it stops improving once that is met)
     pnr_aim_mhz: float | None = None
     utilization: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: nextpnr's longest path: delay, logic and routing, levels, ends, units (synth/critical.py)
+    critical_path: dict | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     cached: dict[str, bool] = field(default_factory=dict)
     tools: dict[str, str] = field(default_factory=dict)
