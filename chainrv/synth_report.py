@@ -89,6 +89,9 @@ def synth_table(res: SynthResult) -> str:
         util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in res.utilization.items())
         aim = f", aim {res.pnr_aim_mhz:g} MHz" if res.pnr_aim_mhz else ""
         lines.append(f"Fmax {res.fmax_mhz:.2f} MHz on {target} (SoC with 4 KiB RAM{aim}; {util})")
+        if len(res.fmax_by_seed) > 1:
+            each = ", ".join(f"{f:.2f}" if f else "-" for f in res.fmax_by_seed.values())
+            lines.append(f"  median of {len(res.fmax_by_seed)} placement seeds: {each} MHz")
         if res.critical_path:
             lines += describe_path(res.critical_path)
     runs = ", ".join(f"{k} {'cached' if res.cached.get(k) else f'{s:.0f} s'}" for k, s in res.seconds.items())

@@ -46,3 +46,13 @@ def test_summary_of_the_longest_path() -> None:
     assert cp["units"] == ["ram", "lsu", "multiplier", "core"]
     assert describe(cp)[0] == "critical path 11.00 ns (logic 3.00, routing 8.00), 2 logic levels"
     assert summarize({"critical_paths": []}) is None and summarize({}) is None
+
+
+def test_the_median_seed_run_is_reported() -> None:
+    from chainrv.synth.pnr import median_run, nextpnr_argv
+
+    runs = [{"fmax_mhz": f, "seed": k} for k, f in enumerate([31.5, 29.0, 30.2], start=1)]
+    assert median_run(runs)["seed"] == 3                      # 29.0 < 30.2 < 31.5
+    assert median_run(runs[:2])["seed"] == 2                  # of two, the slower
+    assert median_run([{"fmax_mhz": None}, {"fmax_mhz": 20.0}, {"fmax_mhz": 25.0}])["fmax_mhz"] == 20.0
+    assert nextpnr_argv("ecp5", "25k", seed=3)[nextpnr_argv("ecp5", "25k").index("--seed") + 1] == "3"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from isa.uarch import PRESETS
 
-from ..argtypes import uarch
+from ..argtypes import positive, uarch
 from ..errors import CliError
 from ..outputs import atomic_file, probe_writable
 
@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pnr-aim", type=float, metavar="MHZ",
                    help="clock nextpnr aims at (default 12 on ice40, 25 on ecp5); it stops improving "
                         "once the aim is met, so aim above the expected Fmax to measure the limit")
+    p.add_argument("--seeds", type=positive, default=1, metavar="N",
+                   help="place and route with seeds 1..N and report the median Fmax (default: 1)")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", type=Path, metavar="DIR",
                    help="cache of tool runs (default: synth/ in the cache folder, docs/caches.md)")
@@ -76,7 +78,8 @@ def _synthesize_all(configs, args: argparse.Namespace) -> list:
             name = cfg.short_name() if u.is_ideal else f"{cfg.short_name()} uarch {u}"
             try:
                 results.append(synthesize(cfg, args.target, args.device, args.cache or DEFAULT_CACHE,
-                                          pnr=not args.no_pnr, uarch=u, pnr_aim_mhz=args.pnr_aim))
+                                          pnr=not args.no_pnr, uarch=u, pnr_aim_mhz=args.pnr_aim,
+                                          seeds=args.seeds))
             except SynthError as e:
                 raise CliError(f"{name}: {e}") from None
             except OSError as e:      # the tool cache (--cache)

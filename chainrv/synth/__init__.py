@@ -28,7 +28,7 @@ from simulator import diskcache
 
 from .mapping import NAND2_WEIGHTS, fpga_cost, generic_cost, map_rtlil
 from .parts import summarize
-from .pnr import DEVICES, PNR_TARGET_MHZ, check_aim, place_and_route
+from .pnr import DEVICES, PNR_TARGET_MHZ, check_aim, median_run, place_and_route
 from .results import Cost, SynthError, SynthResult
 from .step_cache import usable_folder
 from .storage import CacheBits, PredictorBits, cache_bits, predictor_bits, storage
@@ -63,10 +63,12 @@ def check_request(target: str, device: str | None, aim_mhz: float | None = None)
 
 def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None = None,
                cache_dir: Path = DEFAULT_CACHE, pnr: bool = True,
-               uarch: Uarch | str | None = None, pnr_aim_mhz: float | None = None) -> SynthResult:
+               uarch: Uarch | str | None = None, pnr_aim_mhz: float | None = None,
+               seeds: int = 1) -> SynthResult:
     """Cells per unit (generic, and FPGA when ``target`` is one) and Fmax after P&R, for
     the core of ``isa`` built for the microarchitecture ``uarch`` (default ideal);
-    ``pnr_aim_mhz`` is the clock nextpnr aims at (default the family's)."""
+    ``pnr_aim_mhz`` is the clock nextpnr aims at (default the family's); with ``seeds``
+    above 1, nextpnr places and routes with seeds 1..N and the Fmax is their median."""
     config = IsaConfig.parse(isa)
     u = Uarch.parse(uarch)
     device = check_request(target, device, pnr_aim_mhz)
@@ -86,8 +88,16 @@ def synthesize(isa: IsaConfig | str, target: str = "generic", device: str | None
         if pnr:
             tool = f"nextpnr-{target}"
             result.tools[tool] = tool_version(tool)
-            placed, result.seconds["pnr"], result.cached["pnr"] = place_and_route(
-                fpga_rtlil(config, u), target, device, cache_dir, key=key, aim_mhz=pnr_aim_mhz)
+            fpga_il = fpga_rtlil(config, u)
+            runs = []
+            for seed in range(1, max(1, seeds) + 1):
+                placed, secs, cached = place_and_route(fpga_il, target, device, cache_dir, key=key,
+                                                       aim_mhz=pnr_aim_mhz, seed=seed)
+                runs.append(placed)
+                result.fmax_by_seed[seed] = placed["fmax_mhz"]
+                result.seconds["pnr"] = result.seconds.get("pnr", 0.0) + secs
+                result.cached["pnr"] = result.cached.get("pnr", True) and cached
+            placed = median_run(runs)  # its Fmax, critical path and utilisation
             result.fmax_mhz, result.utilization = placed["fmax_mhz"], placed["utilization"]
             result.critical_path = placed["critical_path"]
             result.pnr_aim_mhz = PNR_TARGET_MHZ[target] if pnr_aim_mhz is None else float(pnr_aim_mhz)

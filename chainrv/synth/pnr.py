@@ -77,18 +77,18 @@ def check_aim(aim_mhz: float | None) -> None:
         raise SynthError(f"--pnr-aim {aim_mhz:g} must be a clock from {lo:g} to {hi:g} MHz")
 
 
-def nextpnr_argv(target: str, device: str, aim_mhz: float | None = None) -> list[str]:
+def nextpnr_argv(target: str, device: str, aim_mhz: float | None = None, seed: int = PNR_SEED) -> list[str]:
     """nextpnr's arguments. Without an aim they are the family default's, word for word:
     they are part of the cache key, so results made before ``aim_mhz`` existed stay valid."""
     flag, package = DEVICES[target][device]
     freq = PNR_TARGET_MHZ[target] if aim_mhz is None else float(aim_mhz)
     return [flag, "--package", package, "--json", "netlist.json", "--freq", str(freq),
-            "--seed", str(PNR_SEED), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
+            "--seed", str(seed), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
             "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained"]
 
 
-def place_and_route(il: str, target: str, device: str, cache_dir: Path,
-                    key: str = "", aim_mhz: float | None = None) -> tuple[dict, float, bool]:
+def place_and_route(il: str, target: str, device: str, cache_dir: Path, key: str = "",
+                    aim_mhz: float | None = None, seed: int = PNR_SEED) -> tuple[dict, float, bool]:
     """Fmax and utilisation of the design ``il`` (top ``FPGA_TOP``) on ``device``; the
     run's seconds and whether it came from the cache. ``key`` (the configuration's
     name) joins the cache key; ``aim_mhz`` is the clock nextpnr aims at (default
@@ -97,7 +97,7 @@ def place_and_route(il: str, target: str, device: str, cache_dir: Path,
     script = (f"read_rtlil design.il\n{fpga_synth_command(target, device, FPGA_TOP)} -json netlist.json\n"
               "tee -q -o stat.json stat -json\n")
     tool = f"nextpnr-{target}"
-    argv = nextpnr_argv(target, device, aim_mhz)
+    argv = nextpnr_argv(target, device, aim_mhz, seed)
     step = Step(cache_dir, f"pnr-{target}-{device}",
                 [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool), key],
                 _is_pnr_result)
@@ -127,3 +127,9 @@ def _run(work: Path, target: str, device: str, argv: list[str]) -> dict:
             for k, v in report.get("utilization", {}).items() if v["used"]}
     return {"fmax_mhz": round(fmax, 2) if fmax else None, "utilization": util,
             "critical_path": critical.summarize(report)}
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run whose Fmax is the median of ``runs`` (of an even count, the lower middle
+    one: a conservative figure); a run with no Fmax counts as the slowest."""
+    return sorted(runs, key=lambda r: r["fmax_mhz"] or 0.0)[(len(runs) - 1) // 2]

@@ -53,6 +53,9 @@ class SynthResult:
     utilization: dict[str, dict[str, int]] = field(default_factory=dict)
     #: nextpnr's longest path: delay, logic and routing, levels, ends, units (synth/critical.py)
     critical_path: dict | None = None
+    #: Fmax per placement seed (``--seeds``); ``fmax_mhz`` is their median and the
+    #: critical path that of the run whose Fmax is the median
+    fmax_by_seed: dict[int, float | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cached: dict[str, bool] = field(default_factory=dict)
     tools: dict[str, str] = field(default_factory=dict)
