@@ -13,7 +13,6 @@ import numpy as np
 from isa.csrs import CAUSE_MTI, MCAUSE
 from isa.table import INSNS
 from simulator.state import S_MUL
-from simulator.trace import RVFI_DTYPE
 
 from .model import DISTANCES, Model
 
@@ -28,15 +27,26 @@ _FENCEI = np.array([i.kind == "fencei" for i in INSNS] + [False])
 #: rows whose execution is a trap (their retirement slot is a trap record)
 _TRAPPING = np.array([i.name in ("ecall", "ebreak") for i in INSNS] + [False])
 _CONTEXT = max(DISTANCES)
+#: the record fields the bins read, taken out of the records as contiguous columns
+#: (indexing a structured array copies every field)
+_FIELDS = ("order", "insn", "trap", "pc_rdata", "pc_wdata", "rs1_addr", "rs1_rdata", "rs2_addr",
+           "rs2_rdata", "rd_addr", "rd_wdata", "mem_addr", "mem_wmask")
+Cols = dict[str, np.ndarray]
 
 
 def decode_ops(words: np.ndarray) -> np.ndarray:
     """The table row (op id) of each word, ``len(INSNS)`` for none; the first row
-    that matches wins, as in ``isa.encoding.lookup``."""
-    ops = np.full(len(words), _NO_ROW, np.int64)
+    that matches wins, as in ``isa.encoding.lookup``. Each distinct word is decoded
+    once (a program has far fewer distinct words than records)."""
+    uniq, inverse = np.unique(words, return_inverse=True)
+    ops = np.full(len(uniq), _NO_ROW, np.int64)
     for insn in reversed(INSNS):
-        ops[(words & insn.mask) == insn.match] = insn.op
-    return ops
+        ops[(uniq & insn.mask) == insn.match] = insn.op
+    return ops[inverse]
+
+
+def _take(r: Cols, mask: np.ndarray) -> Cols:
+    return {k: v[mask] for k, v in r.items()}
 
 
 def value_class(v: np.ndarray) -> np.ndarray:
@@ -55,7 +65,7 @@ class Sampler:
         self.records = 0
         #: traps whose cause no handler read (another trap came first, or the run ended)
         self.unattributed = 0
-        self._tail = np.zeros(0, RVFI_DTYPE)
+        self._tail: Cols = {f: np.zeros(0, np.int64) for f in _FIELDS}
         self._open_trap = -1                       # op id of a trap waiting for its mcause read
         # the last store to each word address: (word address, order, width), sorted by address
         self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -70,7 +80,7 @@ class Sampler:
         self.__init_run_state()
 
     def __init_run_state(self) -> None:
-        self._tail = np.zeros(0, RVFI_DTYPE)
+        self._tail = {f: np.zeros(0, np.int64) for f in _FIELDS}
         self._open_trap = -1
         self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._fencei = np.zeros(0, np.int64)
@@ -85,22 +95,23 @@ class Sampler:
         if stalls is not None and "mul_stalls" in m.bin_uarch:
             m.groups["microarchitecture"].counts[m.bin_uarch["mul_stalls"]] += int(
                 np.count_nonzero(stalls[:, S_MUL]))
-        r = np.concatenate([self._tail, recs])
-        k = len(self._tail)
-        self._tail = r[-_CONTEXT:].copy()
+        k = len(self._tail["insn"])
+        r = {f: np.concatenate([self._tail[f], recs[f]]) for f in _FIELDS}
+        self._tail = {f: v[-_CONTEXT:] for f, v in r.items()}
         word = r["insn"] & M32
         op = decode_ops(word)
         ok = r["trap"] == 0
-        new = np.arange(len(r)) >= k
+        new = np.arange(len(word)) >= k
         live = ok & new
-        self._instructions(op[live], word[live], r[live])
+        self._instructions(op[live], word[live], _take(r, live))
         m.add("instructions", m.lut_insn[op[~ok & new & _TRAPPING[op]]])
         self._hazards(r, op, word, ok, live)
-        self._traps(r[new], op[new], word[new], ok[new])
-        self._code(r[new], op[new], ok[new])
+        rn = {f: v[k:] for f, v in r.items()}
+        self._traps(rn, op[k:], word[k:], ok[k:])
+        self._code(rn, op[k:], ok[k:])
 
     # ------------------------------------------------------------ per record
-    def _instructions(self, op: np.ndarray, word: np.ndarray, r: np.ndarray) -> None:
+    def _instructions(self, op: np.ndarray, word: np.ndarray, r: Cols) -> None:
         m = self.m
         m.add("instructions", m.lut_insn[op])
         rd, rs1, rs2 = (word >> 7) & 31, (word >> 15) & 31, (word >> 20) & 31
@@ -120,12 +131,12 @@ class Sampler:
             m.add("csrs", np.where(read, m.lut_csr[num, 0], -1))
             m.add("csrs", np.where(write, m.lut_csr[num, 1], -1))
 
-    def _hazards(self, r: np.ndarray, op: np.ndarray, word: np.ndarray, ok: np.ndarray,
+    def _hazards(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray,
                  live: np.ndarray) -> None:
         """Load-use and forwarding distances: record j reads a register that record j - d
         wrote, with no trap between (the pipeline holds both)."""
         m = self.m
-        n = len(r)
+        n = len(op)
         wr = np.where(ok, r["rd_addr"], 0)
         # seq[j]: record j follows record j - 1 in the pipeline
         seq = np.zeros(n, bool)
@@ -151,7 +162,7 @@ class Sampler:
                     lu = hit & prev_load
                     m.add("hazards", np.where(lu, m.lut_lu[s, np.maximum(cls, 0)], -1))
 
-    def _traps(self, r: np.ndarray, op: np.ndarray, word: np.ndarray, ok: np.ndarray) -> None:
+    def _traps(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray) -> None:
         m = self.m
         if "traps" not in m.groups:
             return
@@ -182,7 +193,7 @@ class Sampler:
         cls = m.class_of[irq_ops]
         m.add("interrupts", np.where(cls >= 0, m.lut_irq[np.maximum(cls, 0)], -1))
 
-    def _code(self, r: np.ndarray, op: np.ndarray, ok: np.ndarray) -> None:
+    def _code(self, r: Cols, op: np.ndarray, ok: np.ndarray) -> None:
         """Words executed after a store wrote them (the width of the last store), and
         whether a fence.i ran between that store and the execution."""
         m = self.m
