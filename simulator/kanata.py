@@ -133,5 +133,9 @@ class KanataWriter:
 
 def deps_of(rs1: int, rs2: int, writers: dict[int, int]) -> tuple[int, ...]:
     """The slots that last wrote ``rs1`` and ``rs2`` (0: no operand), from ``writers``
-    (register -> slot)."""
-    return tuple(writers[r] for r in {rs1, rs2} if r and r in writers)
+    (register -> slot): rs1's first."""
+    p1 = writers.get(rs1) if rs1 else None
+    p2 = writers.get(rs2) if rs2 and rs2 != rs1 else None
+    if p1 is None:
+        return () if p2 is None else (p2,)
+    return (p1,) if p2 is None else (p1, p2)

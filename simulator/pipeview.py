@@ -38,7 +38,7 @@ from .machine import Machine, RunResult
 from .state import STALL_CAUSES
 from .trace import SymbolMap
 
-_CAUSE = [STALL_CAUSES.index(c) for c in STALL_ORDER]
+_CAUSES = [(c, STALL_CAUSES.index(c)) for c in STALL_ORDER]
 _DC, _WFI = STALL_CAUSES.index("dcache"), STALL_CAUSES.index("wfi")
 _MUL = ("mul", "mulh", "mulhsu", "mulhu")
 
@@ -169,7 +169,7 @@ class IssPipeline:
             exred = taken
         else:
             exred = ptk != taken or (taken and pred != npc)
-        stall_list = [(c, st[k]) for c, k in zip(STALL_ORDER, _CAUSE, strict=True) if st[k]]
+        stall_list = [(c, st[k]) for c, k in _CAUSES if st[k]] if w > self.pw + 1 else []
         lab = self.labels
         yield PipeOp(pc, lab.label(pc, word), f, order, e, m, w,
                      detail=lab.detail(pc, stall_list, npc if trap else None), stalls=stall_list,
