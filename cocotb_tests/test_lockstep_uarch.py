@@ -123,7 +123,7 @@ def check(elf: Path, uarch: str, input_bytes: bytes | None = None, expect_exit: 
     assert out.iss.stop == "exit", out.iss.trap
     if expect_exit is not None:
         assert out.iss.exit_code == expect_exit
-    assert int(out.rtl.records["cycle"][-1]) + 1 == out.iss.cycles
+    assert out.rtl.end_cycle == out.iss.cycles
     return out
 
 

@@ -74,7 +74,7 @@ def _check(elf: Path, input_bytes: bytes | None = None):
     assert out.ok, out.report
     assert out.iss.stop == "exit", out.iss.trap
     assert out.iss.exit_code == 0
-    assert int(out.rtl.records["cycle"][-1]) + 1 == out.iss.cycles
+    assert out.rtl.end_cycle == out.iss.cycles
     return out
 
 
