@@ -54,10 +54,14 @@ def _nonzero(cov: Coverage, group: str) -> dict[str, int]:
     return {b: int(c) for b, c in zip(g.bins, g.counts, strict=True) if c}
 
 
+def _hand_elf(path: Path) -> Path:
+    path.write_bytes(make_elf([(BASE, assemble(PROGRAM, base=BASE))], BASE))
+    return path
+
+
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory: pytest.TempPathFactory) -> Coverage:
-    elf = tmp_path_factory.mktemp("cov") / "hand.elf"
-    elf.write_bytes(make_elf([(BASE, assemble(PROGRAM, base=BASE))], BASE))
+    elf = _hand_elf(tmp_path_factory.mktemp("cov") / "hand.elf")
     cov = Coverage(IsaConfig.parse(FULL), IDEAL)
     cov.run(elf, "hand")
     assert cov.failed == []
@@ -120,6 +124,18 @@ def test_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert doc["programs"] == 1 and doc["records"] > 0
 
 
+def test_command_elf_up_to_a_limit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first 10 records of the listing: 0..8 and the ecall's trap record."""
+    out = tmp_path / "cov.json"
+    elf = _hand_elf(tmp_path / "hand.elf")
+    assert main(["coverage", str(elf), "--max-instructions", "10", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["records"] == 10
+    assert {k: v for k, v in doc["groups"]["instructions"]["bins"].items() if v} == {
+        "auipc": 1, "addi": 2, "csrrw": 1, "lui": 1, "sw": 1, "lw": 1, "add": 1, "beq": 1, "ecall": 1}
+    assert "instruction limit of 10" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv", [
     ["coverage"],                                  # nothing to measure
     ["coverage", "--random", "0"],
@@ -128,6 +144,7 @@ def test_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     ["coverage", "--random", "1", "--uarch", "huge"],
     ["coverage", "/nonexistent/prog.elf"],
     ["coverage", "--random", "1", "--json", "/nonexistent/dir/cov.json"],
+    ["coverage", "--random", "1", "--max-instructions", "0"],
 ])
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     try:

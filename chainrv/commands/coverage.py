@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"ISA configuration the programs run under and the bins derive from "
                              f"(default {DEFAULT_ISA})")
     add_uarch_argument(parser)
+    parser.add_argument("--max-instructions", type=positive, metavar="N",
+                        help="stop each ELF after N instructions (its records so far count)")
     parser.add_argument("--json", metavar="FILE", help="write every bin's count as JSON")
 
 
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(str(e)) from None
     cov = Coverage(config, args.uarch)
     for name, elf in elfs:
-        cov.run(elf, name)
+        cov.run(elf, name, max_instructions=args.max_instructions)
     for seed in range(args.seed, args.seed + (args.random or 0)):
         cov.run_random(seed, blocks=args.blocks)
     print(f"coverage of {cov.programs} program(s), {cov.sampler.records:,} records, "
