@@ -13,7 +13,8 @@ from chainrv.coverage import Coverage
 from isa.asm import assemble
 from isa.config import IsaConfig
 from isa.elfwriter import make_elf
-from isa.uarch import IDEAL
+from isa.randprog import random_program
+from isa.uarch import IDEAL, Uarch
 
 BASE = 0x8000_0000
 FULL = "rv32im_zicsr_zk_zks"
@@ -109,6 +110,22 @@ def test_operands_counted_by_hand(hand: Coverage) -> None:
         "beq rs1=small": 1, "beq rs2=0": 1, "bne rs1=small": 1, "bne rs1=0": 1, "bne rs2=0": 2}
     assert vals["sw rs2=small"] == 1           # 5 (a0 = 5; 23 stores 0x5555)
     assert vals["csrrw rs1=sign"] == 2         # the handler's address, mepc + 4
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_counts_do_not_depend_on_chunks(chunk: int, tmp_path: Path) -> None:
+    """Hazards, trap causes and stores into code span pieces of the trace: a random
+    program (every group of bins) counts the same in pieces of any size."""
+    elf = tmp_path / "r.elf"
+    elf.write_bytes(random_program(7, "rv32im_zicsr_zk_zks_zifencei", blocks=3, length=40).elf())
+    counts = []
+    for size in (chunk, 65536):
+        cov = Coverage(IsaConfig.parse("rv32im_zicsr_zk_zks_zifencei"), Uarch.parse("mcu"))
+        cov.run(elf, "random", chunk=size)
+        counts.append({k: g.counts.tolist() for k, g in cov.model.groups.items()})
+        assert cov.failed == [] and cov.sampler.unattributed == 0
+    assert counts[0] == counts[1]
+    assert all(sum(c) > 0 for c in counts[0].values())
 
 
 def test_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

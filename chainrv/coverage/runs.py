@@ -27,14 +27,15 @@ class Coverage:
         self.failed: list[str] = []
 
     def run(self, elf: str | Path | LoadedElf, name: str, input_bytes: bytes | None = None,
-            max_instructions: int | None = None) -> None:
+            max_instructions: int | None = None, chunk: int = 65536) -> None:
         """Run ``elf`` to its end and sample every record; a run that does not exit
-        with status 0 is listed in ``failed`` (its records still count)."""
+        with status 0 is listed in ``failed`` (its records still count). ``chunk``: records
+        per piece of the trace (the counts do not depend on it)."""
         m = Machine(self.config, uarch=self.uarch)
         m.load_elf(elf)
         if input_bytes is not None:
             m.set_input(input_bytes)
-        for recs, stalls in m.iter_trace(max_instructions, stalls=True):
+        for recs, stalls in m.iter_trace(max_instructions, chunk=chunk, stalls=True):
             self.sampler.sample(recs, stalls)
         res = m.result
         self.sampler.end_run(res.counters)
