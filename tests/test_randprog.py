@@ -214,3 +214,42 @@ def test_slow_tests_run_under_m_slow() -> None:
                         "-m", "slow", f"{__file__}::test_programs_end_many[{XCHAIN}]"],
                        capture_output=True, text=True, env=env, timeout=600)
     assert "1 passed" in r.stdout, r.stdout[-2000:]
+
+
+_IRQ_AT_FETCH_FAULT = """
+    la t0, handler
+    csrw mtvec, t0
+    li t0, 0x02004000
+    sw zero, 4(t0)
+    sw zero, 0(t0)           # mtimecmp = 0: the timer interrupt is pending
+    li t0, 0x80
+    csrw mie, t0             # MTIE
+    csrrs zero, mstatus, t0  # MPIE: mret enables interrupts ...
+    li t0, 0x40000000
+    csrw mepc, t0            # ... and jumps where nothing is mapped
+    mret
+handler:
+    csrr a0, mcause
+    lui t0, 0x100
+    lui t1, 0x5
+    addi t1, t1, 0x555
+    sw t1, 0(t0)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="the ISS checks the timer only at fetches inside RAM; "
+                                       "randprog's fetch_fault turns interrupts off until it does")
+def test_interrupt_before_fetch_fault(tmp_path: Path) -> None:
+    """docs/hdl.md: the timer interrupt comes before the instruction access fault. When
+    this passes, the guard around randprog's fetch fault can go."""
+    from isa.asm import assemble
+    from isa.elfwriter import make_elf
+
+    elf = tmp_path / "f.elf"
+    elf.write_bytes(make_elf([(BASE, assemble(_IRQ_AT_FETCH_FAULT, base=BASE))], BASE))
+    m = Machine(FULL)
+    m.load_elf(elf)
+    res, recs = m.trace()
+    assert res.exit_code == 0
+    mcause = int(recs["rd_wdata"][np.flatnonzero(recs["rd_addr"] == 10)[-1]])
+    assert mcause == 0x8000_0007
