@@ -123,3 +123,15 @@ def test_waveform_of_a_mismatch(tmp_path: Path) -> None:
                    waves=waves)
     assert not out.ok and out.compared == 2
     assert waves.read_bytes()[:1] == b"\x00" and waves.stat().st_size > 1000   # an FST header block
+
+
+def test_an_iss_that_fails_midway_stops_the_driver(loop_run, tmp_path: Path) -> None:
+    records = loop_run[1]
+
+    def failing():
+        yield records[:100]
+        raise RuntimeError("the ISS broke")
+
+    with pytest.raises(RuntimeError, match="the ISS broke"):
+        verilated.run(loop_run[2], loop_run[0], 10**7, tmp_path, iss=failing())
+    assert not (tmp_path / "result.json").exists()      # killed while it waited for record 100

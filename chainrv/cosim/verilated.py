@@ -116,8 +116,11 @@ def run(program: Path, ram_image: Path, max_cycles: int, workdir: Path, *,
     try:
         if iss is not None:
             _feed(proc, iss)
-    finally:
-        rc = proc.wait()
+    except BaseException:      # the ISS failed, or Ctrl-C: the driver would wait for records forever
+        proc.kill()
+        proc.wait()
+        raise
+    rc = proc.wait()
     if rc != 0 or not result.exists():
         raise AssertionError(f"the Verilator lockstep driver failed (exit status {rc}); see the log above")
     res = json.loads(result.read_text())
