@@ -157,7 +157,8 @@ def test_report_replaces_the_folder_whole(old_report):
     status, out, err = run_cli(*REPORT, "--out", old_report)
     assert status == 0, out + err
     names = sorted(q.name for q in old_report.iterdir())
-    assert names == ["cycles_per_byte.png", "report.json", "report.md", "speedup.png", "stalls.png"]
+    assert names == ["cycles_per_byte.png", "flame_sha256.png", "report.html", "report.json", "report.md",
+                     "speedup.png", "stalls.png"]
     assert json.loads((old_report / "report.json").read_text())[0]["kernel"] == "sha256"
     assert (old_report / "stalls.png").read_bytes().startswith(b"\x89PNG")
     assert stat.S_IMODE(old_report.stat().st_mode) == 0o777 & ~_umask()
