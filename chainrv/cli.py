@@ -18,7 +18,8 @@ from .errors import CliError
 # the threads cost start-up and, spinning, the ISS's time on a small machine
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-COMMANDS = ("build", "run", "report", "verilog", "cosim", "synth", "explore", "coverage")
+COMMANDS = ("build", "run", "report", "verilog", "cosim", "synth", "explore", "coverage",
+            "bitstream")
 
 
 class _Parser(argparse.ArgumentParser):
