@@ -64,15 +64,17 @@ def random_uarch(seed: int) -> str:
     bp = rng.choice(["none", "btfn", f"bht:{1 << rng.randint(1, 12)}"])
     mul = rng.choice(["1", "iter:1", "iter:2", "iter:4", "iter:8", "iter:16", "pipe:2", "pipe:3"])
     mem = rng.choice((0, 1, 2, 3, 5, 8, 12))
-    text = f"ideal,icache={cache()},dcache={cache()},mem={mem},bp={bp},mul={mul}"
+    ldu = rng.choice((1, 2))
+    text = f"ideal,icache={cache()},dcache={cache()},mem={mem},bp={bp},mul={mul},ldu={ldu}"
     return str(Uarch.parse(text))
 
 
-PRESETS = ("ideal", "mcu", "cached")
+PRESETS = ("ideal", "mcu", "cached", "fpga")
 #: Configurations of ``make test`` besides the presets (a model build each): a random
 #: one, and one without caches (where the programs that store into code run) with the
-#: dynamic predictor and the three-stage multiplier. ``make regress`` adds more.
-FAST_RANDOM = (random_uarch(1), "ideal,mem=3,bp=bht:16,mul=pipe:3")
+#: dynamic predictor, the three-stage multiplier and the two-cycle load-to-use.
+#: ``make regress`` adds more.
+FAST_RANDOM = (random_uarch(1), "ideal,mem=3,bp=bht:16,mul=pipe:3,ldu=2")
 SLOW_RANDOM = tuple(random_uarch(seed) for seed in (2, *range(100, 107)))
 
 
@@ -186,7 +188,8 @@ def _kernel_elf(kernel: str) -> Path:
 
 
 #: Three short kernels per preset (test_lockstep.py runs every kernel on ideal).
-PRESET_KERNELS = {"mcu": ("sha256", "keccak256", "aes128"), "cached": ("sha256", "sm3", "ripemd160")}
+PRESET_KERNELS = {"mcu": ("sha256", "keccak256", "aes128"), "cached": ("sha256", "sm3", "ripemd160"),
+                  "fpga": ("sha256", "keccak256", "sm4")}
 
 
 def _kernel_params() -> list:

@@ -186,6 +186,8 @@ class Core(wiring.Component):
             late = late | (ex.valid & ex.is_mul & dep_on(ex.rd))
         if mul_stages == 3:
             late = late | (mem.valid & mem.is_mul & dep_on(mem.rd))
+        if u.ldu == 2:      # the load data reaches EX only through the register file
+            late = late | (mem.valid & mem.is_load & dep_on(mem.rd))
         id_wait = id_.valid & ~fu.ready      # the word is not there yet
         m.d.comb += [
             load_use.eq(id_.valid & late),
@@ -219,10 +221,13 @@ class Core(wiring.Component):
 
         m.submodules.fmt = fmt = LoadFormatter()
         wb_value = Signal(32)
+        # what WB forwards: with ldu=2 never a load's data (its consumers wait for the
+        # register file), so the RAM's read and the formatter stay off EX's paths
+        wb_forward = Signal(32)
 
         def forward(idx, regval):
             return Mux((idx != 0) & mem.valid & (mem.rd == idx), mem.result,
-                       Mux((idx != 0) & wb.valid & (wb.rd == idx), wb_value, regval))
+                       Mux((idx != 0) & wb.valid & (wb.rd == idx), wb_forward, regval))
 
         a = Signal(32)
         b = Signal(32)
@@ -399,6 +404,7 @@ class Core(wiring.Component):
             fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]),
             fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
             wb_value.eq(Mux(wb.is_load, fmt.result, wb_result)),
+            wb_forward.eq(wb_result if u.ldu == 2 else wb_value),
             wp.en.eq(wb.valid & (wb.rd != 0)), wp.addr.eq(wb.rd), wp.data.eq(wb_value),
         ]
 

@@ -23,6 +23,9 @@ BHT_SIZES = (2, 4096)
 MUL_ITER_BITS = (1, 2, 4, 8, 16)
 #: Pipelined multiplier: stages (1 is the single-cycle multiplier).
 MUL_PIPE_STAGES = (2, 3)
+#: Load-to-use: the stall cycles of a load's adjacent consumer (1: the load data is
+#: forwarded from WB; 2: it is not forwarded, the consumer reads the register file).
+LOAD_USE = (1, 2)
 
 #: Predictor kinds, in the order of their codes in the ISS's parameter vector.
 BP_KINDS = ("none", "btfn", "bht")
@@ -71,6 +74,7 @@ class Uarch:
     bht: int = 0            # entries, when bp == "bht"
     mul: str = "1"
     mul_n: int = 1          # bits per cycle (iter) or stages (pipe)
+    ldu: int = 1            # load-to-use stall of the adjacent consumer
     preset: str = "ideal"
 
     # ------------------------------------------------------------ parsing
@@ -105,6 +109,7 @@ class Uarch:
             "mem": str(self.mem),
             "bp": f"bht:{self.bht}" if self.bp == "bht" else self.bp,
             "mul": self.mul if self.mul == "1" else f"{self.mul}:{self.mul_n}",
+            "ldu": str(self.ldu),
         }
 
     def __str__(self) -> str:
@@ -130,6 +135,12 @@ class Uarch:
     def mul_stages(self) -> int:
         """Stages of a pipelined multiplier (1 when single-cycle or iterative)."""
         return self.mul_n if self.mul == "pipe" else 1
+
+    @property
+    def load_late(self) -> int:
+        """The first cycle a load's consumer may be in EX, less the load's retirement
+        cycle: 0 when WB forwards the load data, 1 when only the register file has it."""
+        return self.ldu - 1
 
 
 def _pow2(n: int) -> bool:
@@ -207,7 +218,14 @@ def _set_mul(u: Uarch, v: str) -> Uarch:
     return replace(u, mul=kind, mul_n=n)
 
 
-_KEYS = {"icache": _set_icache, "dcache": _set_dcache, "mem": _set_mem, "bp": _set_bp, "mul": _set_mul}
+def _set_ldu(u: Uarch, v: str) -> Uarch:
+    if not v.isdigit() or int(v) not in LOAD_USE:
+        raise UarchError(f"ldu={v}: expected a load-to-use stall of {' or '.join(map(str, LOAD_USE))} cycles")
+    return replace(u, ldu=int(v))
+
+
+_KEYS = {"icache": _set_icache, "dcache": _set_dcache, "mem": _set_mem, "bp": _set_bp, "mul": _set_mul,
+         "ldu": _set_ldu}
 
 #: The presets (docs/timing.md, "Presets", says where each number comes from).
 PRESETS: dict[str, Uarch] = {
@@ -220,6 +238,9 @@ PRESETS: dict[str, Uarch] = {
     # a 64-entry branch history table, a two-stage multiplier
     "cached": Uarch(icache=Cache(4096, 2, 32), dcache=Cache(4096, 2, 32), mem=10,
                     bp="bht", bht=64, mul="pipe", mul_n=2, preset="cached"),
+    # the ideal memories, with the cycles an FPGA's clock needs: the load data and
+    # the product reach EX only from the register file or WB (docs/timing.md)
+    "fpga": Uarch(mul="pipe", mul_n=2, ldu=2, preset="fpga"),
 }
 
 IDEAL = PRESETS["ideal"]

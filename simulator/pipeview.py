@@ -104,7 +104,8 @@ class IssPipeline:
         self.mul_stages = u.mul_stages if "m" in self.config else 1
         # the slot before the first, as the ISS's reset state has it
         self.pe, self.pm, self.pw = PIPELINE_FILL - 3, PIPELINE_FILL - 2, PIPELINE_FILL - 1
-        self.prev_mul_rd = 0               # rd of the slot ahead if a multiplication (pipe:3)
+        self.prev_mul_rd = 0               # rd of the slot ahead if its result is late in MEM
+        self.ldu = u.ldu                   # (a pipe:3 product, a load with ldu=2)
         self.next_f = 0
         self.writers: dict[int, int] = {}
 
@@ -182,7 +183,9 @@ class IssPipeline:
             self.next_f = ft if bp == "btfn" and ptk else e - 1
         else:
             yield from self._wrong_path(pc, word, info, trap, pred, ptk, ft, e, m, w)
-        self.prev_mul_rd = info.rd if info is not None and not trap and info.name in _MUL else 0
+        late_mem = info is not None and ((self.mul_stages == 3 and info.name in _MUL)
+                                         or (self.ldu == 2 and info.kind == "load"))
+        self.prev_mul_rd = info.rd if late_mem and not trap else 0
         self.pe, self.pm, self.pw = e, m, w
 
     def _wrong_path(self, pc: int, word: int, info: _Info | None, trap: int, pred: int, ptk: bool,
@@ -225,7 +228,7 @@ class IssPipeline:
         late = info.kind == "load" or (self.mul_stages >= 2 and info.name in _MUL)
         if late and info.rd in reads:
             return True
-        return self.mul_stages == 3 and self.pm <= red < self.pw and self.prev_mul_rd in reads
+        return self.pm <= red < self.pw and self.prev_mul_rd in reads
 
 
 class Labels:

@@ -102,7 +102,7 @@ def op_table(u: Uarch) -> np.ndarray:
             if u.mul_stages >= 2:
                 t[4, insn.op] = u.mul_stages - 2
         if insn.kind == "load":
-            t[4, insn.op] = 0
+            t[4, insn.op] = u.load_late
         t[3, insn.op] = _FLAGS.get(insn.kind, 0)
     return t
 

@@ -18,17 +18,18 @@ def test_default_is_ideal() -> None:
     assert Uarch.parse("ideal").is_ideal
     # the ideal machine: no cache, single-cycle RAM, predict not taken, single-cycle multiplier
     assert Uarch.parse("ideal").items() == {"icache": "off", "dcache": "off", "mem": "0", "bp": "none",
-                                            "mul": "1"}
+                                            "mul": "1", "ldu": "1"}
 
 
 def test_preset_names() -> None:
-    assert set(PRESETS) == {"ideal", "mcu", "cached"}
+    assert set(PRESETS) == {"ideal", "mcu", "cached", "fpga"}
     for name in PRESETS:
         u = Uarch.parse(name)
         assert u.preset == name
         assert str(u) == name       # a preset alone prints as its name
     assert not Uarch.parse("mcu").is_ideal
     assert not Uarch.parse("cached").is_ideal
+    assert not Uarch.parse("fpga").is_ideal
 
 
 def test_mcu_has_no_caches_and_a_small_multiplier() -> None:
@@ -44,6 +45,16 @@ def test_cached_has_both_caches_and_a_dynamic_predictor() -> None:
     assert isinstance(u.icache, Cache) and isinstance(u.dcache, Cache)
     assert u.mem > 0
     assert u.bp == "bht" and u.bht >= 2
+
+
+def test_fpga_is_ideal_memory_with_late_loads_and_products() -> None:
+    u = Uarch.parse("fpga")
+    assert u.icache is None and u.dcache is None and u.mem == 0 and u.bp == "none"
+    # a load's consumer waits two cycles; the product is there in WB
+    assert (u.ldu, u.load_late) == (2, 1)
+    assert u.mul == "pipe" and u.mul_stages >= 2
+    assert Uarch.parse("fpga,ldu=1,mul=1").is_ideal
+    assert Uarch.parse("ideal").load_late == 0
 
 
 def test_preset_with_overrides_keeps_the_rest() -> None:
@@ -151,7 +162,7 @@ def test_mul(text: str, extra: int, stages: int) -> None:
 
 def _random_uarch(rng: random.Random) -> str:
     parts = [rng.choice(sorted(PRESETS))]
-    for key in rng.sample(["icache", "dcache", "mem", "bp", "mul"], rng.randint(0, 5)):
+    for key in rng.sample(["icache", "dcache", "mem", "bp", "mul", "ldu"], rng.randint(0, 6)):
         if key in ("icache", "dcache"):
             if rng.random() < 0.2:
                 value = "off"
@@ -165,6 +176,8 @@ def _random_uarch(rng: random.Random) -> str:
             value = str(rng.randint(0, 255))
         elif key == "bp":
             value = rng.choice(["none", "btfn", f"bht:{1 << rng.randint(1, 12)}"])
+        elif key == "ldu":
+            value = rng.choice(["1", "2"])
         else:
             value = rng.choice(["1", *(f"iter:{b}" for b in (1, 2, 4, 8, 16)), "pipe:2", "pipe:3"])
         parts.append(f"{key}={value}")
@@ -182,7 +195,7 @@ def test_str_round_trip_random() -> None:
         assert str(back) == s                      # canonical: a fixed point
         # only keys that differ from the preset are written, in the fixed key order
         keys = [p.split("=")[0] for p in s.split(",")[1:]]
-        assert keys == [k for k in ("icache", "dcache", "mem", "bp", "mul") if k in keys]
+        assert keys == [k for k in ("icache", "dcache", "mem", "bp", "mul", "ldu") if k in keys]
         base = PRESETS[u.preset].items()
         assert all(base[k] != u.items()[k] for k in keys)
 
@@ -197,7 +210,7 @@ def test_str_examples() -> None:
 
 def test_items_keys() -> None:
     for name in PRESETS:
-        assert list(Uarch.parse(name).items()) == ["icache", "dcache", "mem", "bp", "mul"]
+        assert list(Uarch.parse(name).items()) == ["icache", "dcache", "mem", "bp", "mul", "ldu"]
 
 
 # ------------------------------------------------------------------ bad configurations
@@ -261,6 +274,11 @@ BAD = [
     ("ideal,mul=pipe:1", "STAGES"),
     ("ideal,mul=pipe:4", "STAGES"),
     ("ideal,mul=booth:2", "mul="),
+    # ldu
+    ("ideal,ldu=0", "ldu="),
+    ("ideal,ldu=3", "ldu="),
+    ("ideal,ldu=two", "ldu="),
+    ("ideal,ldu=-1", "ldu="),
 ]
 
 
