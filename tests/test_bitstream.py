@@ -59,10 +59,11 @@ def program(tmp_path_factory):
     (d / "p.c").write_text(PROGRAM)
     built = {}
 
-    def get(code: int = 0) -> Path:
-        if code not in built:
-            built[code] = build_elf([d / "p.c"], d / f"p{code}.elf", defines=[f"EXIT={code}"])
-        return built[code]
+    def get(code: int = 0, isa: str = "rv32im") -> Path:
+        if (code, isa) not in built:
+            built[code, isa] = build_elf([d / "p.c"], d / f"p{code}_{isa}.elf", isa=isa,
+                                         defines=[f"EXIT={code}"])
+        return built[code, isa]
     return get
 
 
@@ -167,14 +168,15 @@ def too_big(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", ["board", "isa", "uarch", "elf_missing", "elf_bad", "elf_big",
-                                  "ram_big", "ram_odd", "out_dir"])
+                                  "ram_big", "ram_odd", "out_dir", "isa_lacks"])
 def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, case):
     junk = tmp_path / "junk.elf"
     junk.write_bytes(b"not an elf at all")
     args = {"board": ["--board", "de10-nano"], "isa": ["--isa", "rv64gc"], "uarch": ["--uarch", "fast"],
             "elf_missing": ["--elf", str(tmp_path / "none.elf")], "elf_bad": ["--elf", str(junk)],
             "elf_big": ["--elf", str(too_big)], "ram_big": ["--ram-size", "64K"],
-            "ram_odd": ["--ram-size", "12K"], "out_dir": ["-o", str(tmp_path / "no" / "x.bit")]}[case]
+            "ram_odd": ["--ram-size", "12K"], "out_dir": ["-o", str(tmp_path / "no" / "x.bit")],
+            "isa_lacks": ["--elf", str(program(0, "rv32im_zbkb")), "--isa", "rv32im"]}[case]
     base = {"--board": "ulx3s-25f", "--elf": str(program(0)), "-o": str(tmp_path / "x.bit")}
     for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v
@@ -187,6 +189,8 @@ def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, ca
     assert not (tmp_path / "x.bit").exists()
     if case == "elf_big":
         assert "40" in lines[-1] and "32768" in lines[-1]
+    if case == "isa_lacks":
+        assert "zbkb" in lines[-1]
 
 
 # ---------------------------------------------------------------- the flow on a small design (quick)

@@ -23,7 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--board", required=True, metavar="BOARD", help=f"one of {', '.join(BOARD_NAMES)}")
     p.add_argument("--elf", type=Path, required=True, metavar="PROGRAM",
                    help="the program to preload into the RAM (linked as chainrv build links)")
-    p.add_argument("--isa", default="rv32im", help="ISA configuration of the core (default: %(default)s)")
+    p.add_argument("--isa", help="ISA configuration of the core (default: the one the ELF records, "
+                                 "else rv32im)")
     add_uarch_argument(p)
     p.add_argument("--ram-size", type=size, metavar="BYTES",
                    help="block RAM behind the program, a power of two (default: the largest the board's "
@@ -40,11 +41,9 @@ def run(args: argparse.Namespace) -> int:
     board = BOARDS.get(args.board)
     if board is None:
         raise CliError(f"unknown board '{args.board}' (choose from {', '.join(BOARDS)})")
-    from ..isa_arg import rtl_isa
-
-    isa = rtl_isa(args.isa)
     ram_size = _ram_size(args.ram_size, board)
-    words = _program(args.elf, ram_size)
+    words, arch = _program(args.elf, ram_size)
+    isa = _core_isa(args.isa, arch, args.elf)
     check_file_target(args.output)
     if args.cache is not None:
         probe_writable(args.cache)
@@ -74,7 +73,26 @@ def _ram_size(requested: int | None, board) -> int:
     return requested
 
 
-def _program(elf: Path, ram_size: int) -> list[int]:
+def _core_isa(requested: str | None, arch: str | None, elf: Path):
+    """The core's ISA: ``--isa``, else the ELF's; refused when the ELF was compiled for
+    extensions the core lacks (their instructions would trap, with no one to see it)."""
+    from isa.config import IsaConfig, IsaError
+
+    from ..isa_arg import rtl_isa
+
+    try:
+        compiled = IsaConfig.from_arch_attribute(arch) if arch else None
+    except IsaError as e:
+        raise CliError(f"{elf}: the ISA it records ({arch}) is not one chainrv builds: {e}") from None
+    isa = rtl_isa(requested or (str(compiled) if compiled else "rv32im"))
+    missing = sorted(compiled.extensions - isa.extensions) if compiled else []
+    if missing:
+        raise CliError(f"{elf} was compiled for {compiled.short_name()}, which a core built for "
+                       f"{isa.short_name()} lacks ({', '.join(missing)}): give --isa {compiled.short_name()}")
+    return isa
+
+
+def _program(elf: Path, ram_size: int) -> tuple[list[int], str | None]:
     """The RAM image of the ELF (checked against the 1 MiB region programs are linked
     for), refused when code and data do not fit the board's RAM."""
     from hdl.program import ProgramError, elf_to_words
@@ -86,7 +104,8 @@ def _program(elf: Path, ram_size: int) -> list[int]:
         raise CliError(f"no such file: {elf}")
     try:
         words = elf_to_words(elf, RAM_SIZE)
-        end = max(addr + memsz for addr, _data, memsz in read_elf(elf, RAM_BASE, RAM_SIZE).segments)
+        loaded = read_elf(elf, RAM_BASE, RAM_SIZE)
+        end = max(addr + memsz for addr, _data, memsz in loaded.segments)
     except (ProgramError, SimError, OSError) as e:
         raise CliError(str(e)) from None
     except Exception:
@@ -94,7 +113,7 @@ def _program(elf: Path, ram_size: int) -> list[int]:
     used = end - RAM_BASE
     if used > ram_size:
         raise CliError(f"{elf}: code and data take {used} bytes, the board's RAM has {ram_size}")
-    return words
+    return words, loaded.arch
 
 
 def _build(board, isa, uarch, ram_size: int, words: list[int], cache: Path | None):
