@@ -20,7 +20,7 @@ code) light once it finished; ``codeN`` is bit N of a failed run's exit code;
 
 from __future__ import annotations
 
-from amaranth import Cat, Elaboratable, EnableInserter, Module, Signal
+from amaranth import Cat, ClockDomain, Elaboratable, EnableInserter, Instance, Module, Signal
 from amaranth.lib import io, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -112,23 +112,60 @@ class UartTx(wiring.Component):
         return m
 
 
+def _pll_domain(m: Module, platform, family: str, params: dict) -> None:
+    """The ``sync`` domain from the board oscillator through the family's PLL (``params``
+    its dividers), held in reset until the PLL locks and, on iCE40, 256 cycles more
+    (16 µs at the PLL's slowest 16 MHz): its block RAM reads as zero for about 3 µs
+    after configuration."""
+    clk_port = platform.request(platform.default_clk, dir="-")
+    m.domains.sync = cd = ClockDomain("sync")
+    locked = Signal()
+    if family == "ecp5":
+        m.submodules.clk_buf = clk_buf = io.Buffer("i", clk_port)
+        m.submodules.pll = Instance(
+            "EHXPLLL", **{f"p_{k}": v for k, v in params.items()},
+            p_FEEDBK_PATH="CLKOP", p_CLKOP_ENABLE="ENABLED", p_CLKOP_FPHASE=0,
+            p_OUTDIVIDER_MUXA="DIVA", p_PLLRST_ENA="DISABLED", p_INTFB_WAKE="DISABLED",
+            p_STDBY_ENABLE="DISABLED", p_DPHASE_SOURCE="DISABLED",
+            i_CLKI=clk_buf.i, o_CLKOP=cd.clk, i_CLKFB=cd.clk, i_RST=0, i_STDBY=0,
+            i_PHASESEL0=0, i_PHASESEL1=0, i_PHASEDIR=1, i_PHASESTEP=1, i_PHASELOADREG=1,
+            i_PLLWAKESYNC=0, i_ENCLKOP=0, o_LOCK=locked)
+    else:
+        # the PLL's own pad input: the oscillator pin without an I/O buffer
+        m.submodules.pll = Instance(
+            "SB_PLL40_PAD", **{f"p_{k}": v for k, v in params.items()}, p_FEEDBACK_PATH="SIMPLE",
+            i_PACKAGEPIN=clk_port, o_PLLOUTGLOBAL=cd.clk, i_RESETB=1, i_BYPASS=0, o_LOCK=locked)
+    hold = int(16e-6 * 16e6) if family == "ice40" else 15
+    wait = Signal(range(hold + 1), reset_less=True)
+    with m.If(~locked):
+        m.d.sync += wait.eq(0)
+    with m.Elif(wait != hold):
+        m.d.sync += wait.eq(wait + 1)
+    m.d.comb += cd.rst.eq(wait != hold)
+
+
 class BoardTop(Elaboratable):
-    """The SoC on a board: ``uart`` and ``led`` resources from the platform, its default
-    clock domain (the board oscillator) at ``clock_hz``."""
+    """The SoC on a board: ``uart`` and ``led`` resources from the platform, clocked at
+    ``clock_hz`` by the board oscillator (the platform's default domain) or, with
+    ``pll`` (family, dividers), by the PLL that makes ``clock_hz`` from it."""
 
     def __init__(self, config: IsaConfig | str, phys_size: int, init: list[int], clock_hz: float,
-                 uarch: Uarch | str | None = None, leds: tuple[str, ...] = ("run", "pass", "fail")):
+                 uarch: Uarch | str | None = None, leds: tuple[str, ...] = ("run", "pass", "fail"),
+                 pll: tuple[str, dict] | None = None):
         unknown = [r for r in leds if r not in LED_ROLES]
         if unknown:
             raise ValueError(f"unknown LED roles {unknown} (choose from {', '.join(LED_ROLES)})")
         self.soc = BoardSoC(config, phys_size, init, uarch=uarch)
         self.divider = baud_divider(clock_hz)
         self.leds = leds
+        self.pll = pll
         self.tx = Signal(init=1)                 # the serial line and the LEDs, for testbenches
         self.status = Signal(len(leds))
 
     def elaborate(self, platform):
         m = Module()
+        if self.pll is not None:
+            _pll_domain(m, platform, *self.pll)
         m.submodules.uart_tx = uart = UartTx(self.divider)
         run = Signal()
         m.d.comb += run.eq(uart.ready)

@@ -156,6 +156,36 @@ def test_board_top_runs_the_program_from_mirrored_ram(program, code):
     assert lit == ({"run", "pass"} if code == 0 else {"run", "fail", "code0", "code2"})
 
 
+# ---------------------------------------------------------------- PLL settings
+
+@pytest.mark.parametrize("want", [30.0, 31.7, 40.0, 50.0, 12.5, 3.2])
+def test_ecp5_pll_makes_the_fastest_clock_at_or_below_the_request(want):
+    from chainrv.bitstream.pll import plan_pll
+
+    p = plan_pll("ecp5", 25.0, want).params
+    pfd = 25.0 / p["CLKI_DIV"]
+    out = pfd * p["CLKFB_DIV"]                       # EHXPLLL with CLKOP feedback (TN1263)
+    assert 3.125 <= pfd <= 400 and 400 <= out * p["CLKOP_DIV"] <= 800
+    assert out <= want + 1e-9
+    # nothing in range comes closer from below: every divider pair with a legal PFD
+    better = [25.0 * fb / d for d in range(1, 9) for fb in range(1, 81)
+              if out + 1e-9 < 25.0 * fb / d <= want and 25.0 * fb / d >= 3.125]
+    assert not better
+
+
+def test_pll_settings_match_the_vendor_calculators():
+    """Where the request is met exactly, the dividers are those ecppll and icepll print
+    (ecppll -i 25 -o 30; icepll -i 12 -o 18)."""
+    from chainrv.bitstream.pll import plan_pll
+
+    assert plan_pll("ecp5", 25.0, 30.0).params == {"CLKI_DIV": 5, "CLKFB_DIV": 6, "CLKOP_DIV": 20,
+                                                    "CLKOP_CPHASE": 9}
+    ice = plan_pll("ice40", 12.0, 18.0)
+    assert ice.out_mhz == 18.0 and ice.params == {"DIVR": 0, "DIVF": 47, "DIVQ": 5, "FILTER_RANGE": 1}
+    p = plan_pll("ice40", 12.0, 17.3).params           # SB_PLL40: 12 * (DIVF+1) / (DIVR+1) / 2**DIVQ
+    assert 12.0 * (p["DIVF"] + 1) / (p["DIVR"] + 1) / 2 ** p["DIVQ"] == pytest.approx(17.25)
+
+
 # ---------------------------------------------------------------- refusals, before any tool runs
 
 @pytest.fixture(scope="module")
@@ -168,7 +198,7 @@ def too_big(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", ["board", "isa", "uarch", "elf_missing", "elf_bad", "elf_big",
-                                  "ram_big", "ram_odd", "out_dir", "isa_lacks"])
+                                  "ram_big", "ram_odd", "out_dir", "isa_lacks", "clock_low"])
 def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, case):
     junk = tmp_path / "junk.elf"
     junk.write_bytes(b"not an elf at all")
@@ -176,7 +206,8 @@ def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, ca
             "elf_missing": ["--elf", str(tmp_path / "none.elf")], "elf_bad": ["--elf", str(junk)],
             "elf_big": ["--elf", str(too_big)], "ram_big": ["--ram-size", "64K"],
             "ram_odd": ["--ram-size", "12K"], "out_dir": ["-o", str(tmp_path / "no" / "x.bit")],
-            "isa_lacks": ["--elf", str(program(0, "rv32im_zbkb")), "--isa", "rv32im"]}[case]
+            "isa_lacks": ["--elf", str(program(0, "rv32im_zbkb")), "--isa", "rv32im"],
+            "clock_low": ["--board", "icebreaker", "--clock", "10"]}[case]       # SB_PLL40: 16 MHz at least
     base = {"--board": "ulx3s-25f", "--elf": str(program(0)), "-o": str(tmp_path / "x.bit")}
     for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v
@@ -272,9 +303,9 @@ def _check_ecp5(board: str, data: bytes, report: dict) -> None:
     facts = ECP5[board]
     assert data.startswith(b"\xff\x00") and f"Part: {facts['part']}".encode() in data[:64]
     start = data.index(b"\xff\xff\xbd\xb3")                       # preamble
-    assert int.from_bytes(data[start + 12:start + 16], "big") == facts["idcode"]   # VERIFY_ID
-    assert data[start + 11] == 0xE2
-    incr = data.index(b"\x82", start + 16)                       # LSC_PROG_INCR_RTI: the frame count
+    assert data[start + 8] == 0x3B and data[start + 12] == 0xE2  # LSC_RESET_CRC, VERIFY_ID
+    assert int.from_bytes(data[start + 16:start + 20], "big") == facts["idcode"]
+    incr = data.index(b"\x82", start + 20)                       # LSC_PROG_INCR_RTI: the frame count
     assert int.from_bytes(data[incr + 2:incr + 4], "big") == facts["frames"]
     # uncompressed: every frame (data, 16-bit CRC, one dummy byte) and every used block RAM's
     # 18 kbit of initial contents, plus a few commands each
@@ -283,22 +314,25 @@ def _check_ecp5(board: str, data: bytes, report: dict) -> None:
     assert floor <= len(data) <= floor + 64 * ebrs + 1024
 
 
+_UP5K_FULL = pytest.mark.xfail(strict=False, reason="rv32im needs 6,310 LUT4 and 2,117 flip-flops, the "
+                               "UP5K has 5,280 logic cells, until the register file is in block RAM")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("board", ["ulx3s-25f", "ulx3s-85f",
-                                   pytest.param("icebreaker", marks=pytest.mark.xfail(
-                                       strict=False, reason="rv32im needs 6,310 LUT4 and 2,117 flip-flops, "
-                                       "the UP5K has 5,280 logic cells, until the register file is in "
-                                       "block RAM"))])
-def test_bitstream_for_the_board(program, tmp_path, board):
+@pytest.mark.parametrize("board,clock", [("ulx3s-25f", None), ("ulx3s-85f", None),
+                                         pytest.param("icebreaker", None, marks=_UP5K_FULL),
+                                         ("ulx3s-25f", 30.0)])
+def test_bitstream_for_the_board(program, tmp_path, board, clock):
+    """The SoC at the board oscillator's clock, or through the PLL at ``clock``."""
     from chainrv.synth import DEFAULT_CACHE
 
     out = tmp_path / ("soc.bin" if board == "icebreaker" else "soc.bit")
     r = chainrv("bitstream", "--board", board, "--elf", str(program(0)), "-o", str(out),
-                "--cache", str(DEFAULT_CACHE))
+                "--cache", str(DEFAULT_CACHE), *(["--clock", str(clock)] if clock else []))
     assert r.returncode == 0, r.stderr
     data = out.read_bytes()
     step = _find_step(DEFAULT_CACHE, board, data)
-    report = _pnr_report(step, PINS[board][1])
+    report = _pnr_report(step, clock or PINS[board][1])
     _check_pins(step, board)
     if board == "icebreaker":
         assert len(data) == UP5K_BIN_BYTES

@@ -68,7 +68,8 @@ def run_packer(tool: str, argv: list[str], cwd: Path) -> subprocess.CompletedPro
 
 
 def _valid(data: object) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("fmax_mhz"), int | float) and "bitstream" in data
+    return (isinstance(data, dict) and isinstance(data.get("fmax_mhz"), int | float) and "bitstream" in data
+            and isinstance(data.get("clocks"), dict))
 
 
 def build(board: Board, top, clock_mhz: float, cache_dir: Path, key: str = "") -> Bitstream:
@@ -105,8 +106,9 @@ def build(board: Board, top, clock_mhz: float, cache_dir: Path, key: str = "") -
         if res.returncode != 0 or not (work / bit).is_file():
             raise SynthError(f"{board.packer} failed: {log_error(res.stdout + res.stderr)}")
         (work / out).unlink()        # the unpacked configuration: large and not needed again
-        fmax = min(c["achieved"] for c in report["fmax"].values())
-        return {"bitstream": bit, "fmax_mhz": round(fmax, 2),
+        clocks = {name: {"achieved": round(c["achieved"], 2), "constraint": round(c["constraint"], 4)}
+                  for name, c in report["fmax"].items()}
+        return {"bitstream": bit, "fmax_mhz": min(c["achieved"] for c in clocks.values()), "clocks": clocks,
                 "utilization": {k: {"used": v["used"], "available": v["available"]}
                                 for k, v in report.get("utilization", {}).items() if v["used"]},
                 "cells": {"lut4": sum(n for t, n in cells.items() if t in LUT),
@@ -116,7 +118,13 @@ def build(board: Board, top, clock_mhz: float, cache_dir: Path, key: str = "") -
     data, seconds, cached = step.run({f"{TOP}.il": il, constraints: text, "top.ys": script}, produce)
     result = Bitstream(step.dir / data["bitstream"], clock_mhz, data["fmax_mhz"], data["utilization"],
                        data["cells"], data["critical_path"], seconds, cached, versions)
-    if result.fmax_mhz < clock_mhz:
+    clocks = data["clocks"].values()
+    # nextpnr's constraint is the oscillator's, or what it derives from the PLL's dividers
+    if not any(abs(c["constraint"] - clock_mhz) <= 1e-3 * clock_mhz for c in clocks):
+        timed = ", ".join(str(c["constraint"]) for c in clocks)
+        raise SynthError(f"nextpnr timed the design at {timed} MHz, not at the {clock_mhz:g} MHz "
+                         "the UART's divider was made for")
+    if any(c["achieved"] < c["constraint"] for c in clocks):
         raise TimingError(f"timing not met on {board.name}: the design reaches {result.fmax_mhz:g} MHz, "
-                          f"the board clock is {clock_mhz:g} MHz")
+                          f"the clock is {clock_mhz:g} MHz")
     return result

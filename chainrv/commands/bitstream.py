@@ -29,6 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ram-size", type=size, metavar="BYTES",
                    help="block RAM behind the program, a power of two (default: the largest the board's "
                         "FPGA holds)")
+    p.add_argument("--clock", type=float, metavar="MHZ",
+                   help="run the SoC at MHZ through the FPGA's PLL (the fastest setting at or below it; "
+                        "default: the board oscillator, 25 MHz on ULX3S, 12 MHz on iCEBreaker)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
                    help="bitstream to write (.bit for ULX3S, .bin for iCEBreaker)")
     p.add_argument("--cache", type=Path, metavar="DIR",
@@ -44,18 +47,35 @@ def run(args: argparse.Namespace) -> int:
     ram_size = _ram_size(args.ram_size, board)
     words, arch = _program(args.elf, ram_size)
     isa = _core_isa(args.isa, arch, args.elf)
+    clock = _clock(board, args.clock)
     check_file_target(args.output)
     if args.cache is not None:
         probe_writable(args.cache)
     try:
         # the temporary file beside the output exists before the long run
         with atomic_file(args.output, binary=True) as f:
-            result = _build(board, isa, args.uarch, ram_size, words, args.cache)
+            result = _build(board, isa, args.uarch, ram_size, words, clock, args.cache)
             f.write(result.path.read_bytes())  # type: ignore[arg-type]
     except OSError as e:
         raise CliError(f"cannot write {args.output}: {e.strerror}") from None
-    _summary(board, result, ram_size, len(words) * 4, args.output)
+    _summary(board, result, clock, ram_size, len(words) * 4, args.output)
     return 0
+
+
+def _clock(board, mhz: float | None):
+    """The board oscillator's MHz and no PLL, or the PLL's plan for ``--clock``."""
+    from ..bitstream.pll import plan_pll
+    from ..synth import SynthError
+
+    osc = board.make_platform().default_clk_frequency / 1e6
+    if mhz is None or mhz == osc:
+        return osc, None
+    if not 1 <= mhz <= 1000:           # NaN fails too
+        raise CliError(f"--clock {mhz:g} must be a clock from 1 to 1000 MHz")
+    try:
+        return osc, plan_pll(board.family, osc, mhz)
+    except SynthError as e:
+        raise CliError(f"--clock {mhz:g}: {e}") from None
 
 
 def _ram_size(requested: int | None, board) -> int:
@@ -116,18 +136,20 @@ def _program(elf: Path, ram_size: int) -> tuple[list[int], str | None]:
     return words, loaded.arch
 
 
-def _build(board, isa, uarch, ram_size: int, words: list[int], cache: Path | None):
+def _build(board, isa, uarch, ram_size: int, words: list[int], clock, cache: Path | None):
     from hdl.board import BoardTop
 
     from ..synth import DEFAULT_CACHE, SynthError
     from ..synth.step_cache import usable_folder
 
-    clock_hz = board.make_platform().default_clk_frequency
+    osc, pll = clock
+    mhz = pll.out_mhz if pll else osc
     try:
-        top = BoardTop(isa, ram_size, words, clock_hz, uarch=uarch, leds=board.leds)
+        top = BoardTop(isa, ram_size, words, mhz * 1e6, uarch=uarch, leds=board.leds,
+                       pll=(pll.family, pll.params) if pll else None)
         from ..bitstream import build
 
-        return build(board, top, clock_hz / 1e6, usable_folder(cache or DEFAULT_CACHE),
+        return build(board, top, mhz, usable_folder(cache or DEFAULT_CACHE),
                      key=f"{isa} {uarch.items()} {ram_size}")
     except ValueError as e:
         raise CliError(str(e)) from None
@@ -135,12 +157,14 @@ def _build(board, isa, uarch, ram_size: int, words: list[int], cache: Path | Non
         raise CliError(f"{board.name}: {e}", status=1 if type(e).__name__ == "TimingError" else 2) from None
 
 
-def _summary(board, result, ram_size: int, image: int, out: Path) -> None:
+def _summary(board, result, clock, ram_size: int, image: int, out: Path) -> None:
     util = ", ".join(f"{k} {v['used']}/{v['available']}" for k, v in result.utilization.items()
                      if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "ICESTORM_LC",
                               "ICESTORM_RAM", "ICESTORM_DSP"))
     how = "cached" if result.cached else f"{result.seconds:.0f} s"
     print(f"{out}: {board.name}, {out.stat().st_size} bytes ({how})")
-    print(f"clock {result.clock_mhz:g} MHz (board oscillator), Fmax {result.fmax_mhz:g} MHz")
+    osc, pll = clock
+    source = f"PLL from the {osc:g} MHz oscillator" if pll else "board oscillator"
+    print(f"clock {result.clock_mhz:g} MHz ({source}), Fmax {result.fmax_mhz:g} MHz")
     print(f"program {image} of {ram_size} bytes of RAM; {util}")
     print(f"load: {board.loader.replace('FILE.bit', str(out)).replace('FILE.bin', str(out))}")
