@@ -112,7 +112,7 @@ class UartTx(wiring.Component):
         return m
 
 
-def _pll_domain(m: Module, platform, family: str, params: dict) -> None:
+def pll_domain(m: Module, platform, family: str, params: dict) -> None:
     """The ``sync`` domain from the board oscillator through the family's PLL (``params``
     its dividers), held in reset until the PLL locks and, on iCE40, 256 cycles more
     (16 µs at the PLL's slowest 16 MHz): its block RAM reads as zero for about 3 µs
@@ -134,7 +134,7 @@ def _pll_domain(m: Module, platform, family: str, params: dict) -> None:
         # the PLL's own pad input: the oscillator pin without an I/O buffer
         m.submodules.pll = Instance(
             "SB_PLL40_PAD", **{f"p_{k}": v for k, v in params.items()}, p_FEEDBACK_PATH="SIMPLE",
-            i_PACKAGEPIN=clk_port, o_PLLOUTGLOBAL=cd.clk, i_RESETB=1, i_BYPASS=0, o_LOCK=locked)
+            i_PACKAGEPIN=clk_port.io, o_PLLOUTGLOBAL=cd.clk, i_RESETB=1, i_BYPASS=0, o_LOCK=locked)
     hold = int(16e-6 * 16e6) if family == "ice40" else 15
     wait = Signal(range(hold + 1), reset_less=True)
     with m.If(~locked):
@@ -165,7 +165,7 @@ class BoardTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         if self.pll is not None:
-            _pll_domain(m, platform, *self.pll)
+            pll_domain(m, platform, *self.pll)
         m.submodules.uart_tx = uart = UartTx(self.divider)
         run = Signal()
         m.d.comb += run.eq(uart.ready)

@@ -20,7 +20,7 @@ from amaranth import Elaboratable, Module, Signal
 from amaranth.lib import io
 from amaranth.sim import Simulator
 
-from hdl.board import BAUD, BoardTop, UartTx, baud_divider
+from hdl.board import BAUD, BoardTop, UartTx, baud_divider, pll_domain
 from hdl.program import elf_to_words
 
 ECP5 = {
@@ -227,11 +227,19 @@ def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, ca
 # ---------------------------------------------------------------- the flow on a small design (quick)
 
 class _Beacon(Elaboratable):
-    """The board flow's pins without the SoC: 'U' on the UART, the LEDs counting."""
+    """The board flow's pins without the SoC: 'U' on the UART, the LEDs counting; at the
+    oscillator's clock, or at ``pll``'s (MHz, dividers)."""
+
+    def __init__(self, pll: tuple[float, dict] | None = None):
+        self.pll = pll
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.tx = tx = UartTx(baud_divider(platform.default_clk_frequency))
+        mhz = platform.default_clk_frequency / 1e6
+        if self.pll is not None:
+            mhz, params = self.pll
+            pll_domain(m, platform, "ice40", params)
+        m.submodules.tx = tx = UartTx(baud_divider(mhz * 1e6))
         m.submodules.pin = pin = io.Buffer("o", platform.request("uart", 0, dir="-").tx)
         m.d.comb += [tx.valid.eq(1), tx.data.eq(ord("U")), pin.o.eq(tx.tx)]
         count = Signal(24)
@@ -289,6 +297,18 @@ def test_flow_packs_a_small_design_for_icebreaker(tmp_path):
     # again: from the step cache, the same bytes
     again = build(BOARDS["icebreaker"], _Beacon(), 12.0, tmp_path / "cache")
     assert again.cached and again.path.read_bytes() == data
+
+
+def test_flow_clocks_a_small_design_through_the_ice40_pll(tmp_path):
+    """SB_PLL40_PAD on the oscillator's pin: nextpnr derives 18 MHz from the dividers."""
+    from chainrv.bitstream import BOARDS, build
+    from chainrv.bitstream.pll import plan_pll
+
+    plan = plan_pll("ice40", 12.0, 18.0)
+    result = build(BOARDS["icebreaker"], _Beacon((plan.out_mhz, plan.params)), 18.0, tmp_path / "cache")
+    assert len(result.path.read_bytes()) == UP5K_BIN_BYTES
+    _pnr_report(result.path.parent, 18.0)
+    _check_pins(result.path.parent, "icebreaker")
 
 
 # ---------------------------------------------------------------- the SoC on each board (minutes each)

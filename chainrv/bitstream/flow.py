@@ -105,7 +105,8 @@ def build(board: Board, top, clock_mhz: float, cache_dir: Path, key: str = "") -
         res = run_packer(board.packer, pack, work)
         if res.returncode != 0 or not (work / bit).is_file():
             raise SynthError(f"{board.packer} failed: {log_error(res.stdout + res.stderr)}")
-        (work / out).unlink()        # the unpacked configuration: large and not needed again
+        for name in (out, f"{TOP}.json"):   # the netlist and unpacked configuration: large, not needed again
+            (work / name).unlink()
         clocks = {name: {"achieved": round(c["achieved"], 2), "constraint": round(c["constraint"], 4)}
                   for name, c in report["fmax"].items()}
         return {"bitstream": bit, "fmax_mhz": min(c["achieved"] for c in clocks.values()), "clocks": clocks,
