@@ -303,9 +303,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 ue, um = schedule(f + 1 + p, late, uo[0, op] if i >= 0 else 0, m_prev, cyc)
                 c = um + 1
                 ce = ue + 2
-        if i >= 0 and ce >= irq_at:
-            # the interrupt is taken in the slot of the instruction it interrupts
+        if ce >= irq_at:
+            # the interrupt is taken in the slot of the instruction it interrupts, before
+            # a fault of that instruction's fetch (docs/hdl.md, "Traps and interrupts")
             exc = CAUSE_MTI
+            tval = 0
         elif i >= 0:
             a = regs[r1]
             b = regs[r2]
