@@ -42,6 +42,9 @@ from isa.uarch import BHT_TAKEN
 
 from . import devices
 from . import state as S
+from .callstack import TRAP as CS_TRAP
+from .callstack import call_kind
+from .callstack import retire as cs_retire
 from .csrfile import csr_read, csr_write
 from .decoder import IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, ZIMM_AT, decode_into
 from .devices import dev_load, dev_store
@@ -121,7 +124,7 @@ if DISPATCHED.split() != [insn.name for insn in INSNS]:
     raise ImportError("the ISS's dispatch is out of date with isa/table.py: run python -m simulator.codegen")
 
 
-def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, pstall, tr, wp, ua, uc, uo):
+def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, pstall, pcg, tr, wp, ua, uc, uo):
     """Run from ``st[PC]`` until ``st[STEPS]`` reaches ``stop`` or something makes the loop
     return; returns why (``state.R_*``)."""
     size = ram8.shape[0]
@@ -195,6 +198,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             b = 0
             rd = S.RD_SINK
         c = cyc + 1 + pend
+        if PROF:  # the redirect the last slot charges for this one's wait (simulator/callstack.py)
+            red = pend if pcause == S.S_BR or pcause == S.S_TRAP or pcause == S.S_MRET else 0
         if pend != 0:
             stalls[pcause] += pend
             if PROF:
@@ -967,6 +972,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     if n > 0:
                         stalls[u_rcause] += n
                         if PROF:
+                            red = n
                             if u_rsrc >= 0:
                                 charge(pcyc, pstall, u_rsrc, u_rcause, n)
                     n = m2 - m1
@@ -1082,6 +1088,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 record_stalls(st, tr, stalls, seen)
             enter_trap(st, pc, exc, tval)
             irq_at = S.NEVER  # mstatus.MIE is clear now
+            if PROF:
+                cs_retire(pcg, pc, CS_TRAP, st[S.MTVEC], cyc + red)
             cyc = c
             steps += 1
             if st[S.MTVEC] == 0:
@@ -1106,6 +1114,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             mem = (t_ma, t_rm, t_wm, t_rd, t_wd)
             record_retire(st, tr, steps, int(ram32[i]), pc, npc, r1, a, r2, b, rd, regs[rd], mem, c)
             record_stalls(st, tr, stalls, seen)
+        if PROF:
+            cs_retire(pcg, pc, call_kind(op, rd, r1), npc, cyc + red)
         cyc = c
         instret += 1
         steps += 1

@@ -16,9 +16,10 @@ from isa.csrs import CAUSE_FETCH_FAULT, CAUSE_NAMES
 from isa.table import INSNS
 from isa.uarch import Uarch, UarchError
 
-from . import csrfile, native
+from . import callstack, csrfile, native
 from . import state as S
 from . import uarch as U
+from .callgraph import FunctionIndex
 from .elfload import LoadedElf, Symbol, read_elf
 from .errors import SimError
 from .profile import Profile, build_profile
@@ -47,6 +48,12 @@ class RunResult:
     @property
     def mips(self) -> float:
         return self.instret / self.seconds / 1e6 if self.seconds > 0 else 0.0
+
+
+def _no_profile() -> tuple[np.ndarray, ...]:
+    """The profile arrays of the variants that keep none (pcnt, pcyc, pstall, pcg)."""
+    return (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64),
+            np.zeros(1, np.int64))
 
 
 class Machine:
@@ -151,7 +158,7 @@ class Machine:
         return 0 if n == 0 else int(self.regs[n])
 
     # ------------------------------------------------------------ running
-    def _args(self, prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray, stop: int) -> tuple:
+    def _args(self, prof: tuple[np.ndarray, ...], tr: np.ndarray, stop: int) -> tuple:
         return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart,
                 np.int64(stop), *prof, tr, self.watch, self.ua, self.uc, self.uo)
 
@@ -194,7 +201,7 @@ class Machine:
         return steps + SLICE if limit is None else min(limit, steps + SLICE)
 
     def _drive(self, variant: str, max_instructions: int | None, stdout: BinaryIO | None,
-               prof: tuple[np.ndarray, np.ndarray, np.ndarray], tr: np.ndarray) -> RunResult:
+               prof: tuple[np.ndarray, ...], tr: np.ndarray) -> RunResult:
         fn, jit = self._compiled(variant, self._args(prof, tr, 0))
         limit = None if max_instructions is None else int(self.st[S.STEPS]) + max_instructions
         t0 = time.perf_counter()
@@ -212,7 +219,7 @@ class Machine:
         or a final reason). Breakpoints and watchpoints are the debugger's
         (``simulator.debug``); ``result(reason)`` describes the run afterwards."""
         tr = np.zeros((1, S.TRACE_WIDTH), np.int64)
-        prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
+        prof = _no_profile()
         # run_watch checks the watch ranges on loads and stores; run_fast has no such code
         variant = "watch" if self.st[S.WATCH_N] > 0 else "fast"
         fn = self._debug_fns.get(variant)
@@ -249,11 +256,23 @@ class Machine:
             profile: bool = False) -> RunResult:
         """Run until the finisher, an unhandled trap, or ``max_instructions`` slots."""
         tr = np.zeros((1, S.TRACE_WIDTH), np.int64)
-        n = self.ram_size // 4 if profile else 1
-        prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64))
-        res = self._drive("prof" if profile else "fast", max_instructions, stdout, prof, tr)
-        if profile:
-            res.profile = build_profile(*prof, self.dec, self.functions, self.ram_base, res.cycles)
+        if not profile:
+            return self._drive("fast", max_instructions, stdout, _no_profile(), tr)
+        n = self.ram_size // 4
+        index = FunctionIndex(self.functions)
+        fid = index.lookup(self.ram_base + 4 * np.arange(n, dtype=np.int64))
+        below, above = index.lookup(np.array([0, self.ram_base + self.ram_size], np.int64)).tolist()
+        cg = callstack.new_array(fid, len(index.names), below, above)
+        prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64),
+                cg)
+        res = self._drive("prof", max_instructions, stdout, prof, tr)
+        incl = callstack.inclusive(cg, int(self.st[S.CYC]))
+        inclusive: dict[str, int] | None = None
+        if incl is not None:   # (two symbols may share a name: static functions of two files)
+            inclusive = {}
+            for name, cycles in zip(index.names, incl.tolist(), strict=True):
+                inclusive[name] = inclusive.get(name, 0) + cycles
+        res.profile = build_profile(*prof[:3], self.dec, self.functions, self.ram_base, res.cycles, inclusive)
         return res
 
     def iter_trace(self, max_instructions: int | None = None, chunk: int = 65536,
@@ -262,7 +281,7 @@ class Machine:
         at most ``chunk`` per array, or with ``stalls`` (records, their stall cycles by
         cause as an (n, causes) array); the RunResult is in ``self.result`` at the end."""
         tr = np.zeros((chunk, S.TRACE_WIDTH), np.int64)
-        prof = (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64))
+        prof = _no_profile()
         fn, jit = self._compiled("trace", self._args(prof, tr, 0))
         limit = None if max_instructions is None else int(self.st[S.STEPS]) + max_instructions
         seconds = 0.0

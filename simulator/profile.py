@@ -22,6 +22,8 @@ class FunctionProfile:
     instructions: int = 0
     cycles: int = 0
     stalls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STALL_CAUSES, 0))
+    #: cycles with the function anywhere on the call stack (simulator/callstack.py)
+    inclusive: int | None = None
 
 
 @dataclass
@@ -52,18 +54,21 @@ class Profile:
             "total_instructions": self.total_instructions,
             "functions": [
                 {"name": f.name, "addr": f.addr, "instructions": f.instructions, "cycles": f.cycles,
-                 "stalls": f.stalls} for f in self.functions
+                 "inclusive_cycles": f.inclusive, "stalls": f.stalls} for f in self.functions
             ],
             "mix_by_extension": self.mix,
         }
 
     def rows(self, threshold: float = 0.001) -> list[FunctionProfile]:
-        """The functions with at least ``threshold`` of the cycles, then one row for all the
-        others (``other (N functions)``) and one for the cycles no instruction was charged
+        """The functions with at least ``threshold`` of the cycles (self or inclusive), then
+        one row for all the others (``other (N functions)``) and one for the cycles no
+        instruction was charged
         (``pipeline fill``: before the first retirement), so that the rows add up to the
         run's cycles."""
-        shown = [f for f in self.functions if f.cycles >= threshold * self.total_cycles]
-        rest = self.functions[len(shown):]
+        least = threshold * self.total_cycles
+        # (a function with few cycles of its own is shown when its callees' make it count)
+        shown = [f for f in self.functions if f.cycles >= least or (f.inclusive or 0) >= least]
+        rest = [f for f in self.functions if f not in shown]
         rows = list(shown)
         if rest:
             noun = "lines" if self.unit == "source line" else "functions"
@@ -75,20 +80,28 @@ class Profile:
 
     def table(self, threshold: float = 0.001) -> str:
         """Self cycles (those of the function's own instructions, callees not included),
-        instructions, CPI and stall cycles by cause per function, by cycles: every
-        function with at least ``threshold`` of the run's cycles, the rest as one row,
-        and the total. Only the stall causes the run had get a column."""
+        inclusive cycles (callees included) where known, instructions, CPI and stall
+        cycles by cause per function, by self cycles: every function with at least
+        ``threshold`` of the run's cycles, the rest as one row, and the total. Only the
+        stall causes the run had get a column."""
         rows = self.rows(threshold)
         total = _sum("total", rows)  # the run's totals: the rows add up to them
         causes = [c for c in STALL_CAUSES if total.stalls[c]]
+        incl = any(f.inclusive is not None for f in rows)
         w = max([len(f.name) for f in rows] + [len(self.unit)])
-        head = (f"{self.unit:<{w}} {'cycles':>12} {'%':>6} {'instrs':>12} {'CPI':>5} "
-                + " ".join(f"{c:>10}" for c in causes))
+        head = (f"{self.unit:<{w}} {'cycles':>12} {'%':>6} "
+                + (f"{'inclusive':>12} {'%':>6} " if incl else "")
+                + f"{'instrs':>12} {'CPI':>5} " + " ".join(f"{c:>10}" for c in causes))
+
+        def pct(cycles: int) -> str:
+            return f"{100.0 * cycles / self.total_cycles if self.total_cycles else 0.0:>6.1f}"
 
         def line(f: FunctionProfile) -> str:
-            pct = 100.0 * f.cycles / self.total_cycles if self.total_cycles else 0.0
             cpi = f"{f.cycles / f.instructions:>5.2f}" if f.instructions else f"{'':>5}"
-            return (f"{f.name:<{w}} {f.cycles:>12} {pct:>6.1f} {f.instructions:>12} {cpi} "
+            inc = ""
+            if incl:
+                inc = f"{f.inclusive:>12} {pct(f.inclusive)} " if f.inclusive is not None else " " * 20
+            return (f"{f.name:<{w}} {f.cycles:>12} {pct(f.cycles)} {inc}{f.instructions:>12} {cpi} "
                     + " ".join(f"{f.stalls[c]:>10}" for c in causes)).rstrip()
 
         lines = [head, *(line(f) for f in rows), line(total)]
@@ -150,7 +163,10 @@ def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, ram_base:
 
 
 def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: np.ndarray,
-                  symbols: list[Symbol], ram_base: int, total_cycles: int) -> Profile:
+                  symbols: list[Symbol], ram_base: int, total_cycles: int,
+                  inclusive: dict[str, int] | None = None) -> Profile:
+    """The profile of the per-PC counters; ``inclusive`` the inclusive cycles by
+    function name, where the run kept them."""
     starts = [s.addr for s in symbols]
 
     def function(pc: int) -> tuple[str, int]:
@@ -164,5 +180,8 @@ def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: n
         op = int(dec[i]) & 0xFF
         ext = INSNS[op].ext if dec[i] and op < len(INSNS) else "illegal"
         mix[ext] = mix.get(ext, 0) + int(pcnt[i])
-    return Profile(_aggregate(pcnt, pcyc, pstall, ram_base, function), mix, total_cycles, int(pcnt.sum()),
-                   per_pc=(pcnt, pcyc, pstall, ram_base))
+    rows = _aggregate(pcnt, pcyc, pstall, ram_base, function)
+    if inclusive is not None:
+        for f in rows:
+            f.inclusive = inclusive.get(f.name, 0)
+    return Profile(rows, mix, total_cycles, int(pcnt.sum()), per_pc=(pcnt, pcyc, pstall, ram_base))

@@ -164,6 +164,27 @@ def test_inclusive_and_exclusive_by_function(program: Path, chunk: int) -> None:
         "s": (4, 4), "handler": (6, 6)}
 
 
+@needs_toolchain
+@pytest.mark.parametrize("uarch", ["ideal", "mcu", "cached", "fpga"])
+def test_profile_inclusive_cycles(program: Path, uarch: str) -> None:
+    """``--profile``'s inclusive cycles, kept by the loop as it runs: by hand on the ideal
+    machine (EXPECTED_STACKS summed per function), and under every preset the inclusive
+    cycles of the call tree built from the trace."""
+    m = Machine(ISA, uarch=uarch)
+    m.load_elf(program)
+    profile = m.run(profile=True).profile
+    assert profile is not None
+    got = {f.name: f.inclusive for f in profile.functions}
+    if uarch == "ideal":
+        assert got == {"_start": 52, "f": 14, "h": 10, "g": 4, "s": 4, "handler": 6}
+    m = Machine(ISA, uarch=uarch)
+    m.load_elf(program)
+    tree = build_call_tree(m.iter_trace(stalls=True), m.functions)
+    assert got == {name: inc for name, (inc, _) in tree.functions().items() if name != "(pipeline fill)"}
+    table = profile.table()
+    assert table.splitlines()[0].split()[:6] == ["function", "(self)", "cycles", "%", "inclusive", "%"]
+
+
 def _check_tree(tree: CallTree, cycles: int) -> None:
     inc = tree.inclusive()
     roots = [n for n, p in enumerate(tree.parent) if p < 0]
@@ -194,6 +215,10 @@ def test_exclusive_cycles_are_the_profile_self_cycles(kernel_elf, kernel: str, i
     exclusive = {name: ex for name, (_, ex) in tree.functions().items() if ex}
     fill = profile.total_cycles - sum(f.cycles for f in profile.functions)
     assert exclusive == {**{f.name: f.cycles for f in profile.functions if f.cycles}, "(pipeline fill)": fill}
+    # the loop's own call stack (simulator/callstack.py) gives the trace's inclusive cycles
+    inclusive = {name: inc for name, (inc, _) in tree.functions().items() if name != "(pipeline fill)"}
+    assert {f.name: f.inclusive for f in profile.functions} == {
+        name: inc for name, inc in inclusive.items() if name in {f.name for f in profile.functions}}
     if kernel.startswith("ecdsa"):     # calls nest: the verifier's share is under its caller
         inclusive = {name: inc for name, (inc, _) in tree.functions().items()}
         assert inclusive["ecdsa_verify"] > 0.9 * profile.total_cycles

@@ -1,0 +1,187 @@
+"""Inclusive cycles per function, kept by the profile variant of the loop as it runs.
+
+The rules are those of the call tree built from the trace (``simulator/callgraph.py``,
+docs/profiling.md): a jump that writes a link register pushes the target's function, a
+``jalr`` that reads one and writes none pops, one that reads one and writes the other
+pops and pushes, a trap pushes the handler's function, ``mret`` pops down to and
+including the newest handler frame, and a slot whose pc lies in another function than
+the top frame's replaces the top frame. Each slot is charged its own cycles and the
+redirect cycles the next slot waits for; a slot's effect on the stack follows its
+charge, so it is applied when the next slot retires and that charge is known.
+
+A function's inclusive cycles are those charged while it is anywhere on the stack
+(recursion counted once): counted from the push of its outermost frame to that
+frame's pop, in ``t`` = the retirement cycle of the last slot plus its redirect, which
+is the cycles charged so far.
+
+All of it lives in one int64 array ``cg`` (``new_array``): a header, the function of
+every RAM word, per function its frames on the stack, the ``t`` its outermost frame was
+pushed at and its inclusive cycles, then the stack (function, handler flag).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from isa.memmap import RAM_BASE
+from isa.table import INSNS
+
+from .jitcache import njit_cached
+
+OTHER, CALL, RETURN, SWAP, TRAP, MRET = range(6)   # as callgraph.classify
+_NAMES = [insn.name for insn in INSNS]
+OP_JAL, OP_JALR, OP_MRET = _NAMES.index("jal"), _NAMES.index("jalr"), _NAMES.index("mret")
+
+# the header
+H_DEPTH, H_CAP, H_OVERFLOW, H_HELD, H_KIND, H_TARGET = 0, 1, 2, 3, 4, 5
+H_NCODE, H_NF, H_BELOW, H_ABOVE = 6, 7, 8, 9
+HEADER = 16
+#: Frames the stack holds; a deeper one marks the inclusive figures unavailable.
+CAPACITY = 4096
+
+
+def new_array(fid: np.ndarray, nfunc: int, below: int, above: int) -> np.ndarray:
+    """The array for a run: ``fid`` the function index of every RAM word, ``below`` and
+    ``above`` those of pcs below and above RAM, ``nfunc`` how many indexes there are."""
+    ncode = len(fid)
+    cg = np.zeros(HEADER + ncode + 3 * nfunc + 2 * CAPACITY, np.int64)
+    cg[H_CAP] = CAPACITY
+    cg[H_NCODE] = ncode
+    cg[H_NF] = nfunc
+    cg[H_BELOW] = below
+    cg[H_ABOVE] = above
+    cg[HEADER:HEADER + ncode] = fid
+    return cg
+
+
+def inclusive(cg: np.ndarray, t_end: int) -> np.ndarray | None:
+    """Per function index, its inclusive cycles of a run that ended at ``t_end`` (the
+    frames still on the stack close there); None when the stack overflowed."""
+    if cg[H_OVERFLOW]:
+        return None
+    ncode, nf = int(cg[H_NCODE]), int(cg[H_NF])
+    count = cg[HEADER + ncode:HEADER + ncode + nf]
+    start = cg[HEADER + ncode + nf:HEADER + ncode + 2 * nf]
+    incl = cg[HEADER + ncode + 2 * nf:HEADER + ncode + 3 * nf].copy()
+    open_ = count > 0
+    incl[open_] += t_end - start[open_]
+    return incl
+
+
+@njit_cached
+def call_kind(op, rd, rs1):
+    """What a retired (untrapped) slot does to the stack; ``rd`` as decoded (x0 is
+    ``RD_SINK``)."""
+    if op == OP_JAL:
+        return CALL if rd == 1 or rd == 5 else OTHER
+    if op == OP_JALR:
+        link_rd = rd == 1 or rd == 5
+        link_rs1 = rs1 == 1 or rs1 == 5
+        if link_rd:
+            if not link_rs1 or rs1 == rd:
+                return CALL
+            return SWAP
+        return RETURN if link_rs1 else OTHER
+    if op == OP_MRET:
+        return MRET
+    return OTHER
+
+
+@njit_cached
+def _fid(cg, pc):
+    o = pc - RAM_BASE
+    if o < 0:
+        return cg[H_BELOW]
+    w = o >> 2
+    if w >= cg[H_NCODE]:
+        return cg[H_ABOVE]
+    return cg[HEADER + w]
+
+
+@njit_cached
+def _push(cg, f, trap, t):
+    d = cg[H_DEPTH]
+    if d >= cg[H_CAP]:
+        cg[H_OVERFLOW] = 1
+        return
+    ncode = cg[H_NCODE]
+    nf = cg[H_NF]
+    c = HEADER + ncode + f
+    cg[c] += 1
+    if cg[c] == 1:
+        cg[c + nf] = t
+    s = HEADER + ncode + 3 * nf
+    cg[s + d] = f
+    cg[s + cg[H_CAP] + d] = trap
+    cg[H_DEPTH] = d + 1
+
+
+@njit_cached
+def _pop(cg, t):
+    d = cg[H_DEPTH] - 1
+    ncode = cg[H_NCODE]
+    nf = cg[H_NF]
+    f = cg[HEADER + ncode + 3 * nf + d]
+    c = HEADER + ncode + f
+    cg[c] -= 1
+    if cg[c] == 0:
+        cg[c + 2 * nf] += t - cg[c + nf]
+    cg[H_DEPTH] = d
+
+
+@njit_cached
+def _top_trap(cg):
+    s = HEADER + cg[H_NCODE] + 3 * cg[H_NF] + cg[H_CAP]
+    return cg[s + cg[H_DEPTH] - 1]
+
+
+@njit_cached
+def _effect(cg, kind, target, t):
+    if kind == CALL:
+        _push(cg, target, 0, t)
+    elif kind == RETURN:
+        if cg[H_DEPTH] > 1 and _top_trap(cg) == 0:
+            _pop(cg, t)
+    elif kind == SWAP:
+        if cg[H_DEPTH] > 1 and _top_trap(cg) == 0:
+            _pop(cg, t)
+        _push(cg, target, 0, t)
+    elif kind == TRAP:
+        _push(cg, target, 1, t)
+    elif kind == MRET:
+        s = HEADER + cg[H_NCODE] + 3 * cg[H_NF] + cg[H_CAP]
+        handler = False
+        for d in range(cg[H_DEPTH]):
+            if cg[s + d] != 0:
+                handler = True
+        if handler:
+            while _top_trap(cg) == 0:
+                _pop(cg, t)
+            _pop(cg, t)
+
+
+@njit_cached
+def retire(cg, pc, kind, target, t):
+    """A slot at ``pc`` retired (or trapped): first the last slot's effect, at ``t`` (the
+    last slot's retirement cycle plus the redirect this one waited for), then this
+    slot's function on top, then this slot's effect held until the next."""
+    if cg[H_OVERFLOW]:
+        return
+    if cg[H_HELD] != 0:
+        _effect(cg, cg[H_KIND], cg[H_TARGET], t)
+        if cg[H_OVERFLOW]:
+            return
+    f = _fid(cg, pc)
+    d = cg[H_DEPTH]
+    if d == 0:
+        _push(cg, f, 0, t)
+    else:
+        s = HEADER + cg[H_NCODE] + 3 * cg[H_NF]
+        if cg[s + d - 1] != f:
+            trap = cg[s + cg[H_CAP] + d - 1]
+            _pop(cg, t)
+            _push(cg, f, trap, t)
+    cg[H_HELD] = 1
+    cg[H_KIND] = kind
+    cg[H_TARGET] = _fid(cg, target) if kind != OTHER else 0
+
