@@ -139,6 +139,7 @@ def _program(elf: Path, ram_size: int) -> tuple[list[int], str | None]:
 def _build(board, isa, uarch, ram_size: int, words: list[int], clock, cache: Path | None):
     from hdl.board import BoardTop
 
+    from ..bitstream import TimingError, build
     from ..synth import DEFAULT_CACHE, SynthError
     from ..synth.step_cache import usable_folder
 
@@ -147,14 +148,12 @@ def _build(board, isa, uarch, ram_size: int, words: list[int], clock, cache: Pat
     try:
         top = BoardTop(isa, ram_size, words, mhz * 1e6, uarch=uarch, leds=board.leds,
                        pll=(pll.family, pll.params) if pll else None)
-        from ..bitstream import build
-
         return build(board, top, mhz, usable_folder(cache or DEFAULT_CACHE),
                      key=f"{isa} {uarch.items()} {ram_size}")
     except ValueError as e:
         raise CliError(str(e)) from None
     except SynthError as e:
-        raise CliError(f"{board.name}: {e}", status=1 if type(e).__name__ == "TimingError" else 2) from None
+        raise CliError(f"{board.name}: {e}", status=1 if isinstance(e, TimingError) else 2) from None
 
 
 def _summary(board, result, clock, ram_size: int, image: int, out: Path) -> None:
@@ -166,5 +165,5 @@ def _summary(board, result, clock, ram_size: int, image: int, out: Path) -> None
     osc, pll = clock
     source = f"PLL from the {osc:g} MHz oscillator" if pll else "board oscillator"
     print(f"clock {result.clock_mhz:g} MHz ({source}), Fmax {result.fmax_mhz:g} MHz")
-    print(f"program {image} of {ram_size} bytes of RAM; {util}")
+    print(f"program image {image} of {ram_size} bytes of RAM; {util}")
     print(f"load: {board.loader.replace('FILE.bit', str(out)).replace('FILE.bin', str(out))}")
