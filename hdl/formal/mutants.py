@@ -1,0 +1,94 @@
+"""Deliberately broken cores, to show that the checks catch real bugs.
+
+The mutation hook: a mutant is an exact piece of source text of one module of
+``hdl`` and its replacement (a few alternatives, for the forms the source has had:
+the first that occurs is used). ``load`` compiles a copy of that module with the
+piece replaced, under another name (the files and the imported modules stay as they
+are); ``core`` builds a ``Core`` from the mutated module, or a ``Core`` whose
+single-cycle units include the mutated unit. When no alternative occurs exactly once
+it is an error (``MutationError``): the mutant must be rewritten after the source
+changed, never silently skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import types
+from dataclasses import dataclass
+from unittest import mock
+
+from hdl.units.base import CombUnit
+
+
+class MutationError(ValueError):
+    """The mutant's source text is not in its module exactly once."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str          # the module mutated, e.g. "hdl.core"
+    edits: tuple[tuple[str, str], ...]   # (exact source text, its replacement) alternatives
+    what: str            # the bug, in words
+    unit: str = ""       # for a unit's mutant: the unit's class name
+
+
+MUTANTS: dict[str, Mutant] = {
+    "no_mem_forwarding": Mutant(
+        "hdl.core",
+        (("Mux((idx != 0) & mem.valid & (mem.rd == idx), mem.result,", "Mux(0, mem.result,"),
+         ("return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))",
+          "return Mux(from_wb, wb_forward, regval)")),
+        "the forwarding path from MEM to EX removed: an operand written by the instruction "
+        "just ahead comes from WB or the register file, one instruction stale"),
+    "no_load_use_stall": Mutant(
+        "hdl.core",
+        (("load_use.eq(id_.valid & late)", "load_use.eq(0)"),),
+        "the load-use stall dropped: the consumer right after a load enters EX while the "
+        "load is in MEM, before its data has arrived"),
+    "sm4ed_mask": Mutant(
+        "hdl.units.zksed",
+        (("((x & 0x3F) << 26)", "((x & 0x1F) << 26)"),),
+        "a wrong mask in SM4ED's linear layer: bit 5 of the S-box output no longer "
+        "reaches bit 31", unit="Zksed"),
+}
+
+
+def load(key: str) -> types.ModuleType:
+    """A fresh copy of the mutant's module with its source text replaced."""
+    mutant = MUTANTS[key]
+    original = importlib.import_module(mutant.module)
+    source = inspect.getsource(original)
+    edit = next(((old, new) for old, new in mutant.edits if source.count(old) == 1), None)
+    if edit is None:
+        raise MutationError(f"mutant {key}: none of its source texts occurs once in {mutant.module}")
+    module = types.ModuleType(f"{mutant.module}__mutant_{key}")
+    module.__package__ = original.__package__
+    module.__file__ = original.__file__
+    code = compile(source.replace(*edit), f"{original.__file__} (mutant {key})", "exec")
+    exec(code, module.__dict__)
+    return module
+
+
+def unit(key: str) -> type[CombUnit]:
+    """The mutated unit class of a unit mutant."""
+    return getattr(load(key), MUTANTS[key].unit)
+
+
+def core(key: str, *args, **kwargs):
+    """A core with the mutation (``Core``'s arguments)."""
+    import hdl.core
+    import hdl.units
+
+    mutant = MUTANTS[key]
+    if not mutant.unit:
+        return load(key).Core(*args, **kwargs)
+    broken = unit(key)
+    units = tuple(broken if u.__name__ == mutant.unit else u for u in hdl.units.COMB_UNITS)
+
+    class MutantCore(hdl.core.Core):
+        def elaborate(self, platform):
+            with mock.patch.object(hdl.units, "COMB_UNITS", units):
+                return super().elaborate(platform)
+
+    return MutantCore(*args, **kwargs)

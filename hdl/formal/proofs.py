@@ -1,0 +1,148 @@
+"""Every proof and mutant check, in one table: what it builds, how deep, whether it is
+quick (``make test``) or deep (``make regress``), and what SymbiYosys must answer.
+
+``tests/test_formal_*.py`` run these entries, ``scripts/formal.py`` runs them all and
+prints their times (docs/verification.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from amaranth.hdl import Elaboratable
+
+from isa.timing import DIV_EXTRA
+
+#: The core's ISA for the whole-core checks: every single-cycle extension but Xchain,
+#: whose third operand the retirement port does not carry.
+CORE_ISA = "rv32im_zicsr_zk_zks"
+#: Depth of the quick whole-core checks, and of the deep ones.
+QUICK_DEPTH = 8
+DEEP_DEPTH = 20
+#: Depth of the insn checks (each record is checked; see docs/verification.md).
+INSN_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Proof:
+    name: str
+    build: Callable[[], Elaboratable]     # the harness (with a ``ports`` list)
+    depth: int
+    quick: bool                           # in make test (else only make regress)
+    expect: str = "PASS"                  # a mutant's check must FAIL
+    what: str = ""
+
+
+def _unit(cls_name: str, narrow: int | None = None):
+    def build():
+        from hdl import units
+        from hdl.units.multiplier import Multiplier
+
+        from .units import UnitEquivalence
+        cls = Multiplier if cls_name == "Multiplier" else getattr(units, cls_name)
+        return UnitEquivalence(cls, narrow=narrow)
+    return build
+
+
+def _divider(narrow: int | None, result: bool):
+    def build():
+        from hdl.units.divider import Divider
+
+        from .units import SequentialCheck
+        return SequentialCheck(Divider(), ("div", "divu", "rem", "remu"), DIV_EXTRA + 1,
+                               narrow=narrow, check_result=result)
+    return build
+
+
+def _iter_mul(bits: int, narrow: int | None, result: bool):
+    def build():
+        from hdl.units.mulseq import NAMES, IterMultiplier
+
+        from .units import SequentialCheck
+        return SequentialCheck(IterMultiplier(bits), NAMES, 32 // bits, narrow=narrow, check_result=result)
+    return build
+
+
+def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] | None = None,
+          isa: str = CORE_ISA, mutant: str | None = None):
+    def build():
+        from .core import CoreChecks
+        if mutant:
+            from . import mutants
+            core = mutants.core(mutant, isa, uarch=uarch)
+        else:
+            from hdl.core import Core
+            core = Core(isa, uarch=uarch)
+        return CoreChecks(core, checks, names, free_units="insn" not in checks)
+    return build
+
+
+#: The insn check's groups: one proof each keeps the solver's problem small.
+INSN_GROUPS: dict[str, tuple[str, ...]] = {
+    "rv32i": ("lui", "auipc", "addi", "slti", "sltiu", "xori", "ori", "andi", "slli", "srli", "srai",
+              "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and"),
+    "zbkb": ("andn", "orn", "xnor", "rol", "ror", "rori", "pack", "packh", "brev8", "rev8", "zip", "unzip"),
+    "zbkc_zbkx": ("clmul", "clmulh", "xperm4", "xperm8"),
+    "zknh_zksh": ("sha256sum0", "sha256sum1", "sha256sig0", "sha256sig1", "sha512sum0r", "sha512sum1r",
+                  "sha512sig0l", "sha512sig0h", "sha512sig1l", "sha512sig1h", "sm3p0", "sm3p1"),
+    "zkne_zknd": ("aes32esi", "aes32esmi", "aes32dsi", "aes32dsmi"),
+    "zksed": ("sm4ed", "sm4ks"),
+}
+#: The smallest ISA holding each group (a smaller core, a faster proof).
+INSN_ISA = {"rv32i": "rv32i", "zbkb": "rv32i_zbkb", "zbkc_zbkx": "rv32i_zbkc_zbkx",
+            "zknh_zksh": "rv32i_zknh_zksh", "zkne_zknd": "rv32i_zkne_zknd", "zksed": "rv32i_zksed"}
+
+QUICK_UNITS = ("ALU", "Shifter", "Zbkx", "Zknh", "Zksh", "Zkne", "Zknd", "Zksed")
+DEEP_UNITS = ("Zbkb", "Zbkc", "Xchain")
+#: Free low bits of the narrowed operands (docs/verification.md).
+MUL_NARROW = 8
+DIV_NARROW = 6
+
+PROOFS: list[Proof] = [
+    *(Proof(f"unit_{u.lower()}", _unit(u), 1, True, what=f"{u} = spec, all operands")
+      for u in QUICK_UNITS),
+    *(Proof(f"unit_{u.lower()}", _unit(u), 1, False, what=f"{u} = spec, all operands")
+      for u in DEEP_UNITS),
+    Proof(f"unit_multiplier_b{MUL_NARROW}", _unit("Multiplier", MUL_NARROW), 1, False,
+          what=f"Multiplier = spec, every a, b of {MUL_NARROW} bits zero- or one-extended"),
+    Proof("divider_latency", _divider(None, False), DIV_EXTRA + 4, True,
+          what="Divider: done exactly DIV_EXTRA cycles after the start and held until ack, all operands"),
+    Proof(f"divider_b{DIV_NARROW}", _divider(DIV_NARROW, True), DIV_EXTRA + 4, False,
+          what=f"Divider = spec, a and b of {DIV_NARROW} bits zero- or one-extended"),
+    *(Proof(f"mul_iter{bits}_latency", _iter_mul(bits, None, False), 32 // bits + 3, True,
+            what=f"IterMultiplier({bits}): done after {32 // bits} cycles, all operands")
+      for bits in (8, 16)),
+    Proof(f"mul_iter8_b{MUL_NARROW}", _iter_mul(8, MUL_NARROW, True), 7, False,
+          what=f"IterMultiplier(8) = spec, a and b of {MUL_NARROW} bits zero- or one-extended"),
+    Proof("core_quick", _core(("order", "pc", "reg", "live")), QUICK_DEPTH, True,
+          what="order, pc, reg, live on the ideal core, single-cycle units cut out"),
+    Proof("core_deep", _core(("order", "pc", "reg", "live")), DEEP_DEPTH, False,
+          what="order, pc, reg, live on the ideal core, single-cycle units cut out"),
+    *(Proof(f"core_{u}", _core(("order", "pc", "reg"), uarch=u), DEEP_DEPTH, False,
+            what=f"order, pc, reg on the {u} microarchitecture")
+      for u in ("mcu", "fpga")),
+    Proof("insn_rv32i_quick", _core(("insn",), names=INSN_GROUPS["rv32i"], isa="rv32i"), 6, True,
+          what="insn check, RV32I rows"),
+    *(Proof(f"insn_{g}", _core(("insn",), names=names, isa=INSN_ISA[g]), INSN_DEPTH, False,
+            what=f"insn check, {g} rows")
+      for g, names in INSN_GROUPS.items()),
+    # mutants: each must be caught (the check FAILs)
+    Proof("mutant_no_mem_forwarding", _core(("reg",), mutant="no_mem_forwarding"), QUICK_DEPTH, True,
+          expect="FAIL", what="reg check catches the MEM forwarding path removed"),
+    Proof("mutant_no_load_use_stall", _core(("reg",), mutant="no_load_use_stall"), QUICK_DEPTH, True,
+          expect="FAIL", what="reg check catches the load-use stall dropped"),
+    Proof("mutant_sm4ed_mask", lambda: _mutant_unit("sm4ed_mask"), 1, True,
+          expect="FAIL", what="Zksed unit proof catches a wrong mask in SM4ED"),
+    Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
+                                          mutant="sm4ed_mask"), 6, False,
+          expect="FAIL", what="the core's insn check catches it too"),
+]
+
+BY_NAME = {p.name: p for p in PROOFS}
+
+
+def _mutant_unit(key: str):
+    from . import mutants
+    from .units import UnitEquivalence
+    return UnitEquivalence(mutants.unit(key))

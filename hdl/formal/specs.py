@@ -1,0 +1,393 @@
+"""The computational instructions specified a second time, in Amaranth.
+
+Written from the RISC-V unprivileged specification (RV32I, M), the scalar
+cryptography specification (Zbkb, Zbkc, Zbkx, Zknh, Zkne, Zknd, Zksh, Zksed)
+and docs/xchain.md, and from the algorithms those cite (FIPS 180-4's SHA-512
+functions, FIPS 197's S-box and MixColumns, GB/T 32907's L and L'), NOT from
+``hdl/units`` or ``isa.semantics``: the proofs (``hdl.formal.units``) show the
+units equal to these for every operand, so a shared mistake would have to be made
+twice in two different forms. Where the units use a formula of the crypto
+specification, the spec here starts from the primitive it implements: SHA-512's
+sigma functions on a 64-bit word, AES's S-box computed from the inverse in GF(2^8)
+and its MixColumns matrix, SM4's S-box from the ``gmssl`` package and L on
+big-endian words.
+
+Every spec is ``f(a, b, imm, pc, c) -> Value`` (32 bits): a = x[rs1], b = x[rs2],
+c = x[rs3], ``imm`` as the decoder delivers it (``isa.encoding``'s conventions:
+the shift amount, ``bs`` or rotate amount in the low bits).
+
+``ENCODINGS`` gives each checked row's (mask, match) and immediate format, again
+written from the specifications, for the core's instruction check
+(``hdl.formal.core``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from amaranth import Array, Cat, Const, Mux
+from amaranth.hdl import Value
+
+W = 32
+
+
+# ---------------------------------------------------------------- helpers
+def rol(x: Value, n: Value | int) -> Value:
+    """Rotate a 32-bit value left by n (0..31)."""
+    if isinstance(n, int):
+        n %= W
+        return x if n == 0 else Cat(x[W - n:], x[:W - n])
+    return ((x << n) | (x >> (Const(W, 6) - n).as_unsigned()))[:W]
+
+
+def ror(x: Value, n: Value | int) -> Value:
+    if isinstance(n, int):
+        return rol(x, -n)
+    return ((x >> n) | (x << (Const(W, 6) - n).as_unsigned()))[:W]
+
+
+def signed_less(a: Value, b: Value) -> Value:
+    """Two's complement a < b, as an unsigned compare with the sign bits flipped."""
+    return (a ^ 0x8000_0000) < (b ^ 0x8000_0000)
+
+
+def sra(a: Value, n: Value) -> Value:
+    """Arithmetic shift right: the sign bit copied into the vacated positions."""
+    return (Cat(a, a[W - 1].replicate(W)) >> n)[:W]
+
+
+def byte(x: Value, i: int) -> Value:
+    return x[8 * i:8 * i + 8]
+
+
+def bswap(x: Value) -> Value:
+    return Cat(byte(x, 3), byte(x, 2), byte(x, 1), byte(x, 0))
+
+
+def table(values: list[int], index: Value, width: int) -> Value:
+    """A constant table read at ``index``."""
+    return Array(Const(v, width) for v in values)[index]
+
+
+# ---------------------------------------------------------------- GF(2^8), AES (FIPS 197)
+def gf_mul(x: int, y: int, poly: int = 0x11B) -> int:
+    r = 0
+    while y:
+        if y & 1:
+            r ^= x
+        y >>= 1
+        x <<= 1
+        if x & 0x100:
+            x ^= poly
+    return r
+
+
+def aes_sbox() -> list[int]:
+    """FIPS 197 5.1.1: the multiplicative inverse, then the affine map with 0x63."""
+    out = []
+    for x in range(256):
+        inv = next((y for y in range(1, 256) if gf_mul(x, y) == 1), 0)
+        s = inv
+        for k in (1, 2, 3, 4):
+            s ^= ((inv << k) | (inv >> (8 - k))) & 0xFF
+        out.append(s ^ 0x63)
+    return out
+
+
+AES_SBOX = aes_sbox()
+AES_INV_SBOX = [AES_SBOX.index(x) for x in range(256)]
+MIX = (2, 3, 1, 1)          # MixColumns: row i of the matrix is MIX rotated right by i
+INV_MIX = (0x0E, 0x0B, 0x0D, 0x09)
+
+
+def column_word(coeffs: tuple[int, ...], s: int, bs: int) -> int:
+    """The mixed column of a column whose byte ``bs`` is s and other bytes 0."""
+    return sum(gf_mul(s, coeffs[(bs - i) % 4]) << (8 * i) for i in range(4))
+
+
+def aes_tables(sbox: list[int], coeffs: tuple[int, ...] | None) -> list[list[int]]:
+    """Per ``bs``: what the byte of b at ``bs`` contributes to the result."""
+    return [[column_word(coeffs, sbox[x], bs) if coeffs else sbox[x] << (8 * bs) for x in range(256)]
+            for bs in range(4)]
+
+
+def byte_op(tables: list[list[int]]) -> Callable:
+    def f(a, b, imm, pc, c):
+        bs = imm[:2]
+        return a ^ Array(table(t, b.word_select(k, 8), W) for k, t in enumerate(tables))[bs]
+    return f
+
+
+# ---------------------------------------------------------------- SM4 (GB/T 32907)
+def sm4_sbox() -> list[int]:
+    from gmssl.sm4 import SM4_BOXES_TABLE
+    return list(SM4_BOXES_TABLE)
+
+
+def sm4_l(x: int) -> int:
+    """L, the round's linear map, on a big-endian word."""
+    r = lambda v, n: ((v << n) | (v >> (32 - n))) & 0xFFFFFFFF  # noqa: E731
+    return x ^ r(x, 2) ^ r(x, 10) ^ r(x, 18) ^ r(x, 24)
+
+
+def sm4_l_key(x: int) -> int:
+    """L', the key schedule's linear map."""
+    r = lambda v, n: ((v << n) | (v >> (32 - n))) & 0xFFFFFFFF  # noqa: E731
+    return x ^ r(x, 13) ^ r(x, 23)
+
+
+def int_bswap(x: int) -> int:
+    return int.from_bytes(x.to_bytes(4, "little"), "big")
+
+
+def sm4_tables(lin: Callable[[int], int]) -> list[list[int]]:
+    """The word an S-box output at byte ``bs`` becomes: RISC-V holds SM4's big-endian
+    words byte-swapped, so L acts on the swapped word."""
+    sbox = sm4_sbox()
+    return [[int_bswap(lin(int_bswap(sbox[x] << (8 * bs)))) for x in range(256)] for bs in range(4)]
+
+
+# ---------------------------------------------------------------- SHA-512 (FIPS 180-4)
+def ror64(x: Value, n: int) -> Value:
+    return Cat(x[n:], x[:n])
+
+
+def sha512(kind: str, x: Value) -> Value:
+    if kind == "sum0":
+        return ror64(x, 28) ^ ror64(x, 34) ^ ror64(x, 39)
+    if kind == "sum1":
+        return ror64(x, 14) ^ ror64(x, 18) ^ ror64(x, 41)
+    if kind == "sig0":
+        return ror64(x, 1) ^ ror64(x, 8) ^ (x >> 7)
+    return ror64(x, 19) ^ ror64(x, 61) ^ (x >> 6)     # sig1
+
+
+def half_low(kind: str) -> Callable:
+    """The low word of the 64-bit function of {b, a} (a the low half)."""
+    return lambda a, b, imm, pc, c: sha512(kind, Cat(a, b))[:32]
+
+
+def half_high(kind: str) -> Callable:
+    """The high word of the 64-bit function of {a, b} (a the high half)."""
+    return lambda a, b, imm, pc, c: sha512(kind, Cat(b, a))[32:]
+
+
+# ---------------------------------------------------------------- other helpers
+def clmul_bits(a: Value, b: Value) -> list[Value]:
+    """Bit k of the carry-less product: the XOR of a[i] & b[k - i]."""
+    out = []
+    for k in range(2 * W - 1):
+        terms = [a[i] & b[k - i] for i in range(max(0, k - W + 1), min(k, W - 1) + 1)]
+        bit = terms[0]
+        for t in terms[1:]:
+            bit = bit ^ t
+        out.append(bit)
+    return out + [Const(0, 1)]
+
+
+def xperm(a: Value, b: Value, width: int) -> Value:
+    """Each ``width``-bit lane of b indexes a lane of a; out of range gives 0."""
+    lanes = W // width
+    out = []
+    for i in range(lanes):
+        idx = b[i * width:(i + 1) * width]
+        out.append(Mux(idx < lanes, (a >> (idx * width))[:width], 0))
+    return Cat(*out)
+
+
+def sext64(x: Value) -> Value:
+    return Cat(x, x[W - 1].replicate(W))
+
+
+def zext64(x: Value) -> Value:
+    return Cat(x, Const(0, W))
+
+
+def divide(a: Value, b: Value, signed: bool) -> tuple[Value, Value]:
+    """RISC-V division: quotient and remainder rounded toward zero; by zero, all ones
+    and the dividend; signed overflow (-2^31 / -1), -2^31 and 0."""
+    if not signed:
+        return Mux(b == 0, 0xFFFF_FFFF, a // Mux(b == 0, 1, b))[:W], Mux(b == 0, a, a % Mux(b == 0, 1, b))[:W]
+    na, nb = a[W - 1], b[W - 1]
+    ma = Mux(na, -a, a)[:W]         # magnitudes (2^31 stays 2^31 as an unsigned value)
+    mb = Mux(nb, -b, b)[:W]
+    q = ma // Mux(mb == 0, 1, mb)
+    r = ma % Mux(mb == 0, 1, mb)
+    quot = Mux(na ^ nb, -q, q)[:W]
+    rem = Mux(na, -r, r)[:W]
+    return Mux(b == 0, 0xFFFF_FFFF, quot), Mux(b == 0, a, rem)
+
+
+def _add3(a, b, c):
+    return Cat(a, Const(0, 2)) + Cat(b, Const(0, 2)) + Cat(c, Const(0, 2))
+
+
+def _borrow(a, b, c):
+    """How many 2^32 must be added to a - b - c to make it non-negative (0..2)."""
+    d = Cat(a, Const(0, 3)).as_signed() - Cat(b, Const(0, 3)).as_signed() - Cat(c, Const(0, 3)).as_signed()
+    return Mux(d >= 0, 0, Mux(d >= -(1 << 32), 1, 2))
+
+
+def _mac(a, b, c):
+    return zext64(a) * zext64(b) + zext64(c)
+
+
+# ---------------------------------------------------------------- the specifications
+Spec = Callable[[Value, Value, Value, Value, Value], Value]
+
+SPECS: dict[str, Spec] = {
+    # RV32I
+    "lui": lambda a, b, imm, pc, c: imm,
+    "auipc": lambda a, b, imm, pc, c: pc + imm,
+    "jal": lambda a, b, imm, pc, c: pc + 4,
+    "jalr": lambda a, b, imm, pc, c: pc + 4,
+    "addi": lambda a, b, imm, pc, c: a + imm,
+    "slti": lambda a, b, imm, pc, c: signed_less(a, imm),
+    "sltiu": lambda a, b, imm, pc, c: a < imm,
+    "xori": lambda a, b, imm, pc, c: a ^ imm,
+    "ori": lambda a, b, imm, pc, c: a | imm,
+    "andi": lambda a, b, imm, pc, c: a & imm,
+    "add": lambda a, b, imm, pc, c: a + b,
+    "sub": lambda a, b, imm, pc, c: a + (~b) + 1,
+    "slt": lambda a, b, imm, pc, c: signed_less(a, b),
+    "sltu": lambda a, b, imm, pc, c: a < b,
+    "xor": lambda a, b, imm, pc, c: a ^ b,
+    "or": lambda a, b, imm, pc, c: a | b,
+    "and": lambda a, b, imm, pc, c: a & b,
+    "sll": lambda a, b, imm, pc, c: a << b[:5],
+    "srl": lambda a, b, imm, pc, c: a >> b[:5],
+    "sra": lambda a, b, imm, pc, c: sra(a, b[:5]),
+    "slli": lambda a, b, imm, pc, c: a << imm[:5],
+    "srli": lambda a, b, imm, pc, c: a >> imm[:5],
+    "srai": lambda a, b, imm, pc, c: sra(a, imm[:5]),
+    # M: products of the operands extended to 64 bits
+    "mul": lambda a, b, imm, pc, c: (zext64(a) * zext64(b))[:32],
+    "mulh": lambda a, b, imm, pc, c: (sext64(a) * sext64(b))[32:64],
+    "mulhsu": lambda a, b, imm, pc, c: (sext64(a) * zext64(b))[32:64],
+    "mulhu": lambda a, b, imm, pc, c: (zext64(a) * zext64(b))[32:64],
+    "div": lambda a, b, imm, pc, c: divide(a, b, True)[0],
+    "divu": lambda a, b, imm, pc, c: divide(a, b, False)[0],
+    "rem": lambda a, b, imm, pc, c: divide(a, b, True)[1],
+    "remu": lambda a, b, imm, pc, c: divide(a, b, False)[1],
+    # Zbkb
+    "andn": lambda a, b, imm, pc, c: a & ~b,
+    "orn": lambda a, b, imm, pc, c: a | ~b,
+    "xnor": lambda a, b, imm, pc, c: ~(a ^ b),
+    "rol": lambda a, b, imm, pc, c: rol(a, b[:5]),
+    "ror": lambda a, b, imm, pc, c: ror(a, b[:5]),
+    "rori": lambda a, b, imm, pc, c: ror(a, imm[:5]),
+    "pack": lambda a, b, imm, pc, c: Cat(a[:16], b[:16]),
+    "packh": lambda a, b, imm, pc, c: Cat(a[:8], b[:8], Const(0, 16)),
+    "brev8": lambda a, b, imm, pc, c: Cat(*(Cat(*reversed(list(byte(a, i)))) for i in range(4))),
+    "rev8": lambda a, b, imm, pc, c: bswap(a),
+    "zip": lambda a, b, imm, pc, c: Cat(*(Cat(a[i], a[i + 16]) for i in range(16))),
+    "unzip": lambda a, b, imm, pc, c: Cat(Cat(*(a[2 * i] for i in range(16))),
+                                          Cat(*(a[2 * i + 1] for i in range(16)))),
+    # Zbkc
+    "clmul": lambda a, b, imm, pc, c: Cat(*clmul_bits(a, b)[:32]),
+    "clmulh": lambda a, b, imm, pc, c: Cat(*clmul_bits(a, b)[32:]),
+    # Zbkx
+    "xperm4": lambda a, b, imm, pc, c: xperm(a, b, 4),
+    "xperm8": lambda a, b, imm, pc, c: xperm(a, b, 8),
+    # Zknh: SHA-256 (FIPS 180-4 4.1.2) and the RV32 halves of SHA-512's (4.1.3)
+    "sha256sum0": lambda a, b, imm, pc, c: ror(a, 2) ^ ror(a, 13) ^ ror(a, 22),
+    "sha256sum1": lambda a, b, imm, pc, c: ror(a, 6) ^ ror(a, 11) ^ ror(a, 25),
+    "sha256sig0": lambda a, b, imm, pc, c: ror(a, 7) ^ ror(a, 18) ^ (a >> 3),
+    "sha256sig1": lambda a, b, imm, pc, c: ror(a, 17) ^ ror(a, 19) ^ (a >> 10),
+    "sha512sum0r": half_low("sum0"),
+    "sha512sum1r": half_low("sum1"),
+    "sha512sig0l": half_low("sig0"),
+    "sha512sig0h": half_high("sig0"),
+    "sha512sig1l": half_low("sig1"),
+    "sha512sig1h": half_high("sig1"),
+    # Zksh: SM3's P0 and P1
+    "sm3p0": lambda a, b, imm, pc, c: a ^ rol(a, 9) ^ rol(a, 17),
+    "sm3p1": lambda a, b, imm, pc, c: a ^ rol(a, 15) ^ rol(a, 23),
+    # Zkne, Zknd, Zksed: one S-box output at byte bs, mixed, rotated into place, XORed into a
+    "aes32esi": byte_op(aes_tables(AES_SBOX, None)),
+    "aes32esmi": byte_op(aes_tables(AES_SBOX, MIX)),
+    "aes32dsi": byte_op(aes_tables(AES_INV_SBOX, None)),
+    "aes32dsmi": byte_op(aes_tables(AES_INV_SBOX, INV_MIX)),
+    "sm4ed": byte_op(sm4_tables(sm4_l)),
+    "sm4ks": byte_op(sm4_tables(sm4_l_key)),
+    # Xchain (docs/xchain.md)
+    "maddlu": lambda a, b, imm, pc, c: _mac(a, b, c)[:32],
+    "maddhu": lambda a, b, imm, pc, c: _mac(a, b, c)[32:64],
+    "cadd": lambda a, b, imm, pc, c: c + (zext64(a) + zext64(b))[32:],
+    "addc": lambda a, b, imm, pc, c: _add3(a, b, c)[:32],
+    "addco": lambda a, b, imm, pc, c: _add3(a, b, c)[32:],
+    "subc": lambda a, b, imm, pc, c: a - b - c,
+    "subco": lambda a, b, imm, pc, c: _borrow(a, b, c),
+    "xor3": lambda a, b, imm, pc, c: a ^ b ^ c,
+    "andnxor": lambda a, b, imm, pc, c: a ^ (~b & c),
+    "rolxor": lambda a, b, imm, pc, c: a ^ rol(b, imm[:5]),
+    "xorrol": lambda a, b, imm, pc, c: rol(a ^ b, imm[:5]),
+}
+
+
+def spec(name: str, a: Value, b: Value, imm: Value, pc: Value, c: Value) -> Value:
+    """The 32-bit result of instruction ``name``."""
+    return Cat(SPECS[name](a, b, imm, pc, c), Const(0, W))[:W]
+
+
+# ---------------------------------------------------------------- encodings
+OP, OP_IMM, LUI, AUIPC = 0x33, 0x13, 0x37, 0x17
+
+
+def _r(funct7: int, funct3: int, opcode: int = OP) -> tuple[int, int, str, str]:
+    """R-type row: funct7, funct3 and the opcode fixed."""
+    return 0xFE00707F, funct7 << 25 | funct3 << 12 | opcode, "none", "12"
+
+
+def _i(funct3: int) -> tuple[int, int, str, str]:
+    return 0x0000707F, funct3 << 12 | OP_IMM, "i", "1"
+
+
+def _shift(funct7: int, funct3: int) -> tuple[int, int, str, str]:
+    return 0xFE00707F, funct7 << 25 | funct3 << 12 | OP_IMM, "shamt", "1"
+
+
+def _unary(imm12: int, funct3: int) -> tuple[int, int, str, str]:
+    return 0xFFF0707F, imm12 << 20 | funct3 << 12 | OP_IMM, "none", "1"
+
+
+def _bs(funct5: int) -> tuple[int, int, str, str]:
+    """The byte-select rows: bits 29..25, funct3 = 0, OP; bs in bits 31..30."""
+    return 0x3E00707F, funct5 << 25 | OP, "bs", "12"
+
+
+#: name -> (mask, match, immediate kind, source registers read: "1", "2") for the rows
+#: the core's insn check covers.
+ENCODINGS: dict[str, tuple[int, int, str, str]] = {
+    "lui": (0x7F, LUI, "u", ""), "auipc": (0x7F, AUIPC, "u", ""),
+    "addi": _i(0), "slti": _i(2), "sltiu": _i(3), "xori": _i(4), "ori": _i(6), "andi": _i(7),
+    "slli": _shift(0x00, 1), "srli": _shift(0x00, 5), "srai": _shift(0x20, 5),
+    "add": _r(0x00, 0), "sub": _r(0x20, 0), "sll": _r(0x00, 1), "slt": _r(0x00, 2), "sltu": _r(0x00, 3),
+    "xor": _r(0x00, 4), "srl": _r(0x00, 5), "sra": _r(0x20, 5), "or": _r(0x00, 6), "and": _r(0x00, 7),
+    "andn": _r(0x20, 7), "orn": _r(0x20, 6), "xnor": _r(0x20, 4),
+    "rol": _r(0x30, 1), "ror": _r(0x30, 5), "rori": _shift(0x30, 5),
+    "pack": _r(0x04, 4), "packh": _r(0x04, 7),
+    "brev8": _unary(0x687, 5), "rev8": _unary(0x698, 5), "zip": _unary(0x08F, 1), "unzip": _unary(0x08F, 5),
+    "clmul": _r(0x05, 1), "clmulh": _r(0x05, 3),
+    "xperm4": _r(0x14, 2), "xperm8": _r(0x14, 4),
+    "sha256sum0": _unary(0x100, 1), "sha256sum1": _unary(0x101, 1),
+    "sha256sig0": _unary(0x102, 1), "sha256sig1": _unary(0x103, 1),
+    "sha512sum0r": _r(0x28, 0), "sha512sum1r": _r(0x29, 0), "sha512sig0l": _r(0x2A, 0),
+    "sha512sig0h": _r(0x2E, 0), "sha512sig1l": _r(0x2B, 0), "sha512sig1h": _r(0x2F, 0),
+    "sm3p0": _unary(0x108, 1), "sm3p1": _unary(0x109, 1),
+    "aes32esi": _bs(0x11), "aes32esmi": _bs(0x13), "aes32dsi": _bs(0x15), "aes32dsmi": _bs(0x17),
+    "sm4ed": _bs(0x18), "sm4ks": _bs(0x1A),
+}
+
+
+def immediate(kind: str, insn: Value) -> Value:
+    """The ``imm`` a row of ``ENCODINGS`` gives its spec."""
+    if kind == "i":
+        return Cat(insn[20:32], insn[31].replicate(20))
+    if kind == "u":
+        return Cat(Const(0, 12), insn[12:32])
+    if kind == "shamt":
+        return insn[20:25]
+    if kind == "bs":
+        return insn[30:32]
+    return Const(0, W)

@@ -1,0 +1,131 @@
+"""Equivalence of the execution units with ``hdl.formal.specs``.
+
+A combinational unit is checked in one step for every ``op``, ``a``, ``b``, ``c``,
+``imm`` and ``pc``: its result is the spec of its instruction when ``op`` is one
+of its ``NAMES``, and 0 otherwise (the core ORs the units' results). No state, so
+one step of bounded model checking is a proof for all inputs.
+
+Operand restrictions (``narrow``): a multiplier's equivalence at 32 x 32 bits is
+beyond a bit-blasting SMT solver in CI time, so the products are also proven with
+the second operand ``b`` held to ``narrow`` bits, sign- or zero-extended (every
+value of ``a`` and of the upper bits' extension pattern), see docs/verification.md.
+
+The sequential units (divider, iterative multiplier) get their own harnesses:
+operands presented with ``start``, then the handshake and the result checked in
+every cycle until ``ack``.
+"""
+
+from __future__ import annotations
+
+from amaranth import Cat, Const, Elaboratable, Module, Mux, Signal
+from amaranth.hdl import Assert, Assume, ResetSignal
+
+from isa.table import BY_NAME
+
+from .specs import spec
+
+
+def narrowed(x, bits: int):
+    """``x`` cut to ``bits`` free low bits, the bits above all equal to one more free bit
+    (x[bits]): the values ``bits`` wide zero-extended, or with all ones above. Built into
+    the circuit rather than assumed, so that the solver has that many fewer inputs."""
+    return Cat(x[:bits], x[bits].replicate(32 - bits))
+
+
+class UnitEquivalence(Elaboratable):
+    """``unit_cls()``'s result equals the spec of ``names`` (default: its ``NAMES``)."""
+
+    def __init__(self, unit_cls, *, names=None, narrow: int | None = None, unit=None):
+        self.unit = unit if unit is not None else unit_cls()
+        self.names = tuple(names or unit_cls.NAMES)
+        self.all_names = unit_cls.NAMES
+        self.narrow = narrow
+        self.op = Signal(7)
+        self.a = Signal(32)
+        self.b = Signal(32)
+        self.c = Signal(32)
+        self.imm = Signal(32)
+        self.pc = Signal(32)
+
+    @property
+    def ports(self) -> list:
+        return [self.op, self.a, self.b, self.c, self.imm, self.pc]
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.unit = u = self.unit
+        b = narrowed(self.b, self.narrow) if self.narrow else self.b
+        m.d.comb += [u.op.eq(self.op), u.a.eq(self.a), u.b.eq(b), u.imm.eq(self.imm)]
+        if hasattr(u, "pc"):
+            m.d.comb += u.pc.eq(self.pc)
+        if hasattr(u, "c"):
+            m.d.comb += u.c.eq(self.c)
+        if self.names != self.all_names:     # a subset: the other ops are another proof's
+            m.d.comb += Assume(self.op.matches(*(BY_NAME[n].op for n in self.names)))
+        expected = Const(0, 32)
+        for name in self.names:
+            expected = Mux(self.op == BY_NAME[name].op,
+                           spec(name, self.a, b, self.imm, self.pc, self.c), expected)
+        m.d.comb += Assert(u.result == expected)
+        return m
+
+
+class SequentialCheck(Elaboratable):
+    """A multi-cycle unit (``Divider`` or ``IterMultiplier``) started once with free
+    operands in cycle 0 (``start``, its first EX cycle), acknowledged when ``done`` and
+    the free ``ack_in`` agree: ``done`` is high from cycle ``latency - 1`` on, never
+    before, and stays until the ack; with ``check_result``, ``result`` is then the spec.
+    Without it the result is out of the solver's problem, so the timing is proven for
+    every operand even where the result is not."""
+
+    def __init__(self, unit, names: tuple[str, ...], latency: int, *, narrow: int | None = None,
+                 check_result: bool = True):
+        self.unit = unit
+        self.check_result = check_result
+        self.names = names
+        self.latency = latency
+        self.narrow = narrow
+        self.op = Signal(7)
+        self.a = Signal(32)
+        self.b = Signal(32)
+        self.ack_in = Signal()
+
+    @property
+    def ports(self) -> list:
+        return [self.op, self.a, self.b, self.ack_in]
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.unit = u = self.unit
+        m.d.comb += Assume(~ResetSignal())
+        cycle = Signal(range(self.latency + 64))
+        started = Signal()
+        finished = Signal()      # acknowledged: the check is over
+        op, a, b = Signal(7), Signal(32), Signal(32)     # the operands given at the start
+        a_in = narrowed(self.a, self.narrow) if self.narrow else self.a
+        b_in = narrowed(self.b, self.narrow) if self.narrow else self.b
+        with m.If(cycle == 0):
+            m.d.comb += Assume(self.op.matches(*(BY_NAME[n].op for n in self.names)))
+            m.d.sync += [op.eq(self.op), a.eq(a_in), b.eq(b_in), started.eq(1)]
+        m.d.sync += cycle.eq(cycle + (cycle != (self.latency + 63)))
+        # the operands stay on the unit's inputs for the whole operation, as EX holds them
+        m.d.comb += [
+            u.start.eq(cycle == 0),
+            u.op.eq(Mux(cycle == 0, self.op, op)),
+            u.a.eq(Mux(cycle == 0, a_in, a)),
+            u.b.eq(Mux(cycle == 0, b_in, b)),
+            u.ack.eq(u.done & self.ack_in & ~finished),
+        ]
+        with m.If(u.ack):
+            m.d.sync += finished.eq(1)
+        expected = Const(0, 32)
+        for name in self.names:
+            expected = Mux(op == BY_NAME[name].op, spec(name, a, b, Const(0, 32), Const(0, 32), Const(0, 32)),
+                           expected)
+        with m.If(started & ~finished):
+            # first EX cycle is cycle 0: done in cycle `latency - 1` and after, never before
+            m.d.comb += Assert(u.done == (cycle >= self.latency - 1))
+            if self.check_result:
+                with m.If(u.done):
+                    m.d.comb += Assert(u.result == expected)
+        return m
