@@ -186,6 +186,41 @@ def test_pll_settings_match_the_vendor_calculators():
     assert 12.0 * (p["DIVF"] + 1) / (p["DIVR"] + 1) / 2 ** p["DIVQ"] == pytest.approx(17.25)
 
 
+def test_holding_the_soc_for_the_uart_leaves_its_cycle_count_as_on_the_iss(tmp_path):
+    """The program prints (the UART holds the SoC for most of each byte), then exits with
+    its cycle count: the board's exit code is the ISS's."""
+    from chainrv.toolchain import build_elf
+
+    (tmp_path / "c.c").write_text(
+        '#include <stdint.h>\n'
+        'int main(void) {\n'
+        '    volatile uint8_t *thr = (volatile uint8_t *)0x10000000;\n'
+        '    for (const char *s = "cycles\\n"; *s; s++) *thr = (uint8_t)*s;\n'
+        '    uint32_t c; __asm__ volatile ("rdcycle %0" : "=r"(c));\n'
+        '    return (int)(c & 0x7f) + 1;\n'
+        '}\n')
+    elf = build_elf([tmp_path / "c.c"], tmp_path / "c.elf", isa="rv32im")
+    iss = subprocess.run([sys.executable, "-m", "chainrv.cli", "run", str(elf)], capture_output=True,
+                         text=True, timeout=120)
+    assert iss.stdout == "cycles\n" and iss.returncode > 1
+    divider = 6
+    top = BoardTop("rv32im", 4096, elf_to_words(elf, 1 << 20), BAUD * divider)
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    got: list[int] = []
+    code: list[int] = []
+
+    async def bench(ctx):
+        await _receive(ctx, top.tx, divider, len("cycles\n"), got)
+        await ctx.tick().repeat(300)
+        code.append(ctx.get(top.code))
+
+    sim.add_testbench(bench)
+    sim.run()
+    assert bytes(got) == b"cycles\n"
+    assert code == [iss.returncode]
+
+
 # ---------------------------------------------------------------- refusals, before any tool runs
 
 @pytest.fixture(scope="module")
