@@ -233,7 +233,7 @@ def too_big(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", ["board", "isa", "uarch", "elf_missing", "elf_bad", "elf_big",
-                                  "ram_big", "ram_odd", "out_dir", "isa_lacks", "clock_low"])
+                                  "ram_big", "ram_odd", "out_dir", "isa_lacks", "clock_low", "out_is_elf"])
 def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, case):
     junk = tmp_path / "junk.elf"
     junk.write_bytes(b"not an elf at all")
@@ -242,7 +242,8 @@ def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, ca
             "elf_big": ["--elf", str(too_big)], "ram_big": ["--ram-size", "64K"],
             "ram_odd": ["--ram-size", "12K"], "out_dir": ["-o", str(tmp_path / "no" / "x.bit")],
             "isa_lacks": ["--elf", str(program(0, "rv32im_zbkb")), "--isa", "rv32im"],
-            "clock_low": ["--board", "icebreaker", "--clock", "10"]}[case]       # SB_PLL40: 16 MHz at least
+            "clock_low": ["--board", "icebreaker", "--clock", "10"],       # SB_PLL40: 16 MHz at least
+            "out_is_elf": ["-o", str(program(0))]}[case]
     base = {"--board": "ulx3s-25f", "--elf": str(program(0)), "-o": str(tmp_path / "x.bit")}
     for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v

@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     words, arch = _program(args.elf, ram_size)
     isa = _core_isa(args.isa, arch, args.elf)
     clock = _clock(board, args.clock)
-    check_file_target(args.output)
+    if check_file_target(args.output) == args.elf.resolve():
+        raise CliError(f"the output {args.output} would overwrite the program")
     if args.cache is not None:
         probe_writable(args.cache)
     try:
