@@ -38,7 +38,7 @@ from isa.csrs import (
     CAUSE_STORE_MISALIGNED,
 )
 from isa.memmap import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE
-from isa.table import BY_NAME, INSNS
+from isa.table import BY_NAME, FIELDS, INSNS
 from isa.uarch import Uarch
 
 from .buses import DBusSignature, IBusSignature
@@ -173,10 +173,18 @@ class Core(wiring.Component):
         id_reads_rs1 = dec.reads_rs1 & ~id_.fault
         id_reads_rs2 = dec.reads_rs2 & ~id_.fault
 
+        # the word's register fields: where the decoder says the format reads one, its
+        # rs1/rs2/rs3 are these bits (the comparisons need not wait for the decoder)
+        word = fu.data
+
+        def field(name):
+            hi, lo = FIELDS[name]
+            return word[lo:hi + 1]
+
         def dep_on(rd):
-            d = (id_reads_rs1 & (dec.rs1 == rd)) | (id_reads_rs2 & (dec.rs2 == rd))
+            d = (id_reads_rs1 & (field("rs1") == rd)) | (id_reads_rs2 & (field("rs2") == rd))
             if has_rs3:     # one stall, whichever of rs1/rs2/rs3 the result feeds
-                d = d | (dec.reads_rs3 & ~id_.fault & (dec.rs3 == rd))
+                d = d | (dec.reads_rs3 & ~id_.fault & (field("rs3") == rd))
             return d & (rd != 0)
 
         rs3_fields = {"rs3": dec.rs3} if has_rs3 else {}
@@ -225,20 +233,30 @@ class Core(wiring.Component):
         # register file), so the RAM's read and the formatter stay off EX's paths
         wb_forward = Signal(32)
 
-        def forward(idx, regval):
-            return Mux((idx != 0) & mem.valid & (mem.rd == idx), mem.result,
-                       Mux((idx != 0) & wb.valid & (wb.rd == idx), wb_forward, regval))
+        def forward(idx, id_idx, regval):
+            """x[idx] in EX: MEM's result, else WB's, else the register file's. The choice
+            is made a cycle ahead, from ID's register field and the instructions that will
+            then be in MEM and WB, and registered: no comparison on EX's paths."""
+            from_mem, from_wb = Signal(), Signal()
+            # EX takes ID's instruction (MEM then holds EX's, WB MEM's) ...
+            next_mem = (id_idx != 0) & ex.valid & ex.writes_rd & (ex.rd == id_idx)
+            next_wb = (id_idx != 0) & mem.valid & (mem.rd == id_idx)
+            # ... or keeps its own: MEM's instruction stays there or moves on to WB
+            in_mem = (idx != 0) & mem.valid & (mem.rd == idx)
+            m.d.sync += [from_mem.eq(Mux(ex_hold, mem_hold & in_mem, next_mem)),
+                         from_wb.eq(Mux(ex_hold, ~mem_hold & in_mem, next_wb))]
+            return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))
 
         a = Signal(32)
         b = Signal(32)
         m.d.comb += [
             rp1.addr.eq(ex.rs1), rp2.addr.eq(ex.rs2),
-            a.eq(forward(ex.rs1, rp1.data)), b.eq(forward(ex.rs2, rp2.data)),
+            a.eq(forward(ex.rs1, dec.rs1, rp1.data)), b.eq(forward(ex.rs2, dec.rs2, rp2.data)),
         ]
         c = Signal(32)
         if has_rs3:
             rp3 = regfile.read_port(domain="comb")
-            m.d.comb += [rp3.addr.eq(ex.rs3), c.eq(forward(ex.rs3, rp3.data))]
+            m.d.comb += [rp3.addr.eq(ex.rs3), c.eq(forward(ex.rs3, dec.rs3, rp3.data))]
 
         ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
         m.d.sync += ex_busy.eq(ex_hold)
@@ -324,7 +342,10 @@ class Core(wiring.Component):
                          cause.eq(Mux(lsu.is_store, CAUSE_STORE_FAULT, CAUSE_LOAD_FAULT))]
 
         own_hold = (ex.is_div & ~div_done) | (ex.is_mul & ~mul_done) | (is_wfi & ~csr.wake)
-        m.d.comb += ex_hold.eq((ex.valid & ~trap & own_hold) | mem_hold)
+        # the traps a division, multiplication or wfi can take: for them the same as
+        # `trap`, without the address and target adders on the path to every enable
+        hold_trap = (ex_first & csr.irq) | irq_taken | ex.fault | ~ex.legal
+        m.d.comb += ex_hold.eq((ex.valid & ~hold_trap & own_hold) | mem_hold)
         ex_fire = ex.valid & ~ex_hold
         with m.If(ex_fire | ~ex.valid):
             m.d.sync += irq_taken.eq(0)

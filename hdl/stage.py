@@ -10,8 +10,8 @@ class Stage:
     """The register in front of one pipeline stage.
 
     Each cycle the stage either loads new contents (``load``), keeps what it
-    has (hold: ``load`` low), or is emptied (``flush``, which wins). Loading
-    with ``valid`` low inserts a bubble.
+    has (hold: ``load`` low), or is emptied (``flush``, which wins over ``load``
+    for ``valid``). Loading with ``valid`` low inserts a bubble.
     """
 
     def __init__(self, name: str, layout: dict[str, ShapeLike]):
@@ -33,4 +33,8 @@ class Stage:
             m.d.sync += self.valid.eq(0)
         with m.Elif(load):
             m.d.sync += self.valid.eq(valid)
+        # a flushed stage's fields are never read (everything that uses them is qualified
+        # by ``valid``), so they load on ``load`` alone: the flush, a late signal (a branch
+        # resolved in EX), then reaches three valid flip-flops rather than every field's enable
+        with m.If(load):
             m.d.sync += [self.fields[k].eq(v) for k, v in values.items()]

@@ -70,5 +70,22 @@ def core_rtlil(config: IsaConfig, uarch: Uarch | str | None = None) -> str:
     return rtlil.convert(CoreTop(config, uarch), name=CORE_TOP)
 
 
+#: Units the placed design keeps as modules of their own (``keep_hierarchy``). The
+#: decoder works on the word that the block RAM returns late in ID, and the load-use
+#: rule waits on it; flattened into the core, the logic mapper (which does not know the
+#: RAM's read delay) trades its depth for area against the core's longer paths.
+KEEP_APART = ("decoder",)
+
+
+def keep_apart(il: str, units: tuple[str, ...] = KEEP_APART) -> str:
+    """``il`` with ``keep_hierarchy`` on the modules of ``units``."""
+    out = []
+    for line in il.splitlines(keepends=True):
+        if line.startswith("module \\") and line.split()[1].rsplit(".", 1)[-1] in units:
+            out.append("attribute \\keep_hierarchy 1\n")
+        out.append(line)
+    return "".join(out)
+
+
 def fpga_rtlil(config: IsaConfig, uarch: Uarch | str | None = None) -> str:
-    return rtlil.convert(FpgaTop(config, uarch=uarch), name=FPGA_TOP)
+    return keep_apart(rtlil.convert(FpgaTop(config, uarch=uarch), name=FPGA_TOP))

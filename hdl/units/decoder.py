@@ -7,7 +7,7 @@ switches off are left out, so their encodings decode as illegal.
 """
 
 
-from amaranth import Cat, Const, Module, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -82,33 +82,49 @@ class Decoder(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         w = self.insn
-        hits = Signal(len(self.rows))
-        m.d.comb += hits.eq(Cat(*((w & i.mask) == i.match for i in self.rows)))
-        first = True
-        for n, insn in enumerate(self.rows):
-            cond = hits[n]
-            ctx = m.If(cond) if first else m.Elif(cond)
-            first = False
-            with ctx:
-                args = insn.operands
-                m.d.comb += [
-                    self.legal.eq(1),
-                    self.op.eq(insn.op),
-                    self.imm.eq(immediate(insn, w)),
-                    self.writes_rd.eq(insn.kind in WRITES_RD),
-                    self.reads_rs1.eq("rs1" in args),
-                    self.reads_rs2.eq("rs2" in args),
-                ]
-                if "rd" in args:
-                    m.d.comb += self.rd.eq(field(w, "rd"))
-                if "rs1" in args:
-                    m.d.comb += self.rs1.eq(field(w, "rs1"))
-                if "zimm" in args:
-                    m.d.comb += self.rs1.eq(field(w, "zimm"))
-                if "rs2" in args:
-                    m.d.comb += self.rs2.eq(field(w, "rs2"))
-                if "rs3" in args:
-                    m.d.comb += [self.rs3.eq(field(w, "rs3")), self.reads_rs3.eq(1)]
-                if insn.kind in KIND_FLAGS:
-                    m.d.comb += getattr(self, f"is_{insn.kind}").eq(1)
+        rows = self.rows
+        hits = Signal(len(rows))
+        m.d.comb += hits.eq(Cat(*((w & i.mask) == i.match for i in rows)))
+        # first match wins: a row counts only when no earlier row that overlaps it hit
+        # (the table's rows are disjoint today, so this is `hits` itself). Every output is
+        # then a flat OR over the rows that set it, not a chain of priority multiplexers:
+        # the word arrives late in ID (the RAM's read), and the load-use rule waits on it.
+        first = []
+        for n, insn in enumerate(rows):
+            earlier = [hits[k] for k, o in enumerate(rows[:n]) if _overlap(o, insn)]
+            first.append(hits[n] & ~Cat(*earlier).any() if earlier else hits[n])
+
+        def any_of(pred) -> Value:
+            sel = [first[n] for n, insn in enumerate(rows) if pred(insn)]
+            return Cat(*sel).any() if sel else Const(0, 1)
+
+        m.d.comb += [
+            self.legal.eq(any_of(lambda i: True)),
+            self.writes_rd.eq(any_of(lambda i: i.kind in WRITES_RD)),
+            self.reads_rs1.eq(any_of(lambda i: "rs1" in i.operands)),
+            self.reads_rs2.eq(any_of(lambda i: "rs2" in i.operands)),
+        ]
+        for bit in range(len(self.op)):
+            m.d.comb += self.op[bit].eq(any_of(lambda i, b=bit: (i.op >> b) & 1))
+        for kind in KIND_FLAGS:
+            m.d.comb += getattr(self, f"is_{kind}").eq(any_of(lambda i, k=kind: i.kind == k))
+        # operand fields: the word's bits wherever a matching row has the field
+        for port, names in (("rd", ("rd",)), ("rs1", ("rs1", "zimm")), ("rs2", ("rs2",)),
+                            *((("rs3", ("rs3",)),) if self.has_rs3 else ())):
+            has = any_of(lambda i, ns=names: any(n in i.operands for n in ns))
+            hi, lo = FIELDS[names[0]]
+            m.d.comb += getattr(self, port).eq(Mux(has, w[lo:hi + 1], 0))
+        if self.has_rs3:
+            m.d.comb += self.reads_rs3.eq(any_of(lambda i: "rs3" in i.operands))
+        # the immediate: one value per format, chosen by the rows of that format
+        imm = Const(0, 32)
+        for fmt in sorted({i.fmt for i in rows if i.fmt in IMM_LAYOUT}):
+            sel = any_of(lambda i, f=fmt: i.fmt == f)
+            imm = imm | Mux(sel, immediate(rows[[i.fmt for i in rows].index(fmt)], w), 0)
+        m.d.comb += self.imm.eq(imm)
         return m
+
+
+def _overlap(a: Insn, b: Insn) -> bool:
+    """Whether some word matches both rows."""
+    return (a.match ^ b.match) & a.mask & b.mask == 0
