@@ -21,7 +21,6 @@ the multiplier; ``ideal`` is the machine described here.
 
 from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from isa.config import FULL, IsaConfig
@@ -57,6 +56,7 @@ from .units.mulseq import NAMES as MUL_NAMES
 from .units.mulseq import IterMultiplier, pipe_products, pipe_result, pipe_sum
 from .units.multiplier import Multiplier
 from .units.predictor import BranchTable
+from .units.regfile import RegFile
 
 
 def _op(name: str) -> int:
@@ -222,10 +222,15 @@ class Core(wiring.Component):
         )
 
         # ------------------------------------------------ EX
-        m.submodules.regfile = regfile = Memory(shape=32, depth=32, init=[])
-        rp1 = regfile.read_port(domain="comb")
-        rp2 = regfile.read_port(domain="comb")
-        wp = regfile.write_port()
+        # read a cycle ahead (units/regfile.py): the registers EX will hold next cycle,
+        # its own while it waits, else those of the word in ID. The word's fields are
+        # read whether or not the format has them (an operand the format lacks is not
+        # used), so the read need not wait for the decoder.
+        m.submodules.regfile = regfile = RegFile(3 if has_rs3 else 2)
+        src_fields = ("rs1", "rs2", "rs3") if has_rs3 else ("rs1", "rs2")
+        for k, name in enumerate(src_fields):
+            hi, lo = FIELDS[name]
+            m.d.comb += regfile.addr[k].eq(Mux(ex_hold, ex.insn[lo:hi + 1], fu.data[lo:hi + 1]))
 
         m.submodules.fmt = fmt = LoadFormatter()
         wb_value = Signal(32)
@@ -250,13 +255,11 @@ class Core(wiring.Component):
         a = Signal(32)
         b = Signal(32)
         m.d.comb += [
-            rp1.addr.eq(ex.rs1), rp2.addr.eq(ex.rs2),
-            a.eq(forward(ex.rs1, dec.rs1, rp1.data)), b.eq(forward(ex.rs2, dec.rs2, rp2.data)),
+            a.eq(forward(ex.rs1, dec.rs1, regfile.data[0])), b.eq(forward(ex.rs2, dec.rs2, regfile.data[1])),
         ]
         c = Signal(32)
         if has_rs3:
-            rp3 = regfile.read_port(domain="comb")
-            m.d.comb += [rp3.addr.eq(ex.rs3), c.eq(forward(ex.rs3, dec.rs3, rp3.data))]
+            m.d.comb += c.eq(forward(ex.rs3, dec.rs3, regfile.data[2]))
 
         ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
         m.d.sync += ex_busy.eq(ex_hold)
@@ -322,24 +325,34 @@ class Core(wiring.Component):
         cause = Signal(32)
         tval = Signal(32)
         irq_taken = Signal()
-        with m.If((ex_first & csr.irq) | irq_taken):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_MTI)]
+        # whether it traps is an OR of every condition; which trap (cause, mtval) follows
+        # the priority above among the conditions known early (registered), then the
+        # instruction's kind alone: a jump can only have a misaligned target, a load or
+        # store only a misaligned or faulting address, so the adders' results decide
+        # whether, not which
+        irq = (ex_first & csr.irq) | irq_taken
+        illegal = ~ex.legal | csr.illegal
+        is_mem = lsu.is_load | lsu.is_store
+        m.d.comb += trap.eq(irq | ex.fault | illegal | is_ecall | is_ebreak | (jump & target[1])
+                            | lsu.misaligned | (is_mem & ~addr_ok))
+        with m.If(irq):
+            m.d.comb += cause.eq(CAUSE_MTI)
         with m.Elif(ex.fault):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_FETCH_FAULT), tval.eq(ex.pc)]
-        with m.Elif(~ex.legal | csr.illegal):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_ILLEGAL), tval.eq(ex.insn)]
+            m.d.comb += [cause.eq(CAUSE_FETCH_FAULT), tval.eq(ex.pc)]
+        with m.Elif(illegal):
+            m.d.comb += [cause.eq(CAUSE_ILLEGAL), tval.eq(ex.insn)]
         with m.Elif(is_ecall):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_ECALL_M)]
+            m.d.comb += cause.eq(CAUSE_ECALL_M)
         with m.Elif(is_ebreak):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_BREAKPOINT), tval.eq(ex.pc)]  # as Spike and Sail
-        with m.Elif(jump & target[1]):
-            m.d.comb += [trap.eq(1), cause.eq(CAUSE_FETCH_MISALIGNED), tval.eq(target)]
-        with m.Elif(lsu.misaligned):
-            m.d.comb += [trap.eq(1), tval.eq(lsu.addr),
-                         cause.eq(Mux(lsu.is_store, CAUSE_STORE_MISALIGNED, CAUSE_LOAD_MISALIGNED))]
-        with m.Elif((lsu.is_load | lsu.is_store) & ~addr_ok):
-            m.d.comb += [trap.eq(1), tval.eq(lsu.addr),
-                         cause.eq(Mux(lsu.is_store, CAUSE_STORE_FAULT, CAUSE_LOAD_FAULT))]
+            m.d.comb += [cause.eq(CAUSE_BREAKPOINT), tval.eq(ex.pc)]  # as Spike and Sail
+        with m.Elif(ex.is_jal | ex.is_jalr | ex.is_branch):
+            m.d.comb += [cause.eq(CAUSE_FETCH_MISALIGNED), tval.eq(target)]
+        with m.Elif(lsu.is_store):
+            m.d.comb += [tval.eq(lsu.addr),
+                         cause.eq(Mux(lsu.misaligned, CAUSE_STORE_MISALIGNED, CAUSE_STORE_FAULT))]
+        with m.Else():
+            m.d.comb += [tval.eq(lsu.addr),
+                         cause.eq(Mux(lsu.misaligned, CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT))]
 
         own_hold = (ex.is_div & ~div_done) | (ex.is_mul & ~mul_done) | (is_wfi & ~csr.wake)
         # the traps a division, multiplication or wfi can take: for them the same as
@@ -426,7 +439,7 @@ class Core(wiring.Component):
             fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
             wb_value.eq(Mux(wb.is_load, fmt.result, wb_result)),
             wb_forward.eq(wb_result if u.ldu == 2 else wb_value),
-            wp.en.eq(wb.valid & (wb.rd != 0)), wp.addr.eq(wb.rd), wp.data.eq(wb_value),
+            regfile.we.eq(wb.valid & (wb.rd != 0)), regfile.waddr.eq(wb.rd), regfile.wdata.eq(wb_value),
         ]
 
         order = Signal(64)

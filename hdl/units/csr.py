@@ -138,8 +138,11 @@ class CSRFile(wiring.Component):
         m.d.comb += self.illegal.eq(self.access & (~known | (writes & read_only)))
 
         # counters: the written value replaces this cycle's increment
+        # (the increment is chosen after the add: `retire` comes late, after EX's traps,
+        # and would otherwise enter the 64-bit carry chain at its bottom)
+        instret = counters["instret"]
         m.d.sync += [counters["cycle"].eq(counters["cycle"] + 1),
-                     counters["instret"].eq(counters["instret"] + self.retire)]
+                     instret.eq(Mux(self.retire, instret + 1, instret))]
         with m.If(self.commit & writes & ~read_only):
             with m.Switch(self.addr):
                 for c in CSRS:
