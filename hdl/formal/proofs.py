@@ -34,14 +34,12 @@ class Proof:
     what: str = ""
 
 
-def _unit(cls_name: str, narrow: int | None = None):
+def _unit(cls_name: str, **kwargs):
     def build():
         from hdl import units
-        from hdl.units.multiplier import Multiplier
 
         from .units import UnitEquivalence
-        cls = Multiplier if cls_name == "Multiplier" else getattr(units, cls_name)
-        return UnitEquivalence(cls, narrow=narrow)
+        return UnitEquivalence(getattr(units, cls_name), **kwargs)
     return build
 
 
@@ -104,8 +102,11 @@ PROOFS: list[Proof] = [
       for u in QUICK_UNITS),
     *(Proof(f"unit_{u.lower()}", _unit(u), 1, False, what=f"{u} = spec, all operands")
       for u in DEEP_UNITS),
-    Proof(f"unit_multiplier_b{MUL_NARROW}", _unit("Multiplier", MUL_NARROW), 1, False,
-          what=f"Multiplier = spec, every a, b of {MUL_NARROW} bits zero- or one-extended"),
+    *(Proof(f"unit_multiplier_{n}", _unit("Multiplier", names=(n,), fixed_op=True), 1, True,
+            what=f"Multiplier = spec for {n}, all operands, the product as the primitive")
+      for n in ("mul", "mulh", "mulhsu", "mulhu")),
+    Proof("unit_multiplier_others", _unit("Multiplier", others=True), 1, True,
+          what="Multiplier: 0 for every other op"),
     Proof("divider_latency", _divider(None, False), DIV_EXTRA + 4, True,
           what="Divider: done exactly DIV_EXTRA cycles after the start and held until ack, all operands"),
     Proof(f"divider_b{DIV_NARROW}", _divider(DIV_NARROW, True), DIV_EXTRA + 4, False,
@@ -117,8 +118,10 @@ PROOFS: list[Proof] = [
           what=f"IterMultiplier(8) = spec, a and b of {MUL_NARROW} bits zero- or one-extended"),
     Proof("core_quick", _core(("order", "pc", "reg", "live")), QUICK_DEPTH, True,
           what="order, pc, reg, live on the ideal core, single-cycle units cut out"),
-    Proof("core_deep", _core(("order", "pc", "reg", "live")), DEEP_DEPTH, False,
-          what="order, pc, reg, live on the ideal core, single-cycle units cut out"),
+    Proof("core_deep_order_pc_live", _core(("order", "pc", "live")), DEEP_DEPTH, False,
+          what="order, pc, live on the ideal core, single-cycle units cut out"),
+    Proof("core_deep_reg", _core(("reg",)), DEEP_DEPTH, False,
+          what="reg on the ideal core, single-cycle units cut out"),
     *(Proof(f"core_{u}", _core(("order", "pc", "reg"), uarch=u), DEEP_DEPTH, False,
             what=f"order, pc, reg on the {u} microarchitecture")
       for u in ("mcu", "fpga")),

