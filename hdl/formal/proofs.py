@@ -43,13 +43,13 @@ def _unit(cls_name: str, **kwargs):
     return build
 
 
-def _divider(narrow: int | None, result: bool):
+def _divider(narrow: int | None, result: bool, **fixed: int):
     def build():
         from hdl.units.divider import Divider
 
         from .units import SequentialCheck
         return SequentialCheck(Divider(), ("div", "divu", "rem", "remu"), DIV_EXTRA + 1,
-                               narrow=narrow, check_result=result)
+                               narrow=narrow, check_result=result, fixed=fixed)
     return build
 
 
@@ -111,6 +111,10 @@ PROOFS: list[Proof] = [
           what="Divider: done exactly DIV_EXTRA cycles after the start and held until ack, all operands"),
     Proof(f"divider_b{DIV_NARROW}", _divider(DIV_NARROW, True), DIV_EXTRA + 4, False,
           what=f"Divider = spec, a and b of {DIV_NARROW} bits zero- or one-extended"),
+    Proof("divider_by_zero", _divider(None, True, b=0), DIV_EXTRA + 4, True,
+          what="Divider = spec when dividing by zero, every dividend"),
+    Proof("divider_overflow", _divider(None, True, a=0x8000_0000, b=0xFFFF_FFFF), DIV_EXTRA + 4, True,
+          what="Divider = spec for -2^31 / -1"),
     *(Proof(f"mul_iter{bits}_latency", _iter_mul(bits, None, False), 32 // bits + 3, True,
             what=f"IterMultiplier({bits}): done after {32 // bits} cycles, all operands")
       for bits in (8, 16)),

@@ -92,8 +92,9 @@ class SequentialCheck(Elaboratable):
     every operand even where the result is not."""
 
     def __init__(self, unit, names: tuple[str, ...], latency: int, *, narrow: int | None = None,
-                 check_result: bool = True):
+                 check_result: bool = True, fixed: dict[str, int] | None = None):
         self.unit = unit
+        self.fixed = fixed or {}     # operands held to a constant ("a", "b")
         self.check_result = check_result
         self.names = names
         self.latency = latency
@@ -117,6 +118,8 @@ class SequentialCheck(Elaboratable):
         op, a, b = Signal(7), Signal(32), Signal(32)     # the operands given at the start
         a_in = narrowed(self.a, self.narrow) if self.narrow else self.a
         b_in = narrowed(self.b, self.narrow) if self.narrow else self.b
+        a_in = Const(self.fixed["a"], 32) if "a" in self.fixed else a_in
+        b_in = Const(self.fixed["b"], 32) if "b" in self.fixed else b_in
         with m.If(cycle == 0):
             m.d.comb += Assume(self.op.matches(*(BY_NAME[n].op for n in self.names)))
             m.d.sync += [op.eq(self.op), a.eq(a_in), b.eq(b_in), started.eq(1)]
