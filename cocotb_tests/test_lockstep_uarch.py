@@ -333,3 +333,43 @@ def test_aim_mul(mul: str, tmp_path: Path) -> None:
 def test_aim_timer(tmp_path: Path) -> None:
     _, recs, _ = _iss("timer_miss", "cached", tmp_path)
     assert int((recs["trap"] == 1).sum()) >= 60     # one interrupt per step, and the traps
+
+
+# ------------------------------------------------------------------ Xchain under fpga
+
+XCHAIN = "rv32im_zicsr_zk_zks_xchain"
+
+
+@needs_verilator
+@pytest.mark.xdist_group(f"lockstep-verilator-{IsaConfig.parse(XCHAIN)}-fpga")
+@pytest.mark.parametrize("what", ["rs3", "random", "keccak256_xchain"])
+def test_xchain_fpga(what: str, tmp_path: Path) -> None:
+    """The pipelined multiply-accumulate (maddlu/maddhu as products of ``mul=pipe``),
+    the third read port read a cycle ahead and the two-cycle load-to-use of ``fpga``:
+    test_lockstep_xchain.py's rs3 program, a random program with Xchain rows and the
+    Keccak-256 kernel, in lockstep."""
+    from cocotb_tests.test_lockstep_xchain import _rs3_program
+    from isa.asm import assemble
+    from isa.elfwriter import make_elf
+
+    input_bytes = None
+    if what == "rs3":
+        src = directed.PROLOGUE + _rs3_program() + directed.FINISH + directed.HANDLER
+        elf = tmp_path / "rs3.elf"
+        elf.write_bytes(make_elf([(directed.BASE, assemble(src, base=directed.BASE))], directed.BASE))
+    elif what == "random":
+        elf = tmp_path / "rand.elf"
+        elf.write_bytes(random_program(7, XCHAIN, blocks=100, length=40).elf())
+    else:
+        from chainrv.kernels import all_kernels
+
+        need_compiler()
+        elf = all_kernels()[what].build(XCHAIN)
+        input_bytes = _short_input(what)
+    out = lockstep(elf, XCHAIN, "verilator", input_bytes=input_bytes, uarch="fpga")
+    assert out.ok, out.report
+    assert out.iss.stop == "exit", out.iss.trap
+    assert out.rtl.end_cycle == out.iss.cycles
+    # the products were late: consumers waited (cause mul)
+    if what == "rs3":
+        assert out.iss.stalls["mul"] > 0

@@ -51,12 +51,14 @@ from .units.decoder import Decoder
 from .units.divider import Divider
 from .units.dside import DataSide
 from .units.fetch import Fetch
+from .units.hazard import LoadUse
 from .units.lsu import LoadFormatter, LoadStoreUnit
+from .units.mulseq import MAC_NAMES, IterMultiplier, pipe_products, pipe_result, pipe_sum
 from .units.mulseq import NAMES as MUL_NAMES
-from .units.mulseq import IterMultiplier, pipe_products, pipe_result, pipe_sum
 from .units.multiplier import Multiplier
 from .units.predictor import BranchTable
 from .units.regfile import RegFile
+from .units.xchain import Xchain
 
 
 def _op(name: str) -> int:
@@ -107,7 +109,10 @@ class Core(wiring.Component):
         u = self.uarch
         has_mul = "m" in cfg
         mul_iter = has_mul and u.mul == "iter"
-        mul_stages = u.mul_stages if has_mul else 1
+        # Xchain's multiply-accumulate rows join a pipelined multiplier (mulseq.MAC_NAMES)
+        mac_pipe = "xchain" in cfg and u.mul == "pipe"
+        mul_stages = u.mul_stages if has_mul or mac_pipe else 1
+        mul_names = (MUL_NAMES if has_mul else ()) + (MAC_NAMES if mac_pipe else ())
         # the next pc IF chose for an instruction: predicted taken, and where to
         pred = {"ptk": 1, "ptg": 32} if u.bp != "none" else {}
         id_ = Stage("id", {"pc": 32, "fault": 1, **pred})
@@ -126,6 +131,8 @@ class Core(wiring.Component):
             "is_mul": 1, "is_fencei": 1,
         }
         mem_extra = {f"pp{k}": 36 for k in range(4)} if mul_stages >= 2 else {}
+        if mac_pipe:
+            mem_extra["addend"] = 32
         wb_extra = {"cached": 1, "ldata": 32,
                     **({"mlo": 52, "mhi": 36} if mul_stages == 3 else {})}
         mem = Stage("mem", {**retire_layout, **mem_extra})
@@ -173,35 +180,23 @@ class Core(wiring.Component):
         id_reads_rs1 = dec.reads_rs1 & ~id_.fault
         id_reads_rs2 = dec.reads_rs2 & ~id_.fault
 
-        # the word's register fields: where the decoder says the format reads one, its
-        # rs1/rs2/rs3 are these bits (the comparisons need not wait for the decoder)
-        word = fu.data
-
-        def field(name):
-            hi, lo = FIELDS[name]
-            return word[lo:hi + 1]
-
-        def dep_on(rd):
-            d = (id_reads_rs1 & (field("rs1") == rd)) | (id_reads_rs2 & (field("rs2") == rd))
-            if has_rs3:     # one stall, whichever of rs1/rs2/rs3 the result feeds
-                d = d | (dec.reads_rs3 & ~id_.fault & (field("rs3") == rd))
-            return d & (rd != 0)
-
+        # the load-use rule (units/hazard.py): the registers whose results are late (a
+        # load's, a pipelined product's: docs/timing.md) against the word's sources
+        late_rd = [Mux(ex.valid & (ex.is_load | (ex.is_mul if mul_stages >= 2 else 0)), ex.rd, 0)]
+        if mul_stages == 3 or u.ldu == 2:
+            mem_late = (mem.is_mul if mul_stages == 3 else 0) | (mem.is_load if u.ldu == 2 else 0)
+            late_rd.append(Mux(mem.valid & mem_late, mem.rd, 0))
+        m.submodules.hazard = hz = LoadUse(cfg, len(late_rd))
+        m.d.comb += [hz.insn.eq(fu.data), hz.fault.eq(id_.fault)]
+        m.d.comb += [hz.late_rd[k].eq(v) for k, v in enumerate(late_rd)]
+        late = hz.wait
         rs3_fields = {"rs3": dec.rs3} if has_rs3 else {}
-        # results that are late: a load's (in WB), a pipelined product's (docs/timing.md)
-        late = ex.valid & ex.is_load & dep_on(ex.rd)
-        if mul_stages >= 2:
-            late = late | (ex.valid & ex.is_mul & dep_on(ex.rd))
-        if mul_stages == 3:
-            late = late | (mem.valid & mem.is_mul & dep_on(mem.rd))
-        if u.ldu == 2:      # the load data reaches EX only through the register file
-            late = late | (mem.valid & mem.is_load & dep_on(mem.rd))
         id_wait = id_.valid & ~fu.ready      # the word is not there yet
         m.d.comb += [
             load_use.eq(id_.valid & late),
             id_hold.eq(ex_hold | load_use | id_wait),
         ]
-        id_is_mul = dec.op.matches(*(_op(n) for n in MUL_NAMES)) if has_mul else Const(0, 1)
+        id_is_mul = dec.op.matches(*(_op(n) for n in mul_names)) if mul_names else Const(0, 1)
         ex_pred = {}
         if u.bp == "btfn":     # backward branches and jal: taken, sent from ID
             id_pt = ~id_.fault & (dec.is_jal | (dec.is_branch & dec.imm[31]))
@@ -252,14 +247,22 @@ class Core(wiring.Component):
                          from_wb.eq(Mux(ex_hold, ~mem_hold & in_mem, next_wb))]
             return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))
 
+        def word_field(name):
+            # the fetched word's register field, as for the register file's read: the
+            # decoded rs1/rs2/rs3 equal it wherever the format reads the register, and an
+            # operand the format lacks is not used
+            hi, lo = FIELDS[name]
+            return fu.data[lo:hi + 1]
+
         a = Signal(32)
         b = Signal(32)
         m.d.comb += [
-            a.eq(forward(ex.rs1, dec.rs1, regfile.data[0])), b.eq(forward(ex.rs2, dec.rs2, regfile.data[1])),
+            a.eq(forward(ex.rs1, word_field("rs1"), regfile.data[0])),
+            b.eq(forward(ex.rs2, word_field("rs2"), regfile.data[1])),
         ]
         c = Signal(32)
         if has_rs3:
-            m.d.comb += c.eq(forward(ex.rs3, dec.rs3, regfile.data[2]))
+            m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), regfile.data[2]))
 
         ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
         m.d.sync += ex_busy.eq(ex_hold)
@@ -267,7 +270,7 @@ class Core(wiring.Component):
 
         results = []
         for unit_cls in comb_units(cfg, u):
-            unit = unit_cls()
+            unit = unit_cls(mac=not mac_pipe) if unit_cls is Xchain else unit_cls()
             m.submodules[unit_cls.__name__.lower()] = unit
             m.d.comb += [unit.op.eq(ex.op), unit.a.eq(a), unit.b.eq(b), unit.imm.eq(ex.imm)]
             if hasattr(unit, "pc"):
@@ -395,6 +398,8 @@ class Core(wiring.Component):
         pp = {}
         if mul_stages >= 2:
             pp = {f"pp{k}": v for k, v in enumerate(pipe_products(ex.op, a, b))}
+            if mac_pipe:
+                pp["addend"] = Mux(ex.op.matches(*(_op(n) for n in MAC_NAMES)), c, 0)
         mem.update(
             m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, is_fencei=ok & ex.is_fencei, **pp,
             pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
@@ -422,10 +427,10 @@ class Core(wiring.Component):
         passed = {k: getattr(mem, k) for k in retire_layout}
         partial = [getattr(mem, f"pp{k}").as_signed() for k in range(4)] if mul_stages >= 2 else []
         if mul_stages == 2:
-            product = pipe_result(mem.op, pipe_sum(partial))
+            product = pipe_result(mem.op, pipe_sum(partial, mem.addend if mac_pipe else None))
             passed["result"] = Mux(mem.is_mul, product, mem.result)
         elif mul_stages == 3:
-            lo, hi = pipe_sum(partial)
+            lo, hi = pipe_sum(partial, mem.addend if mac_pipe else None)
             passed.update(mlo=lo, mhi=hi)
         wb.update(m, load=1, valid=mem.valid & ~mem_hold, cached=ds.cached, ldata=ds.rdata, **passed)
 

@@ -71,10 +71,11 @@ def core_rtlil(config: IsaConfig, uarch: Uarch | str | None = None) -> str:
 
 
 #: Units the placed design keeps as modules of their own (``keep_hierarchy``). The
-#: decoder works on the word that the block RAM returns late in ID, and the load-use
-#: rule waits on it; flattened into the core, the logic mapper (which does not know the
-#: RAM's read delay) trades its depth for area against the core's longer paths.
-KEEP_APART = ("decoder",)
+#: decoder and the load-use rule work on the word that the block RAM returns late in
+#: ID, and IF and ID wait on the rule; flattened into the core, the logic mapper (which
+#: does not know the RAM's read delay) trades their depth for area against the core's
+#: longer paths.
+KEEP_APART = ("decoder", "hazard")
 
 
 def keep_apart(il: str, units: tuple[str, ...] = KEEP_APART) -> str:

@@ -101,7 +101,9 @@ class IssPipeline:
         self.bht = _Bht(u.bht) if u.bp == "bht" else None
         self.ua, self.uc = U.new_state(u) if u.icache is not None else (None, None)
         self.ideal_fetch = u.icache is None and u.mem == 0
-        self.mul_stages = u.mul_stages if "m" in self.config else 1
+        # the pipelined multiplier's products: mul*, and Xchain's MAC rows with it
+        self.mul_stages = u.mul_stages if "m" in self.config or "xchain" in self.config else 1
+        self.muls = _MUL + (("maddlu", "maddhu") if u.mul == "pipe" else ())
         # the slot before the first, as the ISS's reset state has it
         self.pe, self.pm, self.pw = PIPELINE_FILL - 3, PIPELINE_FILL - 2, PIPELINE_FILL - 1
         self.prev_mul_rd = 0               # rd of the slot ahead if its result is late in MEM
@@ -183,7 +185,7 @@ class IssPipeline:
             self.next_f = ft if bp == "btfn" and ptk else e - 1
         else:
             yield from self._wrong_path(pc, word, info, trap, pred, ptk, ft, e, m, w)
-        late_mem = info is not None and ((self.mul_stages == 3 and info.name in _MUL)
+        late_mem = info is not None and ((self.mul_stages == 3 and info.name in self.muls)
                                          or (self.ldu == 2 and info.kind == "load"))
         self.prev_mul_rd = info.rd if late_mem and not trap else 0
         self.pe, self.pm, self.pw = e, m, w
@@ -225,7 +227,7 @@ class IssPipeline:
         reads = self._info(word1).reads - {0}
         if not reads or info is None:
             return False
-        late = info.kind == "load" or (self.mul_stages >= 2 and info.name in _MUL)
+        late = info.kind == "load" or (self.mul_stages >= 2 and info.name in self.muls)
         if late and info.rd in reads:
             return True
         return self.pm <= red < self.pw and self.prev_mul_rd in reads

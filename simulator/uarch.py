@@ -81,6 +81,8 @@ def _log2(n: int) -> int:
 _FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "alu3": UF_RS3,
           "fencei": UF_FENCEI}
 MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
+#: Xchain's multiply-accumulate rows: products of the pipelined multiplier (``mul=pipe``)
+MAC_OPS = ("maddlu", "maddhu")
 
 
 def op_table(u: Uarch) -> np.ndarray:
@@ -95,7 +97,7 @@ def op_table(u: Uarch) -> np.ndarray:
     for insn in INSNS:
         if insn.kind == "div":
             t[0, insn.op] = DIV_EXTRA
-        if insn.name in MUL_OPS:
+        if insn.name in MUL_OPS or (insn.name in MAC_OPS and u.mul == "pipe"):
             t[0, insn.op] = u.mul_extra
             t[1, insn.op] = u.mul_stages
             t[2, insn.op] = 1

@@ -69,3 +69,29 @@ def test_pointer_chase(uarch: str, want: int, tmp_path: Path) -> None:
     base = _cycles(setup + "\n".join(["nop"] * 4), uarch, tmp_path)
     got = _cycles(setup + chain, uarch, tmp_path) - base
     assert got == 3 * want
+
+
+XCHAIN = "rv32im_zicsr_zk_zks_xchain"
+
+
+@pytest.mark.parametrize(("uarch", "want"), [("ideal", 0), ("ideal,mul=pipe:2", 1), ("ideal,mul=pipe:3", 2),
+                                             ("ideal,mul=iter:8", 0), ("fpga", 1)])
+@pytest.mark.parametrize("mac", ["maddlu", "maddhu"])
+def test_mac_is_a_pipelined_product(uarch: str, want: int, mac: str, tmp_path: Path) -> None:
+    """docs/timing.md, "Multiplier": under mul=pipe:S Xchain's MAC rows wait like mul
+    (the adjacent consumer: 1 cycle with pipe:2, 2 with pipe:3); otherwise they are
+    single-cycle (the iterative multiplier does not hold them either)."""
+    def cycles(body: str) -> int:
+        elf = tmp_path / "m.elf"
+        src = PROLOGUE + body + "\n" + FINISH + HANDLER
+        elf.write_bytes(make_elf([(BASE, assemble(src, base=BASE))], BASE))
+        m = Machine(XCHAIN, uarch=uarch)
+        m.load_elf(elf)
+        res = m.run(10_000)
+        assert res.stop == "exit"
+        return res.cycles
+
+    base = cycles("nop\nnop")
+    got = cycles(f"{mac} t2, a0, a1, a2\nadd t3, t2, a0") - base
+    assert got == want
+    assert cycles(f"{mac} t2, a0, a1, a2\nadd t3, a3, a0") == base      # no consumer, no wait

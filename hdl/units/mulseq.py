@@ -15,6 +15,9 @@ from amaranth.lib.wiring import In, Out
 from .base import op_id
 
 NAMES = ("mul", "mulh", "mulhsu", "mulhu")
+#: Xchain's multiply-accumulate rows (unsigned a * b + c): split like the products
+#: under ``mul=pipe:STAGES``, the addend joining in the second stage.
+MAC_NAMES = ("maddlu", "maddhu")
 
 
 def operands(op: Value, a: Value, b: Value) -> tuple[Value, Value]:
@@ -26,7 +29,7 @@ def operands(op: Value, a: Value, b: Value) -> tuple[Value, Value]:
 
 
 def select(op: Value, product: Value) -> Value:
-    return Mux(op == op_id("mul"), product[:32], product[32:64])
+    return Mux(op.matches(op_id("mul"), op_id("maddlu")), product[:32], product[32:64])
 
 
 class IterMultiplier(wiring.Component):
@@ -77,9 +80,11 @@ def pipe_products(op: Value, a: Value, b: Value) -> list[Value]:
     return [alo * blo, alo * bhi, ahi * blo, ahi * bhi]
 
 
-def pipe_sum(pp: list[Value]) -> list[Value]:
-    """MEM: the partial products folded into a low part and a high part."""
+def pipe_sum(pp: list[Value], addend: Value | None = None) -> list[Value]:
+    """MEM: the partial products (and a MAC's addend) folded into a low and a high part."""
     lo = pp[0] + ((pp[1] + pp[2]) << 16)
+    if addend is not None:
+        lo = lo + addend
     return [lo, pp[3]]
 
 

@@ -1,10 +1,15 @@
-"""Barrel shifter for the RV32I shifts (rotations live in the Zbkb unit)."""
+"""Barrel shifter for the RV32I shifts (rotations live in the Zbkb unit).
+
+One right shifter serves all six: the amount is the register's or the immediate's,
+a left shift is the right shift of the bit-reversed word, reversed back, and the
+arithmetic shifts fill with the sign (a 64-bit word shifted right by 0..31).
+"""
 
 from __future__ import annotations
 
-from amaranth import Module
+from amaranth import Cat, Module, Mux
 
-from .base import CombUnit, op_id
+from .base import CombUnit
 
 
 class Shifter(CombUnit):
@@ -14,13 +19,11 @@ class Shifter(CombUnit):
     def elaborate(self, platform):
         m = Module()
         a = self.a
-        amt_r, amt_i = self.b[:5], self.imm[:5]
-        cases = {
-            "sll": a << amt_r, "srl": a >> amt_r, "sra": a.as_signed() >> amt_r,
-            "slli": a << amt_i, "srli": a >> amt_i, "srai": a.as_signed() >> amt_i,
-        }
-        with m.Switch(self.op):
-            for name, value in cases.items():
-                with m.Case(op_id(name)):
-                    m.d.comb += self.result.eq(value[:32])
+        amount = Mux(self.is_op("slli", "srli", "srai"), self.imm[:5], self.b[:5])
+        left = self.is_op("sll", "slli")
+        fill = self.is_op("sra", "srai") & a[31]
+        word = Mux(left, a[::-1], a)
+        shifted = (Cat(word, fill.replicate(32)) >> amount)[:32]
+        with m.If(self.is_op(*self.NAMES)):
+            m.d.comb += self.result.eq(Mux(left, shifted[::-1], shifted))
         return m

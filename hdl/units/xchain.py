@@ -18,14 +18,21 @@ class Xchain(CombUnit):
 
     c: In(32)
 
+    def __init__(self, mac: bool = True):
+        # without ``mac`` the core computes maddlu/maddhu in its pipelined multiplier
+        # (``mul=pipe:STAGES``) and this unit gives 0 for them
+        self.mac = mac
+        super().__init__()
+
     def elaborate(self, platform):
         m = Module()
         a, b, c = self.a, self.b, self.c
         mac = Signal(64)        # a*b + c < 2^64: exact
         add3 = Signal(34)       # a + b + c, carry out in 0..2
         sub3 = Signal(34)       # a - b - c mod 2^34: borrow = -(sub3 >> 32) mod 4
+        if self.mac:
+            m.d.comb += mac.eq(a * b + c)
         m.d.comb += [
-            mac.eq(a * b + c),
             add3.eq(a + b + c),
             sub3.eq(a - b - c),
         ]

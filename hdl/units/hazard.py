@@ -1,0 +1,45 @@
+"""The load-use rule in ID (docs/timing.md): does the word in ID read a register whose
+value is still late (a load's, a pipelined product's)?
+
+The word arrives late in ID (the block RAM's read) and the answer holds IF and ID, so
+the whole rule is one unit that the placed design keeps apart (``hdl.synth.KEEP_APART``):
+its depth is then the decoder's and not stretched by the core's longer paths. The
+``reads_rs*`` decode is the decoder's own (a copy of whose other outputs synthesis
+removes).
+"""
+
+from amaranth import Const, Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from isa.config import IsaConfig
+from isa.table import FIELDS
+
+from .decoder import Decoder
+
+
+class LoadUse(wiring.Component):
+    def __init__(self, config: IsaConfig, producers: int):
+        self.config = config
+        super().__init__({
+            "insn": In(32),
+            "fault": In(1),         # a fetch fault: the word is not an instruction
+            "late_rd": In(5).array(producers),   # registers still late (0: none)
+            "wait": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.reads = dec = Decoder(self.config)
+        m.d.comb += dec.insn.eq(self.insn)
+        sources = [("rs1", dec.reads_rs1), ("rs2", dec.reads_rs2)]
+        if dec.has_rs3:
+            sources.append(("rs3", dec.reads_rs3))
+        hit = Const(0, 1)
+        for name, reads in sources:
+            hi, lo = FIELDS[name]
+            field = self.insn[lo:hi + 1]
+            for rd in self.late_rd:
+                hit = hit | (reads & (field == rd) & (rd != 0))
+        m.d.comb += self.wait.eq(hit & ~self.fault)
+        return m
