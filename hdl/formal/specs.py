@@ -200,10 +200,6 @@ def as_int(x: Value, signed: bool) -> Value:
     return Cat(x, x[W - 1] if signed else Const(0, 1)).as_signed()
 
 
-def sext64(x: Value) -> Value:
-    return Cat(x, x[W - 1].replicate(W))
-
-
 def zext64(x: Value) -> Value:
     return Cat(x, Const(0, W))
 
