@@ -57,7 +57,7 @@ from .units.mulseq import MAC_NAMES, IterMultiplier, pipe_products, pipe_result,
 from .units.mulseq import NAMES as MUL_NAMES
 from .units.multiplier import Multiplier
 from .units.predictor import BranchTable
-from .units.regfile import RegFile
+from .units.regfile import regfile
 from .units.xchain import Xchain
 
 
@@ -221,11 +221,13 @@ class Core(wiring.Component):
         # its own while it waits, else those of the word in ID. The word's fields are
         # read whether or not the format has them (an operand the format lacks is not
         # used), so the read need not wait for the decoder.
-        m.submodules.regfile = regfile = RegFile(3 if has_rs3 else 2)
+        rf_we, rf_waddr, rf_wdata = Signal(), Signal(5), Signal(32)     # from WB
         src_fields = ("rs1", "rs2", "rs3") if has_rs3 else ("rs1", "rs2")
-        for k, name in enumerate(src_fields):
+        rf_addrs = []
+        for name in src_fields:
             hi, lo = FIELDS[name]
-            m.d.comb += regfile.addr[k].eq(Mux(ex_hold, ex.insn[lo:hi + 1], fu.data[lo:hi + 1]))
+            rf_addrs.append(Mux(ex_hold, ex.insn[lo:hi + 1], fu.data[lo:hi + 1]))
+        rf_data = regfile(m, rf_addrs, rf_we, rf_waddr, rf_wdata)
 
         m.submodules.fmt = fmt = LoadFormatter()
         wb_value = Signal(32)
@@ -257,12 +259,12 @@ class Core(wiring.Component):
         a = Signal(32)
         b = Signal(32)
         m.d.comb += [
-            a.eq(forward(ex.rs1, word_field("rs1"), regfile.data[0])),
-            b.eq(forward(ex.rs2, word_field("rs2"), regfile.data[1])),
+            a.eq(forward(ex.rs1, word_field("rs1"), rf_data[0])),
+            b.eq(forward(ex.rs2, word_field("rs2"), rf_data[1])),
         ]
         c = Signal(32)
         if has_rs3:
-            m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), regfile.data[2]))
+            m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), rf_data[2]))
 
         ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
         m.d.sync += ex_busy.eq(ex_hold)
@@ -444,7 +446,7 @@ class Core(wiring.Component):
             fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
             wb_value.eq(Mux(wb.is_load, fmt.result, wb_result)),
             wb_forward.eq(wb_result if u.ldu == 2 else wb_value),
-            regfile.we.eq(wb.valid & (wb.rd != 0)), regfile.waddr.eq(wb.rd), regfile.wdata.eq(wb_value),
+            rf_we.eq(wb.valid & (wb.rd != 0)), rf_waddr.eq(wb.rd), rf_wdata.eq(wb_value),
         ]
 
         order = Signal(64)

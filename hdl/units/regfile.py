@@ -8,35 +8,31 @@ timing does not change, but the memory has a registered read: LUT-RAM with a
 flip-flop behind it on ECP5 (the read happens in ID, off EX's paths), block RAM on
 iCE40, which has no asynchronous RAM (without it the registers are flip-flops and
 multiplexers that do not fit a UP5K).
+
+Built into the core's own module (like ``cache_arrays.way_memories`` into the
+caches'), not a unit of its own: the synthesis report counts the register file
+with the core, in flip-flops, as before.
 """
 
 from amaranth import Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth.hdl import Value
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In, Out
 
 
-class RegFile(wiring.Component):
-    def __init__(self, ports: int = 2):
-        self.ports = ports
-        super().__init__({
-            "addr": In(5).array(ports),
-            "data": Out(32).array(ports),
-            "we": In(1),
-            "waddr": In(5),
-            "wdata": In(32),
-        })
-
-    def elaborate(self, platform):
-        m = Module()
-        m.submodules.mem = mem = Memory(shape=32, depth=32, init=[])
-        wp = mem.write_port()
-        m.d.comb += [wp.en.eq(self.we), wp.addr.eq(self.waddr), wp.data.eq(self.wdata)]
-        for k in range(self.ports):
-            rp = mem.read_port(transparent_for=())     # the old word on a same-cycle write
-            hit = Signal(name=f"bypass{k}")
-            word = Signal(32, name=f"bypass{k}_data")
-            m.d.comb += rp.addr.eq(self.addr[k])
-            m.d.sync += [hit.eq(self.we & (self.waddr == self.addr[k])), word.eq(self.wdata)]
-            m.d.comb += self.data[k].eq(Mux(hit, word, rp.data))
-        return m
+def regfile(m: Module, addrs: list[Value], we: Value, waddr: Value, wdata: Value) -> list[Signal]:
+    """The register file in ``m``, one read port per address of ``addrs`` (the
+    registers to read for the next cycle); returns each port's data."""
+    m.submodules.regfile = mem = Memory(shape=32, depth=32, init=[])
+    wp = mem.write_port()
+    m.d.comb += [wp.en.eq(we), wp.addr.eq(waddr), wp.data.eq(wdata)]
+    out = []
+    for k, addr in enumerate(addrs):
+        rp = mem.read_port(transparent_for=())     # the old word on a same-cycle write
+        hit = Signal(name=f"rf_bypass{k}")
+        word = Signal(32, name=f"rf_bypass{k}_data")
+        data = Signal(32, name=f"rf_data{k}")
+        m.d.comb += rp.addr.eq(addr)
+        m.d.sync += [hit.eq(we & (waddr == addr)), word.eq(wdata)]
+        m.d.comb += data.eq(Mux(hit, word, rp.data))
+        out.append(data)
+    return out
