@@ -201,7 +201,7 @@ def test_holding_the_soc_for_the_uart_leaves_its_cycle_count_as_on_the_iss(tmp_p
         '}\n')
     elf = build_elf([tmp_path / "c.c"], tmp_path / "c.elf", isa="rv32im")
     iss = subprocess.run([sys.executable, "-m", "chainrv.cli", "run", str(elf)], capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=600)
     assert iss.stdout == "cycles\n" and iss.returncode > 1
     divider = 6
     top = BoardTop("rv32im", 4096, elf_to_words(elf, 1 << 20), BAUD * divider)

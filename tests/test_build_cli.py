@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(shutil.which(GCC) is None, reason="no RISC-V GCC
 def chainrv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("chainrv")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "chainrv.cli"]
-    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    # (the timeout is generous: a first run compiles the ISS loop)
+    return subprocess.run([*cmd, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
 def one_line_error(p: subprocess.CompletedProcess[str]) -> str:
