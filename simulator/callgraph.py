@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .callstack import CALL, MRET, OTHER, RETURN, SWAP, TRAP
 from .elfload import Symbol
 from .state import STALL_CAUSES
 
@@ -36,7 +37,6 @@ _REDIRECT_COLS = [k for k, c in enumerate(STALL_CAUSES) if c in REDIRECT_CAUSES]
 FILL = "(pipeline fill)"
 UNKNOWN = "?"            # a pc no function symbol covers (as --profile names it)
 
-OTHER, CALL, RETURN, SWAP, TRAP, MRET = range(6)
 _MRET_WORD = 0x30200073
 _SCHEMA = "https://www.speedscope.app/file-format-schema.json"
 

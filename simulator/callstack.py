@@ -28,7 +28,8 @@ from isa.table import INSNS
 
 from .jitcache import njit_cached
 
-OTHER, CALL, RETURN, SWAP, TRAP, MRET = range(6)   # as callgraph.classify
+#: What a slot does to the call stack (here and in callgraph.classify).
+OTHER, CALL, RETURN, SWAP, TRAP, MRET = range(6)
 _NAMES = [insn.name for insn in INSNS]
 OP_JAL, OP_JALR, OP_MRET = _NAMES.index("jal"), _NAMES.index("jalr"), _NAMES.index("mret")
 
