@@ -16,6 +16,9 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
 ``insn``   for the rows of ``specs.ENCODINGS`` in ``names``: a record that did not
            trap has the rd/rs1/rs2 fields of its word and ``rd_wdata`` = the spec of
            its operands ``rs1_rdata``/``rs2_rdata`` (0 for x0);
+``rs3``    Xchain's third operand, which the port does not carry: a record of
+           ``xor3`` whose rs3 is the register watched as for ``reg`` has
+           ``rd_wdata ^ rs1_rdata ^ rs2_rdata`` = the last value written to it;
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -25,7 +28,7 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from unittest import mock
 
 from amaranth import Const, Elaboratable, Module, Mux, Signal
@@ -33,12 +36,19 @@ from amaranth.hdl import Assert, Assume, Fragment, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from hdl.units.csr import CSRFile
+from hdl.units.xchain import Xchain
 from isa import timing
 from isa.config import IsaConfig
+from isa.table import BY_NAME
 
 from .specs import ENCODINGS, immediate, spec
 
-CHECKS = ("order", "pc", "reg", "insn", "live")
+CHECKS = ("order", "pc", "reg", "insn", "live", "rs3")
+
+#: Xchain's ``xor3`` (docs/xchain.md: R4, opcode 0x2B, funct3 0, bits 26..25 = 0): the
+#: rs3 check's row, whose result gives its third operand back (rd ^ rs1 ^ rs2).
+XOR3_MASK, XOR3_MATCH = 0x0600_707F, 0x0000_002B
 
 #: Cycles without a retirement allowed after the first one (one event per gap).
 LIVE_GAP = 1 + max(timing.TAKEN_BRANCH_PENALTY, timing.TRAP_PENALTY, timing.MRET_PENALTY,
@@ -53,46 +63,104 @@ def is_div(w) -> object:
 
 
 class FreeUnit(wiring.Component):
-    """Stands for all of the core's single-cycle units: its result is a free value."""
+    """Stands for all of the core's single-cycle units: its result is a free value (0
+    for the ops of ``kept``, which a real unit beside it computes)."""
 
     #: the free input of the harness, set by ``free_units``
     value = None
+    #: op numbers left to the real unit
+    kept: tuple[int, ...] = ()
 
     def __init__(self):
         super().__init__({"op": In(7), "a": In(32), "b": In(32), "imm": In(32), "result": Out(32)})
 
     def elaborate(self, platform):
         m = Module()
-        m.d.comb += self.result.eq(self.value)
+        kept = self.op.matches(*self.kept) if self.kept else 0
+        m.d.comb += self.result.eq(Mux(kept, 0, self.value))
         return m
 
 
+class XchainNoMac(Xchain):
+    """The real Xchain unit without its multiply-accumulate (``maddlu``/``maddhu`` give
+    0, and the free unit beside it any value)."""
+
+    def __init__(self):
+        super().__init__(mac=False)
+
+
+class FreeCSR(CSRFile):
+    """Stands for the CSR file (same ports): every output (read data, ``illegal``,
+    ``mtvec``, ``mepc``, ``irq``, ``wake``) a free value in every cycle, the inputs
+    ignored."""
+
+    #: the harness's free inputs, by output name, set by ``cut_state``
+    values: dict = {}
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += [getattr(self, k).eq(v) for k, v in self.values.items()]
+        return m
+
+
+def _core_globals(core) -> dict:
+    """The globals of the module whose ``elaborate`` builds ``core`` (a mutant's copy of
+    ``hdl.core`` too): the names a cut point replaces."""
+    return next(k.elaborate.__globals__ for k in type(core).__mro__
+                if "elaborate" in k.__dict__ and "comb_units" in k.elaborate.__globals__)
+
+
 @contextmanager
-def free_units(core, value: Signal):
+def free_units(core, value: Signal, xor3: bool = False):
     """While elaborating ``core``: one ``FreeUnit`` instead of its single-cycle units
     (a cut point, as riscv-formal's black-box ALU). Sound for the checks that hold
     whatever the units compute (order, pc, reg, live), and much cheaper for the solver.
-    The name ``comb_units`` is replaced in the module whose ``elaborate`` calls it (a
-    mutant's copy of ``hdl.core`` too)."""
-    cls = type("FreeUnit", (FreeUnit,), {"value": value})
-    names = next(k.elaborate.__globals__ for k in type(core).__mro__
-                 if "elaborate" in k.__dict__ and "comb_units" in k.elaborate.__globals__)
-    with mock.patch.dict(names, {"comb_units": lambda config, uarch: [cls]}):
+    With ``xor3`` the real Xchain unit computes ``xor3`` (the other units give 0 for it:
+    their unit proofs), the free unit everything else."""
+    kept = (BY_NAME["xor3"].op,) if xor3 else ()
+    cls = type("FreeUnit", (FreeUnit,), {"value": value, "kept": kept})
+    units = [cls, XchainNoMac] if xor3 else [cls]
+    with mock.patch.dict(_core_globals(core), {"comb_units": lambda config, uarch: units}):
+        yield
+
+
+#: The cut points ``CoreChecks`` can make (``cut_state``).
+CUTS = ("regfile", "csr")
+
+
+@contextmanager
+def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal]):
+    """While elaborating ``core``: the register file's read ports (``"regfile"`` in
+    ``cuts``) and the CSR file's outputs (``"csr"``) become free values, cut points.
+    Every behaviour of the real core is one of the cut core's, so a property proven on
+    it holds on the real core. The register file suits the insn check, whose operands
+    are the record's own (the reg check is what ties them to the register file); the
+    CSR file any check that does not look at CSR values: it removes the state those
+    checks never need (the register file's 1 Kbit, the CSRs and their 64-bit counters)."""
+    def free_regfile(m, addrs, we, waddr, wdata):
+        return rf_data[:len(addrs)]
+    names = {}
+    if "regfile" in cuts:
+        names["regfile"] = free_regfile
+    if "csr" in cuts:
+        names["CSRFile"] = type("FreeCSR", (FreeCSR,), {"values": csr})
+    with mock.patch.dict(_core_globals(core), names):
         yield
 
 
 class CoreChecks(Elaboratable):
     """``core`` (a ``hdl.core.Core``) under the checks named in ``checks``; with
-    ``free_units`` its single-cycle units are cut out (``free_units()``)."""
+    ``free_units`` its single-cycle units are cut out (``free_units()``), with ``cut``
+    the state named there (``cut_state()``)."""
 
-    def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False):
+    def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False, cut: tuple[str, ...] = (),
+                 one_cycle: bool = False):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown checks {sorted(unknown)}")
         self.core = core
         self.checks = tuple(checks)
         cfg: IsaConfig = core.config
-        from isa.table import BY_NAME
         self.names = tuple(n for n in (names or ENCODINGS) if BY_NAME[n].ext in cfg)
         self.insn_word = Signal(32)
         self.load_word = Signal(32)
@@ -103,19 +171,34 @@ class CoreChecks(Elaboratable):
         if free_units and "insn" in checks:
             raise ValueError("the insn check needs the real units")
         self.unit_value = Signal(32)
+        self.cut = tuple(cut)
+        self.one_cycle = one_cycle
+        self.cycle_pick = Signal(range(64))
+        if set(self.cut) - set(CUTS):
+            raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
+        if "regfile" in self.cut and "reg" in checks:
+            raise ValueError("the reg check needs the real register file")
+        self.rf_free = [Signal(32, name=f"rf_free{k}") for k in range(3)]
+        self.csr_free = {"rdata": Signal(32), "illegal": Signal(), "mtvec": Signal(32), "mepc": Signal(32),
+                         "irq": Signal(), "wake": Signal()}
+        self.csr_free = {k: Signal(len(v), name=f"csr_{k}") for k, v in self.csr_free.items()}
 
     @property
     def ports(self) -> list:
-        return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value]
+        cut = ([*self.rf_free] if "regfile" in self.cut else []) + \
+            ([*self.csr_free.values()] if "csr" in self.cut else [])
+        return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value,
+                self.cycle_pick, *cut]
 
     def elaborate(self, platform):
         m = Module()
         core = self.core
-        if self.free:
-            with free_units(core, self.unit_value):
-                m.submodules.core = Fragment.get(core, platform)
-        else:
-            m.submodules.core = core
+        with ExitStack() as stack:
+            if self.free:
+                stack.enter_context(free_units(core, self.unit_value, xor3="rs3" in self.checks))
+            if self.cut:
+                stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free))
+            m.submodules.core = Fragment.get(core, platform)
         m.d.comb += Assume(~ResetSignal())
 
         # the memories: a word for each read, held until the next
@@ -144,7 +227,7 @@ class CoreChecks(Elaboratable):
                     m.d.comb += Assert(rv.pc_rdata == last_next)
                 m.d.sync += [seen.eq(1), last_next.eq(rv.pc_wdata)]
 
-        if "reg" in self.checks:
+        if {"reg", "rs3"} & set(self.checks):
             # a free constant register number: sampled in cycle 0, assumed to stay
             pick = Signal(5)
             first = Signal(init=1)
@@ -157,19 +240,39 @@ class CoreChecks(Elaboratable):
                 m.d.comb += Assume(self.reg_pick == pick)
             known = Signal()            # x0 is known (0) from the start
             value = Signal(32)
+            with m.If(ok & (rv.rd_addr == reg) & (reg != 0)):
+                m.d.sync += [known.eq(1), value.eq(rv.rd_wdata)]
+
+        if "reg" in self.checks:
             for addr, data in ((rv.rs1_addr, rv.rs1_rdata), (rv.rs2_addr, rv.rs2_rdata)):
                 with m.If(ok & (addr == reg) & (known | (reg == 0))):
                     m.d.comb += Assert(data == value)
-            with m.If(ok & (rv.rd_addr == reg) & (reg != 0)):
-                m.d.sync += [known.eq(1), value.eq(rv.rd_wdata)]
             with m.If(rv.valid & (rv.rd_addr == 0)):
                 m.d.comb += Assert(rv.rd_wdata == 0)
 
+        if "rs3" in self.checks:
+            # the port has no rs3 field: xor3's result gives its third operand back
+            w = rv.insn
+            with m.If(ok & ((w & XOR3_MASK) == XOR3_MATCH) & (rv.rd_addr != 0) & (w[27:32] == reg)
+                      & (known | (reg == 0))):
+                m.d.comb += Assert((rv.rd_wdata ^ rv.rs1_rdata ^ rv.rs2_rdata) == value)
+
         if "insn" in self.checks:
             w = rv.insn
+            at = Const(1)
+            if self.one_cycle:
+                # the cycle checked: a free constant, as riscv-formal's checkers pick one
+                cycle = Signal(range(64))
+                m.d.sync += cycle.eq(cycle + (cycle != 63))
+                pick = Signal(range(64))
+                with m.If(cycle == 0):
+                    m.d.sync += pick.eq(self.cycle_pick)
+                with m.Else():
+                    m.d.comb += Assume(self.cycle_pick == pick)
+                at = self.cycle_pick == cycle
             for name in self.names:
                 mask, match, imm_kind, sources = ENCODINGS[name]
-                with m.If(ok & ((w & mask) == match)):
+                with m.If(at & ok & ((w & mask) == match)):
                     m.d.comb += Assert(rv.rd_addr == w[7:12])
                     m.d.comb += Assert(rv.rs1_addr == (w[15:20] if "1" in sources else 0))
                     m.d.comb += Assert(rv.rs2_addr == (w[20:25] if "2" in sources else 0))

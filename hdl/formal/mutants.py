@@ -31,6 +31,7 @@ class Mutant:
     edits: tuple[tuple[str, str], ...]   # (exact source text, its replacement) alternatives
     what: str            # the bug, in words
     unit: str = ""       # for a unit's mutant: the unit's class name
+    isa: str = "rv32im_zicsr_zk_zks"     # the ISA it is run under in lockstep
 
 
 MUTANTS: dict[str, Mutant] = {
@@ -46,6 +47,18 @@ MUTANTS: dict[str, Mutant] = {
         (("load_use.eq(id_.valid & late)", "load_use.eq(0)"),),
         "the load-use stall dropped: the consumer right after a load enters EX while the "
         "load is in MEM, before its data has arrived"),
+    "no_branch_flush": Mutant(
+        "hdl.core",
+        (("valid=id_.valid & ~load_use & ~id_wait, flush=redirect,",
+          "valid=id_.valid & ~load_use & ~id_wait, flush=0,"),),
+        "a dropped branch flush: the instruction in ID when a branch, jump or trap "
+        "redirects the pipeline still enters EX and executes (only IF's is squashed)"),
+    "no_rs3_forwarding": Mutant(
+        "hdl.core",
+        (("m.d.comb += c.eq(forward(ex.rs3, word_field(\"rs3\"), rf_data[2]))",
+          "m.d.comb += c.eq(rf_data[2])"),),
+        "Xchain's third operand without forwarding: rs3 written by one of the two "
+        "instructions ahead comes from the register file, stale", isa="rv32im_zicsr_zk_zks_xchain"),
     "sm4ed_mask": Mutant(
         "hdl.units.zksed",
         (("((x & 0x3F) << 26)", "((x & 0x1F) << 26)"),),

@@ -17,11 +17,13 @@ from isa.timing import DIV_EXTRA
 #: The core's ISA for the whole-core checks: every single-cycle extension but Xchain,
 #: whose third operand the retirement port does not carry.
 CORE_ISA = "rv32im_zicsr_zk_zks"
+#: The rs3 check's ISA: Xchain's three-source rows.
+XCHAIN_ISA = CORE_ISA + "_xchain"
 #: Depth of the quick whole-core checks, and of the deep ones.
 QUICK_DEPTH = 8
 DEEP_DEPTH = 20
-#: Depth of the insn checks (each record is checked; see docs/verification.md).
-INSN_DEPTH = 8
+#: Depth of the insn checks: the deep one's, with the register and CSR files cut out.
+INSN_DEPTH = DEEP_DEPTH
 #: The microarchitecture presets' core checks: depth 20 took over 40 minutes on fpga.
 UARCH_DEPTH = 12
 
@@ -65,7 +67,7 @@ def _iter_mul(bits: int, narrow: int | None, result: bool):
 
 
 def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] | None = None,
-          isa: str = CORE_ISA, mutant: str | None = None):
+          isa: str = CORE_ISA, mutant: str | None = None, cut: tuple[str, ...] = ()):
     def build():
         from .core import CoreChecks
         if mutant:
@@ -74,7 +76,7 @@ def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] 
         else:
             from hdl.core import Core
             core = Core(isa, uarch=uarch)
-        return CoreChecks(core, checks, names, free_units="insn" not in checks)
+        return CoreChecks(core, checks, names, free_units="insn" not in checks, cut=cut)
     return build
 
 
@@ -92,6 +94,9 @@ INSN_GROUPS: dict[str, tuple[str, ...]] = {
 #: The smallest ISA holding each group (a smaller core, a faster proof).
 INSN_ISA = {"rv32i": "rv32i", "zbkb": "rv32i_zbkb", "zbkc_zbkx": "rv32i_zbkc_zbkx",
             "zknh_zksh": "rv32i_zknh_zksh", "zkne_zknd": "rv32i_zkne_zknd", "zksed": "rv32i_zksed"}
+
+#: The insn check's cut points: its operands are the record's, CSR values it never reads.
+INSN_CUT = ("regfile", "csr")
 
 QUICK_UNITS = ("ALU", "Shifter", "Zbkx", "Zknh", "Zksh", "Zkne", "Zknd", "Zksed")
 DEEP_UNITS = ("Zbkb", "Zbkc", "Xchain")
@@ -131,9 +136,13 @@ PROOFS: list[Proof] = [
     *(Proof(f"core_{u}", _core(("order", "pc", "reg"), uarch=u), UARCH_DEPTH, False,
             what=f"order, pc, reg on the {u} microarchitecture")
       for u in ("mcu", "fpga")),
-    Proof("insn_rv32i_quick", _core(("insn",), names=INSN_GROUPS["rv32i"], isa="rv32i"), 5, True,
-          what="insn check, RV32I rows"),
-    *(Proof(f"insn_{g}", _core(("insn",), names=names, isa=INSN_ISA[g]), INSN_DEPTH, False,
+    Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
+          what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
+    Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,
+          what="rs3 to the deep depth"),
+    Proof("insn_rv32i_quick", _core(("insn",), names=INSN_GROUPS["rv32i"], isa="rv32i", cut=INSN_CUT),
+          QUICK_DEPTH, True, what="insn check, RV32I rows"),
+    *(Proof(f"insn_{g}", _core(("insn",), names=names, isa=INSN_ISA[g], cut=INSN_CUT), INSN_DEPTH, False,
             what=f"insn check, {g} rows")
       for g, names in INSN_GROUPS.items()),
     # mutants: each must be caught (the check FAILs)
@@ -141,10 +150,15 @@ PROOFS: list[Proof] = [
           expect="FAIL", what="reg check catches the MEM forwarding path removed"),
     Proof("mutant_no_load_use_stall", _core(("reg",), mutant="no_load_use_stall"), QUICK_DEPTH, True,
           expect="FAIL", what="reg check catches the load-use stall dropped"),
+    Proof("mutant_no_branch_flush", _core(("pc",), mutant="no_branch_flush"), QUICK_DEPTH, True,
+          expect="FAIL", what="pc check catches the dropped branch flush"),
+    Proof("mutant_no_rs3_forwarding",
+          _core(("rs3",), isa=XCHAIN_ISA, mutant="no_rs3_forwarding", cut=("csr",)), QUICK_DEPTH,
+          True, expect="FAIL", what="rs3 check catches Xchain's rs3 forwarding removed"),
     Proof("mutant_sm4ed_mask", lambda: _mutant_unit("sm4ed_mask"), 1, True,
           expect="FAIL", what="Zksed unit proof catches a wrong mask in SM4ED"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
-                                          mutant="sm4ed_mask"), 6, False,
+                                          mutant="sm4ed_mask", cut=INSN_CUT), 6, False,
           expect="FAIL", what="the core's insn check catches it too"),
 ]
 
