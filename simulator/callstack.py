@@ -15,8 +15,9 @@ frame's pop, in ``t`` = the retirement cycle of the last slot plus its redirect,
 is the cycles charged so far.
 
 All of it lives in one int64 array ``cg`` (``new_array``): a header, the function of
-every RAM word, per function its frames on the stack, the ``t`` its outermost frame was
-pushed at and its inclusive cycles, then the stack (function, handler flag).
+every RAM word and the bounds of the run of words of that function around it, per
+function its frames on the stack, the ``t`` its outermost frame was pushed at and its
+inclusive cycles, then the stack (function, handler flag).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ OP_JAL, OP_JALR, OP_MRET = _NAMES.index("jal"), _NAMES.index("jalr"), _NAMES.ind
 
 # the header
 H_DEPTH, H_CAP, H_OVERFLOW, H_HELD, H_KIND, H_TARGET = 0, 1, 2, 3, 4, 5
-H_NCODE, H_NF, H_BELOW, H_ABOVE = 6, 7, 8, 9
+H_NCODE, H_NF, H_BELOW, H_ABOVE, H_FN, H_STACK = 6, 7, 8, 9, 10, 11
 HEADER = 16
 #: Frames the stack holds; a deeper one marks the inclusive figures unavailable.
 CAPACITY = 4096
@@ -45,13 +46,23 @@ def new_array(fid: np.ndarray, nfunc: int, below: int, above: int) -> np.ndarray
     """The array for a run: ``fid`` the function index of every RAM word, ``below`` and
     ``above`` those of pcs below and above RAM, ``nfunc`` how many indexes there are."""
     ncode = len(fid)
-    cg = np.zeros(HEADER + ncode + 3 * nfunc + 2 * CAPACITY, np.int64)
+    fn = HEADER + 3 * ncode
+    cg = np.zeros(fn + 3 * nfunc + 2 * CAPACITY, np.int64)
     cg[H_CAP] = CAPACITY
     cg[H_NCODE] = ncode
     cg[H_NF] = nfunc
     cg[H_BELOW] = below
     cg[H_ABOVE] = above
+    cg[H_FN] = fn
+    cg[H_STACK] = fn + 3 * nfunc
     cg[HEADER:HEADER + ncode] = fid
+    # the run of equal function indexes each word lies in: [its first word, its last + 1)
+    edges = np.flatnonzero(np.diff(fid)) + 1
+    first = np.concatenate(([0], edges))
+    end = np.concatenate((edges, [ncode]))
+    lengths = end - first
+    cg[HEADER + ncode:HEADER + 2 * ncode] = np.repeat(first, lengths)
+    cg[HEADER + 2 * ncode:fn] = np.repeat(end, lengths)
     return cg
 
 
@@ -60,10 +71,10 @@ def inclusive(cg: np.ndarray, t_end: int) -> np.ndarray | None:
     frames still on the stack close there); None when the stack overflowed."""
     if cg[H_OVERFLOW]:
         return None
-    ncode, nf = int(cg[H_NCODE]), int(cg[H_NF])
-    count = cg[HEADER + ncode:HEADER + ncode + nf]
-    start = cg[HEADER + ncode + nf:HEADER + ncode + 2 * nf]
-    incl = cg[HEADER + ncode + 2 * nf:HEADER + ncode + 3 * nf].copy()
+    fn, nf = int(cg[H_FN]), int(cg[H_NF])
+    count = cg[fn:fn + nf]
+    start = cg[fn + nf:fn + 2 * nf]
+    incl = cg[fn + 2 * nf:fn + 3 * nf].copy()
     open_ = count > 0
     incl[open_] += t_end - start[open_]
     return incl
@@ -105,13 +116,12 @@ def _push(cg, f, trap, t):
     if d >= cg[H_CAP]:
         cg[H_OVERFLOW] = 1
         return
-    ncode = cg[H_NCODE]
     nf = cg[H_NF]
-    c = HEADER + ncode + f
+    c = cg[H_FN] + f
     cg[c] += 1
     if cg[c] == 1:
         cg[c + nf] = t
-    s = HEADER + ncode + 3 * nf
+    s = cg[H_STACK]
     cg[s + d] = f
     cg[s + cg[H_CAP] + d] = trap
     cg[H_DEPTH] = d + 1
@@ -120,10 +130,9 @@ def _push(cg, f, trap, t):
 @njit_cached
 def _pop(cg, t):
     d = cg[H_DEPTH] - 1
-    ncode = cg[H_NCODE]
     nf = cg[H_NF]
-    f = cg[HEADER + ncode + 3 * nf + d]
-    c = HEADER + ncode + f
+    f = cg[cg[H_STACK] + d]
+    c = cg[H_FN] + f
     cg[c] -= 1
     if cg[c] == 0:
         cg[c + 2 * nf] += t - cg[c + nf]
@@ -132,7 +141,7 @@ def _pop(cg, t):
 
 @njit_cached
 def _top_trap(cg):
-    s = HEADER + cg[H_NCODE] + 3 * cg[H_NF] + cg[H_CAP]
+    s = cg[H_STACK] + cg[H_CAP]
     return cg[s + cg[H_DEPTH] - 1]
 
 
@@ -150,7 +159,7 @@ def _effect(cg, kind, target, t):
     elif kind == TRAP:
         _push(cg, target, 1, t)
     elif kind == MRET:
-        s = HEADER + cg[H_NCODE] + 3 * cg[H_NF] + cg[H_CAP]
+        s = cg[H_STACK] + cg[H_CAP]
         handler = False
         for d in range(cg[H_DEPTH]):
             if cg[s + d] != 0:
@@ -177,7 +186,7 @@ def retire(cg, pc, kind, target, t):
     if d == 0:
         _push(cg, f, 0, t)
     else:
-        s = HEADER + cg[H_NCODE] + 3 * cg[H_NF]
+        s = cg[H_STACK]
         if cg[s + d - 1] != f:
             trap = cg[s + cg[H_CAP] + d - 1]
             _pop(cg, t)
@@ -186,3 +195,34 @@ def retire(cg, pc, kind, target, t):
     cg[H_KIND] = kind
     cg[H_TARGET] = _fid(cg, target) if kind != OTHER else 0
 
+
+
+# Most slots change nothing: no effect held from the last slot, none of their own, in the
+# function of the top frame. After ``retire`` that is the function of the slot's word, so
+# the loop keeps the bounds of that word's run of the function (``run_first``, ``run_end``)
+# and whether an effect is held in locals, and calls ``retire`` only for the other slots:
+# it is too big to inline, and a call per slot would cost more than the rest of the profile.
+
+
+@njit_cached
+def dead(cg):
+    """Whether the stack overflowed (then nothing more is kept)."""
+    return cg[H_OVERFLOW] != 0
+
+
+@njit_cached
+def held(cg):
+    """Whether the last slot's effect, applied when the next retires, does anything."""
+    return cg[H_HELD] != 0 and cg[H_KIND] != OTHER
+
+
+@njit_cached
+def run_first(cg, w):
+    """The first word of the run of ``w``'s function that holds RAM word ``w``."""
+    return cg[HEADER + cg[H_NCODE] + w]
+
+
+@njit_cached
+def run_end(cg, w):
+    """The word after that run."""
+    return cg[HEADER + 2 * cg[H_NCODE] + w]

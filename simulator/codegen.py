@@ -68,7 +68,7 @@ if not UARCH:
     c += {amount}
     stalls[S.{cause}] += {amount}
     if PROF:
-        charge(pcyc, pstall, i, S.{cause}, {amount})
+        charge(pstall, i, S.{cause}, {amount})
 """
 
 # Stop before an access to an armed watch range; gdb steps over the access itself,
@@ -153,7 +153,7 @@ if wake < 0:
 else:
     stalls[S.S_WFI] += wake - c
     if PROF:
-        charge(pcyc, pstall, i, S.S_WFI, wake - c)
+        charge(pstall, i, S.S_WFI, wake - c)
     c = wake
 """
 

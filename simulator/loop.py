@@ -40,11 +40,9 @@ from isa.table import INSNS
 from isa.timing import DIV_EXTRA, LOAD_USE_STALL, MRET_PENALTY, TAKEN_BRANCH_PENALTY, TRAP_PENALTY
 from isa.uarch import BHT_TAKEN
 
+from . import callstack as CS
 from . import devices
 from . import state as S
-from .callstack import TRAP as CS_TRAP
-from .callstack import call_kind
-from .callstack import retire as cs_retire
 from .csrfile import csr_read, csr_write
 from .decoder import IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, ZIMM_AT, decode_into
 from .devices import dev_load, dev_store
@@ -124,7 +122,7 @@ if DISPATCHED.split() != [insn.name for insn in INSNS]:
     raise ImportError("the ISS's dispatch is out of date with isa/table.py: run python -m simulator.codegen")
 
 
-def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, pstall, pcg, tr, wp, ua, uc, uo):
+def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo):
     """Run from ``st[PC]`` until ``st[STEPS]`` reaches ``stop`` or something makes the loop
     return; returns why (``state.R_*``)."""
     size = ram8.shape[0]
@@ -143,6 +141,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             seen[k] = stalls[k]
     irq_at = irq_cycle(st)
     reason = S.R_SLICE
+    if PROF:  # what decides whether a slot changes the call stack, in locals (simulator/callstack.py)
+        cs_dead = CS.dead(pcg)
+        cs_held = CS.held(pcg)
+        cs_first = 0  # the RAM words of the top frame's function known so far: none
+        cs_end = 0
+        # slots are counted per run of consecutive words (simulator/recording.py, slot_counts)
+        f_last = -1  # the word of the last slot counted in this call, and the pc that follows it
+        f_next = -1
     if WATCH:
         wn = st[S.WATCH_N]
     if UARCH:  # the microarchitecture's timing state and parameters, in locals
@@ -204,7 +210,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             stalls[pcause] += pend
             if PROF:
                 if psrc >= 0:
-                    pcyc[psrc] += pend
                     pstall[psrc, pcause] += pend
         pend = 0
         if o < 0 or o >= size:
@@ -236,11 +241,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 c += LOAD_USE_STALL
                 stalls[S.S_LU] += LOAD_USE_STALL
                 if PROF:
-                    charge(pcyc, pstall, i, S.S_LU, LOAD_USE_STALL)
-        if PROF:
-            if i >= 0:
-                pcnt[i] += 1
-                pcyc[i] += 1
+                    charge(pstall, i, S.S_LU, LOAD_USE_STALL)
         if WATCH:
             ld0 = ldrd
         ldrd = S.NO_LOAD
@@ -693,7 +694,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 else:
                     stalls[S.S_WFI] += wake - c
                     if PROF:
-                        charge(pcyc, pstall, i, S.S_WFI, wake - c)
+                        charge(pstall, i, S.S_WFI, wake - c)
                     c = wake
             elif op == 42:  # csrrw
                 csr = imm & 0xFFF  # the CSR number
@@ -798,7 +799,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     c += DIV_EXTRA
                     stalls[S.S_DIV] += DIV_EXTRA
                     if PROF:
-                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                        charge(pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 53:  # divu
                 regs[rd] = semantics.divu(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
@@ -806,7 +807,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     c += DIV_EXTRA
                     stalls[S.S_DIV] += DIV_EXTRA
                     if PROF:
-                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                        charge(pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 54:  # rem
                 regs[rd] = semantics.rem(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
@@ -814,7 +815,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     c += DIV_EXTRA
                     stalls[S.S_DIV] += DIV_EXTRA
                     if PROF:
-                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                        charge(pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 55:  # remu
                 regs[rd] = semantics.remu(a, b, imm, pc)
                 # the divider holds EX: the division itself retires DIV_EXTRA cycles late
@@ -822,7 +823,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                     c += DIV_EXTRA
                     stalls[S.S_DIV] += DIV_EXTRA
                     if PROF:
-                        charge(pcyc, pstall, i, S.S_DIV, DIV_EXTRA)
+                        charge(pstall, i, S.S_DIV, DIV_EXTRA)
             elif op == 56:  # andn
                 regs[rd] = semantics.andn(a, b, imm, pc)
             elif op == 57:  # orn
@@ -974,28 +975,28 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                         if PROF:
                             red = n
                             if u_rsrc >= 0:
-                                charge(pcyc, pstall, u_rsrc, u_rcause, n)
+                                charge(pstall, u_rsrc, u_rcause, n)
                     n = m2 - m1
                     if n > 0:
                         stalls[S.S_IC] += n
                         if PROF:
                             if i >= 0:
-                                charge(pcyc, pstall, i, S.S_IC, n)
+                                charge(pstall, i, S.S_IC, n)
                     n = m3 - m2
                     if n > 0:
                         stalls[lcause] += n
                         if PROF:
-                            charge(pcyc, pstall, i, lcause, n)
+                            charge(pstall, i, lcause, n)
                     n = um0 - m3
                     if n > 0:
                         ucause = S.S_MUL if uo[2, op] != 0 else S.S_DIV
                         stalls[ucause] += n
                         if PROF:
-                            charge(pcyc, pstall, i, ucause, n)
+                            charge(pstall, i, ucause, n)
                     if uq > 0:
                         stalls[S.S_DC] += uq
                         if PROF:
-                            charge(pcyc, pstall, i, S.S_DC, uq)
+                            charge(pstall, i, S.S_DC, uq)
                 # where the next fetch goes, and when it is sent
                 fseq = ue - 1
                 taken = pend != 0 and pcause == S.S_BR
@@ -1089,7 +1090,18 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             enter_trap(st, pc, exc, tval)
             irq_at = S.NEVER  # mstatus.MIE is clear now
             if PROF:
-                cs_retire(pcg, pc, CS_TRAP, st[S.MTVEC], cyc + red)
+                if pc != f_next or i < 0:
+                    if f_last >= 0:
+                        pflow[f_last, 1] += 1
+                    if i >= 0:
+                        pflow[i, 0] += 1
+                f_last = i
+                f_next = -1  # a trap leaves the run
+            if PROF and not cs_dead:
+                CS.retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
+                cs_dead = CS.dead(pcg)
+                cs_held = True
+                cs_end = 0
             cyc = c
             steps += 1
             if st[S.MTVEC] == 0:
@@ -1115,7 +1127,20 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
             record_retire(st, tr, steps, int(ram32[i]), pc, npc, r1, a, r2, b, rd, regs[rd], mem, c)
             record_stalls(st, tr, stalls, seen)
         if PROF:
-            cs_retire(pcg, pc, call_kind(op, rd, r1), npc, cyc + red)
+            if pc != f_next:
+                if f_last >= 0:
+                    pflow[f_last, 1] += 1
+                pflow[i, 0] += 1
+            f_last = i
+            f_next = pc + 4
+        if PROF and not cs_dead:
+            kind = CS.call_kind(op, rd, r1)
+            if cs_held or kind != CS.OTHER or i < cs_first or i >= cs_end:
+                CS.retire(pcg, pc, kind, npc, cyc + red)
+                cs_dead = CS.dead(pcg)
+                cs_held = kind != CS.OTHER
+                cs_first = CS.run_first(pcg, i)
+                cs_end = CS.run_end(pcg, i)
         cyc = c
         instret += 1
         steps += 1
@@ -1142,6 +1167,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pcnt, pcyc, psta
                 stalls[pcause] -= pend
             stalls[S.S_LU] -= lu
             ldrd = ld0
+    if PROF and f_last >= 0:
+        pflow[f_last, 1] += 1  # (the next call starts a run)
     if UARCH:
         if steady:
             u_f, u_m, u_fseq, u_fred, u_rcause = steady_times(cyc)

@@ -23,6 +23,7 @@ from .callgraph import FunctionIndex
 from .elfload import LoadedElf, Symbol, read_elf
 from .errors import SimError
 from .profile import Profile, build_profile
+from .recording import slot_counts
 from .trace import RVFI_DTYPE, rows_to_records
 
 #: Instructions per call of the loop: output is flushed at least this often.
@@ -51,9 +52,8 @@ class RunResult:
 
 
 def _no_profile() -> tuple[np.ndarray, ...]:
-    """The profile arrays of the variants that keep none (pcnt, pcyc, pstall, pcg)."""
-    return (np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64),
-            np.zeros(1, np.int64))
+    """The profile arrays of the variants that keep none (flow, pstall, pcg)."""
+    return np.zeros((1, 2), np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64), np.zeros(1, np.int64)
 
 
 class Machine:
@@ -263,8 +263,8 @@ class Machine:
         fid = index.lookup(self.ram_base + 4 * np.arange(n, dtype=np.int64))
         below, above = index.lookup(np.array([0, self.ram_base + self.ram_size], np.int64)).tolist()
         cg = callstack.new_array(fid, len(index.names), below, above)
-        prof = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64),
-                cg)
+        flow, pstall = np.zeros((n, 2), np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64)
+        prof = (flow, pstall, cg)
         res = self._drive("prof", max_instructions, stdout, prof, tr)
         incl = callstack.inclusive(cg, int(self.st[S.CYC]))
         inclusive: dict[str, int] | None = None
@@ -272,7 +272,10 @@ class Machine:
             inclusive = {}
             for name, cycles in zip(index.names, incl.tolist(), strict=True):
                 inclusive[name] = inclusive.get(name, 0) + cycles
-        res.profile = build_profile(*prof[:3], self.dec, self.functions, self.ram_base, res.cycles, inclusive)
+        pcnt = slot_counts(flow)
+        pcyc = pcnt + pstall.sum(axis=1)  # a slot's cycle, and the stalls charged to it
+        res.profile = build_profile(pcnt, pcyc, pstall, self.dec, self.functions, self.ram_base, res.cycles,
+                                    inclusive)
         return res
 
     def iter_trace(self, max_instructions: int | None = None, chunk: int = 65536,

@@ -9,6 +9,8 @@ filled.
 
 from __future__ import annotations
 
+import numpy as np
+
 from isa.retire import COL
 
 from . import state as S
@@ -76,8 +78,25 @@ def trace_full(st, tr):
     return st[S.TRACE_N] >= tr.shape[0]
 
 
+def slot_counts(flow: np.ndarray) -> np.ndarray:
+    """The slots of every RAM word, from the profile loop's ``flow`` ``(words, 2)``.
+
+    A count per slot would be a store per slot, which costs the loop more than anything
+    else the profile does; the loop counts runs instead: ``flow[w, 0]`` the runs of
+    consecutive slots that began at word ``w`` (reached other than from the slot at
+    ``w - 1``), ``flow[w, 1]`` those that ended there (a taken branch or jump, a trap, the
+    end of a call of the loop). A word's slots are then the runs begun at or before it
+    minus those ended before it.
+    """
+    began = np.cumsum(flow[:, 0])
+    ended = np.cumsum(flow[:, 1])
+    ended[1:] = ended[:-1].copy()
+    ended[0] = 0
+    return began - ended
+
+
 @njit_cached
-def charge(pcyc, pstall, i, cause, n):
-    """Charge ``n`` stall cycles of ``cause`` to the instruction word ``i``."""
+def charge(pstall, i, cause, n):
+    """Charge ``n`` stall cycles of ``cause`` to the instruction word ``i`` (its cycles are
+    its slots plus its stalls: the loop keeps no third array for them)."""
     pstall[i, cause] += n
-    pcyc[i] += n
