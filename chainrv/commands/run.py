@@ -17,9 +17,7 @@ from isa.config import IsaConfig, IsaError
 from isa.memmap import RAM_BASE, input_data
 from simulator import Machine, SimError, format_records
 from simulator import state as S
-from simulator.debug import MachineTarget
 from simulator.elfload import LoadedElf, read_elf
-from simulator.gdbserver import GdbServer, listen
 from simulator.machine import SLICE, RunResult
 from simulator.srclines import LineTable
 from simulator.trace import SymbolMap
@@ -238,6 +236,8 @@ def _write_pipeview(m: Machine, path: str, limit: int | None, only: list[str] | 
 
 
 def _listen(port: int) -> socket.socket:
+    from simulator.gdbserver import listen  # (only with --gdb: kept off the start-up path)
+
     try:
         return listen(port)
     except OSError as e:
@@ -248,6 +248,9 @@ def _listen(port: int) -> socket.socket:
 def _run_gdb(m: Machine, port: int, wait: bool, out: _Stdout) -> RunResult:
     """Serve gdb; returns the run's result, or raises CliError(…, 0) when gdb
     killed the run or disconnected before the program ended."""
+    from simulator.debug import MachineTarget
+    from simulator.gdbserver import GdbServer
+
     target = MachineTarget(m, out)
     with _listen(port) as sock:
         port = sock.getsockname()[1]
