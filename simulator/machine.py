@@ -274,8 +274,7 @@ class Machine:
                 inclusive[name] = inclusive.get(name, 0) + cycles
         pcnt = slot_counts(flow)
         pcyc = pcnt + pstall.sum(axis=1)  # a slot's cycle, and the stalls charged to it
-        res.profile = build_profile(pcnt, pcyc, pstall, self.dec, self.functions, self.ram_base, res.cycles,
-                                    inclusive)
+        res.profile = build_profile(pcnt, pcyc, pstall, self.dec, index, self.ram_base, res.cycles, inclusive)
         return res
 
     def iter_trace(self, max_instructions: int | None = None, chunk: int = 65536,

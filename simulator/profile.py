@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from isa.table import INSNS
 
-from .elfload import Symbol
+from .callgraph import FunctionIndex
 from .srclines import LineTable
 from .state import STALL_CAUSES
 
@@ -67,8 +66,10 @@ class Profile:
         run's cycles."""
         least = threshold * self.total_cycles
         # (a function with few cycles of its own is shown when its callees' make it count)
-        shown = [f for f in self.functions if f.cycles >= least or (f.inclusive or 0) >= least]
-        rest = [f for f in self.functions if f not in shown]
+        shown: list[FunctionProfile] = []
+        rest: list[FunctionProfile] = []
+        for f in self.functions:
+            (shown if f.cycles >= least or (f.inclusive or 0) >= least else rest).append(f)
         rows = list(shown)
         if rest:
             noun = "lines" if self.unit == "source line" else "functions"
@@ -163,17 +164,16 @@ def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, ram_base:
 
 
 def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: np.ndarray,
-                  symbols: list[Symbol], ram_base: int, total_cycles: int,
+                  index: FunctionIndex, ram_base: int, total_cycles: int,
                   inclusive: dict[str, int] | None = None) -> Profile:
-    """The profile of the per-PC counters; ``inclusive`` the inclusive cycles by
-    function name, where the run kept them."""
-    starts = [s.addr for s in symbols]
+    """The profile of the per-PC counters, by the functions of ``index``; ``inclusive``
+    the inclusive cycles by function name, where the run kept them."""
+    words = np.nonzero(pcnt | pcyc)[0]
+    of_word = dict(zip(words.tolist(), index.lookup(ram_base + 4 * words).tolist(), strict=True))
 
     def function(pc: int) -> tuple[str, int]:
-        k = bisect.bisect_right(starts, pc) - 1
-        if k >= 0 and (pc < symbols[k].addr + max(symbols[k].size, 4) or k == len(symbols) - 1):
-            return symbols[k].name, symbols[k].addr
-        return "?", 0
+        k = of_word[(pc - ram_base) >> 2]
+        return index.names[k], int(index.starts[k]) if k < len(index.starts) else 0
 
     mix: dict[str, int] = {}
     for i in np.nonzero(pcnt)[0]:
