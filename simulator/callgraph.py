@@ -28,11 +28,11 @@ import numpy as np
 
 from .callstack import CALL, MRET, OTHER, RETURN, SWAP, TRAP
 from .elfload import Symbol
-from .state import STALL_CAUSES
+from .state import REDIRECT_MASK, STALL_CAUSES
 
 #: Stall causes a slot waits for because of the slot before it (charged to that one).
-REDIRECT_CAUSES = ("branch", "trap", "mret", "mispredict")
-_REDIRECT_COLS = [k for k, c in enumerate(STALL_CAUSES) if c in REDIRECT_CAUSES]
+_REDIRECT_COLS = [k for k in range(len(STALL_CAUSES)) if REDIRECT_MASK >> k & 1]
+REDIRECT_CAUSES = tuple(STALL_CAUSES[k] for k in _REDIRECT_COLS)
 
 FILL = "(pipeline fill)"
 UNKNOWN = "?"            # a pc no function symbol covers (as --profile names it)

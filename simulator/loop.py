@@ -205,7 +205,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             rd = S.RD_SINK
         c = cyc + 1 + pend
         if PROF:  # the redirect the last slot charges for this one's wait (simulator/callstack.py)
-            red = pend if pcause == S.S_BR or pcause == S.S_TRAP or pcause == S.S_MRET else 0
+            red = pend if (S.REDIRECT_MASK >> pcause) & 1 else 0
         if pend != 0:
             stalls[pcause] += pend
             if PROF:

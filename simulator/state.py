@@ -28,6 +28,10 @@ NSTATE = 64
 STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi",
                                   "icache", "dcache", "mispredict", "mul")
 S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI, S_IC, S_DC, S_MISP, S_MUL = range(10)
+#: The causes that are the wait for a redirect (a taken branch or jump, a trap, ``mret``,
+#: a misprediction), as a mask of cause bits: the call tree charges them to the slot
+#: that redirected (simulator/callstack.py, callgraph.py).
+REDIRECT_MASK = (1 << S_BR) | (1 << S_TRAP) | (1 << S_MRET) | (1 << S_MISP)
 
 #: Why the loop returned.
 R_SLICE, R_EXIT, R_TRAP, R_UART, R_TRACE, R_WFI, R_RESET, R_BREAK, R_WATCH = range(9)
