@@ -21,7 +21,7 @@ every cycle until ``ack``.
 from __future__ import annotations
 
 from amaranth import Cat, Const, Elaboratable, Module, Mux, Signal
-from amaranth.hdl import Assert, Assume, ResetSignal
+from amaranth.hdl import Assert, Assume, ResetSignal, Value
 
 from isa.table import BY_NAME
 
@@ -145,3 +145,70 @@ class SequentialCheck(Elaboratable):
                 with m.If(u.done):
                     m.d.comb += Assert(u.result == expected)
         return m
+
+
+#: Widths of the pipeline registers the pipelined multiplier's parts pass through
+#: (``hdl/core.py``'s MEM fields ``pp0..pp3`` and, for three stages, WB's ``mlo``/``mhi``).
+PP_BITS, MLO_BITS, MHI_BITS = 36, 52, 36
+#: Signedness of each row's operands (RISC-V M; ``mul``'s low word is the same either
+#: way, taken unsigned; Xchain's ``maddlu``/``maddhu``: unsigned ``a * b + c``).
+MUL_SIGNS = {"mul": (False, False), "mulh": (True, True), "mulhsu": (True, False),
+             "mulhu": (False, False), "maddlu": (False, False), "maddhu": (False, False)}
+
+
+def product_by_pieces(x: Value, y: Value) -> Value:
+    """``x * y`` for 33-bit signed ``x``, ``y`` written as the distributive expansion over
+    16-bit low halves (unsigned) and 17-bit high halves (signed):
+    ``xh*yh << 32 + (xh*yl + xl*yh) << 16 + xl*yl``. The four 17 x 17 products are the
+    primitive; the expansion is the identity ``(xh 2^16 + xl)(yh 2^16 + yl)``."""
+    xl, xh = Cat(x[:16], 0).as_signed(), x[16:33].as_signed()
+    yl, yh = Cat(y[:16], 0).as_signed(), y[16:33].as_signed()
+    return ((xh * yh) << 32) + ((xh * yl + xl * yh) << 16) + xl * yl
+
+
+class PipeMultiplierCheck(Elaboratable):
+    """The pipelined multiplier (``mul=pipe:2`` and ``:3``: ``mulseq.pipe_products``,
+    ``pipe_sum``, ``pipe_result`` through registers as wide as the core's) equals each
+    row's product for every ``a``, ``b`` (and ``c`` for the MAC rows), with the 17 x 17
+    products as the primitive (``product_by_pieces``): its operand extension, the halves'
+    signs, the shifts and sums, the register widths and the half selected are proven;
+    the multiplication of the pieces is not. One copy per row, its op a constant (so the
+    pieces are the same terms on both sides)."""
+
+    def __init__(self, stages: int, names: tuple[str, ...] = tuple(MUL_SIGNS)):
+        self.names = names
+        self.stages = stages
+        self.a = Signal(32)
+        self.b = Signal(32)
+        self.c = Signal(32)
+
+    @property
+    def ports(self) -> list:
+        return [self.a, self.b, self.c]
+
+    def elaborate(self, platform):
+        m = Module()
+        for name in self.names:
+            self._row(m, name)
+        return m
+
+    def _row(self, m: Module, name: str) -> None:
+        from hdl.units.mulseq import MAC_NAMES, pipe_products, pipe_result, pipe_sum
+
+        op = Const(BY_NAME[name].op, 7)
+        mac = name in MAC_NAMES
+        pp = [Signal(PP_BITS, name=f"{name}_pp{k}") for k in range(4)]       # the MEM fields
+        m.d.comb += [r.eq(v) for r, v in zip(pp, pipe_products(op, self.a, self.b), strict=True)]
+        parts = pipe_sum([r.as_signed() for r in pp], self.c if mac else None)
+        if self.stages == 2:
+            result = pipe_result(op, parts)
+        else:
+            lo, hi = Signal(MLO_BITS, name=f"{name}_mlo"), Signal(MHI_BITS, name=f"{name}_mhi")  # WB's
+            m.d.comb += [lo.eq(parts[0]), hi.eq(parts[1])]
+            result = pipe_result(op, [lo.as_signed(), hi.as_signed()])
+        a_signed, b_signed = MUL_SIGNS[name]
+        x = Cat(self.a, self.a[31] if a_signed else 0).as_signed()
+        y = Cat(self.b, self.b[31] if b_signed else 0).as_signed()
+        full = product_by_pieces(x, y) + (Cat(self.c, Const(0, 32)) if mac else 0)
+        low = name in ("mul", "maddlu")
+        m.d.comb += Assert(result == (full[:32] if low else full[32:64]))
