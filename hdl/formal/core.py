@@ -31,7 +31,7 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 from unittest import mock
 
-from amaranth import Const, Elaboratable, Module, Mux, Signal
+from amaranth import Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.hdl import Assert, Assume, Fragment, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -110,6 +110,34 @@ def _core_globals(core) -> dict:
                 if "elaborate" in k.__dict__ and "comb_units" in k.elaborate.__globals__)
 
 
+def spec_twin(cls):
+    """``cls`` (a single-cycle unit) with its result computed by ``specs.spec``: the
+    function its unit proof shows it equal to for every input (``units.UnitEquivalence``),
+    so the core's checks may take one for the other (assume-guarantee)."""
+    def elaborate(self, platform):
+        m = Module()
+        pc = self.pc if hasattr(self, "pc") else Const(0, 32)
+        c = self.c if hasattr(self, "c") else Const(0, 32)
+        expected = Const(0, 32)
+        for name in cls.NAMES:
+            expected = Mux(self.op == BY_NAME[name].op, spec(name, self.a, self.b, self.imm, pc, c), expected)
+        m.d.comb += self.result.eq(expected)
+        return m
+    return type(f"{cls.__name__}Spec", (cls,), {"elaborate": elaborate})
+
+
+@contextmanager
+def spec_units(core):
+    """While elaborating ``core``: each single-cycle unit's ``spec_twin``."""
+    g = _core_globals(core)
+    real = g["comb_units"]
+
+    def twins(config, uarch):
+        return [spec_twin(u) for u in real(config, uarch)]
+    with mock.patch.dict(g, {"comb_units": twins}):
+        yield
+
+
 @contextmanager
 def free_units(core, value: Signal, xor3: bool = False):
     """While elaborating ``core``: one ``FreeUnit`` instead of its single-cycle units
@@ -124,19 +152,45 @@ def free_units(core, value: Signal, xor3: bool = False):
         yield
 
 
+class ResultCut(wiring.Component):
+    """A sequential unit (``Divider``, ``IterMultiplier``) whose result is a free value:
+    its handshake (``busy``, ``done``) is the real unit's, its datapath goes (nothing
+    reads it). Its timing is proven on its own (``divider_latency``, ``mul_iter*``)."""
+
+    def __init__(self, unit, value: Signal):
+        self.unit = unit
+        self.value = value
+        super().__init__(unit.signature)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.unit = u = self.unit
+        for name, member in self.signature.members.items():
+            if name == "result":
+                m.d.comb += self.result.eq(self.value)
+            elif member.flow == In:
+                m.d.comb += getattr(u, name).eq(getattr(self, name))
+            else:
+                m.d.comb += getattr(self, name).eq(getattr(u, name))
+        return m
+
+
 #: The cut points ``CoreChecks`` can make (``cut_state``).
-CUTS = ("regfile", "csr")
+CUTS = ("regfile", "csr", "divider", "mul_iter", "mul_pipe")
 
 
 @contextmanager
-def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal]):
+def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal], results: dict[str, Signal]):
     """While elaborating ``core``: the register file's read ports (``"regfile"`` in
     ``cuts``) and the CSR file's outputs (``"csr"``) become free values, cut points.
     Every behaviour of the real core is one of the cut core's, so a property proven on
     it holds on the real core. The register file suits the insn check, whose operands
     are the record's own (the reg check is what ties them to the register file); the
     CSR file any check that does not look at CSR values: it removes the state those
-    checks never need (the register file's 1 Kbit, the CSRs and their 64-bit counters)."""
+    checks never need (the register file's 1 Kbit, the CSRs and their 64-bit counters).
+    ``"divider"`` and ``"mul_iter"`` keep those units' handshakes and make their results
+    free (``ResultCut``), ``"mul_pipe"`` the pipelined multiplier's partial products, for
+    the checks that do not look at values."""
     def free_regfile(m, addrs, we, waddr, wdata):
         return rf_data[:len(addrs)]
     names = {}
@@ -144,7 +198,16 @@ def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal]):
         names["regfile"] = free_regfile
     if "csr" in cuts:
         names["CSRFile"] = type("FreeCSR", (FreeCSR,), {"values": csr})
-    with mock.patch.dict(_core_globals(core), names):
+    g = _core_globals(core)
+
+    def result_cut(cls, value):
+        return lambda *args, **kwargs: ResultCut(cls(*args, **kwargs), value)
+    for cut, cls_name in (("divider", "Divider"), ("mul_iter", "IterMultiplier")):
+        if cut in cuts:
+            names[cls_name] = result_cut(g[cls_name], results[cut])
+    if "mul_pipe" in cuts:
+        names["pipe_products"] = lambda op, a, b: list(results["mul_pipe"])
+    with mock.patch.dict(g, names):
         yield
 
 
@@ -154,7 +217,7 @@ class CoreChecks(Elaboratable):
     the state named there (``cut_state()``)."""
 
     def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False, cut: tuple[str, ...] = (),
-                 one_cycle: bool = False):
+                 one_cycle: bool = False, spec: bool = False):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown checks {sorted(unknown)}")
@@ -173,6 +236,7 @@ class CoreChecks(Elaboratable):
         self.unit_value = Signal(32)
         self.cut = tuple(cut)
         self.one_cycle = one_cycle
+        self.spec = spec
         self.cycle_pick = Signal(range(64))
         if set(self.cut) - set(CUTS):
             raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
@@ -182,11 +246,16 @@ class CoreChecks(Elaboratable):
         self.csr_free = {"rdata": Signal(32), "illegal": Signal(), "mtvec": Signal(32), "mepc": Signal(32),
                          "irq": Signal(), "wake": Signal()}
         self.csr_free = {k: Signal(len(v), name=f"csr_{k}") for k, v in self.csr_free.items()}
+        self.results_free = {k: Signal(32, name=f"{k}_free") for k in ("divider", "mul_iter")}
+        # the four partial products of the pipelined multiplier (mulseq.pipe_products)
+        self.results_free["mul_pipe"] = [Signal(signed(36), name=f"pp{k}_free") for k in range(4)]
 
     @property
     def ports(self) -> list:
         cut = ([*self.rf_free] if "regfile" in self.cut else []) + \
-            ([*self.csr_free.values()] if "csr" in self.cut else [])
+            ([*self.csr_free.values()] if "csr" in self.cut else []) + \
+            [v for k in ("divider", "mul_iter") if k in self.cut for v in [self.results_free[k]]] + \
+            (self.results_free["mul_pipe"] if "mul_pipe" in self.cut else [])
         return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value,
                 self.cycle_pick, *cut]
 
@@ -196,8 +265,10 @@ class CoreChecks(Elaboratable):
         with ExitStack() as stack:
             if self.free:
                 stack.enter_context(free_units(core, self.unit_value, xor3="rs3" in self.checks))
+            if self.spec:
+                stack.enter_context(spec_units(core))
             if self.cut:
-                stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free))
+                stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free, self.results_free))
             m.submodules.core = Fragment.get(core, platform)
         m.d.comb += Assume(~ResetSignal())
 
