@@ -4,21 +4,17 @@ The one loader of the project: the ISS (``Machine.load_elf``), the lockstep
 harness and the SoC's RAM images all go through :func:`read_elf`, so every
 side accepts and refuses the same files. The file is read whole (pipes and
 FIFOs work), the ELF and program headers are checked field by field, and
-pyelftools is used only for the symbol table.
+the symbol table and attributes are read by ``simulator/elfsyms.py``.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import RISCVAttributesSection, SymbolTableSection
-
+from . import elfsyms
 from .errors import SimError
 
 #: ELF32 header after e_ident, and one program header (little-endian).
@@ -234,30 +230,18 @@ def _symbols(data: bytes, name: str) -> tuple[list[Symbol], int | None, str | No
     of ``__stack`` when the program defines it, the ISA its attributes record, and
     the STT_OBJECT symbols by address."""
     stack = None
-    arch = None
+    functions, objects = [], []
     try:
-        elf = ELFFile(io.BytesIO(data))
-        functions, objects = [], []
-        for section in elf.iter_sections():
-            if isinstance(section, RISCVAttributesSection):
-                for sub in section.iter_subsections():
-                    for subsub in sub.iter_subsubsections():
-                        for attr in subsub.iter_attributes():
-                            if attr.tag == "TAG_ARCH":
-                                arch = str(attr.value)
-                continue
-            if not isinstance(section, SymbolTableSection) or section["sh_type"] != "SHT_SYMTAB":
-                continue
-            for sym in section.iter_symbols():
-                if sym["st_info"]["type"] == "STT_FUNC" and sym.name:
-                    functions.append(Symbol(sym.name, sym["st_value"], sym["st_size"]))
-                elif sym["st_info"]["type"] == "STT_OBJECT" and sym.name:
-                    objects.append(Symbol(sym.name, sym["st_value"], sym["st_size"]))
-                elif sym.name == "__stack":
-                    stack = sym["st_value"]
-    except (ELFError, ValueError, KeyError, IndexError, TypeError, AttributeError, ArithmeticError,
-            struct.error) as e:
-        # pyelftools raises many kinds on damaged section headers; each means the same to us
+        secs = elfsyms.sections(data)
+        for sym in elfsyms.symbols(data, secs):
+            if sym.type == elfsyms.STT_FUNC:
+                functions.append(Symbol(sym.name, sym.value, sym.size))
+            elif sym.type == elfsyms.STT_OBJECT:
+                objects.append(Symbol(sym.name, sym.value, sym.size))
+            elif sym.name == "__stack":
+                stack = sym.value
+        arch = elfsyms.riscv_arch(data, secs)
+    except (ValueError, IndexError, struct.error) as e:
         raise SimError(f"{name}: malformed section headers or symbol table "
                        f"({type(e).__name__}: {_one_line(e)})") from None
     return sorted(functions, key=lambda s: s.addr), stack, arch, sorted(objects, key=lambda s: s.addr)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import bisect
 import io
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
-from elftools.common.exceptions import ELFError
-from elftools.dwarf.dwarfinfo import DWARFInfo
-from elftools.elf.elffile import ELFFile
+if TYPE_CHECKING:
+    from elftools.dwarf.dwarfinfo import DWARFInfo
 
 
 class LineTable:
@@ -28,6 +28,9 @@ class LineTable:
         """The table of an ELF file's bytes; None when it has no line information (or
         information pyelftools cannot read: a trace or profile without lines is still
         right, so that is not an error)."""
+        from elftools.common.exceptions import ELFError  # (only runs that print lines pay for it)
+        from elftools.elf.elffile import ELFFile
+
         try:
             elf = ELFFile(io.BytesIO(data))
             if not elf.has_dwarf_info():
