@@ -98,6 +98,10 @@ class Core(wiring.Component):
             "rvfi": Out(RVFISignature),
             "mtip": In(1),
             "mtime": In(64),
+            # the byte lanes and data a store in EX would drive on the data port in its
+            # MEM cycle: the CLINT compares against mtimecmp with them a cycle ahead
+            "st_wmask": Out(4),
+            "st_wdata": Out(32),
         })
 
     def elaborate(self, platform):
@@ -117,7 +121,7 @@ class Core(wiring.Component):
         pred = {"ptk": 1, "ptg": 32} if u.bp != "none" else {}
         id_ = Stage("id", {"pc": 32, "fault": 1, **pred})
         ex = Stage("ex", {
-            "pc": 32, "insn": 32, "op": 7, "rd": 5, "rs1": 5, "rs2": 5, "imm": 32,
+            "pc": 32, "insn": 32, "op": 7, "rd": 5, "rs1": 5, "rs2": 5, "imm": 32, "target": 32,
             "reads_rs1": 1, "reads_rs2": 1, "writes_rd": 1, "legal": 1, "fault": 1,
             "is_load": 1, "is_store": 1, "is_branch": 1, "is_jal": 1, "is_jalr": 1,
             "is_csr": 1, "is_div": 1, "is_mul": 1, "is_fencei": 1,
@@ -190,6 +194,22 @@ class Core(wiring.Component):
         m.d.comb += [hz.insn.eq(fu.data), hz.fault.eq(id_.fault)]
         m.d.comb += [hz.late_rd[k].eq(v) for k, v in enumerate(late_rd)]
         late = hz.wait
+        # With a plain front end (no predictor, caches or wait states) the wait is taken
+        # in EX instead (the late-operand wait below): the consumer enters EX and holds
+        # there for as many cycles as ID would have held it, which moves every later
+        # event by the same count (docs/timing.md's rule, unchanged), and the rule's
+        # answer, which comes late after the block RAM's read and the decode, reaches a
+        # register rather than IF's and ID's enables.
+        wait_in_ex = (len(late_rd) > 1 and u.bp == "none" and u.icache is None and u.dcache is None
+                      and u.mem == 0)
+        ex_late = Signal(2)     # cycles the instruction in EX still waits for an operand
+        late_wait = Const(0, 1)
+        if wait_in_ex:
+            late = Const(0, 1)
+            # cycles to wait: a producer in EX is late by ldu (a load) or mul_stages - 1
+            # (a product) cycles, one in MEM by one cycle less (1)
+            lat_ex = Mux(ex.is_load, u.ldu, max(mul_stages - 1, 0))
+            id_late = Mux(hz.hits[0], lat_ex, Mux(hz.hits[1], 1, 0))
         rs3_fields = {"rs3": dec.rs3} if has_rs3 else {}
         id_wait = id_.valid & ~fu.ready      # the word is not there yet
         m.d.comb += [
@@ -197,24 +217,38 @@ class Core(wiring.Component):
             id_hold.eq(ex_hold | load_use | id_wait),
         ]
         id_is_mul = dec.op.matches(*(_op(n) for n in mul_names)) if mul_names else Const(0, 1)
+        # pc + imm, the target of a branch or jal, added in ID (the pc and the immediate
+        # are known there): EX's redirect then waits for no adder but jalr's
+        # and from the word's bits, not the decoder's immediate: B-type or J-type (jal's
+        # opcode alone has bit 3 set), so the adder follows the RAM's read directly
+        w = fu.data
+        b_imm = Cat(Const(0, 1), w[8:12], w[25:31], w[7], w[31].replicate(20))
+        j_imm = Cat(Const(0, 1), w[21:31], w[20], w[12:20], w[31].replicate(12))
+        m.d.comb += id_target.eq(id_.pc + Mux(w[3], j_imm, b_imm))
         ex_pred = {}
         if u.bp == "btfn":     # backward branches and jal: taken, sent from ID
             id_pt = ~id_.fault & (dec.is_jal | (dec.is_branch & dec.imm[31]))
-            m.d.comb += [id_target.eq(id_.pc + dec.imm),
-                         id_redirect.eq(id_.valid & ~id_hold & ~redirect & id_pt)]
+            m.d.comb += id_redirect.eq(id_.valid & ~id_hold & ~redirect & id_pt)
             ex_pred = {"ptk": id_pt, "ptg": id_target}
         elif u.bp == "bht":
             ex_pred = {"ptk": id_.ptk, "ptg": id_.ptg}
         ex.update(
             m, load=~ex_hold, valid=id_.valid & ~load_use & ~id_wait, flush=redirect,
             pc=id_.pc, insn=Mux(id_.fault, 0, fu.data), op=dec.op,
-            rd=dec.rd, rs1=dec.rs1, rs2=dec.rs2, imm=dec.imm,
+            rd=dec.rd, rs1=dec.rs1, rs2=dec.rs2, imm=dec.imm, target=id_target,
             reads_rs1=id_reads_rs1, reads_rs2=id_reads_rs2, writes_rd=dec.writes_rd,
             legal=dec.legal, fault=id_.fault,
             is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
             is_jal=dec.is_jal, is_jalr=dec.is_jalr, is_csr=dec.is_csr, is_div=dec.is_div,
             is_mul=id_is_mul, is_fencei=dec.is_fencei, **rs3_fields, **ex_pred,
         )
+
+        if wait_in_ex:
+            with m.If(~ex_hold):
+                m.d.sync += ex_late.eq(id_late)
+            with m.Elif(ex_late != 0):
+                m.d.sync += ex_late.eq(ex_late - 1)
+            late_wait = ex.valid & (ex_late != 0)
 
         # ------------------------------------------------ EX
         # read a cycle ahead (units/regfile.py): the registers EX will hold next cycle,
@@ -266,9 +300,11 @@ class Core(wiring.Component):
         if has_rs3:
             m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), rf_data[2]))
 
-        ex_busy = Signal()          # EX held last cycle: not this instruction's first EX cycle
-        m.d.sync += ex_busy.eq(ex_hold)
-        ex_first = ~ex_busy
+        # EX held last cycle, not waiting for an operand: not this instruction's first EX
+        # cycle (the one that checks for an interrupt; the wait's cycles are ID's)
+        ex_busy = Signal()
+        m.d.sync += ex_busy.eq(ex_hold & ~late_wait)
+        ex_first = ~ex_busy & ~late_wait
 
         results = []
         for unit_cls in comb_units(cfg, u):
@@ -288,7 +324,8 @@ class Core(wiring.Component):
         m.d.comb += [bc.op.eq(ex.op), bc.a.eq(a), bc.b.eq(b)]
 
         m.submodules.lsu = lsu = LoadStoreUnit()
-        m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a), lsu.b.eq(b), lsu.imm.eq(ex.imm)]
+        m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a), lsu.b.eq(b), lsu.imm.eq(ex.imm),
+                     self.st_wmask.eq(lsu.mask), self.st_wdata.eq(lsu.wdata)]
         addr_ok = in_region(lsu.addr, RAM_BASE, self.ram_size)
         for base, size in DEVICE_REGIONS:
             addr_ok = addr_ok | in_region(lsu.addr, base, size)
@@ -319,9 +356,13 @@ class Core(wiring.Component):
             mul_done = mi.done
             unit_result = unit_result | Mux(ex.is_mul, mi.result, 0)
 
-        # branch and jump targets
+        # branch and jump targets: jalr's is added here, the others came from ID. Whether
+        # it is misaligned (bit 1) is for jalr the sum's bit 1 written out (no carry
+        # chain), for the others a bit of a register
         target = Signal(32)
-        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a + ex.imm)[1:32]), ex.pc + ex.imm))
+        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a + ex.imm)[1:32]), ex.target))
+        jalr_bit1 = a[1] ^ ex.imm[1] ^ (a[0] & ex.imm[0])
+        target_misaligned = Mux(ex.is_jalr, jalr_bit1, ex.target[1])
         jump = ex.is_jal | ex.is_jalr | (ex.is_branch & bc.taken)
 
         # exceptions, by priority; an interrupt is taken in the instruction's first EX
@@ -338,7 +379,7 @@ class Core(wiring.Component):
         irq = (ex_first & csr.irq) | irq_taken
         illegal = ~ex.legal | csr.illegal
         is_mem = lsu.is_load | lsu.is_store
-        m.d.comb += trap.eq(irq | ex.fault | illegal | is_ecall | is_ebreak | (jump & target[1])
+        m.d.comb += trap.eq(irq | ex.fault | illegal | is_ecall | is_ebreak | (jump & target_misaligned)
                             | lsu.misaligned | (is_mem & ~addr_ok))
         with m.If(irq):
             m.d.comb += cause.eq(CAUSE_MTI)
@@ -363,7 +404,7 @@ class Core(wiring.Component):
         # the traps a division, multiplication or wfi can take: for them the same as
         # `trap`, without the address and target adders on the path to every enable
         hold_trap = (ex_first & csr.irq) | irq_taken | ex.fault | ~ex.legal
-        m.d.comb += ex_hold.eq((ex.valid & ~hold_trap & own_hold) | mem_hold)
+        m.d.comb += ex_hold.eq(late_wait | (ex.valid & ~hold_trap & own_hold) | mem_hold)
         ex_fire = ex.valid & ~ex_hold
         with m.If(ex_fire | ~ex.valid):
             m.d.sync += irq_taken.eq(0)
@@ -376,7 +417,7 @@ class Core(wiring.Component):
             control = (ex.ptk != jump) | (jump & (ex.ptg != target))
         if u.bp == "bht":
             m.d.comb += [bt.upd.eq(ex_fire & ~trap & (ex.is_branch | ex.is_jal)), bt.upd_pc.eq(ex.pc),
-                         bt.upd_target.eq(ex.pc + ex.imm), bt.upd_taken.eq(jump)]
+                         bt.upd_target.eq(ex.target), bt.upd_taken.eq(jump)]
         m.d.comb += [
             csr.commit.eq(ex_fire & ex.is_csr & ~trap),
             csr.trap.eq(ex_fire & trap), csr.cause.eq(cause), csr.tval.eq(tval), csr.trap_pc.eq(ex.pc),
@@ -387,11 +428,12 @@ class Core(wiring.Component):
             redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))),
         ]
         if "m" in cfg:
-            m.d.comb += [divider.start.eq(ex.valid & ex.is_div & ~trap & ~divider.busy),
+            # a division can take only the traps of `hold_trap`: the adders stay off its start
+            m.d.comb += [divider.start.eq(ex.valid & ex.is_div & ~hold_trap & ~late_wait & ~divider.busy),
                          divider.ack.eq(ex_fire),
                          divider.op.eq(ex.op), divider.a.eq(a), divider.b.eq(b)]
         if mul_iter:
-            m.d.comb += [mi.start.eq(ex.valid & ex.is_mul & ~trap & ex_first), mi.ack.eq(ex_fire),
+            m.d.comb += [mi.start.eq(ex.valid & ex.is_mul & ~hold_trap & ex_first), mi.ack.eq(ex_fire),
                          mi.op.eq(ex.op), mi.a.eq(a), mi.b.eq(b)]
 
         rd_value = Mux(ex.is_csr, csr.rdata, Mux(ex.is_div, div_result, unit_result))

@@ -112,11 +112,14 @@ class SoC(wiring.Component):
         # store to mtimecmp already decides the interrupt check of the next
         # instruction (which is in EX while the store is in MEM).
         mtime = Signal(64)
+        mtime_next = Signal(64)
         mtimecmp = Signal(64, init=(1 << 64) - 1)
-        mtimecmp_now = Signal(64)
-        m.d.comb += [core.mtime.eq(mtime), core.mtip.eq(mtime >= mtimecmp_now), mtimecmp_now.eq(mtimecmp)]
-        m.d.sync += mtime.eq(mtime + 1)
+        mtimecmp_now = Signal(64)     # with this cycle's store: mtimecmp's next value
+        m.d.comb += [core.mtime.eq(mtime), mtimecmp_now.eq(mtimecmp), mtime_next.eq(mtime + 1)]
+        m.d.sync += mtime.eq(mtime_next)
         clint_we = dbus.we.any() & is_clint
+        write_lo = clint_we & (offset == memmap.CLINT_MTIMECMP)
+        write_hi = clint_we & (offset == memmap.CLINT_MTIMECMP + 4)
         with m.If(clint_we):
             with m.Switch(offset):
                 with m.Case(memmap.CLINT_MTIMECMP):
@@ -128,10 +131,23 @@ class SoC(wiring.Component):
                     m.d.comb += mtimecmp_now[32:].eq(hi)
                     m.d.sync += mtimecmp[32:].eq(hi)
                 ex_time = mtime - 1
+                wd, we = dbus.wdata, dbus.we
                 with m.Case(memmap.CLINT_MTIME):
-                    m.d.sync += mtime.eq(Cat(_merge(ex_time[:32], dbus.wdata, dbus.we), ex_time[32:64]) + 2)
+                    m.d.comb += mtime_next.eq(Cat(_merge(ex_time[:32], wd, we), ex_time[32:64]) + 2)
                 with m.Case(memmap.CLINT_MTIME + 4):
-                    m.d.sync += mtime.eq(Cat(ex_time[:32], _merge(ex_time[32:64], dbus.wdata, dbus.we)) + 2)
+                    m.d.comb += mtime_next.eq(Cat(ex_time[:32], _merge(ex_time[32:64], wd, we)) + 2)
+        # The interrupt line, mtime >= mtimecmp with this cycle's store in it, from
+        # comparisons made a cycle ahead (so no 64-bit comparison follows the store's
+        # address): against mtimecmp as it will be, and against it with the store that
+        # the core then has in EX (st_wdata, st_wmask: what it will drive in MEM) merged
+        # into either half. A store to mtimecmp is never held in MEM (only RAM accesses
+        # are), so the instruction in MEM came from EX the cycle before.
+        tip_keep, tip_lo, tip_hi = Signal(), Signal(), Signal()
+        st_lo = Cat(_merge(mtimecmp_now[:32], core.st_wdata, core.st_wmask), mtimecmp_now[32:])
+        st_hi = Cat(mtimecmp_now[:32], _merge(mtimecmp_now[32:], core.st_wdata, core.st_wmask))
+        m.d.sync += [tip_keep.eq(mtime_next >= mtimecmp_now), tip_lo.eq(mtime_next >= st_lo),
+                     tip_hi.eq(mtime_next >= st_hi)]
+        m.d.comb += core.mtip.eq(Mux(write_lo, tip_lo, Mux(write_hi, tip_hi, tip_keep)))
 
         # ------------------------------------------------ device reads (answered in WB)
         dev_rdata = Signal(32)

@@ -25,7 +25,8 @@ class LoadUse(wiring.Component):
             "insn": In(32),
             "fault": In(1),         # a fetch fault: the word is not an instruction
             "late_rd": In(5).array(producers),   # registers still late (0: none)
-            "wait": Out(1),
+            "hits": Out(producers),              # the word reads late_rd[k]
+            "wait": Out(1),                      # any of them
         })
 
     def elaborate(self, platform):
@@ -35,11 +36,11 @@ class LoadUse(wiring.Component):
         sources = [("rs1", dec.reads_rs1), ("rs2", dec.reads_rs2)]
         if dec.has_rs3:
             sources.append(("rs3", dec.reads_rs3))
-        hit = Const(0, 1)
-        for name, reads in sources:
-            hi, lo = FIELDS[name]
-            field = self.insn[lo:hi + 1]
-            for rd in self.late_rd:
-                hit = hit | (reads & (field == rd) & (rd != 0))
-        m.d.comb += self.wait.eq(hit & ~self.fault)
+        for k, rd in enumerate(self.late_rd):
+            hit = Const(0, 1)
+            for name, reads in sources:
+                hi, lo = FIELDS[name]
+                hit = hit | (reads & (self.insn[lo:hi + 1] == rd))
+            m.d.comb += self.hits[k].eq(hit & (rd != 0) & ~self.fault)
+        m.d.comb += self.wait.eq(self.hits.any())
         return m
