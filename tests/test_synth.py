@@ -2,6 +2,7 @@
 extension, one-line errors for bad requests, and (slow) FPGA fit and Fmax."""
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from amaranth import Module, Signal
@@ -149,3 +150,15 @@ def test_an_aim_above_fmax_is_a_result_not_an_error():
     res = synthesize("rv32im", "ecp5", "25k", cache_dir=CACHE, pnr_aim_mhz=40)
     assert res.pnr_aim_mhz == 40.0
     assert res.fmax_mhz is not None and 5 < res.fmax_mhz < 40
+
+
+def test_step_keys_do_not_depend_on_where_the_checkout_is(tmp_path: Path) -> None:
+    from chainrv.synth.step_cache import Step
+
+    root = Path(__file__).resolve().parents[1]
+
+    def here(where: str) -> Path:
+        return Step(tmp_path, "map-ecp5", [f'attribute \\src "{where}hdl/core.py:10"'], bool).dir
+
+    assert here(f"{root}/") == here("")
+    assert here(f"{root}/") != here("/another/checkout/")

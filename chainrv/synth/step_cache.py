@@ -24,6 +24,10 @@ from simulator import diskcache
 
 from .results import SynthError
 
+#: The checkout's folder, as the designs' source locations name it: left out of the
+#: keys, so that two checkouts of the same sources share their tool runs.
+_ROOT = str(Path(__file__).resolve().parents[2]) + os.sep
+
 
 def usable_folder(cache_dir: Path) -> Path:
     """``cache_dir``, or a private folder (one warning line) when it cannot be written."""
@@ -38,7 +42,8 @@ class Step:
     ``valid`` says whether a ``result.json`` read back has the step's shape."""
 
     def __init__(self, cache_dir: Path, name: str, key_parts: list[str], valid: Callable[[object], bool]):
-        self.dir = cache_dir / f"{name}-{diskcache.digest(name, *key_parts, length=20)}"
+        parts = [p.replace(_ROOT, "") for p in key_parts]
+        self.dir = cache_dir / f"{name}-{diskcache.digest(name, *parts, length=20)}"
         self.done = self.dir / "result.json"
         self.valid = valid
 
