@@ -27,7 +27,7 @@ demo: setup
 	$(BIN)/chainrv report --out $(REPORT_DIR)
 
 test: setup
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q tests cocotb_tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --durations=15 tests cocotb_tests
 
 regress: setup
 	CHAINRV_RUN_SLOW=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q tests cocotb_tests
