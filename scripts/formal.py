@@ -40,7 +40,7 @@ def main() -> int:
     print(f"{'proof':32} {'depth':>5} {'answer':>7} {'expected':>8} {'seconds':>8}")
     for p in chosen:
         harness = p.build()
-        r = sby.run(harness, harness.ports, out / p.name, depth=p.depth, timeout=3600)
+        r = sby.run(harness, harness.ports, out / p.name, mode=p.mode, depth=p.depth, timeout=3600)
         bad += r.status != p.expect
         print(f"{p.name:32} {p.depth:>5} {r.status:>7} {p.expect:>8} {r.seconds:>8.1f}", flush=True)
     return 1 if bad else 0

@@ -23,7 +23,7 @@ def _param(p: Proof):
 @pytest.mark.parametrize("proof", [_param(p) for p in PROOFS])
 def test_proof(proof: Proof, tmp_path) -> None:
     harness = proof.build()
-    result = sby.run(harness, harness.ports, tmp_path, depth=proof.depth, timeout=3600)
+    result = sby.run(harness, harness.ports, tmp_path, mode=proof.mode, depth=proof.depth, timeout=3600)
     assert result.status == proof.expect, f"{proof.what}: {result.status}\n{result.summary()}"
 
 

@@ -64,6 +64,11 @@ MUTANTS: dict[str, Mutant] = {
         (("((x & 0x3F) << 26)", "((x & 0x1F) << 26)"),),
         "a wrong mask in SM4ED's linear layer: bit 5 of the S-box output no longer "
         "reaches bit 31", unit="Zksed"),
+    "div_quotient_bit": Mutant(
+        "hdl.units.divider",
+        (("quot.eq(Cat(1, quot[:31]))", "quot.eq(Cat(0, quot[:31]))"),),
+        "the divider shifts in a 0 where a step's subtraction succeeded: every quotient "
+        "bit reads 0", unit="Divider"),
 }
 
 
@@ -78,7 +83,9 @@ def load(key: str) -> types.ModuleType:
     module = types.ModuleType(f"{mutant.module}__mutant_{key}")
     module.__package__ = original.__package__
     module.__file__ = original.__file__
-    code = compile(source.replace(*edit), f"{original.__file__} (mutant {key})", "exec")
+    # dont_inherit: this file's ``from __future__ import annotations`` must not turn the
+    # copy's annotations (a Component's ports) into strings
+    code = compile(source.replace(*edit), f"{original.__file__} (mutant {key})", "exec", dont_inherit=True)
     exec(code, module.__dict__)
     return module
 
@@ -97,11 +104,15 @@ def core(key: str, *args, **kwargs):
     if not mutant.unit:
         return load(key).Core(*args, **kwargs)
     broken = unit(key)
-    units = tuple(broken if u.__name__ == mutant.unit else u for u in hdl.units.COMB_UNITS)
+    if any(u.__name__ == mutant.unit for u in hdl.units.COMB_UNITS):
+        units = tuple(broken if u.__name__ == mutant.unit else u for u in hdl.units.COMB_UNITS)
+        patch = mock.patch.object(hdl.units, "COMB_UNITS", units)
+    else:       # a unit the core names itself (the divider)
+        patch = mock.patch.object(hdl.core, mutant.unit, broken)
 
     class MutantCore(hdl.core.Core):
         def elaborate(self, platform):
-            with mock.patch.object(hdl.units, "COMB_UNITS", units):
+            with patch:
                 return super().elaborate(platform)
 
     return MutantCore(*args, **kwargs)

@@ -39,6 +39,7 @@ class Proof:
     quick: bool                           # in make test (else only make regress)
     expect: str = "PASS"                  # a mutant's check must FAIL
     what: str = ""
+    mode: str = "bmc"                     # or "prove": k-induction of that depth
 
 
 def _unit(cls_name: str, **kwargs):
@@ -132,6 +133,8 @@ PROOFS: list[Proof] = [
           what="Divider: done exactly DIV_EXTRA cycles after the start and held until ack, all operands"),
     Proof(f"divider_b{DIV_NARROW}", _divider(DIV_NARROW, True), DIV_EXTRA + 4, False,
           what=f"Divider = spec, a and b of {DIV_NARROW} bits zero- or one-extended"),
+    Proof("divider_all", lambda: _divider_induction(), 3, False, mode="prove",
+          what="Divider = RISC-V division, every operand, by k-induction over its steps"),
     Proof("divider_by_zero", _divider(None, True, b=0), DIV_EXTRA + 4, True,
           what="Divider = spec when dividing by zero, every dividend"),
     Proof("divider_overflow", _divider(None, True, a=0x8000_0000, b=0xFFFF_FFFF), DIV_EXTRA + 4, True,
@@ -174,12 +177,20 @@ PROOFS: list[Proof] = [
           True, expect="FAIL", what="rs3 check catches Xchain's rs3 forwarding removed"),
     Proof("mutant_sm4ed_mask", lambda: _mutant_unit("sm4ed_mask"), 1, True,
           expect="FAIL", what="Zksed unit proof catches a wrong mask in SM4ED"),
+    Proof("mutant_div_quotient_bit", lambda: _divider_induction("div_quotient_bit"), 3, True, mode="prove",
+          expect="FAIL", what="the divider's induction proof catches a wrong quotient bit"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
                                           mutant="sm4ed_mask", cut=INSN_CUT), 6, False,
           expect="FAIL", what="the core's insn check catches it too"),
 ]
 
 BY_NAME = {p.name: p for p in PROOFS}
+
+
+def _divider_induction(mutant: str | None = None):
+    from . import mutants
+    from .units import DividerInduction
+    return DividerInduction(mutants.unit(mutant) if mutant else None)
 
 
 def _mutant_unit(key: str):

@@ -212,3 +212,103 @@ class PipeMultiplierCheck(Elaboratable):
         full = product_by_pieces(x, y) + (Cat(self.c, Const(0, 32)) if mac else 0)
         low = name in ("mul", "maddlu")
         m.d.comb += Assert(result == (full[:32] if low else full[32:64]))
+
+
+def _internal(fragment, names: tuple[str, ...]) -> dict:
+    """The signals called ``names`` that ``fragment``'s own statements assign (a unit's
+    registers and wires, which its ports do not show), by name."""
+    found = {}
+    for statements in fragment.statements.values():
+        for stmt in statements:
+            for sig in stmt._lhs_signals():
+                if sig.name in names:
+                    found[sig.name] = sig
+    missing = set(names) - set(found)
+    if missing:
+        raise ValueError(f"the unit has no signals {sorted(missing)}")
+    return found
+
+
+class DividerInduction(Elaboratable):
+    """The divider equals RISC-V division for **every** operand, by k-induction (``mode
+    prove``) over its restoring steps rather than BMC over all 34 cycles.
+
+    Operands and op are free constants; ``start`` and ``ack`` free. The harness keeps
+    two ghost registers as the unit steps: ``qg``, the quotient bits it chose, and
+    ``pg``, their shift-and-add sum with the divisor's magnitude (``pg' = 2 pg + q D``,
+    so ``pg = qg * D`` by the definition of the product: no multiplier for the solver).
+    After ``s`` steps (``count = s + 1``), with ``N``, ``D`` the magnitudes of ``a``, ``b``:
+
+    * ``divisor = D``; ``quot = (N << s) + qg`` (mod 2^32), ``qg < 2^s``: the dividend's
+      bits still to come above the quotient's;
+    * ``rem + pg = N >> (32 - s)``, the dividend's top ``s`` bits, and ``rem < D``
+      when ``D != 0``;
+    * the sign and case flags equal RISC-V's for ``op``, ``a``, ``b``.
+
+    When ``done`` (``s = 32``) this is ``N = qg·D + rem`` with ``0 <= rem < D``: ``quot``
+    and ``rem`` are the quotient and remainder of the magnitudes, and the result must be
+    RISC-V's (signs, division by zero, overflow) made from them."""
+
+    def __init__(self, unit_cls=None):
+        from hdl.units.divider import Divider
+        self.unit = (unit_cls or Divider)()
+        self.start = Signal()
+        self.ack = Signal()
+
+    @property
+    def ports(self) -> list:
+        return [self.start, self.ack]
+
+    def elaborate(self, platform):
+        from amaranth.hdl import Fragment
+        from amaranth.hdl._ast import AnyConst
+
+        from hdl.units.divider import STEPS
+
+        m = Module()
+        u = self.unit
+        frag = Fragment.get(u, platform)
+        m.submodules.unit = frag
+        sig = _internal(frag, ("count", "want_rem", "neg_q", "neg_r", "div_zero", "divisor", "quot", "rem",
+                               "diff"))
+        op, a, b = AnyConst(7), AnyConst(32), AnyConst(32)
+        rows = {n: BY_NAME[n].op for n in ("div", "divu", "rem", "remu")}
+        m.d.comb += Assume(op.matches(*rows.values()))
+        m.d.comb += [u.op.eq(op), u.a.eq(a), u.b.eq(b), u.start.eq(self.start), u.ack.eq(self.ack)]
+
+        # RISC-V's view of the operands (the spec side)
+        signed = op.matches(rows["div"], rows["rem"])
+        a_neg, b_neg = signed & a[31], signed & b[31]
+        n = Mux(a_neg, -a, a)[:32]           # magnitudes: 2^31 stays 2^31, unsigned
+        d = Mux(b_neg, -b, b)[:32]
+        want_rem = op.matches(rows["rem"], rows["remu"])
+
+        count, quot, rem = sig["count"], sig["quot"], sig["rem"]
+        qg, pg = Signal(32), Signal(34)
+        step = (count >= 1) & (count <= STEPS)
+        with m.If((count == 0) & self.start):
+            m.d.sync += [qg.eq(0), pg.eq(0)]
+        with m.Elif(step):
+            q = ~sig["diff"][33]             # the quotient bit the unit takes this step
+            m.d.sync += [qg.eq(Cat(q, qg[:31])), pg.eq((pg << 1) + Mux(q, d, 0))]
+
+        s = Signal(range(STEPS + 1))
+        m.d.comb += s.eq(count - 1)
+        with m.If((count >= 1) & (count <= STEPS + 1)):
+            top = (Cat(n, Const(0, 2)) >> (Const(32, 6) - s).as_unsigned())[:34]     # N's top s bits
+            m.d.comb += [
+                Assert(sig["divisor"] == d),
+                Assert(quot == ((n << s) + qg)[:32]),
+                Assert((qg >> s) == 0),
+                Assert(Cat(rem, Const(0, 1)) + pg == top),
+                Assert((d == 0) | (rem < d)),
+                Assert(sig["want_rem"] == want_rem),
+                Assert(sig["neg_q"] == (a_neg ^ b_neg)),
+                Assert(sig["neg_r"] == a_neg),
+                Assert(sig["div_zero"] == (b == 0)),
+            ]
+        with m.If(u.done):
+            quotient = Mux(b == 0, 0xFFFF_FFFF, Mux(a_neg ^ b_neg, -quot, quot)[:32])
+            remainder = Mux(a_neg, -rem[:32], rem[:32])[:32]
+            m.d.comb += Assert(u.result == Mux(want_rem, remainder, quotient))
+        return m
