@@ -419,7 +419,9 @@ class Core(wiring.Component):
             m.d.comb += [bt.upd.eq(ex_fire & ~trap & (ex.is_branch | ex.is_jal)), bt.upd_pc.eq(ex.pc),
                          bt.upd_target.eq(ex.target), bt.upd_taken.eq(jump)]
         m.d.comb += [
-            csr.commit.eq(ex_fire & ex.is_csr & ~trap),
+            # a CSR instruction can take only the traps of `hold_trap` and its own
+            # illegal access: the adders stay off the CSRs' write enables
+            csr.commit.eq(ex_fire & ex.is_csr & ~hold_trap & ~csr.illegal),
             csr.trap.eq(ex_fire & trap), csr.cause.eq(cause), csr.tval.eq(tval), csr.trap_pc.eq(ex.pc),
             csr.mret.eq(ex_fire & mret),
             csr.retire.eq(ex_fire & ~trap),
