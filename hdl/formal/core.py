@@ -217,7 +217,7 @@ class CoreChecks(Elaboratable):
     the state named there (``cut_state()``)."""
 
     def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False, cut: tuple[str, ...] = (),
-                 one_cycle: bool = False, spec: bool = False):
+                 spec: bool = False):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown checks {sorted(unknown)}")
@@ -235,17 +235,14 @@ class CoreChecks(Elaboratable):
             raise ValueError("the insn check needs the real units")
         self.unit_value = Signal(32)
         self.cut = tuple(cut)
-        self.one_cycle = one_cycle
         self.spec = spec
-        self.cycle_pick = Signal(range(64))
         if set(self.cut) - set(CUTS):
             raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
         if "regfile" in self.cut and "reg" in checks:
             raise ValueError("the reg check needs the real register file")
         self.rf_free = [Signal(32, name=f"rf_free{k}") for k in range(3)]
-        self.csr_free = {"rdata": Signal(32), "illegal": Signal(), "mtvec": Signal(32), "mepc": Signal(32),
-                         "irq": Signal(), "wake": Signal()}
-        self.csr_free = {k: Signal(len(v), name=f"csr_{k}") for k, v in self.csr_free.items()}
+        widths = {"rdata": 32, "illegal": 1, "mtvec": 32, "mepc": 32, "irq": 1, "wake": 1}
+        self.csr_free = {k: Signal(w, name=f"csr_{k}") for k, w in widths.items()}
         self.results_free = {k: Signal(32, name=f"{k}_free") for k in ("divider", "mul_iter")}
         # the four partial products of the pipelined multiplier (mulseq.pipe_products)
         self.results_free["mul_pipe"] = [Signal(signed(36), name=f"pp{k}_free") for k in range(4)]
@@ -256,8 +253,7 @@ class CoreChecks(Elaboratable):
             ([*self.csr_free.values()] if "csr" in self.cut else []) + \
             [v for k in ("divider", "mul_iter") if k in self.cut for v in [self.results_free[k]]] + \
             (self.results_free["mul_pipe"] if "mul_pipe" in self.cut else [])
-        return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value,
-                self.cycle_pick, *cut]
+        return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value, *cut]
 
     def elaborate(self, platform):
         m = Module()
@@ -330,20 +326,9 @@ class CoreChecks(Elaboratable):
 
         if "insn" in self.checks:
             w = rv.insn
-            at = Const(1)
-            if self.one_cycle:
-                # the cycle checked: a free constant, as riscv-formal's checkers pick one
-                cycle = Signal(range(64))
-                m.d.sync += cycle.eq(cycle + (cycle != 63))
-                pick = Signal(range(64))
-                with m.If(cycle == 0):
-                    m.d.sync += pick.eq(self.cycle_pick)
-                with m.Else():
-                    m.d.comb += Assume(self.cycle_pick == pick)
-                at = self.cycle_pick == cycle
             for name in self.names:
                 mask, match, imm_kind, sources = ENCODINGS[name]
-                with m.If(at & ok & ((w & mask) == match)):
+                with m.If(ok & ((w & mask) == match)):
                     m.d.comb += Assert(rv.rd_addr == w[7:12])
                     m.d.comb += Assert(rv.rs1_addr == (w[15:20] if "1" in sources else 0))
                     m.d.comb += Assert(rv.rs2_addr == (w[20:25] if "2" in sources else 0))
