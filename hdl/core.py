@@ -410,7 +410,7 @@ class Core(wiring.Component):
             m.d.sync += irq_taken.eq(0)
         with m.Elif(ex_first & csr.irq):
             m.d.sync += irq_taken.eq(1)
-        mret = ~trap & is_mret
+        mret = ~hold_trap & is_mret     # an mret can take only the traps of `hold_trap`
         if u.bp == "none":
             control = jump
         else:   # the pipeline fetched the predicted next pc: wrong unless both agree
@@ -418,13 +418,22 @@ class Core(wiring.Component):
         if u.bp == "bht":
             m.d.comb += [bt.upd.eq(ex_fire & ~trap & (ex.is_branch | ex.is_jal)), bt.upd_pc.eq(ex.pc),
                          bt.upd_target.eq(ex.target), bt.upd_taken.eq(jump)]
+        # Trap entry writes mepc, mcause, mtval and mstatus a cycle late, from registers,
+        # and minstret counts every instruction leaving EX and takes a trapping one back
+        # the next cycle: the trap, late after the adders, then reaches a few flip-flops
+        # only. Nothing can tell: the redirect empties EX for the next two cycles, so no
+        # instruction reads them (or is checked for an interrupt) before both are done.
+        trap_q = Signal()
+        trap_cause, trap_tval, trap_pc = Signal(32), Signal(32), Signal(32)
+        m.d.sync += trap_q.eq(ex_fire & trap)
+        m.d.sync += [trap_cause.eq(cause), trap_tval.eq(tval), trap_pc.eq(ex.pc)]
         m.d.comb += [
             # a CSR instruction can take only the traps of `hold_trap` and its own
             # illegal access: the adders stay off the CSRs' write enables
             csr.commit.eq(ex_fire & ex.is_csr & ~hold_trap & ~csr.illegal),
-            csr.trap.eq(ex_fire & trap), csr.cause.eq(cause), csr.tval.eq(tval), csr.trap_pc.eq(ex.pc),
+            csr.trap.eq(trap_q), csr.cause.eq(trap_cause), csr.tval.eq(trap_tval), csr.trap_pc.eq(trap_pc),
             csr.mret.eq(ex_fire & mret),
-            csr.retire.eq(ex_fire & ~trap),
+            csr.retire.eq(ex_fire), csr.unretire.eq(trap_q),
             # fence.i refetches the instruction after it (its MEM cycles clean the D-cache first)
             redirect.eq(ex_fire & (trap | mret | control | ex.is_fencei)),
             redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))),

@@ -76,7 +76,8 @@ class CSRFile(wiring.Component):
     tval: In(32)
     trap_pc: In(32)
     mret: In(1)
-    retire: In(1)        # an instruction leaves EX without trapping
+    retire: In(1)        # an instruction leaves EX without trapping (or, with `unretire`, at all)
+    unretire: In(1)      # the instruction counted last cycle trapped: take it back
     mtip: In(1)
     mtime: In(64)
     mtvec: Out(32)
@@ -142,7 +143,7 @@ class CSRFile(wiring.Component):
         # and would otherwise enter the 64-bit carry chain at its bottom)
         instret = counters["instret"]
         m.d.sync += [counters["cycle"].eq(counters["cycle"] + 1),
-                     instret.eq(Mux(self.retire, instret + 1, instret))]
+                     instret.eq(Mux(self.retire, instret + 1, Mux(self.unretire, instret - 1, instret)))]
         with m.If(self.commit & writes & ~read_only):
             with m.Switch(self.addr):
                 for c in CSRS:
