@@ -98,6 +98,9 @@ class FreeCSR(CSRFile):
     values: dict = {}
 
     def elaborate(self, platform):
+        outputs = {n for n, member in self.signature.members.items() if member.flow == Out}
+        if outputs != set(self.values):     # an output left out would be a constant, not free
+            raise ValueError(f"FreeCSR cuts {sorted(self.values)}, the CSR file drives {sorted(outputs)}")
         m = Module()
         m.d.comb += [getattr(self, k).eq(v) for k, v in self.values.items()]
         return m
