@@ -21,14 +21,16 @@ CONFIGS = ("fpga", "ideal,mul=pipe:3")
 
 
 @needs_verilator
-@pytest.mark.parametrize("seed", (3, 16, 41))
+# one seed per configuration in make test, the others in make regress
+@pytest.mark.parametrize("seed", (3, *(pytest.param(s, marks=pytest.mark.slow) for s in (16, 41))))
 @pytest.mark.parametrize("uarch", [pytest.param(u, marks=[group(u)], id=u) for u in CONFIGS])
 def test_random_program(uarch: str, seed: int, tmp_path: Path) -> None:
     check(_random_elf(tmp_path, seed, uarch), uarch)
 
 
 @needs_verilator
-@pytest.mark.parametrize("name", ("load_use", "mul_chain", "division", "timer", "forwarding"))
+@pytest.mark.parametrize("name", ("load_use", "mul_chain", *(pytest.param(n, marks=pytest.mark.slow)
+                                                             for n in ("division", "timer", "forwarding"))))
 @pytest.mark.parametrize("uarch", [pytest.param(u, marks=[group(u)], id=u) for u in CONFIGS[1:]])
 def test_directed(uarch: str, name: str, tmp_path: Path) -> None:
     """fpga runs every directed program in test_lockstep_uarch.py."""
