@@ -44,13 +44,14 @@ from .buses import DBusSignature, IBusSignature
 from .platform import check_ram_size
 from .rvfi import RVFISignature
 from .stage import Stage
-from .units import comb_units_for
+from .units import Zknd, Zkne, Zknh, Zksed, Zksh, comb_units_for
 from .units.branch import BranchCompare
 from .units.csr import CSRFile
 from .units.decoder import Decoder
 from .units.divider import Divider
 from .units.dside import DataSide
 from .units.fetch import Fetch
+from .units.fwdsel import ForwardSelect
 from .units.hazard import LoadUse
 from .units.lsu import LoadFormatter, LoadStoreUnit
 from .units.mulseq import MAC_NAMES, IterMultiplier, pipe_products, pipe_result, pipe_sum
@@ -59,6 +60,10 @@ from .units.multiplier import Multiplier
 from .units.predictor import BranchTable
 from .units.regfile import regfile
 from .units.xchain import Xchain
+
+#: The units that take their operands from the `ext` copy of the forwarding (the
+#: crypto and Xchain units); the others but the multiplier from the `alu` copy.
+EXT_UNITS = (Zknh, Zksh, Zkne, Zknd, Zksed, Xchain)
 
 
 def _op(name: str) -> int:
@@ -80,6 +85,26 @@ def in_region(addr, base: int, size: int):
     """``base <= addr < base + size`` for a power-of-two, size-aligned region."""
     bits = size.bit_length() - 1
     return addr[bits:] == (base >> bits)
+
+
+def sum_in_region(a, b, base: int, size: int):
+    """``in_region(a + b, base, size)`` (mod 2**32) without the sum's carry chain above
+    the region's offset bits (the trap waits for this, not for the address adder).
+
+    Bit i of the sum equals the base's bit when the carry into i is ``a[i] ^ b[i] ^
+    base[i]`` (call it w[i]); the carry out of i is then ``a[i] & b[i]`` where the base
+    has a 1 and ``a[i] | b[i]`` where it has a 0. So the high part matches when each w[i+1]
+    is that carry out of i (four bits each, all in parallel) and the lowest w is the
+    low part's own carry: a chain only as long as the offset."""
+    bits = size.bit_length() - 1
+    bit = [(base >> i) & 1 for i in range(32)]
+    want = [a[i] ^ b[i] ^ bit[i] for i in range(32)]
+    carry = (a[:bits] + b[:bits])[bits] if bits else Const(0, 1)
+    terms = [~(want[bits] ^ carry)]
+    for i in range(bits, 31):
+        out = (a[i] & b[i]) if bit[i] else (a[i] | b[i])
+        terms.append(~(want[i + 1] ^ out))
+    return Cat(*terms).all()
 
 
 class Core(wiring.Component):
@@ -186,7 +211,8 @@ class Core(wiring.Component):
 
         # the load-use rule (units/hazard.py): the registers whose results are late (a
         # load's, a pipelined product's: docs/timing.md) against the word's sources
-        late_rd = [Mux(ex.valid & (ex.is_load | (ex.is_mul if mul_stages >= 2 else 0)), ex.rd, 0)]
+        # (an illegal word's decoded kind is not exact: units/decoder.py; it produces nothing)
+        late_rd = [Mux(ex.valid & ex.legal & (ex.is_load | (ex.is_mul if mul_stages >= 2 else 0)), ex.rd, 0)]
         if mul_stages == 3 or u.ldu == 2:
             mem_late = (mem.is_mul if mul_stages == 3 else 0) | (mem.is_load if u.ldu == 2 else 0)
             late_rd.append(Mux(mem.valid & mem_late, mem.rd, 0))
@@ -210,7 +236,10 @@ class Core(wiring.Component):
             # (a product) cycles, one in MEM by one cycle less (1)
             lat_ex = Mux(ex.is_load, u.ldu, max(mul_stages - 1, 0))
             id_late = Mux(hz.hits[0], lat_ex, Mux(hz.hits[1], 1, 0))
-        rs3_fields = {"rs3": dec.rs3} if has_rs3 else {}
+        # EX's register numbers are the word's fields, whether or not the format has them
+        # (an operand the format lacks is not used, and rd is written only with writes_rd)
+        raw = {k: fu.data[FIELDS[k][1]:FIELDS[k][0] + 1] for k in ("rd", "rs1", "rs2", "rs3")}
+        rs3_fields = {"rs3": raw["rs3"]} if has_rs3 else {}
         id_wait = id_.valid & ~fu.ready      # the word is not there yet
         m.d.comb += [
             load_use.eq(id_.valid & late),
@@ -227,7 +256,7 @@ class Core(wiring.Component):
         m.d.comb += id_target.eq(id_.pc + Mux(w[3], j_imm, b_imm))
         ex_pred = {}
         if u.bp == "btfn":     # backward branches and jal: taken, sent from ID
-            id_pt = ~id_.fault & (dec.is_jal | (dec.is_branch & dec.imm[31]))
+            id_pt = ~id_.fault & dec.legal & (dec.is_jal | (dec.is_branch & dec.imm[31]))
             m.d.comb += id_redirect.eq(id_.valid & ~id_hold & ~redirect & id_pt)
             ex_pred = {"ptk": id_pt, "ptg": id_target}
         elif u.bp == "bht":
@@ -235,7 +264,7 @@ class Core(wiring.Component):
         ex.update(
             m, load=~ex_hold, valid=id_.valid & ~load_use & ~id_wait, flush=redirect,
             pc=id_.pc, insn=Mux(id_.fault, 0, fu.data), op=dec.op,
-            rd=dec.rd, rs1=dec.rs1, rs2=dec.rs2, imm=dec.imm, target=id_target,
+            rd=raw["rd"], rs1=raw["rs1"], rs2=raw["rs2"], imm=dec.imm, target=id_target,
             reads_rs1=id_reads_rs1, reads_rs2=id_reads_rs2, writes_rd=dec.writes_rd,
             legal=dec.legal, fault=id_.fault,
             is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
@@ -269,19 +298,28 @@ class Core(wiring.Component):
         # register file), so the RAM's read and the formatter stay off EX's paths
         wb_forward = Signal(32)
 
-        def forward(idx, id_idx, regval):
+        def pick(from_mem, from_wb, regval):
+            return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))
+
+        def forward(idx, id_idx, regval, copy=""):
             """x[idx] in EX: MEM's result, else WB's, else the register file's. The choice
             is made a cycle ahead, from ID's register field and the instructions that will
-            then be in MEM and WB, and registered: no comparison on EX's paths."""
-            from_mem, from_wb = Signal(), Signal()
+            then be in MEM and WB, and registered: no comparison on EX's paths. ``copy``
+            names a group of consumers with its own select flip-flops (units/fwdsel.py)."""
             # EX takes ID's instruction (MEM then holds EX's, WB MEM's) ...
             next_mem = (id_idx != 0) & ex.valid & ex.writes_rd & (ex.rd == id_idx)
             next_wb = (id_idx != 0) & mem.valid & (mem.rd == id_idx)
             # ... or keeps its own: MEM's instruction stays there or moves on to WB
             in_mem = (idx != 0) & mem.valid & (mem.rd == idx)
-            m.d.sync += [from_mem.eq(Mux(ex_hold, mem_hold & in_mem, next_mem)),
-                         from_wb.eq(Mux(ex_hold, ~mem_hold & in_mem, next_wb))]
-            return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))
+            sel_mem = Mux(ex_hold, mem_hold & in_mem, next_mem)
+            sel_wb = Mux(ex_hold, ~mem_hold & in_mem, next_wb)
+            if copy:
+                m.submodules[f"fwd_{copy}"] = fs = ForwardSelect()
+                m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb)]
+                return pick(fs.from_mem, fs.from_wb, regval)
+            from_mem, from_wb = Signal(), Signal()
+            m.d.sync += [from_mem.eq(sel_mem), from_wb.eq(sel_wb)]
+            return pick(from_mem, from_wb, regval)
 
         def word_field(name):
             # the fetched word's register field, as for the register file's read: the
@@ -290,12 +328,19 @@ class Core(wiring.Component):
             hi, lo = FIELDS[name]
             return fu.data[lo:hi + 1]
 
-        a = Signal(32)
-        b = Signal(32)
-        m.d.comb += [
-            a.eq(forward(ex.rs1, word_field("rs1"), rf_data[0])),
-            b.eq(forward(ex.rs2, word_field("rs2"), rf_data[1])),
-        ]
+        # rs1 and rs2, one copy per group of consumers (units/fwdsel.py): the trap and
+        # redirect logic (`ctl`), the ALU and CSRs (`alu`), the crypto and Xchain units
+        # (`ext`), the multiplier and divider (`mul`)
+        ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
+        groups = ["ctl", "alu"] + (["ext"] if ext_units else []) + (["mul"] if has_mul or mac_pipe else [])
+        ops = {}
+        for g in groups:
+            ops[g] = (Signal(32, name=f"a_{g}"), Signal(32, name=f"b_{g}"))
+            m.d.comb += [
+                ops[g][0].eq(forward(ex.rs1, word_field("rs1"), rf_data[0], f"{g}_a")),
+                ops[g][1].eq(forward(ex.rs2, word_field("rs2"), rf_data[1], f"{g}_b")),
+            ]
+        a, b = ops["alu"]
         c = Signal(32)
         if has_rs3:
             m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), rf_data[2]))
@@ -310,7 +355,8 @@ class Core(wiring.Component):
         for unit_cls in comb_units(cfg, u):
             unit = unit_cls(mac=not mac_pipe) if unit_cls is Xchain else unit_cls()
             m.submodules[unit_cls.__name__.lower()] = unit
-            m.d.comb += [unit.op.eq(ex.op), unit.a.eq(a), unit.b.eq(b), unit.imm.eq(ex.imm)]
+            ua, ub = ops["ext" if unit_cls in EXT_UNITS else "mul" if unit_cls is Multiplier else "alu"]
+            m.d.comb += [unit.op.eq(ex.op), unit.a.eq(ua), unit.b.eq(ub), unit.imm.eq(ex.imm)]
             if hasattr(unit, "pc"):
                 m.d.comb += unit.pc.eq(ex.pc)
             if hasattr(unit, "c"):
@@ -321,16 +367,19 @@ class Core(wiring.Component):
             unit_result = unit_result | r
 
         m.submodules.branch = bc = BranchCompare()
-        m.d.comb += [bc.op.eq(ex.op), bc.a.eq(a), bc.b.eq(b)]
+        a_ctl, b_ctl = ops["ctl"]
+        m.d.comb += [bc.op.eq(ex.op), bc.a.eq(a_ctl), bc.b.eq(b_ctl)]
 
         m.submodules.lsu = lsu = LoadStoreUnit()
-        m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a), lsu.b.eq(b), lsu.imm.eq(ex.imm),
+        m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a_ctl), lsu.b.eq(b_ctl), lsu.imm.eq(ex.imm),
                      self.st_wmask.eq(lsu.mask), self.st_wdata.eq(lsu.wdata)]
-        addr_ok = in_region(lsu.addr, RAM_BASE, self.ram_size)
+        # the regions from the operands, beside the adder (sum_in_region)
+        addr_ok = sum_in_region(a_ctl, ex.imm, RAM_BASE, self.ram_size)
         for base, size in DEVICE_REGIONS:
-            addr_ok = addr_ok | in_region(lsu.addr, base, size)
+            addr_ok = addr_ok | sum_in_region(a_ctl, ex.imm, base, size)
         # the test finisher takes 2- and 4-byte accesses only (as QEMU's sifive_test)
-        addr_ok = addr_ok & ~(in_region(lsu.addr, FINISHER_BASE, FINISHER_SIZE) & (lsu.size_mask == 1))
+        to_finisher = sum_in_region(a_ctl, ex.imm, FINISHER_BASE, FINISHER_SIZE)
+        addr_ok = addr_ok & ~(to_finisher & (lsu.size_mask == 1))
 
         m.submodules.csr = csr = CSRFile(cfg)
         is_csri = ex.op.matches(_op("csrrwi"), _op("csrrsi"), _op("csrrci"))
@@ -360,8 +409,8 @@ class Core(wiring.Component):
         # it is misaligned (bit 1) is for jalr the sum's bit 1 written out (no carry
         # chain), for the others a bit of a register
         target = Signal(32)
-        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a + ex.imm)[1:32]), ex.target))
-        jalr_bit1 = a[1] ^ ex.imm[1] ^ (a[0] & ex.imm[0])
+        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a_ctl + ex.imm)[1:32]), ex.target))
+        jalr_bit1 = a_ctl[1] ^ ex.imm[1] ^ (a_ctl[0] & ex.imm[0])
         target_misaligned = Mux(ex.is_jalr, jalr_bit1, ex.target[1])
         jump = ex.is_jal | ex.is_jalr | (ex.is_branch & bc.taken)
 
@@ -442,17 +491,17 @@ class Core(wiring.Component):
             # a division can take only the traps of `hold_trap`: the adders stay off its start
             m.d.comb += [divider.start.eq(ex.valid & ex.is_div & ~hold_trap & ~late_wait & ~divider.busy),
                          divider.ack.eq(ex_fire),
-                         divider.op.eq(ex.op), divider.a.eq(a), divider.b.eq(b)]
+                         divider.op.eq(ex.op), divider.a.eq(ops["mul"][0]), divider.b.eq(ops["mul"][1])]
         if mul_iter:
             m.d.comb += [mi.start.eq(ex.valid & ex.is_mul & ~hold_trap & ex_first), mi.ack.eq(ex_fire),
-                         mi.op.eq(ex.op), mi.a.eq(a), mi.b.eq(b)]
+                         mi.op.eq(ex.op), mi.a.eq(ops["mul"][0]), mi.b.eq(ops["mul"][1])]
 
         rd_value = Mux(ex.is_csr, csr.rdata, Mux(ex.is_div, div_result, unit_result))
         pc_next = Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))
         ok = ~trap
         pp = {}
         if mul_stages >= 2:
-            pp = {f"pp{k}": v for k, v in enumerate(pipe_products(ex.op, a, b))}
+            pp = {f"pp{k}": v for k, v in enumerate(pipe_products(ex.op, *ops["mul"]))}
             if mac_pipe:
                 pp["addend"] = Mux(ex.op.matches(*(_op(n) for n in MAC_NAMES)), c, 0)
         mem.update(

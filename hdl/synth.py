@@ -14,6 +14,8 @@ Running Yosys and nextpnr on them is the ``chainrv.synth`` package's part.
 
 from __future__ import annotations
 
+import fnmatch
+
 from amaranth import Module
 from amaranth.back import rtlil
 from amaranth.lib import wiring
@@ -70,19 +72,22 @@ def core_rtlil(config: IsaConfig, uarch: Uarch | str | None = None) -> str:
     return rtlil.convert(CoreTop(config, uarch), name=CORE_TOP)
 
 
-#: Units the placed design keeps as modules of their own (``keep_hierarchy``). The
-#: decoder and the load-use rule work on the word that the block RAM returns late in
-#: ID, and IF and ID wait on the rule; flattened into the core, the logic mapper (which
-#: does not know the RAM's read delay) trades their depth for area against the core's
-#: longer paths.
-KEEP_APART = ("decoder", "hazard")
+#: Units the placed design keeps as modules of their own (``keep_hierarchy``; names as
+#: ``fnmatch`` patterns). The decoder and the load-use rule work on the word that the
+#: block RAM returns late in ID, and IF and ID wait on the rule; flattened into the
+#: core, the logic mapper (which does not know the RAM's read delay) trades their depth
+#: for area against the core's longer paths. The copies of the forwarding selects
+#: (``units/fwdsel.py``, ``fwd_<group>_<operand>``) are equal flip-flops that Yosys
+#: would merge back into one within a module.
+KEEP_APART = ("decoder", "hazard", "fwd_*")
 
 
 def keep_apart(il: str, units: tuple[str, ...] = KEEP_APART) -> str:
     """``il`` with ``keep_hierarchy`` on the modules of ``units``."""
     out = []
     for line in il.splitlines(keepends=True):
-        if line.startswith("module \\") and line.split()[1].rsplit(".", 1)[-1] in units:
+        name = line.split()[1].rsplit(".", 1)[-1] if line.startswith("module \\") else None
+        if name is not None and any(fnmatch.fnmatchcase(name, p) for p in units):
             out.append("attribute \\keep_hierarchy 1\n")
         out.append(line)
     return "".join(out)

@@ -4,6 +4,13 @@ There is no hand-written opcode table here: every enabled row of the table
 becomes a mask/match comparison, in table order (the first match wins, as in
 ``isa.encoding.lookup``). Rows of extensions that the ISA configuration
 switches off are left out, so their encodings decode as illegal.
+
+``legal`` compares every bit of every row. The other outputs matter only for a legal
+word (an illegal one traps in EX, and nothing it decodes to takes effect), so by
+default they compare only the bits that tell a row from every other row
+(``distinguishing_masks``): a few opcode and function bits instead of up to 32, fewer
+logic levels behind the RAM's late word. ``exact=True`` compares every bit for every
+output (the load-use rule: it holds ID, so an illegal word must read no register).
 """
 
 
@@ -69,8 +76,9 @@ PORTS = {
 
 
 class Decoder(wiring.Component):
-    def __init__(self, config: IsaConfig = FULL):
+    def __init__(self, config: IsaConfig = FULL, exact: bool = False):
         self.config = config
+        self.exact = exact
         self.rows = [i for i in INSNS if i.ext in config]
         self.has_rs3 = any(i.kind == "alu3" for i in self.rows)
         ports = dict(PORTS)
@@ -93,13 +101,17 @@ class Decoder(wiring.Component):
         for n, insn in enumerate(rows):
             earlier = [hits[k] for k, o in enumerate(rows[:n]) if _overlap(o, insn)]
             first.append(hits[n] & ~Cat(*earlier).any() if earlier else hits[n])
+        legal = Cat(*first).any()
+        if not self.exact:      # enough for a legal word (the module's docstring)
+            masks = distinguishing_masks(rows)
+            first = [(w & mask) == (insn.match & mask) for insn, mask in zip(rows, masks, strict=True)]
 
         def any_of(pred) -> Value:
             sel = [first[n] for n, insn in enumerate(rows) if pred(insn)]
             return Cat(*sel).any() if sel else Const(0, 1)
 
         m.d.comb += [
-            self.legal.eq(any_of(lambda i: True)),
+            self.legal.eq(legal),
             self.writes_rd.eq(any_of(lambda i: i.kind in WRITES_RD)),
             self.reads_rs1.eq(any_of(lambda i: "rs1" in i.operands)),
             self.reads_rs2.eq(any_of(lambda i: "rs2" in i.operands)),
@@ -128,3 +140,29 @@ class Decoder(wiring.Component):
 def _overlap(a: Insn, b: Insn) -> bool:
     """Whether some word matches both rows."""
     return (a.match ^ b.match) & a.mask & b.mask == 0
+
+
+#: Bits tried first when telling rows apart: the opcode, funct3, funct7, then the rest.
+_PREFERRED = (*range(2, 7), *range(12, 15), *range(25, 32), *range(20, 25), *range(7, 12),
+              *range(15, 20), 0, 1)
+
+
+def distinguishing_masks(rows: list[Insn]) -> list[int]:
+    """For each row, a few bits of its mask (chosen greedily, the bit that tells it from
+    the most rows left first) that tell a word of it from a word of every other row:
+    the rows' (disjoint) encodings differ in a bit both compare."""
+    out = []
+    for r in rows:
+        left = [o for o in rows if o is not r]
+        mask = 0
+        while left:
+            def told(bit, left=left, r=r):
+                return [o for o in left if (o.mask >> bit) & 1 and ((o.match ^ r.match) >> bit) & 1]
+            best = max((b for b in _PREFERRED if (r.mask >> b) & 1), key=lambda b: len(told(b)))
+            done = told(best)
+            if not done:
+                raise ValueError(f"row {r.name} overlaps another row")
+            mask |= 1 << best
+            left = [o for o in left if all(o is not d for d in done)]
+        out.append(mask)
+    return out

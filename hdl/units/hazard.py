@@ -4,8 +4,8 @@ value is still late (a load's, a pipelined product's)?
 The word arrives late in ID (the block RAM's read) and the answer holds IF and ID, so
 the whole rule is one unit that the placed design keeps apart (``hdl.synth.KEEP_APART``):
 its depth is then the decoder's and not stretched by the core's longer paths. The
-``reads_rs*`` decode is the decoder's own (a copy of whose other outputs synthesis
-removes).
+``reads_rs*`` decode is the decoder's own, exact (an illegal word reads no register;
+synthesis removes the copy's other outputs).
 """
 
 from amaranth import Const, Module
@@ -31,7 +31,7 @@ class LoadUse(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.reads = dec = Decoder(self.config)
+        m.submodules.reads = dec = Decoder(self.config, exact=True)
         m.d.comb += dec.insn.eq(self.insn)
         sources = [("rs1", dec.reads_rs1), ("rs2", dec.reads_rs2)]
         if dec.has_rs3:
