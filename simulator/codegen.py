@@ -270,17 +270,85 @@ def _body(insn: Insn) -> str:
     raise ValueError(f"no dispatch for kind {kind} of {insn.name}")
 
 
-def dispatch_source() -> str:
-    """The dispatch, unindented: the ALU group, the other rows hottest first, then illegal."""
-    group = [i for i in dispatched() if alu_selector(i) >= 0]  # one target of the jump
+def _group() -> list[Insn]:
+    """The ALU group's rows: one target of the jump."""
+    return [i for i in dispatched() if alu_selector(i) >= 0]
+
+
+def _group_source() -> str:
+    """The dispatch's first branch, the ALU group's."""
+    group = _group()
     results = "".join(f"x{k} = {_fn(BY_NAME[name])}(a, bb, 0, pc)\n" for k, name in enumerate(ALU_GROUP))
     cond = "".join(f"    {'or ' if k else ''}op == {i.op}\n" for k, i in enumerate(group))
-    out = (f"if (\n{cond}):  # {' '.join(i.name for i in group)}\n"
-           + _indent(_ALU_GROUP.format(imm_bit=ALU_IMM.bit_length() - 1, results=results)))
+    return (f"if (\n{cond}):  # {' '.join(i.name for i in group)}\n"
+            + _indent(_ALU_GROUP.format(imm_bit=ALU_IMM.bit_length() - 1, results=results)))
+
+
+def _others() -> list[Insn]:
+    """The rows outside the group, hottest first."""
     hot = [BY_NAME[name] for name in _HOT]
-    for insn in [i for i in hot + [i for i in dispatched() if i not in hot] if i not in group]:
+    group = _group()
+    return [i for i in hot + [i for i in dispatched() if i not in hot] if i not in group]
+
+
+def dispatch_source() -> str:
+    """The dispatch, unindented: the ALU group, the other rows hottest first, then illegal."""
+    out = _group_source()
+    for insn in _others():
         out += f"elif op == {insn.op}:  # {insn.name}\n" + _indent(_body(insn))
     return out + "else:\n" + _indent(_ILLEGAL)
+
+
+# The steady loop's load and store (simulator/loop.py): RAM only, aligned, and a data
+# side that costs nothing (a hit in the line of its last lookup, or no cache and no
+# latency); anything else leaves the steady loop before the access, to be done in full.
+_STEADY_ACCESS = """\
+addr = (a + imm) & M
+o = addr - RAM_BASE
+if {misaligned}o < 0 or o >= size:
+    break
+if p_dc_sets != 0:
+    if addr >> p_dc_shift != dlast:
+        break
+    dch += 1
+{dirty}elif p_mem != 0:
+    break
+"""
+
+
+def _steady_access(width: int, store: bool) -> str:
+    misaligned = f"addr & {width - 1} or " if width > 1 else ""
+    dirty = "    uc[drow + 2] = 1\n" if store else ""
+    return _STEADY_ACCESS.format(misaligned=misaligned, dirty=dirty)
+
+
+def _steady_body(insn: Insn) -> str | None:
+    """The branch of one row in the steady loop, or None when the row leaves it."""
+    kind = insn.kind
+    if kind == "alu":
+        return f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
+    if kind == "alu3" and not timing.EXTRA_BY_KIND["alu3"]:
+        return _ALU3.format(fn=_fn(insn))
+    if kind == "load":
+        width = LOAD_WIDTH[insn.name]
+        return (_steady_access(width, False)
+                + f"regs[rd] = {_fn(insn)}(int({_RAM_VIEW[width]}))\nldrd = rd\n")
+    if kind == "store":
+        width = STORE_WIDTH[insn.name]
+        return (_steady_access(width, True)
+                + f"{_RAM_VIEW[width]} = b\ndec[o >> 2] = 0  # decoded again when it executes\n")
+    return None
+
+
+def steady_dispatch_source() -> str:
+    """The steady loop's dispatch, unindented: the rows that can keep the steady flow
+    (no jump, branch, trap, CSR or wait); every other row ends the steady loop."""
+    out = _group_source()
+    for insn in _others():
+        body = _steady_body(insn)
+        if body is not None:
+            out += f"elif op == {insn.op}:  # {insn.name}\n" + _indent(body)
+    return out + "else:\n    break\n"
 
 
 def table_source() -> str:
@@ -295,7 +363,7 @@ _REGION = re.compile(r"^( *)# ---- generated: (\w+) .*\n(?:.*\n)*?\1# ---- end o
 
 def render(source: str) -> str:
     """``source`` (loop.py's text) with its generated regions written anew."""
-    made = {"table": table_source, "dispatch": dispatch_source}
+    made = {"table": table_source, "dispatch": dispatch_source, "steady": steady_dispatch_source}
 
     def fill(m: re.Match[str]) -> str:
         first, *_, last = m.group(0).splitlines(keepends=True)

@@ -53,16 +53,21 @@ from .uarch import (
     BP_BHT,
     BP_BTFN,
     BP_NONE,
+    IC_ROW,
     NO_REG,
     P_BHT,
     P_BP,
     P_BT_BASE,
     P_DC_SETS,
     P_DC_SHIFT,
+    P_IC_BASE,
     P_IC_SETS,
     P_IC_SHIFT,
+    P_IC_WAYS,
+    P_IC_WORDS,
     P_MEM,
     U_BPM,
+    U_CLOCK,
     U_DCH,
     U_DLAST,
     U_DROW,
@@ -70,6 +75,7 @@ from .uarch import (
     U_FRED,
     U_FSEQ,
     U_ICH,
+    U_ICM,
     U_ILAST,
     U_M,
     U_P1K,
@@ -166,6 +172,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         u_p2k = ua[U_P2K]
         p_ic_sets = ua[P_IC_SETS]
         p_ic_shift = ua[P_IC_SHIFT]
+        p_ic_ways = ua[P_IC_WAYS]
+        p_ic_base = ua[P_IC_BASE]
+        p_ic_words = ua[P_IC_WORDS]
         p_dc_sets = ua[P_DC_SETS]
         p_dc_shift = ua[P_DC_SHIFT]
         p_mem = ua[P_MEM]
@@ -185,6 +194,361 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         # schedule and writes no timing state (docs/timing.md: every stage one cycle on)
         steady = is_steady(u_f, u_m, u_fseq, u_fred, cyc)
     while True:
+        if UARCH and not PROF and not TRACE:
+            # The steady loop: slots that keep the steady flow, with no other state live
+            # than theirs (docs/simulator.md, "The steady loop"). A slot it cannot finish
+            # so (a data access that is not a hit in the line of the last one, a branch,
+            # jump, trap, CSR, a hold of EX, an interrupt due) leaves it untouched, and the
+            # general slot below runs it. Its timing is the general rules' for a slot that
+            # follows the steady flow: EX in cyc - 1 + p, the fetch's wait, or when a late
+            # operand allows; MEM the cycle after; the flow steady again behind it.
+            while steady and steps < stop:
+                o = pc - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                i = o >> 2
+                d = dec[i]
+                op = d & 0xFF
+                if (d & (S.DECODED | S.BHT_SEEN)) != S.DECODED or uo[0, op] != 0:
+                    break
+                # the fetch: in the line of the last lookup, or looked up in its set now
+                # (the LRU stamp, or the refill of a miss, written once the slot is sure
+                # to finish here)
+                p = 0
+                i_row = -1
+                if p_ic_sets == 0:
+                    p = p_mem
+                elif pc >> p_ic_shift != ilast:
+                    i_line = pc >> p_ic_shift
+                    i_first = p_ic_base + (i_line & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
+                    i_row = i_first  # the hit, else the victim (uarch._lookup's choice)
+                    i_hit = False
+                    for way in range(p_ic_ways):
+                        r = i_first + way * IC_ROW
+                        if uc[r] == i_line:
+                            i_row = r
+                            i_hit = True
+                        elif not i_hit and uc[i_row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[i_row + 1]):
+                            i_row = r
+                    if not i_hit:
+                        p = p_mem + p_ic_words
+                rd = (d >> RD_AT) & 63
+                r1 = (d >> RS1_AT) & 31
+                r2 = (d >> RS2_AT) & 31
+                imm = d >> IMM_AT
+                e = cyc - 1 + p  # EX
+                lcause = S.S_LU
+                if u_p1rd != NO_REG or u_p2rd != NO_REG:  # an operand late for that EX
+                    r3 = (d >> RS3_AT) & 31 if uo[3, op] & UF_RS3 else S.RD_SINK
+                    if u_p1r > e and (u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3):
+                        e = u_p1r
+                        lcause = u_p1k
+                    if u_p2r > e and (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3):
+                        e = u_p2r
+                        lcause = u_p2k
+                c = e + 2
+                if c >= irq_at:  # (an interrupt is taken in EX + 2)
+                    break
+                a = regs[r1]
+                b = regs[r2]
+                ldrd = S.NO_LOAD
+                # ---- generated: steady (python -m simulator.codegen) ----
+                if (
+                    op == 18
+                    or op == 21
+                    or op == 22
+                    or op == 23
+                    or op == 24
+                    or op == 25
+                    or op == 27
+                    or op == 29
+                    or op == 32
+                    or op == 33
+                    or op == 35
+                    or op == 36
+                ):  # addi xori ori andi slli srli add sll xor srl or and
+                    # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+                    # memory table: they add little latency to the guest program's dependency chains)
+                    sel = d >> RS3_AT
+                    # the operand: b, or imm for an immediate form (selector bit 4), without a branch
+                    im = -((sel >> 4) & 1)
+                    bb = (imm & M & im) | (b & ~im)
+                    x0 = semantics.add(a, bb, 0, pc)
+                    x1 = semantics.xor(a, bb, 0, pc)
+                    x2 = semantics.or_(a, bb, 0, pc)
+                    x3 = semantics.and_(a, bb, 0, pc)
+                    x4 = semantics.sll(a, bb, 0, pc)
+                    x5 = semantics.srl(a, bb, 0, pc)
+                    v01 = x1 if sel & 1 else x0
+                    v23 = x3 if sel & 1 else x2
+                    v45 = x5 if sel & 1 else x4
+                    v03 = v23 if sel & 2 else v01
+                    regs[rd] = v45 if sel & 4 else v03
+                elif op == 12:  # lw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if addr & 3 or o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                    elif p_mem != 0:
+                        break
+                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                    ldrd = rd
+                elif op == 17:  # sw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if addr & 3 or o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                        uc[drow + 2] = 1
+                    elif p_mem != 0:
+                        break
+                    ram32[o >> 2] = b
+                    dec[o >> 2] = 0  # decoded again when it executes
+                elif op == 0:  # lui
+                    regs[rd] = semantics.lui(a, b, imm, pc)
+                elif op == 28:  # sub
+                    regs[rd] = semantics.sub(a, b, imm, pc)
+                elif op == 13:  # lbu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                    elif p_mem != 0:
+                        break
+                    regs[rd] = semantics.lbu(int(ram8[o]))
+                    ldrd = rd
+                elif op == 15:  # sb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                        uc[drow + 2] = 1
+                    elif p_mem != 0:
+                        break
+                    ram8[o] = b
+                    dec[o >> 2] = 0  # decoded again when it executes
+                elif op == 26:  # srai
+                    regs[rd] = semantics.srai(a, b, imm, pc)
+                elif op == 31:  # sltu
+                    regs[rd] = semantics.sltu(a, b, imm, pc)
+                elif op == 1:  # auipc
+                    regs[rd] = semantics.auipc(a, b, imm, pc)
+                elif op == 61:  # rori
+                    regs[rd] = semantics.rori(a, b, imm, pc)
+                elif op == 60:  # ror
+                    regs[rd] = semantics.ror(a, b, imm, pc)
+                elif op == 10:  # lb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                    elif p_mem != 0:
+                        break
+                    regs[rd] = semantics.lb(int(ram8[o]))
+                    ldrd = rd
+                elif op == 11:  # lh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if addr & 1 or o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                    elif p_mem != 0:
+                        break
+                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                    ldrd = rd
+                elif op == 14:  # lhu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if addr & 1 or o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                    elif p_mem != 0:
+                        break
+                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                    ldrd = rd
+                elif op == 16:  # sh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if addr & 1 or o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0:
+                        if addr >> p_dc_shift != dlast:
+                            break
+                        dch += 1
+                        uc[drow + 2] = 1
+                    elif p_mem != 0:
+                        break
+                    ram16[o >> 1] = b
+                    dec[o >> 2] = 0  # decoded again when it executes
+                elif op == 19:  # slti
+                    regs[rd] = semantics.slti(a, b, imm, pc)
+                elif op == 20:  # sltiu
+                    regs[rd] = semantics.sltiu(a, b, imm, pc)
+                elif op == 30:  # slt
+                    regs[rd] = semantics.slt(a, b, imm, pc)
+                elif op == 34:  # sra
+                    regs[rd] = semantics.sra(a, b, imm, pc)
+                elif op == 48:  # mul
+                    regs[rd] = semantics.mul(a, b, imm, pc)
+                elif op == 49:  # mulh
+                    regs[rd] = semantics.mulh(a, b, imm, pc)
+                elif op == 50:  # mulhsu
+                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                elif op == 51:  # mulhu
+                    regs[rd] = semantics.mulhu(a, b, imm, pc)
+                elif op == 56:  # andn
+                    regs[rd] = semantics.andn(a, b, imm, pc)
+                elif op == 57:  # orn
+                    regs[rd] = semantics.orn(a, b, imm, pc)
+                elif op == 58:  # xnor
+                    regs[rd] = semantics.xnor(a, b, imm, pc)
+                elif op == 59:  # rol
+                    regs[rd] = semantics.rol(a, b, imm, pc)
+                elif op == 62:  # pack
+                    regs[rd] = semantics.pack(a, b, imm, pc)
+                elif op == 63:  # packh
+                    regs[rd] = semantics.packh(a, b, imm, pc)
+                elif op == 64:  # brev8
+                    regs[rd] = semantics.brev8(a, b, imm, pc)
+                elif op == 65:  # rev8
+                    regs[rd] = semantics.rev8(a, b, imm, pc)
+                elif op == 66:  # zip
+                    regs[rd] = semantics.zip_(a, b, imm, pc)
+                elif op == 67:  # unzip
+                    regs[rd] = semantics.unzip(a, b, imm, pc)
+                elif op == 68:  # clmul
+                    regs[rd] = semantics.clmul(a, b, imm, pc)
+                elif op == 69:  # clmulh
+                    regs[rd] = semantics.clmulh(a, b, imm, pc)
+                elif op == 70:  # xperm4
+                    regs[rd] = semantics.xperm4(a, b, imm, pc)
+                elif op == 71:  # xperm8
+                    regs[rd] = semantics.xperm8(a, b, imm, pc)
+                elif op == 72:  # sha256sum0
+                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                elif op == 73:  # sha256sum1
+                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                elif op == 74:  # sha256sig0
+                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                elif op == 75:  # sha256sig1
+                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                elif op == 76:  # sha512sum0r
+                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                elif op == 77:  # sha512sum1r
+                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                elif op == 78:  # sha512sig0l
+                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                elif op == 79:  # sha512sig0h
+                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                elif op == 80:  # sha512sig1l
+                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                elif op == 81:  # sha512sig1h
+                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                elif op == 82:  # sm3p0
+                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                elif op == 83:  # sm3p1
+                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                elif op == 84:  # aes32esi
+                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                elif op == 85:  # aes32esmi
+                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                elif op == 86:  # aes32dsi
+                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                elif op == 87:  # aes32dsmi
+                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                elif op == 88:  # sm4ed
+                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                elif op == 89:  # sm4ks
+                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                elif op == 90:  # maddlu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                elif op == 91:  # maddhu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                elif op == 92:  # cadd
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                elif op == 93:  # addc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                elif op == 94:  # addco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                elif op == 95:  # subc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                elif op == 96:  # subco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                elif op == 97:  # xor3
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                elif op == 98:  # andnxor
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                elif op == 99:  # rolxor
+                    regs[rd] = semantics.rolxor(a, b, imm, pc)
+                elif op == 100:  # xorrol
+                    regs[rd] = semantics.xorrol(a, b, imm, pc)
+                else:
+                    break
+                # ---- end of generated: steady ----
+                if i_row >= 0:
+                    ua[U_CLOCK] += 1
+                    uc[i_row + 1] = ua[U_CLOCK]
+                    ilast = pc >> p_ic_shift
+                    ua[U_ILAST] = ilast
+                    if p != 0:
+                        ua[U_ICM] += 1
+                        uc[i_row] = ilast
+                    else:
+                        ich += 1
+                elif p_ic_sets != 0:
+                    ich += 1
+                if c != cyc + 1:  # the fetch's wait, then the operand's
+                    stalls[S.S_IC] += p
+                    stalls[lcause] += c - cyc - 1 - p
+                    u_rsrc = i
+                late_at = uo[4, op] if rd != S.RD_SINK else -1
+                if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:
+                    u_p2rd = u_p1rd
+                    u_p2r = u_p1r
+                    u_p2k = u_p1k
+                    u_p1rd = NO_REG
+                    if late_at >= 0:
+                        u_p1rd = rd
+                        u_p1r = c + late_at
+                        u_p1k = S.S_LU if uo[3, op] & UF_LOAD else S.S_MUL
+                cyc = c
+                instret += 1
+                steps += 1
+                pc = (pc + 4) & M
         if steps >= stop:
             reason = S.R_SLICE
             break

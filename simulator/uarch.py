@@ -71,7 +71,8 @@ UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3, UF_FENCEI = 1, 2, 4, 8, 16, 32
 #: What may predict or redirect the fetch: such a slot leaves the steady flow.
 UF_STEER = UF_BRANCH | UF_JAL | UF_JALR | UF_FENCEI
 
-_IC_ROW, _DC_ROW, _BT_ROW = 2, 3, 3
+#: Words per line in ``uc``: I-cache (tag, stamp), D-cache (tag, stamp, dirty), predictor.
+IC_ROW, _DC_ROW, _BT_ROW = 2, 3, 3
 
 
 def _log2(n: int) -> int:
@@ -122,7 +123,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
             pos += c.sets * c.ways * row
         return base
 
-    ua[P_IC_BASE] = cache(u.icache, P_IC_SETS, _IC_ROW)
+    ua[P_IC_BASE] = cache(u.icache, P_IC_SETS, IC_ROW)
     ua[P_DC_BASE] = cache(u.dcache, P_DC_SETS, _DC_ROW)
     ua[P_BT_BASE] = pos
     pos += u.bht * _BT_ROW
@@ -137,7 +138,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
     ua[U_M] = PIPELINE_FILL - 2
     uc = np.zeros(max(pos, 1), np.int64)
     # every tag invalid; stamps, dirty bits, targets and counters 0
-    for base, lines, row in ((ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], _IC_ROW),
+    for base, lines, row in ((ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], IC_ROW),
                              (ua[P_DC_BASE], ua[P_DC_SETS] * ua[P_DC_WAYS], _DC_ROW),
                              (ua[P_BT_BASE], u.bht, _BT_ROW)):
         uc[base:base + lines * row:row] = -1
@@ -173,7 +174,7 @@ def ifetch(ua, uc, addr):
     common case makes none)."""
     line = addr >> ua[P_IC_SHIFT]
     ua[U_ILAST] = line
-    r, hit = _lookup(ua, uc, ua[P_IC_BASE], ua[P_IC_SETS], ua[P_IC_WAYS], ua[P_IC_SHIFT], _IC_ROW, addr)
+    r, hit = _lookup(ua, uc, ua[P_IC_BASE], ua[P_IC_SETS], ua[P_IC_WAYS], ua[P_IC_SHIFT], IC_ROW, addr)
     ua[U_CLOCK] += 1
     uc[r + 1] = ua[U_CLOCK]
     if hit:
@@ -236,7 +237,7 @@ def iflush(ua, uc, keep):
     ua[U_ILAST] = -1
     line = keep >> ua[P_IC_SHIFT] if keep >= 0 else -2
     base = ua[P_IC_BASE]
-    for r in range(base, base + sets * ua[P_IC_WAYS] * _IC_ROW, _IC_ROW):
+    for r in range(base, base + sets * ua[P_IC_WAYS] * IC_ROW, IC_ROW):
         if uc[r] != line:
             uc[r] = -1
 

@@ -1,0 +1,124 @@
+"""The UARCH loop's steady loop (simulator/loop.py, docs/simulator.md) times a slot
+exactly as the general slot does: the fast variant, the only one that runs it, ends
+every program in the state that the profile and trace variants reach without it
+(the trace variant is the one the lockstep holds against the RTL, cycle for cycle):
+registers, RAM, cycles, slots, stalls by cause, counters, and the microarchitecture's
+whole state (cache tags, LRU stamps, dirty bits, predictor, pending late results).
+
+Programs: every directed program (traps, the timer interrupt, stores into code,
+fence.i, misses on both ports, every kind of misprediction), random programs, a
+replacement stress and a kernel; presets and random configurations."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from test_uarch_lru_model import random_uarch, stress_source
+
+from chainrv import toolchain
+from cocotb_tests import directed, directed_uarch
+from isa.asm import assemble
+from isa.elfwriter import make_elf
+from isa.memmap import RAM_BASE
+from isa.randprog import random_program
+from simulator import Machine
+
+FULL = "rv32im_zicsr_zk_zks"
+UARCHS = ["cached", "mcu", "fpga", "cached,bp=btfn,icache=256:1:16",
+          *(random_uarch(random.Random(seed))[0] for seed in (1, 2, 3))]
+
+#: A long straight run of ALU work (4.8 KiB, more than the 4 KiB I-cache of ``cached``)
+#: between two jumps: almost every slot steady,
+#: the I-cache's line changing every few slots, and a pipelined product late for the
+#: next instruction.
+STRAIGHT = """
+    li s0, 10
+loop:
+""" + "".join(f"    addi s2, s2, {k}\n    xor s3, s3, s2\n    mul s4, s3, s2\n    add s5, s5, s4\n"
+              for k in range(300)) + """
+    addi s0, s0, -1
+    beq s0, zero, done
+    j loop
+done:
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+"""
+
+
+def _programs(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
+    out: dict[str, tuple[Path, bytes | None]] = {}
+    for mod in (directed, directed_uarch):
+        for name in sorted(mod.PROGRAMS):
+            out[name] = (mod.build(name, tmp / f"{name}.elf"), None)
+    for seed in (21, 22, 23):
+        (elf := tmp / f"random{seed}.elf").write_bytes(random_program(seed, FULL, blocks=8, length=60).elf())
+        out[f"random{seed}"] = (elf, None)
+    (elf := tmp / "stress.elf").write_bytes(make_elf([(RAM_BASE, assemble(stress_source(5), base=RAM_BASE))],
+                                                      RAM_BASE))
+    out["stress"] = (elf, None)
+    (elf := tmp / "straight.elf").write_bytes(make_elf([(RAM_BASE, assemble(STRAIGHT))], RAM_BASE))
+    out["straight"] = (elf, None)
+    if shutil.which(toolchain.GCC) is not None:
+        from chainrv.kernels import all_kernels
+
+        out["sha256"] = (all_kernels()["sha256"].build(FULL), random.Random(3).randbytes(700))
+    return out
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, bytes | None]]:
+    return _programs(tmp_path_factory.mktemp("steady"))
+
+
+def _machine(prog: tuple[Path, bytes | None], uarch: str) -> Machine:
+    m = Machine(FULL, uarch=uarch)
+    m.load_elf(prog[0])
+    if prog[1] is not None:
+        m.set_input(prog[1])
+    return m
+
+
+def _state(m: Machine, r) -> dict:
+    return {"stop": r.stop, "exit": r.exit_code, "trap": r.trap, "cycles": r.cycles, "instret": r.instret,
+            "slots": r.slots, "stalls": r.stalls, "counters": r.counters, "stdout": r.stdout,
+            "regs": m.regs.tobytes(), "ram": m.ram8.tobytes(), "ua": m.ua.tobytes(), "uc": m.uc.tobytes()}
+
+
+def _differ(a: dict, b: dict) -> list[str]:
+    return [k for k in a if a[k] != b[k]]
+
+
+@pytest.mark.parametrize("uarch", UARCHS)
+def test_fast_variant_ends_where_the_traced_one_does(programs: dict, uarch: str) -> None:
+    differ = {}
+    for name, prog in programs.items():
+        fast = _machine(prog, uarch)
+        while (r := fast.run(7_919)).stop == "limit":  # slices of an odd length: each resumes
+            pass
+        traced = _machine(prog, uarch)
+        t, _ = traced.trace()
+        profiled = _machine(prog, uarch)
+        p = profiled.run(profile=True)
+        a, b, c = _state(fast, r), _state(traced, t), _state(profiled, p)
+        if bad := _differ(a, b) + _differ(a, c):
+            differ[name] = sorted(set(bad))
+        assert r.stop in ("exit", "trap"), (name, r.trap)
+    assert not differ, f"under {uarch}: {differ}"
+
+
+def test_the_programs_reach_what_the_steady_loop_times(programs: dict) -> None:
+    """The comparison is not idle: STRAIGHT under ``cached`` misses in the I-cache in
+    straight code and waits for pipelined products (the steady loop's own stalls),
+    and the stress program misses and writes back on the data side (which it leaves)."""
+    r = _machine(programs["straight"], "cached").run()
+    assert r.stop == "exit"
+    # the 0.8 KiB beyond 4 KiB (25 lines) evicts and is evicted every round
+    assert r.counters["icache_misses"] > 10 * 25 and r.stalls["icache"] > 0
+    # an add waits a cycle for its product, unless its own fetch missed meanwhile
+    assert r.stalls["mul"] > 10 * 300 // 2
+    r = _machine(programs["stress"], "cached").run()
+    assert r.counters["dcache_misses"] > 0 and r.counters["dcache_writebacks"] > 0
