@@ -31,9 +31,11 @@ def test_every_mutant_is_checked() -> None:
     """Each mutant of hdl/formal/mutants.py has a check that must catch it in make test."""
     caught = {p.name.removeprefix("mutant_") for p in PROOFS if p.expect == "FAIL" and p.quick}
     assert set(mutants.MUTANTS) <= caught
+    # the unit-only mutants (no lockstep run) have a check, in make regress at least
+    assert set(mutants.UNIT_ONLY) <= {p.name.removeprefix("mutant_") for p in PROOFS if p.expect == "FAIL"}
 
 
-@pytest.mark.parametrize("key", sorted(mutants.MUTANTS))
+@pytest.mark.parametrize("key", sorted({**mutants.MUTANTS, **mutants.UNIT_ONLY}))
 def test_mutant_changes_its_module(key: str) -> None:
     """The mutation applies to today's source (or the test must be rewritten)."""
     assert mutants.load(key).__name__.endswith(f"__mutant_{key}")

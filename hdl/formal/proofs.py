@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from amaranth.hdl import Elaboratable
 
 from isa.timing import DIV_EXTRA
+from isa.uarch import MUL_ITER_BITS
 
 #: The core's ISA for the whole-core checks: every single-cycle extension but Xchain,
 #: whose third operand the retirement port does not carry.
@@ -73,6 +74,22 @@ def _iter_mul(bits: int, narrow: int | None, result: bool):
     return build
 
 
+def _iter_induction(bits: int, name: str, mutant: str | None = None):
+    def build():
+        from . import mutants
+        from .units import IterMultiplierInduction
+        unit = mutants.unit(mutant)(bits) if mutant else None
+        return IterMultiplierInduction(bits, name, unit)
+    return build
+
+
+def _iter_piece(bits: int):
+    def build():
+        from .units import IterPieceProduct
+        return IterPieceProduct(bits)
+    return build
+
+
 def _pipe_mul(stages: int, name: str):
     def build():
         from .units import PipeMultiplierCheck
@@ -119,8 +136,12 @@ INSN_SPEC = ("zbkc_zbkx",)
 QUICK_UNITS = ("ALU", "Shifter", "Zbkx", "Zknh", "Zksh", "Zkne", "Zknd", "Zksed")
 DEEP_UNITS = ("Zbkb", "Zbkc", "Xchain")
 #: Free low bits of the narrowed operands (docs/verification.md).
-ITER_NARROW = 4
 DIV_NARROW = 6
+#: The M rows the iterative multiplier computes (hdl/units/mulseq.py's NAMES).
+MUL_ROWS = ("mul", "mulh", "mulhsu", "mulhu")
+#: Piece widths whose product ``IterPieceProduct`` proves equal to its definition in
+#: binary (33 x 8 bits did not finish in 3 minutes).
+ITER_PIECE_BITS = (1, 2, 4)
 
 PROOFS: list[Proof] = [
     *(Proof(f"unit_{u.lower()}", _unit(u), 1, True, what=f"{u} = spec, all operands")
@@ -149,8 +170,13 @@ PROOFS: list[Proof] = [
     *(Proof(f"mul_pipe{st}_{n}", _pipe_mul(st, n), 1, False,
             what=f"pipelined multiplier ({st} stages) = {n}, all operands, 17 x 17 products the primitive")
       for st in (2, 3) for n in ("mul", "mulh", "mulhsu", "mulhu", "maddlu", "maddhu")),
-    Proof(f"mul_iter8_b{ITER_NARROW}", _iter_mul(8, ITER_NARROW, True), 7, False,
-          what=f"IterMultiplier(8) = spec, a and b of {ITER_NARROW} bits zero- or one-extended"),
+    *(Proof(f"mul_iter{bits}_{n}", _iter_induction(bits, n), 2, False, mode="prove",
+            what=f"IterMultiplier({bits}) = {n}, every operand, by k-induction over its steps, "
+                 f"33 x {bits} products the primitive")
+      for bits in MUL_ITER_BITS for n in MUL_ROWS),
+    *(Proof(f"mul_iter_piece{bits}", _iter_piece(bits), 1, False,
+            what=f"the 33 x {bits} product of IterMultiplier({bits}) = its definition in binary")
+      for bits in ITER_PIECE_BITS),
     Proof("core_quick", _core(("order", "pc", "reg", "live")), QUICK_DEPTH, True,
           what="order, pc, reg, live on the ideal core, single-cycle units cut out"),
     Proof("core_deep_order_pc_live", _core(("order", "pc", "live")), DEEP_DEPTH, False,
@@ -183,6 +209,10 @@ PROOFS: list[Proof] = [
           expect="FAIL", what="Zksed unit proof catches a wrong mask in SM4ED"),
     Proof("mutant_div_quotient_bit", lambda: _divider_induction("div_quotient_bit"), 3, True, mode="prove",
           expect="FAIL", what="the divider's induction proof catches a wrong quotient bit"),
+    # a mutant of a unit the lockstep's default core does not build (mutants.UNIT_ONLY);
+    # depth: the base case must reach the done cycle (4 steps) to show the wrong result
+    Proof("mutant_mul_iter_sign", _iter_induction(8, "mulh", "mul_iter_sign"), 6, False, mode="prove",
+          expect="FAIL", what="the iterative multiplier's induction catches the sign correction dropped"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
                                           mutant="sm4ed_mask", cut=INSN_CUT), 6, False,
           expect="FAIL", what="the core's insn check catches it too"),

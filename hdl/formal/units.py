@@ -20,7 +20,7 @@ every cycle until ``ack``.
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Elaboratable, Module, Mux, Signal
+from amaranth import Cat, Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.hdl import Assert, Assume, ResetSignal, Value
 
 from isa.table import BY_NAME
@@ -311,4 +311,105 @@ class DividerInduction(Elaboratable):
             quotient = Mux(b == 0, 0xFFFF_FFFF, Mux(a_neg ^ b_neg, -quot, quot)[:32])
             remainder = Mux(a_neg, -rem[:32], rem[:32])[:32]
             m.d.comb += Assert(u.result == Mux(want_rem, remainder, quotient))
+        return m
+
+
+class IterMultiplierInduction(Elaboratable):
+    """The iterative multiplier (``mul=iter:BITS``) equals RISC-V's product for **every**
+    operand, by k-induction (``mode prove``) over its steps rather than BMC over all of
+    them. One row per proof, its op a constant; ``a``, ``b`` free constants, ``start`` and
+    ``ack`` free (an ack at any time puts the unit back to its start).
+
+    With ``x``, ``y`` the row's operands as 33-bit integers (RISC-V M's signedness;
+    ``mul``'s low word is the same either way, taken unsigned) and ``y_j`` the ``j``-th
+    ``BITS``-bit piece of ``y``'s low 32 bits, ``x y = sum_j x y_j 2^(j BITS) - y[32] x 2^32``
+    (distributivity; ``y``'s sign bit weighs -2^32). The products ``x y_j`` of 33 x
+    ``BITS`` bits are the primitive, the same terms on both sides (as the pipelined
+    multiplier's 17 x 17 products: ``PipeMultiplierCheck``); ``IterPieceProduct`` proves
+    them equal to their definition in binary for ``BITS`` <= 4. The harness keeps a ghost
+    step count ``j`` and a ghost sum ``g`` of ``x y_i 2^(i BITS)`` for ``i < j``, and proves,
+    on the unit's own registers (``k``, ``acc``, ``busy``, ``chunk``): ``k = j < 32 / BITS``;
+    idle, ``j = 0``, ``g = 0`` and ``acc = 0``; ``acc = g``; the piece the unit multiplies is
+    ``y_j``. These hold from reset and each step keeps them, and when ``done`` the result
+    is the low or high word of ``g + x y_j 2^(j BITS) - y[32] x 2^32`` = ``x y``."""
+
+    def __init__(self, bits: int, name: str, unit=None):
+        from hdl.units.mulseq import IterMultiplier
+        self.bits = bits
+        self.steps = 32 // bits
+        self.name = name
+        self.unit = unit if unit is not None else IterMultiplier(bits)
+        self.start = Signal()
+        self.ack = Signal()
+
+    @property
+    def ports(self) -> list:
+        return [self.start, self.ack]
+
+    def elaborate(self, platform):
+        from amaranth.hdl import Fragment
+        from amaranth.hdl._ast import AnyConst
+
+        m = Module()
+        u, bits, steps = self.unit, self.bits, self.steps
+        frag = Fragment.get(u, platform)
+        m.submodules.unit = frag
+        sig = _internal(frag, ("k", "acc", "busy", "chunk"))
+        a, b = AnyConst(32), AnyConst(32)
+        m.d.comb += [u.op.eq(BY_NAME[self.name].op), u.a.eq(a), u.b.eq(b), u.start.eq(self.start),
+                     u.ack.eq(self.ack)]
+
+        a_signed, b_signed = MUL_SIGNS[self.name]
+        x = Cat(a, a[31] if a_signed else 0).as_signed()
+        y = Cat(b, b[31] if b_signed else 0).as_signed()
+        k, acc, busy, chunk = sig["k"], sig["acc"], sig["busy"], sig["chunk"]
+        piece = x * Cat(chunk, 0).as_signed()      # x times the piece the unit takes this step
+
+        j = Signal(range(steps + 1))
+        g = Signal(signed(66))
+        step = (busy | self.start) & ~u.done & ~self.ack      # the unit adds a piece this cycle
+        with m.If(self.ack):
+            m.d.sync += [j.eq(0), g.eq(0)]
+        with m.Elif(step):
+            m.d.sync += j.eq(j + 1)
+            with m.Switch(j):
+                for i in range(steps):
+                    with m.Case(i):
+                        m.d.sync += g.eq(g + (piece << (i * bits)))
+        m.d.comb += [Assert(j <= steps - 1), Assert(k == j), Assert(acc == g)]
+        with m.If(~busy):
+            m.d.comb += [Assert(j == 0), Assert(g == 0)]
+        final = Signal(signed(66))
+        with m.Switch(j):
+            for i in range(steps):
+                with m.Case(i):
+                    m.d.comb += Assert(chunk == y[i * bits:(i + 1) * bits])
+                    m.d.comb += final.eq(g + (piece << (i * bits)) - Mux(y[32], x << 32, 0))
+        with m.If(u.done):
+            low = self.name == "mul"
+            m.d.comb += Assert(u.result == (final[:32] if low else final[32:64]))
+        return m
+
+
+class IterPieceProduct(Elaboratable):
+    """The iterative multiplier's primitive for one ``BITS``: ``x * c`` for a 33-bit signed
+    ``x`` and a ``BITS``-bit unsigned piece ``c``, the same Yosys product as the unit's,
+    equals its definition in binary, ``sum(c[i] x 2^i)``, for every ``x``, ``c``
+    (combinational: one step proves it; within reach for ``BITS`` <= 4)."""
+
+    def __init__(self, bits: int):
+        self.bits = bits
+        self.x = Signal(signed(33))
+        self.c = Signal(bits)
+
+    @property
+    def ports(self) -> list:
+        return [self.x, self.c]
+
+    def elaborate(self, platform):
+        m = Module()
+        total = Const(0, signed(66))
+        for i in range(self.bits):
+            total = total + Mux(self.c[i], self.x << i, 0)
+        m.d.comb += Assert(self.x * Cat(self.c, 0).as_signed() == total)
         return m
