@@ -299,27 +299,10 @@ def dispatch_source() -> str:
     return out + "else:\n" + _indent(_ILLEGAL)
 
 
-# The steady loop's load and store (simulator/loop.py): RAM only, aligned, and a data
-# side that costs nothing (a hit in the line of its last lookup, or no cache and no
-# latency); anything else leaves the steady loop before the access, to be done in full.
-_STEADY_ACCESS = """\
-addr = (a + imm) & M
-o = addr - RAM_BASE
-if {misaligned}o < 0 or o >= size:
-    break
-if p_dc_sets != 0:
-    if addr >> p_dc_shift != dlast:
-        break
-    dch += 1
-{dirty}elif p_mem != 0:
-    break
-"""
-
-
-def _steady_access(width: int, store: bool) -> str:
-    misaligned = f"addr & {width - 1} or " if width > 1 else ""
-    dirty = "    uc[drow + 2] = 1\n" if store else ""
-    return _STEADY_ACCESS.format(misaligned=misaligned, dirty=dirty)
+# The steady loop's load and store (simulator/loop.py): the loop has found the address
+# in RAM and the data side free of cost before the dispatch; a misaligned one leaves.
+def _steady_access(width: int) -> str:
+    return f"if addr & {width - 1}:\n    break\n" if width > 1 else ""
 
 
 def _steady_body(insn: Insn) -> str | None:
@@ -331,11 +314,11 @@ def _steady_body(insn: Insn) -> str | None:
         return _ALU3.format(fn=_fn(insn))
     if kind == "load":
         width = LOAD_WIDTH[insn.name]
-        return (_steady_access(width, False)
+        return (_steady_access(width)
                 + f"regs[rd] = {_fn(insn)}(int({_RAM_VIEW[width]}))\nldrd = rd\n")
     if kind == "store":
         width = STORE_WIDTH[insn.name]
-        return (_steady_access(width, True)
+        return (_steady_access(width)
                 + f"{_RAM_VIEW[width]} = b\ndec[o >> 2] = 0  # decoded again when it executes\n")
     return None
 

@@ -53,13 +53,16 @@ from .uarch import (
     BP_BHT,
     BP_BTFN,
     BP_NONE,
+    DC_ROW,
     IC_ROW,
     NO_REG,
     P_BHT,
     P_BP,
     P_BT_BASE,
+    P_DC_BASE,
     P_DC_SETS,
     P_DC_SHIFT,
+    P_DC_WAYS,
     P_IC_BASE,
     P_IC_SETS,
     P_IC_SHIFT,
@@ -96,6 +99,7 @@ from .uarch import (
     UF_LOAD,
     UF_RS3,
     UF_STEER,
+    UF_STORE,
     bht_drain,
     bht_row,
     daccess,
@@ -177,6 +181,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         p_ic_words = ua[P_IC_WORDS]
         p_dc_sets = ua[P_DC_SETS]
         p_dc_shift = ua[P_DC_SHIFT]
+        p_dc_ways = ua[P_DC_WAYS]
+        p_dc_base = ua[P_DC_BASE]
         p_mem = ua[P_MEM]
         p_bp = ua[P_BP]
         p_bht = ua[P_BHT]
@@ -197,11 +203,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         if UARCH and not PROF and not TRACE:
             # The steady loop: slots that keep the steady flow, with no other state live
             # than theirs (docs/simulator.md, "The steady loop"). A slot it cannot finish
-            # so (a data access that is not a hit in the line of the last one, a branch,
-            # jump, trap, CSR, a hold of EX, an interrupt due) leaves it untouched, and the
-            # general slot below runs it. Its timing is the general rules' for a slot that
-            # follows the steady flow: EX in cyc - 1 + p, the fetch's wait, or when a late
-            # operand allows; MEM the cycle after; the flow steady again behind it.
+            # so (a data access that is not a hit in RAM, a branch, jump, trap, CSR, a
+            # hold of EX, an interrupt due) leaves it untouched, and the general slot
+            # below runs it. Its timing is the general rules' for a slot that follows
+            # the steady flow: EX in cyc - 1 + p (the fetch's wait) or when a late
+            # operand allows, MEM the cycle after, the flow steady again behind it.
             while steady and steps < stop:
                 o = pc - RAM_BASE
                 if o < 0 or o >= size:
@@ -251,6 +257,26 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     break
                 a = regs[r1]
                 b = regs[r2]
+                # a load's or store's access: RAM, and a hit (its LRU stamp written with
+                # the fetch's, once the slot is sure to finish here)
+                fl = uo[3, op]
+                d_row = -1
+                if fl & (UF_LOAD | UF_STORE):
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets == 0:
+                        if p_mem != 0:
+                            break
+                    elif addr >> p_dc_shift != dlast:
+                        d_line = addr >> p_dc_shift
+                        d_first = p_dc_base + (d_line & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        for way in range(p_dc_ways):
+                            if uc[d_first + way * DC_ROW] == d_line:
+                                d_row = d_first + way * DC_ROW
+                        if d_row < 0:
+                            break
                 ldrd = S.NO_LOAD
                 # ---- generated: steady (python -m simulator.codegen) ----
                 if (
@@ -285,29 +311,12 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     v03 = v23 if sel & 2 else v01
                     regs[rd] = v45 if sel & 4 else v03
                 elif op == 12:  # lw
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if addr & 3 or o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                    elif p_mem != 0:
+                    if addr & 3:
                         break
                     regs[rd] = semantics.lw(int(ram32[o >> 2]))
                     ldrd = rd
                 elif op == 17:  # sw
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if addr & 3 or o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                        uc[drow + 2] = 1
-                    elif p_mem != 0:
+                    if addr & 3:
                         break
                     ram32[o >> 2] = b
                     dec[o >> 2] = 0  # decoded again when it executes
@@ -316,30 +325,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 elif op == 28:  # sub
                     regs[rd] = semantics.sub(a, b, imm, pc)
                 elif op == 13:  # lbu
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                    elif p_mem != 0:
-                        break
                     regs[rd] = semantics.lbu(int(ram8[o]))
                     ldrd = rd
                 elif op == 15:  # sb
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                        uc[drow + 2] = 1
-                    elif p_mem != 0:
-                        break
                     ram8[o] = b
                     dec[o >> 2] = 0  # decoded again when it executes
                 elif op == 26:  # srai
@@ -353,55 +341,20 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 elif op == 60:  # ror
                     regs[rd] = semantics.ror(a, b, imm, pc)
                 elif op == 10:  # lb
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                    elif p_mem != 0:
-                        break
                     regs[rd] = semantics.lb(int(ram8[o]))
                     ldrd = rd
                 elif op == 11:  # lh
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if addr & 1 or o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                    elif p_mem != 0:
+                    if addr & 1:
                         break
                     regs[rd] = semantics.lh(int(ram16[o >> 1]))
                     ldrd = rd
                 elif op == 14:  # lhu
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if addr & 1 or o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                    elif p_mem != 0:
+                    if addr & 1:
                         break
                     regs[rd] = semantics.lhu(int(ram16[o >> 1]))
                     ldrd = rd
                 elif op == 16:  # sh
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if addr & 1 or o < 0 or o >= size:
-                        break
-                    if p_dc_sets != 0:
-                        if addr >> p_dc_shift != dlast:
-                            break
-                        dch += 1
-                        uc[drow + 2] = 1
-                    elif p_mem != 0:
+                    if addr & 1:
                         break
                     ram16[o >> 1] = b
                     dec[o >> 2] = 0  # decoded again when it executes
@@ -531,6 +484,17 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         ich += 1
                 elif p_ic_sets != 0:
                     ich += 1
+                if fl & (UF_LOAD | UF_STORE) and p_dc_sets != 0:
+                    if d_row >= 0:
+                        ua[U_CLOCK] += 1
+                        uc[d_row + 1] = ua[U_CLOCK]
+                        dlast = addr >> p_dc_shift
+                        drow = d_row
+                        ua[U_DLAST] = dlast
+                        ua[U_DROW] = drow
+                    dch += 1
+                    if fl & UF_STORE:
+                        uc[drow + 2] = 1
                 if c != cyc + 1:  # the fetch's wait, then the operand's
                     stalls[S.S_IC] += p
                     stalls[lcause] += c - cyc - 1 - p

@@ -67,20 +67,20 @@ NO_REG = 40
 #: Predictor kinds (``P_BP``), as isa.uarch.BP_KINDS orders them.
 BP_NONE, BP_BTFN, BP_BHT = range(3)
 #: Row 3 of the op table: what the timing needs to know of an instruction.
-UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3, UF_FENCEI = 1, 2, 4, 8, 16, 32
+UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3, UF_FENCEI, UF_STORE = 1, 2, 4, 8, 16, 32, 64
 #: What may predict or redirect the fetch: such a slot leaves the steady flow.
 UF_STEER = UF_BRANCH | UF_JAL | UF_JALR | UF_FENCEI
 
 #: Words per line in ``uc``: I-cache (tag, stamp), D-cache (tag, stamp, dirty), predictor.
-IC_ROW, _DC_ROW, _BT_ROW = 2, 3, 3
+IC_ROW, DC_ROW, _BT_ROW = 2, 3, 3
 
 
 def _log2(n: int) -> int:
     return n.bit_length() - 1
 
 
-_FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "alu3": UF_RS3,
-          "fencei": UF_FENCEI}
+_FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "store": UF_STORE,
+          "alu3": UF_RS3, "fencei": UF_FENCEI}
 MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
 #: Xchain's multiply-accumulate rows: products of the pipelined multiplier (``mul=pipe``)
 MAC_OPS = ("maddlu", "maddhu")
@@ -124,7 +124,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
         return base
 
     ua[P_IC_BASE] = cache(u.icache, P_IC_SETS, IC_ROW)
-    ua[P_DC_BASE] = cache(u.dcache, P_DC_SETS, _DC_ROW)
+    ua[P_DC_BASE] = cache(u.dcache, P_DC_SETS, DC_ROW)
     ua[P_BT_BASE] = pos
     pos += u.bht * _BT_ROW
     ua[P_MEM] = u.mem
@@ -139,7 +139,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
     uc = np.zeros(max(pos, 1), np.int64)
     # every tag invalid; stamps, dirty bits, targets and counters 0
     for base, lines, row in ((ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], IC_ROW),
-                             (ua[P_DC_BASE], ua[P_DC_SETS] * ua[P_DC_WAYS], _DC_ROW),
+                             (ua[P_DC_BASE], ua[P_DC_SETS] * ua[P_DC_WAYS], DC_ROW),
                              (ua[P_BT_BASE], u.bht, _BT_ROW)):
         uc[base:base + lines * row:row] = -1
     return ua, uc
@@ -189,7 +189,7 @@ def ifetch(ua, uc, addr):
 def daccess(ua, uc, addr, store):
     """Cycles a load or store to RAM holds MEM beyond the first (docs/timing.md, "Data"):
     the search, for an access outside the line of the last one."""
-    r, hit = _lookup(ua, uc, ua[P_DC_BASE], ua[P_DC_SETS], ua[P_DC_WAYS], ua[P_DC_SHIFT], _DC_ROW, addr)
+    r, hit = _lookup(ua, uc, ua[P_DC_BASE], ua[P_DC_SETS], ua[P_DC_WAYS], ua[P_DC_SHIFT], DC_ROW, addr)
     ua[U_DLAST] = addr >> ua[P_DC_SHIFT]
     ua[U_DROW] = r
     ua[U_CLOCK] += 1
@@ -219,7 +219,7 @@ def dflush(ua, uc):
         return 0
     n = 0
     base = ua[P_DC_BASE]
-    for r in range(base, base + sets * ua[P_DC_WAYS] * _DC_ROW, _DC_ROW):
+    for r in range(base, base + sets * ua[P_DC_WAYS] * DC_ROW, DC_ROW):
         if uc[r] >= 0 and uc[r + 2] != 0:
             n += 1
             uc[r + 2] = 0

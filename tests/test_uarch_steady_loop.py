@@ -2,8 +2,9 @@
 exactly as the general slot does: the fast variant, the only one that runs it, ends
 every program in the state that the profile and trace variants reach without it
 (the trace variant is the one the lockstep holds against the RTL, cycle for cycle):
-registers, RAM, cycles, slots, stalls by cause, counters, and the microarchitecture's
-whole state (cache tags, LRU stamps, dirty bits, predictor, pending late results).
+registers, RAM, the state vector, cycles, slots, stalls by cause, counters, and the
+microarchitecture's whole state (cache tags, LRU stamps, dirty bits, the predictor
+and its pending updates, late results).
 
 Programs: every directed program (traps, the timer interrupt, stores into code,
 fence.i, misses on both ports, every kind of misprediction), random programs, a
@@ -25,6 +26,7 @@ from isa.elfwriter import make_elf
 from isa.memmap import RAM_BASE
 from isa.randprog import random_program
 from simulator import Machine
+from simulator import state as S
 
 FULL = "rv32im_zicsr_zk_zks"
 UARCHS = ["cached", "mcu", "fpga", "cached,bp=btfn,icache=256:1:16",
@@ -83,9 +85,12 @@ def _machine(prog: tuple[Path, bytes | None], uarch: str) -> Machine:
 
 
 def _state(m: Machine, r) -> dict:
+    st = m.st[:S.SEEN0].copy()
+    st[[S.TRACE_N, S.PEND_SRC]] = 0  # the trace's length, and the profile's charge
     return {"stop": r.stop, "exit": r.exit_code, "trap": r.trap, "cycles": r.cycles, "instret": r.instret,
             "slots": r.slots, "stalls": r.stalls, "counters": r.counters, "stdout": r.stdout,
-            "regs": m.regs.tobytes(), "ram": m.ram8.tobytes(), "ua": m.ua.tobytes(), "uc": m.uc.tobytes()}
+            "regs": m.regs.tobytes(), "ram": m.ram8.tobytes(), "st": st.tobytes(),
+            "ua": m.ua.tobytes(), "uc": m.uc.tobytes()}
 
 
 def _differ(a: dict, b: dict) -> list[str]:
