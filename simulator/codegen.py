@@ -312,6 +312,13 @@ def _steady_body(insn: Insn) -> str | None:
         return f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
     if kind == "alu3" and not timing.EXTRA_BY_KIND["alu3"]:
         return _ALU3.format(fn=_fn(insn))
+    if kind == "branch":  # as predicted (pred, ptk), or the steady loop leaves
+        return (f"if {_fn(insn)}(a, b):\n    npc = (pc + imm) & M\n    tk = True\n"
+                "    if npc & 3 or not ptk or pred != npc:\n        break\n"
+                "elif ptk:\n    break\n")
+    if kind == "jal":
+        return ("npc = (pc + imm) & M\ntk = True\nif npc & 3 or not ptk or pred != npc:\n    break\n"
+                f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n")
     if kind == "load":
         width = LOAD_WIDTH[insn.name]
         return (_steady_access(width)
@@ -325,7 +332,8 @@ def _steady_body(insn: Insn) -> str | None:
 
 def steady_dispatch_source() -> str:
     """The steady loop's dispatch, unindented: the rows that can keep the steady flow
-    (no jump, branch, trap, CSR or wait); every other row ends the steady loop."""
+    (a branch or ``jal`` only as predicted; no ``jalr``, trap, CSR or wait); every
+    other row ends the steady loop."""
     out = _group_source()
     for insn in _others():
         body = _steady_body(insn)

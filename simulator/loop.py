@@ -203,8 +203,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         if UARCH and not PROF and not TRACE:
             # The steady loop: slots that keep the steady flow, with no other state live
             # than theirs (docs/simulator.md, "The steady loop"). A slot it cannot finish
-            # so (a data access that is not a hit in RAM, a branch, jump, trap, CSR, a
-            # hold of EX, an interrupt due) leaves it untouched, and the general slot
+            # so (a data access that is not a hit in RAM, a misprediction, jalr, a trap,
+            # CSR, a hold of EX, an interrupt due) leaves it untouched, and the general slot
             # below runs it. Its timing is the general rules' for a slot that follows
             # the steady flow: EX in cyc - 1 + p (the fetch's wait) or when a late
             # operand allows, MEM the cycle after, the flow steady again behind it.
@@ -215,7 +215,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 i = o >> 2
                 d = dec[i]
                 op = d & 0xFF
-                if (d & (S.DECODED | S.BHT_SEEN)) != S.DECODED or uo[0, op] != 0:
+                fl = uo[3, op]
+                # decoded, one EX cycle, and no entry in the predictor unless a branch's
+                if (d & S.DECODED) == 0 or uo[0, op] != 0:
+                    break
+                if d & S.BHT_SEEN and not fl & (UF_BRANCH | UF_JAL):
                     break
                 # the fetch: in the line of the last lookup, or looked up in its set now
                 # (the LRU stamp, or the refill of a miss, written once the slot is sure
@@ -259,7 +263,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 b = regs[r2]
                 # a load's or store's access: RAM, and a hit (its LRU stamp written with
                 # the fetch's, once the slot is sure to finish here)
-                fl = uo[3, op]
                 d_row = -1
                 if fl & (UF_LOAD | UF_STORE):
                     addr = (a + imm) & M
@@ -277,6 +280,23 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                                 d_row = d_first + way * DC_ROW
                         if d_row < 0:
                             break
+                # a branch or jal: the prediction it must bear out (a misprediction, or a
+                # taken one predicted in ID, leaves); the table read as the general slot
+                # reads it, after the updates written before this fetch
+                npc = (pc + 4) & M
+                tk = False
+                ptk = False
+                pred = npc
+                if fl & (UF_BRANCH | UF_JAL):
+                    if p_bp == BP_BHT:
+                        if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cyc - 3:
+                            bht_drain(ua, uc, cyc - 3)
+                        row = bht_row(p_bt_base, p_bht, pc)
+                        if uc[row] == pc and uc[row + 2] >= BHT_TAKEN:
+                            pred = uc[row + 1]
+                            ptk = True
+                    elif p_bp == BP_BTFN and (fl & UF_JAL or imm < 0):
+                        break
                 ldrd = S.NO_LOAD
                 # ---- generated: steady (python -m simulator.codegen) ----
                 if (
@@ -320,8 +340,62 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         break
                     ram32[o >> 2] = b
                     dec[o >> 2] = 0  # decoded again when it executes
+                elif op == 5:  # bne
+                    if semantics.bne(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                    elif ptk:
+                        break
+                elif op == 4:  # beq
+                    if semantics.beq(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                    elif ptk:
+                        break
                 elif op == 0:  # lui
                     regs[rd] = semantics.lui(a, b, imm, pc)
+                elif op == 2:  # jal
+                    npc = (pc + imm) & M
+                    tk = True
+                    if npc & 3 or not ptk or pred != npc:
+                        break
+                    regs[rd] = semantics.jal(a, b, imm, pc)
+                elif op == 8:  # bltu
+                    if semantics.bltu(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                    elif ptk:
+                        break
+                elif op == 6:  # blt
+                    if semantics.blt(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                    elif ptk:
+                        break
+                elif op == 9:  # bgeu
+                    if semantics.bgeu(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                    elif ptk:
+                        break
+                elif op == 7:  # bge
+                    if semantics.bge(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                    elif ptk:
+                        break
                 elif op == 28:  # sub
                     regs[rd] = semantics.sub(a, b, imm, pc)
                 elif op == 13:  # lbu
@@ -499,6 +573,17 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     stalls[S.S_IC] += p
                     stalls[lcause] += c - cyc - 1 - p
                     u_rsrc = i
+                if fl & (UF_BRANCH | UF_JAL):
+                    u_rsrc = i
+                    if tk:
+                        pcause = S.S_BR
+                    if p_bp == BP_BHT:  # the update, written at the end of its EX cycle
+                        q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
+                        ua[q] = e
+                        ua[q + 1] = pc
+                        ua[q + 2] = (pc + imm) & M
+                        ua[q + 3] = 1 if tk else 0
+                        ua[U_PQ_N] += 1
                 late_at = uo[4, op] if rd != S.RD_SINK else -1
                 if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:
                     u_p2rd = u_p1rd
@@ -512,7 +597,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 cyc = c
                 instret += 1
                 steps += 1
-                pc = (pc + 4) & M
+                pc = npc
         if steps >= stop:
             reason = S.R_SLICE
             break
