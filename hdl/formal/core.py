@@ -19,6 +19,11 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
 ``rs3``    Xchain's third operand, which the port does not carry: a record of
            ``xor3`` whose rs3 is the register watched as for ``reg`` has
            ``rd_wdata ^ rs1_rdata ^ rs2_rdata`` = the last value written to it;
+``next``   a record of a branch, ``jal`` or ``jalr`` that did not trap has ``pc_wdata``
+           = the golden next pc of its word, pc and operands (``specs.next_pc``), a
+           4-byte aligned target when it jumps (a misaligned one must trap), the word's register
+           fields (what ``jal``/``jalr`` write, pc + 4, is the insn check's: their rows are
+           in ``specs.ENCODINGS``);
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -42,9 +47,9 @@ from isa import timing
 from isa.config import IsaConfig
 from isa.table import BY_NAME
 
-from .specs import ENCODINGS, immediate, spec
+from .specs import BRANCH, ENCODINGS, immediate, next_pc, spec
 
-CHECKS = ("order", "pc", "reg", "insn", "live", "rs3")
+CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next")
 
 #: Xchain's ``xor3`` (docs/xchain.md: R4, opcode 0x2B, funct3 0, bits 26..25 = 0): the
 #: rs3 check's row, whose result gives its third operand back (rd ^ rs1 ^ rs2).
@@ -338,6 +343,21 @@ class CoreChecks(Elaboratable):
                     value = spec(name, rv.rs1_rdata, rv.rs2_rdata, immediate(imm_kind, w), rv.pc_rdata,
                                  Const(0, 32))
                     m.d.comb += Assert(rv.rd_wdata == Mux(w[7:12] != 0, value, 0))
+
+        if "next" in self.checks:
+            w = rv.insn
+            transfer, jumps, target = next_pc(w, rv.pc_rdata, rv.rs1_rdata, rv.rs2_rdata)
+            with m.If(ok & transfer):
+                branch = w[0:7] == BRANCH
+                m.d.comb += [
+                    Assert(rv.pc_wdata == target),
+                    # IALIGN = 32: a misaligned target traps (from an aligned pc: with the
+                    # CSR file cut, a trap's free mtvec may start a misaligned stream)
+                    Assert((rv.pc_rdata[:2] != 0) | ~jumps | (target[:2] == 0)),
+                    Assert(rv.rs1_addr == Mux(w[3], 0, w[15:20])),     # jal (bit 3 set) reads none
+                    Assert(rv.rs2_addr == Mux(branch, w[20:25], 0)),
+                    Assert(rv.rd_addr == Mux(branch, 0, w[7:12])),
+                ]
 
         if "live" in self.checks:
             m.d.comb += Assume(~is_div(self.insn_word) & (self.insn_word != WFI))

@@ -71,14 +71,19 @@ MUTANTS: dict[str, Mutant] = {
         "bit reads 0", unit="Divider"),
 }
 
-#: Mutants of units that the lockstep's default core (``ideal``) does not build: caught by
-#: their formal proofs (``hdl/formal/proofs.py``), not run in lockstep.
+#: Mutants checked by formal proofs only (``hdl/formal/proofs.py``), not run in lockstep:
+#: a unit the lockstep's default core (``ideal``) does not build, or a corner (equal
+#: operands of one branch row) that its random program is not built to hit.
 UNIT_ONLY: dict[str, Mutant] = {
     "mul_iter_sign": Mutant(
         "hdl.units.mulseq",
         (("total.eq(acc + add - Mux(sb[32], sa << 32, 0))", "total.eq(acc + add)"),),
         "the iterative multiplier's last step no longer subtracts a << 32 for a negative b "
         "(mulh's high word wrong for every negative b)", unit="IterMultiplier"),
+    "branch_bltu": Mutant(
+        "hdl.units.branch",
+        (('"bltu": a < b', '"bltu": a <= b'),),
+        "bltu taken for equal operands", unit="BranchCompare"),
 }
 
 
@@ -110,7 +115,7 @@ def core(key: str, *args, **kwargs):
     import hdl.core
     import hdl.units
 
-    mutant = MUTANTS[key]
+    mutant = MUTANTS[key] if key in MUTANTS else UNIT_ONLY[key]
     if not mutant.unit:
         return load(key).Core(*args, **kwargs)
     broken = unit(key)

@@ -121,13 +121,18 @@ INSN_GROUPS: dict[str, tuple[str, ...]] = {
                   "sha512sig0l", "sha512sig0h", "sha512sig1l", "sha512sig1h", "sm3p0", "sm3p1"),
     "zkne_zknd": ("aes32esi", "aes32esmi", "aes32dsi", "aes32dsmi"),
     "zksed": ("sm4ed", "sm4ks"),
+    "jumps": ("jal", "jalr"),       # what they write (pc + 4); where they go: the next check
 }
 #: The smallest ISA holding each group (a smaller core, a faster proof).
 INSN_ISA = {"rv32i": "rv32i", "zbkb": "rv32i_zbkb", "zbkc_zbkx": "rv32i_zbkc_zbkx",
-            "zknh_zksh": "rv32i_zknh_zksh", "zkne_zknd": "rv32i_zkne_zknd", "zksed": "rv32i_zksed"}
+            "zknh_zksh": "rv32i_zknh_zksh", "zkne_zknd": "rv32i_zkne_zknd", "zksed": "rv32i_zksed",
+            "jumps": "rv32i"}
 
 #: The insn check's cut points: its operands are the record's, CSR values it never reads.
 INSN_CUT = ("regfile", "csr")
+#: The next check (branches, jal, jalr: the golden next pc) per microarchitecture: the
+#: units' values cut out too (it reads no result), on the smallest ISA with them.
+NEXT_CUT = {"ideal": INSN_CUT, **{u: (*INSN_CUT, *cut) for u, cut in UARCH_CUT.items()}}
 #: Groups whose units the insn check takes as their spec (``core.spec_twin``; their unit
 #: proofs show them equal): carry-less multiplication twice per step (unit and spec)
 #: stalled the solver at step 10 of 20.
@@ -186,6 +191,9 @@ PROOFS: list[Proof] = [
     *(Proof(f"core_{u}_{c}", _core((c,), uarch=u, cut=UARCH_CUT[u]), UARCH_DEPTH[c], False,
             what=f"{c} on the {u} microarchitecture, units' values cut out")
       for u in ("mcu", "fpga") for c in ("order", "pc", "reg")),
+    *(Proof(f"next_{u}", _core(("next",), uarch=u, isa="rv32i", cut=NEXT_CUT[u]), DEEP_DEPTH, False,
+            what=f"next check (branches, jal, jalr = golden next pc) on the {u} microarchitecture")
+      for u in NEXT_CUT),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,
@@ -213,6 +221,8 @@ PROOFS: list[Proof] = [
     # depth: the base case must reach the done cycle (4 steps) to show the wrong result
     Proof("mutant_mul_iter_sign", _iter_induction(8, "mulh", "mul_iter_sign"), 6, False, mode="prove",
           expect="FAIL", what="the iterative multiplier's induction catches the sign correction dropped"),
+    Proof("mutant_branch_bltu", _core(("next",), isa="rv32i", mutant="branch_bltu", cut=INSN_CUT),
+          QUICK_DEPTH, False, expect="FAIL", what="the next check catches bltu taken for equal operands"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
                                           mutant="sm4ed_mask", cut=INSN_CUT), 6, False,
           expect="FAIL", what="the core's insn check catches it too"),

@@ -362,6 +362,7 @@ def _bs(funct5: int) -> tuple[int, int, str, str]:
 #: the core's insn check covers.
 ENCODINGS: dict[str, tuple[int, int, str, str]] = {
     "lui": (0x7F, LUI, "u", ""), "auipc": (0x7F, AUIPC, "u", ""),
+    "jal": (0x7F, 0x6F, "none", ""), "jalr": (0x707F, 0x67, "i", "1"),
     "addi": _i(0), "slti": _i(2), "sltiu": _i(3), "xori": _i(4), "ori": _i(6), "andi": _i(7),
     "slli": _shift(0x00, 1), "srli": _shift(0x00, 5), "srai": _shift(0x20, 5),
     "add": _r(0x00, 0), "sub": _r(0x20, 0), "sll": _r(0x00, 1), "slt": _r(0x00, 2), "sltu": _r(0x00, 3),
@@ -393,3 +394,41 @@ def immediate(kind: str, insn: Value) -> Value:
     if kind == "bs":
         return insn[30:32]
     return Const(0, W)
+
+
+# ---------------------------------------------------------------- control transfers
+#: RV32I's conditional branches (opcode BRANCH): name -> funct3.
+BRANCH, JAL, JALR = 0x63, 0x6F, 0x67
+BRANCHES = {"beq": 0, "bne": 1, "blt": 4, "bge": 5, "bltu": 6, "bgeu": 7}
+
+
+def branch_taken(name: str, a: Value, b: Value) -> Value:
+    """Whether branch ``name`` is taken for rs1 = ``a``, rs2 = ``b`` (RV32I 2.5.2)."""
+    return {"beq": a == b, "bne": a != b, "blt": signed_less(a, b), "bge": ~signed_less(a, b),
+            "bltu": a < b, "bgeu": ~(a < b)}[name]
+
+
+def imm_b(insn: Value) -> Value:
+    """The B-type immediate: imm[12|10:5] in bits 31..25, imm[4:1|11] in bits 11..7."""
+    return Cat(Const(0, 1), insn[8:12], insn[25:31], insn[7], insn[31].replicate(20))
+
+
+def imm_j(insn: Value) -> Value:
+    """The J-type immediate: imm[20|10:1|11|19:12] in bits 31..12."""
+    return Cat(Const(0, 1), insn[21:31], insn[20], insn[12:20], insn[31].replicate(12))
+
+
+def next_pc(insn: Value, pc: Value, a: Value, b: Value) -> tuple[Value, Value, Value]:
+    """For a branch, ``jal`` or ``jalr`` word: (whether it is one, whether it jumps, the pc
+    it continues at) (RV32I 2.5: jalr's target is rs1 + imm with bit 0 cleared)."""
+    op = insn[0:7]
+    f3 = insn[12:15]
+    is_branch = (op == BRANCH) & f3.matches(*BRANCHES.values())
+    taken = Const(0, 1)
+    for name, code in BRANCHES.items():
+        taken = Mux(f3 == code, branch_taken(name, a, b), taken)
+    is_jalr = (op == JALR) & (f3 == 0)
+    jalr_target = Cat(Const(0, 1), (a + immediate("i", insn))[1:W])
+    target = Mux(op == JAL, pc + imm_j(insn),
+                 Mux(is_jalr, jalr_target, Mux(taken, pc + imm_b(insn), pc + 4)))
+    return is_branch | (op == JAL) | is_jalr, (op == JAL) | is_jalr | (is_branch & taken), target[:W]
