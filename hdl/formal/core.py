@@ -36,18 +36,19 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 from unittest import mock
 
-from amaranth import Const, Elaboratable, Module, Mux, Signal, signed
+from amaranth import Cat, Const, Elaboratable, Module, Mux, Signal, signed
 from amaranth.hdl import Assert, Assume, Fragment, ResetSignal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hdl.units.csr import CSRFile
+from hdl.units.multiplier import Multiplier
 from hdl.units.xchain import Xchain
 from isa import timing
 from isa.config import IsaConfig
 from isa.table import BY_NAME
 
-from .specs import BRANCH, ENCODINGS, immediate, next_pc, spec
+from .specs import ALT_MUL, BRANCH, ENCODINGS, alt_mul, immediate, next_pc, spec
 
 CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next")
 
@@ -183,6 +184,49 @@ class ResultCut(wiring.Component):
         return m
 
 
+def alt_mul_result(op, a, b):
+    """The stand-in result (``specs.alt_mul``) of the multiplication row ``op``, else 0."""
+    out = Const(0, 32)
+    for name in ALT_MUL:
+        out = Mux(op == BY_NAME[name].op, alt_mul(name, a, b), out)
+    return out
+
+
+class AltMultiplier(Multiplier):
+    """The single-cycle multiplier with the rows' stand-ins for the products."""
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.result.eq(alt_mul_result(self.op, self.a, self.b))
+        return m
+
+
+@contextmanager
+def alt_mul_units(core):
+    """While elaborating ``core``: its multiplier gives the stand-ins of ``specs.ALT_MUL``
+    (the single-cycle one; the iterative one's result, with its real handshake; the
+    pipelined one's partial products, so that its sum and word selection give them)."""
+    g = _core_globals(core)
+    real = g["comb_units"]
+
+    def units(config, uarch):
+        return [AltMultiplier if u is Multiplier else u for u in real(config, uarch)]
+
+    def iterative(*args, **kwargs):
+        wrapper = ResultCut(g_iter(*args, **kwargs), None)
+        wrapper.value = alt_mul_result(wrapper.op, wrapper.a, wrapper.b)
+        return wrapper
+    def products(op, a, b):
+        # the pipelined multiplier's four partial products: the stand-in where the row's
+        # word is taken from (mul: the low part, pp0; the others: the high part, pp3)
+        alt = Cat(alt_mul_result(op, a, b), Const(0, 4)).as_signed()
+        low = op == BY_NAME["mul"].op
+        return [Mux(low, alt, 0), Const(0, 36), Const(0, 36), Mux(low, 0, alt)]
+    g_iter = g["IterMultiplier"]
+    with mock.patch.dict(g, {"comb_units": units, "IterMultiplier": iterative, "pipe_products": products}):
+        yield
+
+
 #: The cut points ``CoreChecks`` can make (``cut_state``).
 CUTS = ("regfile", "csr", "divider", "mul_iter", "mul_pipe")
 
@@ -225,7 +269,7 @@ class CoreChecks(Elaboratable):
     the state named there (``cut_state()``)."""
 
     def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False, cut: tuple[str, ...] = (),
-                 spec: bool = False):
+                 spec: bool = False, alt: bool = False):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown checks {sorted(unknown)}")
@@ -244,6 +288,7 @@ class CoreChecks(Elaboratable):
         self.unit_value = Signal(32)
         self.cut = tuple(cut)
         self.spec = spec
+        self.alt = alt      # multiplication rows: the stand-ins on both sides (alt_mul_units)
         if set(self.cut) - set(CUTS):
             raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
         if "regfile" in self.cut and "reg" in checks:
@@ -271,6 +316,8 @@ class CoreChecks(Elaboratable):
                 stack.enter_context(free_units(core, self.unit_value, xor3="rs3" in self.checks))
             if self.spec:
                 stack.enter_context(spec_units(core))
+            if self.alt:
+                stack.enter_context(alt_mul_units(core))
             if self.cut:
                 stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free, self.results_free))
             m.submodules.core = Fragment.get(core, platform)
@@ -340,8 +387,11 @@ class CoreChecks(Elaboratable):
                     m.d.comb += Assert(rv.rd_addr == w[7:12])
                     m.d.comb += Assert(rv.rs1_addr == (w[15:20] if "1" in sources else 0))
                     m.d.comb += Assert(rv.rs2_addr == (w[20:25] if "2" in sources else 0))
-                    value = spec(name, rv.rs1_rdata, rv.rs2_rdata, immediate(imm_kind, w), rv.pc_rdata,
-                                 Const(0, 32))
+                    if self.alt and name in ALT_MUL:
+                        value = alt_mul(name, rv.rs1_rdata, rv.rs2_rdata)
+                    else:
+                        value = spec(name, rv.rs1_rdata, rv.rs2_rdata, immediate(imm_kind, w), rv.pc_rdata,
+                                     Const(0, 32))
                     m.d.comb += Assert(rv.rd_wdata == Mux(w[7:12] != 0, value, 0))
 
         if "next" in self.checks:

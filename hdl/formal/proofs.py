@@ -99,7 +99,8 @@ def _pipe_mul(stages: int, name: str):
 
 
 def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] | None = None,
-          isa: str = CORE_ISA, mutant: str | None = None, cut: tuple[str, ...] = (), spec: bool = False):
+          isa: str = CORE_ISA, mutant: str | None = None, cut: tuple[str, ...] = (), spec: bool = False,
+          alt: bool = False):
     def build():
         from .core import CoreChecks
         if mutant:
@@ -108,7 +109,7 @@ def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] 
         else:
             from hdl.core import Core
             core = Core(isa, uarch=uarch)
-        return CoreChecks(core, checks, names, free_units="insn" not in checks, cut=cut, spec=spec)
+        return CoreChecks(core, checks, names, free_units="insn" not in checks, cut=cut, spec=spec, alt=alt)
     return build
 
 
@@ -195,6 +196,9 @@ PROOFS: list[Proof] = [
     *(Proof(f"next_{u}", _core(("next",), uarch=u, isa="rv32i", cut=NEXT_CUT[u]), DEEP_DEPTH, False,
             what=f"next check (branches, jal, jalr = golden next pc) on the {u} microarchitecture")
       for u in NEXT_CUT),
+    *(Proof(f"insn_mul_{u}", _core(("insn",), uarch=u, names=MUL_ROWS, isa="rv32im", cut=INSN_CUT, alt=True),
+            DEEP_DEPTH, False, what=f"insn check, multiplication rows with stand-ins for the products, {u}")
+      for u in ("ideal", "mcu", "fpga")),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,

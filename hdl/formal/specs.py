@@ -363,6 +363,7 @@ def _bs(funct5: int) -> tuple[int, int, str, str]:
 ENCODINGS: dict[str, tuple[int, int, str, str]] = {
     "lui": (0x7F, LUI, "u", ""), "auipc": (0x7F, AUIPC, "u", ""),
     "jal": (0x7F, 0x6F, "none", ""), "jalr": (0x707F, 0x67, "i", "1"),
+    "mul": _r(0x01, 0), "mulh": _r(0x01, 1), "mulhsu": _r(0x01, 2), "mulhu": _r(0x01, 3),
     "addi": _i(0), "slti": _i(2), "sltiu": _i(3), "xori": _i(4), "ori": _i(6), "andi": _i(7),
     "slli": _shift(0x00, 1), "srli": _shift(0x00, 5), "srai": _shift(0x20, 5),
     "add": _r(0x00, 0), "sub": _r(0x20, 0), "sll": _r(0x00, 1), "slt": _r(0x00, 2), "sltu": _r(0x00, 3),
@@ -432,3 +433,19 @@ def next_pc(insn: Value, pc: Value, a: Value, b: Value) -> tuple[Value, Value, V
     target = Mux(op == JAL, pc + imm_j(insn),
                  Mux(is_jalr, jalr_target, Mux(taken, pc + imm_b(insn), pc + 4)))
     return is_branch | (op == JAL) | is_jalr, (op == JAL) | is_jalr | (is_branch & taken), target[:W]
+
+
+# ---------------------------------------------------------------- stand-ins
+#: The multiplication rows' stand-ins (as riscv-formal's ALTOPS): a cheap function of
+#: the operands, different per row (a sum or a difference, XORed with a constant), that
+#: replaces the product on both sides of the insn check of the M rows. It checks what
+#: surrounds the multiplier in the core (which operands reach it, which row's result is
+#: taken, forwarded and retired) without a multiplier for the solver; the products
+#: themselves are the unit proofs'. mulhsu's is a difference: its operands do not commute.
+ALT_MUL = {"mul": (False, 0x5876_063E), "mulh": (False, 0xF658_3FB7), "mulhsu": (True, 0xECFB_E137),
+           "mulhu": (False, 0x949C_E5E8)}
+
+
+def alt_mul(name: str, a: Value, b: Value) -> Value:
+    sub, key = ALT_MUL[name]
+    return ((a - b) if sub else (a + b))[:W] ^ key
