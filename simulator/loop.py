@@ -101,6 +101,7 @@ from .uarch import (
     UF_STEER,
     UF_STORE,
     bht_drain,
+    bht_entry,
     bht_row,
     daccess,
     dflush,
@@ -289,8 +290,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 pred = npc
                 if fl & (UF_BRANCH | UF_JAL):
                     if p_bp == BP_BHT:
-                        if ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cyc - 3:
-                            bht_drain(ua, uc, cyc - 3)
+                        while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cyc - 3:
+                            q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
+                            row = bht_row(p_bt_base, p_bht, ua[q + 1])
+                            uc[row], uc[row + 1], uc[row + 2] = bht_entry(
+                                uc[row], uc[row + 1], uc[row + 2], ua[q + 1], ua[q + 2], ua[q + 3]
+                            )
+                            ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
+                            ua[U_PQ_N] -= 1
                         row = bht_row(p_bt_base, p_bht, pc)
                         if uc[row] == pc and uc[row + 2] >= BHT_TAKEN:
                             pred = uc[row + 1]

@@ -249,28 +249,32 @@ def bht_row(base, entries, pc):
     return base + ((pc >> 2) & (entries - 1)) * _BT_ROW
 
 
-@njit_cached
-def _bht_apply(ua, uc, pc, target, taken):
-    r = bht_row(ua[P_BT_BASE], ua[P_BHT], pc)
-    if uc[r] == pc:
-        uc[r + 2] = min(uc[r + 2] + 1, 3) if taken else max(uc[r + 2] - 1, 0)
+@jitable
+def bht_entry(tag, target, counter, pc, new_target, taken):
+    """A table entry (its tag, target and counter) after the update of branch ``pc``:
+    a hit counts up or down (and learns the target if taken), a taken miss installs."""
+    if tag == pc:
+        counter = min(counter + 1, 3) if taken else max(counter - 1, 0)
         if taken:
-            uc[r + 1] = target
+            target = new_target
     elif taken:
-        uc[r] = pc
-        uc[r + 1] = target
-        uc[r + 2] = BHT_INIT
+        tag = pc
+        target = new_target
+        counter = BHT_INIT
+    return tag, target, counter
 
 
 @njit_cached
 def bht_drain(ua, uc, f):
     """Apply the queued updates written before cycle ``f`` (the loop reads the table for
-    a fetch sent in ``f`` after this, and queues each branch's update itself)."""
+    a fetch sent in ``f`` after this, and queues each branch's update itself; its steady
+    loop drains the queue itself, with ``bht_entry``, to make no call)."""
     while ua[U_PQ_N] > 0:
         q = U_PQ0 + 4 * ua[U_PQ_HEAD]
         if ua[q] >= f:
             break
-        _bht_apply(ua, uc, ua[q + 1], ua[q + 2], ua[q + 3])
+        r = bht_row(ua[P_BT_BASE], ua[P_BHT], ua[q + 1])
+        uc[r], uc[r + 1], uc[r + 2] = bht_entry(uc[r], uc[r + 1], uc[r + 2], ua[q + 1], ua[q + 2], ua[q + 3])
         ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
         ua[U_PQ_N] -= 1
 
