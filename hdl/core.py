@@ -166,12 +166,6 @@ class Core(wiring.Component):
                     **({"mlo": 52, "mhi": 36} if mul_stages == 3 else {})}
         mem = Stage("mem", {**retire_layout, **mem_extra})
         wb = Stage("wb", {**retire_layout, **wb_extra})
-        # MEM's fields load whether or not the instruction trapped (the trap, late after
-        # EX's adders, reaches the flip-flop `trap` and not every field's input); what it
-        # does in MEM and after is cleared here, from registers
-        live = ~mem.trap
-        mem_rd = Mux(live, mem.rd, 0)
-        mem_kind = {k: getattr(mem, k) & live for k in ("is_load", "is_store", "is_mul", "is_fencei")}
 
         redirect = Signal()
         redirect_pc = Signal(32)
@@ -220,9 +214,8 @@ class Core(wiring.Component):
         # (an illegal word's decoded kind is not exact: units/decoder.py; it produces nothing)
         late_rd = [Mux(ex.valid & ex.legal & (ex.is_load | (ex.is_mul if mul_stages >= 2 else 0)), ex.rd, 0)]
         if mul_stages == 3 or u.ldu == 2:
-            mem_late = ((mem_kind["is_mul"] if mul_stages == 3 else 0)
-                        | (mem_kind["is_load"] if u.ldu == 2 else 0))
-            late_rd.append(Mux(mem.valid & mem_late, mem_rd, 0))
+            mem_late = (mem.is_mul if mul_stages == 3 else 0) | (mem.is_load if u.ldu == 2 else 0)
+            late_rd.append(Mux(mem.valid & mem_late, mem.rd, 0))
         m.submodules.hazard = hz = LoadUse(cfg, len(late_rd))
         m.d.comb += [hz.insn.eq(fu.data), hz.fault.eq(id_.fault)]
         m.d.comb += [hz.late_rd[k].eq(v) for k, v in enumerate(late_rd)]
@@ -315,9 +308,9 @@ class Core(wiring.Component):
             names a group of consumers with its own select flip-flops (units/fwdsel.py)."""
             # EX takes ID's instruction (MEM then holds EX's, WB MEM's) ...
             next_mem = (id_idx != 0) & ex.valid & ex.writes_rd & (ex.rd == id_idx)
-            next_wb = (id_idx != 0) & mem.valid & (mem_rd == id_idx)
+            next_wb = (id_idx != 0) & mem.valid & (mem.rd == id_idx)
             # ... or keeps its own: MEM's instruction stays there or moves on to WB
-            in_mem = (idx != 0) & mem.valid & (mem_rd == idx)
+            in_mem = (idx != 0) & mem.valid & (mem.rd == idx)
             sel_mem = Mux(ex_hold, mem_hold & in_mem, next_mem)
             sel_wb = Mux(ex_hold, ~mem_hold & in_mem, next_wb)
             if copy:
@@ -512,9 +505,10 @@ class Core(wiring.Component):
             if mac_pipe:
                 pp["addend"] = Mux(ex.op.matches(*(_op(n) for n in MAC_NAMES)), c, 0)
         mem.update(
-            m, load=~mem_hold, valid=ex_fire, is_mul=ex.is_mul, is_fencei=ex.is_fencei, **pp,
+            m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, is_fencei=ok & ex.is_fencei, **pp,
             pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
-            rd=Mux(ex.writes_rd, ex.rd, 0), result=rd_value, is_load=lsu.is_load, is_store=lsu.is_store,
+            rd=Mux(ok & ex.writes_rd, ex.rd, 0), result=rd_value,
+            is_load=ok & lsu.is_load, is_store=ok & lsu.is_store,
             addr=lsu.addr, wmask=lsu.mask, wdata=lsu.wdata, size_mask=lsu.size_mask, sdata=lsu.sdata,
             rs1_addr=Mux(ok & ex.reads_rs1, ex.rs1, 0), rs2_addr=Mux(ok & ex.reads_rs2, ex.rs2, 0),
             rs1_rdata=Mux(ok & ex.reads_rs1, a, 0), rs2_rdata=Mux(ok & ex.reads_rs2, b, 0),
@@ -524,17 +518,17 @@ class Core(wiring.Component):
         m.submodules.dside = ds = DataSide(u)
         m.d.comb += [
             ds.ex_addr.eq(lsu.addr), ds.advance.eq(~mem_hold),
-            ds.valid.eq(mem.valid), ds.is_load.eq(mem_kind["is_load"]), ds.is_store.eq(mem_kind["is_store"]),
+            ds.valid.eq(mem.valid), ds.is_load.eq(mem.is_load), ds.is_store.eq(mem.is_store),
             ds.is_ram.eq(in_region(mem.addr, RAM_BASE, self.ram_size)),
             ds.addr.eq(mem.addr), ds.wmask.eq(mem.wmask), ds.wdata.eq(mem.wdata),
-            ds.flush.eq(mem_kind["is_fencei"]),
+            ds.flush.eq(mem.is_fencei),
             # the I-cache forgets every line at the end of fence.i's last MEM cycle
-            fu.invalidate.eq(mem.valid & mem_kind["is_fencei"] & ~mem_hold),
+            fu.invalidate.eq(mem.valid & mem.is_fencei & ~mem_hold),
             mem_hold.eq(ds.hold),
             self.dbus.addr.eq(ds.bus.addr), self.dbus.re.eq(ds.bus.re), self.dbus.we.eq(ds.bus.we),
             self.dbus.wdata.eq(ds.bus.wdata), ds.bus.rdata.eq(self.dbus.rdata),
         ]
-        passed = {**{k: getattr(mem, k) for k in retire_layout}, "rd": mem_rd, **mem_kind}
+        passed = {k: getattr(mem, k) for k in retire_layout}
         partial = [getattr(mem, f"pp{k}").as_signed() for k in range(4)] if mul_stages >= 2 else []
         if mul_stages == 2:
             product = pipe_result(mem.op, pipe_sum(partial, mem.addend if mac_pipe else None))
