@@ -331,12 +331,15 @@ class Core(wiring.Component):
         # rs1 and rs2, one copy per group of consumers (units/fwdsel.py): the trap and
         # redirect logic (`ctl`), the ALU and CSRs (`alu`), the crypto and Xchain units
         # (`ext`), the multiplier and divider (`mul`). A core built small (an iterative
-        # multiplier, as on the UP5K) shares the first copy: each costs two LUTs a bit
+        # multiplier, as on the UP5K) shares the first copy: each costs two LUTs a bit.
+        # So does a core with crypto units: there the register file's bypass, one per
+        # operand, drove the copies across the units and lost more than they won
+        # (docs/synth.md, step 13)
         ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
         groups = ["ctl", "alu"] + (["ext"] if ext_units else []) + (["mul"] if has_mul or mac_pipe else [])
         ops = {}
         for g in groups:
-            if ops and u.mul == "iter":
+            if ops and (u.mul == "iter" or ext_units):
                 ops[g] = ops[groups[0]]
                 continue
             ops[g] = (Signal(32, name=f"a_{g}"), Signal(32, name=f"b_{g}"))
