@@ -109,6 +109,7 @@ from .uarch import (
     iflush,
     is_steady,
     schedule,
+    shift_late,
     steady_times,
 )
 from .watchpoints import watch_hit
@@ -250,7 +251,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 e = cyc - 1 + p  # EX
                 lcause = S.S_LU
                 if u_p1rd != NO_REG or u_p2rd != NO_REG:  # an operand late for that EX
-                    r3 = (d >> RS3_AT) & 31 if uo[3, op] & UF_RS3 else S.RD_SINK
+                    r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
                     if u_p1r > e and (u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3):
                         e = u_p1r
                         lcause = u_p1k
@@ -593,14 +594,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         ua[U_PQ_N] += 1
                 late_at = uo[4, op] if rd != S.RD_SINK else -1
                 if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:
-                    u_p2rd = u_p1rd
-                    u_p2r = u_p1r
-                    u_p2k = u_p1k
-                    u_p1rd = NO_REG
-                    if late_at >= 0:
-                        u_p1rd = rd
-                        u_p1r = c + late_at
-                        u_p1k = S.S_LU if uo[3, op] & UF_LOAD else S.S_MUL
+                    u_p1rd, u_p1r, u_p1k, u_p2rd, u_p2r, u_p2k = shift_late(
+                        u_p1rd, u_p1r, u_p1k, rd, late_at, c, S.S_LU if fl & UF_LOAD else S.S_MUL
+                    )
                 cyc = c
                 instret += 1
                 steps += 1
@@ -1493,14 +1489,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             # a result a consumer must wait for: a load's (in WB), a pipelined product's
             late_at = uo[4, op] if exc < 0 and rd != S.RD_SINK else -1
             if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:  # (most slots: none)
-                u_p2rd = u_p1rd
-                u_p2r = u_p1r
-                u_p2k = u_p1k
-                u_p1rd = NO_REG
-                if late_at >= 0:
-                    u_p1rd = rd
-                    u_p1r = c + late_at
-                    u_p1k = S.S_LU if fl & UF_LOAD else S.S_MUL
+                u_p1rd, u_p1r, u_p1k, u_p2rd, u_p2r, u_p2k = shift_late(
+                    u_p1rd, u_p1r, u_p1k, rd, late_at, c, S.S_LU if fl & UF_LOAD else S.S_MUL
+                )
             pend = 0
         if exc >= 0:
             word = int(ram32[i]) if i >= 0 else 0

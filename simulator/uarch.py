@@ -289,6 +289,16 @@ def steady_times(cyc):
 
 
 @jitable
+def shift_late(p1rd, p1r, p1k, rd, late_at, c, cause):
+    """The last two late results (rd, first EX cycle of a consumer, stall cause; the
+    newer first) after a slot that retired in ``c`` and whose result, in ``rd``, is
+    late by ``late_at`` (-1: not late; the older entry is then only marked empty)."""
+    if late_at < 0:
+        return NO_REG, p1r, p1k, p1rd, p1r, p1k
+    return rd, c + late_at, cause, p1rd, p1r, p1k
+
+
+@jitable
 def is_steady(u_f, u_m, u_fseq, u_fred, cyc):
     """Whether the timing state is the steady flow's after a slot that retired in ``cyc``."""
     return u_m == u_f + 2 and cyc == u_f + 3 and u_fseq == u_f and u_fred == u_f
