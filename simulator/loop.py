@@ -95,11 +95,13 @@ from .uarch import (
     U_RSRC,
     UF_BRANCH,
     UF_FENCEI,
+    UF_HELD,
     UF_JAL,
     UF_LOAD,
     UF_RS3,
     UF_STEER,
     UF_STORE,
+    UW_LATE_AT,
     bht_drain,
     bht_entry,
     bht_row,
@@ -210,6 +212,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             # below runs it. Its timing is the general rules' for a slot that follows
             # the steady flow: EX in cyc - 1 + p (the fetch's wait) or when a late
             # operand allows, MEM the cycle after, the flow steady again behind it.
+            s0 = steps  # instret and the I-cache's hits follow from the slots run here
+            icm0 = ua[U_ICM]
             while steady and steps < stop:
                 o = pc - RAM_BASE
                 if o < 0 or o >= size:
@@ -217,9 +221,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 i = o >> 2
                 d = dec[i]
                 op = d & 0xFF
-                fl = uo[3, op]
+                fl = uo[5, op]  # the flags, whether it holds EX, and when its result is late
                 # decoded, one EX cycle, and no entry in the predictor unless a branch's
-                if (d & S.DECODED) == 0 or uo[0, op] != 0:
+                if (d & S.DECODED) == 0 or fl & UF_HELD:
                     break
                 if d & S.BHT_SEEN and not fl & (UF_BRANCH | UF_JAL):
                     break
@@ -228,9 +232,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 # to finish here)
                 p = 0
                 i_row = -1
-                if p_ic_sets == 0:
+                if pc >> p_ic_shift == ilast:
+                    pass
+                elif p_ic_sets == 0:
                     p = p_mem
-                elif pc >> p_ic_shift != ilast:
+                else:
                     i_line = pc >> p_ic_shift
                     i_first = p_ic_base + (i_line & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
                     i_row = i_first  # the hit, else the victim (uarch._lookup's choice)
@@ -562,10 +568,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     if p != 0:
                         ua[U_ICM] += 1
                         uc[i_row] = ilast
-                    else:
-                        ich += 1
-                elif p_ic_sets != 0:
-                    ich += 1
                 if fl & (UF_LOAD | UF_STORE) and p_dc_sets != 0:
                     if d_row >= 0:
                         ua[U_CLOCK] += 1
@@ -592,15 +594,17 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         ua[q + 2] = (pc + imm) & M
                         ua[q + 3] = 1 if tk else 0
                         ua[U_PQ_N] += 1
-                late_at = uo[4, op] if rd != S.RD_SINK else -1
+                late_at = (fl >> UW_LATE_AT) - 1 if rd != S.RD_SINK else -1
                 if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:
                     u_p1rd, u_p1r, u_p1k, u_p2rd, u_p2r, u_p2k = shift_late(
                         u_p1rd, u_p1r, u_p1k, rd, late_at, c, S.S_LU if fl & UF_LOAD else S.S_MUL
                     )
                 cyc = c
-                instret += 1
                 steps += 1
                 pc = npc
+            instret += steps - s0
+            if p_ic_sets != 0:
+                ich += steps - s0 - (ua[U_ICM] - icm0)
         if steps >= stop:
             reason = S.R_SLICE
             break

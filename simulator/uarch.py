@@ -21,7 +21,7 @@ import numpy as np
 from isa.jitable import jitable
 from isa.table import INSNS
 from isa.timing import DIV_EXTRA, PIPELINE_FILL
-from isa.uarch import BHT_INIT, BP_KINDS, Cache, Uarch
+from isa.uarch import BHT_INIT, BP_KINDS, CRYPTO_EXTS, Cache, Uarch
 
 from .jitcache import njit_cached
 from .state import S_BR
@@ -46,8 +46,14 @@ U_P1RD, U_P1R, U_P1K, U_P2RD, U_P2R, U_P2K = 23, 24, 25, 26, 27, 28
 U_CLOCK = 29
 #: counters, in the order of COUNTERS
 U_CNT0 = 30
-COUNTERS: tuple[str, ...] = ("icache_hits", "icache_misses", "dcache_hits", "dcache_misses",
-                             "dcache_writebacks", "bp_mispredicts")
+COUNTERS: tuple[str, ...] = (
+    "icache_hits",
+    "icache_misses",
+    "dcache_hits",
+    "dcache_misses",
+    "dcache_writebacks",
+    "bp_mispredicts",
+)
 U_ICH, U_ICM, U_DCH, U_DCM, U_DCWB, U_BPM = range(U_CNT0, U_CNT0 + len(COUNTERS))
 #: the line of each cache's last lookup (-1: none) and, for the D-cache, its row: a
 #: lookup of the same line again is a hit that changes no LRU order (that line is the
@@ -70,6 +76,9 @@ BP_NONE, BP_BTFN, BP_BHT = range(3)
 UF_BRANCH, UF_JAL, UF_JALR, UF_LOAD, UF_RS3, UF_FENCEI, UF_STORE = 1, 2, 4, 8, 16, 32, 64
 #: What may predict or redirect the fetch: such a slot leaves the steady flow.
 UF_STEER = UF_BRANCH | UF_JAL | UF_JALR | UF_FENCEI
+#: Row 5 of the op table, the steady loop's one word per op: the flags, this bit for an
+#: op that holds EX (row 0 not zero), and row 4 plus one from bit ``UW_LATE_AT`` on
+UF_HELD, UW_LATE_AT = 128, 8
 
 #: Words per line in ``uc``: I-cache (tag, stamp), D-cache (tag, stamp, dirty), predictor.
 IC_ROW, DC_ROW, _BT_ROW = 2, 3, 3
@@ -79,8 +88,15 @@ def _log2(n: int) -> int:
     return n.bit_length() - 1
 
 
-_FLAGS = {"branch": UF_BRANCH, "jal": UF_JAL, "jalr": UF_JALR, "load": UF_LOAD, "store": UF_STORE,
-          "alu3": UF_RS3, "fencei": UF_FENCEI}
+_FLAGS = {
+    "branch": UF_BRANCH,
+    "jal": UF_JAL,
+    "jalr": UF_JALR,
+    "load": UF_LOAD,
+    "store": UF_STORE,
+    "alu3": UF_RS3,
+    "fencei": UF_FENCEI,
+}
 MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
 #: Xchain's multiply-accumulate rows: products of the pipelined multiplier (``mul=pipe``)
 MAC_OPS = ("maddlu", "maddhu")
@@ -91,8 +107,8 @@ def op_table(u: Uarch) -> np.ndarray:
     of its result (a pipelined multiplier's); 2, whether it is a multiplication (stall
     cause ``mul``); 3, its ``UF_*`` flags; 4, for a result that is late (a load's, a
     pipelined product's), the first cycle a consumer may be in EX less the producer's
-    retirement cycle, else -1."""
-    t = np.zeros((5, len(INSNS) + 1), np.int64)
+    retirement cycle, else -1; 5, rows 0, 3 and 4 in one word (``UF_HELD``)."""
+    t = np.zeros((6, len(INSNS) + 1), np.int64)
     t[1, :] = 1
     t[4, :] = -1
     for insn in INSNS:
@@ -106,7 +122,10 @@ def op_table(u: Uarch) -> np.ndarray:
                 t[4, insn.op] = u.mul_stages - 2
         if insn.kind == "load":
             t[4, insn.op] = u.load_late
+        if insn.ext in CRYPTO_EXTS:
+            t[4, insn.op] = u.crypto_late
         t[3, insn.op] = _FLAGS.get(insn.kind, 0)
+    t[5] = t[3] | np.where(t[0] != 0, UF_HELD, 0) | (t[4] + 1) << UW_LATE_AT
     return t
 
 
@@ -119,7 +138,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
         nonlocal pos
         base = pos
         if c is not None:
-            ua[p_sets:p_sets + 4] = (c.sets, c.ways, _log2(c.line), c.words)
+            ua[p_sets : p_sets + 4] = (c.sets, c.ways, _log2(c.line), c.words)
             pos += c.sets * c.ways * row
         return base
 
@@ -138,10 +157,12 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
     ua[U_M] = PIPELINE_FILL - 2
     uc = np.zeros(max(pos, 1), np.int64)
     # every tag invalid; stamps, dirty bits, targets and counters 0
-    for base, lines, row in ((ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], IC_ROW),
-                             (ua[P_DC_BASE], ua[P_DC_SETS] * ua[P_DC_WAYS], DC_ROW),
-                             (ua[P_BT_BASE], u.bht, _BT_ROW)):
-        uc[base:base + lines * row:row] = -1
+    for base, lines, row in (
+        (ua[P_IC_BASE], ua[P_IC_SETS] * ua[P_IC_WAYS], IC_ROW),
+        (ua[P_DC_BASE], ua[P_DC_SETS] * ua[P_DC_WAYS], DC_ROW),
+        (ua[P_BT_BASE], u.bht, _BT_ROW),
+    ):
+        uc[base : base + lines * row : row] = -1
     return ua, uc
 
 
@@ -310,6 +331,6 @@ def schedule(ready, late, extra, m_prev, w_prev):
     whose operands allow EX from cycle ``late``, and that holds EX ``extra`` cycles more,
     behind a slot that entered MEM in ``m_prev`` and WB in ``w_prev``: (E, M)."""
     e = max(ready + 1, m_prev, late)
-    if m_prev < e < w_prev:   # the previous slot holds MEM (a data-side wait): nothing moves
+    if m_prev < e < w_prev:  # the previous slot holds MEM (a data-side wait): nothing moves
         e = w_prev
     return e, max(e + 1 + extra, w_prev)
