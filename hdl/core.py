@@ -38,7 +38,7 @@ from isa.csrs import (
 )
 from isa.memmap import DEVICE_REGIONS, FINISHER_BASE, FINISHER_SIZE, RAM_BASE, RAM_SIZE
 from isa.table import BY_NAME, FIELDS, INSNS
-from isa.uarch import Uarch
+from isa.uarch import CRYPTO_EXTS, Uarch
 
 from .buses import DBusSignature, IBusSignature
 from .platform import check_ram_size
@@ -64,6 +64,8 @@ from .units.xchain import Xchain
 #: The units that take their operands from the `ext` copy of the forwarding (the
 #: crypto and Xchain units); the others but the multiplier from the `alu` copy.
 EXT_UNITS = (Zknh, Zksh, Zkne, Zknd, Zksed, Xchain)
+#: The crypto units (``isa.uarch.CRYPTO_EXTS``): with ``crypto=2`` they compute in MEM.
+CRYPTO_UNITS = (Zknh, Zksh, Zkne, Zknd, Zksed)
 
 
 def _op(name: str) -> int:
@@ -162,6 +164,10 @@ class Core(wiring.Component):
         mem_extra = {f"pp{k}": 36 for k in range(4)} if mul_stages >= 2 else {}
         if mac_pipe:
             mem_extra["addend"] = 32
+        # crypto=2: the crypto units compute in MEM, from EX's operands registered here
+        crypto_ops = [i.op for i in INSNS if i.ext in CRYPTO_EXTS and i.ext in cfg] if u.crypto == 2 else []
+        if crypto_ops:
+            mem_extra.update(xa=32, xb=32, ximm=32)
         wb_extra = {"cached": 1, "ldata": 32,
                     **({"mlo": 52, "mhi": 36} if mul_stages == 3 else {})}
         mem = Stage("mem", {**retire_layout, **mem_extra})
@@ -212,7 +218,9 @@ class Core(wiring.Component):
         # the load-use rule (units/hazard.py): the registers whose results are late (a
         # load's, a pipelined product's: docs/timing.md) against the word's sources
         # (an illegal word's decoded kind is not exact: units/decoder.py; it produces nothing)
-        late_rd = [Mux(ex.valid & ex.legal & (ex.is_load | (ex.is_mul if mul_stages >= 2 else 0)), ex.rd, 0)]
+        ex_crypto = ex.op.matches(*crypto_ops) if crypto_ops else Const(0, 1)
+        late_rd = [Mux(ex.valid & ex.legal & (ex.is_load | (ex.is_mul if mul_stages >= 2 else 0) | ex_crypto),
+                       ex.rd, 0)]
         if mul_stages == 3 or u.ldu == 2:
             mem_late = (mem.is_mul if mul_stages == 3 else 0) | (mem.is_load if u.ldu == 2 else 0)
             late_rd.append(Mux(mem.valid & mem_late, mem.rd, 0))
@@ -232,9 +240,10 @@ class Core(wiring.Component):
         late_wait = Const(0, 1)
         if wait_in_ex:
             late = Const(0, 1)
-            # cycles to wait: a producer in EX is late by ldu (a load) or mul_stages - 1
-            # (a product) cycles, one in MEM by one cycle less (1)
-            lat_ex = Mux(ex.is_load, u.ldu, max(mul_stages - 1, 0))
+            # cycles to wait: a producer in EX is late by ldu (a load), mul_stages - 1
+            # (a product) or 1 (a crypto row, crypto=2) cycles, one in MEM by one cycle less (1)
+            lat_mul = max(mul_stages - 1, 0)
+            lat_ex = Mux(ex.is_load, u.ldu, Mux(ex.is_mul, lat_mul, 1) if crypto_ops else lat_mul)
             id_late = Mux(hz.hits[0], lat_ex, Mux(hz.hits[1], 1, 0))
         # EX's register numbers are the word's fields, whether or not the format has them
         # (an operand the format lacks is not used, and rd is written only with writes_rd)
@@ -359,7 +368,11 @@ class Core(wiring.Component):
         ex_first = ~ex_busy & ~late_wait
 
         results = []
+        late_units = []     # crypto=2: computed in MEM (below)
         for unit_cls in comb_units(cfg, u):
+            if crypto_ops and issubclass(unit_cls, CRYPTO_UNITS):
+                late_units.append(unit_cls)
+                continue
             unit = unit_cls(mac=not mac_pipe) if unit_cls is Xchain else unit_cls()
             m.submodules[unit_cls.__name__.lower()] = unit
             ua, ub = ops["ext" if unit_cls in EXT_UNITS else "mul" if unit_cls is Multiplier else "alu"]
@@ -511,6 +524,9 @@ class Core(wiring.Component):
             pp = {f"pp{k}": v for k, v in enumerate(pipe_products(ex.op, *ops["mul"]))}
             if mac_pipe:
                 pp["addend"] = Mux(ex.op.matches(*(_op(n) for n in MAC_NAMES)), c, 0)
+        if crypto_ops:
+            ua, ub = ops.get("ext", ops["alu"])
+            pp.update(xa=ua, xb=ub, ximm=ex.imm)
         mem.update(
             m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, is_fencei=ok & ex.is_fencei, **pp,
             pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
@@ -536,10 +552,19 @@ class Core(wiring.Component):
             self.dbus.wdata.eq(ds.bus.wdata), ds.bus.rdata.eq(self.dbus.rdata),
         ]
         passed = {k: getattr(mem, k) for k in retire_layout}
+        if crypto_ops:
+            # the crypto units' result (0 for every other row, whose own is in mem.result)
+            late_result = Const(0, 32)
+            for unit_cls in late_units:
+                unit = unit_cls()
+                m.submodules[unit_cls.__name__.lower()] = unit
+                m.d.comb += [unit.op.eq(mem.op), unit.a.eq(mem.xa), unit.b.eq(mem.xb), unit.imm.eq(mem.ximm)]
+                late_result = late_result | unit.result
+            passed["result"] = mem.result | late_result
         partial = [getattr(mem, f"pp{k}").as_signed() for k in range(4)] if mul_stages >= 2 else []
         if mul_stages == 2:
             product = pipe_result(mem.op, pipe_sum(partial, mem.addend if mac_pipe else None))
-            passed["result"] = Mux(mem.is_mul, product, mem.result)
+            passed["result"] = Mux(mem.is_mul, product, passed["result"])
         elif mul_stages == 3:
             lo, hi = pipe_sum(partial, mem.addend if mac_pipe else None)
             passed.update(mlo=lo, mhi=hi)

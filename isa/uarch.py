@@ -26,6 +26,13 @@ MUL_PIPE_STAGES = (2, 3)
 #: Load-to-use: the stall cycles of a load's adjacent consumer (1: the load data is
 #: forwarded from WB; 2: it is not forwarded, the consumer reads the register file).
 LOAD_USE = (1, 2)
+#: The crypto units' stages (``crypto``): 1, their result is there at the end of EX (and
+#: forwarded from MEM); 2, they compute in MEM from operands registered at the end of EX,
+#: and the result is there in WB, as a ``pipe:2`` product's.
+CRYPTO_STAGES = (1, 2)
+#: The extensions whose rows the crypto units compute (the scalar AES, SHA-2, SM3 and
+#: SM4 rows; Zbkb, Zbkc and Zbkx stay with the ALU in EX).
+CRYPTO_EXTS = ("zknh", "zksh", "zkne", "zknd", "zksed")
 
 #: Predictor kinds, in the order of their codes in the ISS's parameter vector.
 BP_KINDS = ("none", "btfn", "bht")
@@ -75,6 +82,7 @@ class Uarch:
     mul: str = "1"
     mul_n: int = 1          # bits per cycle (iter) or stages (pipe)
     ldu: int = 1            # load-to-use stall of the adjacent consumer
+    crypto: int = 1         # stages of the crypto units (CRYPTO_EXTS)
     preset: str = "ideal"
 
     # ------------------------------------------------------------ parsing
@@ -110,6 +118,7 @@ class Uarch:
             "bp": f"bht:{self.bht}" if self.bp == "bht" else self.bp,
             "mul": self.mul if self.mul == "1" else f"{self.mul}:{self.mul_n}",
             "ldu": str(self.ldu),
+            "crypto": str(self.crypto),
         }
 
     def __str__(self) -> str:
@@ -141,6 +150,12 @@ class Uarch:
         """The first cycle a load's consumer may be in EX, less the load's retirement
         cycle: 0 when WB forwards the load data, 1 when only the register file has it."""
         return self.ldu - 1
+
+    @property
+    def crypto_late(self) -> int:
+        """For a crypto row's result (``CRYPTO_EXTS``), the first cycle its consumer may be
+        in EX less its retirement cycle (as ``load_late``), or -1 when it is not late."""
+        return self.crypto - 2
 
 
 def _pow2(n: int) -> bool:
@@ -224,8 +239,15 @@ def _set_ldu(u: Uarch, v: str) -> Uarch:
     return replace(u, ldu=int(v))
 
 
+def _set_crypto(u: Uarch, v: str) -> Uarch:
+    if not v.isdigit() or int(v) not in CRYPTO_STAGES:
+        raise UarchError(f"crypto={v}: expected the crypto units' stages, "
+                         f"{' or '.join(map(str, CRYPTO_STAGES))}")
+    return replace(u, crypto=int(v))
+
+
 _KEYS = {"icache": _set_icache, "dcache": _set_dcache, "mem": _set_mem, "bp": _set_bp, "mul": _set_mul,
-         "ldu": _set_ldu}
+         "ldu": _set_ldu, "crypto": _set_crypto}
 
 #: The presets (docs/timing.md, "Presets", says where each number comes from).
 PRESETS: dict[str, Uarch] = {
@@ -238,9 +260,10 @@ PRESETS: dict[str, Uarch] = {
     # a 64-entry branch history table, a two-stage multiplier
     "cached": Uarch(icache=Cache(4096, 2, 32), dcache=Cache(4096, 2, 32), mem=10,
                     bp="bht", bht=64, mul="pipe", mul_n=2, preset="cached"),
-    # the ideal memories, with the cycles an FPGA's clock needs: the load data and
-    # the product reach EX only from the register file or WB (docs/timing.md)
-    "fpga": Uarch(mul="pipe", mul_n=2, ldu=2, preset="fpga"),
+    # the ideal memories, with the cycles an FPGA's clock needs: the load data, the
+    # product and the crypto units' results reach EX only from the register file or WB
+    # (docs/timing.md)
+    "fpga": Uarch(mul="pipe", mul_n=2, ldu=2, crypto=2, preset="fpga"),
 }
 
 IDEAL = PRESETS["ideal"]

@@ -29,8 +29,9 @@ from isa.config import IsaConfig
 from isa.disasm import disassemble
 from isa.encoding import decode
 from isa.memmap import RAM_BASE
+from isa.table import INSNS
 from isa.timing import DIV_EXTRA, PIPELINE_FILL
-from isa.uarch import BHT_INIT, BHT_TAKEN, Uarch
+from isa.uarch import BHT_INIT, BHT_TAKEN, CRYPTO_EXTS, Uarch
 
 from . import uarch as U
 from .kanata import STALL_ORDER, KanataWriter, PipeOp, deps_of
@@ -104,6 +105,8 @@ class IssPipeline:
         # the pipelined multiplier's products: mul*, and Xchain's MAC rows with it
         self.mul_stages = u.mul_stages if "m" in self.config or "xchain" in self.config else 1
         self.muls = _MUL + (("maddlu", "maddhu") if u.mul == "pipe" else ())
+        # the crypto rows computed in MEM (crypto=2): late as a pipe:2 product
+        self.cryptos = frozenset(i.name for i in INSNS if u.crypto == 2 and i.ext in CRYPTO_EXTS)
         # the slot before the first, as the ISS's reset state has it
         self.pe, self.pm, self.pw = PIPELINE_FILL - 3, PIPELINE_FILL - 2, PIPELINE_FILL - 1
         self.prev_mul_rd = 0               # rd of the slot ahead if its result is late in MEM
@@ -227,7 +230,8 @@ class IssPipeline:
         reads = self._info(word1).reads - {0}
         if not reads or info is None:
             return False
-        late = info.kind == "load" or (self.mul_stages >= 2 and info.name in self.muls)
+        late = (info.kind == "load" or (self.mul_stages >= 2 and info.name in self.muls)
+                or info.name in self.cryptos)
         if late and info.rd in reads:
             return True
         return self.pm <= red < self.pw and self.prev_mul_rd in reads

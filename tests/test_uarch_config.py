@@ -18,7 +18,7 @@ def test_default_is_ideal() -> None:
     assert Uarch.parse("ideal").is_ideal
     # the ideal machine: no cache, single-cycle RAM, predict not taken, single-cycle multiplier
     assert Uarch.parse("ideal").items() == {"icache": "off", "dcache": "off", "mem": "0", "bp": "none",
-                                            "mul": "1", "ldu": "1"}
+                                            "mul": "1", "ldu": "1", "crypto": "1"}
 
 
 def test_preset_names() -> None:
@@ -53,7 +53,11 @@ def test_fpga_is_ideal_memory_with_late_loads_and_products() -> None:
     # a load's consumer waits two cycles; the product is there in WB
     assert (u.ldu, u.load_late) == (2, 1)
     assert u.mul == "pipe" and u.mul_stages >= 2
-    assert Uarch.parse("fpga,ldu=1,mul=1").is_ideal
+    assert Uarch.parse("fpga,ldu=1,mul=1,crypto=1").is_ideal
+    assert not Uarch.parse("fpga,ldu=1,mul=1").is_ideal     # the crypto units in MEM
+    # the crypto rows' consumer waits as a pipe:2 product's: there in WB
+    assert (u.crypto, u.crypto_late) == (2, 0)
+    assert Uarch.parse("ideal").crypto_late == -1
     assert Uarch.parse("ideal").load_late == 0
 
 
@@ -162,7 +166,7 @@ def test_mul(text: str, extra: int, stages: int) -> None:
 
 def _random_uarch(rng: random.Random) -> str:
     parts = [rng.choice(sorted(PRESETS))]
-    for key in rng.sample(["icache", "dcache", "mem", "bp", "mul", "ldu"], rng.randint(0, 6)):
+    for key in rng.sample(["icache", "dcache", "mem", "bp", "mul", "ldu", "crypto"], rng.randint(0, 7)):
         if key in ("icache", "dcache"):
             if rng.random() < 0.2:
                 value = "off"
@@ -176,7 +180,7 @@ def _random_uarch(rng: random.Random) -> str:
             value = str(rng.randint(0, 255))
         elif key == "bp":
             value = rng.choice(["none", "btfn", f"bht:{1 << rng.randint(1, 12)}"])
-        elif key == "ldu":
+        elif key in ("ldu", "crypto"):
             value = rng.choice(["1", "2"])
         else:
             value = rng.choice(["1", *(f"iter:{b}" for b in (1, 2, 4, 8, 16)), "pipe:2", "pipe:3"])
@@ -195,7 +199,7 @@ def test_str_round_trip_random() -> None:
         assert str(back) == s                      # canonical: a fixed point
         # only keys that differ from the preset are written, in the fixed key order
         keys = [p.split("=")[0] for p in s.split(",")[1:]]
-        assert keys == [k for k in ("icache", "dcache", "mem", "bp", "mul", "ldu") if k in keys]
+        assert keys == [k for k in ("icache", "dcache", "mem", "bp", "mul", "ldu", "crypto") if k in keys]
         base = PRESETS[u.preset].items()
         assert all(base[k] != u.items()[k] for k in keys)
 
@@ -210,7 +214,7 @@ def test_str_examples() -> None:
 
 def test_items_keys() -> None:
     for name in PRESETS:
-        assert list(Uarch.parse(name).items()) == ["icache", "dcache", "mem", "bp", "mul", "ldu"]
+        assert list(Uarch.parse(name).items()) == ["icache", "dcache", "mem", "bp", "mul", "ldu", "crypto"]
 
 
 # ------------------------------------------------------------------ bad configurations
@@ -279,6 +283,10 @@ BAD = [
     ("ideal,ldu=3", "ldu="),
     ("ideal,ldu=two", "ldu="),
     ("ideal,ldu=-1", "ldu="),
+    # crypto
+    ("ideal,crypto=0", "crypto="),
+    ("ideal,crypto=3", "crypto="),
+    ("ideal,crypto=mem", "crypto="),
 ]
 
 
