@@ -64,8 +64,8 @@ from .units.xchain import Xchain
 #: The units that take their operands from the `ext` copy of the forwarding (the
 #: crypto and Xchain units); the others but the multiplier from the `alu` copy.
 EXT_UNITS = (Zknh, Zksh, Zkne, Zknd, Zksed, Xchain)
-#: The crypto units (``isa.uarch.CRYPTO_EXTS``): with ``crypto=2`` they compute in MEM.
-CRYPTO_UNITS = (Zknh, Zksh, Zkne, Zknd, Zksed)
+#: The S-box units (``isa.uarch.CRYPTO_EXTS``): with ``crypto=2`` they compute in MEM.
+CRYPTO_UNITS = (Zkne, Zknd, Zksed)
 
 
 def _op(name: str) -> int:
@@ -164,7 +164,7 @@ class Core(wiring.Component):
         mem_extra = {f"pp{k}": 36 for k in range(4)} if mul_stages >= 2 else {}
         if mac_pipe:
             mem_extra["addend"] = 32
-        # crypto=2: the crypto units compute in MEM, from EX's operands registered here
+        # crypto=2: the AES and SM4 units compute in MEM, from EX's operands registered here
         crypto_ops = [i.op for i in INSNS if i.ext in CRYPTO_EXTS and i.ext in cfg] if u.crypto == 2 else []
         if crypto_ops:
             mem_extra.update(xa=32, xb=32, ximm=32)
@@ -241,7 +241,7 @@ class Core(wiring.Component):
         if wait_in_ex:
             late = Const(0, 1)
             # cycles to wait: a producer in EX is late by ldu (a load), mul_stages - 1
-            # (a product) or 1 (a crypto row, crypto=2) cycles, one in MEM by one cycle less (1)
+            # (a product) or 1 (an AES or SM4 row, crypto=2) cycles, one in MEM by one cycle less (1)
             lat_mul = max(mul_stages - 1, 0)
             lat_ex = Mux(ex.is_load, u.ldu, Mux(ex.is_mul, lat_mul, 1) if crypto_ops else lat_mul)
             id_late = Mux(hz.hits[0], lat_ex, Mux(hz.hits[1], 1, 0))
@@ -553,7 +553,7 @@ class Core(wiring.Component):
         ]
         passed = {k: getattr(mem, k) for k in retire_layout}
         if crypto_ops:
-            # the crypto units' result (0 for every other row, whose own is in mem.result)
+            # the S-box units' result (0 for every other row, whose own is in mem.result)
             late_result = Const(0, 32)
             for unit_cls in late_units:
                 unit = unit_cls()

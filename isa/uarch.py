@@ -26,13 +26,14 @@ MUL_PIPE_STAGES = (2, 3)
 #: Load-to-use: the stall cycles of a load's adjacent consumer (1: the load data is
 #: forwarded from WB; 2: it is not forwarded, the consumer reads the register file).
 LOAD_USE = (1, 2)
-#: The crypto units' stages (``crypto``): 1, their result is there at the end of EX (and
+#: The S-box units' stages (``crypto``): 1, their result is there at the end of EX (and
 #: forwarded from MEM); 2, they compute in MEM from operands registered at the end of EX,
 #: and the result is there in WB, as a ``pipe:2`` product's.
 CRYPTO_STAGES = (1, 2)
-#: The extensions whose rows the crypto units compute (the scalar AES, SHA-2, SM3 and
-#: SM4 rows; Zbkb, Zbkc and Zbkx stay with the ALU in EX).
-CRYPTO_EXTS = ("zknh", "zksh", "zkne", "zknd", "zksed")
+#: The extensions whose rows ``crypto`` times: the scalar AES and SM4 rows, each an S-box
+#: lookup and a linear layer. The SHA-2 and SM3 rows (Zknh, Zksh: rotations and XORs, one
+#: logic level) and Zbkb, Zbkc and Zbkx stay single-cycle in EX.
+CRYPTO_EXTS = ("zkne", "zknd", "zksed")
 
 #: Predictor kinds, in the order of their codes in the ISS's parameter vector.
 BP_KINDS = ("none", "btfn", "bht")
@@ -82,7 +83,7 @@ class Uarch:
     mul: str = "1"
     mul_n: int = 1          # bits per cycle (iter) or stages (pipe)
     ldu: int = 1            # load-to-use stall of the adjacent consumer
-    crypto: int = 1         # stages of the crypto units (CRYPTO_EXTS)
+    crypto: int = 1         # stages of the S-box units (CRYPTO_EXTS)
     preset: str = "ideal"
 
     # ------------------------------------------------------------ parsing
@@ -153,7 +154,7 @@ class Uarch:
 
     @property
     def crypto_late(self) -> int:
-        """For a crypto row's result (``CRYPTO_EXTS``), the first cycle its consumer may be
+        """For an AES or SM4 row's result (``CRYPTO_EXTS``), the first cycle its consumer may be
         in EX less its retirement cycle (as ``load_late``), or -1 when it is not late."""
         return self.crypto - 2
 
@@ -241,7 +242,7 @@ def _set_ldu(u: Uarch, v: str) -> Uarch:
 
 def _set_crypto(u: Uarch, v: str) -> Uarch:
     if not v.isdigit() or int(v) not in CRYPTO_STAGES:
-        raise UarchError(f"crypto={v}: expected the crypto units' stages, "
+        raise UarchError(f"crypto={v}: expected the S-box units' stages, "
                          f"{' or '.join(map(str, CRYPTO_STAGES))}")
     return replace(u, crypto=int(v))
 
@@ -261,7 +262,7 @@ PRESETS: dict[str, Uarch] = {
     "cached": Uarch(icache=Cache(4096, 2, 32), dcache=Cache(4096, 2, 32), mem=10,
                     bp="bht", bht=64, mul="pipe", mul_n=2, preset="cached"),
     # the ideal memories, with the cycles an FPGA's clock needs: the load data, the
-    # product and the crypto units' results reach EX only from the register file or WB
+    # product and the AES and SM4 rows' results reach EX only from the register file or WB
     # (docs/timing.md)
     "fpga": Uarch(mul="pipe", mul_n=2, ldu=2, crypto=2, preset="fpga"),
 }

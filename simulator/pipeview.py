@@ -105,7 +105,7 @@ class IssPipeline:
         # the pipelined multiplier's products: mul*, and Xchain's MAC rows with it
         self.mul_stages = u.mul_stages if "m" in self.config or "xchain" in self.config else 1
         self.muls = _MUL + (("maddlu", "maddhu") if u.mul == "pipe" else ())
-        # the crypto rows computed in MEM (crypto=2): late as a pipe:2 product
+        # the AES and SM4 rows computed in MEM (crypto=2): late as a pipe:2 product
         self.cryptos = frozenset(i.name for i in INSNS if u.crypto == 2 and i.ext in CRYPTO_EXTS)
         # the slot before the first, as the ISS's reset state has it
         self.pe, self.pm, self.pw = PIPELINE_FILL - 3, PIPELINE_FILL - 2, PIPELINE_FILL - 1
