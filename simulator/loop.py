@@ -214,6 +214,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             # operand allows, MEM the cycle after, the flow steady again behind it.
             s0 = steps  # instret and the I-cache's hits follow from the slots run here
             icm0 = ua[U_ICM]
+            # the two late results, each in one word: ready cycle, stall cause, register
+            l1 = u_p1r << 16 | u_p1k << 8 | u_p1rd
+            l2 = u_p2r << 16 | u_p2k << 8 | u_p2rd
             while steady and steps < stop:
                 o = pc - RAM_BASE
                 if o < 0 or o >= size:
@@ -256,14 +259,16 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 imm = d >> IMM_AT
                 e = cyc - 1 + p  # EX
                 lcause = S.S_LU
-                if u_p1rd != NO_REG or u_p2rd != NO_REG:  # an operand late for that EX
+                q1 = l1 & 0xFF
+                q2 = l2 & 0xFF
+                if q1 != NO_REG or q2 != NO_REG:  # an operand late for that EX
                     r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
-                    if u_p1r > e and (u_p1rd == r1 or u_p1rd == r2 or u_p1rd == r3):
-                        e = u_p1r
-                        lcause = u_p1k
-                    if u_p2r > e and (u_p2rd == r1 or u_p2rd == r2 or u_p2rd == r3):
-                        e = u_p2r
-                        lcause = u_p2k
+                    if l1 >> 16 > e and (q1 == r1 or q1 == r2 or q1 == r3):
+                        e = l1 >> 16
+                        lcause = (l1 >> 8) & 0xFF
+                    if l2 >> 16 > e and (q2 == r1 or q2 == r2 or q2 == r3):
+                        e = l2 >> 16
+                        lcause = (l2 >> 8) & 0xFF
                 c = e + 2
                 if c >= irq_at:  # (an interrupt is taken in EX + 2)
                     break
@@ -595,13 +600,21 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         ua[q + 3] = 1 if tk else 0
                         ua[U_PQ_N] += 1
                 late_at = (fl >> UW_LATE_AT) - 1 if rd != S.RD_SINK else -1
-                if late_at >= 0 or u_p1rd != NO_REG or u_p2rd != NO_REG:
-                    u_p1rd, u_p1r, u_p1k, u_p2rd, u_p2r, u_p2k = shift_late(
-                        u_p1rd, u_p1r, u_p1k, rd, late_at, c, S.S_LU if fl & UF_LOAD else S.S_MUL
-                    )
+                if late_at >= 0:
+                    l2 = l1
+                    l1 = (c + late_at) << 16 | (S.S_LU if fl & UF_LOAD else S.S_MUL) << 8 | rd
+                elif q1 != NO_REG or q2 != NO_REG:
+                    l2 = l1
+                    l1 = l1 & ~0xFF | NO_REG
                 cyc = c
                 steps += 1
                 pc = npc
+            u_p1rd = l1 & 0xFF
+            u_p1k = (l1 >> 8) & 0xFF
+            u_p1r = l1 >> 16
+            u_p2rd = l2 & 0xFF
+            u_p2k = (l2 >> 8) & 0xFF
+            u_p2r = l2 >> 16
             instret += steps - s0
             if p_ic_sets != 0:
                 ich += steps - s0 - (ua[U_ICM] - icm0)
