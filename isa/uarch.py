@@ -31,8 +31,8 @@ LOAD_USE = (1, 2)
 #: and the result is there in WB, as a ``pipe:2`` product's.
 CRYPTO_STAGES = (1, 2)
 #: The extensions whose rows ``crypto`` times: the scalar AES and SM4 rows, each an S-box
-#: lookup and a linear layer. The SHA-2 and SM3 rows (Zknh, Zksh: rotations and XORs, one
-#: logic level) and Zbkb, Zbkc and Zbkx stay single-cycle in EX.
+#: lookup and a linear layer. The SHA-2 and SM3 rows (Zknh, Zksh: rotations, shifts and
+#: XORs, a level or two of logic) and Zbkb, Zbkc and Zbkx stay single-cycle in EX.
 CRYPTO_EXTS = ("zkne", "zknd", "zksed")
 
 #: Predictor kinds, in the order of their codes in the ISS's parameter vector.
