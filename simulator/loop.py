@@ -104,6 +104,7 @@ from .uarch import (
     UW_LATE_AT,
     bht_drain,
     bht_entry,
+    bht_noop,
     bht_row,
     daccess,
     dflush,
@@ -592,13 +593,19 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     u_rsrc = i
                     if tk:
                         pcause = S.S_BR
-                    if p_bp == BP_BHT:  # the update, written at the end of its EX cycle
-                        q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
-                        ua[q] = e
-                        ua[q + 1] = pc
-                        ua[q + 2] = (pc + imm) & M
-                        ua[q + 3] = 1 if tk else 0
-                        ua[U_PQ_N] += 1
+                    # the update, written at the end of its EX cycle (left out when it
+                    # would change nothing: uarch.bht_noop)
+                    if p_bp == BP_BHT:
+                        row = bht_row(p_bt_base, p_bht, pc)
+                        if ua[U_PQ_N] != 0 or not bht_noop(
+                            uc[row], uc[row + 1], uc[row + 2], pc, (pc + imm) & M, tk
+                        ):
+                            q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
+                            ua[q] = e
+                            ua[q + 1] = pc
+                            ua[q + 2] = (pc + imm) & M
+                            ua[q + 3] = 1 if tk else 0
+                            ua[U_PQ_N] += 1
                 late_at = (fl >> UW_LATE_AT) - 1 if rd != S.RD_SINK else -1
                 if late_at >= 0:
                     l2 = l1
@@ -1495,13 +1502,18 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 u_rsrc = i
                 u_m = um
                 if p_bp == BP_BHT and exc < 0 and fl & (UF_BRANCH | UF_JAL):
-                    # the update, written at the end of the branch's last EX cycle
-                    q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
-                    ua[q] = um - 1
-                    ua[q + 1] = pc
-                    ua[q + 2] = (pc + imm) & M
-                    ua[q + 3] = 1 if taken else 0
-                    ua[U_PQ_N] += 1
+                    # the update, written at the end of the branch's last EX cycle (left
+                    # out when it would change nothing: uarch.bht_noop)
+                    row = bht_row(p_bt_base, p_bht, pc)
+                    if ua[U_PQ_N] != 0 or not bht_noop(
+                        uc[row], uc[row + 1], uc[row + 2], pc, (pc + imm) & M, taken
+                    ):
+                        q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
+                        ua[q] = um - 1
+                        ua[q + 1] = pc
+                        ua[q + 2] = (pc + imm) & M
+                        ua[q + 3] = 1 if taken else 0
+                        ua[U_PQ_N] += 1
                 steady = is_steady(u_f, u_m, u_fseq, u_fred, c)
             # a result a consumer must wait for: a load's (in WB), a pipelined product's
             late_at = uo[4, op] if exc < 0 and rd != S.RD_SINK else -1

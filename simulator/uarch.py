@@ -285,6 +285,15 @@ def bht_entry(tag, target, counter, pc, new_target, taken):
     return tag, target, counter
 
 
+@jitable
+def bht_noop(tag, target, counter, pc, new_target, taken):
+    """Whether the update of branch ``pc`` leaves its table entry as it is (a saturated
+    counter, a not-taken miss). Queued behind no other update, such an update is left
+    out: the table changes only when the queue is drained, in order, so it would still
+    find the entry as it is now, and change nothing."""
+    return bht_entry(tag, target, counter, pc, new_target, taken) == (tag, target, counter)
+
+
 @njit_cached
 def bht_drain(ua, uc, f):
     """Apply the queued updates written before cycle ``f`` (the loop reads the table for
