@@ -37,12 +37,14 @@ def main() -> int:
     chosen = [BY_NAME[n] for n in args.names] or [p for p in PROOFS if p.quick or not args.quick]
     out = args.out or Path(tempfile.mkdtemp(prefix="chainrv-formal-"))
     bad = 0
-    print(f"{'proof':32} {'depth':>5} {'answer':>7} {'expected':>8} {'seconds':>8}")
+    print(f"{'proof':32} {'depth':>5} {'solver':>9} {'answer':>7} {'expected':>8} {'seconds':>8}")
     for p in chosen:
         harness = p.build()
-        r = sby.run(harness, harness.ports, out / p.name, mode=p.mode, depth=p.depth, timeout=3600)
+        r = sby.run(harness, harness.ports, out / p.name, mode=p.mode, depth=p.depth, timeout=3600,
+                    solver=p.solver)
         bad += r.status != p.expect
-        print(f"{p.name:32} {p.depth:>5} {r.status:>7} {p.expect:>8} {r.seconds:>8.1f}", flush=True)
+        print(f"{p.name:32} {p.depth:>5} {p.solver:>9} {r.status:>7} {p.expect:>8} {r.seconds:>8.1f}",
+              flush=True)
     return 1 if bad else 0
 
 

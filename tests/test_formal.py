@@ -11,7 +11,7 @@ from hdl.formal.proofs import PROOFS, Proof
 
 pytestmark = [
     pytest.mark.formal,
-    pytest.mark.skipif(bool(sby.missing_tools()), reason=f"missing {', '.join(sby.missing_tools())}"),
+    pytest.mark.skipif(bool(sby.missing_tools(())), reason=f"missing {', '.join(sby.missing_tools(()))}"),
 ]
 
 
@@ -23,7 +23,11 @@ def _param(p: Proof):
 @pytest.mark.parametrize("proof", [_param(p) for p in PROOFS])
 def test_proof(proof: Proof, tmp_path) -> None:
     harness = proof.build()
-    result = sby.run(harness, harness.ports, tmp_path, mode=proof.mode, depth=proof.depth, timeout=3600)
+    missing = sby.missing_tools((proof.solver,))
+    if missing:
+        pytest.skip(f"missing {', '.join(missing)}")
+    result = sby.run(harness, harness.ports, tmp_path, mode=proof.mode, depth=proof.depth, timeout=3600,
+                     solver=proof.solver)
     assert result.status == proof.expect, f"{proof.what}: {result.status}\n{result.summary()}"
 
 

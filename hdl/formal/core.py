@@ -24,6 +24,18 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
            4-byte aligned target when it jumps (a misaligned one must trap), the word's register
            fields (what ``jal``/``jalr`` write, pc + 4, is the insn check's: their rows are
            in ``specs.ENCODINGS``);
+``mem``    against the data port as a memory: a load that did not trap read the aligned
+           word of ``rs1 + imm`` in the cycle before its record (the memory's word then
+           arrives) and writes rd the bytes at the address's offset, sign- or
+           zero-extended per width; a store wrote, in that cycle, the same word with the
+           byte lanes of its width at the offset and ``rs2``'s bytes in them; an access
+           is aligned to its width (a misaligned one must trap); a cycle that reads or
+           writes the port is followed by the record of a load or a store that did not
+           trap (no stray access, none by a trapped instruction);
+``csr``    Zicsr on ``mscratch``: a csrrw/csrrs/csrrc (and immediate) record that did not
+           trap reads, in rd, the value the last write left (once one was written), the
+           new value being the source (x[rs1] or the 5-bit immediate) written, set or
+           cleared;
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -42,15 +54,36 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from hdl.units.csr import CSRFile
+from hdl.units.divider import Divider
 from hdl.units.multiplier import Multiplier
 from hdl.units.xchain import Xchain
 from isa import timing
 from isa.config import IsaConfig
 from isa.table import BY_NAME
 
-from .specs import ALT_MUL, BRANCH, ENCODINGS, alt_mul, immediate, next_pc, spec
+from .specs import (
+    ALT_DIV,
+    ALT_MUL,
+    BRANCH,
+    CSR_OPS,
+    ENCODINGS,
+    LOAD,
+    LOADS,
+    MSCRATCH,
+    STORE,
+    STORES,
+    SYSTEM,
+    alt_div,
+    alt_mul,
+    csr_write,
+    imm_s,
+    immediate,
+    load_value,
+    next_pc,
+    spec,
+)
 
-CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next")
+CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next", "mem", "csr")
 
 #: Xchain's ``xor3`` (docs/xchain.md: R4, opcode 0x2B, funct3 0, bits 26..25 = 0): the
 #: rs3 check's row, whose result gives its third operand back (rd ^ rs1 ^ rs2).
@@ -227,6 +260,52 @@ def alt_mul_units(core):
         yield
 
 
+def alt_div_result(op, a, b):
+    """The stand-in result (``specs.alt_div``) of the division row ``op``, else 0."""
+    out = Const(0, 32)
+    for name in ALT_DIV:
+        out = Mux(op == BY_NAME[name].op, alt_div(name, a, b), out)
+    return out
+
+
+class AltDivider(Divider):
+    """The divider with the rows' stand-ins (``specs.ALT_DIV``) for its results, of the
+    row and operands at its inputs when it is done (as the multipliers' stand-ins), and
+    a free latency: ``busy`` from the cycle after ``start``, ``done`` from a free cycle
+    on (the real one's: the 35th) until ``ack``, the ``ack`` of a cycle without
+    ``done`` ignored, as the real one's. Every handshake of the real divider is one
+    of this one's; its latency is ``divider_latency``'s and its results
+    ``divider_all``'s. (The real divider takes its operands at ``start``: that EX's
+    operands stay the same while it waits is not this stand-in's to show: with the
+    register file cut, its free read ports change every cycle.)"""
+
+    #: the harness's free bit: the division finishes in this cycle (set by alt_div_unit)
+    finish = None
+
+    def elaborate(self, platform):
+        m = Module()
+        busy, fin = Signal(), Signal()
+        with m.If(~busy):
+            with m.If(self.start):
+                m.d.sync += busy.eq(1)
+        with m.Elif(~fin):
+            m.d.sync += fin.eq(self.finish)
+        with m.Elif(self.ack):
+            m.d.sync += [busy.eq(0), fin.eq(0)]
+        m.d.comb += [self.busy.eq(busy), self.done.eq(fin),
+                     self.result.eq(Mux(fin, alt_div_result(self.op, self.a, self.b), 0))]
+        return m
+
+
+@contextmanager
+def alt_div_unit(core, finish: Signal):
+    """While elaborating ``core``: its divider is ``AltDivider`` (finishing when
+    ``finish`` is high)."""
+    cls = type("AltDivider", (AltDivider,), {"finish": finish})
+    with mock.patch.dict(_core_globals(core), {"Divider": cls}):
+        yield
+
+
 #: The cut points ``CoreChecks`` can make (``cut_state``).
 CUTS = ("regfile", "csr", "divider", "mul_iter", "mul_pipe")
 
@@ -289,6 +368,9 @@ class CoreChecks(Elaboratable):
         self.cut = tuple(cut)
         self.spec = spec
         self.alt = alt      # multiplication rows: the stand-ins on both sides (alt_mul_units)
+        # division rows: the stand-ins on both sides, a free latency (alt_div_unit)
+        self.alt_div = alt and bool(set(self.names) & set(ALT_DIV))
+        self.div_finish = Signal()
         if set(self.cut) - set(CUTS):
             raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
         if "regfile" in self.cut and "reg" in checks:
@@ -306,7 +388,9 @@ class CoreChecks(Elaboratable):
             ([*self.csr_free.values()] if "csr" in self.cut else []) + \
             [v for k in ("divider", "mul_iter") if k in self.cut for v in [self.results_free[k]]] + \
             (self.results_free["mul_pipe"] if "mul_pipe" in self.cut else [])
-        return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value, *cut]
+        alt = [self.div_finish] if self.alt_div else []
+        return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value,
+                *cut, *alt]
 
     def elaborate(self, platform):
         m = Module()
@@ -318,6 +402,8 @@ class CoreChecks(Elaboratable):
                 stack.enter_context(spec_units(core))
             if self.alt:
                 stack.enter_context(alt_mul_units(core))
+            if self.alt_div:
+                stack.enter_context(alt_div_unit(core, self.div_finish))
             if self.cut:
                 stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free, self.results_free))
             m.submodules.core = Fragment.get(core, platform)
@@ -389,6 +475,8 @@ class CoreChecks(Elaboratable):
                     m.d.comb += Assert(rv.rs2_addr == (w[20:25] if "2" in sources else 0))
                     if self.alt and name in ALT_MUL:
                         value = alt_mul(name, rv.rs1_rdata, rv.rs2_rdata)
+                    elif self.alt and name in ALT_DIV:
+                        value = alt_div(name, rv.rs1_rdata, rv.rs2_rdata)
                     else:
                         value = spec(name, rv.rs1_rdata, rv.rs2_rdata, immediate(imm_kind, w), rv.pc_rdata,
                                      Const(0, 32))
@@ -409,6 +497,12 @@ class CoreChecks(Elaboratable):
                     Assert(rv.rd_addr == Mux(branch, 0, w[7:12])),
                 ]
 
+        if "mem" in self.checks:
+            self._mem_check(m, dword)
+
+        if "csr" in self.checks:
+            self._csr_check(m)
+
         if "live" in self.checks:
             m.d.comb += Assume(~is_div(self.insn_word) & (self.insn_word != WFI))
             idle = Signal(range(64))       # cycles since the last record (or reset)
@@ -421,3 +515,65 @@ class CoreChecks(Elaboratable):
             m.d.comb += Assert(idle <= bound)
         return m
 
+
+    def _mem_check(self, m: Module, dword: Signal) -> None:
+        """The mem check (module docstring). The port's access of a record's load or store
+        is in the cycle before the record (its last MEM cycle: WB follows, the core's
+        in-order) and the word a read returns is the harness memory's ``dword``."""
+        core, rv = self.core, self.core.rvfi
+        w = rv.insn
+        bus = core.dbus
+        prev_re, prev_we = Signal(), Signal(4)
+        prev_addr, prev_wdata = Signal(32), Signal(32)
+        m.d.sync += [prev_re.eq(bus.re), prev_we.eq(bus.we), prev_addr.eq(bus.addr), prev_wdata.eq(bus.wdata)]
+        ok = rv.valid & ~rv.trap
+        f3 = w[12:15]
+        is_load = (w[0:7] == LOAD) & f3.matches(*(f for f, _, _ in LOADS.values()))
+        is_store = (w[0:7] == STORE) & f3.matches(*(f for f, _ in STORES.values()))
+        with m.If(prev_re | (prev_we != 0)):
+            m.d.comb += Assert(ok & Mux(prev_re, is_load, is_store))
+        for funct3, size, sign in LOADS.values():
+            addr = (rv.rs1_rdata + immediate("i", w))[:32]
+            with m.If(ok & (w[0:7] == LOAD) & (f3 == funct3)):
+                m.d.comb += [
+                    Assert(rv.rd_addr == w[7:12]), Assert(rv.rs1_addr == w[15:20]), Assert(rv.rs2_addr == 0),
+                    Assert(addr[:2] & (size - 1) == 0),
+                    Assert(prev_re & (prev_addr[2:] == addr[2:])),
+                    Assert(rv.rd_wdata == Mux(w[7:12] != 0, load_value(dword, addr[:2], size, sign), 0)),
+                ]
+        for name, (funct3, size) in STORES.items():
+            addr = (rv.rs1_rdata + imm_s(w))[:32]
+            lanes = Signal(4, name=f"{name}_lanes")
+            m.d.comb += lanes.eq(((1 << size) - 1) << addr[:2])
+            wanted = (rv.rs2_rdata << (addr[:2] * 8))[:32]
+            with m.If(ok & (w[0:7] == STORE) & (f3 == funct3)):
+                m.d.comb += [
+                    Assert(rv.rd_addr == 0), Assert(rv.rs1_addr == w[15:20]), Assert(rv.rs2_addr == w[20:25]),
+                    Assert(addr[:2] & (size - 1) == 0),
+                    Assert(~prev_re & (prev_we == lanes) & (prev_addr[2:] == addr[2:])),
+                ]
+                for k in range(4):
+                    with m.If(lanes[k]):
+                        m.d.comb += Assert(prev_wdata.word_select(k, 8) == wanted.word_select(k, 8))
+
+    def _csr_check(self, m: Module) -> None:
+        """The csr check (module docstring): ``mscratch`` followed in the harness."""
+        rv = self.core.rvfi
+        w = rv.insn
+        value = Signal(32)
+        known = Signal()
+        hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == MSCRATCH)
+        for name, funct3 in CSR_OPS.items():
+            imm = name.endswith("i")
+            # the record's operand, as the insn check's (the reg check ties it to x[rs1])
+            src = Cat(w[15:20], Const(0, 27)) if imm else rv.rs1_rdata
+            with m.If(hit & (w[12:15] == funct3)):
+                m.d.comb += [Assert(rv.rd_addr == w[7:12]), Assert(rv.rs1_addr == (0 if imm else w[15:20])),
+                             Assert(rv.rs2_addr == 0)]
+                with m.If(known & (w[7:12] != 0)):
+                    m.d.comb += Assert(rv.rd_wdata == value)
+                if name.startswith("csrrw"):
+                    m.d.sync += [value.eq(src), known.eq(1)]
+                else:   # set or clear with rs1 = x0 (or a zero immediate): no write at all
+                    with m.If(w[15:20] != 0):
+                        m.d.sync += value.eq(csr_write(name, value, src))

@@ -29,9 +29,11 @@ INSN_DEPTH = DEEP_DEPTH
 INSN_QUICK_DEPTH = 5
 #: The microarchitecture presets' core checks, one proof per check (together on one
 #: harness the solver took far longer than the three apart). reg's steps cost about
-#: twice the one before from step 12 on: 16 takes 3-6 minutes, 20 would take about an
-#: hour (docs/verification.md, "How the reg check's time grows").
+#: twice the one before from step 12 on (docs/verification.md, "How the reg check's
+#: time grows"): fpga's reaches 16 with Yices in about a minute; mcu's stalls Yices at
+#: step 10 since 6a0935c and reaches 20 with Boolector in about 11 minutes.
 UARCH_DEPTH = {"order": DEEP_DEPTH, "pc": DEEP_DEPTH, "reg": 16}
+UARCH_REG = {"mcu": (DEEP_DEPTH, "boolector"), "fpga": (16, "yices")}
 #: What the checks that do not look at values cut out on each preset.
 UARCH_CUT = {"mcu": ("csr", "divider", "mul_iter"), "fpga": ("csr", "divider", "mul_pipe")}
 
@@ -45,6 +47,7 @@ class Proof:
     expect: str = "PASS"                  # a mutant's check must FAIL
     what: str = ""
     mode: str = "bmc"                     # or "prove": k-induction of that depth
+    solver: str = "yices"                 # sby.SOLVER_COMMANDS: the SMT solver
 
 
 def _unit(cls_name: str, **kwargs):
@@ -146,6 +149,12 @@ DEEP_UNITS = ("Zbkb", "Zbkc", "Xchain")
 DIV_NARROW = 6
 #: The M rows the iterative multiplier computes (hdl/units/mulseq.py's NAMES).
 MUL_ROWS = ("mul", "mulh", "mulhsu", "mulhu")
+DIV_ROWS = ("div", "divu", "rem", "remu")
+#: Depth of the csr check (records 0 to 5 or so: every distance between two CSR rows).
+CSR_DEPTH = 10
+#: The presets the mem check runs on: those without a data cache (a cached load's word
+#: comes from the cache, not from the port in the cycle before its record).
+MEM_UARCHS = ("ideal", "mcu", "fpga")
 #: Piece widths whose product ``IterPieceProduct`` proves equal to its definition in
 #: binary (33 x 8 bits did not finish in 3 minutes).
 ITER_PIECE_BITS = (1, 2, 4)
@@ -192,13 +201,25 @@ PROOFS: list[Proof] = [
           what="reg on the ideal core, single-cycle units cut out"),
     *(Proof(f"core_{u}_{c}", _core((c,), uarch=u, cut=UARCH_CUT[u]), UARCH_DEPTH[c], False,
             what=f"{c} on the {u} microarchitecture, units' values cut out")
-      for u in ("mcu", "fpga") for c in ("order", "pc", "reg")),
+      for u in ("mcu", "fpga") for c in ("order", "pc")),
+    *(Proof(f"core_{u}_reg", _core(("reg",), uarch=u, cut=UARCH_CUT[u]), UARCH_REG[u][0], False,
+            what=f"reg on the {u} microarchitecture, units' values cut out", solver=UARCH_REG[u][1])
+      for u in ("mcu", "fpga")),
     *(Proof(f"next_{u}", _core(("next",), uarch=u, isa="rv32i", cut=NEXT_CUT[u]), DEEP_DEPTH, False,
             what=f"next check (branches, jal, jalr = golden next pc) on the {u} microarchitecture")
       for u in NEXT_CUT),
     *(Proof(f"insn_mul_{u}", _core(("insn",), uarch=u, names=MUL_ROWS, isa="rv32im", cut=INSN_CUT, alt=True),
             DEEP_DEPTH, False, what=f"insn check, multiplication rows with stand-ins for the products, {u}")
       for u in ("ideal", "mcu", "fpga")),
+    *(Proof(f"insn_div_{u}", _core(("insn",), uarch=u, names=DIV_ROWS, isa="rv32im", cut=INSN_CUT, alt=True),
+            DEEP_DEPTH, False, what=f"insn check, division rows with stand-ins, free latency, {u}")
+      for u in ("ideal", "mcu", "fpga")),
+    *(Proof(f"mem_{u}", _core(("mem",), uarch=u, isa="rv32i", cut=INSN_CUT), DEEP_DEPTH, False,
+            what=f"mem check: loads and stores against the data port as a memory, {u}")
+      for u in MEM_UARCHS),
+    # the real CSR file (its 64-bit counters) stalls both solvers past step 10
+    Proof("csr_mscratch", _core(("csr",), isa="rv32i_zicsr", cut=("regfile",)), CSR_DEPTH, False,
+          what="csr check: the Zicsr rows on mscratch", solver="boolector"),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,

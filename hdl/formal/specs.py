@@ -364,6 +364,7 @@ ENCODINGS: dict[str, tuple[int, int, str, str]] = {
     "lui": (0x7F, LUI, "u", ""), "auipc": (0x7F, AUIPC, "u", ""),
     "jal": (0x7F, 0x6F, "none", ""), "jalr": (0x707F, 0x67, "i", "1"),
     "mul": _r(0x01, 0), "mulh": _r(0x01, 1), "mulhsu": _r(0x01, 2), "mulhu": _r(0x01, 3),
+    "div": _r(0x01, 4), "divu": _r(0x01, 5), "rem": _r(0x01, 6), "remu": _r(0x01, 7),
     "addi": _i(0), "slti": _i(2), "sltiu": _i(3), "xori": _i(4), "ori": _i(6), "andi": _i(7),
     "slli": _shift(0x00, 1), "srli": _shift(0x00, 5), "srai": _shift(0x20, 5),
     "add": _r(0x00, 0), "sub": _r(0x20, 0), "sll": _r(0x00, 1), "slt": _r(0x00, 2), "sltu": _r(0x00, 3),
@@ -449,3 +450,49 @@ ALT_MUL = {"mul": (False, 0x5876_063E), "mulh": (False, 0xF658_3FB7), "mulhsu": 
 def alt_mul(name: str, a: Value, b: Value) -> Value:
     sub, key = ALT_MUL[name]
     return ((a - b) if sub else (a + b))[:W] ^ key
+
+
+#: The division rows' stand-ins, as ``ALT_MUL`` (riscv-formal's ALTOPS uses these): a
+#: difference, so that operands swapped on the way to the divider show.
+ALT_DIV = {"div": 0x7F85_29EC, "divu": 0x10E8_FD70, "rem": 0x8DA6_8FA5, "remu": 0x3138_D0E1}
+
+
+def alt_div(name: str, a: Value, b: Value) -> Value:
+    return (a - b)[:W] ^ ALT_DIV[name]
+
+
+# ---------------------------------------------------------------- loads, stores, CSRs
+#: RV32I's loads (opcode LOAD): name -> (funct3, bytes, sign-extended), and stores
+#: (opcode STORE): name -> (funct3, bytes) (RV32I 2.6).
+LOAD, STORE, SYSTEM = 0x03, 0x23, 0x73
+LOADS = {"lb": (0, 1, True), "lh": (1, 2, True), "lw": (2, 4, False), "lbu": (4, 1, False),
+         "lhu": (5, 2, False)}
+STORES = {"sb": (0, 1), "sh": (1, 2), "sw": (2, 4)}
+
+
+def imm_s(insn: Value) -> Value:
+    """The S-type immediate: imm[11:5] in bits 31..25, imm[4:0] in bits 11..7."""
+    return Cat(insn[7:12], insn[25:32], insn[31].replicate(20))
+
+
+def load_value(word: Value, offset: Value, size: int, sign: bool) -> Value:
+    """What a load of ``size`` bytes at byte ``offset`` of the aligned ``word`` writes
+    to rd: the bytes from the offset on (little-endian), sign- or zero-extended."""
+    bits = 8 * size
+    part = (word >> (offset * 8))[:bits]
+    return Cat(part, (part[bits - 1] if sign else Const(0, 1)).replicate(W - bits))[:W]
+
+
+#: Zicsr's instructions (opcode SYSTEM): name -> funct3; the ``i`` forms take the
+#: 5-bit zero-extended immediate in the rs1 field instead of x[rs1].
+CSR_OPS = {"csrrw": 1, "csrrs": 2, "csrrc": 3, "csrrwi": 5, "csrrsi": 6, "csrrci": 7}
+#: The CSR the csr check follows: mscratch (privileged spec, 3.1.17), read/write with
+#: no side effect and no field the hardware changes.
+MSCRATCH = 0x340
+
+
+def csr_write(name: str, old: Value, src: Value) -> Value:
+    """The CSR's new value after ``name`` with source ``src`` (Zicsr: write, set the
+    bits of src, clear the bits of src)."""
+    kind = name.removesuffix("i")
+    return {"csrrw": src, "csrrs": old | src, "csrrc": old & ~src}[kind]
