@@ -30,11 +30,11 @@ def main() -> int:
     if unknown:
         print(f"formal.py: unknown proof {', '.join(unknown)} (known: {', '.join(BY_NAME)})", file=sys.stderr)
         return 2
-    missing = sby.missing_tools()
+    chosen = [BY_NAME[n] for n in args.names] or [p for p in PROOFS if p.quick or not args.quick]
+    missing = sby.missing_tools({p.solver for p in chosen})
     if missing:
         print(f"formal.py: missing {', '.join(missing)} (pip install -e '.[dev]')", file=sys.stderr)
         return 2
-    chosen = [BY_NAME[n] for n in args.names] or [p for p in PROOFS if p.quick or not args.quick]
     out = args.out or Path(tempfile.mkdtemp(prefix="chainrv-formal-"))
     bad = 0
     print(f"{'proof':32} {'depth':>5} {'solver':>9} {'answer':>7} {'expected':>8} {'seconds':>8}")

@@ -5,6 +5,8 @@ that those checks must catch. Marker ``formal``; the deep ones are also ``slow``
 from __future__ import annotations
 
 import pytest
+from amaranth import Elaboratable, Module, Signal
+from amaranth.hdl import Assert, Assume, ResetSignal
 
 from hdl.formal import mutants, sby
 from hdl.formal.proofs import PROOFS, Proof
@@ -50,3 +52,39 @@ def test_mutation_error_names_the_mutant(monkeypatch) -> None:
     monkeypatch.setitem(mutants.MUTANTS, "gone", gone)
     with pytest.raises(mutants.MutationError, match="mutant gone"):
         mutants.load("gone")
+
+
+class _Counter(Elaboratable):
+    """A 3-bit counter from 0 and the claim that it stays below ``limit``: true for
+    every depth when ``limit`` is 8, false from cycle 5 on when it is 5."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.ports: list = []
+
+    def elaborate(self, platform):
+        m = Module()
+        count = Signal(3)
+        m.d.sync += count.eq(count + 1)
+        m.d.comb += [Assume(~ResetSignal()), Assert(count < self.limit)]
+        return m
+
+
+@pytest.mark.parametrize("solver", sorted(set(sby.SOLVER_COMMANDS) - {sby.SOLVER}))
+def test_other_solver_answers(solver: str, tmp_path) -> None:
+    """Each solver a proof may name besides the default (which every quick proof uses)
+    runs under SymbiYosys and tells a pass from a fail."""
+    if sby.missing_tools((solver,)):
+        pytest.skip(f"missing {', '.join(sby.missing_tools((solver,)))}")
+    for limit, expect in ((8, "PASS"), (5, "FAIL")):
+        h = _Counter(limit)
+        assert sby.run(h, h.ports, tmp_path / str(limit), depth=8, solver=solver).status == expect
+
+
+def test_unknown_solver_is_refused(tmp_path) -> None:
+    with pytest.raises(ValueError, match="unknown solver"):
+        sby.run(None, [], tmp_path, solver="z3")
+
+
+def test_every_solver_named_is_known() -> None:
+    assert {p.solver for p in PROOFS} <= set(sby.SOLVER_COMMANDS)
