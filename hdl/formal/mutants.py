@@ -72,8 +72,10 @@ MUTANTS: dict[str, Mutant] = {
 }
 
 #: Mutants checked by formal proofs only (``hdl/formal/proofs.py``), not run in lockstep:
-#: a unit the lockstep's default core (``ideal``) does not build, or a corner (equal
-#: operands of one branch row) that its random program is not built to hit.
+#: a unit the lockstep's default core (``ideal``) does not build, a corner (equal
+#: operands of one branch row) that its random program is not built to hit, or a
+#: mutant of a check the lockstep has mutants for already (the store's lanes: the
+#: lockstep compares every store's memory word).
 UNIT_ONLY: dict[str, Mutant] = {
     "mul_iter_sign": Mutant(
         "hdl.units.mulseq",
@@ -84,6 +86,11 @@ UNIT_ONLY: dict[str, Mutant] = {
         "hdl.units.branch",
         (('"bltu": a < b', '"bltu": a <= b'),),
         "bltu taken for equal operands", unit="BranchCompare"),
+    "store_lane": Mutant(
+        "hdl.units.lsu",
+        (("self.wdata.eq(self.b << (off * 8))", "self.wdata.eq(self.b)"),),
+        "a store's data no longer moved to its byte lanes: sb and sh at an offset write "
+        "the low bytes of rs2 into lanes the strobe does not select", unit="LoadStoreUnit"),
 }
 
 

@@ -249,6 +249,8 @@ PROOFS: list[Proof] = [
           expect="FAIL", what="the iterative multiplier's induction catches the sign correction dropped"),
     Proof("mutant_branch_bltu", _core(("next",), isa="rv32i", mutant="branch_bltu", cut=INSN_CUT),
           QUICK_DEPTH, False, expect="FAIL", what="the next check catches bltu taken for equal operands"),
+    Proof("mutant_store_lane", _core(("mem",), isa="rv32i", mutant="store_lane", cut=INSN_CUT), QUICK_DEPTH,
+          False, expect="FAIL", what="the mem check catches a store's data left out of its lanes"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
                                           mutant="sm4ed_mask", cut=INSN_CUT), 6, False,
           expect="FAIL", what="the core's insn check catches it too"),
