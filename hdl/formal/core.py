@@ -57,9 +57,11 @@ from hdl.units.csr import CSRFile
 from hdl.units.divider import Divider
 from hdl.units.multiplier import Multiplier
 from hdl.units.xchain import Xchain
+from hdl.units.zkne import Zkne
 from isa import timing
 from isa.config import IsaConfig
-from isa.table import BY_NAME
+from isa.table import BY_NAME, INSNS
+from isa.uarch import CRYPTO_EXTS
 
 from .specs import (
     ALT_DIV,
@@ -145,6 +147,13 @@ class FreeCSR(CSRFile):
         return m
 
 
+def crypto_late_ops(core) -> tuple[int, ...]:
+    """The rows ``core`` computes in MEM (``crypto=2``: the S-box units' rows)."""
+    if core.uarch.crypto != 2:
+        return ()
+    return tuple(i.op for i in INSNS if i.ext in CRYPTO_EXTS and i.ext in core.config)
+
+
 def _core_globals(core) -> dict:
     """The globals of the module whose ``elaborate`` builds ``core`` (a mutant's copy of
     ``hdl.core`` too): the names a cut point replaces."""
@@ -180,16 +189,36 @@ def spec_units(core):
         yield
 
 
+class FreeLateUnit(Zkne):
+    """Stands for the S-box units that compute in MEM under ``crypto=2`` (the core builds
+    a subclass of ``CRYPTO_UNITS`` there): a free value for their rows, 0 for every
+    other row (the core ORs it with MEM's result). The free unit in EX gives its own
+    free value for those rows too, which covers the real EX's 0: a consumer that took
+    MEM's result for such a row before the late part joined it shows in the reg check."""
+
+    value = None    # the harness's free input, set by ``free_units``
+    ops: tuple[int, ...] = ()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.result.eq(Mux(self.op.matches(*self.ops), self.value, 0))
+        return m
+
+
 @contextmanager
-def free_units(core, value: Signal, xor3: bool = False):
+def free_units(core, value: Signal, xor3: bool = False, late: Signal | None = None):
     """While elaborating ``core``: one ``FreeUnit`` instead of its single-cycle units
     (a cut point, as riscv-formal's black-box ALU). Sound for the checks that hold
     whatever the units compute (order, pc, reg, live), and much cheaper for the solver.
     With ``xor3`` the real Xchain unit computes ``xor3`` (the other units give 0 for it:
-    their unit proofs), the free unit everything else."""
+    their unit proofs), the free unit everything else. A core whose S-box units compute
+    in MEM (``crypto=2``) gets a ``FreeLateUnit`` there, free as ``late``."""
     kept = (BY_NAME["xor3"].op,) if xor3 else ()
     cls = type("FreeUnit", (FreeUnit,), {"value": value, "kept": kept})
     units = [cls, XchainNoMac] if xor3 else [cls]
+    late_ops = crypto_late_ops(core)
+    if late_ops:
+        units.append(type("FreeLateUnit", (FreeLateUnit,), {"value": late, "ops": late_ops}))
     with mock.patch.dict(_core_globals(core), {"comb_units": lambda config, uarch: units}):
         yield
 
@@ -365,6 +394,7 @@ class CoreChecks(Elaboratable):
         if free_units and "insn" in checks:
             raise ValueError("the insn check needs the real units")
         self.unit_value = Signal(32)
+        self.late_value = Signal(32)    # the S-box units' in MEM (crypto=2), with free_units
         self.cut = tuple(cut)
         self.spec = spec
         self.alt = alt      # multiplication rows: the stand-ins on both sides (alt_mul_units)
@@ -389,6 +419,8 @@ class CoreChecks(Elaboratable):
             [v for k in ("divider", "mul_iter") if k in self.cut for v in [self.results_free[k]]] + \
             (self.results_free["mul_pipe"] if "mul_pipe" in self.cut else [])
         alt = [self.div_finish] if self.alt_div else []
+        if self.free and crypto_late_ops(self.core):
+            alt.append(self.late_value)
         return [self.insn_word, self.load_word, self.mtip, self.mtime, self.reg_pick, self.unit_value,
                 *cut, *alt]
 
@@ -397,7 +429,8 @@ class CoreChecks(Elaboratable):
         core = self.core
         with ExitStack() as stack:
             if self.free:
-                stack.enter_context(free_units(core, self.unit_value, xor3="rs3" in self.checks))
+                stack.enter_context(free_units(core, self.unit_value, xor3="rs3" in self.checks,
+                                               late=self.late_value))
             if self.spec:
                 stack.enter_context(spec_units(core))
             if self.alt:
