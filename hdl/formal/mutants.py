@@ -72,7 +72,7 @@ MUTANTS: dict[str, Mutant] = {
 }
 
 #: Mutants checked by formal proofs only (``hdl/formal/proofs.py``), not run in lockstep:
-#: a unit the lockstep's default core (``ideal``) does not build, a corner (equal
+#: a unit or path the lockstep's default core (``ideal``) does not build, a corner (equal
 #: operands of one branch row) that its random program is not built to hit, or a
 #: mutant of a check the lockstep has mutants for already (the store's lanes: the
 #: lockstep compares every store's memory word).
@@ -86,6 +86,11 @@ UNIT_ONLY: dict[str, Mutant] = {
         "hdl.units.branch",
         (('"bltu": a < b', '"bltu": a <= b'),),
         "bltu taken for equal operands", unit="BranchCompare"),
+    "no_crypto_wait": Mutant(
+        "hdl.core",
+        (("| ex_crypto),", "),"),),
+        "under crypto=2 (fpga) an AES or SM4 row's result is no longer late: its consumer "
+        "right behind takes MEM's result before the S-box unit's part joins it"),
     "store_lane": Mutant(
         "hdl.units.lsu",
         (("self.wdata.eq(self.b << (off * 8))", "self.wdata.eq(self.b)"),),
