@@ -139,8 +139,8 @@ INSN_CUT = ("regfile", "csr")
 #: units' values cut out too (it reads no result), on the smallest ISA with them.
 NEXT_CUT = {"ideal": INSN_CUT, **{u: (*INSN_CUT, *cut) for u, cut in UARCH_CUT.items()}}
 #: Groups the insn check runs on fpga too, whose crypto=2 computes them in MEM
-#: (zkne_zknd, 705 s on ideal, is not among them: docs/verification.md).
-INSN_FPGA = ("zksed",)
+#: (333 s and 107 s on the core of b54e95c).
+INSN_FPGA = ("zkne_zknd", "zksed")
 #: Groups whose units the insn check takes as their spec (``core.spec_twin``; their unit
 #: proofs show them equal): carry-less multiplication twice per step (unit and spec)
 #: stalled the solver at step 10 of 20.
