@@ -12,12 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests.directed import BASE, FINISH, HANDLER, PROLOGUE
-from isa.asm import assemble
-from isa.elfwriter import make_elf
-from simulator import Machine
-
-FULL = "rv32im_zicsr_zk_zks"
+from tests.snippets import snippet_cycles
 
 #: (snippet, stalls with crypto=1, stalls with crypto=2), counted by hand.
 CASES = [
@@ -39,23 +34,12 @@ CASES = [
 ]
 
 
-def _cycles(body: str, uarch: str, tmp_path: Path) -> int:
-    src = PROLOGUE + body + "\n" + FINISH + HANDLER
-    elf = tmp_path / "p.elf"
-    elf.write_bytes(make_elf([(BASE, assemble(src, base=BASE))], BASE))
-    m = Machine(FULL, uarch=uarch)
-    m.load_elf(elf)
-    res = m.run(10_000)
-    assert res.stop == "exit"
-    return res.cycles
-
-
 @pytest.mark.parametrize("uarch", ["ideal", "ideal,crypto=2", "fpga", "fpga,crypto=1"])
 @pytest.mark.parametrize(("snippet", "stall1", "stall2"), CASES,
                          ids=[c[0].replace("\n", "; ") for c in CASES])
 def test_crypto_stalls(snippet: str, stall1: int, stall2: int, uarch: str, tmp_path: Path) -> None:
     n = len(snippet.splitlines())
-    base = _cycles("\n".join(["nop"] * n), uarch, tmp_path)
-    got = _cycles(snippet, uarch, tmp_path) - base
+    base = snippet_cycles("\n".join(["nop"] * n), uarch, tmp_path)
+    got = snippet_cycles(snippet, uarch, tmp_path) - base
     want = stall2 if uarch in ("ideal,crypto=2", "fpga") else stall1
     assert got == want, f"{snippet!r} under {uarch}: {got} stall cycles, the rule says {want}"

@@ -13,12 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cocotb_tests.directed import BASE, FINISH, HANDLER, PROLOGUE
-from isa.asm import assemble
-from isa.elfwriter import make_elf
-from simulator import Machine
-
-FULL = "rv32im_zicsr_zk_zks"
+from tests.snippets import snippet_cycles
 
 #: (snippet, stalls with ldu=1, stalls with ldu=2), counted by hand from the rule above.
 CASES = [
@@ -38,25 +33,14 @@ CASES = [
 ]
 
 
-def _cycles(body: str, uarch: str, tmp_path: Path) -> int:
-    src = PROLOGUE + body + "\n" + FINISH + HANDLER
-    elf = tmp_path / "p.elf"
-    elf.write_bytes(make_elf([(BASE, assemble(src, base=BASE))], BASE))
-    m = Machine(FULL, uarch=uarch)
-    m.load_elf(elf)
-    res = m.run(10_000)
-    assert res.stop == "exit"
-    return res.cycles
-
-
 @pytest.mark.parametrize("uarch", ["ideal", "ideal,ldu=2", "fpga"])
 @pytest.mark.parametrize(("snippet", "stall1", "stall2"), CASES,
                          ids=[c[0].replace("\n", "; ") for c in CASES])
 def test_load_use_stalls(snippet: str, stall1: int, stall2: int, uarch: str, tmp_path: Path) -> None:
     # a run of nops of the same length is the reference (no stalls: nops read nothing)
     n = len(snippet.splitlines())
-    base = _cycles("\n".join(["nop"] * n), uarch, tmp_path)
-    got = _cycles(snippet, uarch, tmp_path) - base
+    base = snippet_cycles("\n".join(["nop"] * n), uarch, tmp_path)
+    got = snippet_cycles(snippet, uarch, tmp_path) - base
     want = stall2 if "ldu=2" in uarch or uarch == "fpga" else stall1
     assert got == want, f"{snippet!r} under {uarch}: {got} stall cycles, the rule says {want}"
 
@@ -66,8 +50,8 @@ def test_pointer_chase(uarch: str, want: int, tmp_path: Path) -> None:
     """A load whose result is the next load's base: each link waits as a use."""
     setup = "sw gp, 16(gp)\nnop\nnop\nnop\n"
     chain = "lw t1, 16(gp)\nlw t1, 16(t1)\nlw t1, 16(t1)\nlw t1, 16(t1)\n"
-    base = _cycles(setup + "\n".join(["nop"] * 4), uarch, tmp_path)
-    got = _cycles(setup + chain, uarch, tmp_path) - base
+    base = snippet_cycles(setup + "\n".join(["nop"] * 4), uarch, tmp_path)
+    got = snippet_cycles(setup + chain, uarch, tmp_path) - base
     assert got == 3 * want
 
 
@@ -81,17 +65,8 @@ def test_mac_is_a_pipelined_product(uarch: str, want: int, mac: str, tmp_path: P
     """docs/timing.md, "Multiplier": under mul=pipe:S Xchain's MAC rows wait like mul
     (the adjacent consumer: 1 cycle with pipe:2, 2 with pipe:3); otherwise they are
     single-cycle (the iterative multiplier does not hold them either)."""
-    def cycles(body: str) -> int:
-        elf = tmp_path / "m.elf"
-        src = PROLOGUE + body + "\n" + FINISH + HANDLER
-        elf.write_bytes(make_elf([(BASE, assemble(src, base=BASE))], BASE))
-        m = Machine(XCHAIN, uarch=uarch)
-        m.load_elf(elf)
-        res = m.run(10_000)
-        assert res.stop == "exit"
-        return res.cycles
-
-    base = cycles("nop\nnop")
-    got = cycles(f"{mac} t2, a0, a1, a2\nadd t3, t2, a0") - base
+    base = snippet_cycles("nop\nnop", uarch, tmp_path, XCHAIN)
+    got = snippet_cycles(f"{mac} t2, a0, a1, a2\nadd t3, t2, a0", uarch, tmp_path, XCHAIN) - base
     assert got == want
-    assert cycles(f"{mac} t2, a0, a1, a2\nadd t3, a3, a0") == base      # no consumer, no wait
+    # no consumer, no wait
+    assert snippet_cycles(f"{mac} t2, a0, a1, a2\nadd t3, a3, a0", uarch, tmp_path, XCHAIN) == base
