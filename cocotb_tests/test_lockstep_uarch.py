@@ -49,7 +49,7 @@ def need_compiler() -> None:
 def random_uarch(seed: int) -> str:
     """A random configuration: geometries in the whole range, latencies up to 12
     (the rules do not change with the number, the run time does), any predictor and
-    multiplier."""
+    multiplier, load-to-use and S-box units."""
     rng = random.Random(seed)
 
     def cache() -> str:
@@ -66,15 +66,16 @@ def random_uarch(seed: int) -> str:
     mem = rng.choice((0, 1, 2, 3, 5, 8, 12))
     ldu = rng.choice((1, 2))
     text = f"ideal,icache={cache()},dcache={cache()},mem={mem},bp={bp},mul={mul},ldu={ldu}"
-    return str(Uarch.parse(text))
+    return str(Uarch.parse(f"{text},crypto={rng.choice((1, 2))}"))
 
 
 PRESETS = ("ideal", "mcu", "cached", "fpga")
 #: Configurations of ``make test`` besides the presets (a model build each): a random
 #: one, and one without caches (where the programs that store into code run) with the
-#: dynamic predictor, the three-stage multiplier and the two-cycle load-to-use.
+#: dynamic predictor, the three-stage multiplier, the two-cycle load-to-use and the
+#: S-box units in MEM.
 #: ``make regress`` adds more.
-FAST_RANDOM = (random_uarch(1), "ideal,mem=3,bp=bht:16,mul=pipe:3,ldu=2")
+FAST_RANDOM = (random_uarch(1), "ideal,mem=3,bp=bht:16,mul=pipe:3,ldu=2,crypto=2")
 SLOW_RANDOM = tuple(random_uarch(seed) for seed in (2, *range(100, 107)))
 
 
