@@ -23,3 +23,10 @@ def snippet_cycles(body: str, uarch: str, tmp_path: Path, isa: str = FULL) -> in
     res = m.run(10_000)
     assert res.stop == "exit"
     return res.cycles
+
+
+def snippet_stalls(body: str, uarch: str, tmp_path: Path, isa: str = FULL) -> int:
+    """The stall cycles of ``body``: its cycles less those of as many nops (no stalls:
+    nops read nothing)."""
+    nops = "\n".join(["nop"] * len(body.splitlines()))
+    return snippet_cycles(body, uarch, tmp_path, isa) - snippet_cycles(nops, uarch, tmp_path, isa)

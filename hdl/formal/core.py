@@ -246,12 +246,18 @@ class ResultCut(wiring.Component):
         return m
 
 
+def _alt_result(names, alt, op, a, b):
+    """The stand-in result ``alt(name, a, b)`` of the row ``op`` when it is one of
+    ``names``, else 0."""
+    out = Const(0, 32)
+    for name in names:
+        out = Mux(op == BY_NAME[name].op, alt(name, a, b), out)
+    return out
+
+
 def alt_mul_result(op, a, b):
     """The stand-in result (``specs.alt_mul``) of the multiplication row ``op``, else 0."""
-    out = Const(0, 32)
-    for name in ALT_MUL:
-        out = Mux(op == BY_NAME[name].op, alt_mul(name, a, b), out)
-    return out
+    return _alt_result(ALT_MUL, alt_mul, op, a, b)
 
 
 class AltMultiplier(Multiplier):
@@ -291,10 +297,7 @@ def alt_mul_units(core):
 
 def alt_div_result(op, a, b):
     """The stand-in result (``specs.alt_div``) of the division row ``op``, else 0."""
-    out = Const(0, 32)
-    for name in ALT_DIV:
-        out = Mux(op == BY_NAME[name].op, alt_div(name, a, b), out)
-    return out
+    return _alt_result(ALT_DIV, alt_div, op, a, b)
 
 
 class AltDivider(Divider):
