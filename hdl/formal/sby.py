@@ -11,6 +11,7 @@ statements are what is proven.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -74,6 +75,34 @@ class Result:
         return "\n".join(keep[-15:])
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (from /proc; none where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # (the process ended meanwhile)
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill ``pid``'s session and every process below it: SymbiYosys starts its
+    solvers in process groups of their own, which a kill of its group would leave."""
+    below = _descendants(pid)
+    for p in below:
+        with contextlib.suppress(OSError):
+            os.kill(p, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def run(top: Elaboratable, ports: list, workdir: Path, *, mode: str = "bmc", depth: int = 1,
         timeout: int = 600, name: str = "top", solver: str = SOLVER) -> Result:
     """Prove ``top``'s assertions: ``mode`` ``bmc`` for ``depth`` cycles from reset, or
@@ -105,7 +134,7 @@ def run(top: Elaboratable, ports: list, workdir: Path, *, mode: str = "bmc", dep
         log, _ = proc.communicate()
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill_tree(proc.pid)
             proc.wait()
     seconds = time.monotonic() - start
     status = "ERROR"
