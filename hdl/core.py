@@ -44,7 +44,8 @@ from .buses import DBusSignature, IBusSignature
 from .platform import check_ram_size
 from .rvfi import RVFISignature
 from .stage import Stage
-from .units import Zknd, Zkne, Zknh, Zksed, Zksh, comb_units_for
+from .units import ALU, Zknd, Zkne, Zknh, Zksed, Zksh, comb_units_for
+from .units.alu_small import SmallALU
 from .units.branch import BranchCompare
 from .units.csr import CSRFile
 from .units.decoder import Decoder
@@ -73,14 +74,23 @@ def _op(name: str) -> int:
 
 
 def comb_units(config: IsaConfig, uarch: Uarch) -> list:
-    """The single-cycle units: the multiplier only when it is single-cycle."""
-    return [u for u in comb_units_for(config) if u is not Multiplier or uarch.mul == "1"]
+    """The single-cycle units: the multiplier only when it is single-cycle; built small,
+    the ALU of fewer adders (``units/alu_small.py``)."""
+    units = [u for u in comb_units_for(config) if u is not Multiplier or uarch.mul == "1"]
+    return [SmallALU if u is ALU and built_small(uarch) else u for u in units]
 
 
 def unimplemented(config: IsaConfig) -> list[str]:
     """Computational instructions of ``config`` that no unit of the core implements."""
     done = {n for unit in comb_units_for(config) for n in unit.NAMES}
     return [i.name for i in INSNS if i.ext in config and i.kind in ("alu", "alu3") and i.name not in done]
+
+
+def built_small(uarch: Uarch) -> bool:
+    """Whether the core is built for area: with an iterative multiplier (``mcu``, the
+    UP5K's ``ideal,mul=iter:N``) the units and the SoC take their smaller forms, which
+    keep every cycle (docs/synth.md, "iCE40 UP5K"); the others are built for the clock."""
+    return uarch.mul == "iter"
 
 
 def in_region(addr, base: int, size: int):
@@ -138,6 +148,7 @@ class Core(wiring.Component):
 
         # ------------------------------------------------ pipeline registers
         u = self.uarch
+        small = built_small(u)
         has_mul = "m" in cfg
         mul_iter = has_mul and u.mul == "iter"
         # Xchain's multiply-accumulate rows join a pipelined multiplier (mulseq.MAC_NAMES)
@@ -348,7 +359,7 @@ class Core(wiring.Component):
         groups = ["ctl", "alu"] + (["ext"] if ext_units else []) + (["mul"] if has_mul or mac_pipe else [])
         ops = {}
         for g in groups:
-            if ops and (u.mul == "iter" or ext_units):
+            if ops and (small or ext_units):
                 ops[g] = ops[groups[0]]
                 continue
             ops[g] = (Signal(32, name=f"a_{g}"), Signal(32, name=f"b_{g}"))
@@ -393,15 +404,20 @@ class Core(wiring.Component):
         m.submodules.lsu = lsu = LoadStoreUnit()
         m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a_ctl), lsu.b.eq(b_ctl), lsu.imm.eq(ex.imm),
                      self.st_wmask.eq(lsu.mask), self.st_wdata.eq(lsu.wdata)]
-        # the regions from the operands, beside the adder (sum_in_region)
-        addr_ok = sum_in_region(a_ctl, ex.imm, RAM_BASE, self.ram_size)
+        # the regions from the operands, beside the adder (sum_in_region); built small,
+        # from the adder's sum (no carry chains of their own)
+        def region(base: int, size: int):
+            if small:
+                return in_region(lsu.addr, base, size)
+            return sum_in_region(a_ctl, ex.imm, base, size)
+        addr_ok = region(RAM_BASE, self.ram_size)
         for base, size in DEVICE_REGIONS:
-            addr_ok = addr_ok | sum_in_region(a_ctl, ex.imm, base, size)
+            addr_ok = addr_ok | region(base, size)
         # the test finisher takes 2- and 4-byte accesses only (as QEMU's sifive_test)
-        to_finisher = sum_in_region(a_ctl, ex.imm, FINISHER_BASE, FINISHER_SIZE)
+        to_finisher = region(FINISHER_BASE, FINISHER_SIZE)
         addr_ok = addr_ok & ~(to_finisher & (lsu.size_mask == 1))
 
-        m.submodules.csr = csr = CSRFile(cfg)
+        m.submodules.csr = csr = CSRFile(cfg, small=small)
         is_csri = ex.op.matches(_op("csrrwi"), _op("csrrsi"), _op("csrrci"))
         is_ecall = ex.op == _op("ecall")
         is_ebreak = ex.op == _op("ebreak")
@@ -417,21 +433,24 @@ class Core(wiring.Component):
         div_result = Const(0, 32)
         div_done = Const(1, 1)
         if "m" in cfg:
-            m.submodules.divider = divider = Divider()
+            m.submodules.divider = divider = Divider(small=small)
             div_result, div_done = divider.result, divider.done
         mul_done = Const(1, 1)
         if mul_iter:
-            m.submodules.mul_iter = mi = IterMultiplier(u.mul_n)
+            m.submodules.mul_iter = mi = IterMultiplier(u.mul_n, small=small)
             mul_done = mi.done
             unit_result = unit_result | Mux(ex.is_mul, mi.result, 0)
 
         # branch and jump targets: jalr's is added here, the others came from ID. Whether
         # it is misaligned (bit 1) is for jalr the sum's bit 1 written out (no carry
         # chain), for the others a bit of a register
+        # (built small without a branch table, the others are added here too, by the
+        # adder of the ALU's auipc: no adder in ID, no target register)
         target = Signal(32)
-        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a_ctl + ex.imm)[1:32]), ex.target))
+        ex_target = ex.pc + ex.imm if small and u.bp != "bht" else ex.target
+        m.d.comb += target.eq(Mux(ex.is_jalr, Cat(Const(0, 1), (a_ctl + ex.imm)[1:32]), ex_target))
         jalr_bit1 = a_ctl[1] ^ ex.imm[1] ^ (a_ctl[0] & ex.imm[0])
-        target_misaligned = Mux(ex.is_jalr, jalr_bit1, ex.target[1])
+        target_misaligned = Mux(ex.is_jalr, jalr_bit1, ex_target[1])
         jump = ex.is_jal | ex.is_jalr | (ex.is_branch & bc.taken)
 
         # exceptions, by priority; an interrupt is taken in the instruction's first EX

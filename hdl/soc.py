@@ -26,7 +26,7 @@ from isa.config import FULL, IsaConfig
 from isa.retire import RVFI_FIELDS
 from isa.uarch import Uarch
 
-from .core import Core, in_region
+from .core import Core, built_small, in_region
 from .platform import check_ram_size
 
 #: Name of the RAM (the Amaranth memory, or the instance of RAM_MODULE).
@@ -92,6 +92,7 @@ class SoC(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         m.submodules.core = core = Core(self.config, self.ram_size, uarch=self.uarch)
+        small = built_small(self.uarch)
         for k in RVFI_FIELDS:
             m.d.comb += getattr(self, f"rvfi_{k}").eq(getattr(core.rvfi, k))
         m.d.sync += self.cycle.eq(self.cycle + 1)
@@ -132,22 +133,35 @@ class SoC(wiring.Component):
                     m.d.sync += mtimecmp[32:].eq(hi)
                 ex_time = mtime - 1
                 wd, we = dbus.wdata, dbus.we
-                with m.Case(memmap.CLINT_MTIME):
-                    m.d.comb += mtime_next.eq(Cat(_merge(ex_time[:32], wd, we), ex_time[32:64]) + 2)
-                with m.Case(memmap.CLINT_MTIME + 4):
-                    m.d.comb += mtime_next.eq(Cat(ex_time[:32], _merge(ex_time[32:64], wd, we)) + 2)
+                if not small:
+                    with m.Case(memmap.CLINT_MTIME):
+                        m.d.comb += mtime_next.eq(Cat(_merge(ex_time[:32], wd, we), ex_time[32:64]) + 2)
+                    with m.Case(memmap.CLINT_MTIME + 4):
+                        m.d.comb += mtime_next.eq(Cat(ex_time[:32], _merge(ex_time[32:64], wd, we)) + 2)
+        if small:
+            # one adder: the written value (as of EX) + 2, or mtime + 1
+            ex_time = mtime - 1
+            time_lo = clint_we & (offset == memmap.CLINT_MTIME)
+            time_hi = clint_we & (offset == memmap.CLINT_MTIME + 4)
+            written = Cat(Mux(time_lo, _merge(ex_time[:32], dbus.wdata, dbus.we), ex_time[:32]),
+                          Mux(time_hi, _merge(ex_time[32:64], dbus.wdata, dbus.we), ex_time[32:64]))
+            m.d.comb += mtime_next.eq(Mux(time_lo | time_hi, written, mtime) + Mux(time_lo | time_hi, 2, 1))
         # The interrupt line, mtime >= mtimecmp with this cycle's store in it, from
         # comparisons made a cycle ahead (so no 64-bit comparison follows the store's
         # address): against mtimecmp as it will be, and against it with the store that
         # the core then has in EX (st_wdata, st_wmask: what it will drive in MEM) merged
         # into either half. A store to mtimecmp is never held in MEM (only RAM accesses
         # are), so the instruction in MEM came from EX the cycle before.
-        tip_keep, tip_lo, tip_hi = Signal(), Signal(), Signal()
-        st_lo = Cat(_merge(mtimecmp_now[:32], core.st_wdata, core.st_wmask), mtimecmp_now[32:])
-        st_hi = Cat(mtimecmp_now[:32], _merge(mtimecmp_now[32:], core.st_wdata, core.st_wmask))
-        m.d.sync += [tip_keep.eq(mtime_next >= mtimecmp_now), tip_lo.eq(mtime_next >= st_lo),
-                     tip_hi.eq(mtime_next >= st_hi)]
-        m.d.comb += core.mtip.eq(Mux(write_lo, tip_lo, Mux(write_hi, tip_hi, tip_keep)))
+        # Built for area, one comparison after the store's merge instead (the same line).
+        if small:
+            m.d.comb += core.mtip.eq(mtime >= mtimecmp_now)
+        else:
+            tip_keep, tip_lo, tip_hi = Signal(), Signal(), Signal()
+            st_lo = Cat(_merge(mtimecmp_now[:32], core.st_wdata, core.st_wmask), mtimecmp_now[32:])
+            st_hi = Cat(mtimecmp_now[:32], _merge(mtimecmp_now[32:], core.st_wdata, core.st_wmask))
+            m.d.sync += [tip_keep.eq(mtime_next >= mtimecmp_now), tip_lo.eq(mtime_next >= st_lo),
+                         tip_hi.eq(mtime_next >= st_hi)]
+            m.d.comb += core.mtip.eq(Mux(write_lo, tip_lo, Mux(write_hi, tip_hi, tip_keep)))
 
         # ------------------------------------------------ device reads (answered in WB)
         dev_rdata = Signal(32)

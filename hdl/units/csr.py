@@ -15,7 +15,7 @@ evaluated here on Amaranth values and become the hardware.
 """
 
 
-from amaranth import Const, Module, Mux, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
@@ -85,8 +85,9 @@ class CSRFile(wiring.Component):
     irq: Out(1)          # an enabled interrupt is pending: take it
     wake: Out(1)         # mip & mie != 0: WFI may finish
 
-    def __init__(self, config: IsaConfig = FULL):
+    def __init__(self, config: IsaConfig = FULL, small: bool = False):
         self.config = config
+        self.small = small      # built for area: minstret's one adder (same counts)
         super().__init__()
 
     def elaborate(self, platform):
@@ -142,8 +143,12 @@ class CSRFile(wiring.Component):
         # (the increment is chosen after the add: `retire` comes late, after EX's traps,
         # and would otherwise enter the 64-bit carry chain at its bottom)
         instret = counters["instret"]
-        m.d.sync += [counters["cycle"].eq(counters["cycle"] + 1),
-                     instret.eq(Mux(self.retire, instret + 1, Mux(self.unretire, instret - 1, instret)))]
+        m.d.sync += counters["cycle"].eq(counters["cycle"] + 1)
+        if self.small:     # one adder: +1, or all ones (-1) to take one back
+            back = self.unretire & ~self.retire
+            m.d.sync += instret.eq(instret + Cat(self.retire | back, back.replicate(63)))
+        else:
+            m.d.sync += instret.eq(Mux(self.retire, instret + 1, Mux(self.unretire, instret - 1, instret)))
         with m.If(self.commit & writes & ~read_only):
             with m.Switch(self.addr):
                 for c in CSRS:

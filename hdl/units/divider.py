@@ -9,7 +9,7 @@ by zero and signed overflow included. ``done`` and ``result`` stay until ``ack``
 """
 
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -34,7 +34,15 @@ class Divider(wiring.Component):
     done: Out(1)
     result: Out(32)
 
+    def __init__(self, small: bool = False):
+        # built for area (hdl.core.built_small): the same cycles and results from one
+        # negation fewer at each end (``_small``)
+        self.small = small
+        super().__init__()
+
     def elaborate(self, platform):
+        if self.small:
+            return self._small()
         m = Module()
         count = Signal(range(STEPS + 2))
         want_rem = Signal()
@@ -79,4 +87,57 @@ class Divider(wiring.Component):
         r = Mux(neg_r, -rem[:32], rem[:32])
         with m.If(self.done):
             m.d.comb += self.result.eq(Mux(want_rem, r, q)[:32])
+        return m
+
+    def _small(self) -> Module:
+        """The same divider without the divisor's negation and with one negation of the
+        result: each step adds the divisor as loaded, complemented when it was not negative
+        (``shifted - |b|`` is ``shifted + b`` for a negative ``b``, else ``shifted + ~b +
+        1``), and the quotient or the remainder, whichever is asked for, is negated."""
+        m = Module()
+        count = Signal(range(STEPS + 2))
+        want_rem = Signal()
+        neg_q = Signal()
+        neg_r = Signal()
+        div_zero = Signal()
+        addend = Signal(32)   # b when negative, else ~b (with the carry in `plus`)
+        plus = Signal()
+        quot = Signal(32)
+        rem = Signal(33)
+
+        is_signed = self.op.matches(op_id("div"), op_id("rem"))
+        a_neg = is_signed & self.a[31]
+        b_neg = is_signed & self.b[31]
+
+        m.d.comb += [self.busy.eq(count != 0), self.done.eq(count == STEPS + 1)]
+
+        with m.If(count == 0):
+            with m.If(self.start):
+                m.d.sync += [
+                    count.eq(1),
+                    want_rem.eq(self.op.matches(op_id("rem"), op_id("remu"))),
+                    neg_q.eq(a_neg ^ b_neg),
+                    neg_r.eq(a_neg),
+                    div_zero.eq(self.b == 0),
+                    quot.eq(Mux(a_neg, -self.a, self.a)),
+                    addend.eq(self.b ^ (~b_neg).replicate(32)),
+                    plus.eq(~b_neg),
+                    rem.eq(0),
+                ]
+        with m.Elif(count <= STEPS):
+            shifted = Cat(quot[31], rem[:32])
+            diff = Signal(34)
+            # shifted - |b|, its sign in bit 33 (the addend's bits 32 and 33 are ones)
+            m.d.comb += diff.eq(shifted + Cat(addend, Const(3, 2)) + plus)
+            fits = ~diff[33]    # the quotient bit
+            m.d.sync += [rem.eq(Mux(fits, diff[:33], shifted)), quot.eq(Cat(fits, quot[:31]))]
+            m.d.sync += count.eq(count + 1)
+        with m.Elif(self.ack):
+            m.d.sync += count.eq(0)
+
+        value = Mux(want_rem, rem[:32], quot)
+        neg = Mux(want_rem, neg_r, neg_q)
+        out = (value ^ neg.replicate(32)) + neg
+        with m.If(self.done):
+            m.d.comb += self.result.eq(Mux(~want_rem & div_zero, 0xFFFFFFFF, out[:32]))
         return m

@@ -41,12 +41,17 @@ class IterMultiplier(wiring.Component):
     done: Out(1)
     result: Out(32)
 
-    def __init__(self, bits: int):
+    def __init__(self, bits: int, small: bool = False):
         self.bits = bits
         self.steps = 32 // bits
+        # built for area (hdl.core.built_small): the same cycles and results, the sum
+        # shifted instead of the pieces (``_small``)
+        self.small = small
         super().__init__()
 
     def elaborate(self, platform):
+        if self.small:
+            return self._small()
         m = Module()
         bits, steps = self.bits, self.steps
         sa, sb = operands(self.op, self.a, self.b)
@@ -69,6 +74,33 @@ class IterMultiplier(wiring.Component):
             m.d.sync += [busy.eq(0), k.eq(0), acc.eq(0)]
         with m.Elif(running & ~last):
             m.d.sync += [busy.eq(1), k.eq(k + 1), acc.eq(acc + add)]
+        return m
+
+
+    def _small(self) -> Module:
+        """Shift and add: step k adds ``a`` times the k-th piece of ``b`` (the last one
+        signed, with ``b``'s bit 32) to the sum so far above its low ``k * BITS`` bits,
+        which are done: they move into ``lo`` from the top, the rest stays in ``hi``.
+        One adder as wide as a piece's product, no shifter, no correction at the end."""
+        m = Module()
+        bits, steps = self.bits, self.steps
+        sa, sb = operands(self.op, self.a, self.b)
+        k = Signal(range(steps + 1))
+        hi = Signal(signed(35))     # the sum above the bits done (|sum| < 2**32 there)
+        lo = Signal(32)             # the bits done, the latest at the top
+        busy = Signal()
+        running = busy | self.start
+        last = running & (k == steps - 1)
+        index = k[:max((steps - 1).bit_length(), 1)]
+        piece = Cat(sb[:32].word_select(index, bits), Mux(last, sb[32], 0)).as_signed()
+        total = Signal(signed(36 + bits))
+        m.d.comb += total.eq(hi + sa * piece)
+        product = Cat(lo[bits:], total)[:64]
+        m.d.comb += [self.done.eq(last), self.result.eq(select(self.op, product))]
+        with m.If(self.ack):
+            m.d.sync += [busy.eq(0), k.eq(0), hi.eq(0)]
+        with m.Elif(running & ~last):
+            m.d.sync += [busy.eq(1), k.eq(k + 1), hi.eq(total >> bits), lo.eq(Cat(lo[bits:], total[:bits]))]
         return m
 
 
