@@ -55,6 +55,9 @@ from .uarch import (
     BP_NONE,
     DC_ROW,
     IC_ROW,
+    LW_CAUSE_AT,
+    LW_FIELD,
+    LW_READY_AT,
     NO_REG,
     P_BHT,
     P_BP,
@@ -111,6 +114,9 @@ from .uarch import (
     ifetch,
     iflush,
     is_steady,
+    late_emptied,
+    late_fields,
+    late_word,
     schedule,
     shift_late,
     steady_times,
@@ -216,8 +222,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             s0 = steps  # instret and the I-cache's hits follow from the slots run here
             icm0 = ua[U_ICM]
             # the two late results, each in one word: ready cycle, stall cause, register
-            l1 = u_p1r << 16 | u_p1k << 8 | u_p1rd
-            l2 = u_p2r << 16 | u_p2k << 8 | u_p2rd
+            l1 = late_word(u_p1rd, u_p1r, u_p1k)
+            l2 = late_word(u_p2rd, u_p2r, u_p2k)
             while steady and steps < stop:
                 o = pc - RAM_BASE
                 if o < 0 or o >= size:
@@ -260,16 +266,16 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 imm = d >> IMM_AT
                 e = cyc - 1 + p  # EX
                 lcause = S.S_LU
-                q1 = l1 & 0xFF
-                q2 = l2 & 0xFF
+                q1 = l1 & LW_FIELD
+                q2 = l2 & LW_FIELD
                 if q1 != NO_REG or q2 != NO_REG:  # an operand late for that EX
                     r3 = (d >> RS3_AT) & 31 if fl & UF_RS3 else S.RD_SINK
-                    if l1 >> 16 > e and (q1 == r1 or q1 == r2 or q1 == r3):
-                        e = l1 >> 16
-                        lcause = (l1 >> 8) & 0xFF
-                    if l2 >> 16 > e and (q2 == r1 or q2 == r2 or q2 == r3):
-                        e = l2 >> 16
-                        lcause = (l2 >> 8) & 0xFF
+                    if l1 >> LW_READY_AT > e and (q1 == r1 or q1 == r2 or q1 == r3):
+                        e = l1 >> LW_READY_AT
+                        lcause = (l1 >> LW_CAUSE_AT) & LW_FIELD
+                    if l2 >> LW_READY_AT > e and (q2 == r1 or q2 == r2 or q2 == r3):
+                        e = l2 >> LW_READY_AT
+                        lcause = (l2 >> LW_CAUSE_AT) & LW_FIELD
                 c = e + 2
                 if c >= irq_at:  # (an interrupt is taken in EX + 2)
                     break
@@ -609,19 +615,15 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 late_at = (fl >> UW_LATE_AT) - 1 if rd != S.RD_SINK else -1
                 if late_at >= 0:
                     l2 = l1
-                    l1 = (c + late_at) << 16 | (S.S_LU if fl & UF_LOAD else S.S_MUL) << 8 | rd
+                    l1 = late_word(rd, c + late_at, S.S_LU if fl & UF_LOAD else S.S_MUL)
                 elif q1 != NO_REG or q2 != NO_REG:
                     l2 = l1
-                    l1 = l1 & ~0xFF | NO_REG
+                    l1 = late_emptied(l1)
                 cyc = c
                 steps += 1
                 pc = npc
-            u_p1rd = l1 & 0xFF
-            u_p1k = (l1 >> 8) & 0xFF
-            u_p1r = l1 >> 16
-            u_p2rd = l2 & 0xFF
-            u_p2k = (l2 >> 8) & 0xFF
-            u_p2r = l2 >> 16
+            u_p1rd, u_p1r, u_p1k = late_fields(l1)
+            u_p2rd, u_p2r, u_p2k = late_fields(l2)
             instret += steps - s0
             if p_ic_sets != 0:
                 ich += steps - s0 - (ua[U_ICM] - icm0)
