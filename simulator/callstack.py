@@ -33,6 +33,9 @@ from .jitcache import njit_cached
 OTHER, CALL, RETURN, SWAP, TRAP, MRET = range(6)
 _NAMES = [insn.name for insn in INSNS]
 OP_JAL, OP_JALR, OP_MRET = _NAMES.index("jal"), _NAMES.index("jalr"), _NAMES.index("mret")
+#: the ops ``call_kind`` may find anything but OTHER in, as bits (all below 64)
+_STEER_MASK = (1 << OP_JAL) | (1 << OP_JALR) | (1 << OP_MRET)
+assert max(OP_JAL, OP_JALR, OP_MRET) < 64
 
 # the header
 H_DEPTH, H_CAP, H_OVERFLOW, H_HELD, H_KIND, H_TARGET = 0, 1, 2, 3, 4, 5
@@ -78,6 +81,13 @@ def inclusive(cg: np.ndarray, t_end: int) -> np.ndarray | None:
     open_ = count > 0
     incl[open_] += t_end - start[open_]
     return incl
+
+
+@njit_cached
+def may_steer(op):
+    """Whether ``call_kind`` may find anything but OTHER for ``op`` (one bit test: the
+    profiled loop asks this of every slot, and ``call_kind`` only of those)."""
+    return op < 64 and (_STEER_MASK >> op) & 1 != 0
 
 
 @njit_cached
@@ -196,24 +206,18 @@ def retire(cg, pc, kind, target, t):
     cg[H_TARGET] = _fid(cg, target) if kind != OTHER else 0
 
 
-
 # Most slots change nothing: no effect held from the last slot, none of their own, in the
 # function of the top frame. After ``retire`` that is the function of the slot's word, so
-# the loop keeps the bounds of that word's run of the function (``run_first``, ``run_end``)
-# and whether an effect is held in locals, and calls ``retire`` only for the other slots:
-# it is too big to inline, and a call per slot would cost more than the rest of the profile.
+# the loop keeps the bounds of that word's run of the function (``run_first``, ``run_end``;
+# an empty run while an effect is held) in locals, and calls ``retire`` only for the other
+# slots: it is too big to inline, and a call per slot would cost more than the rest of the
+# profile. ``may_steer`` (one bit test) spares the other slots ``call_kind`` too.
 
 
 @njit_cached
 def dead(cg):
     """Whether the stack overflowed (then nothing more is kept)."""
     return cg[H_OVERFLOW] != 0
-
-
-@njit_cached
-def held(cg):
-    """Whether the last slot's effect, applied when the next retires, does anything."""
-    return cg[H_HELD] != 0 and cg[H_KIND] != OTHER
 
 
 @njit_cached

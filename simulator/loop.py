@@ -164,8 +164,10 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
     reason = S.R_SLICE
     if PROF:  # what decides whether a slot changes the call stack, in locals (simulator/callstack.py)
         cs_dead = CS.dead(pcg)
-        cs_held = CS.held(pcg)
-        cs_first = 0  # the RAM words of the top frame's function known so far: none
+        # the RAM words of the top frame's function known so far: none. A slot outside
+        # them, or one that may call, return or jump (CS.may_steer), goes to the stack;
+        # an effect held for the next slot (a call's, a trap's) empties them
+        cs_first = 0
         cs_end = 0
         # slots are counted per run of consecutive words (simulator/recording.py, slot_counts)
         f_last = -1  # the word of the last slot counted in this call, and the pc that follows it
@@ -1542,7 +1544,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             if PROF and not cs_dead:
                 CS.retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
                 cs_dead = CS.dead(pcg)
-                cs_held = True
                 cs_end = 0
             cyc = c
             steps += 1
@@ -1575,14 +1576,13 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 pflow[i, 0] += 1
             f_last = i
             f_next = pc + 4
-        if PROF and not cs_dead:
+        if PROF and (i < cs_first or i >= cs_end or CS.may_steer(op)) and not cs_dead:
             kind = CS.call_kind(op, rd, r1)
-            if cs_held or kind != CS.OTHER or i < cs_first or i >= cs_end:
+            if kind != CS.OTHER or i < cs_first or i >= cs_end:
                 CS.retire(pcg, pc, kind, npc, cyc + red)
                 cs_dead = CS.dead(pcg)
-                cs_held = kind != CS.OTHER
                 cs_first = CS.run_first(pcg, i)
-                cs_end = CS.run_end(pcg, i)
+                cs_end = CS.run_end(pcg, i) if kind == CS.OTHER else 0
         cyc = c
         instret += 1
         steps += 1
