@@ -339,11 +339,42 @@ def alt_div_unit(core, finish: Signal):
 
 
 #: The cut points ``CoreChecks`` can make (``cut_state``).
-CUTS = ("regfile", "csr", "divider", "mul_iter", "mul_pipe")
+CUTS = ("regfile", "regwatch", "csr", "divider", "mul_iter", "mul_pipe")
+
+
+def watched_regfile(pick: Signal, free: list[Signal], word: Signal | None = None):
+    """A stand-in for ``units.regfile.regfile`` (same call, same read timing) in which
+    only the register ``pick`` is storage and every other register reads a free value
+    (``free[k]`` on port k) in every cycle: riscv-formal's trick for its reg check. The
+    watched register is written exactly as the real memory's word at that address
+    (every write the core makes to it, x0 included), and a read of it gives that word
+    with the writes up to the end of the cycle before (the real file's read a cycle
+    ahead, write-first), so at ``pick`` the two agree in every cycle; at every other
+    address the free value can be the real word, so every behaviour of the real core
+    is one of the cut core's (an over-approximation: sound for any property). What it
+    takes for granted is the register file's own code at ``pick`` (its read a cycle
+    ahead, its write-first bypass): the reg checks that keep the real file check that
+    (docs/verification.md). ``word`` (made here if not given) is the storage."""
+    store = word if word is not None else Signal(32, name="rf_watched")
+
+    def build(m, addrs, we, waddr, wdata):
+        word = store
+        with m.If(we & (waddr == pick)):
+            m.d.sync += word.eq(wdata)
+        out = []
+        for k, addr in enumerate(addrs):
+            hit = Signal(name=f"rf_watch_hit{k}")
+            m.d.sync += hit.eq(addr == pick)
+            data = Signal(32, name=f"rf_data{k}")
+            m.d.comb += data.eq(Mux(hit, word, free[k]))
+            out.append(data)
+        return out
+    return build
 
 
 @contextmanager
-def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal], results: dict[str, Signal]):
+def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal], results: dict[str, Signal],
+              pick: Signal | None = None):
     """While elaborating ``core``: the register file's read ports (``"regfile"`` in
     ``cuts``) and the CSR file's outputs (``"csr"``) become free values, cut points.
     Every behaviour of the real core is one of the cut core's, so a property proven on
@@ -359,6 +390,8 @@ def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal], results
     names = {}
     if "regfile" in cuts:
         names["regfile"] = free_regfile
+    if "regwatch" in cuts:
+        names["regfile"] = watched_regfile(pick, rf_data)
     if "csr" in cuts:
         names["CSRFile"] = type("FreeCSR", (FreeCSR,), {"values": csr})
     g = _core_globals(core)
@@ -406,8 +439,12 @@ class CoreChecks(Elaboratable):
         self.div_finish = Signal()
         if set(self.cut) - set(CUTS):
             raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
-        if "regfile" in self.cut and "reg" in checks:
-            raise ValueError("the reg check needs the real register file")
+        if "regfile" in self.cut and {"reg", "rs3"} & set(checks):
+            raise ValueError("the reg check needs the real register file (or the watched register's)")
+        if "regwatch" in self.cut and not {"reg", "rs3"} & set(checks):
+            raise ValueError("the watched register is the reg check's constant register number")
+        if {"regfile", "regwatch"} <= set(self.cut):
+            raise ValueError("one register file cut at a time")
         self.rf_free = [Signal(32, name=f"rf_free{k}") for k in range(3)]
         widths = {"rdata": 32, "illegal": 1, "mtvec": 32, "mepc": 32, "irq": 1, "wake": 1}
         self.csr_free = {k: Signal(w, name=f"csr_{k}") for k, w in widths.items()}
@@ -417,7 +454,7 @@ class CoreChecks(Elaboratable):
 
     @property
     def ports(self) -> list:
-        cut = ([*self.rf_free] if "regfile" in self.cut else []) + \
+        cut = ([*self.rf_free] if {"regfile", "regwatch"} & set(self.cut) else []) + \
             ([*self.csr_free.values()] if "csr" in self.cut else []) + \
             [v for k in ("divider", "mul_iter") if k in self.cut for v in [self.results_free[k]]] + \
             (self.results_free["mul_pipe"] if "mul_pipe" in self.cut else [])
@@ -441,7 +478,8 @@ class CoreChecks(Elaboratable):
             if self.alt_div:
                 stack.enter_context(alt_div_unit(core, self.div_finish))
             if self.cut:
-                stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free, self.results_free))
+                stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free, self.results_free,
+                                              self.reg_pick))
             m.submodules.core = Fragment.get(core, platform)
         m.d.comb += Assume(~ResetSignal())
 
