@@ -32,10 +32,11 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
            is aligned to its width (a misaligned one must trap); a cycle that reads or
            writes the port is followed by the record of a load or a store that did not
            trap (no stray access, none by a trapped instruction);
-``csr``    Zicsr on ``mscratch``: a csrrw/csrrs/csrrc (and immediate) record that did not
-           trap reads, in rd, the value the last write left (once one was written), the
-           new value being the source (x[rs1] or the 5-bit immediate) written, set or
-           cleared;
+``csr``    Zicsr on one CSR (``specs.CSR_FIELDS``: mscratch, mtvec, mie, mstatus): a
+           csrrw/csrrs/csrrc (and immediate) record that did not trap reads, in rd, the
+           value the last write left (once one was written, and for mstatus no trap or
+           MRET since), the new value being the source (x[rs1] or the 5-bit immediate)
+           written, set or cleared, within the CSR's writable bits, its fixed bits 1;
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -67,11 +68,12 @@ from .specs import (
     ALT_DIV,
     ALT_MUL,
     BRANCH,
+    CSR_FIELDS,
     CSR_OPS,
     ENCODINGS,
     LOAD,
     LOADS,
-    MSCRATCH,
+    MRET,
     STORE,
     STORES,
     SYSTEM,
@@ -413,7 +415,8 @@ class CoreChecks(Elaboratable):
     the state named there (``cut_state()``)."""
 
     def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False, cut: tuple[str, ...] = (),
-                 spec: bool = False, alt: bool = False):
+                 spec: bool = False, alt: bool = False, csr: str = "mscratch"):
+        self.csr = csr      # the CSR the csr check follows (specs.CSR_FIELDS)
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown checks {sorted(unknown)}")
@@ -631,12 +634,14 @@ class CoreChecks(Elaboratable):
                         m.d.comb += Assert(prev_wdata.word_select(k, 8) == wanted.word_select(k, 8))
 
     def _csr_check(self, m: Module) -> None:
-        """The csr check (module docstring): ``mscratch`` followed in the harness."""
+        """The csr check (module docstring): the CSR ``self.csr`` followed in the harness,
+        with its writable and fixed bits from ``specs.CSR_FIELDS``."""
         rv = self.core.rvfi
         w = rv.insn
+        number, wmask, fixed, by_traps = CSR_FIELDS[self.csr]
         value = Signal(32)
         known = Signal()
-        hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == MSCRATCH)
+        hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == number)
         for name, funct3 in CSR_OPS.items():
             imm = name.endswith("i")
             # the record's operand, as the insn check's (the reg check ties it to x[rs1])
@@ -647,7 +652,10 @@ class CoreChecks(Elaboratable):
                 with m.If(known & (w[7:12] != 0)):
                     m.d.comb += Assert(rv.rd_wdata == value)
                 if name.startswith("csrrw"):
-                    m.d.sync += [value.eq(src), known.eq(1)]
+                    m.d.sync += [value.eq((src & wmask) | fixed), known.eq(1)]
                 else:   # set or clear with rs1 = x0 (or a zero immediate): no write at all
                     with m.If(w[15:20] != 0):
-                        m.d.sync += value.eq(csr_write(name, value, src))
+                        m.d.sync += value.eq((csr_write(name, value, src) & wmask) | fixed)
+        if by_traps:    # trap entry (interrupts too) and MRET change it: forget the value
+            with m.If(rv.valid & (rv.trap | ((w == MRET) & ~rv.trap))):
+                m.d.sync += known.eq(0)

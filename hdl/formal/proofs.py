@@ -15,6 +15,8 @@ from amaranth.hdl import Elaboratable
 from isa.timing import DIV_EXTRA
 from isa.uarch import MUL_ITER_BITS
 
+from .specs import CSR_FIELDS
+
 #: The core's ISA for the whole-core checks: every single-cycle extension but Xchain,
 #: whose third operand the retirement port does not carry.
 CORE_ISA = "rv32im_zicsr_zk_zks"
@@ -108,7 +110,7 @@ def _pipe_mul(stages: int, name: str):
 
 def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] | None = None,
           isa: str = CORE_ISA, mutant: str | None = None, cut: tuple[str, ...] = (), spec: bool = False,
-          alt: bool = False):
+          alt: bool = False, csr: str = "mscratch"):
     def build():
         from .core import CoreChecks
         if mutant:
@@ -117,7 +119,8 @@ def _core(checks: tuple[str, ...], uarch: str = "ideal", names: tuple[str, ...] 
         else:
             from hdl.core import Core
             core = Core(isa, uarch=uarch)
-        return CoreChecks(core, checks, names, free_units="insn" not in checks, cut=cut, spec=spec, alt=alt)
+        return CoreChecks(core, checks, names, free_units="insn" not in checks, cut=cut, spec=spec, alt=alt,
+                          csr=csr)
     return build
 
 
@@ -229,8 +232,9 @@ PROOFS: list[Proof] = [
             what=f"mem check: loads and stores against the data port as a memory, {u}")
       for u in MEM_UARCHS),
     # the real CSR file (its 64-bit counters) stalls both solvers past step 10
-    Proof("csr_mscratch", _core(("csr",), isa="rv32i_zicsr", cut=("regfile",)), CSR_DEPTH, False,
-          what="csr check: the Zicsr rows on mscratch", solver="boolector"),
+    *(Proof(f"csr_{c}", _core(("csr",), isa="rv32i_zicsr", cut=("regfile",), csr=c), CSR_DEPTH, False,
+            what=f"csr check: the Zicsr rows on {c}, its fields per the privileged spec", solver="boolector")
+      for c in CSR_FIELDS),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,

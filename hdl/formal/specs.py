@@ -489,6 +489,26 @@ CSR_OPS = {"csrrw": 1, "csrrs": 2, "csrrc": 3, "csrrwi": 5, "csrrsi": 6, "csrrci
 #: The CSR the csr check follows: mscratch (privileged spec, 3.1.17), read/write with
 #: no side effect and no field the hardware changes.
 MSCRATCH = 0x340
+#: The CSRs the csr check can follow: name -> (number, the bits a CSR instruction can
+#: change, the bits that always read 1, whether a trap or MRET changes it), from the
+#: privileged specification (3.1) for a machine-mode-only hart with IALIGN = 32 and
+#: direct-mode traps, and docs/hdl.md for what it leaves to the hart:
+#: mscratch: read/write, no side effect (3.1.17);
+#: mtvec: BASE read/write, MODE WARL and the hart has direct mode only, so bits 1..0
+#:   read 0 (3.1.7); no trap changes it;
+#: mie: MSIE (bit 3), MTIE (7) and MEIE (11) writable (docs/hdl.md: as QEMU's virt),
+#:   the other bits read 0 (3.1.9: no S-mode, no other interrupts); no trap changes it;
+#: mstatus: MIE (bit 3) and MPIE (7) writable, MPP (12..11) reads 3 on a hart with
+#:   machine mode only (3.1.6.1), every other field 0; trap entry and MRET change MIE
+#:   and MPIE (the check forgets the value then).
+CSR_FIELDS = {
+    "mscratch": (MSCRATCH, 0xFFFF_FFFF, 0, False),
+    "mtvec": (0x305, 0xFFFF_FFFC, 0, False),
+    "mie": (0x304, (1 << 3) | (1 << 7) | (1 << 11), 0, False),
+    "mstatus": (0x300, (1 << 3) | (1 << 7), 0b11 << 11, True),
+}
+#: MRET's word (privileged spec 3.3.2).
+MRET = 0x3020_0073
 
 
 def csr_write(name: str, old: Value, src: Value) -> Value:
