@@ -37,6 +37,13 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
            value the last write left (once one was written, and for mstatus no trap or
            MRET since), the new value being the source (x[rs1] or the 5-bit immediate)
            written, set or cleared, within the CSR's writable bits, its fixed bits 1;
+``trap_vec`` a trap record (exceptions and interrupts) has ``pc_wdata`` = ``mtvec`` (once
+           written; mtvec followed as by the csr check);
+``trap``   a trap record (exceptions and interrupts) leaves ``mepc`` = its pc, and an
+           ``ecall``/``ebreak`` that traps ``mcause`` 11/3 and ``mtval`` 0/its pc (or the
+           timer interrupt's 0x80000007 and 0, which the instruction may take first):
+           a later CSR instruction that reads them (no trap or write to them between)
+           reads those;
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -68,12 +75,20 @@ from .specs import (
     ALT_DIV,
     ALT_MUL,
     BRANCH,
+    CAUSE_EBREAK,
+    CAUSE_ECALL,
+    CAUSE_TIMER,
     CSR_FIELDS,
     CSR_OPS,
+    EBREAK,
+    ECALL,
     ENCODINGS,
     LOAD,
     LOADS,
+    MCAUSE,
+    MEPC,
     MRET,
+    MTVAL,
     STORE,
     STORES,
     SYSTEM,
@@ -87,7 +102,7 @@ from .specs import (
     spec,
 )
 
-CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next", "mem", "csr")
+CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next", "mem", "csr", "trap", "trap_vec")
 
 #: Xchain's ``xor3`` (docs/xchain.md: R4, opcode 0x2B, funct3 0, bits 26..25 = 0): the
 #: rs3 check's row, whose result gives its third operand back (rd ^ rs1 ^ rs2).
@@ -580,6 +595,15 @@ class CoreChecks(Elaboratable):
         if "csr" in self.checks:
             self._csr_check(m)
 
+        if "trap" in self.checks:
+            self._trap_check(m)
+
+        if "trap_vec" in self.checks:
+            # a trap goes to mtvec (direct mode): mtvec followed as by the csr check
+            mtvec, mtvec_known = self._csr_check(m, "mtvec")
+            with m.If(rv.valid & rv.trap & mtvec_known):
+                m.d.comb += Assert(rv.pc_wdata == mtvec)
+
         if "live" in self.checks:
             m.d.comb += Assume(~is_div(self.insn_word) & (self.insn_word != WFI))
             idle = Signal(range(64))       # cycles since the last record (or reset)
@@ -633,12 +657,13 @@ class CoreChecks(Elaboratable):
                     with m.If(lanes[k]):
                         m.d.comb += Assert(prev_wdata.word_select(k, 8) == wanted.word_select(k, 8))
 
-    def _csr_check(self, m: Module) -> None:
-        """The csr check (module docstring): the CSR ``self.csr`` followed in the harness,
-        with its writable and fixed bits from ``specs.CSR_FIELDS``."""
+    def _csr_check(self, m: Module, csr: str | None = None) -> tuple[Signal, Signal]:
+        """The csr check (module docstring): the CSR ``csr`` (default ``self.csr``)
+        followed in the harness, with its writable and fixed bits from
+        ``specs.CSR_FIELDS``; returns its value and whether it is known."""
         rv = self.core.rvfi
         w = rv.insn
-        number, wmask, fixed, by_traps = CSR_FIELDS[self.csr]
+        number, wmask, fixed, by_traps = CSR_FIELDS[csr or self.csr]
         value = Signal(32)
         known = Signal()
         hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == number)
@@ -659,3 +684,30 @@ class CoreChecks(Elaboratable):
         if by_traps:    # trap entry (interrupts too) and MRET change it: forget the value
             with m.If(rv.valid & (rv.trap | ((w == MRET) & ~rv.trap))):
                 m.d.sync += known.eq(0)
+        return value, known
+
+    def _trap_check(self, m: Module) -> None:
+        """The trap check (module docstring): mepc, mcause, mtval followed in the harness
+        from each trap record to the CSR instructions that read them."""
+        rv = self.core.rvfi
+        w = rv.insn
+        is_ecall, is_ebreak = w == ECALL, w == EBREAK
+        # per CSR: its expected value, a second one allowed (the timer interrupt's), and
+        # what the trap record sets them to
+        follow = {
+            MEPC: (rv.pc_rdata, 0, Const(1), Const(0)),
+            MCAUSE: (Mux(is_ecall, CAUSE_ECALL, CAUSE_EBREAK), CAUSE_TIMER, is_ecall | is_ebreak, Const(1)),
+            MTVAL: (Mux(is_ecall, 0, rv.pc_rdata), 0, is_ecall | is_ebreak, is_ebreak),
+        }
+        for number, (at_trap, alt_at_trap, known_at_trap, alt_ok_at_trap) in follow.items():
+            value, alt, known, alt_ok = Signal(32), Signal(32), Signal(), Signal()
+            with m.If(rv.valid & rv.trap):
+                m.d.sync += [value.eq(at_trap), alt.eq(alt_at_trap), known.eq(known_at_trap),
+                             alt_ok.eq(alt_ok_at_trap)]
+            hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == number) & w[12:14].any()
+            with m.If(hit):
+                with m.If(known & (w[7:12] != 0)):
+                    m.d.comb += Assert((rv.rd_wdata == value) | (alt_ok & (rv.rd_wdata == alt)))
+                # csrrw/csrrwi (funct3 bits 1..0 = 1) always write, set/clear unless rs1/zimm = 0
+                with m.If((w[12:14] == 1) | (w[15:20] != 0)):
+                    m.d.sync += known.eq(0)

@@ -235,6 +235,13 @@ PROOFS: list[Proof] = [
     *(Proof(f"csr_{c}", _core(("csr",), isa="rv32i_zicsr", cut=("regfile",), csr=c), CSR_DEPTH, False,
             what=f"csr check: the Zicsr rows on {c}, its fields per the privileged spec", solver="boolector")
       for c in CSR_FIELDS),
+    # trap entry: mepc, mcause, mtval of ecall/ebreak (and the timer interrupt) read back
+    Proof("trap_csrs", _core(("trap",), isa="rv32i_zicsr", cut=("regfile",)), DEEP_DEPTH, False,
+          what="trap check: mepc = pc, ecall/ebreak's mcause and mtval, as later CSR reads see them",
+          solver="boolector"),
+    # mtvec followed as by csr_mtvec, which reaches CSR_DEPTH only
+    Proof("trap_vec", _core(("trap_vec",), isa="rv32i_zicsr", cut=("regfile",)), CSR_DEPTH, False,
+          what="trap check: a trap record's pc_wdata = mtvec", solver="boolector"),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,

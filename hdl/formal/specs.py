@@ -509,6 +509,14 @@ CSR_FIELDS = {
 }
 #: MRET's word (privileged spec 3.3.2).
 MRET = 0x3020_0073
+#: ECALL's and EBREAK's words (RV32I 2.8) and the trap CSRs (privileged spec 3.1.14-16).
+ECALL, EBREAK = 0x0000_0073, 0x0010_0073
+MEPC, MCAUSE, MTVAL = 0x341, 0x342, 0x343
+#: mcause of an environment call from M-mode and of a breakpoint (privileged spec 3.1.15,
+#: table 14), and of the machine timer interrupt (interrupt bit 31, code 7), which the
+#: instruction in EX may take first; mtval of ebreak is its pc (the hart's choice, as
+#: Spike and Sail: docs/hdl.md), of ecall and of an interrupt 0 (3.1.16).
+CAUSE_ECALL, CAUSE_EBREAK, CAUSE_TIMER = 11, 3, (1 << 31) | 7
 
 
 def csr_write(name: str, old: Value, src: Value) -> Value:
