@@ -114,9 +114,6 @@ from .uarch import (
     ifetch,
     iflush,
     is_steady,
-    late_emptied,
-    late_fields,
-    late_word,
     schedule,
     shift_late,
     steady_times,
@@ -224,8 +221,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             s0 = steps  # instret and the I-cache's hits follow from the slots run here
             icm0 = ua[U_ICM]
             # the two late results, each in one word: ready cycle, stall cause, register
-            l1 = late_word(u_p1rd, u_p1r, u_p1k)
-            l2 = late_word(u_p2rd, u_p2r, u_p2k)
+            l1 = u_p1r << LW_READY_AT | u_p1k << LW_CAUSE_AT | u_p1rd
+            l2 = u_p2r << LW_READY_AT | u_p2k << LW_CAUSE_AT | u_p2rd
             while steady and steps < stop:
                 o = pc - RAM_BASE
                 if o < 0 or o >= size:
@@ -617,15 +614,20 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 late_at = (fl >> UW_LATE_AT) - 1 if rd != S.RD_SINK else -1
                 if late_at >= 0:
                     l2 = l1
-                    l1 = late_word(rd, c + late_at, S.S_LU if fl & UF_LOAD else S.S_MUL)
+                    k = S.S_LU if fl & UF_LOAD else S.S_MUL
+                    l1 = (c + late_at) << LW_READY_AT | k << LW_CAUSE_AT | rd
                 elif q1 != NO_REG or q2 != NO_REG:
                     l2 = l1
-                    l1 = late_emptied(l1)
+                    l1 = l1 & ~LW_FIELD | NO_REG  # (shift_late's empty entry)
                 cyc = c
                 steps += 1
                 pc = npc
-            u_p1rd, u_p1r, u_p1k = late_fields(l1)
-            u_p2rd, u_p2r, u_p2k = late_fields(l2)
+            u_p1rd = l1 & LW_FIELD
+            u_p1k = (l1 >> LW_CAUSE_AT) & LW_FIELD
+            u_p1r = l1 >> LW_READY_AT
+            u_p2rd = l2 & LW_FIELD
+            u_p2k = (l2 >> LW_CAUSE_AT) & LW_FIELD
+            u_p2r = l2 >> LW_READY_AT
             instret += steps - s0
             if p_ic_sets != 0:
                 ich += steps - s0 - (ua[U_ICM] - icm0)
