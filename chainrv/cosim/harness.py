@@ -24,6 +24,8 @@ import hdl
 import isa
 from simulator import diskcache
 
+from . import build_prune
+
 BUILD_ROOT = Path(os.environ.get("CHAINRV_BUILD") or diskcache.cache_root() / "cocotb")
 TIMESCALE = ("1ns", "1ps")
 #: The packages whose source makes the RTL: any change to them is a new build.
@@ -181,6 +183,7 @@ def build_once(name: str, build_dir: Path, make: Callable[[], object], reuse: bo
     from an empty folder. Raises AssertionError (as a failed test does) when the
     build fails."""
     build_dir.mkdir(parents=True, exist_ok=True)
+    build_prune.mark_used(build_dir.parent)
     with open(build_dir / ".lock", "w") as lock:   # one builder per directory (parallel test workers)
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp = build_dir / BUILT_STAMP
@@ -200,6 +203,8 @@ def build_once(name: str, build_dir: Path, make: Callable[[], object], reuse: bo
                                          f"build in {build_dir}") from None
                 clear_build(build_dir)
         stamp.touch()
+    if not stamped:   # a new build: the least recently used beyond the cache's size go
+        build_prune.prune(build_dir.parent.parent)
 
 
 def clear_build(build_dir: Path) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 from isa.retire import RECORD_FIELDS
 from simulator import RVFI_DTYPE
 
-from . import harness
+from . import build_prune, harness
 
 DRIVER = Path(__file__).resolve().with_name("lockstep_main.cpp")
 PROGRAM = "lockstep_sim"
@@ -61,6 +61,7 @@ def build(design: harness.Design, waves: bool = False) -> Path:
     """The driver program of ``design`` (built once, then reused)."""
     out = build_dir(design, waves)
     if (out / harness.BUILT_STAMP).exists() and (out / PROGRAM).exists():
+        build_prune.mark_used(out.parent)
         return out / PROGRAM           # built: not even the Verilog is looked at
     source = design.verilog()
     cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(min(4, os.cpu_count() or 1)),
