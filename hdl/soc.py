@@ -121,6 +121,8 @@ class SoC(wiring.Component):
         clint_we = dbus.we.any() & is_clint
         write_lo = clint_we & (offset == memmap.CLINT_MTIMECMP)
         write_hi = clint_we & (offset == memmap.CLINT_MTIMECMP + 4)
+        ex_time = mtime - 1
+        wd, we = dbus.wdata, dbus.we
         with m.If(clint_we):
             with m.Switch(offset):
                 with m.Case(memmap.CLINT_MTIMECMP):
@@ -131,8 +133,6 @@ class SoC(wiring.Component):
                     hi = _merge(mtimecmp[32:], dbus.wdata, dbus.we)
                     m.d.comb += mtimecmp_now[32:].eq(hi)
                     m.d.sync += mtimecmp[32:].eq(hi)
-                ex_time = mtime - 1
-                wd, we = dbus.wdata, dbus.we
                 if not small:
                     with m.Case(memmap.CLINT_MTIME):
                         m.d.comb += mtime_next.eq(Cat(_merge(ex_time[:32], wd, we), ex_time[32:64]) + 2)
@@ -140,11 +140,10 @@ class SoC(wiring.Component):
                         m.d.comb += mtime_next.eq(Cat(ex_time[:32], _merge(ex_time[32:64], wd, we)) + 2)
         if small:
             # one adder: the written value (as of EX) + 2, or mtime + 1
-            ex_time = mtime - 1
             time_lo = clint_we & (offset == memmap.CLINT_MTIME)
             time_hi = clint_we & (offset == memmap.CLINT_MTIME + 4)
-            written = Cat(Mux(time_lo, _merge(ex_time[:32], dbus.wdata, dbus.we), ex_time[:32]),
-                          Mux(time_hi, _merge(ex_time[32:64], dbus.wdata, dbus.we), ex_time[32:64]))
+            written = Cat(Mux(time_lo, _merge(ex_time[:32], wd, we), ex_time[:32]),
+                          Mux(time_hi, _merge(ex_time[32:64], wd, we), ex_time[32:64]))
             m.d.comb += mtime_next.eq(Mux(time_lo | time_hi, written, mtime) + Mux(time_lo | time_hi, 2, 1))
         # The interrupt line, mtime >= mtimecmp with this cycle's store in it, from
         # comparisons made a cycle ahead (so no 64-bit comparison follows the store's

@@ -54,10 +54,12 @@ def _size(folder: Path) -> int:
 
 
 def _last_use(folder: Path) -> float:
-    try:
-        return (folder / USED).stat().st_mtime
-    except OSError:
-        return folder.stat().st_mtime
+    for path in (folder / USED, folder):
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            pass
+    return 0.0  # removed meanwhile (another worker's prune): nothing left to keep
 
 
 def prune(root: Path, limit: int | None = None, now: float | None = None) -> list[Path]:
