@@ -163,12 +163,21 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         cs_dead = CS.dead(pcg)
         # the RAM words of the top frame's function known so far: none. A slot outside
         # them, or one that may call, return or jump (CS.may_steer), goes to the stack;
-        # an effect held for the next slot (a call's, a trap's) empties them
+        # an effect held for the next slot (a call's, a trap's) empties them. Only the
+        # slot at word cs_trip can be outside them (the word after them, or where a jump
+        # or trap went), so the others need one comparison
         cs_first = 0
         cs_end = 0
-        # slots are counted per run of consecutive words (simulator/recording.py, slot_counts)
-        f_last = -1  # the word of the last slot counted in this call, and the pc that follows it
-        f_next = -1
+        cs_trip = (pc - RAM_BASE) >> 2
+        # slots are counted per run of consecutive words (simulator/recording.py,
+        # slot_counts): a run's start is counted where it starts (a jump's or trap's
+        # target, and here), its end at the jump or trap that leaves it; f_at is the
+        # word of the open run's start (-1: none), f_cut the slot count then
+        f_at = -1
+        f_cut = steps
+        if pc - RAM_BASE >= 0 and pc - RAM_BASE < size:
+            f_at = (pc - RAM_BASE) >> 2
+            pflow[f_at, 0] += 1
     if WATCH:
         wn = st[S.WATCH_N]
     if UARCH:  # the microarchitecture's timing state and parameters, in locals
@@ -1536,17 +1545,14 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             enter_trap(st, pc, exc, tval)
             irq_at = S.NEVER  # mstatus.MIE is clear now
             if PROF:
-                if pc != f_next or i < 0:
-                    if f_last >= 0:
-                        pflow[f_last, 1] += 1
-                    if i >= 0:
-                        pflow[i, 0] += 1
-                f_last = i
-                f_next = -1  # a trap leaves the run
+                if i >= 0:  # the trap ends the run its slot is in
+                    pflow[i, 1] += 1
+                f_at = -1
             if PROF and not cs_dead:
                 CS.retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
                 cs_dead = CS.dead(pcg)
                 cs_end = 0
+                cs_trip = (st[S.MTVEC] - RAM_BASE) >> 2
             cyc = c
             steps += 1
             if st[S.MTVEC] == 0:
@@ -1557,6 +1563,10 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 reason = S.R_TRAP
                 break
             pc = st[S.MTVEC]
+            if PROF and pc - RAM_BASE >= 0 and pc - RAM_BASE < size:  # the handler's run
+                f_at = (pc - RAM_BASE) >> 2
+                f_cut = steps
+                pflow[f_at, 0] += 1
             # (the UARCH variants charged the redirect in their split of the next slot)
             pend = 0 if UARCH else TRAP_PENALTY
             pcause = S.S_TRAP
@@ -1572,19 +1582,27 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             record_retire(st, tr, steps, int(ram32[i]), pc, npc, r1, a, r2, b, rd, regs[rd], mem, c)
             record_stalls(st, tr, stalls, seen)
         if PROF:
-            if pc != f_next:
-                if f_last >= 0:
-                    pflow[f_last, 1] += 1
-                pflow[i, 0] += 1
-            f_last = i
-            f_next = pc + 4
-        if PROF and (i < cs_first or i >= cs_end or CS.may_steer(op)) and not cs_dead:
-            kind = CS.call_kind(op, rd, r1)
-            if kind != CS.OTHER or i < cs_first or i >= cs_end:
-                CS.retire(pcg, pc, kind, npc, cyc + red)
-                cs_dead = CS.dead(pcg)
-                cs_first = CS.run_first(pcg, i)
-                cs_end = CS.run_end(pcg, i) if kind == CS.OTHER else 0
+            seq = npc == (pc + 4) & M
+            if not seq or i == cs_trip or CS.may_steer(op):  # (few slots)
+                if not seq:  # a jump ends the run and starts one at its target
+                    pflow[i, 1] += 1
+                    f_at = -1
+                    if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:
+                        f_at = (npc - RAM_BASE) >> 2
+                        f_cut = steps + 1
+                        pflow[f_at, 0] += 1
+                if not cs_dead:
+                    if i == cs_trip or CS.may_steer(op):
+                        kind = CS.call_kind(op, rd, r1)
+                        if kind != CS.OTHER or i < cs_first or i >= cs_end:
+                            CS.retire(pcg, pc, kind, npc, cyc + red)
+                            cs_dead = CS.dead(pcg)
+                            cs_first = CS.run_first(pcg, i)
+                            cs_end = CS.run_end(pcg, i) if kind == CS.OTHER else 0
+                    # the next slot to go to the stack: the next one if it lies outside
+                    # the words known (or an effect is held), else the first after them
+                    nw = (npc - RAM_BASE) >> 2
+                    cs_trip = nw if nw < cs_first or nw >= cs_end else cs_end
         cyc = c
         instret += 1
         steps += 1
@@ -1611,8 +1629,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                 stalls[pcause] -= pend
             stalls[S.S_LU] -= lu
             ldrd = ld0
-    if PROF and f_last >= 0:
-        pflow[f_last, 1] += 1  # (the next call starts a run)
+    if PROF and f_at >= 0:  # the open run ends here (the next call starts one)
+        if f_cut == steps:  # no slot ran in it
+            pflow[f_at, 0] -= 1
+        else:  # at the last slot, the word before pc (a run's slots follow each other)
+            pflow[((pc - RAM_BASE) >> 2) - 1, 1] += 1
     if UARCH:
         if steady:
             u_f, u_m, u_fseq, u_fred, u_rcause = steady_times(cyc)
