@@ -32,10 +32,11 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
            is aligned to its width (a misaligned one must trap); a cycle that reads or
            writes the port is followed by the record of a load or a store that did not
            trap (no stray access, none by a trapped instruction);
-``csr``    Zicsr on one CSR (``specs.CSR_FIELDS``: mscratch, mtvec, mie, mstatus): a
+``csr``    Zicsr on one CSR (``specs.CSR_FIELDS``: mscratch, mtvec, mie, mstatus, mepc,
+           mcause, mtval): a
            csrrw/csrrs/csrrc (and immediate) record that did not trap reads, in rd, the
-           value the last write left (once one was written, and for mstatus no trap or
-           MRET since), the new value being the source (x[rs1] or the 5-bit immediate)
+           value the last write left (once one was written, and for mstatus, mepc, mcause
+           and mtval no trap or MRET since), the new value being the source (x[rs1] or the 5-bit immediate)
            written, set or cleared, within the CSR's writable bits, its fixed bits 1;
 ``trap_vec`` a trap record (exceptions and interrupts) has ``pc_wdata`` = ``mtvec`` (once
            written; mtvec followed as by the csr check);
@@ -44,6 +45,16 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
            timer interrupt's 0x80000007 and 0, which the instruction may take first):
            a later CSR instruction that reads them (no trap or write to them between)
            reads those;
+``cause``  every record's synchronous exception (``specs.exception``, RV32I with Zicsr:
+           instruction access fault, illegal word, ecall, ebreak, misaligned jump or
+           branch target, misaligned or faulting load or store), from its word, pc and
+           operands when those are known (the reg check's watched register, so this
+           check needs the ``regwatch`` cut): a record that must take one traps, and a
+           trap record leaves mcause and mtval its exception's (or the timer
+           interrupt's), as a later CSR instruction reads them;
+``mret``   an MRET record's ``pc_wdata`` is mepc as the last trap (its pc) or CSR write
+           left it; mstatus followed through trap entry (MPIE <- MIE, MIE <- 0) and MRET
+           (MIE <- MPIE, MPIE <- 1) as the csr check follows it through writes;
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -83,6 +94,7 @@ from .specs import (
     EBREAK,
     ECALL,
     ENCODINGS,
+    JALR,
     LOAD,
     LOADS,
     MCAUSE,
@@ -95,14 +107,19 @@ from .specs import (
     alt_div,
     alt_mul,
     csr_write,
+    csr_writes,
+    exception,
     imm_s,
     immediate,
     load_value,
+    mstatus_mret,
+    mstatus_trap,
     next_pc,
     spec,
 )
 
-CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next", "mem", "csr", "trap", "trap_vec")
+CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next", "mem", "csr", "trap", "trap_vec", "cause",
+          "mret")
 
 #: Xchain's ``xor3`` (docs/xchain.md: R4, opcode 0x2B, funct3 0, bits 26..25 = 0): the
 #: rs3 check's row, whose result gives its third operand back (rd ^ rs1 ^ rs2).
@@ -459,7 +476,7 @@ class CoreChecks(Elaboratable):
             raise ValueError(f"unknown cuts {sorted(set(self.cut) - set(CUTS))}")
         if "regfile" in self.cut and {"reg", "rs3"} & set(checks):
             raise ValueError("the reg check needs the real register file (or the watched register's)")
-        if "regwatch" in self.cut and not {"reg", "rs3"} & set(checks):
+        if "regwatch" in self.cut and not {"reg", "rs3", "cause"} & set(checks):
             raise ValueError("the watched register is the reg check's constant register number")
         if {"regfile", "regwatch"} <= set(self.cut):
             raise ValueError("one register file cut at a time")
@@ -527,7 +544,7 @@ class CoreChecks(Elaboratable):
                     m.d.comb += Assert(rv.pc_rdata == last_next)
                 m.d.sync += [seen.eq(1), last_next.eq(rv.pc_wdata)]
 
-        if {"reg", "rs3"} & set(self.checks):
+        if {"reg", "rs3", "cause"} & set(self.checks):
             # a free constant register number: sampled in cycle 0, assumed to stay
             pick = Signal(5)
             first = Signal(init=1)
@@ -598,6 +615,12 @@ class CoreChecks(Elaboratable):
         if "trap" in self.checks:
             self._trap_check(m)
 
+        if "cause" in self.checks:
+            self._cause_check(m, reg, known, value)
+
+        if "mret" in self.checks:
+            self._mret_check(m)
+
         if "trap_vec" in self.checks:
             # a trap goes to mtvec (direct mode): mtvec followed as by the csr check
             mtvec, mtvec_known = self._csr_check(m, "mtvec")
@@ -657,10 +680,13 @@ class CoreChecks(Elaboratable):
                     with m.If(lanes[k]):
                         m.d.comb += Assert(prev_wdata.word_select(k, 8) == wanted.word_select(k, 8))
 
-    def _csr_check(self, m: Module, csr: str | None = None) -> tuple[Signal, Signal]:
+    def _csr_check(self, m: Module, csr: str | None = None, through: bool = False) -> tuple[Signal, Signal]:
         """The csr check (module docstring): the CSR ``csr`` (default ``self.csr``)
         followed in the harness, with its writable and fixed bits from
-        ``specs.CSR_FIELDS``; returns its value and whether it is known."""
+        ``specs.CSR_FIELDS``; returns its value and whether it is known. A CSR that a
+        trap or MRET changes is forgotten there, or with ``through`` (mepc, mstatus)
+        followed: trap entry sets mepc to the record's pc and mstatus by
+        ``specs.mstatus_trap``, MRET mstatus by ``specs.mstatus_mret``."""
         rv = self.core.rvfi
         w = rv.insn
         number, wmask, fixed, by_traps = CSR_FIELDS[csr or self.csr]
@@ -681,7 +707,18 @@ class CoreChecks(Elaboratable):
                 else:   # set or clear with rs1 = x0 (or a zero immediate): no write at all
                     with m.If(w[15:20] != 0):
                         m.d.sync += value.eq((csr_write(name, value, src) & wmask) | fixed)
-        if by_traps:    # trap entry (interrupts too) and MRET change it: forget the value
+        name = csr or self.csr
+        if through and name == "mepc":       # trap entry (interrupts too): the pc
+            with m.If(rv.valid & rv.trap):
+                m.d.sync += [value.eq((rv.pc_rdata & wmask) | fixed), known.eq(1)]
+        elif through and name == "mstatus":  # trap entry and MRET: MIE, MPIE
+            with m.If(rv.valid & rv.trap):
+                m.d.sync += value.eq(mstatus_trap(value))
+            with m.Elif(rv.valid & (w == MRET)):
+                m.d.sync += value.eq(mstatus_mret(value))
+        elif through:
+            raise ValueError(f"no trap or MRET rule for {name}")
+        elif by_traps:    # trap entry (interrupts too) and MRET change it: forget the value
             with m.If(rv.valid & (rv.trap | ((w == MRET) & ~rv.trap))):
                 m.d.sync += known.eq(0)
         return value, known
@@ -711,3 +748,58 @@ class CoreChecks(Elaboratable):
                 # csrrw/csrrwi (funct3 bits 1..0 = 1) always write, set/clear unless rs1/zimm = 0
                 with m.If((w[12:14] == 1) | (w[15:20] != 0)):
                     m.d.sync += known.eq(0)
+
+    def _cause_check(self, m: Module, reg: Signal, reg_known: Signal, reg_value: Signal) -> None:
+        """The cause check (module docstring): every record's synchronous exception
+        (``specs.exception``: the cause and mtval the privileged spec and docs/hdl.md give
+        a record of RV32I with Zicsr), from its word, its pc and its operands as the
+        records wrote them, when the operands it needs are known: the register the reg
+        check watches (x0, or another once written; the solver picks it, so every
+        register; a branch, whose exception depends on both, when both are it). A record
+        that must take an exception traps; a trap record's mcause and mtval, as later CSR
+        reads see them, are its exception's, or the timer interrupt's (which comes first).
+        mepc is the trap check's."""
+        rv = self.core.rvfi
+        w = rv.insn
+
+        # (x0 only when it is the watched one: the regwatch cut reads every other register,
+        # x0 too, as a free value; the reg check shows the watched one reads 0)
+        def operand(field):
+            return (field == reg) & (reg_known | (reg == 0)), Mux(reg == 0, 0, reg_value)
+        a_known, a = operand(w[15:20])
+        b_known, b = operand(w[20:25])
+        exc, cause, tval = exception(w, rv.pc_rdata, a, b, self.core.ram_size)
+        op = w[0:7]
+        # which operands decide the exception: rs1 for jalr's target and an access's
+        # address, rs2 too for a branch (taken or not); any other word none
+        needs_a = (op == JALR) | (op == LOAD) | (op == STORE) | (op == BRANCH)
+        needs_b = op == BRANCH
+        determined = Signal()
+        m.d.comb += determined.eq((~needs_a | a_known) & (~needs_b | b_known))
+        with m.If(rv.valid & ~rv.trap & determined):
+            m.d.comb += Assert(~exc)
+        # per CSR: the value the trap record leaves (when it took its exception), the timer
+        # interrupt's value, allowed always
+        follow = {MCAUSE: (cause, CAUSE_TIMER), MTVAL: (tval, 0)}
+        for number, (at_trap, alt_at_trap) in follow.items():
+            value, known, value_ok = Signal(32), Signal(), Signal()
+            with m.If(rv.valid & rv.trap):
+                m.d.sync += [value.eq(at_trap), known.eq(determined), value_ok.eq(exc)]
+            hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == number) & w[12:14].any()
+            with m.If(hit):
+                with m.If(known & (w[7:12] != 0)):
+                    m.d.comb += Assert((value_ok & (rv.rd_wdata == value)) | (rv.rd_wdata == alt_at_trap))
+                with m.If(csr_writes(w)):
+                    m.d.sync += known.eq(0)
+
+    def _mret_check(self, m: Module) -> None:
+        """The mret check (module docstring): mepc and mstatus followed from trap entries,
+        CSR writes and MRETs; an MRET record's ``pc_wdata`` is mepc, a CSR read of mstatus
+        gives what the last write, trap entry (MPIE <- MIE, MIE <- 0) and MRET (MIE <-
+        MPIE, MPIE <- 1) left."""
+        rv = self.core.rvfi
+        w = rv.insn
+        mepc, mepc_known = self._csr_check(m, "mepc", through=True)
+        with m.If(rv.valid & ~rv.trap & (w == MRET) & mepc_known):
+            m.d.comb += Assert(rv.pc_wdata == mepc)
+        self._csr_check(m, "mstatus", through=True)

@@ -75,7 +75,8 @@ MUTANTS: dict[str, Mutant] = {
 #: a unit or path the lockstep's default core (``ideal``) does not build, a corner (equal
 #: operands of one branch row) that its random program is not built to hit, or a
 #: mutant of a check the lockstep has mutants for already (the store's lanes: the
-#: lockstep compares every store's memory word).
+#: lockstep compares every store's memory word), or a trap's CSR effects (the cause
+#: and mret checks' mutants, not run in lockstep).
 UNIT_ONLY: dict[str, Mutant] = {
     "mul_iter_sign": Mutant(
         "hdl.units.mulseq",
@@ -96,6 +97,17 @@ UNIT_ONLY: dict[str, Mutant] = {
         (("self.wdata.eq(self.b << (off * 8))", "self.wdata.eq(self.b)"),),
         "a store's data no longer moved to its byte lanes: sb and sh at an offset write "
         "the low bytes of rs2 into lanes the strobe does not select", unit="LoadStoreUnit"),
+    "load_cause_swap": Mutant(
+        "hdl.core",
+        (("cause.eq(Mux(lsu.misaligned, CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT))",
+          "cause.eq(Mux(lsu.misaligned, CAUSE_LOAD_FAULT, CAUSE_LOAD_MISALIGNED))"),),
+        "a misaligned load reported as a load access fault (mcause 5) and a faulting one "
+        "as misaligned (4)"),
+    "mret_mstatus": Mutant(
+        "hdl.units.csr",
+        (("mstatus.eq(mret_mstatus(mstatus))", "mstatus.eq(mstatus)"),),
+        "MRET leaves mstatus as it is: MIE not restored from MPIE, MPIE not set",
+        unit="CSRFile", isa="rv32i_zicsr"),
 }
 
 

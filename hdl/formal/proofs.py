@@ -242,6 +242,15 @@ PROOFS: list[Proof] = [
     # mtvec followed as by csr_mtvec, which reaches CSR_DEPTH only
     Proof("trap_vec", _core(("trap_vec",), isa="rv32i_zicsr", cut=("regfile",)), CSR_DEPTH, False,
           what="trap check: a trap record's pc_wdata = mtvec", solver="boolector"),
+    # every trap's cause and mtval (RV32I with Zicsr): the operands through the reg check's
+    # watched register
+    Proof("trap_causes", _core(("cause", "reg"), isa="rv32i_zicsr", cut=("regwatch",)), DEEP_DEPTH, False,
+          what="cause check: every record's exception (illegal word, misaligned or faulting jump, access, "
+               "fetch) traps with its mcause and mtval", solver="boolector"),
+    # MRET: pc <- mepc, mstatus's MIE <- MPIE, MPIE <- 1; mepc and mstatus followed through traps
+    Proof("trap_mret", _core(("mret",), isa="rv32i_zicsr", cut=("regfile",)), CSR_DEPTH, False,
+          what="mret check: MRET goes to mepc, mstatus followed through trap entry and MRET",
+          solver="boolector"),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,
@@ -281,6 +290,13 @@ PROOFS: list[Proof] = [
           False, expect="FAIL", what="the fpga reg check catches an S-box row's late result forwarded early"),
     Proof("mutant_store_lane", _core(("mem",), isa="rv32i", mutant="store_lane", cut=INSN_CUT), QUICK_DEPTH,
           False, expect="FAIL", what="the mem check catches a store's data left out of its lanes"),
+    Proof("mutant_load_cause_swap",
+          _core(("cause", "reg"), isa="rv32i_zicsr", mutant="load_cause_swap", cut=("regwatch",)), 10, False,
+          expect="FAIL", what="the cause check catches a misaligned load's cause given as an access fault",
+          solver="boolector"),
+    Proof("mutant_mret_mstatus", _core(("mret",), isa="rv32i_zicsr", mutant="mret_mstatus", cut=("regfile",)),
+          10, False, expect="FAIL", what="the mret check catches MRET leaving mstatus as it is",
+          solver="boolector"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
                                           mutant="sm4ed_mask", cut=INSN_CUT), 6, False,
           expect="FAIL", what="the core's insn check catches it too"),

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from amaranth import Array, Cat, Const, Mux
 from amaranth.hdl import Value
 
+from isa.memmap import DEVICE_REGIONS, FINISHER_BASE, RAM_BASE
+
 W = 32
 
 
@@ -500,12 +502,18 @@ MSCRATCH = 0x340
 #:   the other bits read 0 (3.1.9: no S-mode, no other interrupts); no trap changes it;
 #: mstatus: MIE (bit 3) and MPIE (7) writable, MPP (12..11) reads 3 on a hart with
 #:   machine mode only (3.1.6.1), every other field 0; trap entry and MRET change MIE
-#:   and MPIE (the check forgets the value then).
+#:   and MPIE (the csr check forgets the value then, the mret check follows it);
+#: mepc: bits 1..0 read 0 with IALIGN = 32 (3.1.14); trap entry writes it;
+#: mcause, mtval: every bit writable (mcause is WLRL, 3.1.15: the hart keeps all 32
+#:   bits, isa/csrs.py, docs/hdl.md); trap entry writes them.
 CSR_FIELDS = {
     "mscratch": (MSCRATCH, 0xFFFF_FFFF, 0, False),
     "mtvec": (0x305, 0xFFFF_FFFC, 0, False),
     "mie": (0x304, (1 << 3) | (1 << 7) | (1 << 11), 0, False),
     "mstatus": (0x300, (1 << 3) | (1 << 7), 0b11 << 11, True),
+    "mepc": (0x341, 0xFFFF_FFFC, 0, True),
+    "mcause": (0x342, 0xFFFF_FFFF, 0, True),
+    "mtval": (0x343, 0xFFFF_FFFF, 0, True),
 }
 #: MRET's word (privileged spec 3.3.2).
 MRET = 0x3020_0073
@@ -524,3 +532,126 @@ def csr_write(name: str, old: Value, src: Value) -> Value:
     bits of src, clear the bits of src)."""
     kind = name.removesuffix("i")
     return {"csrrw": src, "csrrs": old | src, "csrrc": old & ~src}[kind]
+
+
+# ---------------------------------------------------------------- traps: legality, causes
+#: MISC-MEM's opcode: FENCE is funct3 0, its fm, pred, succ, rs1 and rd fields ignored by
+#: a base implementation (RV32I 2.7); funct3 1 (FENCE.I) is Zifencei's, not RV32I's.
+MISC_MEM = 0x0F
+#: WFI's word (privileged spec 3.3.3), legal in M-mode.
+WFI = 0x1050_0073
+#: The CSRs of this hart: docs/hdl.md's list (the platform's choice), their numbers from
+#: the privileged spec's tables 2.2-2.5 (machine information, trap setup and handling,
+#: counters; the unprivileged counters of Zicntr). Any other number is an illegal
+#: instruction (privileged spec 2.1: an access to a CSR that does not exist).
+HART_CSRS = {
+    "mstatus": 0x300, "misa": 0x301, "mie": 0x304, "mtvec": 0x305, "mscratch": 0x340, "mepc": 0x341,
+    "mcause": 0x342, "mtval": 0x343, "mip": 0x344, "mcycle": 0xB00, "minstret": 0xB02, "mcycleh": 0xB80,
+    "minstreth": 0xB82, "cycle": 0xC00, "time": 0xC01, "instret": 0xC02, "cycleh": 0xC80, "timeh": 0xC81,
+    "instreth": 0xC82, "mvendorid": 0xF11, "marchid": 0xF12, "mimpid": 0xF13, "mhartid": 0xF14,
+}
+#: Exception causes (privileged spec 3.1.15, table 3.6).
+CAUSE_FETCH_MISALIGNED, CAUSE_FETCH_FAULT, CAUSE_ILLEGAL = 0, 1, 2
+CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT, CAUSE_STORE_MISALIGNED, CAUSE_STORE_FAULT = 4, 5, 6, 7
+#: mstatus's MIE and MPIE (privileged spec 3.1.6.1).
+MSTATUS_MIE, MSTATUS_MPIE = 1 << 3, 1 << 7
+
+
+def csr_writes(insn: Value) -> Value:
+    """Whether a Zicsr word writes its CSR (Zicsr: csrrw/csrrwi always, the set and clear
+    forms unless rs1 is x0 or the immediate 0)."""
+    return (insn[12:14] == 1) | (insn[15:20] != 0)
+
+
+def legal_rv32i_zicsr(insn: Value) -> Value:
+    """Whether ``insn`` is a legal word of RV32I with Zicsr (and Zicntr's CSRs) on a hart
+    with machine mode only and this hart's CSRs: RV32I's rows (chapter 2: ``ENCODINGS``'s
+    RV32I rows, the branches, loads, stores, FENCE with its reserved fields ignored,
+    ECALL, EBREAK), MRET and WFI (privileged spec 3.3), and the six Zicsr rows on a CSR of
+    ``HART_CSRS``, none writing a read-only one (number bits 11..10 = 0b11, privileged
+    spec 2.1). Nothing else: not M, not Zifencei, not the crypto rows (they are illegal
+    words of this ISA)."""
+    rv32i = ("lui", "auipc", "jal", "jalr", "addi", "slti", "sltiu", "xori", "ori", "andi", "slli", "srli",
+             "srai", "add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and")
+    op, f3 = insn[0:7], insn[12:15]
+    legal = Const(0, 1)
+    for name in rv32i:
+        mask, match, _, _ = ENCODINGS[name]
+        legal = legal | ((insn & mask) == match)
+    legal = legal | ((op == BRANCH) & f3.matches(*BRANCHES.values()))
+    legal = legal | ((op == LOAD) & f3.matches(*(f for f, _, _ in LOADS.values())))
+    legal = legal | ((op == STORE) & f3.matches(*(f for f, _ in STORES.values())))
+    legal = legal | ((op == MISC_MEM) & (f3 == 0))
+    for word in (ECALL, EBREAK, MRET, WFI):
+        legal = legal | (insn == word)
+    number = insn[20:32]
+    known = number.matches(*HART_CSRS.values())
+    read_only = number[10:12] == 0b11
+    csr = (op == SYSTEM) & f3.matches(*CSR_OPS.values()) & known & ~(read_only & csr_writes(insn))
+    return legal | csr
+
+
+def in_region(addr: Value, base: int, size: int) -> Value:
+    return (addr >= base) & (addr < base + size)
+
+
+def data_region_ok(addr: Value, size: int, ram_size: int) -> Value:
+    """Whether a load or store of ``size`` bytes at ``addr`` reaches memory or a device
+    (isa.memmap, docs/platform.md: the RAM, the UART, the finisher, the CLINT); the
+    finisher takes 2- and 4-byte accesses only (as QEMU's sifive_test: docs/simulator.md).
+    Any other address is an access fault."""
+    ok = in_region(addr, RAM_BASE, ram_size)
+    for base, length in DEVICE_REGIONS:
+        if base == FINISHER_BASE and size == 1:
+            continue
+        ok = ok | in_region(addr, base, length)
+    return ok
+
+
+def exception(insn: Value, pc: Value, a: Value, b: Value, ram_size: int) -> tuple[Value, Value, Value]:
+    """The synchronous exception a record of ``insn`` at ``pc`` with x[rs1] = ``a`` and
+    x[rs2] = ``b`` takes on this hart (RV32I with Zicsr, machine mode only): (whether
+    it takes one, mcause, mtval). The priority is privileged spec table 3.7's with the
+    choices it leaves made as docs/hdl.md says: an instruction access fault (a pc
+    outside the RAM, mtval the pc), an illegal instruction (mtval the word), ECALL
+    (mtval 0), EBREAK (mtval its pc, as Spike and Sail), a misaligned target of a
+    taken jump or branch (IALIGN = 32: not 4-byte aligned; mtval the target), a
+    misaligned load or store (before its access fault; mtval the address), a load or
+    store access fault (mtval the address)."""
+    op, f3 = insn[0:7], insn[12:15]
+    _, jumps, target = next_pc(insn, pc, a, b)
+    load_addr = (a + immediate("i", insn))[:W]
+    store_addr = (a + imm_s(insn))[:W]
+    # (condition, cause, mtval) by priority, highest first
+    rows = [(~in_region(pc, RAM_BASE, ram_size), CAUSE_FETCH_FAULT, pc),
+            (~legal_rv32i_zicsr(insn), CAUSE_ILLEGAL, insn),
+            (insn == ECALL, CAUSE_ECALL, Const(0, W)),
+            (insn == EBREAK, CAUSE_EBREAK, pc),
+            (jumps & (target[:2] != 0), CAUSE_FETCH_MISALIGNED, target)]
+    accesses = ((LOAD, LOADS, load_addr, CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT),
+                (STORE, STORES, store_addr, CAUSE_STORE_MISALIGNED, CAUSE_STORE_FAULT))
+    for opcode, table, addr, misaligned, fault in accesses:
+        for row in table.values():
+            funct3, size = row[0], row[1]
+            this = (op == opcode) & (f3 == funct3)
+            rows.append((this & (addr & (size - 1) != 0), misaligned, addr))
+            rows.append((this & ~data_region_ok(addr, size, ram_size), fault, addr))
+    exc, cause, tval = Const(0, 1), Const(0, W), Const(0, W)
+    for cond, c, t in reversed(rows):
+        exc = exc | cond
+        cause = Mux(cond, c, cause)
+        tval = Mux(cond, t, tval)
+    return exc, cause, tval
+
+
+def mstatus_trap(value: Value) -> Value:
+    """mstatus after trap entry (privileged spec 3.1.6.1: MPIE <- MIE, MIE <- 0; MPP <- M,
+    which reads 3 anyway)."""
+    mie = value[3]
+    return (value & ~(MSTATUS_MIE | MSTATUS_MPIE)) | Mux(mie, MSTATUS_MPIE, 0)
+
+
+def mstatus_mret(value: Value) -> Value:
+    """mstatus after MRET (privileged spec 3.3.2: MIE <- MPIE, MPIE <- 1)."""
+    mpie = value[7]
+    return (value & ~MSTATUS_MIE) | MSTATUS_MPIE | Mux(mpie, MSTATUS_MIE, 0)
