@@ -55,6 +55,10 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
 ``mret``   an MRET record's ``pc_wdata`` is mepc as the last trap (its pc) or CSR write
            left it; mstatus followed through trap entry (MPIE <- MIE, MIE <- 0) and MRET
            (MIE <- MPIE, MPIE <- 1) as the csr check follows it through writes;
+``counters`` two reads of mcycle (or cycle) differ by the cycles between their records,
+           two of minstret (or instret) by the records that did not trap from the first
+           reader on (an instruction reads the count of those retired before it), in
+           their low words, with no write to the counter between;
 ``live``   the core retires again within the timing table's bound: ``PIPELINE_FILL``
            cycles after reset, then 1 + the largest penalty of ``isa.timing`` (a
            taken branch, trap, MRET, fence.i or load-use stall) cycles; the divider's
@@ -89,6 +93,7 @@ from .specs import (
     CAUSE_EBREAK,
     CAUSE_ECALL,
     CAUSE_TIMER,
+    COUNTERS,
     CSR_FIELDS,
     CSR_OPS,
     EBREAK,
@@ -119,7 +124,7 @@ from .specs import (
 )
 
 CHECKS = ("order", "pc", "reg", "insn", "live", "rs3", "next", "mem", "csr", "trap", "trap_vec", "cause",
-          "mret")
+          "mret", "counters")
 
 #: Xchain's ``xor3`` (docs/xchain.md: R4, opcode 0x2B, funct3 0, bits 26..25 = 0): the
 #: rs3 check's row, whose result gives its third operand back (rd ^ rs1 ^ rs2).
@@ -621,6 +626,9 @@ class CoreChecks(Elaboratable):
         if "mret" in self.checks:
             self._mret_check(m)
 
+        if "counters" in self.checks:
+            self._counter_check(m)
+
         if "trap_vec" in self.checks:
             # a trap goes to mtvec (direct mode): mtvec followed as by the csr check
             mtvec, mtvec_known = self._csr_check(m, "mtvec")
@@ -803,3 +811,29 @@ class CoreChecks(Elaboratable):
         with m.If(rv.valid & ~rv.trap & (w == MRET) & mepc_known):
             m.d.comb += Assert(rv.pc_wdata == mepc)
         self._csr_check(m, "mstatus", through=True)
+
+    def _counter_check(self, m: Module) -> None:
+        """The counters check (module docstring). A CSR instruction reads in EX; the
+        harness counts cycles from record to record, which is the same difference when
+        both readers spend the same cycles from EX to their record (docs/hdl.md: a CSR
+        read is in the retirement cycle - 2)."""
+        rv = self.core.rvfi
+        w = rv.insn
+        ok = rv.valid & ~rv.trap
+        now = Signal(32)            # cycles since reset
+        m.d.sync += now.eq(now + 1)
+        retired = Signal(32)        # records that did not trap, before this cycle's
+        with m.If(ok):
+            m.d.sync += retired.eq(retired + 1)
+        is_csr = ok & (w[0:7] == SYSTEM) & w[12:14].any()
+        for numbers, count in (((COUNTERS["mcycle"], COUNTERS["cycle"]), now),
+                               ((COUNTERS["minstret"], COUNTERS["instret"]), retired)):
+            last, at, known = Signal(32), Signal(32), Signal()
+            hit = is_csr & w[20:32].matches(*numbers)
+            with m.If(hit & (w[7:12] != 0)):
+                with m.If(known):
+                    m.d.comb += Assert(rv.rd_wdata == (last + (count - at))[:32])
+                m.d.sync += [last.eq(rv.rd_wdata), at.eq(count), known.eq(1)]
+            # a write to the counter (the machine-mode name: the other is read-only)
+            with m.If(is_csr & (w[20:32] == numbers[0]) & csr_writes(w)):
+                m.d.sync += known.eq(0)

@@ -75,8 +75,8 @@ MUTANTS: dict[str, Mutant] = {
 #: a unit or path the lockstep's default core (``ideal``) does not build, a corner (equal
 #: operands of one branch row) that its random program is not built to hit, or a
 #: mutant of a check the lockstep has mutants for already (the store's lanes: the
-#: lockstep compares every store's memory word), or a trap's CSR effects (the cause
-#: and mret checks' mutants, not run in lockstep).
+#: lockstep compares every store's memory word), or a trap's CSR effects and the
+#: counters (the cause, mret and counters checks' mutants, not run in lockstep).
 UNIT_ONLY: dict[str, Mutant] = {
     "mul_iter_sign": Mutant(
         "hdl.units.mulseq",
@@ -108,6 +108,11 @@ UNIT_ONLY: dict[str, Mutant] = {
         (("mstatus.eq(mret_mstatus(mstatus))", "mstatus.eq(mstatus)"),),
         "MRET leaves mstatus as it is: MIE not restored from MPIE, MPIE not set",
         unit="CSRFile", isa="rv32i_zicsr"),
+    "minstret_traps": Mutant(
+        "hdl.core",
+        (("csr.unretire.eq(trap_q)", "csr.unretire.eq(0)"),),
+        "minstret counts the instructions that trapped too (the count is no longer taken back "
+        "the cycle after a trap)"),
 }
 
 

@@ -163,6 +163,8 @@ MUL_ROWS = ("mul", "mulh", "mulhsu", "mulhu")
 DIV_ROWS = ("div", "divu", "rem", "remu")
 #: Depth of the csr check (records 0 to 5 or so: every distance between two CSR rows).
 CSR_DEPTH = 10
+#: Depth of the counters check (51 s; 16 took 325 s).
+COUNTER_DEPTH = 15
 #: The presets the mem check runs on: those without a data cache (a cached load's word
 #: comes from the cache, not from the port in the cycle before its record).
 MEM_UARCHS = ("ideal", "mcu", "fpga")
@@ -251,6 +253,10 @@ PROOFS: list[Proof] = [
     Proof("trap_mret", _core(("mret",), isa="rv32i_zicsr", cut=("regfile",)), CSR_DEPTH, False,
           what="mret check: MRET goes to mepc, mstatus followed through trap entry and MRET",
           solver="boolector"),
+    # mcycle / minstret between two reads
+    Proof("csr_counters", _core(("counters",), isa="rv32i_zicsr", cut=("regfile",)), COUNTER_DEPTH, False,
+          what="counters check: mcycle counts the cycles, minstret the records that did not trap, "
+               "between two reads", solver="boolector"),
     Proof("core_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), QUICK_DEPTH, True,
           what="rs3: Xchain's third operand is the register's last value, units cut out but xor3"),
     Proof("core_deep_rs3", _core(("rs3",), isa=XCHAIN_ISA, cut=("csr",)), DEEP_DEPTH, False,
@@ -296,6 +302,10 @@ PROOFS: list[Proof] = [
           solver="boolector"),
     Proof("mutant_mret_mstatus", _core(("mret",), isa="rv32i_zicsr", mutant="mret_mstatus", cut=("regfile",)),
           10, False, expect="FAIL", what="the mret check catches MRET leaving mstatus as it is",
+          solver="boolector"),
+    Proof("mutant_minstret_traps",
+          _core(("counters",), isa="rv32i_zicsr", mutant="minstret_traps", cut=("regfile",)), 10, False,
+          expect="FAIL", what="the counters check catches minstret counting trapped instructions",
           solver="boolector"),
     Proof("mutant_sm4ed_mask_insn", _core(("insn",), names=INSN_GROUPS["zksed"], isa="rv32i_zksed",
                                           mutant="sm4ed_mask", cut=INSN_CUT), 6, False,

@@ -550,6 +550,9 @@ HART_CSRS = {
     "minstreth": 0xB82, "cycle": 0xC00, "time": 0xC01, "instret": 0xC02, "cycleh": 0xC80, "timeh": 0xC81,
     "instreth": 0xC82, "mvendorid": 0xF11, "marchid": 0xF12, "mimpid": 0xF13, "mhartid": 0xF14,
 }
+#: The counters (Zicntr, privileged spec 3.1.10): mcycle counts clock cycles, minstret
+#: instructions retired; cycle and instret are their read-only shadows.
+COUNTERS = {name: HART_CSRS[name] for name in ("mcycle", "minstret", "cycle", "instret")}
 #: Exception causes (privileged spec 3.1.15, table 3.6).
 CAUSE_FETCH_MISALIGNED, CAUSE_FETCH_FAULT, CAUSE_ILLEGAL = 0, 1, 2
 CAUSE_LOAD_MISALIGNED, CAUSE_LOAD_FAULT, CAUSE_STORE_MISALIGNED, CAUSE_STORE_FAULT = 4, 5, 6, 7
