@@ -221,7 +221,7 @@ class Core(wiring.Component):
         id_.update(m, load=~id_hold, valid=req, flush=redirect, pc=pc, fault=~fetch_ok, **pred_fields)
 
         # ------------------------------------------------ ID
-        m.submodules.decoder = dec = Decoder(cfg)
+        m.submodules.decoder = dec = Decoder(cfg, flags={"is_mul": mul_names} if mul_names else None)
         m.d.comb += dec.insn.eq(fu.data)
         id_reads_rs1 = dec.reads_rs1 & ~id_.fault
         id_reads_rs2 = dec.reads_rs2 & ~id_.fault
@@ -265,7 +265,8 @@ class Core(wiring.Component):
             load_use.eq(id_.valid & late),
             id_hold.eq(ex_hold | load_use | id_wait),
         ]
-        id_is_mul = dec.op.matches(*(_op(n) for n in mul_names)) if mul_names else Const(0, 1)
+        # the decoder's own flag (its rows' terms), not a test of its `op` output
+        id_is_mul = dec.is_mul if mul_names else Const(0, 1)
         # pc + imm, the target of a branch or jal, added in ID (the pc and the immediate
         # are known there): EX's redirect then waits for no adder but jalr's
         # and from the word's bits, not the decoder's immediate: B-type or J-type (jal's

@@ -7,10 +7,11 @@ switches off are left out, so their encodings decode as illegal.
 
 ``legal`` compares every bit of every row. The other outputs matter only for a legal
 word (an illegal one traps in EX, and nothing it decodes to takes effect), so by
-default they compare only the bits that tell a row from every other row
-(``distinguishing_masks``): a few opcode and function bits instead of up to 32, fewer
-logic levels behind the RAM's late word. ``exact=True`` compares every bit for every
-output (the load-use rule: it holds ID, so an illegal word must read no register).
+default each is an OR over the rows that set it of the few bits that tell such a row
+from the rows that do not set it (``output_terms``): opcode and function bits instead of
+up to 32, and rows that differ only where that output does not look share one term,
+fewer logic levels behind the RAM's late word. ``exact=True`` compares every bit for
+every output (the load-use rule: it holds ID, so an illegal word must read no register).
 """
 
 
@@ -76,15 +77,19 @@ PORTS = {
 
 
 class Decoder(wiring.Component):
-    def __init__(self, config: IsaConfig = FULL, exact: bool = False):
+    def __init__(self, config: IsaConfig = FULL, exact: bool = False, flags: dict | None = None):
+        """``flags``: more 1-bit outputs, each named for the set of rows (instruction
+        names) that set it (the core's ``is_mul``: from the word, not a test of ``op``)."""
         self.config = config
         self.exact = exact
         self.rows = [i for i in INSNS if i.ext in config]
         self.has_rs3 = any(i.kind == "alu3" for i in self.rows)
+        self.flags = {k: frozenset(v) for k, v in (flags or {}).items()}
         ports = dict(PORTS)
         if self.has_rs3:    # only an ISA with three-source rows (Xchain) gets the third port
             ports["rs3"] = Out(5)
             ports["reads_rs3"] = Out(1)
+        ports.update({k: Out(1) for k in self.flags})
         super().__init__(ports)
 
     def elaborate(self, platform):
@@ -102,11 +107,11 @@ class Decoder(wiring.Component):
             earlier = [hits[k] for k, o in enumerate(rows[:n]) if _overlap(o, insn)]
             first.append(hits[n] & ~Cat(*earlier).any() if earlier else hits[n])
         legal = Cat(*first).any()
-        if not self.exact:      # enough for a legal word (the module's docstring)
-            masks = distinguishing_masks(rows)
-            first = [(w & mask) == (insn.match & mask) for insn, mask in zip(rows, masks, strict=True)]
 
         def any_of(pred) -> Value:
+            if not self.exact:      # enough for a legal word (the module's docstring)
+                terms = output_terms(rows, pred)
+                return Cat(*((w & mask) == value for mask, value in terms)).any() if terms else Const(0, 1)
             sel = [first[n] for n, insn in enumerate(rows) if pred(insn)]
             return Cat(*sel).any() if sel else Const(0, 1)
 
@@ -120,6 +125,8 @@ class Decoder(wiring.Component):
             m.d.comb += self.op[bit].eq(any_of(lambda i, b=bit: (i.op >> b) & 1))
         for kind in KIND_FLAGS:
             m.d.comb += getattr(self, f"is_{kind}").eq(any_of(lambda i, k=kind: i.kind == k))
+        for name, names in self.flags.items():
+            m.d.comb += getattr(self, name).eq(any_of(lambda i, ns=names: i.name in ns))
         # operand fields: the word's bits wherever a matching row has the field
         for port, names in (("rd", ("rd",)), ("rs1", ("rs1", "zimm")), ("rs2", ("rs2",)),
                             *((("rs3", ("rs3",)),) if self.has_rs3 else ())):
@@ -147,22 +154,45 @@ _PREFERRED = (*range(2, 7), *range(12, 15), *range(25, 32), *range(20, 25), *ran
               *range(15, 20), 0, 1)
 
 
+def distinguishing_mask(r: Insn, others: list[Insn]) -> int:
+    """A few bits of ``r``'s mask (chosen greedily, the bit that tells it from the most
+    rows left first) that tell a word of ``r`` from a word of each of ``others``: the
+    rows' (disjoint) encodings differ in a bit both compare."""
+    left = [o for o in others if o is not r]
+    mask = 0
+    while left:
+        def told(bit, left=left):
+            return [o for o in left if (o.mask >> bit) & 1 and ((o.match ^ r.match) >> bit) & 1]
+        best = max((b for b in _PREFERRED if (r.mask >> b) & 1), key=lambda b: len(told(b)))
+        done = told(best)
+        if not done:
+            raise ValueError(f"row {r.name} overlaps another row")
+        mask |= 1 << best
+        left = [o for o in left if all(o is not d for d in done)]
+    return mask
+
+
 def distinguishing_masks(rows: list[Insn]) -> list[int]:
-    """For each row, a few bits of its mask (chosen greedily, the bit that tells it from
-    the most rows left first) that tell a word of it from a word of every other row:
-    the rows' (disjoint) encodings differ in a bit both compare."""
-    out = []
+    """For each row, the bits that tell a word of it from a word of every other row."""
+    return [distinguishing_mask(r, rows) for r in rows]
+
+
+def output_terms(rows: list[Insn], pred) -> list[tuple[int, int]]:
+    """One output of the decoder for legal words, as (mask, value) comparisons to OR:
+    for each row that sets it (``pred``), the bits that tell its words from those of
+    the rows that do not (not from every row: fewer bits, and rows that differ only
+    where the output does not care share one term), terms that another implies left out."""
+    off = [r for r in rows if not pred(r)]
+    terms = []
     for r in rows:
-        left = [o for o in rows if o is not r]
-        mask = 0
-        while left:
-            def told(bit, left=left, r=r):
-                return [o for o in left if (o.mask >> bit) & 1 and ((o.match ^ r.match) >> bit) & 1]
-            best = max((b for b in _PREFERRED if (r.mask >> b) & 1), key=lambda b: len(told(b)))
-            done = told(best)
-            if not done:
-                raise ValueError(f"row {r.name} overlaps another row")
-            mask |= 1 << best
-            left = [o for o in left if all(o is not d for d in done)]
-        out.append(mask)
-    return out
+        if pred(r):
+            mask = distinguishing_mask(r, off)
+            terms.append((mask, r.match & mask))
+    # (mask, value) implies (m2, v2) when m2's bits are among mask's and agree: keep the wider
+    keep = []
+    for n, (mask, value) in enumerate(terms):
+        implied = any((m2 & mask) == m2 and (value & m2) == v2 and ((m2, v2) != (mask, value) or k < n)
+                      for k, (m2, v2) in enumerate(terms) if k != n)
+        if not implied:
+            keep.append((mask, value))
+    return keep
