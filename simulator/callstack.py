@@ -58,14 +58,14 @@ def new_array(fid: np.ndarray, nfunc: int, below: int, above: int) -> np.ndarray
     cg[H_ABOVE] = above
     cg[H_FN] = fn
     cg[H_STACK] = fn + 3 * nfunc
-    cg[HEADER:HEADER + ncode] = fid
+    cg[HEADER : HEADER + ncode] = fid
     # the run of equal function indexes each word lies in: [its first word, its last + 1)
     edges = np.flatnonzero(np.diff(fid)) + 1
     first = np.concatenate(([0], edges))
     end = np.concatenate((edges, [ncode]))
     lengths = end - first
-    cg[HEADER + ncode:HEADER + 2 * ncode] = np.repeat(first, lengths)
-    cg[HEADER + 2 * ncode:fn] = np.repeat(end, lengths)
+    cg[HEADER + ncode : HEADER + 2 * ncode] = np.repeat(first, lengths)
+    cg[HEADER + 2 * ncode : fn] = np.repeat(end, lengths)
     return cg
 
 
@@ -75,9 +75,9 @@ def inclusive(cg: np.ndarray, t_end: int) -> np.ndarray | None:
     if cg[H_OVERFLOW]:
         return None
     fn, nf = int(cg[H_FN]), int(cg[H_NF])
-    count = cg[fn:fn + nf]
-    start = cg[fn + nf:fn + 2 * nf]
-    incl = cg[fn + 2 * nf:fn + 3 * nf].copy()
+    count = cg[fn : fn + nf]
+    start = cg[fn + nf : fn + 2 * nf]
+    incl = cg[fn + 2 * nf : fn + 3 * nf].copy()
     open_ = count > 0
     incl[open_] += t_end - start[open_]
     return incl
@@ -181,14 +181,16 @@ def _effect(cg, kind, target, t):
 
 
 @njit_cached
-def retire(cg, pc, kind, target, t):
-    """A slot at ``pc`` retired (or trapped): first the last slot's effect, at ``t`` (the
-    last slot's retirement cycle plus the redirect this one waited for), then this
-    slot's function on top, then this slot's effect held until the next."""
+def enter(cg, pc, t):
+    """A slot at ``pc`` begins: the last slot's held effect, at ``t`` (the last slot's
+    retirement cycle plus the redirect this one waited for), then this slot's function
+    on top. (The ideal machine's profiled loop calls it as the slot starts, once it
+    knows the slot enters other words than the top frame's or follows an effect.)"""
     if cg[H_OVERFLOW]:
         return
     if cg[H_HELD] != 0:
         _effect(cg, cg[H_KIND], cg[H_TARGET], t)
+        cg[H_HELD] = 0
         if cg[H_OVERFLOW]:
             return
     f = _fid(cg, pc)
@@ -201,6 +203,15 @@ def retire(cg, pc, kind, target, t):
             trap = cg[s + cg[H_CAP] + d - 1]
             _pop(cg, t)
             _push(cg, f, trap, t)
+
+
+@njit_cached
+def retire(cg, pc, kind, target, t):
+    """A slot at ``pc`` retired (or trapped): ``enter``, then this slot's effect held
+    until the next."""
+    enter(cg, pc, t)
+    if cg[H_OVERFLOW]:
+        return
     cg[H_HELD] = 1
     cg[H_KIND] = kind
     cg[H_TARGET] = _fid(cg, target) if kind != OTHER else 0
@@ -230,3 +241,20 @@ def run_first(cg, w):
 def run_end(cg, w):
     """The word after that run."""
     return cg[HEADER + 2 * cg[H_NCODE] + w]
+
+
+@njit_cached
+def starts_run(cg, w):
+    """Whether RAM word ``w`` is the first of its function's run (a slot there from the
+    word before enters another function)."""
+    return w > 0 and cg[HEADER + cg[H_NCODE] + w] == w
+
+
+@njit_cached
+def bounds(cg, o):
+    """``run_first`` and ``run_end`` of the word at RAM offset ``o``; an empty run when
+    ``o`` is outside RAM (that slot faults)."""
+    w = o >> 2
+    if o < 0 or w >= cg[H_NCODE]:
+        return 0, 0
+    return run_first(cg, w), run_end(cg, w)

@@ -61,6 +61,13 @@ if PROF:
     psrc = i
 """
 
+# A slot that may leave its run of words or change the call stack (a taken branch or
+# jump, mret): the profiled loop looks at the call stack and the run counts after it.
+_BREAK = """\
+if PROF:
+    brk = True
+"""
+
 # Cycles this instruction itself retires late (the UARCH variants schedule it
 # from simulator/uarch.py's tables instead).
 _STALL = """\
@@ -203,7 +210,7 @@ def _access(width: int, watch: str, misaligned: str, body: str) -> str:
 def _taken(insn: Insn) -> str:
     """A taken jump (its link written) or branch, to the target ``t``."""
     link = f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n" if insn.kind != "branch" else ""
-    taken = link + "npc = t\n" + _PENALTY.format(amount="TAKEN_BRANCH_PENALTY", cause="S_BR")
+    taken = link + "npc = t\n" + _PENALTY.format(amount="TAKEN_BRANCH_PENALTY", cause="S_BR") + _BREAK
     return _if_else("t & 3", _TARGET_MISALIGNED, taken)
 
 
@@ -223,7 +230,7 @@ def _system(insn: Insn) -> str:
     if insn.name == "ebreak":
         return "exc = CAUSE_BREAKPOINT\ntval = pc  # as Spike and Sail: mtval = the ebreak's pc\n"
     if insn.name == "mret":
-        back = "npc = mret(st)\nirq_at = irq_cycle(st)\n"
+        back = "npc = mret(st)\nirq_at = irq_cycle(st)\n" + _BREAK
         return back + _PENALTY.format(amount="MRET_PENALTY", cause="S_MRET")
     if insn.name == "wfi":
         return _WFI

@@ -136,6 +136,9 @@ DISPATCHED = (
 )
 # ---- end of generated: table ----
 
+# the ideal machine's profiled loop finds the slot after a jump, trap or mret by its wait
+assert min(TAKEN_BRANCH_PENALTY, TRAP_PENALTY, MRET_PENALTY) > 0
+
 if DISPATCHED.split() != [insn.name for insn in INSNS]:
     raise ImportError("the ISS's dispatch is out of date with isa/table.py: run python -m simulator.codegen")
 
@@ -144,6 +147,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
     """Run from ``st[PC]`` until ``st[STEPS]`` reaches ``stop`` or something makes the loop
     return; returns why (``state.R_*``)."""
     size = ram8.shape[0]
+    # the fetch's test of a word: decoded, and (the ideal machine's PROF) no function's first
+    fmask = S.DECODED | S.FSTART if PROF and not UARCH else S.DECODED
     pc = st[S.PC]
     cyc = st[S.CYC]  # retirement cycle of the last slot
     pend = st[S.PEND]  # penalty cycles the next slot waits for (taken branch, trap, mret)
@@ -161,14 +166,24 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
     reason = S.R_SLICE
     if PROF:  # what decides whether a slot changes the call stack, in locals (simulator/callstack.py)
         cs_dead = CS.dead(pcg)
-        # the RAM words of the top frame's function known so far: none. A slot outside
-        # them, or one that may call, return or jump (CS.may_steer), goes to the stack;
-        # an effect held for the next slot (a call's, a trap's) empties them. Only the
-        # slot at word cs_trip can be outside them (the word after them, or where a jump
-        # or trap went), so the others need one comparison
+        # [cs_first, cs_end): the RAM words of the top frame's function's run. A slot
+        # outside them, or after one that holds an effect (a call's, a trap's), goes to
+        # the stack, and one that may call, return or jump (it sets brk).
         cs_first = 0
         cs_end = 0
-        cs_trip = (pc - RAM_BASE) >> 2
+        if UARCH:
+            # none known yet; only the slot at word cs_trip can be outside them (the word
+            # after them, or where a jump or trap went): one comparison per slot
+            cs_trip = (pc - RAM_BASE) >> 2
+        else:
+            # The ideal machine needs no comparison: the first slot of a function's run
+            # has state.FSTART, which fails the fetch's DECODED test, and the slot after a
+            # jump or trap waits for a penalty (cs_go: it goes to the stack then)
+            cs_go = False
+            if not cs_dead:
+                CS.enter(pcg, pc, cyc + (pend if (S.REDIRECT_MASK >> pcause) & 1 else 0))
+                cs_dead = CS.dead(pcg)
+                cs_first, cs_end = CS.bounds(pcg, pc - RAM_BASE)
         # slots are counted per run of consecutive words (simulator/recording.py,
         # slot_counts): a run's start is counted where it starts (a jump's or trap's
         # target, and here), its end at the jump or trap that leaves it; f_at is the
@@ -238,7 +253,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     break
                 i = o >> 2
                 d = dec[i]
-                op = d & 0xFF
+                op = d & S.OP_MASK
                 fl = uo[5, op]  # the flags, whether it holds EX, and when its result is late
                 # decoded, one EX cycle, and no entry in the predictor unless a branch's
                 if (d & S.DECODED) == 0 or fl & UF_HELD:
@@ -659,13 +674,21 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             b = 0
             rd = S.RD_SINK
         c = cyc + 1 + pend
-        if PROF:  # the redirect the last slot charges for this one's wait (simulator/callstack.py)
-            red = pend if (S.REDIRECT_MASK >> pcause) & 1 else 0
+        if PROF:
+            brk = False  # the slot may leave its run or change the call stack (set in the dispatch)
+            red = 0  # the redirect the last slot charges for this one's wait (simulator/callstack.py)
         if pend != 0:
             stalls[pcause] += pend
             if PROF:
+                if (S.REDIRECT_MASK >> pcause) & 1:
+                    red = pend
                 if psrc >= 0:
                     pstall[psrc, pcause] += pend
+                if not UARCH and cs_go:  # after a jump out of the run, or an effect
+                    cs_go = False
+                    CS.enter(pcg, pc, cyc + red)
+                    cs_dead = CS.dead(pcg)
+                    cs_first, cs_end = CS.bounds(pcg, pc - RAM_BASE)
         pend = 0
         if o < 0 or o >= size:
             i = -1
@@ -674,19 +697,30 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
         else:
             i = o >> 2
             d = dec[i]
-            # a breakpoint (a word without the DECODED bit) shares the "undecoded" test
-            if (d & S.DECODED) == 0:
-                if d != 0:
-                    reason = S.R_BREAK
-                    break
-                d = decode_into(i, int(ram32[i]), dec, enabled)
-                if UARCH and p_bp == BP_BHT:
-                    if ua[U_PQ_N] > 0:
-                        bht_drain(ua, uc, cyc - 3 if steady else u_f)
-                    if uc[bht_row(p_bt_base, p_bht, pc)] == pc:
-                        d |= S.BHT_SEEN
+            # a breakpoint (a word without the DECODED bit) shares the "undecoded" test,
+            # and (the ideal machine's PROF) a word that begins a function's run
+            if (d & fmask) != S.DECODED:
+                if (d & S.DECODED) == 0:
+                    if d != 0:
+                        reason = S.R_BREAK
+                        break
+                    d = decode_into(i, int(ram32[i]), dec, enabled)
+                    if UARCH and p_bp == BP_BHT:
+                        if ua[U_PQ_N] > 0:
+                            bht_drain(ua, uc, cyc - 3 if steady else u_f)
+                        if uc[bht_row(p_bt_base, p_bht, pc)] == pc:
+                            d |= S.BHT_SEEN
+                            dec[i] = d
+                    if PROF and not UARCH and CS.starts_run(pcg, i):
+                        d |= S.FSTART
                         dec[i] = d
-            op = d & 0xFF  # the packed word: simulator/decoder.py
+                if PROF and not UARCH and d & S.FSTART and not cs_dead and (i < cs_first or i >= cs_end):
+                    # entered in sequence (a jump's target entered at its penalty)
+                    CS.enter(pcg, pc, cyc + red)
+                    cs_dead = CS.dead(pcg)
+                    cs_first = CS.run_first(pcg, i)
+                    cs_end = CS.run_end(pcg, i)
+            op = d & S.OP_MASK  # the packed word: simulator/decoder.py
             rd = (d >> RD_AT) & 63
             r1 = (d >> RS1_AT) & 31
             r2 = (d >> RS2_AT) & 31
@@ -872,6 +906,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
+                        if PROF:
+                            brk = True
             elif op == 4:  # beq
                 if semantics.beq(a, b):
                     t = (pc + imm) & M
@@ -884,6 +920,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
+                        if PROF:
+                            brk = True
             elif op == 0:  # lui
                 regs[rd] = semantics.lui(a, b, imm, pc)
             elif op == 2:  # jal
@@ -898,6 +936,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     pcause = S.S_BR
                     if PROF:
                         psrc = i
+                    if PROF:
+                        brk = True
             elif op == 8:  # bltu
                 if semantics.bltu(a, b):
                     t = (pc + imm) & M
@@ -910,6 +950,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
+                        if PROF:
+                            brk = True
             elif op == 6:  # blt
                 if semantics.blt(a, b):
                     t = (pc + imm) & M
@@ -922,6 +964,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
+                        if PROF:
+                            brk = True
             elif op == 9:  # bgeu
                 if semantics.bgeu(a, b):
                     t = (pc + imm) & M
@@ -934,6 +978,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
+                        if PROF:
+                            brk = True
             elif op == 7:  # bge
                 if semantics.bge(a, b):
                     t = (pc + imm) & M
@@ -946,6 +992,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
+                        if PROF:
+                            brk = True
             elif op == 28:  # sub
                 regs[rd] = semantics.sub(a, b, imm, pc)
             elif op == 13:  # lbu
@@ -1007,6 +1055,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     pcause = S.S_BR
                     if PROF:
                         psrc = i
+                    if PROF:
+                        brk = True
             elif op == 26:  # srai
                 regs[rd] = semantics.srai(a, b, imm, pc)
             elif op == 31:  # sltu
@@ -1138,6 +1188,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             elif op == 40:  # mret
                 npc = mret(st)
                 irq_at = irq_cycle(st)
+                if PROF:
+                    brk = True
                 pend = MRET_PENALTY
                 pcause = S.S_MRET
                 if PROF:
@@ -1551,8 +1603,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             if PROF and not cs_dead:
                 CS.retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
                 cs_dead = CS.dead(pcg)
-                cs_end = 0
-                cs_trip = (st[S.MTVEC] - RAM_BASE) >> 2
+                if UARCH:
+                    cs_end = 0
+                    cs_trip = (st[S.MTVEC] - RAM_BASE) >> 2
+                else:
+                    cs_go = True  # (the handler's first slot waits for TRAP_PENALTY)
             cyc = c
             steps += 1
             if st[S.MTVEC] == 0:
@@ -1582,9 +1637,8 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             record_retire(st, tr, steps, int(ram32[i]), pc, npc, r1, a, r2, b, rd, regs[rd], mem, c)
             record_stalls(st, tr, stalls, seen)
         if PROF:
-            seq = npc == (pc + 4) & M
-            if not seq or i == cs_trip or CS.may_steer(op):  # (few slots)
-                if not seq:  # a jump ends the run and starts one at its target
+            if brk or (UARCH and i == cs_trip):  # (few slots)
+                if npc != (pc + 4) & M:  # a jump ends the run and starts one at its target
                     pflow[i, 1] += 1
                     f_at = -1
                     if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:
@@ -1592,17 +1646,22 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         f_cut = steps + 1
                         pflow[f_at, 0] += 1
                 if not cs_dead:
-                    if i == cs_trip or CS.may_steer(op):
-                        kind = CS.call_kind(op, rd, r1)
+                    kind = CS.call_kind(op, rd, r1)  # (OTHER but for jal, jalr and mret)
+                    nw = (npc - RAM_BASE) >> 2
+                    if UARCH:
                         if kind != CS.OTHER or i < cs_first or i >= cs_end:
                             CS.retire(pcg, pc, kind, npc, cyc + red)
                             cs_dead = CS.dead(pcg)
                             cs_first = CS.run_first(pcg, i)
                             cs_end = CS.run_end(pcg, i) if kind == CS.OTHER else 0
-                    # the next slot to go to the stack: the next one if it lies outside
-                    # the words known (or an effect is held), else the first after them
-                    nw = (npc - RAM_BASE) >> 2
-                    cs_trip = nw if nw < cs_first or nw >= cs_end else cs_end
+                        # the next slot to go to the stack: the next one if it lies outside
+                        # the words known (or an effect is held), else the first after them
+                        cs_trip = nw if nw < cs_first or nw >= cs_end else cs_end
+                    else:
+                        if kind != CS.OTHER:
+                            CS.retire(pcg, pc, kind, npc, cyc + red)
+                            cs_dead = CS.dead(pcg)
+                        cs_go = kind != CS.OTHER or nw < cs_first or nw >= cs_end
         cyc = c
         instret += 1
         steps += 1

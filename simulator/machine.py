@@ -263,6 +263,9 @@ class Machine:
         fid = index.lookup(self.ram_base + 4 * np.arange(n, dtype=np.int64))
         below, above = index.lookup(np.array([0, self.ram_base + self.ram_size], np.int64)).tolist()
         cg = callstack.new_array(fid, len(index.names), below, above)
+        # words decoded before are decoded again, the first of each function's run with
+        # state.FSTART (the ideal machine's profiled loop finds entries by it)
+        self.dec[(self.dec & S.DECODED) != 0] = 0
         flow, pstall = np.zeros((n, 2), np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64)
         prof = (flow, pstall, cg)
         res = self._drive("prof", max_instructions, stdout, prof, tr)
