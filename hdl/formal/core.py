@@ -37,7 +37,10 @@ program, the data and the interrupts. Checked from reset, for ``depth`` cycles:
            csrrw/csrrs/csrrc (and immediate) record that did not trap reads, in rd, the
            value the last write left (once one was written, and for mstatus, mepc, mcause
            and mtval no trap or MRET since), the new value being the source (x[rs1] or the 5-bit immediate)
-           written, set or cleared, within the CSR's writable bits, its fixed bits 1;
+           written, set or cleared, within the CSR's writable bits, its fixed bits 1.
+           With ``lemma``, also: every record of a CSR instruction on it, whatever its rd,
+           read the followed value at the CSR file's port in EX (``_csr_lemma``: it takes
+           the check from depth 10 to 20);
 ``trap_vec`` a trap record (exceptions and interrupts) has ``pc_wdata`` = ``mtvec`` (once
            written; mtvec followed as by the csr check);
 ``trap``   a trap record (exceptions and interrupts) leaves ``mepc`` = its pc, and an
@@ -184,6 +187,27 @@ class FreeCSR(CSRFile):
         m = Module()
         m.d.comb += [getattr(self, k).eq(v) for k, v in self.values.items()]
         return m
+
+
+class WatchedCSR(CSRFile):
+    """The real CSR file, unchanged, that lets the harness find it (``instances``) to
+    read its ports, for the csr check's lemma."""
+
+    instances: list = []    # set by ``watched_csr``
+
+    def elaborate(self, platform):
+        type(self).instances.append(self)
+        return super().elaborate(platform)
+
+
+@contextmanager
+def watched_csr(core):
+    """While elaborating ``core``: its CSR file a ``WatchedCSR``; yields the list the
+    elaborated file is put in."""
+    instances: list = []
+    cls = type("WatchedCSR", (WatchedCSR,), {"instances": instances})
+    with mock.patch.dict(_core_globals(core), {"CSRFile": cls}):
+        yield instances
 
 
 def crypto_late_ops(core) -> tuple[int, ...]:
@@ -452,8 +476,13 @@ class CoreChecks(Elaboratable):
     the state named there (``cut_state()``)."""
 
     def __init__(self, core, checks=CHECKS, names=None, free_units: bool = False, cut: tuple[str, ...] = (),
-                 spec: bool = False, alt: bool = False, csr: str = "mscratch"):
+                 spec: bool = False, alt: bool = False, csr: str = "mscratch", lemma: bool = False):
         self.csr = csr      # the CSR the csr check follows (specs.CSR_FIELDS)
+        # the csr check's lemma: a CSR record read, at the CSR file's port, the followed
+        # value (``_csr_lemma``)
+        self.lemma = lemma
+        if lemma and "csr" in cut:
+            raise ValueError("the csr lemma reads the real CSR file's port")
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"unknown checks {sorted(unknown)}")
@@ -520,7 +549,9 @@ class CoreChecks(Elaboratable):
             if self.cut:
                 stack.enter_context(cut_state(core, self.cut, self.rf_free, self.csr_free, self.results_free,
                                               self.reg_pick))
+            watched = stack.enter_context(watched_csr(core)) if self.lemma else None
             m.submodules.core = Fragment.get(core, platform)
+        self.csr_file = watched[0] if watched else None
         m.d.comb += Assume(~ResetSignal())
 
         # the memories: a word for each read, held until the next
@@ -615,7 +646,9 @@ class CoreChecks(Elaboratable):
             self._mem_check(m, dword)
 
         if "csr" in self.checks:
-            self._csr_check(m)
+            value, known = self._csr_check(m)
+            if self.lemma:
+                self._csr_lemma(m, self.csr, value, known)
 
         if "trap" in self.checks:
             self._trap_check(m)
@@ -632,6 +665,8 @@ class CoreChecks(Elaboratable):
         if "trap_vec" in self.checks:
             # a trap goes to mtvec (direct mode): mtvec followed as by the csr check
             mtvec, mtvec_known = self._csr_check(m, "mtvec")
+            if self.lemma:
+                self._csr_lemma(m, "mtvec", mtvec, mtvec_known)
             with m.If(rv.valid & rv.trap & mtvec_known):
                 m.d.comb += Assert(rv.pc_wdata == mtvec)
 
@@ -810,7 +845,10 @@ class CoreChecks(Elaboratable):
         mepc, mepc_known = self._csr_check(m, "mepc", through=True)
         with m.If(rv.valid & ~rv.trap & (w == MRET) & mepc_known):
             m.d.comb += Assert(rv.pc_wdata == mepc)
-        self._csr_check(m, "mstatus", through=True)
+        mstatus, mstatus_known = self._csr_check(m, "mstatus", through=True)
+        if self.lemma:
+            self._csr_lemma(m, "mepc", mepc, mepc_known)
+            self._csr_lemma(m, "mstatus", mstatus, mstatus_known)
 
     def _counter_check(self, m: Module) -> None:
         """The counters check (module docstring). A CSR instruction reads in EX; the
@@ -837,3 +875,25 @@ class CoreChecks(Elaboratable):
             # a write to the counter (the machine-mode name: the other is read-only)
             with m.If(is_csr & (w[20:32] == numbers[0]) & csr_writes(w)):
                 m.d.sync += known.eq(0)
+
+    def _csr_lemma(self, m: Module, csr: str, value: Signal, known: Signal) -> None:
+        """A lemma for the csr check, asserted (so proven) beside it: a record of a CSR
+        instruction on ``csr`` read, at the CSR file's port two cycles before it (in EX:
+        docs/hdl.md, a CSR is read in the retirement cycle - 2), the value the harness
+        follows, whatever its rd. The check itself can only compare what rd shows, and a
+        set or clear with rd = x0 leaves the old value unseen: the solver had to carry
+        the whole chain of writes before it, and the check stopped at step 10 or 11
+        (docs/verification.md). SymbiYosys's BMC takes the assertions of the steps it has
+        proven as facts for the next, so with this one each write starts from a known
+        old value. Sound as any assertion: if the read were not two cycles ahead, or not
+        the followed value, it would fail. (A trap or MRET changes the CSR file a cycle
+        after its EX, and the instructions behind it are flushed: no record between
+        reads a value from before it.)"""
+        f, rv = self.csr_file, self.core.rvfi
+        w = rv.insn
+        number = CSR_FIELDS[csr][0]
+        read1, read2 = Signal(32), Signal(32)
+        m.d.sync += [read1.eq(f.rdata), read2.eq(read1)]
+        hit = rv.valid & ~rv.trap & (w[0:7] == SYSTEM) & (w[20:32] == number) & w[12:14].any()
+        with m.If(hit & known):
+            m.d.comb += Assert(read2 == value)
