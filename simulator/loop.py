@@ -253,7 +253,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     break
                 i = o >> 2
                 d = dec[i]
-                op = d & S.OP_MASK
+                op = d & 0xFF
                 fl = uo[5, op]  # the flags, whether it holds EX, and when its result is late
                 # decoded, one EX cycle, and no entry in the predictor unless a branch's
                 if (d & S.DECODED) == 0 or fl & UF_HELD:
@@ -720,7 +720,9 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     cs_dead = CS.dead(pcg)
                     cs_first = CS.run_first(pcg, i)
                     cs_end = CS.run_end(pcg, i)
-            op = d & S.OP_MASK  # the packed word: simulator/decoder.py
+                if PROF and not UARCH:
+                    d &= ~S.FSTART  # (the op is the byte: its test costs less than a mask's)
+            op = d & 0xFF  # the packed word: simulator/decoder.py (FSTART taken off above)
             rd = (d >> RD_AT) & 63
             r1 = (d >> RS1_AT) & 31
             r2 = (d >> RS2_AT) & 31

@@ -268,7 +268,10 @@ class Machine:
         self.dec[(self.dec & S.DECODED) != 0] = 0
         flow, pstall = np.zeros((n, 2), np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64)
         prof = (flow, pstall, cg)
-        res = self._drive("prof", max_instructions, stdout, prof, tr)
+        try:
+            res = self._drive("prof", max_instructions, stdout, prof, tr)
+        finally:
+            self.dec &= ~S.FSTART  # (state.FSTART: no other variant sees it)
         incl = callstack.inclusive(cg, int(self.st[S.CYC]))
         inclusive: dict[str, int] | None = None
         if incl is not None:   # (two symbols may share a name: static functions of two files)

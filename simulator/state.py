@@ -53,7 +53,10 @@ BREAK_WORD = 1
 OP_MASK = 0x7F
 #: Bit 7 of a word that begins a function's run of words, set when the ideal machine's
 #: profiled loop decodes it: that loop finds the slots that enter a function in sequence
-#: with the fetch's own DECODED test (simulator/loop.py). Every other reader masks it.
+#: with the fetch's own DECODED test (simulator/loop.py), and takes it off the word it
+#: dispatches on. ``Machine.run(profile=True)`` takes it off every word when it returns,
+#: so no other variant sees it: the loop's op is the byte (``d & 0xFF``: a mask of 7 bits
+#: instead cost 7-10% of the mining kernel's loop).
 FSTART = 1 << 7
 #: Bit 30 of a pre-decoded word that is not a branch or ``jal`` but whose pc the branch
 #: table still holds (a branch was there before the word was rewritten): the table is
