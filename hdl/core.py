@@ -312,6 +312,12 @@ class Core(wiring.Component):
             hi, lo = FIELDS[name]
             rf_addrs.append(Mux(ex_hold, ex.insn[lo:hi + 1], fu.data[lo:hi + 1]))
         rf_data = regfile(m, rf_addrs, rf_we, rf_waddr, rf_wdata)
+        # the register file's bypass: the word WB writes in the cycle of a read is not in
+        # the read (units/regfile.py); registered here, it is one more source of each
+        # operand's multiplexer, chosen by a select flip-flop of the operand's copy
+        rf_port = {id(d): k for k, d in enumerate(rf_data)}
+        rf_byp_word = Signal(32)
+        m.d.sync += rf_byp_word.eq(rf_wdata)
 
         m.submodules.fmt = fmt = LoadFormatter()
         wb_value = Signal(32)
@@ -323,10 +329,13 @@ class Core(wiring.Component):
             return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))
 
         def forward(idx, id_idx, regval, copy=""):
-            """x[idx] in EX: MEM's result, else WB's, else the register file's. The choice
-            is made a cycle ahead, from ID's register field and the instructions that will
-            then be in MEM and WB, and registered: no comparison on EX's paths. ``copy``
-            names a group of consumers with its own select flip-flops (units/fwdsel.py)."""
+            """x[idx] in EX: MEM's result, else WB's, else the register file's (its bypass
+            or its read ``regval``). The choice is made a cycle ahead, from ID's register
+            field, the instructions that will then be in MEM and WB and the register
+            file's write, and registered: no comparison on EX's paths. ``copy`` names a
+            group of consumers with its own select flip-flops (units/fwdsel.py)."""
+            # the register file's port read for the next cycle is written this cycle
+            next_byp = rf_we & (rf_waddr == rf_addrs[rf_port[id(regval)]])
             # EX takes ID's instruction (MEM then holds EX's, WB MEM's) ...
             next_mem = (id_idx != 0) & ex.valid & ex.writes_rd & (ex.rd == id_idx)
             next_wb = (id_idx != 0) & mem.valid & (mem.rd == id_idx)
@@ -336,11 +345,11 @@ class Core(wiring.Component):
             sel_wb = Mux(ex_hold, ~mem_hold & in_mem, next_wb)
             if copy:
                 m.submodules[f"fwd_{copy}"] = fs = ForwardSelect()
-                m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb)]
-                return pick(fs.from_mem, fs.from_wb, regval)
-            from_mem, from_wb = Signal(), Signal()
-            m.d.sync += [from_mem.eq(sel_mem), from_wb.eq(sel_wb)]
-            return pick(from_mem, from_wb, regval)
+                m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb), fs.next_byp.eq(next_byp)]
+                return pick(fs.from_mem, fs.from_wb, Mux(fs.from_byp, rf_byp_word, regval))
+            from_mem, from_wb, from_byp = Signal(), Signal(), Signal()
+            m.d.sync += [from_mem.eq(sel_mem), from_wb.eq(sel_wb), from_byp.eq(next_byp)]
+            return pick(from_mem, from_wb, Mux(from_byp, rf_byp_word, regval))
 
         def word_field(name):
             # the fetched word's register field, as for the register file's read: the

@@ -1,6 +1,7 @@
 """One copy of an operand's registered forwarding select (``hdl/core.py``'s ``forward``).
 
-EX's operand multiplexer picks MEM's result, WB's or the register file's by two
+EX's operand multiplexer picks MEM's result, WB's, the register file's bypass (the
+word WB wrote in the cycle of the read) or the register file's read by three
 flip-flops decided a cycle ahead. One pair driving the multiplexer that feeds every
 unit puts a long, wide route behind each flip-flop and each operand bit; the core
 gives each group of consumers (the trap and redirect logic, the ALU, the crypto
@@ -17,10 +18,13 @@ from amaranth.lib.wiring import In, Out
 class ForwardSelect(wiring.Component):
     next_mem: In(1)     # next cycle's operand is MEM's result
     next_wb: In(1)      # ... WB's
+    next_byp: In(1)     # ... the register file's bypass
     from_mem: Out(1)
     from_wb: Out(1)
+    from_byp: Out(1)
 
     def elaborate(self, platform):
         m = Module()
-        m.d.sync += [self.from_mem.eq(self.next_mem), self.from_wb.eq(self.next_wb)]
+        m.d.sync += [self.from_mem.eq(self.next_mem), self.from_wb.eq(self.next_wb),
+                     self.from_byp.eq(self.next_byp)]
         return m

@@ -1,11 +1,14 @@
 """The integer register file: x1..x31 (x0 is never written, so it reads 0).
 
 Read one cycle ahead, for EX: ``addr[k]`` is the register that read port k gives in
-the *next* cycle, on ``data[k]``, with every write up to the end of this cycle in it
-(a write in this same cycle is passed through beside the memory: write-first). That
-is what an asynchronous read of the register EX holds would give, so the pipeline's
-timing does not change, but the memory has a registered read: LUT-RAM with a
-flip-flop behind it on ECP5 (the read happens in ID, off EX's paths), block RAM on
+the *next* cycle, on ``data[k]``, with every write up to the cycle before this one in
+it. A write in this same cycle is not (the memory's old word): the caller chooses it
+instead, the word written registered beside the memory, with its forwarding
+(``hdl/core.py``: the bypass's select is one more of each operand copy's registered
+selects, so no multiplexer of the register file's own sits before the copies'). With
+that, EX sees what an asynchronous read of the register it holds would give, so the
+pipeline's timing does not change, but the memory has a registered read: LUT-RAM with
+a flip-flop behind it on ECP5 (the read happens in ID, off EX's paths), block RAM on
 iCE40, which has no asynchronous RAM (without it the registers are flip-flops and
 multiplexers that do not fit a UP5K).
 
@@ -14,25 +17,22 @@ caches'), not a unit of its own: the synthesis report counts the register file
 with the core, in flip-flops, as before.
 """
 
-from amaranth import Module, Mux, Signal
+from amaranth import Module, Signal
 from amaranth.hdl import Value
 from amaranth.lib.memory import Memory
 
 
 def regfile(m: Module, addrs: list[Value], we: Value, waddr: Value, wdata: Value) -> list[Signal]:
     """The register file in ``m``, one read port per address of ``addrs`` (the
-    registers to read for the next cycle); returns each port's data."""
+    registers to read for the next cycle); returns each port's data, without a write
+    made in the cycle of the read (the caller's bypass)."""
     m.submodules.regfile = mem = Memory(shape=32, depth=32, init=[])
     wp = mem.write_port()
     m.d.comb += [wp.en.eq(we), wp.addr.eq(waddr), wp.data.eq(wdata)]
     out = []
     for k, addr in enumerate(addrs):
         rp = mem.read_port(transparent_for=())     # the old word on a same-cycle write
-        hit = Signal(name=f"rf_bypass{k}")
-        word = Signal(32, name=f"rf_bypass{k}_data")
         data = Signal(32, name=f"rf_data{k}")
-        m.d.comb += rp.addr.eq(addr)
-        m.d.sync += [hit.eq(we & (waddr == addr)), word.eq(wdata)]
-        m.d.comb += data.eq(Mux(hit, word, rp.data))
+        m.d.comb += [rp.addr.eq(addr), data.eq(rp.data)]
         out.append(data)
     return out
