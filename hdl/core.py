@@ -314,10 +314,23 @@ class Core(wiring.Component):
         rf_data = regfile(m, rf_addrs, rf_we, rf_waddr, rf_wdata)
         # the register file's bypass: the word WB writes in the cycle of a read is not in
         # the read (units/regfile.py); registered here, it is one more source of each
-        # operand's multiplexer, chosen by a select flip-flop of the operand's copy
+        # operand's multiplexer, chosen by a select flip-flop of the operand's copy. A core
+        # with one copy (below: built small, or with crypto units) chooses it before the
+        # copy, once per port, as the register file did before (its operand multiplexer
+        # then drives every unit: Zk+Zks lost 4.5 MHz with the bypass in it, docs/synth.md)
         rf_port = {id(d): k for k, d in enumerate(rf_data)}
         rf_byp_word = Signal(32)
         m.d.sync += rf_byp_word.eq(rf_wdata)
+        ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
+        one_copy = small or bool(ext_units)
+        rf_bypassed = {}
+
+        def bypassed(k):
+            if k not in rf_bypassed:
+                hit = Signal(name=f"rf_bypass{k}")
+                m.d.sync += hit.eq(rf_we & (rf_waddr == rf_addrs[k]))
+                rf_bypassed[k] = Mux(hit, rf_byp_word, rf_data[k])
+            return rf_bypassed[k]
 
         m.submodules.fmt = fmt = LoadFormatter()
         wb_value = Signal(32)
@@ -335,7 +348,10 @@ class Core(wiring.Component):
             file's write, and registered: no comparison on EX's paths. ``copy`` names a
             group of consumers with its own select flip-flops (units/fwdsel.py)."""
             # the register file's port read for the next cycle is written this cycle
-            next_byp = rf_we & (rf_waddr == rf_addrs[rf_port[id(regval)]])
+            port = rf_port[id(regval)]
+            next_byp = rf_we & (rf_waddr == rf_addrs[port])
+            if one_copy:
+                regval = bypassed(port)
             # EX takes ID's instruction (MEM then holds EX's, WB MEM's) ...
             next_mem = (id_idx != 0) & ex.valid & ex.writes_rd & (ex.rd == id_idx)
             next_wb = (id_idx != 0) & mem.valid & (mem.rd == id_idx)
@@ -344,12 +360,19 @@ class Core(wiring.Component):
             sel_mem = Mux(ex_hold, mem_hold & in_mem, next_mem)
             sel_wb = Mux(ex_hold, ~mem_hold & in_mem, next_wb)
             if copy:
-                m.submodules[f"fwd_{copy}"] = fs = ForwardSelect()
-                m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb), fs.next_byp.eq(next_byp)]
-                return pick(fs.from_mem, fs.from_wb, Mux(fs.from_byp, rf_byp_word, regval))
-            from_mem, from_wb, from_byp = Signal(), Signal(), Signal()
-            m.d.sync += [from_mem.eq(sel_mem), from_wb.eq(sel_wb), from_byp.eq(next_byp)]
-            return pick(from_mem, from_wb, Mux(from_byp, rf_byp_word, regval))
+                m.submodules[f"fwd_{copy}"] = fs = ForwardSelect(bypass=not one_copy)
+                m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb)]
+                if not one_copy:
+                    m.d.comb += fs.next_byp.eq(next_byp)
+                    regval = Mux(fs.from_byp, rf_byp_word, regval)
+                return pick(fs.from_mem, fs.from_wb, regval)
+            from_mem, from_wb = Signal(), Signal()
+            m.d.sync += [from_mem.eq(sel_mem), from_wb.eq(sel_wb)]
+            if not one_copy:
+                from_byp = Signal()
+                m.d.sync += from_byp.eq(next_byp)
+                regval = Mux(from_byp, rf_byp_word, regval)
+            return pick(from_mem, from_wb, regval)
 
         def word_field(name):
             # the fetched word's register field, as for the register file's read: the
@@ -365,7 +388,6 @@ class Core(wiring.Component):
         # So does a core with crypto units: there the register file's bypass, one per
         # operand, drove the copies across the units and lost more than they won
         # (docs/synth.md, step 13)
-        ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
         groups = ["ctl", "alu"] + (["ext"] if ext_units else []) + (["mul"] if has_mul or mac_pipe else [])
         ops = {}
         for g in groups:

@@ -16,15 +16,19 @@ from amaranth.lib.wiring import In, Out
 
 
 class ForwardSelect(wiring.Component):
-    next_mem: In(1)     # next cycle's operand is MEM's result
-    next_wb: In(1)      # ... WB's
-    next_byp: In(1)     # ... the register file's bypass
-    from_mem: Out(1)
-    from_wb: Out(1)
-    from_byp: Out(1)
+    def __init__(self, bypass: bool = True):
+        """``next_mem``: next cycle's operand is MEM's result, ``next_wb``: WB's, and with
+        ``bypass`` ``next_byp``: the register file's bypass (a core with one copy
+        chooses that before the copy instead); ``from_*`` the same, registered."""
+        self.bypass = bypass
+        ports = {"next_mem": In(1), "next_wb": In(1), "from_mem": Out(1), "from_wb": Out(1)}
+        if bypass:
+            ports.update(next_byp=In(1), from_byp=Out(1))
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
-        m.d.sync += [self.from_mem.eq(self.next_mem), self.from_wb.eq(self.next_wb),
-                     self.from_byp.eq(self.next_byp)]
+        m.d.sync += [self.from_mem.eq(self.next_mem), self.from_wb.eq(self.next_wb)]
+        if self.bypass:
+            m.d.sync += self.from_byp.eq(self.next_byp)
         return m
