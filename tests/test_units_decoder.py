@@ -56,4 +56,4 @@ def test_flags_of_every_row(isa: str) -> None:
     sim.add_testbench(bench)
     sim.run()
     assert not errors[:10]
-    assert any(i.name in flags["is_mul"] for i in rows)     # the flag is set by some row here
+    assert any(i.name in flags["is_mul"] for i in rows)  # the flag is set by some row here
