@@ -33,9 +33,6 @@ from .jitcache import njit_cached
 OTHER, CALL, RETURN, SWAP, TRAP, MRET = range(6)
 _NAMES = [insn.name for insn in INSNS]
 OP_JAL, OP_JALR, OP_MRET = _NAMES.index("jal"), _NAMES.index("jalr"), _NAMES.index("mret")
-#: the ops ``call_kind`` may find anything but OTHER in, as bits (all below 64)
-_STEER_MASK = (1 << OP_JAL) | (1 << OP_JALR) | (1 << OP_MRET)
-assert max(OP_JAL, OP_JALR, OP_MRET) < 64
 
 # the header
 H_DEPTH, H_CAP, H_OVERFLOW, H_HELD, H_KIND, H_TARGET = 0, 1, 2, 3, 4, 5
@@ -58,14 +55,14 @@ def new_array(fid: np.ndarray, nfunc: int, below: int, above: int) -> np.ndarray
     cg[H_ABOVE] = above
     cg[H_FN] = fn
     cg[H_STACK] = fn + 3 * nfunc
-    cg[HEADER : HEADER + ncode] = fid
+    cg[HEADER:HEADER + ncode] = fid
     # the run of equal function indexes each word lies in: [its first word, its last + 1)
     edges = np.flatnonzero(np.diff(fid)) + 1
     first = np.concatenate(([0], edges))
     end = np.concatenate((edges, [ncode]))
     lengths = end - first
-    cg[HEADER + ncode : HEADER + 2 * ncode] = np.repeat(first, lengths)
-    cg[HEADER + 2 * ncode : fn] = np.repeat(end, lengths)
+    cg[HEADER + ncode:HEADER + 2 * ncode] = np.repeat(first, lengths)
+    cg[HEADER + 2 * ncode:fn] = np.repeat(end, lengths)
     return cg
 
 
@@ -75,19 +72,12 @@ def inclusive(cg: np.ndarray, t_end: int) -> np.ndarray | None:
     if cg[H_OVERFLOW]:
         return None
     fn, nf = int(cg[H_FN]), int(cg[H_NF])
-    count = cg[fn : fn + nf]
-    start = cg[fn + nf : fn + 2 * nf]
-    incl = cg[fn + 2 * nf : fn + 3 * nf].copy()
+    count = cg[fn:fn + nf]
+    start = cg[fn + nf:fn + 2 * nf]
+    incl = cg[fn + 2 * nf:fn + 3 * nf].copy()
     open_ = count > 0
     incl[open_] += t_end - start[open_]
     return incl
-
-
-@njit_cached
-def may_steer(op):
-    """Whether ``call_kind`` may find anything but OTHER for ``op`` (one bit test: the
-    profiled loop asks this of every slot, and ``call_kind`` only of those)."""
-    return op < 64 and (_STEER_MASK >> op) & 1 != 0
 
 
 @njit_cached
@@ -220,9 +210,10 @@ def retire(cg, pc, kind, target, t):
 # Most slots change nothing: no effect held from the last slot, none of their own, in the
 # function of the top frame. After ``retire`` that is the function of the slot's word, so
 # the loop keeps the bounds of that word's run of the function (``run_first``, ``run_end``;
-# an empty run while an effect is held) in locals, and calls ``retire`` only for the other
-# slots: it is too big to inline, and a call per slot would cost more than the rest of the
-# profile. ``may_steer`` (one bit test) spares the other slots ``call_kind`` too.
+# an empty run while an effect is held) in locals, and calls ``enter`` and ``retire`` only
+# for the other slots: they are too big to inline, and a call per slot would cost more
+# than the rest of the profile. Which slots those are, the loop finds with tests it makes
+# anyway (docs/simulator.md, "The profiled loop"); ``call_kind`` only for jumps.
 
 
 @njit_cached
