@@ -61,12 +61,10 @@ if PROF:
     psrc = i
 """
 
-# A slot that may leave its run of words or change the call stack (a taken branch or
-# jump, mret): the profiled loop looks at the call stack and the run counts after it.
-_BREAK = """\
-if PROF:
-    brk = True
-"""
+# ... and a slot that may leave its run of words or change the call stack (a taken
+# branch or jump, mret): the profiled loop looks at the call stack and the run counts
+# after it.
+_PENALTY_BREAK = _PENALTY + "    brk = True\n"
 
 # Cycles this instruction itself retires late (the UARCH variants schedule it
 # from simulator/uarch.py's tables instead).
@@ -210,7 +208,7 @@ def _access(width: int, watch: str, misaligned: str, body: str) -> str:
 def _taken(insn: Insn) -> str:
     """A taken jump (its link written) or branch, to the target ``t``."""
     link = f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n" if insn.kind != "branch" else ""
-    taken = link + "npc = t\n" + _PENALTY.format(amount="TAKEN_BRANCH_PENALTY", cause="S_BR") + _BREAK
+    taken = link + "npc = t\n" + _PENALTY_BREAK.format(amount="TAKEN_BRANCH_PENALTY", cause="S_BR")
     return _if_else("t & 3", _TARGET_MISALIGNED, taken)
 
 
@@ -230,8 +228,8 @@ def _system(insn: Insn) -> str:
     if insn.name == "ebreak":
         return "exc = CAUSE_BREAKPOINT\ntval = pc  # as Spike and Sail: mtval = the ebreak's pc\n"
     if insn.name == "mret":
-        back = "npc = mret(st)\nirq_at = irq_cycle(st)\n" + _BREAK
-        return back + _PENALTY.format(amount="MRET_PENALTY", cause="S_MRET")
+        back = "npc = mret(st)\nirq_at = irq_cycle(st)\n"
+        return back + _PENALTY_BREAK.format(amount="MRET_PENALTY", cause="S_MRET")
     if insn.name == "wfi":
         return _WFI
     raise ValueError(f"no dispatch for system instruction {insn.name}")

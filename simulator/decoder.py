@@ -31,7 +31,7 @@ from .jitcache import njit_cached
 
 #: Op of an illegal word (one past the table).
 ILLEGAL = len(INSNS)
-assert ILLEGAL <= S.OP_MASK  # (bit 7 is state.FSTART)
+assert ILLEGAL < S.FSTART  # (the op is bits 0..6: bit 7 is state.FSTART)
 
 #: The RV32I register and immediate ALU rows that share one dispatch branch, so that
 #: they are one target of the dispatch's indirect jump (a mix of them is then predicted
@@ -152,4 +152,4 @@ def decode_word(w, enabled):
     """One word through the decoder, unpacked: op, rd, rs1, rs2, imm (for tests)."""
     dec = np.zeros(1, np.int64)
     d = decode_into(0, w, dec, enabled)
-    return d & S.OP_MASK, (d >> RD_AT) & 63, (d >> RS1_AT) & 31, (d >> RS2_AT) & 31, d >> IMM_AT
+    return d & 0xFF, (d >> RD_AT) & 63, (d >> RS1_AT) & 31, (d >> RS2_AT) & 31, d >> IMM_AT

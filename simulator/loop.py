@@ -908,7 +908,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
-                        if PROF:
                             brk = True
             elif op == 4:  # beq
                 if semantics.beq(a, b):
@@ -922,7 +921,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
-                        if PROF:
                             brk = True
             elif op == 0:  # lui
                 regs[rd] = semantics.lui(a, b, imm, pc)
@@ -938,7 +936,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     pcause = S.S_BR
                     if PROF:
                         psrc = i
-                    if PROF:
                         brk = True
             elif op == 8:  # bltu
                 if semantics.bltu(a, b):
@@ -952,7 +949,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
-                        if PROF:
                             brk = True
             elif op == 6:  # blt
                 if semantics.blt(a, b):
@@ -966,7 +962,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
-                        if PROF:
                             brk = True
             elif op == 9:  # bgeu
                 if semantics.bgeu(a, b):
@@ -980,7 +975,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
-                        if PROF:
                             brk = True
             elif op == 7:  # bge
                 if semantics.bge(a, b):
@@ -994,7 +988,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         pcause = S.S_BR
                         if PROF:
                             psrc = i
-                        if PROF:
                             brk = True
             elif op == 28:  # sub
                 regs[rd] = semantics.sub(a, b, imm, pc)
@@ -1057,7 +1050,6 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                     pcause = S.S_BR
                     if PROF:
                         psrc = i
-                    if PROF:
                         brk = True
             elif op == 26:  # srai
                 regs[rd] = semantics.srai(a, b, imm, pc)
@@ -1190,12 +1182,11 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             elif op == 40:  # mret
                 npc = mret(st)
                 irq_at = irq_cycle(st)
-                if PROF:
-                    brk = True
                 pend = MRET_PENALTY
                 pcause = S.S_MRET
                 if PROF:
                     psrc = i
+                    brk = True
             elif op == 41:  # wfi
                 wake = wfi_wake(st, c)
                 if wake < 0:

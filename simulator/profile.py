@@ -11,7 +11,7 @@ from isa.table import INSNS
 
 from .callgraph import FunctionIndex
 from .srclines import LineTable
-from .state import OP_MASK, STALL_CAUSES
+from .state import STALL_CAUSES
 
 
 @dataclass
@@ -177,7 +177,7 @@ def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: n
 
     mix: dict[str, int] = {}
     for i in np.nonzero(pcnt)[0]:
-        op = int(dec[i]) & OP_MASK
+        op = int(dec[i]) & 0xFF
         ext = INSNS[op].ext if dec[i] and op < len(INSNS) else "illegal"
         mix[ext] = mix.get(ext, 0) + int(pcnt[i])
     rows = _aggregate(pcnt, pcyc, pstall, ram_base, function)

@@ -49,8 +49,6 @@ RD_SINK = 32
 #: executing a breakpoint word.
 DECODED = 1 << 29
 BREAK_WORD = 1
-#: The op of a pre-decoded word (bits 0..6: the table has fewer than 128 rows).
-OP_MASK = 0x7F
 #: Bit 7 of a word that begins a function's run of words, set when the ideal machine's
 #: profiled loop decodes it: that loop finds the slots that enter a function in sequence
 #: with the fetch's own DECODED test (simulator/loop.py), and takes it off the word it
