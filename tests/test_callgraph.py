@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from toolchain import PREFIX, have_toolchain
+from toolchain import have_toolchain, link_asm
 
 from simulator import Machine
 from simulator.callgraph import CallTree, build_call_tree
@@ -98,12 +98,7 @@ EXPECTED_CYCLES = 56             # 4 fill + 29 slots + 7 taken jumps x 2 + trap 
 
 @pytest.fixture(scope="module")
 def program(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("callgraph")
-    (d / "p.S").write_text(PROGRAM)
-    elf = d / "p.elf"
-    subprocess.run([PREFIX + "gcc", f"-march={ISA}", "-mabi=ilp32", "-nostdlib", "-Wl,-N",
-                    f"-Wl,-Ttext={BASE:#x}", str(d / "p.S"), "-o", str(elf)], check=True, capture_output=True)
-    return elf
+    return link_asm(PROGRAM, tmp_path_factory.mktemp("callgraph"), "p", ISA, BASE)
 
 
 def replay(doc: dict) -> tuple[dict[tuple[str, ...], int], int]:

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 from spike import have_spike, run_until
-from toolchain import PREFIX, have_toolchain
+from toolchain import PREFIX, have_toolchain, link_asm
 
 from simulator import Machine
 
@@ -50,12 +50,8 @@ done:
 ])
 def test_trap_csrs_match_spike(tmp_path, insn: str) -> None:
     source = PROGRAM.format(insn=f"csrw mtvec, t0\n    {insn}")
-    (tmp_path / "trap.S").write_text(source)
-    elf = tmp_path / "trap.elf"
     # GNU ld, not our ELF writer: Spike's loader wants section headers
-    subprocess.run([PREFIX + "gcc", "-march=rv32im_zicsr", "-mabi=ilp32", "-nostdlib", "-Wl,-N",
-                    f"-Wl,-Ttext={BASE:#x}", str(tmp_path / "trap.S"), "-o", str(elf)],
-                   check=True, capture_output=True)
+    elf = link_asm(source, tmp_path, "trap", "rv32im_zicsr", BASE)
     ref = run_until(elf, _symbol(elf, "done"))
     m = Machine("rv32im_zicsr")
     m.load_elf(elf)

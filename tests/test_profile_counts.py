@@ -7,12 +7,11 @@ returns after a jump, inside a run, before a run's first slot)."""
 from __future__ import annotations
 
 import random
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from toolchain import PREFIX, have_toolchain
+from toolchain import have_toolchain, link_asm
 
 from cocotb_tests import directed
 from isa.randprog import random_program
@@ -148,13 +147,7 @@ handler:
 def edges(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not have_toolchain():
         pytest.skip("riscv64-unknown-elf toolchain missing")
-    d = tmp_path_factory.mktemp("edges")
-    (d / "e.S").write_text(EDGES)
-    elf = d / "e.elf"
-    subprocess.run([PREFIX + "gcc", "-march=rv32im_zicsr", "-mabi=ilp32", "-nostdlib", "-Wl,-N",
-                    "-Wl,-Ttext=0x80000000", str(d / "e.S"), "-o", str(elf)],
-                   check=True, capture_output=True)
-    return elf
+    return link_asm(EDGES, tmp_path_factory.mktemp("edges"), "e", "rv32im_zicsr")
 
 
 @pytest.mark.parametrize("uarch", ["ideal", "mcu", "cached"])

@@ -14,6 +14,17 @@ def have_toolchain() -> bool:
     return shutil.which(PREFIX + "as") is not None
 
 
+def link_asm(source: str, workdir: Path, name: str, march: str, base: int = 0x80000000) -> Path:
+    """``source`` (assembly) built by GNU gcc and ld into ``workdir/name.elf``, its text at
+    ``base``: a real linker's ELF, section headers and symbols included."""
+    src = workdir / f"{name}.S"
+    src.write_text(source)
+    elf = workdir / f"{name}.elf"
+    subprocess.run([PREFIX + "gcc", f"-march={march}", "-mabi=ilp32", "-nostdlib", "-Wl,-N",
+                    f"-Wl,-Ttext={base:#x}", str(src), "-o", str(elf)], check=True, capture_output=True)
+    return elf
+
+
 def assemble_words(words: list[int], workdir: Path, march: str = FULL_MARCH) -> Path:
     """An object file holding ``words`` as instructions (``.insn``), at address 0."""
     src = workdir / "words.S"
