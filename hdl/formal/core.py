@@ -412,13 +412,16 @@ def watched_regfile(pick: Signal, free: list[Signal], word: Signal | None = None
     (``free[k]`` on port k) in every cycle: riscv-formal's trick for its reg check. The
     watched register is written exactly as the real memory's word at that address
     (every write the core makes to it, x0 included), and a read of it gives that word
-    with the writes up to the end of the cycle before (the real file's read a cycle
-    ahead, write-first), so at ``pick`` the two agree in every cycle; at every other
-    address the free value can be the real word, so every behaviour of the real core
-    is one of the cut core's (an over-approximation: sound for any property). What it
-    takes for granted is the register file's own code at ``pick`` (its read a cycle
-    ahead, its write-first bypass): the reg checks that keep the real file check that
-    (docs/verification.md). ``word`` (made here if not given) is the storage."""
+    with the writes up to the end of the cycle the address was given in. The real file
+    leaves out a write made in that same cycle (units/regfile.py); the core then takes
+    the operand from its own bypass register (hdl/core.py, ``forward``) and not from
+    the read, so at ``pick`` the two agree in every cycle in which the core uses the
+    read; at every other address the free value can be the real word, so every
+    behaviour of the real core is one of the cut core's (an over-approximation: sound
+    for any property). What it takes for granted is the register file's own code at
+    ``pick`` (its read a cycle ahead) and that the core uses no read of a register
+    written in the cycle of its address: the reg checks that keep the real file check
+    that (docs/verification.md). ``word`` (made here if not given) is the storage."""
     store = word if word is not None else Signal(32, name="rf_watched")
 
     def build(m, addrs, we, waddr, wdata):
