@@ -31,8 +31,9 @@ test: setup
 
 regress: setup
 	CHAINRV_RUN_SLOW=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q tests cocotb_tests
+	$(BIN)/python scripts/coverage_regression.py --out $(REPORT_DIR)/coverage
 
-# the functional coverage of the lockstep tests' programs (docs/coverage.md; a few minutes)
+# the functional coverage of the lockstep tests' programs (docs/coverage.md; under a minute)
 coverage: setup
 	$(BIN)/python scripts/coverage_regression.py --out build/coverage
 

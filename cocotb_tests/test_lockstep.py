@@ -18,7 +18,6 @@ kernels' default vectors, random programs per ISA and more seeds.
 from __future__ import annotations
 
 import shutil
-import struct
 from pathlib import Path
 
 import pytest
@@ -27,12 +26,9 @@ from chainrv import toolchain
 from chainrv.cosim import harness
 from chainrv.cosim.lockstep import lockstep
 from cocotb_tests import directed
+from cocotb_tests.plan import FULL, RANDOM_FULL, RANDOM_ICARUS, RANDOM_REDUCED, REDUCED, Random, short_input
+from cocotb_tests.plan import XCHAIN as XCHAIN_FULL
 from isa.config import IsaConfig
-from isa.randprog import random_program
-
-FULL = "rv32im_zicsr_zk_zks"
-XCHAIN_FULL = FULL + "_xchain"
-REDUCED = ("rv32im", "rv32im_zbkb")
 
 needs_icarus = pytest.mark.skipif(not harness.have_sim("icarus"), reason="iverilog not installed")
 needs_verilator = pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
@@ -92,19 +88,13 @@ def test_directed_icarus_all(name: str, tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ random programs
 
-def _random_elf(tmp_path: Path, seed: int, isa: str, blocks: int) -> Path:
-    elf = tmp_path / f"rand{seed}.elf"
-    elf.write_bytes(random_program(seed, isa, blocks=blocks, length=40).elf())
-    return elf
-
-
 #: Random programs per test: a few long programs (no per-block print loop, so nearly
-#: every slot is random code) amortize the simulator's start-up.
+#: every slot is random code) amortize the simulator's start-up (plan.py).
 @needs_verilator
 @group("verilator", FULL)
-@pytest.mark.parametrize("seed", range(4))
-def test_random_verilator(seed: int, tmp_path: Path) -> None:
-    check(_random_elf(tmp_path, seed, FULL, blocks=120), FULL, "verilator")
+@pytest.mark.parametrize("prog", RANDOM_FULL, ids=lambda p: str(p.seed))
+def test_random_verilator(prog: Random, tmp_path: Path) -> None:
+    check(prog.write(FULL, tmp_path), FULL, "verilator")
 
 
 def per_isa(sim: str, isas) -> list:
@@ -114,7 +104,15 @@ def per_isa(sim: str, isas) -> list:
 @needs_icarus
 @pytest.mark.parametrize("isa", per_isa("icarus", [*REDUCED, FULL]))
 def test_random_icarus(isa: str, tmp_path: Path) -> None:
-    check(_random_elf(tmp_path, 100, isa, blocks=10), isa, "icarus")
+    check(RANDOM_ICARUS.write(isa, tmp_path), isa, "icarus")
+
+
+@needs_icarus
+@pytest.mark.parametrize("isa", per_isa("icarus", REDUCED))
+def test_random_reduced_icarus(isa: str, tmp_path: Path) -> None:
+    """A long program on each reduced ISA's own model: what closes their coverage model
+    (test_lockstep_coverage.py)."""
+    check(RANDOM_REDUCED.write(isa, tmp_path), isa, "icarus")
 
 
 @needs_verilator
@@ -122,47 +120,10 @@ def test_random_icarus(isa: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("isa", per_isa("verilator", [*REDUCED, FULL]))
 @pytest.mark.parametrize("seed", range(1000, 1030))
 def test_random_sweep_verilator(isa: str, seed: int, tmp_path: Path) -> None:
-    check(_random_elf(tmp_path, seed, isa, blocks=200), isa, "verilator")
+    check(Random(seed, 200).write(isa, tmp_path), isa, "verilator")
 
 
 # ------------------------------------------------------------------ kernels
-
-def short_input(kernel: str) -> bytes | None:
-    """A small valid input for each kernel (its manifest says what it reads)."""
-    if kernel.startswith("mining"):
-        return bytes(range(76)) + struct.pack("<II", 1000, 3) + b"\xff" * 32
-    if kernel.startswith("merkle"):
-        return struct.pack("<I", 3) + bytes(range(96))
-    if kernel.startswith("eth_ecrecover"):
-        # r = 5 is no curve point's x: the square root runs, then "invalid"; and v = 29
-        item = bytes(range(32)) + b"".join(v.to_bytes(32, "big") for v in (27, 5, 1))
-        return struct.pack("<I", 2) + item + item[:63] + b"\x1d" + item[64:]
-    if kernel.startswith("eth_tx"):
-        # legacy [1, 1, 21000, to, 0, "", v = 27, r, s]: r = 5 is no curve point's x (the
-        # square root runs, then "invalid"); s = n - 1 is high, rejected after the hash
-        head = b"\x01\x01\x82\x52\x08\x94" + bytes(range(20)) + b"\x80\x80\x1b\x05"
-        n1 = (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140).to_bytes(32, "big")
-        txs = (b"\xdf" + head + b"\x01", b"\xf8\x3f" + head + b"\xa0" + n1)
-        return struct.pack("<I", 2) + b"".join(struct.pack("<I", len(t)) + t for t in txs)
-    if kernel.startswith("ed25519"):
-        # key y = 2 is no curve point (the square root runs, then "invalid"); S = 2^256 - 1 >= L
-        key = (2).to_bytes(32, "little")
-        recs = (key + bytes(64) + struct.pack("<I", 0),
-                key + bytes(32) + b"\xff" * 32 + struct.pack("<I", 3) + b"abc")
-        return struct.pack("<I", 2) + b"".join(recs)
-    if kernel == "btc_block":
-        # the mainnet genesis block: a header that meets its target and one coinbase
-        return bytes.fromhex(
-            "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e"
-            "67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c01010000000100000000000000000000"
-            "00000000000000000000000000000000000000000000ffffffff4d04ffff001d0104455468652054696d65732030332f"
-            "4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f66207365636f6e64206261696c6f757420"
-            "666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0fe5548271967f1a67130b7105cd6a828e039"
-            "09a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000")
-    if kernel.startswith(("ecdsa", "sm2")):
-        return None       # the default vector: long, run under make regress only
-    return bytes(range(64))
-
 
 def _variants(slow: bool) -> list:
     """Every kernel variant with a short input (or, with ``slow``, a long default vector),

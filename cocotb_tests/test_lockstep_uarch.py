@@ -30,11 +30,18 @@ from chainrv import toolchain
 from chainrv.cosim import harness
 from chainrv.cosim.lockstep import lockstep
 from cocotb_tests import directed, directed_uarch
+from cocotb_tests.plan import (
+    FAST_RANDOM,
+    FULL,
+    PRESET_KERNELS,
+    PRESETS,
+    Random,
+    has_cache,
+    short_input,
+    uarch_program,
+)
 from isa.config import IsaConfig
-from isa.randprog import random_program
 from isa.uarch import Uarch
-
-FULL = "rv32im_zicsr_zk_zks"
 
 needs_verilator = pytest.mark.skipif(not harness.have_sim("verilator"), reason="verilator not installed")
 needs_icarus = pytest.mark.skipif(not harness.have_sim("icarus"), reason="iverilog not installed")
@@ -46,7 +53,7 @@ def need_compiler() -> None:
         pytest.skip(f"{toolchain.GCC} not installed")
 
 
-def random_uarch(seed: int) -> str:
+def random_config(seed: int) -> str:
     """A random configuration: geometries in the whole range, latencies up to 12
     (the rules do not change with the number, the run time does), any predictor and
     multiplier, load-to-use and S-box units."""
@@ -69,14 +76,13 @@ def random_uarch(seed: int) -> str:
     return str(Uarch.parse(f"{text},crypto={rng.choice((1, 2))}"))
 
 
-PRESETS = ("ideal", "mcu", "cached", "fpga")
-#: Configurations of ``make test`` besides the presets (a model build each): a random
-#: one, and one without caches (where the programs that store into code run) with the
-#: dynamic predictor, the three-stage multiplier, the two-cycle load-to-use and the
-#: S-box units in MEM.
-#: ``make regress`` adds more.
-FAST_RANDOM = (random_uarch(1), "ideal,mem=3,bp=bht:16,mul=pipe:3,ldu=2,crypto=2")
-SLOW_RANDOM = tuple(random_uarch(seed) for seed in (2, *range(100, 107)))
+#: make regress's configurations besides plan.FAST_RANDOM (the first of which is
+#: random_config(1): test_fast_random_configuration).
+SLOW_RANDOM = tuple(random_config(seed) for seed in (2, *range(100, 107)))
+
+
+def test_fast_random_configuration() -> None:
+    assert FAST_RANDOM[0] == random_config(1)
 
 
 def group(uarch: str) -> pytest.MarkDecorator:
@@ -84,11 +90,6 @@ def group(uarch: str) -> pytest.MarkDecorator:
     u = Uarch.parse(uarch)
     tag = "" if u.is_ideal else f"-{u}"
     return pytest.mark.xdist_group(f"lockstep-verilator-{IsaConfig.parse(FULL)}{tag}")
-
-
-def has_cache(uarch: str) -> bool:
-    u = Uarch.parse(uarch)
-    return u.icache is not None or u.dcache is not None
 
 
 #: Mismatches found by these tests, for the lead to fix: (configuration, program) -> reason.
@@ -175,22 +176,11 @@ def test_directed_sweep(uarch: str, name: str, tmp_path: Path) -> None:
 # ------------------------------------------------------------------ kernels
 
 
-def _short_input(kernel: str) -> bytes | None:
-    from cocotb_tests.test_lockstep import short_input
-
-    return short_input(kernel)
-
-
 def _kernel_elf(kernel: str) -> Path:
     from chainrv.kernels import all_kernels
 
     need_compiler()
     return all_kernels()[kernel].build(FULL)
-
-
-#: Three short kernels per preset (test_lockstep.py runs every kernel on ideal).
-PRESET_KERNELS = {"mcu": ("sha256", "keccak256", "aes128"), "cached": ("sha256", "sm3", "ripemd160"),
-                  "fpga": ("sha256", "keccak256", "sm4")}
 
 
 def _kernel_params() -> list:
@@ -201,14 +191,14 @@ def _kernel_params() -> list:
 @needs_verilator
 @pytest.mark.parametrize(("uarch", "kernel"), _kernel_params())
 def test_kernel(uarch: str, kernel: str) -> None:
-    out = check(_kernel_elf(kernel), uarch, input_bytes=_short_input(kernel))
+    out = check(_kernel_elf(kernel), uarch, input_bytes=short_input(kernel))
     assert out.rtl.uart == out.iss.stdout and out.rtl.uart.endswith(b"\n")
 
 
 def _all_kernels() -> list[str]:
     from chainrv.kernels import all_kernels
 
-    return sorted(k for k, v in all_kernels().items() if FULL in v.isas and _short_input(k) is not None)
+    return sorted(k for k, v in all_kernels().items() if FULL in v.isas and short_input(k) is not None)
 
 
 #: The signature kernels' short inputs still take 140k-250k instructions (a square
@@ -232,7 +222,7 @@ def _sweep_kernel_params() -> list:
 @pytest.mark.slow
 @pytest.mark.parametrize(("uarch", "kernel"), _sweep_kernel_params())
 def test_kernel_sweep(uarch: str, kernel: str) -> None:
-    out = check(_kernel_elf(kernel), uarch, input_bytes=_short_input(kernel))
+    out = check(_kernel_elf(kernel), uarch, input_bytes=short_input(kernel))
     assert out.rtl.uart == out.iss.stdout
 
 
@@ -240,17 +230,17 @@ def test_kernel_sweep(uarch: str, kernel: str) -> None:
 
 
 def _random_elf(tmp_path: Path, seed: int, uarch: str) -> Path:
-    """Stores into code only without caches (they need fence.i with caches)."""
-    elf = tmp_path / f"rand{seed}.elf"
-    elf.write_bytes(random_program(seed, FULL, blocks=8, length=40, selfmod=not has_cache(uarch)).elf())
-    return elf
+    """A short program (8 blocks), stores into code only without caches (they need
+    fence.i with caches)."""
+    return Random(seed, 8, selfmod=not has_cache(uarch)).write(FULL, tmp_path)
 
 
 @needs_verilator
 @pytest.mark.parametrize("uarch", [pytest.param(u, marks=[group(u)], id=u)
-                                   for u in ("mcu", "cached", *FAST_RANDOM)])
+                                   for u in ("mcu", "cached", "fpga", *FAST_RANDOM)])
 def test_random_program(uarch: str, tmp_path: Path) -> None:
-    check(_random_elf(tmp_path, 16, uarch), uarch)
+    """The long program that closes each configuration's coverage model (plan.py)."""
+    check(uarch_program(uarch).write(FULL, tmp_path), uarch)
 
 
 @needs_verilator
@@ -359,14 +349,13 @@ def test_xchain_fpga(what: str, tmp_path: Path) -> None:
         elf = tmp_path / "rs3.elf"
         elf.write_bytes(make_elf([(directed.BASE, assemble(src, base=directed.BASE))], directed.BASE))
     elif what == "random":
-        elf = tmp_path / "rand.elf"
-        elf.write_bytes(random_program(7, XCHAIN, blocks=100, length=40).elf())
+        elf = Random(7, 100).write(XCHAIN, tmp_path)
     else:
         from chainrv.kernels import all_kernels
 
         need_compiler()
         elf = all_kernels()[what].build(XCHAIN)
-        input_bytes = _short_input(what)
+        input_bytes = short_input(what)
     out = lockstep(elf, XCHAIN, "verilator", input_bytes=input_bytes, uarch="fpga")
     assert out.ok, out.report
     assert out.iss.stop == "exit", out.iss.trap

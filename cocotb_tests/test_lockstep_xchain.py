@@ -22,7 +22,7 @@ import pytest
 from chainrv.cosim import harness
 from chainrv.cosim.lockstep import lockstep
 from cocotb_tests import directed
-from cocotb_tests.test_lockstep import short_input
+from cocotb_tests.plan import RANDOM_XCHAIN, Random, short_input
 from isa.asm import assemble
 from isa.elfwriter import make_elf
 from isa.encoding import decode
@@ -87,15 +87,11 @@ def test_rs3_forwarding_and_load_use(tmp_path: Path) -> None:
     assert not out.iss_records["trap"].any()
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_random_with_xchain(seed: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("prog", RANDOM_XCHAIN, ids=lambda p: str(p.seed))
+def test_random_with_xchain(prog: Random, tmp_path: Path) -> None:
     """Xchain rows with random rs3 (often a register written just before, or loaded:
     the rs3 forwarding paths and load-use stall) and rotate amounts."""
-    from isa.randprog import random_program
-
-    elf = tmp_path / f"rand{seed}.elf"
-    elf.write_bytes(random_program(seed, ISA, blocks=100, length=40).elf())
-    out = _check(elf)
+    out = _check(prog.write(ISA, tmp_path))
     r4 = [d for d in map(decode, out.iss_records["insn"].tolist()) if d is not None and d.insn.fmt == "R4"]
     assert sum(d.imm != 0 for d in r4) > 0.8 * len(r4) > 500
 
@@ -103,11 +99,7 @@ def test_random_with_xchain(seed: int, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(2000, 2020))
 def test_random_with_xchain_sweep(seed: int, tmp_path: Path) -> None:
-    from isa.randprog import random_program
-
-    elf = tmp_path / f"rand{seed}.elf"
-    elf.write_bytes(random_program(seed, ISA, blocks=200, length=40).elf())
-    _check(elf)
+    _check(Random(seed, 200).write(ISA, tmp_path))
 
 
 def _kernel(name: str):

@@ -29,7 +29,7 @@ from chainrv.cosim import harness
 from chainrv.cosim.lockstep import load_program
 from chainrv.cosim_pipeview import rtl_pipeview
 from cocotb_tests import directed, directed_uarch
-from cocotb_tests.test_lockstep_uarch import FAST_RANDOM
+from cocotb_tests.plan import FAST_RANDOM
 from isa.uarch import Uarch
 from simulator import Machine
 from simulator.pipeview import write_iss_pipeview
@@ -116,7 +116,7 @@ def _kernel(name: str) -> Path:
 @needs_icarus
 @pytest.mark.xdist_group("pipeview-icarus-ideal")
 def test_kernel() -> None:
-    from cocotb_tests.test_lockstep import short_input
+    from cocotb_tests.plan import short_input
 
     check_same(_kernel("sha256"), "ideal", "icarus", short_input("sha256"))
 
@@ -127,7 +127,7 @@ def test_kernel() -> None:
     pytest.param(u, k, marks=pytest.mark.xdist_group(f"pipeview-{u}"), id=f"{u}-{k}")
     for u in SLOW_UARCHS for k in ("sha256", "aes128", "keccak256")])
 def test_kernel_sweep(uarch: str, kernel: str) -> None:
-    from cocotb_tests.test_lockstep import short_input
+    from cocotb_tests.plan import short_input
 
     check_same(_kernel(kernel), uarch, "verilator", short_input(kernel))
 

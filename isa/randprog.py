@@ -17,6 +17,9 @@ rotate amount), and sequences:
   loads whose result is at once a load's or store's base, a store's data or a
   ``jalr``'s target (the load-use stall for every consumer);
 * divisions by zero and ``INT_MIN / -1``;
+* rows reading a register just set to 0, all ones, a negative or a small value
+  (the coverage model's value classes), and results written to ``x0`` one time in
+  eight;
 * traps that continue: ``ecall``, ``ebreak``, illegal words, writes to
   read-only and unknown CSRs, misaligned loads, stores, branch and jump
   targets, loads and stores where no device answers, a jump there (fetch
@@ -124,8 +127,19 @@ class _Gen:
         self.words: list[int] = []
         self.recent: list[int] = []
         self.locked: set[int] = {GP}
-        #: a register the next sources read often (pair())
+        #: a register the next sources read often (pair()), or always (corner())
         self.force = 0
+        self.force_always = False
+        #: the register the next rd() gives (corner(): rd = rs1)
+        self.rd_next = 0
+        #: rows with a data source (not an address) and the (row, value class) pairs left
+        self._corner_rows = [i for i in (*self.insns, *self.control)
+                             if ("rs1" in i.args or "rs2" in i.args)
+                             and i.kind not in ("load", "store", "jalr", "fence", "fencei")
+                             and not (i.kind == "csr" and i.name.endswith("i"))]
+        self._corners: list[tuple[Insn, int]] = []
+        #: the instruction classes left in class_run()'s cycle
+        self._run_kinds: list[tuple[str, bool]] = []
         self.csrs = [c for c in CSRS if not qemu or c.name in _CSR_QEMU]
         self.csr_writable = [c for c in _CSR_WRITABLE if not qemu or BY_NUMBER[c].name in _CSR_QEMU_WRITE]
         if not qemu:
@@ -140,8 +154,14 @@ class _Gen:
         return r.choice(EDGE) if r.random() < 0.3 else r.getrandbits(32)
 
     def rd(self) -> int:
+        """A destination register; x0 one time in eight (a result no one may see)."""
+        if self.rd_next:
+            rd, self.rd_next = self.rd_next, 0
+            return rd
+        if self.rng.random() < 0.125:
+            return 0
         while True:
-            r = self.rng.randrange(0, 32)
+            r = self.rng.randrange(1, 32)
             if r not in self.locked:
                 return r
 
@@ -154,7 +174,7 @@ class _Gen:
 
     def src(self) -> int:
         """A source register, often one of the last written (a forwarding or load-use hazard)."""
-        if self.force and self.rng.random() < 0.7:
+        if self.force and (self.force_always or self.rng.random() < 0.7):
             return self.force
         if self.recent and self.rng.random() < 0.5:
             return self.rng.choice(self.recent)
@@ -443,11 +463,15 @@ class _Gen:
             self.class_run(24)
 
     def class_run(self, n: int) -> None:
-        """``n`` instructions of one class (kind, the multiplications apart), drawn evenly."""
+        """``n`` instructions of one class (kind, the multiplications apart), the classes
+        taken in a shuffled cycle (every class gets its runs, the interrupt lands in each)."""
         r = self.rng
         rows = [*self.insns, *self.control] + ([] if self.qemu else [_ECALL])
-        kinds = sorted({(i.kind, i.ext == "m") for i in rows if i.kind not in ("csr", "fencei")})
-        kind = r.choice(kinds)
+        if not self._run_kinds:
+            self._run_kinds = sorted({(i.kind, i.ext == "m") for i in rows
+                                      if i.kind not in ("csr", "fencei")})
+            r.shuffle(self._run_kinds)
+        kind = self._run_kinds.pop()
         if kind[0] == "jalr":          # jalrs through one base, each to the next word
             base = self.reg()
             self.put(encode("auipc", rd=base, imm=0), base)
@@ -533,6 +557,34 @@ class _Gen:
             self.emit_insn(r.choice([i for i in readers if (i.kind, i.ext == "m") == kind]))
             self.force = 0
 
+    def corner(self) -> None:
+        """A row reading, as every source, a register just set to a corner of the coverage
+        model's value classes (0, all ones, the sign bit set, a small value), and writing it
+        half the time (rd = rs1). The (row, class) pairs are taken in a shuffled cycle, so a
+        program of enough items reads each."""
+        r = self.rng
+        if not self._corners:
+            self._corners = [(i, c) for i in self._corner_rows for c in range(4)]
+            r.shuffle(self._corners)
+        if not self._corners:
+            return
+        insn, cls = self._corners.pop()
+        reg = self.reg()
+        value = (0, 0xFFFF_FFFF, 0x8000_0000 | r.getrandbits(31), r.randrange(1, 256))[cls]
+        self.words += li(reg, value)
+        self.wrote(reg)
+        if insn.kind == "csr":              # a write of a CSR the program may change
+            rd = self.rd()
+            self.put(encode(insn.name, rd=rd, rs1=reg, imm=r.choice(self.csr_writable)), rd)
+            return
+        self.force, self.force_always = reg, True
+        if insn.kind == "branch":
+            self.branch(insn)
+        else:
+            self.rd_next = reg if r.random() < 0.5 else 0        # rd = rs1 half the time
+            self.emit_insn(insn)
+        self.force, self.force_always, self.rd_next = 0, False, 0
+
     def load_chain(self) -> None:
         """A load whose result is used at once as an address (a load's or store's base,
         a jalr's target) or as a store's data: the load-use stall for those consumers."""
@@ -582,6 +634,8 @@ class _Gen:
             self.evict()
         elif x < 0.40:
             self.pair()
+        elif x < 0.52:
+            self.corner()
         else:
             self.emit_insn(r.choice(self.insns))
 

@@ -171,3 +171,140 @@ def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("chainrv: ") and err.count("\n") == 1, err
+
+
+# ------------------------------------------------------------------ the microarchitecture's bins
+
+EXIT = """
+    lui t0, 0x100
+    lui t1, 0x5
+    addi t1, t1, 0x555
+    sw t1, 0(t0)             # the finisher: exit 0 (a device store, no D-cache access)
+spin:
+    j spin
+"""
+
+# Outcomes worked out from docs/timing.md's "Prediction" rules, in the listing's comments.
+PREDICT = """
+    addi a0, zero, 3
+loop:
+    addi a0, a0, -1
+    bne a0, zero, loop       # backward; taken, taken, not taken
+    beq a0, zero, fwd        # forward, taken
+    addi a1, zero, 1
+fwd:
+    bne a0, zero, fwd2       # forward, not taken
+    jal ra, func             # a call (jal), then ret (jalr: never predicted, not a bin)
+fwd2:
+""" + EXIT + """
+func:
+    ret
+"""
+
+# Every access is to set 0 of a 256-byte direct-mapped cache of 16-byte lines.
+DCACHE = """
+    lui gp, 0x80080
+    lw a1, 0(gp)             # load miss: the set is empty
+    lw a2, 4(gp)             # load hit: the same line
+    sw a1, 8(gp)             # store hit: the line is now dirty
+    sw a1, 256(gp)           # store miss, the dirty line written back; the new line dirty
+    lw a3, 0(gp)             # load miss, the dirty line written back
+    lw a4, 512(gp)           # load miss: the victim (loaded only) is clean
+    lw a5, 768(gp)           # load miss, clean victim, with a taken branch right behind it
+    beq zero, zero, next
+next:
+    lw a5, 1024(gp)          # load miss, clean victim, with a jump right behind it
+    jal zero, next2
+next2:
+""" + EXIT
+
+# A 256-byte direct-mapped I-cache of 16-byte lines (addresses from the program's start).
+ICACHE = """
+    jal zero, far            # 0x00: the jump's target line was never fetched: a miss
+back:
+    beq zero, zero, far2     # 0x04: taken, to a line never fetched: a miss
+    nop
+    nop
+far:
+    jal zero, back           # 0x10: back to the first line, fetched already: a hit
+    nop
+    nop
+    nop
+far2:
+""" + EXIT                   # 0x20
+
+
+def _uarch_counts(tmp_path: Path, source: str, uarch: str) -> dict[str, int]:
+    elf = tmp_path / "prog.elf"
+    elf.write_bytes(make_elf([(BASE, assemble(source, base=BASE))], BASE))
+    cov = Coverage(IsaConfig.parse(FULL), Uarch.parse(uarch))
+    cov.run(elf, "prog")
+    assert cov.failed == []
+    return _nonzero(cov, "microarchitecture")
+
+
+def test_static_prediction_counted_by_hand(tmp_path: Path) -> None:
+    """BTFN: a backward branch is predicted taken, a forward one not, every jal taken."""
+    assert _uarch_counts(tmp_path, PREDICT, "ideal,bp=btfn") == {
+        "branch predicted taken, taken": 2, "branch predicted taken, not taken": 1,
+        "branch predicted not taken, taken": 1, "branch predicted not taken, not taken": 1,
+        "jal predicted": 1}
+
+
+def test_table_prediction_counted_by_hand(tmp_path: Path) -> None:
+    """The table: a branch or jal it does not hold is predicted not taken; the loop's bne,
+    allocated taken (counter 2) by its first run, is predicted taken by the next two
+    (the counter goes to 3, then back to 2 on the loop's exit)."""
+    assert _uarch_counts(tmp_path, PREDICT, "ideal,bp=bht:16") == {
+        "branch predicted taken, taken": 1, "branch predicted taken, not taken": 1,
+        "branch predicted not taken, taken": 2, "branch predicted not taken, not taken": 1,
+        "jal not predicted": 1}
+
+
+def test_data_cache_counted_by_hand(tmp_path: Path) -> None:
+    assert _uarch_counts(tmp_path, DCACHE, "ideal,dcache=256:1:16,mem=2") == {
+        "load hit": 1, "load miss": 4, "load miss with a dirty write-back": 1,
+        "store hit": 1, "store miss with a dirty write-back": 1,
+        "D-cache miss with a taken branch behind it": 1, "D-cache miss with a jump behind it": 1}
+
+
+def test_instruction_cache_counted_by_hand(tmp_path: Path) -> None:
+    counts = _uarch_counts(tmp_path, ICACHE, "ideal,icache=256:1:16,mem=2")
+    assert counts["icache misses"] >= 3          # the lines at 0x00, 0x10, 0x20 (0x30: the run's end)
+    assert {k: v for k, v in counts.items() if k.startswith("I-cache")} == {
+        "I-cache miss at a jump's target": 1, "I-cache miss at a taken branch's target": 1}
+
+
+@pytest.mark.parametrize("uarch", ["cached", "ideal,dcache=256:1:16,mem=3,bp=btfn"])
+def test_record_bins_add_up_to_the_counters(uarch: str, tmp_path: Path) -> None:
+    """The per-record D-port outcomes and mispredictions against the ISS's own counters
+    (kept apart from the trace): every RAM access is one hit or one miss, a miss with a
+    write-back one write-back, and every misprediction a branch or jal predicted wrong or
+    a jalr (never predicted)."""
+    from simulator import Machine
+
+    cov = Coverage(IsaConfig.parse(FULL), Uarch.parse(uarch))
+    counters = {k: 0 for k in ("dcache_hits", "dcache_misses", "dcache_writebacks", "bp_mispredicts")}
+    jalr = 0
+    for seed in range(3):
+        elf = tmp_path / f"r{seed}.elf"
+        elf.write_bytes(random_program(seed, FULL, blocks=6, length=40, selfmod=False).elf())
+        cov.run(elf, f"random {seed}")
+        m = Machine(FULL, uarch=uarch)
+        m.load_elf(elf)
+        res, recs = m.trace(1_000_000)
+        for k in counters:
+            counters[k] += res.counters[k]
+        words = recs["insn"][recs["trap"] == 0] & 0x707F
+        jalr += int(((words & 0x7F) == 0x67).sum())
+    assert cov.failed == []
+    c = _nonzero(cov, "microarchitecture")
+    get = lambda *names: sum(c.get(n, 0) for n in names)          # noqa: E731
+    assert get("load hit", "store hit") == counters["dcache_hits"] > 0
+    assert get("load miss", "store miss", "load miss with a dirty write-back",
+               "store miss with a dirty write-back") == counters["dcache_misses"] > 0
+    assert get("load miss with a dirty write-back", "store miss with a dirty write-back") \
+        == counters["dcache_writebacks"] > 0
+    wrong = get("branch predicted taken, not taken", "branch predicted not taken, taken",
+                "jal not predicted")
+    assert wrong + (jalr if Uarch.parse(uarch).bp != "none" else 0) == counters["bp_mispredicts"]

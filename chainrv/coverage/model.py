@@ -49,6 +49,33 @@ def mul_stalls_reachable(uarch: Uarch) -> bool:
     return uarch.mul == "pipe" and (uarch.icache is not None or uarch.mul_n - 1 > uarch.mem)
 
 
+#: the predictor's outcomes of a conditional branch (docs/coverage.md)
+PREDICTIONS = ("predicted taken, taken", "predicted taken, not taken",
+               "predicted not taken, taken", "predicted not taken, not taken")
+#: the D-port's outcomes of a load or store to RAM, per access kind
+DPORT = ("hit", "miss", "miss with a dirty write-back")
+
+
+def uarch_events(uarch: Uarch) -> list[str]:
+    """The microarchitecture's bins that single records show (the sampler's names): each
+    predictor outcome, the I-cache missing at a taken branch's or jump's target, each
+    D-port outcome per access kind, a D-cache miss with a taken branch or jump behind it
+    in EX, and a consumer waiting for a product."""
+    events = []
+    if uarch.bp != "none":
+        events += [f"branch {p}" for p in PREDICTIONS]
+        # BTFN predicts every jal; the table only the ones it holds
+        events += ["jal predicted"] + (["jal not predicted"] if uarch.bp == "bht" else [])
+    if uarch.icache:
+        events += ["I-cache miss at a taken branch's target", "I-cache miss at a jump's target"]
+    if uarch.dcache:
+        events += [f"{kind} {o}" for kind in ("load", "store") for o in DPORT]
+        events += ["D-cache miss with a taken branch behind it", "D-cache miss with a jump behind it"]
+    if mul_stalls_reachable(uarch):
+        events += ["mul stalls"]
+    return events
+
+
 def _reads(insn: Insn, src: str) -> bool:
     return insn.kind not in _NO_OPERANDS and src in insn.args
 
@@ -142,25 +169,22 @@ class Model:
                 for d in DISTANCES:
                     self.lut_fwd[s, d] = g.add(f"{src} from distance {d}")
 
-        g = self._group("code")
-        self.bin_code = {w: g.add(f"{name} into code, then executed")
-                         for w, name in ((1, "sb"), (2, "sh"), (4, "sw"))}
-        if "zifencei" in config:
-            self.bin_code[0] = g.add("fence.i after a store into code")
+        # with a cache a store reaches the code only through fence.i (docs/timing.md)
+        self.bin_code: dict[int, int] = {}
+        if "zifencei" in config or (uarch.icache is None and uarch.dcache is None):
+            g = self._group("code")
+            self.bin_code = {w: g.add(f"{name} into code, then executed")
+                             for w, name in ((1, "sb"), (2, "sh"), (4, "sw"))}
+            if "zifencei" in config:
+                self.bin_code[0] = g.add("fence.i after a store into code")
 
         self.bin_uarch: dict[str, int] = {}
+        self.bin_record: dict[str, int] = {}
         if not uarch.is_ideal:
             g = self._group("microarchitecture")
-            events = []
-            if uarch.icache:
-                events += ["icache_hits", "icache_misses"]
-            if uarch.dcache:
-                events += ["dcache_hits", "dcache_misses", "dcache_writebacks"]
-            if uarch.bp != "none":
-                events += ["bp_mispredicts"]
-            if mul_stalls_reachable(uarch):
-                events += ["mul_stalls"]
-            self.bin_uarch = {e: g.add(e.replace("_", " ")) for e in events}
+            counted = ["icache_hits", "icache_misses"] if uarch.icache else []
+            self.bin_uarch = {e: g.add(e.replace("_", " ")) for e in counted}
+            self.bin_record = {e: g.add(e) for e in uarch_events(uarch)}
 
         for g in self.groups.values():
             g.freeze()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from isa.csrs import CAUSE_MTI, MCAUSE
+from isa.memmap import RAM_BASE, RAM_SIZE
 from isa.table import INSNS
-from simulator.state import S_MUL
+from simulator.state import S_DC, S_IC, S_MISP, S_MUL
 
-from .model import DISTANCES, Model
+from .model import DISTANCES, DPORT, PREDICTIONS, Model
 
 M32 = 0xFFFF_FFFF
 _NO_ROW = len(INSNS)
@@ -24,6 +25,9 @@ _R4 = np.array([i.fmt == "R4" for i in INSNS] + [False])
 _LOAD = np.array([i.kind == "load" for i in INSNS] + [False])
 _STORE = np.array([i.kind == "store" for i in INSNS] + [False])
 _FENCEI = np.array([i.kind == "fencei" for i in INSNS] + [False])
+_BRANCH = np.array([i.kind == "branch" for i in INSNS] + [False])
+_JAL = np.array([i.kind == "jal" for i in INSNS] + [False])
+_JUMP = np.array([i.kind in ("jal", "jalr") for i in INSNS] + [False])
 #: rows whose execution is a trap (their retirement slot is a trap record)
 _TRAPPING = np.array([i.name in ("ecall", "ebreak") for i in INSNS] + [False])
 _CONTEXT = max(DISTANCES)
@@ -31,6 +35,9 @@ _CONTEXT = max(DISTANCES)
 #: (indexing a structured array copies every field)
 _FIELDS = ("order", "insn", "trap", "pc_rdata", "pc_wdata", "rs1_addr", "rs1_rdata", "rs2_addr",
            "rs2_rdata", "rd_addr", "rd_wdata", "mem_addr", "mem_wmask")
+#: the stall causes the microarchitecture's bins read, as columns beside the fields
+_STALLS = {"s_ic": S_IC, "s_dc": S_DC, "s_misp": S_MISP, "s_mul": S_MUL}
+_COLUMNS = _FIELDS + tuple(_STALLS)
 Cols = dict[str, np.ndarray]
 
 
@@ -43,6 +50,17 @@ def decode_ops(words: np.ndarray) -> np.ndarray:
     for insn in reversed(INSNS):
         ops[(uniq & insn.mask) == insn.match] = insn.op
     return ops[inverse]
+
+
+def branch_taken(word: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The condition of RV32I's branch of each word (funct3) on its operands ``a``, ``b``:
+    from the values, not from the next pc (a branch taken to pc + 4 is taken)."""
+    a, b = a & M32, b & M32
+    sa, sb = (a ^ 0x8000_0000) - 0x8000_0000, (b ^ 0x8000_0000) - 0x8000_0000
+    f3 = (word >> 12) & 7
+    cond = np.select([f3 == 0, f3 == 1, f3 == 4, f3 == 5, f3 == 6],
+                     [a == b, a != b, sa < sb, sa >= sb, a < b], a >= b)
+    return cond.astype(bool)
 
 
 def _take(r: Cols, mask: np.ndarray) -> Cols:
@@ -65,7 +83,7 @@ class Sampler:
         self.records = 0
         #: traps whose cause no handler read (another trap came first, or the run ended)
         self.unattributed = 0
-        self._tail: Cols = {f: np.zeros(0, np.int64) for f in _FIELDS}
+        self._tail: Cols = {f: np.zeros(0, np.int64) for f in _COLUMNS}
         self._open_trap = -1                       # op id of a trap waiting for its mcause read
         # the last store to each word address: (word address, order, width), sorted by address
         self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -80,7 +98,7 @@ class Sampler:
         self.__init_run_state()
 
     def __init_run_state(self) -> None:
-        self._tail = {f: np.zeros(0, np.int64) for f in _FIELDS}
+        self._tail = {f: np.zeros(0, np.int64) for f in _COLUMNS}
         self._open_trap = -1
         self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._fencei = np.zeros(0, np.int64)
@@ -92,11 +110,11 @@ class Sampler:
             return
         m = self.m
         self.records += len(recs)
-        if stalls is not None and "mul_stalls" in m.bin_uarch:
-            m.groups["microarchitecture"].counts[m.bin_uarch["mul_stalls"]] += int(
-                np.count_nonzero(stalls[:, S_MUL]))
         k = len(self._tail["insn"])
-        r = {f: np.concatenate([self._tail[f], recs[f]]) for f in _FIELDS}
+        cols = {f: recs[f] for f in _FIELDS}
+        for name, cause in _STALLS.items():
+            cols[name] = stalls[:, cause] if stalls is not None else np.zeros(len(recs), np.int64)
+        r = {f: np.concatenate([self._tail[f], cols[f]]) for f in _COLUMNS}
         self._tail = {f: v[-_CONTEXT:] for f, v in r.items()}
         word = r["insn"] & M32
         op = decode_ops(word)
@@ -109,6 +127,8 @@ class Sampler:
         rn = {f: v[k:] for f, v in r.items()}
         self._traps(rn, op[k:], word[k:], ok[k:])
         self._code(rn, op[k:], ok[k:])
+        if m.bin_record:
+            self._uarch(r, op, word, ok, k)
 
     # ------------------------------------------------------------ per record
     def _instructions(self, op: np.ndarray, word: np.ndarray, r: Cols) -> None:
@@ -120,7 +140,7 @@ class Sampler:
         for s, field in enumerate(("rs1_rdata", "rs2_rdata")):
             cls = value_class(r[field] & M32)
             m.add("operand values", np.where(cls >= 0, m.lut_val[op, s, np.maximum(cls, 0)], -1))
-        taken = (r["pc_wdata"] & M32) != ((r["pc_rdata"] + 4) & M32)
+        taken = branch_taken(word, r["rs1_rdata"], r["rs2_rdata"])
         backward = (word >> 31) & 1
         m.add("branches", m.lut_br[op, taken * 2 + backward])
         if "csrs" in m.groups:
@@ -162,6 +182,52 @@ class Sampler:
                     lu = hit & prev_load
                     m.add("hazards", np.where(lu, m.lut_lu[s, np.maximum(cls, 0)], -1))
 
+    def _uarch(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray, k: int) -> None:
+        """The microarchitecture's events single records show: a record's own stalls, and a
+        pair's, record j followed in the pipeline by j + 1 (whose stalls say what j's
+        redirect cost). A pair is counted when j + 1 is new, so j may be the chunk before's."""
+        m = self.m
+        g = m.groups["microarchitecture"]
+
+        def add(name: str, hit: np.ndarray) -> None:
+            if name in m.bin_record:
+                g.counts[m.bin_record[name]] += int(np.count_nonzero(hit))
+
+        n = len(op)
+        j = np.arange(max(k - 1, 0), n - 1)
+        nx = j + 1
+        seq = ok[j] & ((r["pc_rdata"][nx] & M32) == (r["pc_wdata"][j] & M32))
+        opj = op[j]
+        taken = branch_taken(word[j], r["rs1_rdata"][j], r["rs2_rdata"][j])
+        branch = _BRANCH[opj] & seq
+        misp = r["s_misp"][nx] > 0
+        predicted = taken ^ misp                   # what EX found wrong was the opposite
+        for idx, name in enumerate(PREDICTIONS):
+            want_pred, want_taken = idx < 2, idx % 2 == 0
+            add(f"branch {name}", branch & (predicted == want_pred) & (taken == want_taken))
+        jal = _JAL[opj] & seq
+        add("jal predicted", jal & ~misp)
+        add("jal not predicted", jal & misp)
+        imiss = r["s_ic"][nx] > 0
+        add("I-cache miss at a taken branch's target", branch & taken & imiss)
+        add("I-cache miss at a jump's target", _JUMP[opj] & seq & imiss)
+
+        new = np.arange(n) >= k
+        addr = r["mem_addr"] & M32
+        access = ok & (_LOAD[op] | _STORE[op]) & (addr >= RAM_BASE) & (addr < RAM_BASE + RAM_SIZE)
+        dc = r["s_dc"]
+        if m.uarch.dcache:
+            refill = m.uarch.mem + m.uarch.dcache.words
+            outcome = np.where(dc == 0, 0, np.where(dc <= refill, 1, 2))
+            for kind, rows in (("load", _LOAD), ("store", _STORE)):
+                for o, name in enumerate(DPORT):
+                    add(f"{kind} {name}", new & access & rows[op] & (outcome == o))
+            miss = access[j] & (dc[j] > 0) & ok[nx] & seq
+            add("D-cache miss with a taken branch behind it", miss & _BRANCH[op[nx]]
+                & branch_taken(word[nx], r["rs1_rdata"][nx], r["rs2_rdata"][nx]))
+            add("D-cache miss with a jump behind it", miss & _JUMP[op[nx]])
+        add("mul stalls", new & (r["s_mul"] > 0))
+
     def _traps(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray) -> None:
         m = self.m
         if "traps" not in m.groups:
@@ -197,6 +263,8 @@ class Sampler:
         """Words executed after a store wrote them (the width of the last store), and
         whether a fence.i ran between that store and the execution."""
         m = self.m
+        if not m.bin_code:
+            return
         order = r["order"]
         fencei = order[ok & _FENCEI[op]]
         if len(fencei):
