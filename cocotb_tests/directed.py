@@ -605,3 +605,46 @@ def build(name: str, path: Path) -> Path:
     code = assemble(source(name), base=BASE)
     path.write_bytes(make_elf([(BASE, code)], BASE))
     return path
+
+
+# Traps with no handler: mtvec keeps its reset value 0, so the run ends at the trap
+# (chainrv run: exit status 3; the lockstep compares the records up to it). One program
+# per cause of isa/csrs.py, each a few instructions before it.
+_UNHANDLED_HEAD = """
+    lui gp, 0x80080          # scratch RAM
+    lui t0, 0x40000          # where nothing answers
+    li a0, 0x12345678
+"""
+UNHANDLED: dict[str, str] = {
+    "fetch_misaligned": "    la t1, far\n    jalr zero, 2(t1)\nfar:\n    nop\n",
+    "fetch_fault": "    jalr zero, 0(t0)\n",
+    "illegal": "    .word 0x00000000\n",
+    "breakpoint": "    ebreak\n",
+    "load_misaligned": "    lw a1, 1(gp)\n",
+    "load_fault": "    lw a1, 0(t0)\n",
+    "store_misaligned": "    sw a0, 2(gp)\n",
+    "store_fault": "    sw a0, 0(t0)\n",
+    "ecall": "    ecall\n",
+    # mtimecmp = mtime + 20 (high word first), then MTIE and MIE: the interrupt comes in
+    # the loop
+    "timer": """
+    li t2, 0x0200bff8        # mtime
+    li t3, 0x02004000        # mtimecmp
+    lw a1, 0(t2)
+    addi a1, a1, 20
+    sw zero, 4(t3)
+    sw a1, 0(t3)
+    li a2, 0x80
+    csrrs zero, mie, a2
+    csrrsi zero, mstatus, 8
+wait:
+    j wait
+""",
+}
+
+
+def build_unhandled(name: str, path: Path) -> Path:
+    """The program of ``UNHANDLED[name]``: it ends at that trap (no handler)."""
+    code = assemble(_UNHANDLED_HEAD + UNHANDLED[name] + FINISH, base=BASE)
+    path.write_bytes(make_elf([(BASE, code)], BASE))
+    return path

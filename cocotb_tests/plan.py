@@ -150,7 +150,25 @@ class Kernel:
         return all_kernels()[self.name].build(self.isa)
 
 
-Program = Random | Directed | Kernel
+@dataclass(frozen=True)
+class Unhandled:
+    """A program of directed.UNHANDLED: it ends at a trap with no handler."""
+
+    name: str
+
+    def write(self, isa: str, folder: Path) -> Path:
+        from cocotb_tests import directed
+
+        return directed.build_unhandled(self.name, folder / f"unhandled_{self.name}.elf")
+
+
+Program = Random | Directed | Kernel | Unhandled
+
+
+def unhandled_programs() -> tuple[Unhandled, ...]:
+    from cocotb_tests import directed
+
+    return tuple(Unhandled(n) for n in directed.UNHANDLED)
 
 
 @dataclass(frozen=True)
@@ -163,10 +181,20 @@ class Configuration:
     uarch: str
     programs: tuple[Program, ...]
     gated: bool = True
+    #: the simulator its lockstep tests run on
+    sim: str = "verilator"
 
     @property
     def name(self) -> str:
         return f"{self.isa}-{self.uarch}"
+
+    @property
+    def xdist_group(self) -> str:
+        """The lockstep tests' xdist group of its model (one worker builds it)."""
+        from isa.config import IsaConfig
+
+        u = Uarch.parse(self.uarch)
+        return f"lockstep-{self.sim}-{IsaConfig.parse(self.isa)}" + ("" if u.is_ideal else f"-{u}")
 
 
 def kernel_variants() -> list[Kernel]:
@@ -195,14 +223,16 @@ def configurations(kernels: bool = True) -> list[Configuration]:
     the cross compiler)."""
     from cocotb_tests import directed
 
-    full = [*(Directed(n) for n in sorted(directed.PROGRAMS)), *RANDOM_FULL, RANDOM_ICARUS]
+    unhandled = unhandled_programs()
+    full = [*(Directed(n) for n in sorted(directed.PROGRAMS)), *RANDOM_FULL, RANDOM_ICARUS, *unhandled]
     if kernels:
         full += kernel_variants()
     out = [Configuration(FULL, "ideal", tuple(full)),
-           *(Configuration(isa, "ideal", (RANDOM_ICARUS, RANDOM_REDUCED)) for isa in REDUCED),
-           Configuration(XCHAIN, "ideal", RANDOM_XCHAIN)]
+           *(Configuration(isa, "ideal", (RANDOM_ICARUS, RANDOM_REDUCED, *unhandled), sim="icarus")
+             for isa in REDUCED),
+           Configuration(XCHAIN, "ideal", (*RANDOM_XCHAIN, *unhandled))]
     for u in ("mcu", "cached", "fpga", *FAST_RANDOM):
-        progs: list[Program] = [*directed_for(u), uarch_program(u)]
+        progs: list[Program] = [*directed_for(u), uarch_program(u), *unhandled]
         if kernels:
             progs += [Kernel(k, FULL) for k in PRESET_KERNELS.get(u, ())]
         out.append(Configuration(FULL, u, tuple(progs)))
@@ -218,7 +248,7 @@ def sample(conf: Configuration, folder: Path):
 
     cov = Coverage(IsaConfig.parse(conf.isa), Uarch.parse(conf.uarch))
     for prog in conf.programs:
-        cov.run(prog.write(conf.isa, folder), prog.name,
+        cov.run(prog.write(conf.isa, folder), prog.name, unhandled=isinstance(prog, Unhandled),
                 input_bytes=short_input(prog.name) if isinstance(prog, Kernel) else None)
     return cov
 

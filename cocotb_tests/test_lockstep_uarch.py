@@ -40,6 +40,7 @@ from cocotb_tests.plan import (
     short_input,
     uarch_program,
 )
+from cocotb_tests.references import check_output
 from isa.config import IsaConfig
 from isa.uarch import Uarch
 
@@ -192,7 +193,7 @@ def _kernel_params() -> list:
 @pytest.mark.parametrize(("uarch", "kernel"), _kernel_params())
 def test_kernel(uarch: str, kernel: str) -> None:
     out = check(_kernel_elf(kernel), uarch, input_bytes=short_input(kernel))
-    assert out.rtl.uart == out.iss.stdout and out.rtl.uart.endswith(b"\n")
+    check_output(kernel, short_input(kernel), out)
 
 
 def _all_kernels() -> list[str]:
@@ -223,7 +224,7 @@ def _sweep_kernel_params() -> list:
 @pytest.mark.parametrize(("uarch", "kernel"), _sweep_kernel_params())
 def test_kernel_sweep(uarch: str, kernel: str) -> None:
     out = check(_kernel_elf(kernel), uarch, input_bytes=short_input(kernel))
-    assert out.rtl.uart == out.iss.stdout
+    check_output(kernel, short_input(kernel), out)
 
 
 # ------------------------------------------------------------------ random programs

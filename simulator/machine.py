@@ -157,6 +157,12 @@ class Machine:
     def reg(self, n: int) -> int:
         return 0 if n == 0 else int(self.regs[n])
 
+    @property
+    def mcause(self) -> int:
+        """The ``mcause`` CSR: the last trap's cause (the one that ended a run at an
+        unhandled trap)."""
+        return int(self.st[S.MCAUSE])
+
     # ------------------------------------------------------------ running
     def _args(self, prof: tuple[np.ndarray, ...], tr: np.ndarray, stop: int) -> tuple:
         return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart,

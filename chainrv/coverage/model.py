@@ -142,12 +142,16 @@ class Model:
         handler = any(i.kind == "csr" for i in rows)
         present = sorted({insn_class(i) for i in rows})
         self.cause_bin: dict[int, int] = {}
+        self.unhandled_bin: dict[int, int] = {}
         self.lut_irq = np.full(len(self.classes), -1, np.int64)
         self.lut_csr = np.full((4096, 2), -1, np.int64)
         if handler:
             g = self._group("traps")
             for c in CAUSES:
                 self.cause_bin[c.code] = g.add(c.name)
+            # with mtvec left 0 the run ends at the trap (the timer's needs Zicsr to enable it)
+            g = self._group("traps without a handler")
+            self.unhandled_bin = {c.code: g.add(c.name) for c in CAUSES}
             g = self._group("interrupts")
             for cls in present:
                 self.lut_irq[self.classes.index(cls)] = g.add(f"timer interrupt at {cls}")

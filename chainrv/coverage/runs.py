@@ -27,10 +27,11 @@ class Coverage:
         self.failed: list[str] = []
 
     def run(self, elf: str | Path | LoadedElf, name: str, input_bytes: bytes | None = None,
-            max_instructions: int | None = None, chunk: int = 65536) -> None:
+            max_instructions: int | None = None, chunk: int = 65536, unhandled: bool = False) -> None:
         """Run ``elf`` to its end and sample every record; a run that does not exit
-        with status 0 is listed in ``failed`` (its records still count). ``chunk``: records
-        per piece of the trace (the counts do not depend on it)."""
+        with status 0 (with ``unhandled``: that does not end at a trap with no handler) is
+        listed in ``failed`` (its records still count). ``chunk``: records per piece of the
+        trace (the counts do not depend on it)."""
         m = Machine(self.config, uarch=self.uarch)
         m.load_elf(elf)
         if input_bytes is not None:
@@ -38,9 +39,11 @@ class Coverage:
         for recs, stalls in m.iter_trace(max_instructions, chunk=chunk, stalls=True):
             self.sampler.sample(recs, stalls)
         res = m.result
-        self.sampler.end_run(res.counters)
+        self.sampler.end_run(res.counters, m.mcause if res.stop == "trap" else None)
         self.programs += 1
-        if res.stop != "exit" or res.exit_code != 0:
+        if unhandled and res.stop != "trap":
+            self.failed.append(f"{name}: ended ({res.stop}) without the trap it is written for")
+        elif not unhandled and (res.stop != "exit" or res.exit_code != 0):
             self.failed.append(f"{name}: {res.trap or f'exit status {res.exit_code}'}")
 
     def run_random(self, seed: int, blocks: int = 20, length: int = 60) -> None:

@@ -89,8 +89,13 @@ class Sampler:
         self._stored = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._fencei = np.zeros(0, np.int64)        # orders of the fence.i executed
 
-    def end_run(self, counters: dict[str, int]) -> None:
-        """Close one program's trace: its microarchitecture counters, no context carried."""
+    def end_run(self, counters: dict[str, int], unhandled: int | None = None) -> None:
+        """Close one program's trace: its microarchitecture counters, no context carried;
+        ``unhandled``: the cause of the trap with no handler that ended it."""
+        if unhandled is not None and unhandled in self.m.unhandled_bin:
+            self.m.groups["traps without a handler"].counts[self.m.unhandled_bin[unhandled]] += 1
+            # its trap record is the run's last; no handler reads its cause
+            self._open_trap = -1
         for name, b in self.m.bin_uarch.items():
             if name in counters:
                 self.m.groups["microarchitecture"].counts[b] += counters[name]
