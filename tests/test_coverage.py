@@ -96,6 +96,20 @@ def test_hazards_counted_by_hand(hand: Coverage) -> None:
     assert _nonzero(hand, "code") == {}
 
 
+def test_operand_sources_counted_by_hand(hand: Coverage) -> None:
+    """Each row's sources by where they came from (the distances of the listing above);
+    every read with no write to it in the three records before is the register file's."""
+    src = _nonzero(hand, "operand sources")
+    assert src["add rs1 from distance 1"] == src["add rs2 from distance 1"] == 1      # 7
+    assert src["sw rs1 from distance 2"] == 1 and src["sw rs2 from distance 1"] == 2   # 5; 5 23
+    assert src["sw rs1 from distance 3"] == 1                                          # 23
+    assert src["lw rs1 from distance 3"] == 1                                          # 6
+    assert src["beq rs1 from distance 1"] == 1 and src["beq rs2 from the register file"] == 1  # 8
+    # addi's rs1: distance 1 at 1 12 16 22, distance 2 at 18, the register file (x0) at 4 15
+    assert {k: v for k, v in src.items() if k.startswith("addi ")} == {
+        "addi rs1 from distance 1": 4, "addi rs1 from distance 2": 1, "addi rs1 from the register file": 2}
+
+
 def test_operands_counted_by_hand(hand: Coverage) -> None:
     regs = _nonzero(hand, "operand registers")
     assert regs["add rs1=rs2"] == 1

@@ -25,6 +25,10 @@ REG_CORNERS = ("rd=x0", "rs1=rs2", "rd=rs1")
 BRANCH_OUTCOMES = ("not taken forward", "not taken backward", "taken forward", "taken backward")
 SOURCES = ("rs1", "rs2", "rs3")
 DISTANCES = (1, 2, 3)
+#: where a source operand came from: the register file (no write to it in the three
+#: records before), or the record at distance 1 (EX/MEM), 2 (MEM/WB), 3 (the write of the
+#: read's own cycle) that wrote it
+ORIGINS = ("from the register file", "from distance 1", "from distance 2", "from distance 3")
 #: kinds with no register operands (fence's and fence.i's fields are reserved)
 _NO_OPERANDS = ("system", "fence", "fencei")
 #: kinds whose rs1 is an address, not data: value classes would fault, not compute
@@ -160,6 +164,14 @@ class Model:
                 self.lut_csr[c.number, 0] = g.add(f"{c.name} read")
                 if not c.read_only:
                     self.lut_csr[c.number, 1] = g.add(f"{c.name} write")
+
+        g = self._group("operand sources")
+        self.lut_src = np.full((n, len(SOURCES), len(ORIGINS)), -1, np.int64)
+        for i in rows:
+            for s_, src in enumerate(SOURCES):
+                if _reads(i, src):
+                    for k, origin in enumerate(ORIGINS):
+                        self.lut_src[i.op, s_, k] = g.add(f"{i.name} {src} {origin}")
 
         g = self._group("hazards")
         self.lut_lu = np.full((len(SOURCES), len(self.classes)), -1, np.int64)

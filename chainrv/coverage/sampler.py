@@ -172,6 +172,7 @@ class Sampler:
         for s, reg in enumerate(srcs):
             reg = np.where(live, reg, 0)
             found = np.zeros(n, bool)
+            origin = np.zeros(n, np.int64)        # ORIGINS: 0 the register file, else d
             chain = np.ones(n, bool)
             for d in DISTANCES:
                 prev_wr = np.zeros(n, np.int64)
@@ -180,12 +181,14 @@ class Sampler:
                 chain &= np.roll(seq, d - 1) if d > 1 else seq
                 hit = chain & (reg != 0) & (prev_wr == reg) & ~found
                 found |= hit
+                origin[hit] = d
                 m.add("hazards", np.where(hit, m.lut_fwd[s, d], -1))
                 if d == 1:
                     prev_load = np.zeros(n, bool)
                     prev_load[1:] = loads[:-1]
                     lu = hit & prev_load
                     m.add("hazards", np.where(lu, m.lut_lu[s, np.maximum(cls, 0)], -1))
+            m.add("operand sources", np.where(live, m.lut_src[op, s, origin], -1))
 
     def _uarch(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray, k: int) -> None:
         """The microarchitecture's events single records show: a record's own stalls, and a
