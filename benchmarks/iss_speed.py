@@ -106,11 +106,11 @@ def build(tmp: Path, scale: float) -> list[tuple[str, Path]]:
     loop.write_bytes(make_elf([(RAM_BASE, assemble(src))], RAM_BASE))
     progs.append(("loop", loop))
     kernels = all_kernels()
-    # about 3,100 instructions a nonce and 9M a signature (rv32im + Zk/Zks)
+    # about 3,100 instructions a nonce and 1.76M a signature (rv32im + Zk/Zks)
     mining = kernels["mining"].build(FULL)
     progs.append(("mining", _with_input(mining, _mining_input(int(320_000 * scale)), tmp / "mining.elf")))
     ecdsa = kernels["ecdsa_secp256k1"].build(FULL)
-    progs.append(("ecdsa", _with_input(ecdsa, _ecdsa_input(max(1, int(110 * scale))), tmp / "ecdsa.elf")))
+    progs.append(("ecdsa", _with_input(ecdsa, _ecdsa_input(max(1, int(570 * scale))), tmp / "ecdsa.elf")))
     tiny = tmp / "tiny.elf"
     tiny.write_bytes(make_elf([(RAM_BASE, assemble(TINY))], RAM_BASE))
     progs.append(("tiny", tiny))
