@@ -135,9 +135,15 @@ class _Gen:
         #: rows with a data source (not an address) and the (row, value class) pairs left
         self._corner_rows = [i for i in (*self.insns, *self.control)
                              if ("rs1" in i.args or "rs2" in i.args)
-                             and i.kind not in ("load", "store", "jalr", "fence", "fencei")
+                             and i.kind not in ("load", "jalr", "fence", "fencei")
                              and not (i.kind == "csr" and i.name.endswith("i"))]
         self._corners: list[tuple[Insn, int]] = []
+        #: the (branch, taken) pairs left in branch_after_load()'s cycle, the (CSR, row) pairs
+        #: in csr_cycle()'s
+        self._branch_loads: list[tuple[Insn, bool]] = []
+        self._load_pairs: list = []
+        self._fault_widths: list[str] = []
+        self._csr_pairs: list = []
         #: the instruction classes left in class_run()'s cycle
         self._run_kinds: list[tuple[str, bool]] = []
         self.csrs = [c for c in CSRS if not qemu or c.name in _CSR_QEMU]
@@ -248,7 +254,7 @@ class _Gen:
         if name.startswith("s"):
             self.put(encode(name, rs1=base, rs2=self.src(), imm=off))
         else:
-            rd = self.rd()
+            rd = base if base != GP and r.random() < 0.25 else self.rd()      # rd = rs1
             self.put(encode(name, rd=rd, rs1=base, imm=off), rd)
 
     def alu_avoiding(self, reg: int) -> int:
@@ -260,7 +266,7 @@ class _Gen:
     def csr(self, name: str) -> None:
         r = self.rng
         rd = self.rd()
-        reads_only = r.random() < 0.5
+        reads_only = not self.force and r.random() < 0.5      # (a consumer of pair() reads)
         if reads_only:
             csr = r.choice(self.csrs).number
             op = "csrrs" if name in ("csrrw", "csrrwi") else name
@@ -399,18 +405,94 @@ class _Gen:
 
     def fetch_fault(self) -> None:
         """A jump where no memory is: the handler resumes at the address stored at RESUME.
-        A timer interrupt pending at the faulting fetch comes first (docs/hdl.md)."""
+        A timer interrupt pending at the faulting fetch comes first (docs/hdl.md). Three
+        times in four the target is a small value just loaded by a sub-word load, the
+        widths in a shuffled cycle (the load-use stall of a jalr behind each load width: no
+        such value is a mapped address)."""
         r = self.rng
         back, target = self.reg(), self.reg()
         while back == target:
             target = self.reg()
-        self.words += [encode("auipc", rd=back, imm=0), encode("addi", rd=back, rs1=back, imm=24),
-                       encode("sw", rs1=GP, rs2=back, imm=RESUME - GP_VALUE),
-                       *li(target, UNMAPPED + r.randrange(0, 1 << 16, 4))]
+        if r.random() < 0.75:
+            if not self._fault_widths:
+                self._fault_widths = ["lb", "lbu", "lh", "lhu"]
+                r.shuffle(self._fault_widths)
+            width = self._fault_widths.pop()
+            value = r.randrange(4, 128 if width == "lb" else 256 if width == "lbu" else 0x8000, 4)
+            at = RESUME - 8 - GP_VALUE
+            store = "sh" if width[1] == "h" else "sb"
+            self.words += [*li(target, value), encode(store, rs1=GP, rs2=target, imm=at)]
+            self.words += [encode("auipc", rd=back, imm=0), encode("addi", rd=back, rs1=back, imm=20),
+                           encode("sw", rs1=GP, rs2=back, imm=RESUME - GP_VALUE),
+                           encode(width, rd=target, rs1=GP, imm=at)]
+        else:
+            self.words += [encode("auipc", rd=back, imm=0), encode("addi", rd=back, rs1=back, imm=24),
+                           encode("sw", rs1=GP, rs2=back, imm=RESUME - GP_VALUE),
+                           *li(target, UNMAPPED + r.randrange(0, 1 << 16, 4))]
         rd = self.rd()
-        self.put(encode("jalr", rd=rd, rs1=target, imm=0), rd)     # the auipc's sixth word
+        self.put(encode("jalr", rd=rd, rs1=target, imm=0), rd)     # the auipc's sixth word (or fifth)
         self.wrote(back)
         self.wrote(target)
+
+    def branch_after_load(self) -> None:
+        """A branch whose rs1 was loaded (by a load of any width) by the instruction just
+        before, with values that make it go the way a shuffled cycle of (branch, taken)
+        pairs asks."""
+        r = self.rng
+        branches = [i for i in self.control if i.kind == "branch"]
+        if not branches:
+            return
+        if not self._branch_loads:
+            self._branch_loads = [(i, t) for i in branches for t in (False, True)]
+            r.shuffle(self._branch_loads)
+        insn, taken = self._branch_loads.pop()
+        x, y = self.reg(), self.reg()
+        while y == x:
+            y = self.reg()
+        # equal operands: beq, bge, bgeu taken; 1 < 2: blt, bltu, bne taken
+        equal = taken == (insn.name in ("beq", "bge", "bgeu"))
+        at = r.randrange(-2048, 2048 - 128, 4)
+        width = r.choice(("lw", "lh", "lhu", "lb", "lbu"))        # each reads 1 back
+        self.words += [*li(x, 1), encode("sw", rs1=GP, rs2=x, imm=at), *li(y, 1 if equal else 2),
+                       encode(width, rd=x, rs1=GP, imm=at)]
+        skip = r.randrange(0, 4)
+        self.put(encode(insn.name, rs1=x, rs2=y, imm=4 * (skip + 1)))
+        self.words += [self.alu() for _ in range(skip)]
+        self.wrote(y)
+        self.wrote(x)
+
+    def csr_cycle(self) -> None:
+        """Every CSR by every CSR instruction that can run on it, in a shuffled cycle: the
+        read-only ones read (no write: rs1 x0, zimm 0); the ones the program may change as
+        csr() writes them; mstatus and mtvec written with the value they hold (mtvec's
+        csrrwi with the timer's interrupts off and put back at once)."""
+        r = self.rng
+        rows = [i for i in INSNS if i.kind == "csr" and i.ext in self.config]
+        if not self._csr_pairs:
+            self._csr_pairs = [(c, i) for c in CSRS for i in rows
+                               if not (c.read_only and i.name in ("csrrw", "csrrwi"))]
+            r.shuffle(self._csr_pairs)
+        c, insn = self._csr_pairs.pop()
+        name, imm_form = insn.name, insn.name.endswith("i")
+        rd = self.rd()
+        if c.number in self.csr_writable:
+            src = r.randrange(32) if imm_form else self.src()
+            self.put(encode(name, rd=rd, rs1=src, imm=c.number), rd)
+        elif c.number in (MSTATUS, MTVEC) and name in ("csrrw", "csrrwi"):
+            t = self.reg()
+            if name == "csrrw":             # the value it holds, written back
+                self.words.append(encode("csrrs", rd=t, rs1=0, imm=c.number))
+                self.put(encode("csrrw", rd=rd, rs1=t, imm=c.number), rd)
+            elif c.number == MSTATUS:       # 0: the interrupts off (MPP reads 3 whatever is written)
+                self.put(encode("csrrwi", rd=rd, rs1=0, imm=MSTATUS), rd)
+            else:                           # mtvec 0 for two instructions, the interrupts off
+                self.words += [encode("csrrci", rd=0, rs1=8, imm=MSTATUS),
+                               encode("csrrs", rd=t, rs1=0, imm=MTVEC)]
+                self.put(encode("csrrwi", rd=rd, rs1=0, imm=MTVEC), rd)
+                self.words.append(encode("csrrw", rd=0, rs1=t, imm=MTVEC))
+            self.wrote(t)
+        else:                               # read only: csrrs/csrrc x0, csrrsi/csrrci 0
+            self.put(encode(name, rd=rd, rs1=0, imm=c.number), rd)
 
     def device(self) -> None:
         """A device register: the UART's LSR; with lockstep, mtime and mtimecmp."""
@@ -445,9 +527,28 @@ class _Gen:
         wfi = r.random() < 0.25
         # or a run of instructions of one class right after: the interrupt lands in it
         run = not wfi and r.random() < 0.5
+        if run:
+            # enabled first (mtimecmp out of reach meanwhile), then mtimecmp = mtime + a
+            # delay shorter than the run (24 instructions, 24 cycles or more): the
+            # interrupt falls due in the run, or at its first instruction when the
+            # arming took longer (cache misses)
+            c = self.reg()
+            while c in (a, b):
+                c = self.reg()
+            self.words += [*li(a, CLINT_BASE + CLINT_MTIMECMP), encode("addi", rd=b, rs1=0, imm=-1),
+                           encode("sw", rs1=a, rs2=b, imm=4), encode("addi", rd=b, rs1=0, imm=0x80),
+                           encode("csrrs", rd=0, rs1=b, imm=MIE), encode("csrrsi", rd=0, rs1=8, imm=MSTATUS),
+                           *li(c, CLINT_BASE + CLINT_MTIME), encode("lw", rd=b, rs1=c, imm=0),
+                           encode("addi", rd=b, rs1=b, imm=r.randrange(2, 20)),
+                           encode("sw", rs1=a, rs2=b, imm=0), encode("sw", rs1=a, rs2=0, imm=4)]
+            self.wrote(a)
+            self.wrote(b)
+            self.wrote(c)
+            self.class_run(24)
+            return
         self.words += li(a, CLINT_BASE + CLINT_MTIME)
         self.words.append(encode("lw", rd=b, rs1=a, imm=0))
-        delay = r.randrange(150, 200) if wfi else r.randrange(4, 48) if run else r.randrange(0, 40)
+        delay = r.randrange(150, 200) if wfi else r.randrange(0, 40)
         self.words.append(encode("addi", rd=b, rs1=b, imm=delay))
         self.words += li(a, CLINT_BASE + CLINT_MTIMECMP)
         self.words.append(encode("sw", rs1=a, rs2=0, imm=4))
@@ -459,8 +560,6 @@ class _Gen:
             self.words.append(encode("wfi"))
         self.wrote(a)
         self.wrote(b)
-        if run:
-            self.class_run(24)
 
     def class_run(self, n: int) -> None:
         """``n`` instructions of one class (kind, the multiplications apart), the classes
@@ -488,6 +587,10 @@ class _Gen:
                 self.branch(insn)
             elif insn.kind == "system":
                 self.put(encode(insn.name))
+            elif insn.kind in ("load", "store"):       # through gp: every slot of the run one
+                off = r.randrange(-2048, 2048 - 128, _WIDTH[insn.name])
+                rd = 0 if insn.kind == "store" else self.rd()
+                self.put(encode(insn.name, rd=rd, rs1=GP, rs2=self.src(), imm=off), rd)
             else:
                 self.emit_insn(insn)
 
@@ -545,23 +648,33 @@ class _Gen:
         forwarding path or the load-use stall, for rs1, rs2 and rs3 alike)."""
         r = self.rng
         loads = [i for i in self.insns if i.kind == "load"]
-        producer = r.choice(loads) if loads and r.random() < 0.5 else r.choice(self.insns)
-        self.emit_insn(producer)
         readers = [i for i in self.insns
                    if i.kind not in ("fence", "fencei", "load", "store") and i.fmt != "U"]
-        # the consumer's class first, so that the few rs3 readers get their share
+        # the consumer's class first, so that the few rs3 readers get their share; behind a
+        # load, the (load, class) pairs in a shuffled cycle (each width before each class)
         kinds = sorted({(i.kind, i.ext == "m") for i in readers})
+        kind = r.choice(kinds) if kinds else None
+        if loads and kinds and r.random() < 0.5:
+            if not self._load_pairs:
+                self._load_pairs = [(ld, k) for ld in loads for k in kinds]
+                r.shuffle(self._load_pairs)
+            producer, kind = self._load_pairs.pop()
+            self.rd_next = self.reg()         # a register the consumer can read
+        else:
+            producer = r.choice(self.insns)
+        self.emit_insn(producer)
+        self.rd_next = 0
         if self.recent and kinds:
-            kind = r.choice(kinds)
             self.force = self.recent[-1]
             self.emit_insn(r.choice([i for i in readers if (i.kind, i.ext == "m") == kind]))
             self.force = 0
 
     def corner(self) -> None:
-        """A row reading, as every source, a register just set to a corner of the coverage
-        model's value classes (0, all ones, the sign bit set, a small value), and writing it
-        half the time (rd = rs1). The (row, class) pairs are taken in a shuffled cycle, so a
-        program of enough items reads each."""
+        """A row reading, as every source, a register just set (one to three instructions
+        before) to a corner of the coverage model's value classes (0, all ones, the sign bit
+        set, a small value), and writing it half the time (rd = rs1); a store stores it.
+        The (row, class) pairs are taken in a shuffled cycle, so a program of enough items
+        reads each."""
         r = self.rng
         if not self._corners:
             self._corners = [(i, c) for i in self._corner_rows for c in range(4)]
@@ -573,6 +686,11 @@ class _Gen:
         value = (0, 0xFFFF_FFFF, 0x8000_0000 | r.getrandbits(31), r.randrange(1, 256))[cls]
         self.words += li(reg, value)
         self.wrote(reg)
+        self.words += [encode("addi", rd=0, rs1=0, imm=0)] * r.randrange(0, 3)   # read at distance 1-3
+        if insn.kind == "store":            # the value as data, to the scratch area
+            width = _WIDTH[insn.name]
+            self.put(encode(insn.name, rs1=GP, rs2=reg, imm=r.randrange(-2048, 2048 - 128, width)))
+            return
         if insn.kind == "csr":              # a write of a CSR the program may change
             rd = self.rd()
             self.put(encode(insn.name, rd=rd, rs1=reg, imm=r.choice(self.csr_writable)), rd)
@@ -636,6 +754,10 @@ class _Gen:
             self.pair()
         elif x < 0.52:
             self.corner()
+        elif x < 0.55:
+            self.branch_after_load()
+        elif x < 0.61 and self.traps and not self.qemu:
+            self.csr_cycle()
         else:
             self.emit_insn(r.choice(self.insns))
 

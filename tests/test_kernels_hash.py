@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from Crypto.Hash import keccak
-from gmssl import func, sm3
 from qemu import have_qemu, run_qemu
 
 from chainrv.kernels import KERNELS_DIR, load_kernel
 from chainrv.toolchain import GCC
+from cocotb_tests.references import keccak256, sha256d
+from cocotb_tests.references import sm3_digest as sm3_hash
 from isa.memmap import input_block
 
 pytestmark = [
@@ -52,18 +52,6 @@ def run(elf: Path, isa: str, data: bytes | None, tmp_path: Path, tag: str = "in"
         inp.write_bytes(input_block(data))
     r = run_qemu(elf, isa, input_file=inp)
     return r.status, r.text
-
-
-def sha256d(b: bytes) -> bytes:
-    return hashlib.sha256(hashlib.sha256(b).digest()).digest()
-
-
-def sm3_hash(b: bytes) -> bytes:
-    return bytes.fromhex(sm3.sm3_hash(func.bytes_to_list(b)))
-
-
-def keccak256(b: bytes) -> bytes:
-    return keccak.new(digest_bits=256, data=b).digest()
 
 
 def merkle_root(leaves: list[bytes], parent: Callable[[bytes], bytes]) -> bytes:

@@ -137,10 +137,14 @@ class Model:
 
         g = self._group("branches")
         self.lut_br = np.full((n, len(BRANCH_OUTCOMES)), -1, np.int64)
+        self.lut_br_load = np.full((n, 2), -1, np.int64)      # [op, taken]: an operand from a load
         for i in rows:
             if i.kind == "branch":
                 for k, outcome in enumerate(BRANCH_OUTCOMES):
                     self.lut_br[i.op, k] = g.add(f"{i.name} {outcome}")
+                for taken in (0, 1):
+                    outcome = "taken" if taken else "not taken"
+                    self.lut_br_load[i.op, taken] = g.add(f"{i.name} {outcome}, an operand from a load")
 
         # traps need a handler, and only Zicsr can set mtvec
         handler = any(i.kind == "csr" for i in rows)
@@ -149,6 +153,7 @@ class Model:
         self.unhandled_bin: dict[int, int] = {}
         self.lut_irq = np.full(len(self.classes), -1, np.int64)
         self.lut_csr = np.full((4096, 2), -1, np.int64)
+        self.lut_csr_insn = np.full((4096, n), -1, np.int64)
         if handler:
             g = self._group("traps")
             for c in CAUSES:
@@ -164,6 +169,13 @@ class Model:
                 self.lut_csr[c.number, 0] = g.add(f"{c.name} read")
                 if not c.read_only:
                     self.lut_csr[c.number, 1] = g.add(f"{c.name} write")
+            # every CSR by every CSR instruction that can run on it (on a read-only one,
+            # csrrw and csrrwi always write, so they always trap: the traps' bins)
+            csr_rows = [i for i in rows if i.kind == "csr"]
+            for c in CSRS:
+                for i in csr_rows:
+                    if not (c.read_only and i.name in ("csrrw", "csrrwi")):
+                        self.lut_csr_insn[c.number, i.op] = g.add(f"{c.name} by {i.name}")
 
         g = self._group("operand sources")
         self.lut_src = np.full((n, len(SOURCES), len(ORIGINS)), -1, np.int64)
@@ -179,6 +191,18 @@ class Model:
             for cls in present:
                 if any(insn_class(i) == cls and _reads(i, src) for i in rows):
                     self.lut_lu[s, self.classes.index(cls)] = g.add(f"load-use {src} by {cls}")
+        # every load row by each consumer class right behind it (the load-use stall); a
+        # sub-word load's value (within 32 KiB of 0) is no mapped address, so its load
+        # consumer (whose one source is the address) always faults: the traps' bins
+        self.lut_luw = np.full((n, len(self.classes)), -1, np.int64)
+        for ld in rows:
+            if ld.kind == "load":
+                for cls in present:
+                    if cls == "load" and ld.name != "lw":
+                        continue
+                    if any(insn_class(i) == cls and (_reads(i, "rs1") or _reads(i, "rs2")) for i in rows):
+                        k = self.classes.index(cls)
+                        self.lut_luw[ld.op, k] = g.add(f"load-use: {ld.name} then {cls}")
         self.lut_fwd = np.full((len(SOURCES), len(DISTANCES) + 1), -1, np.int64)
         for s, src in enumerate(SOURCES):
             if any(_reads(i, src) for i in rows):

@@ -155,6 +155,7 @@ class Sampler:
             write = csr & (np.isin(op, _CSR_ALWAYS_WRITES) | (rs1 != 0))
             m.add("csrs", np.where(read, m.lut_csr[num, 0], -1))
             m.add("csrs", np.where(write, m.lut_csr[num, 1], -1))
+            m.add("csrs", np.where(csr, m.lut_csr_insn[num, op], -1))
 
     def _hazards(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray,
                  live: np.ndarray) -> None:
@@ -169,6 +170,7 @@ class Sampler:
         cls = m.class_of[op]
         loads = _LOAD[op] & ok
         srcs = (r["rs1_addr"], r["rs2_addr"], np.where(_R4[op], word >> 27, 0))
+        after_load = np.zeros(n, bool)          # a source from the load right before
         for s, reg in enumerate(srcs):
             reg = np.where(live, reg, 0)
             found = np.zeros(n, bool)
@@ -188,7 +190,12 @@ class Sampler:
                     prev_load[1:] = loads[:-1]
                     lu = hit & prev_load
                     m.add("hazards", np.where(lu, m.lut_lu[s, np.maximum(cls, 0)], -1))
+                    after_load |= lu
             m.add("operand sources", np.where(live, m.lut_src[op, s, origin], -1))
+        prev_op = np.roll(op, 1)
+        m.add("hazards", np.where(after_load, m.lut_luw[prev_op, np.maximum(cls, 0)], -1))
+        taken = branch_taken(word, r["rs1_rdata"], r["rs2_rdata"]).astype(np.int64)
+        m.add("branches", np.where(after_load, m.lut_br_load[op, taken], -1))
 
     def _uarch(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray, k: int) -> None:
         """The microarchitecture's events single records show: a record's own stalls, and a
