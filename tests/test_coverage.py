@@ -340,3 +340,43 @@ def test_trap_without_a_handler(tmp_path: Path) -> None:
     assert _nonzero(cov, "traps") == {}
     cov.run(elf, "ecall")                     # not written for it: a failed run
     assert cov.failed and "ecall" in cov.failed[0]
+
+
+# The timer interrupt taken at a CSR write, then waking a wfi (docs/timing.md: an
+# interrupt is taken by the instruction in its first EX cycle while it is pending).
+TIMER = """
+    la t0, handler
+    csrrw zero, mtvec, t0
+    lui s0, 0x2004           # mtimecmp
+    lui s1, 0x200c
+    addi s1, s1, -8          # mtime (0x200bff8)
+    sw zero, 4(s0)
+    sw zero, 0(s0)           # due now
+    addi t1, zero, 0x80
+    csrrs zero, mie, t1
+    csrrsi zero, mstatus, 8  # enabled: the next instruction takes it
+    csrrw zero, mscratch, t1 # a CSR write interrupted (and run again after mret)
+    lw t2, 0(s1)
+    addi t2, t2, 50
+    sw t2, 0(s0)
+    sw zero, 4(s0)           # due 50 cycles on
+    wfi                      # woken by it
+    addi a0, zero, 1         # takes it
+""" + EXIT + """
+handler:
+    csrrs t6, mcause, zero
+    addi t5, zero, -1
+    sw t5, 4(s0)             # out of reach
+    mret
+"""
+
+
+def test_interrupt_at_a_csr_write_and_waking_a_wfi(tmp_path: Path) -> None:
+    elf = tmp_path / "timer.elf"
+    elf.write_bytes(make_elf([(BASE, assemble(TIMER, base=BASE))], BASE))
+    cov = Coverage(IsaConfig.parse(FULL), IDEAL)
+    cov.run(elf, "timer")
+    assert cov.failed == [] and cov.sampler.unattributed == 0
+    assert _nonzero(cov, "interrupts") == {
+        "timer interrupt at csr": 1, "timer interrupt at a CSR write": 1,
+        "timer interrupt at alu": 1, "timer interrupt waking a wfi": 1}

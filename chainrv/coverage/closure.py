@@ -27,16 +27,17 @@ def _pct(hit: int, total: int) -> str:
 def table(model: Model, width: int = 100) -> str:
     """The closure table: one line per group, its holes wrapped below it."""
     s = summary(model)
-    lines = [f"{'group':<20} {'hit':>6} {'bins':>6} {'covered':>8}", "-" * 43]
+    w = max(20, *(len(name) for name in model.groups))
+    lines = [f"{'group':<{w}} {'hit':>6} {'bins':>6} {'covered':>8}", "-" * (w + 23)]
     gaps = holes(model)
     for name in model.groups:
         hit, total = s[name]
-        lines.append(f"{name:<20} {hit:>6} {total:>6} {_pct(hit, total):>8}")
+        lines.append(f"{name:<{w}} {hit:>6} {total:>6} {_pct(hit, total):>8}")
         if gaps[name]:
             lines += textwrap.wrap("holes: " + ", ".join(gaps[name]), width,
                                    initial_indent="  ", subsequent_indent="    ")
     hit, total = s["total"]
-    lines += ["-" * 43, f"{'total':<20} {hit:>6} {total:>6} {_pct(hit, total):>8}"]
+    lines += ["-" * (w + 23), f"{'total':<{w}} {hit:>6} {total:>6} {_pct(hit, total):>8}"]
     return "\n".join(lines)
 
 

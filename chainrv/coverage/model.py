@@ -164,6 +164,11 @@ class Model:
             g = self._group("interrupts")
             for cls in present:
                 self.lut_irq[self.classes.index(cls)] = g.add(f"timer interrupt at {cls}")
+            # the two the class does not tell: a wfi woken (the next instruction takes it), a
+            # CSR write (not a read) in EX
+            if any(i.name == "wfi" for i in rows):
+                g.add("timer interrupt waking a wfi")
+            g.add("timer interrupt at a CSR write")
             g = self._group("csrs")
             for c in CSRS:
                 self.lut_csr[c.number, 0] = g.add(f"{c.name} read")

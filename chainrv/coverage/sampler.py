@@ -25,6 +25,9 @@ _R4 = np.array([i.fmt == "R4" for i in INSNS] + [False])
 _LOAD = np.array([i.kind == "load" for i in INSNS] + [False])
 _STORE = np.array([i.kind == "store" for i in INSNS] + [False])
 _FENCEI = np.array([i.kind == "fencei" for i in INSNS] + [False])
+_WFI = np.array([i.name == "wfi" for i in INSNS] + [False])
+#: a trap's key: its op id, and these flags above it (the interrupts' bins)
+_AFTER_WFI, _CSR_WRITE = 1 << 16, 1 << 17
 _BRANCH = np.array([i.kind == "branch" for i in INSNS] + [False])
 _JAL = np.array([i.kind == "jal" for i in INSNS] + [False])
 _JUMP = np.array([i.kind in ("jal", "jalr") for i in INSNS] + [False])
@@ -130,7 +133,13 @@ class Sampler:
         m.add("instructions", m.lut_insn[op[~ok & new & _TRAPPING[op]]])
         self._hazards(r, op, word, ok, live)
         rn = {f: v[k:] for f, v in r.items()}
-        self._traps(rn, op[k:], word[k:], ok[k:])
+        # what the interrupts' bins ask of a trap beside its op: the wfi right before it,
+        # or its own CSR write
+        after_wfi = np.zeros(len(op), bool)
+        after_wfi[1:] = _WFI[op[:-1]] & ok[:-1]
+        csr_write = np.isin(op, _CSR_OPS) & (np.isin(op, _CSR_ALWAYS_WRITES) | (((word >> 15) & 31) != 0))
+        key = op | np.where(after_wfi, _AFTER_WFI, 0) | np.where(csr_write, _CSR_WRITE, 0)
+        self._traps(rn, key[k:], op[k:], word[k:], ok[k:])
         self._code(rn, op[k:], ok[k:])
         if m.bin_record:
             self._uarch(r, op, word, ok, k)
@@ -243,12 +252,12 @@ class Sampler:
             add("D-cache miss with a jump behind it", miss & _JUMP[op[nx]])
         add("mul stalls", new & (r["s_mul"] > 0))
 
-    def _traps(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray) -> None:
+    def _traps(self, r: Cols, key: np.ndarray, op: np.ndarray, word: np.ndarray, ok: np.ndarray) -> None:
         m = self.m
         if "traps" not in m.groups:
             return
         traps = np.flatnonzero(~ok)
-        trap_ops = op[traps]
+        trap_ops = key[traps]
         if self._open_trap >= 0:                   # a trap of the chunk before, not read yet
             traps = np.concatenate([[-1], traps])
             trap_ops = np.concatenate([[self._open_trap], trap_ops])
@@ -270,9 +279,14 @@ class Sampler:
         g = m.groups["traps"]
         for code, b in m.cause_bin.items():
             g.counts[b] += int(np.count_nonzero(cause == code))
-        irq_ops = trap_ops[read_ok][cause == CAUSE_MTI]
-        cls = m.class_of[irq_ops]
+        irq = trap_ops[read_ok][cause == CAUSE_MTI]
+        cls = m.class_of[irq & (_AFTER_WFI - 1)]
         m.add("interrupts", np.where(cls >= 0, m.lut_irq[np.maximum(cls, 0)], -1))
+        g = m.groups["interrupts"]
+        for flag, name in ((_AFTER_WFI, "timer interrupt waking a wfi"),
+                           (_CSR_WRITE, "timer interrupt at a CSR write")):
+            if name in g.bins:
+                g.counts[g.bins.index(name)] += int(np.count_nonzero(irq & flag))
 
     def _code(self, r: Cols, op: np.ndarray, ok: np.ndarray) -> None:
         """Words executed after a store wrote them (the width of the last store), and
