@@ -58,7 +58,7 @@ class Random:
 RANDOM_FULL = tuple(Random(seed, 120) for seed in range(4))
 #: Each ISA on Icarus (its x start state finds what Verilator's zeros hide).
 RANDOM_ICARUS = Random(100, 10)
-#: The reduced ISAs' own model (Icarus): long enough to close their coverage.
+#: The reduced ISAs' own models (Verilator): long enough to close their coverage.
 RANDOM_REDUCED = Random(16, 80)
 #: Xchain on the ideal machine (Verilator).
 RANDOM_XCHAIN = tuple(Random(seed, 100) for seed in range(3))
@@ -228,8 +228,7 @@ def configurations(kernels: bool = True) -> list[Configuration]:
     if kernels:
         full += kernel_variants()
     out = [Configuration(FULL, "ideal", tuple(full)),
-           *(Configuration(isa, "ideal", (RANDOM_ICARUS, RANDOM_REDUCED, *unhandled), sim="icarus")
-             for isa in REDUCED),
+           *(Configuration(isa, "ideal", (RANDOM_ICARUS, RANDOM_REDUCED, *unhandled)) for isa in REDUCED),
            Configuration(XCHAIN, "ideal", (*RANDOM_XCHAIN, *unhandled))]
     for u in ("mcu", "cached", "fpga", *FAST_RANDOM):
         progs: list[Program] = [*directed_for(u), uarch_program(u), *unhandled]
