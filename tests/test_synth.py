@@ -117,6 +117,25 @@ def test_nextpnr_arguments_without_an_aim_are_unchanged():
     assert nextpnr_argv("ice40", "up5k")[nextpnr_argv("ice40", "up5k").index("--freq") + 1] == "12.0"
 
 
+def test_flow_options_are_in_the_pnr_cache_key(tmp_path):
+    """Another Yosys or nextpnr option is another cached run: a netlist or placement made
+    by one flow is never read back for another."""
+    from chainrv.synth.pnr import PNR_OPTS, SYNTH_OPTS, pnr_step
+
+    il = "module \\top\nend\n"
+    default, script, argv = pnr_step(il, "ecp5", "25k", tmp_path, aim_mhz=80)
+    assert script.splitlines()[1] == " ".join(["synth_ecp5 -top chainrv_fpga", *SYNTH_OPTS["ecp5"],
+                                               "-json netlist.json"])
+    dff, dff_script, _ = pnr_step(il, "ecp5", "25k", tmp_path, aim_mhz=80, synth_opts=("-dff",))
+    assert "synth_ecp5 -top chainrv_fpga -dff -json netlist.json" in dff_script
+    r2, _, r2_argv = pnr_step(il, "ecp5", "25k", tmp_path, aim_mhz=80, pnr_opts=("--router", "router2"))
+    base = argv[:len(argv) - len(PNR_OPTS["ecp5"])]
+    assert r2_argv == [*base, "--router", "router2"]
+    assert len({default.dir, dff.dir, r2.dir}) == 3
+    again, _, _ = pnr_step(il, "ecp5", "25k", tmp_path, aim_mhz=80)
+    assert again.dir == default.dir
+
+
 @pytest.mark.slow
 def test_design_too_large_for_the_device_names_resource_and_device(capsys):
     assert main(["synth", "--isa", "rv32im", "--target", "ice40", "--device", "hx1k"]) == 2

@@ -35,6 +35,19 @@ def test_units_from_cell_names() -> None:
     assert unit_of("soc.core.mem_result_TRELLIS_FF_Q_11") == "core"
     assert unit_of("soc.ram.1.1") == "ram"
     assert unit_of("soc.uart_tx_FF") == "soc"
+    assert unit_of("$nextpnr_CCU2C_19$CCU2_COMB0") is None          # made by nextpnr's packer
+
+
+def test_cells_of_nextpnr_join_no_unit() -> None:
+    """A carry chain that nextpnr split runs through cells it named itself: the units
+    on either side of them stay one."""
+    path = [_seg("clk-to-q", 0.5, "soc.core.fwd.from_wb_FF", "soc.core.fwd.from_wb_FF"),
+            _seg("routing", 1.0, "soc.core.fwd.from_wb_FF", "soc.core.addr_CCU2C"),
+            _seg("logic", 0.25, "soc.core.addr_CCU2C", "$nextpnr_CCU2C_19$CCU2_COMB0"),
+            _seg("logic", 0.25, "$nextpnr_CCU2C_19$CCU2_COMB0", "soc.core.addr_FF"),
+            _seg("setup", 0.5, "soc.core.addr_FF", "soc.core.addr_FF", "M", "M")]
+    cp = summarize({"critical_paths": [{"path": path}]})
+    assert cp is not None and cp["units"] == ["fwd", "core"] and cp["levels"] == 2
 
 
 def test_summary_of_the_longest_path() -> None:

@@ -5,7 +5,9 @@ nextpnr names a cell after the net or signal it drives, in the design's hierarch
 (``soc.core.multiplier.product_MULT18X18D...``), so the unit a cell belongs to is the
 submodule in its name: the component after ``soc.core`` (or after ``soc``) that a
 further dot follows. Cells of the core's or the SoC's own logic (``soc.core.mem_result_
-TRELLIS_FF...``) count as ``core`` or ``soc``.
+TRELLIS_FF...``) count as ``core`` or ``soc``. Cells nextpnr makes itself while packing
+(``$nextpnr_CCU2C_19$CCU2_COMB0``, a carry cell that starts or ends a split carry chain)
+belong to no unit: the path's units skip them.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def unit_of(cell: str) -> str:
-    """The unit a placed cell belongs to (see the module docstring)."""
+def unit_of(cell: str) -> str | None:
+    """The unit a placed cell belongs to (see the module docstring); None for a cell of
+    nextpnr's own."""
+    if cell.startswith("$nextpnr"):
+        return None
     parts = cell.split(".")
     if parts and parts[0] == "soc":
         parts = parts[1:]
@@ -42,7 +47,7 @@ def summarize(report: dict[str, Any]) -> dict[str, Any] | None:
     for s in path:
         for end in (s["from"], s["to"]):
             u = unit_of(end["cell"])
-            if not units or units[-1] != u:
+            if u is not None and (not units or units[-1] != u):
                 units.append(u)
     first, last = path[0]["from"], path[-1]["to"]
     return {"delay_ns": round(logic + routing, 3), "logic_ns": round(logic, 3),

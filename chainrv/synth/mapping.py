@@ -115,11 +115,14 @@ def fpga_cost(types: dict[str, int]) -> FpgaCost:
                     by_type=dict(sorted(types.items())))
 
 
-def fpga_synth_command(target: str, device: str | None, top: str) -> str:
-    """Yosys's synthesis command for an FPGA family (the UP5K has DSP blocks for the multiplier)."""
+def fpga_synth_command(target: str, device: str | None, top: str, opts: tuple[str, ...] = ()) -> str:
+    """Yosys's synthesis command for an FPGA family (the UP5K has DSP blocks for the
+    multiplier), with ``opts`` (further options of ``synth_ice40``/``synth_ecp5``) after it."""
     if target == "ice40":
-        return f"synth_ice40 -top {top}" + (" -dsp" if device == "up5k" else "")
-    return f"synth_ecp5 -top {top}"
+        cmd = f"synth_ice40 -top {top}" + (" -dsp" if device == "up5k" else "")
+    else:
+        cmd = f"synth_ecp5 -top {top}"
+    return " ".join([cmd, *opts])
 
 
 def _map_script(target: str, device: str | None, top: str, keep: str) -> str:

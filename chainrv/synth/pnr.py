@@ -32,6 +32,13 @@ PNR_TARGET_MHZ = {"ice40": 12.0, "ecp5": 25.0}
 PNR_AIM_RANGE = (1.0, 1000.0)
 PNR_SEED = 1
 
+#: The flow's options beyond the defaults, per family: further options of Yosys's
+#: ``synth_ice40``/``synth_ecp5`` (the SoC's netlist for nextpnr) and of nextpnr
+#: (after the device, aim and seed). Both are in the pnr step's cache key (the Yosys
+#: script and nextpnr's arguments), so a run of another flow is never read back.
+SYNTH_OPTS: dict[str, tuple[str, ...]] = {"ice40": (), "ecp5": ()}
+PNR_OPTS: dict[str, tuple[str, ...]] = {"ice40": (), "ecp5": ()}
+
 #: Logic cells of each device: ice40 (one LUT4 + one flip-flop each), ecp5 (LUT4s, each
 #: with a flip-flop beside it).
 _CAPACITY = {"ice40": {"up5k": 5280, "hx8k": 7680, "lp8k": 7680, "hx4k": 3520, "hx1k": 1280},
@@ -77,35 +84,52 @@ def check_aim(aim_mhz: float | None) -> None:
         raise SynthError(f"--pnr-aim {aim_mhz:g} must be a clock from {lo:g} to {hi:g} MHz")
 
 
-def nextpnr_argv(target: str, device: str, aim_mhz: float | None = None, seed: int = PNR_SEED) -> list[str]:
-    """nextpnr's arguments. Without an aim they are the family default's, word for word:
-    they are part of the cache key, so results made before ``aim_mhz`` existed stay valid."""
+def nextpnr_argv(target: str, device: str, aim_mhz: float | None = None, seed: int = PNR_SEED,
+                 opts: tuple[str, ...] | None = None) -> list[str]:
+    """nextpnr's arguments, ``opts`` (default ``PNR_OPTS``) last. Without an aim and
+    options they are the family default's, word for word: they are part of the cache
+    key, so results made before ``aim_mhz`` existed stay valid."""
     flag, package = DEVICES[target][device]
     freq = PNR_TARGET_MHZ[target] if aim_mhz is None else float(aim_mhz)
     return [flag, "--package", package, "--json", "netlist.json", "--freq", str(freq),
             "--seed", str(seed), "--report", "pnr.json", "-q", "-l", "nextpnr.log",
-            "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained"]
+            "--pcf-allow-unconstrained" if target == "ice40" else "--lpf-allow-unconstrained",
+            *(PNR_OPTS[target] if opts is None else opts)]
 
 
 def place_and_route(il: str, target: str, device: str, cache_dir: Path, key: str = "",
-                    aim_mhz: float | None = None, seed: int = PNR_SEED) -> tuple[dict, float, bool]:
+                    aim_mhz: float | None = None, seed: int = PNR_SEED,
+                    synth_opts: tuple[str, ...] | None = None,
+                    pnr_opts: tuple[str, ...] | None = None) -> tuple[dict, float, bool]:
     """Fmax and utilisation of the design ``il`` (top ``FPGA_TOP``) on ``device``; the
     run's seconds and whether it came from the cache. ``key`` (the configuration's
     name) joins the cache key; ``aim_mhz`` is the clock nextpnr aims at (default
-    ``PNR_TARGET_MHZ``)."""
+    ``PNR_TARGET_MHZ``); ``synth_opts`` and ``pnr_opts`` replace the family's
+    ``SYNTH_OPTS`` and ``PNR_OPTS``."""
     check_aim(aim_mhz)
-    script = (f"read_rtlil design.il\n{fpga_synth_command(target, device, FPGA_TOP)} -json netlist.json\n"
-              "tee -q -o stat.json stat -json\n")
-    tool = f"nextpnr-{target}"
-    argv = nextpnr_argv(target, device, aim_mhz, seed)
-    step = Step(cache_dir, f"pnr-{target}-{device}",
-                [il, script, " ".join(argv), tool_version("yosys"), tool_version(tool), key],
-                _is_pnr_result)
+    step, script, argv = pnr_step(il, target, device, cache_dir, key, aim_mhz, seed, synth_opts, pnr_opts)
     # a design slower than the aim is a result (its Fmax), not an error; the flag changes
     # nextpnr's exit status only, not the placement or the report, so it stays out of the
     # cache key and results cached before it remain valid
     run_argv = [*argv, "--timing-allow-fail"]
     return step.run({"design.il": il, "pnr.ys": script}, lambda work: _run(work, target, device, run_argv))
+
+
+def pnr_step(il: str, target: str, device: str, cache_dir: Path, key: str = "",
+             aim_mhz: float | None = None, seed: int = PNR_SEED,
+             synth_opts: tuple[str, ...] | None = None,
+             pnr_opts: tuple[str, ...] | None = None) -> tuple[Step, str, list[str]]:
+    """The cached step of ``place_and_route``, its Yosys script and nextpnr's arguments:
+    the design, the script (with the Yosys options) and the arguments (with nextpnr's)
+    are its key."""
+    command = fpga_synth_command(target, device, FPGA_TOP,
+                                 SYNTH_OPTS[target] if synth_opts is None else synth_opts)
+    script = f"read_rtlil design.il\n{command} -json netlist.json\ntee -q -o stat.json stat -json\n"
+    argv = nextpnr_argv(target, device, aim_mhz, seed, pnr_opts)
+    step = Step(cache_dir, f"pnr-{target}-{device}",
+                [il, script, " ".join(argv), tool_version("yosys"), tool_version(f"nextpnr-{target}"), key],
+                _is_pnr_result)
+    return step, script, argv
 
 
 def _run(work: Path, target: str, device: str, argv: list[str]) -> dict:
