@@ -129,6 +129,10 @@ class Sampler:
         ok = r["trap"] == 0
         new = np.arange(len(word)) >= k
         live = ok & new
+        # derived once, read by several groups: a branch's outcome, a CSR row's write
+        r["taken"] = branch_taken(word, r["rs1_rdata"], r["rs2_rdata"])
+        rs1_field = (word >> 15) & 31
+        r["csr_write"] = np.isin(op, _CSR_OPS) & (np.isin(op, _CSR_ALWAYS_WRITES) | (rs1_field != 0))
         self._instructions(op[live], word[live], _take(r, live))
         m.add("instructions", m.lut_insn[op[~ok & new & _TRAPPING[op]]])
         self._hazards(r, op, word, ok, live)
@@ -137,12 +141,11 @@ class Sampler:
         # or its own CSR write
         after_wfi = np.zeros(len(op), bool)
         after_wfi[1:] = _WFI[op[:-1]] & ok[:-1]
-        csr_write = np.isin(op, _CSR_OPS) & (np.isin(op, _CSR_ALWAYS_WRITES) | (((word >> 15) & 31) != 0))
-        key = op | np.where(after_wfi, _AFTER_WFI, 0) | np.where(csr_write, _CSR_WRITE, 0)
+        key = op | np.where(after_wfi, _AFTER_WFI, 0) | np.where(r["csr_write"], _CSR_WRITE, 0)
         self._traps(rn, key[k:], op[k:], word[k:], ok[k:])
         self._code(rn, op[k:], ok[k:])
         if m.bin_record:
-            self._uarch(r, op, word, ok, k)
+            self._uarch(r, op, ok, k)
 
     # ------------------------------------------------------------ per record
     def _instructions(self, op: np.ndarray, word: np.ndarray, r: Cols) -> None:
@@ -154,16 +157,14 @@ class Sampler:
         for s, field in enumerate(("rs1_rdata", "rs2_rdata")):
             cls = value_class(r[field] & M32)
             m.add("operand values", np.where(cls >= 0, m.lut_val[op, s, np.maximum(cls, 0)], -1))
-        taken = branch_taken(word, r["rs1_rdata"], r["rs2_rdata"])
         backward = (word >> 31) & 1
-        m.add("branches", m.lut_br[op, taken * 2 + backward])
+        m.add("branches", m.lut_br[op, r["taken"] * 2 + backward])
         if "csrs" in m.groups:
             csr = np.isin(op, _CSR_OPS)
             num = word >> 20
             read = csr & (rd != 0)
-            write = csr & (np.isin(op, _CSR_ALWAYS_WRITES) | (rs1 != 0))
             m.add("csrs", np.where(read, m.lut_csr[num, 0], -1))
-            m.add("csrs", np.where(write, m.lut_csr[num, 1], -1))
+            m.add("csrs", np.where(r["csr_write"], m.lut_csr[num, 1], -1))
             m.add("csrs", np.where(csr, m.lut_csr_insn[num, op], -1))
 
     def _hazards(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray,
@@ -203,10 +204,9 @@ class Sampler:
             m.add("operand sources", np.where(live, m.lut_src[op, s, origin], -1))
         prev_op = np.roll(op, 1)
         m.add("hazards", np.where(after_load, m.lut_luw[prev_op, np.maximum(cls, 0)], -1))
-        taken = branch_taken(word, r["rs1_rdata"], r["rs2_rdata"]).astype(np.int64)
-        m.add("branches", np.where(after_load, m.lut_br_load[op, taken], -1))
+        m.add("branches", np.where(after_load, m.lut_br_load[op, r["taken"].astype(np.int64)], -1))
 
-    def _uarch(self, r: Cols, op: np.ndarray, word: np.ndarray, ok: np.ndarray, k: int) -> None:
+    def _uarch(self, r: Cols, op: np.ndarray, ok: np.ndarray, k: int) -> None:
         """The microarchitecture's events single records show: a record's own stalls, and a
         pair's, record j followed in the pipeline by j + 1 (whose stalls say what j's
         redirect cost). A pair is counted when j + 1 is new, so j may be the chunk before's."""
@@ -222,7 +222,7 @@ class Sampler:
         nx = j + 1
         seq = ok[j] & ((r["pc_rdata"][nx] & M32) == (r["pc_wdata"][j] & M32))
         opj = op[j]
-        taken = branch_taken(word[j], r["rs1_rdata"][j], r["rs2_rdata"][j])
+        taken = r["taken"][j]
         branch = _BRANCH[opj] & seq
         misp = r["s_misp"][nx] > 0
         predicted = taken ^ misp                   # what EX found wrong was the opposite
@@ -247,8 +247,7 @@ class Sampler:
                 for o, name in enumerate(DPORT):
                     add(f"{kind} {name}", new & access & rows[op] & (outcome == o))
             miss = access[j] & (dc[j] > 0) & ok[nx] & seq
-            add("D-cache miss with a taken branch behind it", miss & _BRANCH[op[nx]]
-                & branch_taken(word[nx], r["rs1_rdata"][nx], r["rs2_rdata"][nx]))
+            add("D-cache miss with a taken branch behind it", miss & _BRANCH[op[nx]] & r["taken"][nx])
             add("D-cache miss with a jump behind it", miss & _JUMP[op[nx]])
         add("mul stalls", new & (r["s_mul"] > 0))
 
