@@ -181,8 +181,6 @@ class Configuration:
     uarch: str
     programs: tuple[Program, ...]
     gated: bool = True
-    #: the simulator its lockstep tests run on
-    sim: str = "verilator"
 
     @property
     def name(self) -> str:
@@ -190,11 +188,11 @@ class Configuration:
 
     @property
     def xdist_group(self) -> str:
-        """The lockstep tests' xdist group of its model (one worker builds it)."""
+        """The lockstep tests' xdist group of its Verilator model (one worker builds it)."""
         from isa.config import IsaConfig
 
         u = Uarch.parse(self.uarch)
-        return f"lockstep-{self.sim}-{IsaConfig.parse(self.isa)}" + ("" if u.is_ideal else f"-{u}")
+        return f"lockstep-verilator-{IsaConfig.parse(self.isa)}" + ("" if u.is_ideal else f"-{u}")
 
 
 def kernel_variants() -> list[Kernel]:
@@ -252,12 +250,25 @@ def sample(conf: Configuration, folder: Path):
     return cov
 
 
-def report_name(conf: Configuration) -> str:
-    """The configuration's file name in the coverage reports."""
-    return "coverage_" + conf.name.replace(",", "_").replace("=", "-").replace(":", "-")
+def report(conf: Configuration, cov) -> str:
+    """The configuration's closure table under a line saying what was run."""
+    from chainrv.coverage import table
+
+    return (f"{conf.isa}, uarch {conf.uarch}: {cov.programs} programs, {cov.sampler.records:,} records"
+            f"{'' if conf.gated else ' (a narrow run, not gated)'}\n{table(cov.model)}\n")
 
 
-def report_meta(conf: Configuration, cov) -> dict[str, object]:
-    """What the JSON of a configuration says besides its bins."""
-    return {"configuration": f"{conf.isa}, {conf.uarch}", "gated": conf.gated,
+def write_report(conf: Configuration, cov, folder: Path) -> str:
+    """The table (``coverage_<configuration>.txt``) and every bin's count with the summary
+    (``.json``, what conftest.py's summary lines read) into ``folder``; returns the table."""
+    from chainrv.coverage import to_json
+    from chainrv.outputs import write_text_atomic
+
+    text = report(conf, cov)
+    name = "coverage_" + conf.name.replace(",", "_").replace("=", "-").replace(":", "-")
+    meta = {"configuration": f"{conf.isa}, {conf.uarch}", "gated": conf.gated,
             "programs": cov.programs, "records": cov.sampler.records}
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(folder / f"{name}.txt", text)
+    write_text_atomic(folder / f"{name}.json", to_json(cov.model, meta))
+    return text

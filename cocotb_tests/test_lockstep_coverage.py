@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from chainrv import toolchain
-from chainrv.coverage import holes, summary, table, to_json
-from chainrv.outputs import write_text_atomic
-from cocotb_tests.plan import COVERAGE_OUT, Configuration, configurations, report_meta, report_name, sample
+from chainrv.coverage import holes, summary
+from cocotb_tests.plan import COVERAGE_OUT, Configuration, configurations, sample, write_report
 
 
 @pytest.mark.parametrize("conf", [pytest.param(c, id=c.name) for c in configurations()])
@@ -23,12 +22,8 @@ def test_lockstep_programs_close_the_model(conf: Configuration, tmp_path: Path) 
         pytest.skip(f"{toolchain.GCC} not installed (the kernels and directed programs need it)")
     cov = sample(conf, tmp_path)
     assert cov.failed == [], cov.failed
-    hit, total = summary(cov.model)["total"]
-    text = (f"{conf.isa}, uarch {conf.uarch}: {cov.programs} programs, {cov.sampler.records:,} records"
-            f"{'' if conf.gated else ' (a narrow run, not gated)'}\n{table(cov.model)}\n")
-    COVERAGE_OUT.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(COVERAGE_OUT / f"{report_name(conf)}.txt", text)
-    write_text_atomic(COVERAGE_OUT / f"{report_name(conf)}.json", to_json(cov.model, report_meta(conf, cov)))
+    write_report(conf, cov, COVERAGE_OUT)
     if conf.gated:
+        hit, total = summary(cov.model)["total"]
         missing = {g: h for g, h in holes(cov.model).items() if h}
         assert hit == total, f"{total - hit} of {total} bins not hit: {missing}"

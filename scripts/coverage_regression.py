@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chainrv.coverage import Coverage, summary, table, to_json  # noqa: E402
+from chainrv.coverage import Coverage, summary  # noqa: E402
 from chainrv.outputs import write_text_atomic  # noqa: E402
-from cocotb_tests.plan import Configuration, configurations, report_meta, report_name, sample  # noqa: E402
+from cocotb_tests.plan import Configuration, configurations, report, sample, write_report  # noqa: E402
 
 
 def bins_markdown(results: list[tuple[Configuration, Coverage]]) -> str:
@@ -49,15 +49,9 @@ def main() -> int:
         for conf in configurations(not args.no_kernels):
             cov = sample(conf, Path(tmp))
             results.append((conf, cov))
-            text = (f"{cov.config.short_name()}, uarch {conf.uarch}: {cov.programs} programs, "
-                    f"{cov.sampler.records:,} records\n{table(cov.model)}\n")
-            print("\n== " + text)
+            print("\n== " + (write_report(conf, cov, args.out) if args.out else report(conf, cov)))
             for line in cov.failed:
                 print(f"  did not end with exit 0: {line}")
-            if args.out:
-                write_text_atomic(args.out / f"{report_name(conf)}.txt", text)
-                write_text_atomic(args.out / f"{report_name(conf)}.json",
-                                  to_json(cov.model, report_meta(conf, cov)))
     if args.out:
         write_text_atomic(args.out / "coverage.md", bins_markdown(results))
     print("\nconfiguration                         uarch                                      hit   bins")
