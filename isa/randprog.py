@@ -53,6 +53,7 @@ caches, docs/timing.md).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .asm import assemble
@@ -132,20 +133,13 @@ class _Gen:
         self.force_always = False
         #: the register the next rd() gives (corner(): rd = rs1)
         self.rd_next = 0
-        #: rows with a data source (not an address) and the (row, value class) pairs left
+        #: rows with a data source (not an address): corner()'s
         self._corner_rows = [i for i in (*self.insns, *self.control)
                              if ("rs1" in i.args or "rs2" in i.args)
                              and i.kind not in ("load", "jalr", "fence", "fencei")
                              and not (i.kind == "csr" and i.name.endswith("i"))]
-        self._corners: list[tuple[Insn, int]] = []
-        #: the (branch, taken) pairs left in branch_after_load()'s cycle, the (CSR, row) pairs
-        #: in csr_cycle()'s
-        self._branch_loads: list[tuple[Insn, bool]] = []
-        self._load_pairs: list = []
-        self._fault_widths: list[str] = []
-        self._csr_pairs: list = []
-        #: the instruction classes left in class_run()'s cycle
-        self._run_kinds: list[tuple[str, bool]] = []
+        #: what is left of each item's shuffled cycle (cycled())
+        self._cycles: dict[str, list] = {}
         self.csrs = [c for c in CSRS if not qemu or c.name in _CSR_QEMU]
         self.csr_writable = [c for c in _CSR_WRITABLE if not qemu or BY_NUMBER[c].name in _CSR_QEMU_WRITE]
         if not qemu:
@@ -189,6 +183,15 @@ class _Gen:
     def wrote(self, rd: int) -> None:
         if rd:
             self.recent = [*self.recent[-3:], rd]
+
+    def cycled(self, key: str, items: Callable[[], list]):
+        """The next of ``items()`` in a shuffled cycle, refilled and shuffled again when it
+        is used up: every one comes before any comes twice (None: there are none)."""
+        left = self._cycles.setdefault(key, [])
+        if not left:
+            left.extend(items())
+            self.rng.shuffle(left)
+        return left.pop() if left else None
 
     def put(self, word: int, rd: int = 0) -> None:
         self.words.append(word)
@@ -414,10 +417,7 @@ class _Gen:
         while back == target:
             target = self.reg()
         if r.random() < 0.75:
-            if not self._fault_widths:
-                self._fault_widths = ["lb", "lbu", "lh", "lhu"]
-                r.shuffle(self._fault_widths)
-            width = self._fault_widths.pop()
+            width = self.cycled("fault widths", lambda: ["lb", "lbu", "lh", "lhu"])
             value = r.randrange(4, 128 if width == "lb" else 256 if width == "lbu" else 0x8000, 4)
             at = RESUME - 8 - GP_VALUE
             store = "sh" if width[1] == "h" else "sb"
@@ -442,10 +442,8 @@ class _Gen:
         branches = [i for i in self.control if i.kind == "branch"]
         if not branches:
             return
-        if not self._branch_loads:
-            self._branch_loads = [(i, t) for i in branches for t in (False, True)]
-            r.shuffle(self._branch_loads)
-        insn, taken = self._branch_loads.pop()
+        insn, taken = self.cycled("branch after load",
+                                  lambda: [(i, t) for i in branches for t in (False, True)])
         x, y = self.reg(), self.reg()
         while y == x:
             y = self.reg()
@@ -468,11 +466,8 @@ class _Gen:
         csrrwi with the timer's interrupts off and put back at once)."""
         r = self.rng
         rows = [i for i in INSNS if i.kind == "csr" and i.ext in self.config]
-        if not self._csr_pairs:
-            self._csr_pairs = [(c, i) for c in CSRS for i in rows
-                               if not (c.read_only and i.name in ("csrrw", "csrrwi"))]
-            r.shuffle(self._csr_pairs)
-        c, insn = self._csr_pairs.pop()
+        c, insn = self.cycled("csr", lambda: [(c, i) for c in CSRS for i in rows
+                                             if not (c.read_only and i.name in ("csrrw", "csrrwi"))])
         name, imm_form = insn.name, insn.name.endswith("i")
         rd = self.rd()
         if c.number in self.csr_writable:
@@ -566,11 +561,8 @@ class _Gen:
         taken in a shuffled cycle (every class gets its runs, the interrupt lands in each)."""
         r = self.rng
         rows = [*self.insns, *self.control] + ([] if self.qemu else [_ECALL])
-        if not self._run_kinds:
-            self._run_kinds = sorted({(i.kind, i.ext == "m") for i in rows
-                                      if i.kind not in ("csr", "fencei")})
-            r.shuffle(self._run_kinds)
-        kind = self._run_kinds.pop()
+        kind = self.cycled("class run", lambda: sorted({(i.kind, i.ext == "m") for i in rows
+                                                        if i.kind not in ("csr", "fencei")}))
         if kind[0] == "jalr":          # jalrs through one base, each to the next word
             base = self.reg()
             self.put(encode("auipc", rd=base, imm=0), base)
@@ -655,10 +647,7 @@ class _Gen:
         kinds = sorted({(i.kind, i.ext == "m") for i in readers})
         kind = r.choice(kinds) if kinds else None
         if loads and kinds and r.random() < 0.5:
-            if not self._load_pairs:
-                self._load_pairs = [(ld, k) for ld in loads for k in kinds]
-                r.shuffle(self._load_pairs)
-            producer, kind = self._load_pairs.pop()
+            producer, kind = self.cycled("load pair", lambda: [(ld, k) for ld in loads for k in kinds])
             self.rd_next = self.reg()         # a register the consumer can read
         else:
             producer = r.choice(self.insns)
@@ -676,12 +665,10 @@ class _Gen:
         The (row, class) pairs are taken in a shuffled cycle, so a program of enough items
         reads each."""
         r = self.rng
-        if not self._corners:
-            self._corners = [(i, c) for i in self._corner_rows for c in range(4)]
-            r.shuffle(self._corners)
-        if not self._corners:
+        pair = self.cycled("corner", lambda: [(i, c) for i in self._corner_rows for c in range(4)])
+        if pair is None:
             return
-        insn, cls = self._corners.pop()
+        insn, cls = pair
         reg = self.reg()
         value = (0, 0xFFFF_FFFF, 0x8000_0000 | r.getrandbits(31), r.randrange(1, 256))[cls]
         self.words += li(reg, value)
