@@ -188,11 +188,16 @@ class Configuration:
 
     @property
     def xdist_group(self) -> str:
-        """The lockstep tests' xdist group of its Verilator model (one worker builds it)."""
-        from isa.config import IsaConfig
+        return model_group(self.isa, self.uarch)
 
-        u = Uarch.parse(self.uarch)
-        return f"lockstep-verilator-{IsaConfig.parse(self.isa)}" + ("" if u.is_ideal else f"-{u}")
+
+def model_group(isa: str, uarch: str = "ideal", sim: str = "verilator") -> str:
+    """The xdist group of the lockstep tests on one simulator model (one worker builds it,
+    once a run): the ISA as its configuration writes it, the microarchitecture unless ideal."""
+    from isa.config import IsaConfig
+
+    u = Uarch.parse(uarch)
+    return f"lockstep-{sim}-{IsaConfig.parse(isa)}" + ("" if u.is_ideal else f"-{u}")
 
 
 def kernel_variants() -> list[Kernel]:

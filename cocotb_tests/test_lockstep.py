@@ -26,7 +26,16 @@ from chainrv import toolchain
 from chainrv.cosim import harness
 from chainrv.cosim.lockstep import lockstep
 from cocotb_tests import directed
-from cocotb_tests.plan import FULL, RANDOM_FULL, RANDOM_ICARUS, RANDOM_REDUCED, REDUCED, Random, short_input
+from cocotb_tests.plan import (
+    FULL,
+    RANDOM_FULL,
+    RANDOM_ICARUS,
+    RANDOM_REDUCED,
+    REDUCED,
+    Random,
+    model_group,
+    short_input,
+)
 from cocotb_tests.plan import XCHAIN as XCHAIN_FULL
 from cocotb_tests.references import check_output
 from isa.config import IsaConfig
@@ -43,7 +52,7 @@ def need_compiler() -> None:
 
 def group(sim: str, isa: str):
     """One xdist worker per simulator model, so a model is built once per run."""
-    return pytest.mark.xdist_group(f"lockstep-{sim}-{IsaConfig.parse(isa)}")
+    return pytest.mark.xdist_group(model_group(isa, sim=sim))
 
 
 def check(elf: Path, isa: str, sim: str, input_bytes: bytes | None = None, expect_exit: int | None = 0):

@@ -37,6 +37,7 @@ from cocotb_tests.plan import (
     PRESETS,
     Random,
     has_cache,
+    model_group,
     short_input,
     uarch_program,
 )
@@ -88,9 +89,7 @@ def test_fast_random_configuration() -> None:
 
 def group(uarch: str) -> pytest.MarkDecorator:
     """One xdist worker per model; the ideal one is test_lockstep.py's."""
-    u = Uarch.parse(uarch)
-    tag = "" if u.is_ideal else f"-{u}"
-    return pytest.mark.xdist_group(f"lockstep-verilator-{IsaConfig.parse(FULL)}{tag}")
+    return pytest.mark.xdist_group(model_group(FULL, uarch))
 
 
 #: Mismatches found by these tests, for the lead to fix: (configuration, program) -> reason.
