@@ -14,9 +14,6 @@ from Crypto.Hash import RIPEMD160, keccak
 from gmssl import func, sm3
 from gmssl.sm4 import SM4_ENCRYPT, CryptSM4
 
-#: secp256k1's group order
-N_K1 = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
 
 def sha256d(b: bytes) -> bytes:
     return hashlib.sha256(hashlib.sha256(b).digest()).digest()
