@@ -318,7 +318,6 @@ class Core(wiring.Component):
         # with one copy (below: built small, or with crypto units) chooses it before the
         # copy, once per port, as the register file did before (its operand multiplexer
         # then drives every unit: Zk+Zks lost 4.5 MHz with the bypass in it, docs/synth.md)
-        rf_port = {id(d): k for k, d in enumerate(rf_data)}
         rf_byp_word = Signal(32)
         m.d.sync += rf_byp_word.eq(rf_wdata)
         ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
@@ -341,14 +340,14 @@ class Core(wiring.Component):
         def pick(from_mem, from_wb, regval):
             return Mux(from_mem, mem.result, Mux(from_wb, wb_forward, regval))
 
-        def forward(idx, id_idx, regval, copy=""):
+        def forward(idx, id_idx, port, copy=""):
             """x[idx] in EX: MEM's result, else WB's, else the register file's (its bypass
-            or its read ``regval``). The choice is made a cycle ahead, from ID's register
+            or its read port ``port``). The choice is made a cycle ahead, from ID's register
             field, the instructions that will then be in MEM and WB and the register
             file's write, and registered: no comparison on EX's paths. ``copy`` names a
             group of consumers with its own select flip-flops (units/fwdsel.py)."""
             # the register file's port read for the next cycle is written this cycle
-            port = rf_port[id(regval)]
+            regval = rf_data[port]
             next_byp = rf_we & (rf_waddr == rf_addrs[port])
             if one_copy:
                 regval = bypassed(port)
@@ -396,13 +395,13 @@ class Core(wiring.Component):
                 continue
             ops[g] = (Signal(32, name=f"a_{g}"), Signal(32, name=f"b_{g}"))
             m.d.comb += [
-                ops[g][0].eq(forward(ex.rs1, word_field("rs1"), rf_data[0], f"{g}_a")),
-                ops[g][1].eq(forward(ex.rs2, word_field("rs2"), rf_data[1], f"{g}_b")),
+                ops[g][0].eq(forward(ex.rs1, word_field("rs1"), 0, f"{g}_a")),
+                ops[g][1].eq(forward(ex.rs2, word_field("rs2"), 1, f"{g}_b")),
             ]
         a, b = ops["alu"]
         c = Signal(32)
         if has_rs3:
-            m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), rf_data[2]))
+            m.d.comb += c.eq(forward(ex.rs3, word_field("rs3"), 2))
 
         # EX held last cycle, not waiting for an operand: not this instruction's first EX
         # cycle (the one that checks for an interrupt; the wait's cycles are ID's)

@@ -55,7 +55,7 @@ MUTANTS: dict[str, Mutant] = {
         "redirects the pipeline still enters EX and executes (only IF's is squashed)"),
     "no_rs3_forwarding": Mutant(
         "hdl.core",
-        (("m.d.comb += c.eq(forward(ex.rs3, word_field(\"rs3\"), rf_data[2]))",
+        (("m.d.comb += c.eq(forward(ex.rs3, word_field(\"rs3\"), 2))",
           "m.d.comb += c.eq(rf_data[2])"),),
         "Xchain's third operand without forwarding: rs3 written by one of the two "
         "instructions ahead comes from the register file, stale", isa="rv32im_zicsr_zk_zks_xchain"),
