@@ -5,8 +5,9 @@ one per table row, each calling the row's golden function of ``isa/semantics.py`
 and charging its timing from ``isa/timing.py``. It is generated because it is one
 branch per row and must sit inside the loop's own function body: LLVM turns the
 chain on the dense row numbers into one jump table. Everything else in the loop is
-written by hand. Run ``python -m simulator.codegen`` after changing the table, the
-kinds or this file; ``--check`` only tells whether loop.py is up to date.
+written by hand. The block loop of ``simulator/blocks.py`` has a dispatch of its own,
+written the same way. Run ``python -m simulator.codegen`` after changing the table, the
+kinds or this file; ``--check`` only tells whether the files are up to date.
 
 Dispatch cost: one indirect jump per instruction, whose target the host CPU predicts
 from the recent path. A varied mix of the most common RV32I ALU instructions
@@ -22,15 +23,18 @@ import argparse
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from isa import semantics, timing
 from isa.semantics import LOAD_WIDTH, STORE_WIDTH
 from isa.table import BY_NAME, INSNS, Insn
 
+from .blocks import in_blocks
 from .decoder import ALU_GROUP, ALU_IMM, alu_selector, dispatched
 
 LOOP = Path(__file__).with_name("loop.py")
+BLOCKS = Path(__file__).with_name("blocks.py")
 
 # Hot instructions first: the chain is ordered by typical dynamic frequency.
 _HOT = ("addi", "lw", "add", "sw", "bne", "beq", "lui", "slli", "srli", "xor", "and", "or",
@@ -347,6 +351,58 @@ def steady_dispatch_source() -> str:
     return out + "else:\n    break\n"
 
 
+# The block loop's slots (simulator/blocks.py): a load or store that would trap or
+# leave RAM, or a jump to a misaligned target, leaves the block before it has any
+# effect, and the general loop runs it.
+def _block_access(width: int) -> str:
+    return ("addr = (a + imm) & M\no = addr - RAM_BASE\nif o < 0 or o >= size:\n    break\n"
+            + (f"if addr & {width - 1}:\n    break\n" if width > 1 else ""))
+
+
+_BLOCK_TAKEN = "if npc & 3:\n    break\n{link}pend = TAKEN_BRANCH_PENALTY\n"
+
+
+def _block_body(insn: Insn) -> str | None:
+    """The branch of one row in the block loop, or None when a block does not hold it."""
+    if not in_blocks(insn):
+        return None
+    kind = insn.kind
+    link = f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n" if kind in ("alu", "jal", "jalr") else ""
+    if kind == "alu":
+        return link
+    if kind == "alu3":
+        return _ALU3.format(fn=_fn(insn))
+    if kind == "fence":
+        return "pass\n"
+    if kind == "branch":
+        return (f"if {_fn(insn)}(a, b):\n    npc = (pc + imm) & M\n"
+                + _indent(_BLOCK_TAKEN.format(link="")))
+    if kind == "jal":
+        return "npc = (pc + imm) & M\n" + _BLOCK_TAKEN.format(link=link)
+    if kind == "jalr":
+        return "npc = semantics.jalr_target(a, imm)\n" + _BLOCK_TAKEN.format(link=link)
+    if kind == "load":
+        width = LOAD_WIDTH[insn.name]
+        return _block_access(width) + f"regs[rd] = {_fn(insn)}(int({_RAM_VIEW[width]}))\n"
+    if kind == "store":
+        width = STORE_WIDTH[insn.name]
+        return (_block_access(width) + f"{_RAM_VIEW[width]} = b\n"
+                "dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)\n")
+    raise ValueError(f"no block slot for kind {kind} of {insn.name}")
+
+
+def block_dispatch_source() -> str:
+    """The block loop's dispatch, unindented: one branch per row, hottest first (no
+    shared ALU branch: within a block the host predicts each row's own target well,
+    and each result is then one operation away from its operands)."""
+    out = ""
+    for insn in [BY_NAME[name] for name in _HOT] + [i for i in dispatched() if i.name not in _HOT]:
+        body = _block_body(insn)
+        if body is not None:
+            out += f"{'elif' if out else 'if'} op == {insn.op}:  # {insn.name}\n" + _indent(body)
+    return out + "else:\n    break\n"
+
+
 def table_source() -> str:
     """The rows the dispatch was written for, which loop.py compares with the table."""
     lines = textwrap.wrap(" ".join(i.name for i in INSNS), 96, break_on_hyphens=False)
@@ -357,9 +413,16 @@ def table_source() -> str:
 _REGION = re.compile(r"^( *)# ---- generated: (\w+) .*\n(?:.*\n)*?\1# ---- end of generated: \2 ----\n", re.M)
 
 
-def render(source: str) -> str:
-    """``source`` (loop.py's text) with its generated regions written anew."""
-    made = {"table": table_source, "dispatch": dispatch_source, "steady": steady_dispatch_source}
+def _regions() -> dict[Path, dict[str, Callable[[], str]]]:
+    """Each generated file's regions and what writes them."""
+    return {LOOP: {"table": table_source, "dispatch": dispatch_source, "steady": steady_dispatch_source},
+            BLOCKS: {"block": block_dispatch_source}}
+
+
+def render(source: str, path: Path = LOOP) -> str:
+    """``source`` (the text of ``path``, loop.py or blocks.py) with its generated regions
+    written anew."""
+    made = _regions()[path]
 
     def fill(m: re.Match[str]) -> str:
         first, *_, last = m.group(0).splitlines(keepends=True)
@@ -367,23 +430,27 @@ def render(source: str) -> str:
 
     out, n = _REGION.subn(fill, source)
     if n != len(made):
-        raise ValueError(f"{LOOP} has {n} generated regions, not {len(made)}")
+        raise ValueError(f"{path} has {n} generated regions, not {len(made)}")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m simulator.codegen", description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="exit 1 when loop.py is not what this writes")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a file is not what this writes")
     args = ap.parse_args(argv)
-    old = LOOP.read_text(encoding="utf-8")
-    new = render(old)
-    if args.check:
-        print(f"{LOOP}: {'up to date' if new == old else 'out of date'}")
-        return int(new != old)
-    if new != old:
-        LOOP.write_text(new, encoding="utf-8")
-    print(f"wrote {LOOP}" if new != old else f"{LOOP} is up to date")
-    return 0
+    stale = 0
+    for path in _regions():
+        old = path.read_text(encoding="utf-8")
+        new = render(old, path)
+        stale |= new != old
+        if args.check:
+            print(f"{path}: {'up to date' if new == old else 'out of date'}")
+        elif new != old:
+            path.write_text(new, encoding="utf-8")
+            print(f"wrote {path}")
+        else:
+            print(f"{path} is up to date")
+    return int(stale) if args.check else 0
 
 
 if __name__ == "__main__":

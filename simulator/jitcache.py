@@ -45,7 +45,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 COMPILED_MODULES: tuple[str, ...] = (
     "isa.config", "isa.csrs", "isa.encoding", "isa.jitable", "isa.memmap", "isa.privileged", "isa.retire",
     "isa.sboxes", "isa.semantics", "isa.table", "isa.timing", "isa.uarch",
-    "simulator.callstack", "simulator.csrfile", "simulator.decoder", "simulator.devices",
+    "simulator.blocks", "simulator.callstack", "simulator.csrfile", "simulator.decoder", "simulator.devices",
     "simulator.jitcache", "simulator.loop", "simulator.recording", "simulator.state", "simulator.traps",
     "simulator.uarch", "simulator.watchpoints",
 )

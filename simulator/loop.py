@@ -43,6 +43,7 @@ from isa.uarch import BHT_TAKEN
 from . import callstack as CS
 from . import devices
 from . import state as S
+from .blocks import B_NONE, block_forget, run_blocks
 from .csrfile import csr_read, csr_write
 from .decoder import IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, ZIMM_AT, decode_into
 from .devices import dev_load, dev_store
@@ -143,7 +144,7 @@ if DISPATCHED.split() != [insn.name for insn in INSNS]:
     raise ImportError("the ISS's dispatch is out of date with isa/table.py: run python -m simulator.codegen")
 
 
-def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo):
+def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo):
     """Run from ``st[PC]`` until ``st[STEPS]`` reaches ``stop`` or something makes the loop
     return; returns why (``state.R_*``)."""
     size = ram8.shape[0]
@@ -655,6 +656,26 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
             instret += steps - s0
             if p_ic_sets != 0:
                 ich += steps - s0 - (ua[U_ICM] - icm0)
+        if not UARCH and not PROF and not TRACE and not WATCH and steps < stop:
+            # whole blocks (simulator/blocks.py) while they can run, from a word that
+            # starts one or has not been tried; the state goes through st both ways
+            o = pc - RAM_BASE
+            if o >= 0 and o < size and blk[o >> 2] & B_NONE == 0:
+                st[S.PC] = pc
+                st[S.CYC] = cyc
+                st[S.PEND] = pend
+                st[S.PEND_CAUSE] = pcause
+                st[S.LDRD] = ldrd
+                st[S.STEPS] = steps
+                st[S.INSTRET] = instret
+                if run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
+                    pc = st[S.PC]
+                    cyc = st[S.CYC]
+                    pend = st[S.PEND]
+                    pcause = st[S.PEND_CAUSE]
+                    ldrd = st[S.LDRD]
+                    steps = st[S.STEPS]
+                    instret = st[S.INSTRET]
         if steps >= stop:
             reason = S.R_SLICE
             break
@@ -705,6 +726,7 @@ def run(st, regs, ram8, ram16, ram32, dec, enabled, uart, stop, pflow, pstall, p
                         reason = S.R_BREAK
                         break
                     d = decode_into(i, int(ram32[i]), dec, enabled)
+                    block_forget(i, blk)
                     if UARCH and p_bp == BP_BHT:
                         if ua[U_PQ_N] > 0:
                             bht_drain(ua, uc, cyc - 3 if steady else u_f)

@@ -81,6 +81,7 @@ class Machine:
         # pre-decoded words, packed: op | rd << 8 | rs1 << 14 | rs2 << 19 | rs3 << 24 |
         # DECODED | imm << 32; 0 = not decoded yet, BREAK_WORD = a debugger breakpoint
         self.dec = np.zeros(n, np.int64)
+        self.blk = np.zeros(n, np.int64)  # the block that starts at each word (simulator/blocks.py)
         self.enabled = np.array([1 if i.ext in self.config else 0 for i in INSNS] + [0], np.uint8)
         self.regs = np.zeros(S.RD_SINK + 1, np.int64)
         self.st = np.zeros(S.NSTATE, np.int64)
@@ -165,8 +166,8 @@ class Machine:
 
     # ------------------------------------------------------------ running
     def _args(self, prof: tuple[np.ndarray, ...], tr: np.ndarray, stop: int) -> tuple:
-        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.enabled, self.uart,
-                np.int64(stop), *prof, tr, self.watch, self.ua, self.uc, self.uo)
+        return (self.st, self.regs, self.ram8, self.ram16, self.ram32, self.dec, self.blk, self.enabled,
+                self.uart, np.int64(stop), *prof, tr, self.watch, self.ua, self.uc, self.uo)
 
     def _compiled(self, variant: str, args: tuple) -> tuple[object, float]:
         # imported when first needed: commands that never run the ISS skip it, and

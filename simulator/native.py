@@ -146,17 +146,18 @@ def _build(variant: str, out: Path) -> None:
     width = S.TRACE_WIDTH
     p64, p8 = types.CPointer(types.int64), types.CPointer(types.uint8)
     p16, p32 = types.CPointer(types.uint16), types.CPointer(types.uint32)
-    # st regs ram8 ram16 ram32 dec enabled uart stop pflow pstall pcg tr wp ua uc uo dims
-    sig = types.int64(p64, p64, p8, p16, p32, p64, p8, p8, types.int64, p64, p64, p64, p64, p64,
+    # st regs ram8 ram16 ram32 dec blk enabled uart stop pflow pstall pcg tr wp ua uc uo dims
+    sig = types.int64(p64, p64, p8, p16, p32, p64, p64, p8, p8, types.int64, p64, p64, p64, p64, p64,
                       p64, p64, p64, p64)
 
-    def entry(st, regs, ram8, ram16, ram32, dec, en, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo,
+    def entry(st, regs, ram8, ram16, ram32, dec, blk, en, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo,
               dims):
         size = dims[0]
         nprof = dims[3]
         ntr = dims[4]
         return run(carray(st, dims[9]), carray(regs, dims[10]), carray(ram8, size),
                    carray(ram16, size // 2), carray(ram32, size // 4), carray(dec, size // 4),
+                   carray(blk, size // 4),
                    carray(en, dims[1]), carray(uart, dims[2]), stop, carray(pflow, (nprof, 2)),
                    carray(pstall, (nprof, ncause)), carray(pcg, dims[11]),
                    carray(tr, (ntr, width)),
@@ -203,14 +204,14 @@ Loop = Callable[..., int]
 def _wrap(lib: ctypes.CDLL) -> Loop:
     fn = lib[ENTRY]
     fn.restype = ctypes.c_int64
-    fn.argtypes = [ctypes.c_void_p] * 8 + [ctypes.c_int64] + [ctypes.c_void_p] * 9
+    fn.argtypes = [ctypes.c_void_p] * 9 + [ctypes.c_int64] + [ctypes.c_void_p] * 9
     err = ctypes.c_int.in_dll(lib, "chainrv_native_error")
 
-    def call(st, regs, ram8, ram16, ram32, dec, en, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo):
+    def call(st, regs, ram8, ram16, ram32, dec, blk, en, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo):
         dims = np.array([ram8.shape[0], en.shape[0], uart.shape[0], pflow.shape[0], tr.shape[0],
                          wp.shape[0], ua.shape[0], uc.shape[0], uo.shape[1], st.shape[0],
                          regs.shape[0], pcg.shape[0]], np.int64)
-        arrays = (st, regs, ram8, ram16, ram32, dec, en, uart)
+        arrays = (st, regs, ram8, ram16, ram32, dec, blk, en, uart)
         rest = (pflow, pstall, pcg, tr, wp, ua, uc, uo, dims)
         for a in arrays + rest:  # the entry point reads them as C arrays of their dtype
             if not a.flags.c_contiguous:

@@ -1,6 +1,6 @@
-"""The dispatch in simulator/loop.py is what ``python -m simulator.codegen`` writes
-today, the file is ruff-clean, and a loop whose dispatch is of another table refuses
-to load."""
+"""The dispatches in simulator/loop.py and simulator/blocks.py are what
+``python -m simulator.codegen`` writes today, the files are ruff-clean, and a loop
+whose dispatch is of another table refuses to load."""
 
 from __future__ import annotations
 
@@ -13,15 +13,17 @@ import pytest
 from simulator import codegen
 
 
-def test_loop_is_what_the_generator_writes() -> None:
-    text = codegen.LOOP.read_text(encoding="utf-8")
-    assert codegen.render(text) == text, "out of date: run .venv/bin/python -m simulator.codegen"
+@pytest.mark.parametrize("path", [codegen.LOOP, codegen.BLOCKS], ids=lambda p: p.name)
+def test_loop_is_what_the_generator_writes(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert codegen.render(text, path) == text, "out of date: run .venv/bin/python -m simulator.codegen"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff not installed")
-def test_loop_is_formatted_and_clean() -> None:
+@pytest.mark.parametrize("path", [codegen.LOOP, codegen.BLOCKS], ids=lambda p: p.name)
+def test_loop_is_formatted_and_clean(path) -> None:
     for cmd in (["format", "--check"], ["check"]):
-        p = subprocess.run([sys.executable, "-m", "ruff", *cmd, codegen.LOOP], capture_output=True, text=True)
+        p = subprocess.run([sys.executable, "-m", "ruff", *cmd, path], capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
 
 

@@ -1,0 +1,490 @@
+"""Blocks: the ideal machine's fast loop runs a basic block at a time.
+
+A block is a run of consecutive decoded words that can only retire one after the
+other without a trap, a wait or a CSR: ALU rows, loads and stores (as long as they
+stay in RAM and aligned), up to and including the first branch or jump. Its timing
+under the ideal machine is static but for its first slot: each slot one cycle, plus
+``LOAD_USE_STALL`` where a slot reads the register the slot before it loaded
+(docs/timing.md); the first slot's stall depends on the slot before the block, and
+a taken branch's penalty is charged to the slot after it as always. So the fast loop
+(:func:`run_blocks`) checks the slice's end and the next interrupt once per block,
+and per slot only dispatches; ``simulator/loop.py``'s general slot runs everything
+else, one slot at a time, and is the reference the blocks must agree with.
+
+One int64 per RAM word, beside the pre-decoded word (``blk``)::
+
+    length | cycles << 8 | stall << 16 | loaded << 20 | NONE
+
+``length`` and ``cycles`` describe the block that starts at the word (0: none made
+yet): its slots and their cycles after the first slot's one (every stall inside it
+included). ``stall`` is the word's own load-use stall when the word before it ran
+just before it, and ``loaded`` the register it loads (``state.NO_LOAD`` if it is not
+a load); both describe the word in any block that holds it. ``NONE`` marks a word
+that starts no block (its row is not one of them).
+
+Blocks are made from the pre-decoded words when first entered (:func:`block_build`,
+which decodes the words ahead), so a block's entry holds as long as its words do.
+A store clears the pre-decoded word it writes (as in the general loop), and the block
+loop leaves a block at a word that is not decoded, the running block's own words
+included (a store into the words ahead of it); so when any word is decoded again,
+every block that may hold it is forgotten (:func:`block_forget`), which the general
+loop does wherever it decodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from isa import semantics
+from isa.memmap import RAM_BASE
+from isa.semantics import M
+from isa.table import INSNS, Insn
+from isa.timing import EXTRA_BY_KIND, LOAD_USE_STALL, TAKEN_BRANCH_PENALTY
+
+from . import state as S
+from .decoder import ILLEGAL, IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, decode_into, dispatched
+from .jitcache import njit_cached
+
+#: The most slots in one block (its length field has room for 255).
+MAX_LEN = 63
+B_LEN = 0xFF
+B_CYC_AT = 8
+B_STALL_AT = 16
+B_LOADED_AT = 20
+B_NONE = 1 << 28
+#: The fields of a block's own entry (what block_forget clears).
+B_BLOCK = B_LEN | 0xFF << B_CYC_AT | B_NONE
+
+# The kinds of rows a block holds; the control kinds end it.
+_BODY_KINDS = ("alu", "load", "store", "fence")
+_END_KINDS = ("branch", "jal", "jalr")
+IN_BLOCK, ENDS_BLOCK, LOADS = 1, 2, 4
+
+
+def in_blocks(insn: Insn) -> bool:
+    """Whether a row can be a block's slot: it retires without a trap of its own
+    (loads and stores leave the block when their access would trap or leave RAM),
+    a wait, a CSR or a change of the privilege state."""
+    if insn.kind == "alu3":
+        return not EXTRA_BY_KIND["alu3"]
+    return insn.kind in _BODY_KINDS or insn.kind in _END_KINDS
+
+
+def _row_flags() -> np.ndarray:
+    flags = np.zeros(ILLEGAL + 1, np.int64)
+    for insn in dispatched():
+        if in_blocks(insn):
+            flags[insn.op] = (
+                IN_BLOCK
+                | (ENDS_BLOCK if insn.kind in _END_KINDS else 0)
+                | (LOADS if insn.kind == "load" else 0)
+            )
+    return flags
+
+
+#: Per op: IN_BLOCK, ENDS_BLOCK, LOADS.
+ROW_FLAGS = _row_flags()
+assert len(INSNS) == ILLEGAL and ROW_FLAGS[ILLEGAL] == 0
+
+
+@njit_cached
+def _reads(d, r):
+    """Whether the pre-decoded word ``d`` waits for a load into ``r`` (the general
+    loop's load-use test)."""
+    return (
+        (d >> RS1_AT) & 31 == r
+        or (d >> RS2_AT) & 31 == r
+        or (d & S.READS_RS3 != 0 and (d >> RS3_AT) & 31 == r)
+    )
+
+
+@njit_cached
+def block_build(i, dec, blk, ram32, enabled):
+    """Make the entry of the block that starts at word ``i`` (decoding its words as
+    needed); returns its length, 0 when the word starts none (marked NONE)."""
+    n = 0
+    cycles = 1
+    prev = S.NO_LOAD
+    words = dec.shape[0]
+    while i + n < words and n < MAX_LEN:
+        j = i + n
+        d = dec[j]
+        if d == 0:
+            d = decode_into(j, int(ram32[j]), dec, enabled)
+            block_forget(j, blk)
+        if d & S.DECODED == 0:  # a breakpoint
+            break
+        f = ROW_FLAGS[d & 0xFF]
+        if f == 0:
+            break
+        stall = LOAD_USE_STALL if prev != S.NO_LOAD and _reads(d, prev) else 0
+        if n > 0:
+            cycles += 1 + stall
+        prev = (d >> RD_AT) & 63 if f & LOADS else S.NO_LOAD
+        if n == 0:  # (its stall is that of the blocks that hold the word before it)
+            blk[j] = blk[j] & ~(0x3F << B_LOADED_AT) | prev << B_LOADED_AT
+        else:
+            blk[j] = blk[j] & B_BLOCK | stall << B_STALL_AT | prev << B_LOADED_AT
+        n += 1
+        if f & ENDS_BLOCK:
+            break
+    if n == 0:
+        blk[i] |= B_NONE
+    else:
+        blk[i] = blk[i] & ~B_BLOCK | n | cycles << B_CYC_AT
+    return n
+
+
+@njit_cached
+def block_forget(j, blk):
+    """Forget every block that may hold word ``j`` (which is being decoded anew)."""
+    for k in range(max(0, j - MAX_LEN + 1), j + 1):
+        blk[k] &= ~B_BLOCK
+
+
+@njit_cached
+def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
+    """Run whole blocks from ``st[PC]`` while they end before slot ``stop`` and before
+    cycle ``irq_at`` (the next interrupt); the state is read from and written back to
+    ``st`` as the general loop keeps it. Returns the slots run."""
+    size = ram8.shape[0]
+    pc = st[S.PC]
+    cyc = st[S.CYC]
+    pend = st[S.PEND]
+    ldrd = st[S.LDRD]
+    steps = st[S.STEPS]
+    s0 = steps
+    stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
+    lu = 0  # load-use stall cycles, added to their counter once
+    while True:
+        o = pc - RAM_BASE
+        if o < 0 or o >= size:
+            break
+        i = o >> 2
+        e = blk[i]
+        n = e & B_LEN
+        if n == 0:
+            if e & B_NONE or block_build(i, dec, blk, ram32, enabled) == 0:
+                break
+            e = blk[i]
+        if steps + n > stop:
+            break
+        d = dec[i]
+        lu0 = LOAD_USE_STALL if ldrd != S.NO_LOAD and _reads(d, ldrd) else 0
+        c = cyc + pend + lu0  # (the first slot's cycle, less one)
+        if c + ((e >> B_CYC_AT) & 0xFF) >= irq_at:  # an interrupt taken in the block
+            break
+        p0 = pend
+        pend = 0
+        j = i
+        end = i + n
+        npc = 0
+        while j < end:
+            d = dec[j]
+            if d & S.DECODED == 0:  # written since the block was made, or a breakpoint
+                break
+            op = d & 0xFF
+            rd = (d >> RD_AT) & 63
+            a = regs[(d >> RS1_AT) & 31]
+            b = regs[(d >> RS2_AT) & 31]
+            imm = d >> IMM_AT
+            pc = RAM_BASE + (j << 2)
+            npc = (pc + 4) & M
+            # ---- generated: block (python -m simulator.codegen) ----
+            if op == 18:  # addi
+                regs[rd] = semantics.addi(a, b, imm, pc)
+            elif op == 12:  # lw
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                if addr & 3:
+                    break
+                regs[rd] = semantics.lw(int(ram32[o >> 2]))
+            elif op == 27:  # add
+                regs[rd] = semantics.add(a, b, imm, pc)
+            elif op == 17:  # sw
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                if addr & 3:
+                    break
+                ram32[o >> 2] = b
+                dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+            elif op == 5:  # bne
+                if semantics.bne(a, b):
+                    npc = (pc + imm) & M
+                    if npc & 3:
+                        break
+                    pend = TAKEN_BRANCH_PENALTY
+            elif op == 4:  # beq
+                if semantics.beq(a, b):
+                    npc = (pc + imm) & M
+                    if npc & 3:
+                        break
+                    pend = TAKEN_BRANCH_PENALTY
+            elif op == 0:  # lui
+                regs[rd] = semantics.lui(a, b, imm, pc)
+            elif op == 24:  # slli
+                regs[rd] = semantics.slli(a, b, imm, pc)
+            elif op == 25:  # srli
+                regs[rd] = semantics.srli(a, b, imm, pc)
+            elif op == 32:  # xor
+                regs[rd] = semantics.xor(a, b, imm, pc)
+            elif op == 36:  # and
+                regs[rd] = semantics.and_(a, b, imm, pc)
+            elif op == 35:  # or
+                regs[rd] = semantics.or_(a, b, imm, pc)
+            elif op == 23:  # andi
+                regs[rd] = semantics.andi(a, b, imm, pc)
+            elif op == 2:  # jal
+                npc = (pc + imm) & M
+                if npc & 3:
+                    break
+                regs[rd] = semantics.jal(a, b, imm, pc)
+                pend = TAKEN_BRANCH_PENALTY
+            elif op == 8:  # bltu
+                if semantics.bltu(a, b):
+                    npc = (pc + imm) & M
+                    if npc & 3:
+                        break
+                    pend = TAKEN_BRANCH_PENALTY
+            elif op == 6:  # blt
+                if semantics.blt(a, b):
+                    npc = (pc + imm) & M
+                    if npc & 3:
+                        break
+                    pend = TAKEN_BRANCH_PENALTY
+            elif op == 9:  # bgeu
+                if semantics.bgeu(a, b):
+                    npc = (pc + imm) & M
+                    if npc & 3:
+                        break
+                    pend = TAKEN_BRANCH_PENALTY
+            elif op == 7:  # bge
+                if semantics.bge(a, b):
+                    npc = (pc + imm) & M
+                    if npc & 3:
+                        break
+                    pend = TAKEN_BRANCH_PENALTY
+            elif op == 28:  # sub
+                regs[rd] = semantics.sub(a, b, imm, pc)
+            elif op == 13:  # lbu
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                regs[rd] = semantics.lbu(int(ram8[o]))
+            elif op == 15:  # sb
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                ram8[o] = b
+                dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+            elif op == 3:  # jalr
+                npc = semantics.jalr_target(a, imm)
+                if npc & 3:
+                    break
+                regs[rd] = semantics.jalr(a, b, imm, pc)
+                pend = TAKEN_BRANCH_PENALTY
+            elif op == 26:  # srai
+                regs[rd] = semantics.srai(a, b, imm, pc)
+            elif op == 31:  # sltu
+                regs[rd] = semantics.sltu(a, b, imm, pc)
+            elif op == 22:  # ori
+                regs[rd] = semantics.ori(a, b, imm, pc)
+            elif op == 21:  # xori
+                regs[rd] = semantics.xori(a, b, imm, pc)
+            elif op == 1:  # auipc
+                regs[rd] = semantics.auipc(a, b, imm, pc)
+            elif op == 61:  # rori
+                regs[rd] = semantics.rori(a, b, imm, pc)
+            elif op == 60:  # ror
+                regs[rd] = semantics.ror(a, b, imm, pc)
+            elif op == 10:  # lb
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                regs[rd] = semantics.lb(int(ram8[o]))
+            elif op == 11:  # lh
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                if addr & 1:
+                    break
+                regs[rd] = semantics.lh(int(ram16[o >> 1]))
+            elif op == 14:  # lhu
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                if addr & 1:
+                    break
+                regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+            elif op == 16:  # sh
+                addr = (a + imm) & M
+                o = addr - RAM_BASE
+                if o < 0 or o >= size:
+                    break
+                if addr & 1:
+                    break
+                ram16[o >> 1] = b
+                dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+            elif op == 19:  # slti
+                regs[rd] = semantics.slti(a, b, imm, pc)
+            elif op == 20:  # sltiu
+                regs[rd] = semantics.sltiu(a, b, imm, pc)
+            elif op == 29:  # sll
+                regs[rd] = semantics.sll(a, b, imm, pc)
+            elif op == 30:  # slt
+                regs[rd] = semantics.slt(a, b, imm, pc)
+            elif op == 33:  # srl
+                regs[rd] = semantics.srl(a, b, imm, pc)
+            elif op == 34:  # sra
+                regs[rd] = semantics.sra(a, b, imm, pc)
+            elif op == 37:  # fence
+                pass
+            elif op == 48:  # mul
+                regs[rd] = semantics.mul(a, b, imm, pc)
+            elif op == 49:  # mulh
+                regs[rd] = semantics.mulh(a, b, imm, pc)
+            elif op == 50:  # mulhsu
+                regs[rd] = semantics.mulhsu(a, b, imm, pc)
+            elif op == 51:  # mulhu
+                regs[rd] = semantics.mulhu(a, b, imm, pc)
+            elif op == 56:  # andn
+                regs[rd] = semantics.andn(a, b, imm, pc)
+            elif op == 57:  # orn
+                regs[rd] = semantics.orn(a, b, imm, pc)
+            elif op == 58:  # xnor
+                regs[rd] = semantics.xnor(a, b, imm, pc)
+            elif op == 59:  # rol
+                regs[rd] = semantics.rol(a, b, imm, pc)
+            elif op == 62:  # pack
+                regs[rd] = semantics.pack(a, b, imm, pc)
+            elif op == 63:  # packh
+                regs[rd] = semantics.packh(a, b, imm, pc)
+            elif op == 64:  # brev8
+                regs[rd] = semantics.brev8(a, b, imm, pc)
+            elif op == 65:  # rev8
+                regs[rd] = semantics.rev8(a, b, imm, pc)
+            elif op == 66:  # zip
+                regs[rd] = semantics.zip_(a, b, imm, pc)
+            elif op == 67:  # unzip
+                regs[rd] = semantics.unzip(a, b, imm, pc)
+            elif op == 68:  # clmul
+                regs[rd] = semantics.clmul(a, b, imm, pc)
+            elif op == 69:  # clmulh
+                regs[rd] = semantics.clmulh(a, b, imm, pc)
+            elif op == 70:  # xperm4
+                regs[rd] = semantics.xperm4(a, b, imm, pc)
+            elif op == 71:  # xperm8
+                regs[rd] = semantics.xperm8(a, b, imm, pc)
+            elif op == 72:  # sha256sum0
+                regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+            elif op == 73:  # sha256sum1
+                regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+            elif op == 74:  # sha256sig0
+                regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+            elif op == 75:  # sha256sig1
+                regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+            elif op == 76:  # sha512sum0r
+                regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+            elif op == 77:  # sha512sum1r
+                regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+            elif op == 78:  # sha512sig0l
+                regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+            elif op == 79:  # sha512sig0h
+                regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+            elif op == 80:  # sha512sig1l
+                regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+            elif op == 81:  # sha512sig1h
+                regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+            elif op == 82:  # sm3p0
+                regs[rd] = semantics.sm3p0(a, b, imm, pc)
+            elif op == 83:  # sm3p1
+                regs[rd] = semantics.sm3p1(a, b, imm, pc)
+            elif op == 84:  # aes32esi
+                regs[rd] = semantics.aes32esi(a, b, imm, pc)
+            elif op == 85:  # aes32esmi
+                regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+            elif op == 86:  # aes32dsi
+                regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+            elif op == 87:  # aes32dsmi
+                regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+            elif op == 88:  # sm4ed
+                regs[rd] = semantics.sm4ed(a, b, imm, pc)
+            elif op == 89:  # sm4ks
+                regs[rd] = semantics.sm4ks(a, b, imm, pc)
+            elif op == 90:  # maddlu
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+            elif op == 91:  # maddhu
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+            elif op == 92:  # cadd
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+            elif op == 93:  # addc
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.addc(a, b, regs[r3], pc)
+            elif op == 94:  # addco
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.addco(a, b, regs[r3], pc)
+            elif op == 95:  # subc
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.subc(a, b, regs[r3], pc)
+            elif op == 96:  # subco
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.subco(a, b, regs[r3], pc)
+            elif op == 97:  # xor3
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+            elif op == 98:  # andnxor
+                r3 = (d >> RS3_AT) & 31
+                regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+            elif op == 99:  # rolxor
+                regs[rd] = semantics.rolxor(a, b, imm, pc)
+            elif op == 100:  # xorrol
+                regs[rd] = semantics.xorrol(a, b, imm, pc)
+            else:
+                break
+            # ---- end of generated: block ----
+            j += 1
+        if j == i:  # its first slot cannot run here
+            pend = p0
+            pc = RAM_BASE + (i << 2)
+            break
+        if p0:
+            stalls[st[S.PEND_CAUSE]] += p0
+        if j == i + n:
+            c += (e >> B_CYC_AT) & 0xFF
+            lu += lu0 + ((e >> B_CYC_AT) & 0xFF) - n
+        else:  # left early: the slots that ran
+            c += 1
+            lu += lu0
+            for k in range(i + 1, j):
+                s = (blk[k] >> B_STALL_AT) & 0xF
+                c += 1 + s
+                lu += s
+        if pend:
+            st[S.PEND_CAUSE] = S.S_BR
+        steps += j - i
+        cyc = c
+        ldrd = (blk[j - 1] >> B_LOADED_AT) & 63
+        if j < end:
+            pc = RAM_BASE + (j << 2)
+            break
+        pc = npc
+    stalls[S.S_LU] += lu
+    st[S.PC] = pc
+    st[S.CYC] = cyc
+    st[S.PEND] = pend
+    st[S.LDRD] = ldrd
+    st[S.STEPS] = steps
+    st[S.INSTRET] += steps - s0
+    return steps - s0

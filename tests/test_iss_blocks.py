@@ -1,0 +1,155 @@
+"""The block loop (simulator/blocks.py) retires slots exactly as the general slot
+does: the ideal machine's fast variant, the only one that runs blocks, ends every
+program in the state that the trace variant (the one the lockstep holds against the
+RTL) and the profiled variant reach one slot at a time: registers, RAM, the state
+vector, cycles, slots and stalls by cause.
+
+The programs are those of ``test_uarch_steady_loop`` (every directed program: traps,
+the timer interrupt, stores into code, ``fence.i``; random programs; a kernel) and
+:data:`EDGES`, which reaches each way a block ends or is left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_uarch_steady_loop import _differ, _machine, _programs, _state
+
+from isa.asm import assemble
+from isa.elfwriter import make_elf
+from isa.memmap import RAM_BASE
+from isa.randprog import random_program
+from simulator import blocks as B
+
+#: Straight runs longer than a block, with a load in a block's last slot whose
+#: register the next block's first slot reads; a store into the running block ahead
+#: of itself (the word it runs next is the new one); a jump into the middle of a
+#: block; loads and stores that leave RAM or are misaligned (a trap, handled) in the
+#: middle of a block; a jalr whose target is misaligned; a word rewritten once, from an
+#: ``addi`` into a load whose register the next slot reads, in a block that ran before
+#: and runs twice after (its entry must be made again); and the timer interrupt due
+#: inside a straight run.
+EDGES = """
+    la t0, handler
+    csrrw zero, mtvec, t0
+    li s1, 0x80080000
+    li s0, 3
+round:
+""" + "".join(f"    addi s2, s2, {k}\n" for k in range(B.MAX_LEN - 1)) + """
+    lw s3, 0(s1)
+    add s4, s3, s2
+""" + "".join(f"    xor s5, s5, s4\n    addi s4, s4, {k}\n" for k in range(40)) + """
+    la t1, patch
+    lw t2, 4(t1)
+    sw t2, 0(t1)
+patch:
+    addi s6, s6, 1
+    addi s6, s6, 100
+    la t1, middle
+    jalr zero, 0(t1)
+    addi s7, s7, 1
+    addi s7, s7, 2
+middle:
+    addi s7, s7, 3
+    lw t3, 1(s1)
+    addi s7, s7, 4
+    li t4, 0x10000005
+    lbu t5, 0(t4)
+    addi s7, s7, 5
+    la t1, skip
+    addi t1, t1, 2
+    jalr ra, 0(t1)
+skip:
+    addi s10, s10, 1
+    add s11, s11, s10
+    li t3, 3
+    bne s0, t3, kept
+    la t1, template
+    lw t2, 0(t1)
+    la t1, skip
+    sw t2, 0(t1)
+kept:
+    addi s0, s0, -1
+    bne s0, zero, round
+    li t0, 0x0200bff8
+    lw t1, 0(t0)
+    addi t1, t1, 150
+    li t0, 0x02004000
+    sw t1, 0(t0)
+    sw zero, 4(t0)
+    li t0, 0x80
+    csrrw zero, mie, t0
+    csrrsi zero, mstatus, 8
+""" + "".join(f"    addi s8, s8, {k}\n" for k in range(300)) + """
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+handler:
+    csrrs t0, mcause, zero
+    blt t0, zero, timer
+    csrrs t0, mepc, zero
+    addi t0, t0, 4
+    csrrw zero, mepc, t0
+    mret
+timer:
+    addi s9, s9, 1
+    li t0, 0x02004000
+    li t1, -1
+    sw t1, 0(t0)
+    sw t1, 4(t0)
+    mret
+template:
+    lw s10, 0(s1)
+"""
+
+
+def _all(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
+    out = _programs(tmp)
+    (elf := tmp / "edges.elf").write_bytes(make_elf([(RAM_BASE, assemble(EDGES, base=RAM_BASE))], RAM_BASE))
+    out["edges"] = (elf, None)
+    for seed in (31, 32, 33, 34):
+        (elf := tmp / f"random{seed}.elf").write_bytes(
+            random_program(seed, "rv32im_zicsr_zk_zks", blocks=20, length=60).elf())
+        out[f"random{seed}"] = (elf, None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, bytes | None]]:
+    return _all(tmp_path_factory.mktemp("blocks"))
+
+
+@pytest.mark.parametrize("limit", [None, 7_919, 61])
+def test_blocks_end_where_one_slot_at_a_time_does(programs: dict, limit: int | None) -> None:
+    differ = {}
+    for name, prog in programs.items():
+        fast = _machine(prog, "ideal")
+        assert fast._u == ""
+        while (r := fast.run(limit)).stop == "limit":  # slices: each resumes where the last ended
+            pass
+        traced = _machine(prog, "ideal")
+        t, _ = traced.trace()
+        profiled = _machine(prog, "ideal")
+        p = profiled.run(profile=True)
+        a, b, c = _state(fast, r), _state(traced, t), _state(profiled, p)
+        if bad := _differ(a, b) + _differ(a, c):
+            differ[name] = sorted(set(bad))
+        assert r.stop in ("exit", "trap"), (name, r.trap)
+    assert not differ, differ
+
+
+def test_edges_run_in_blocks(programs: dict) -> None:
+    """The comparison is not idle: the edge program runs whole blocks, of the longest
+    length among them, its load-use stalls cross blocks, its store rewrites the word
+    after itself, and the timer interrupt is taken."""
+    m = _machine(programs["edges"], "ideal")
+    r = m.run()
+    assert r.stop == "exit"
+    lengths = m.blk & B.B_LEN
+    assert lengths.max() == B.MAX_LEN
+    assert np.count_nonzero(lengths) > 10
+    # lw s3 / add s4 once a round, across a block's end, and the rewritten word's twice
+    assert r.stalls["load_use"] >= 5
+    assert m.regs[22] == 3 * 200  # s6: each round runs the rewritten addi s6, s6, 100 twice
+    assert m.regs[25] == 1  # s9: the timer interrupt, once
