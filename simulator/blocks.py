@@ -42,7 +42,7 @@ from isa.table import INSNS, Insn
 from isa.timing import EXTRA_BY_KIND, LOAD_USE_STALL, TAKEN_BRANCH_PENALTY
 
 from . import state as S
-from .decoder import ILLEGAL, IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, decode_into, dispatched
+from .decoder import ILLEGAL, IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, alu_selector, decode_into, dispatched
 from .jitcache import njit_cached
 
 #: The most slots in one block (its length field has room for 255).
@@ -52,13 +52,23 @@ B_CYC_AT = 8
 B_STALL_AT = 16
 B_LOADED_AT = 20
 B_NONE = 1 << 28
+#: A block run with the ALU rows' shared dispatch branch (decoder.ALU_GROUP)
+B_GROUPED = 1 << 29
+#: The registers the block's first slot reads, a bit each (x0 to the sink, state.RD_SINK):
+#: its load-use stall is the bit of the register the slot before it loaded, and
+#: state.NO_LOAD's bit is bit 63, always 0
+B_READS_AT = 30
 #: The fields of a block's own entry (what block_forget clears).
-B_BLOCK = B_LEN | 0xFF << B_CYC_AT | B_NONE
+B_BLOCK = B_LEN | 0xFF << B_CYC_AT | B_NONE | B_GROUPED | ((1 << (S.RD_SINK + 1)) - 1) << B_READS_AT
+assert B_READS_AT + S.NO_LOAD == 63
 
 # The kinds of rows a block holds; the control kinds end it.
 _BODY_KINDS = ("alu", "load", "store", "fence")
 _END_KINDS = ("branch", "jal", "jalr")
-IN_BLOCK, ENDS_BLOCK, LOADS = 1, 2, 4
+IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED = 1, 2, 4, 8
+#: A block of at least GROUP_MIN slots, at least half of them of the ALU group, runs
+#: with the group's shared branch (docs/simulator.md, "Blocks")
+GROUP_MIN = 16
 
 
 def in_blocks(insn: Insn) -> bool:
@@ -78,11 +88,12 @@ def _row_flags() -> np.ndarray:
                 IN_BLOCK
                 | (ENDS_BLOCK if insn.kind in _END_KINDS else 0)
                 | (LOADS if insn.kind == "load" else 0)
+                | (GROUPED if alu_selector(insn) >= 0 else 0)
             )
     return flags
 
 
-#: Per op: IN_BLOCK, ENDS_BLOCK, LOADS.
+#: Per op: IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED.
 ROW_FLAGS = _row_flags()
 assert len(INSNS) == ILLEGAL and ROW_FLAGS[ILLEGAL] == 0
 
@@ -104,6 +115,7 @@ def block_build(i, dec, blk, ram32, enabled):
     needed); returns its length, 0 when the word starts none (marked NONE)."""
     n = 0
     cycles = 1
+    grouped = 0
     prev = S.NO_LOAD
     words = dec.shape[0]
     while i + n < words and n < MAX_LEN:
@@ -126,12 +138,24 @@ def block_build(i, dec, blk, ram32, enabled):
         else:
             blk[j] = blk[j] & B_BLOCK | stall << B_STALL_AT | prev << B_LOADED_AT
         n += 1
+        if f & GROUPED:
+            grouped += 1
         if f & ENDS_BLOCK:
             break
     if n == 0:
         blk[i] |= B_NONE
     else:
-        blk[i] = blk[i] & ~B_BLOCK | n | cycles << B_CYC_AT
+        d = dec[i]
+        reads = 1 << ((d >> RS1_AT) & 31) | 1 << ((d >> RS2_AT) & 31)
+        if d & S.READS_RS3:
+            reads |= 1 << ((d >> RS3_AT) & 31)
+        blk[i] = (
+            reads << B_READS_AT
+            | blk[i] & ~B_BLOCK
+            | n
+            | cycles << B_CYC_AT
+            | (B_GROUPED if n >= GROUP_MIN and 8 * grouped >= 7 * n else 0)
+        )
     return n
 
 
@@ -153,9 +177,11 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
     pend = st[S.PEND]
     ldrd = st[S.LDRD]
     steps = st[S.STEPS]
+    pcause = st[S.PEND_CAUSE]
     s0 = steps
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
-    lu = 0  # load-use stall cycles, added to their counter once
+    lu = 0  # load-use and taken-branch stall cycles, added to their counters once
+    br = 0
     while True:
         o = pc - RAM_BASE
         if o < 0 or o >= size:
@@ -169,8 +195,7 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
             e = blk[i]
         if steps + n > stop:
             break
-        d = dec[i]
-        lu0 = LOAD_USE_STALL if ldrd != S.NO_LOAD and _reads(d, ldrd) else 0
+        lu0 = LOAD_USE_STALL * ((e >> (B_READS_AT + ldrd)) & 1)
         c = cyc + pend + lu0  # (the first slot's cycle, less one)
         if c + ((e >> B_CYC_AT) & 0xFF) >= irq_at:  # an interrupt taken in the block
             break
@@ -178,289 +203,572 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
         pend = 0
         j = i
         end = i + n
-        npc = 0
-        while j < end:
-            d = dec[j]
-            if d & S.DECODED == 0:  # written since the block was made, or a breakpoint
-                break
-            op = d & 0xFF
-            rd = (d >> RD_AT) & 63
-            a = regs[(d >> RS1_AT) & 31]
-            b = regs[(d >> RS2_AT) & 31]
-            imm = d >> IMM_AT
-            pc = RAM_BASE + (j << 2)
-            npc = (pc + 4) & M
-            # ---- generated: block (python -m simulator.codegen) ----
-            if op == 18:  # addi
-                regs[rd] = semantics.addi(a, b, imm, pc)
-            elif op == 12:  # lw
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
+        npc = 0  # a taken branch's or jump's target (it sets pend)
+        # ---- generated: block (python -m simulator.codegen) ----
+        if e & B_GROUPED:
+            while j < end:
+                d = dec[j]
+                if d & S.DECODED == 0:
                     break
-                if addr & 3:
-                    break
-                regs[rd] = semantics.lw(int(ram32[o >> 2]))
-            elif op == 27:  # add
-                regs[rd] = semantics.add(a, b, imm, pc)
-            elif op == 17:  # sw
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
-                    break
-                if addr & 3:
-                    break
-                ram32[o >> 2] = b
-                dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-            elif op == 5:  # bne
-                if semantics.bne(a, b):
+                op = d & 0xFF
+                rd = (d >> RD_AT) & 63
+                a = regs[(d >> RS1_AT) & 31]
+                b = regs[(d >> RS2_AT) & 31]
+                imm = d >> IMM_AT
+                pc = RAM_BASE + (j << 2)
+                if (
+                    op == 18
+                    or op == 21
+                    or op == 22
+                    or op == 23
+                    or op == 24
+                    or op == 25
+                    or op == 27
+                    or op == 29
+                    or op == 32
+                    or op == 33
+                    or op == 35
+                    or op == 36
+                ):  # addi xori ori andi slli srli add sll xor srl or and
+                    # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+                    # memory table: they add little latency to the guest program's dependency chains)
+                    sel = d >> RS3_AT
+                    # the operand: b, or imm for an immediate form (selector bit 4), without a branch
+                    im = -((sel >> 4) & 1)
+                    bb = (imm & M & im) | (b & ~im)
+                    x0 = semantics.add(a, bb, 0, pc)
+                    x1 = semantics.xor(a, bb, 0, pc)
+                    x2 = semantics.or_(a, bb, 0, pc)
+                    x3 = semantics.and_(a, bb, 0, pc)
+                    x4 = semantics.sll(a, bb, 0, pc)
+                    x5 = semantics.srl(a, bb, 0, pc)
+                    v01 = x1 if sel & 1 else x0
+                    v23 = x3 if sel & 1 else x2
+                    v45 = x5 if sel & 1 else x4
+                    v03 = v23 if sel & 2 else v01
+                    regs[rd] = v45 if sel & 4 else v03
+                elif op == 12:  # lw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                elif op == 17:  # sw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    ram32[o >> 2] = b
+                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                elif op == 5:  # bne
+                    if semantics.bne(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 4:  # beq
+                    if semantics.beq(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 0:  # lui
+                    regs[rd] = semantics.lui(a, b, imm, pc)
+                elif op == 2:  # jal
                     npc = (pc + imm) & M
                     if npc & 3:
                         break
+                    regs[rd] = semantics.jal(a, b, imm, pc)
                     pend = TAKEN_BRANCH_PENALTY
-            elif op == 4:  # beq
-                if semantics.beq(a, b):
+                elif op == 8:  # bltu
+                    if semantics.bltu(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 6:  # blt
+                    if semantics.blt(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 9:  # bgeu
+                    if semantics.bgeu(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 7:  # bge
+                    if semantics.bge(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 28:  # sub
+                    regs[rd] = semantics.sub(a, b, imm, pc)
+                elif op == 13:  # lbu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    regs[rd] = semantics.lbu(int(ram8[o]))
+                elif op == 15:  # sb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    ram8[o] = b
+                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                elif op == 3:  # jalr
+                    npc = semantics.jalr_target(a, imm)
+                    if npc & 3:
+                        break
+                    regs[rd] = semantics.jalr(a, b, imm, pc)
+                    pend = TAKEN_BRANCH_PENALTY
+                elif op == 26:  # srai
+                    regs[rd] = semantics.srai(a, b, imm, pc)
+                elif op == 31:  # sltu
+                    regs[rd] = semantics.sltu(a, b, imm, pc)
+                elif op == 1:  # auipc
+                    regs[rd] = semantics.auipc(a, b, imm, pc)
+                elif op == 61:  # rori
+                    regs[rd] = semantics.rori(a, b, imm, pc)
+                elif op == 60:  # ror
+                    regs[rd] = semantics.ror(a, b, imm, pc)
+                elif op == 10:  # lb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    regs[rd] = semantics.lb(int(ram8[o]))
+                elif op == 11:  # lh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                elif op == 14:  # lhu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                elif op == 16:  # sh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    ram16[o >> 1] = b
+                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                elif op == 19:  # slti
+                    regs[rd] = semantics.slti(a, b, imm, pc)
+                elif op == 20:  # sltiu
+                    regs[rd] = semantics.sltiu(a, b, imm, pc)
+                elif op == 30:  # slt
+                    regs[rd] = semantics.slt(a, b, imm, pc)
+                elif op == 34:  # sra
+                    regs[rd] = semantics.sra(a, b, imm, pc)
+                elif op == 37:  # fence
+                    pass
+                elif op == 48:  # mul
+                    regs[rd] = semantics.mul(a, b, imm, pc)
+                elif op == 49:  # mulh
+                    regs[rd] = semantics.mulh(a, b, imm, pc)
+                elif op == 50:  # mulhsu
+                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                elif op == 51:  # mulhu
+                    regs[rd] = semantics.mulhu(a, b, imm, pc)
+                elif op == 56:  # andn
+                    regs[rd] = semantics.andn(a, b, imm, pc)
+                elif op == 57:  # orn
+                    regs[rd] = semantics.orn(a, b, imm, pc)
+                elif op == 58:  # xnor
+                    regs[rd] = semantics.xnor(a, b, imm, pc)
+                elif op == 59:  # rol
+                    regs[rd] = semantics.rol(a, b, imm, pc)
+                elif op == 62:  # pack
+                    regs[rd] = semantics.pack(a, b, imm, pc)
+                elif op == 63:  # packh
+                    regs[rd] = semantics.packh(a, b, imm, pc)
+                elif op == 64:  # brev8
+                    regs[rd] = semantics.brev8(a, b, imm, pc)
+                elif op == 65:  # rev8
+                    regs[rd] = semantics.rev8(a, b, imm, pc)
+                elif op == 66:  # zip
+                    regs[rd] = semantics.zip_(a, b, imm, pc)
+                elif op == 67:  # unzip
+                    regs[rd] = semantics.unzip(a, b, imm, pc)
+                elif op == 68:  # clmul
+                    regs[rd] = semantics.clmul(a, b, imm, pc)
+                elif op == 69:  # clmulh
+                    regs[rd] = semantics.clmulh(a, b, imm, pc)
+                elif op == 70:  # xperm4
+                    regs[rd] = semantics.xperm4(a, b, imm, pc)
+                elif op == 71:  # xperm8
+                    regs[rd] = semantics.xperm8(a, b, imm, pc)
+                elif op == 72:  # sha256sum0
+                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                elif op == 73:  # sha256sum1
+                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                elif op == 74:  # sha256sig0
+                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                elif op == 75:  # sha256sig1
+                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                elif op == 76:  # sha512sum0r
+                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                elif op == 77:  # sha512sum1r
+                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                elif op == 78:  # sha512sig0l
+                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                elif op == 79:  # sha512sig0h
+                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                elif op == 80:  # sha512sig1l
+                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                elif op == 81:  # sha512sig1h
+                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                elif op == 82:  # sm3p0
+                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                elif op == 83:  # sm3p1
+                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                elif op == 84:  # aes32esi
+                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                elif op == 85:  # aes32esmi
+                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                elif op == 86:  # aes32dsi
+                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                elif op == 87:  # aes32dsmi
+                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                elif op == 88:  # sm4ed
+                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                elif op == 89:  # sm4ks
+                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                elif op == 90:  # maddlu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                elif op == 91:  # maddhu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                elif op == 92:  # cadd
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                elif op == 93:  # addc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                elif op == 94:  # addco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                elif op == 95:  # subc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                elif op == 96:  # subco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                elif op == 97:  # xor3
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                elif op == 98:  # andnxor
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                elif op == 99:  # rolxor
+                    regs[rd] = semantics.rolxor(a, b, imm, pc)
+                elif op == 100:  # xorrol
+                    regs[rd] = semantics.xorrol(a, b, imm, pc)
+                else:
+                    break
+                j += 1
+        else:
+            while j < end:
+                d = dec[j]
+                if d & S.DECODED == 0:
+                    break
+                op = d & 0xFF
+                rd = (d >> RD_AT) & 63
+                a = regs[(d >> RS1_AT) & 31]
+                b = regs[(d >> RS2_AT) & 31]
+                imm = d >> IMM_AT
+                pc = RAM_BASE + (j << 2)
+                if op == 18:  # addi
+                    regs[rd] = semantics.addi(a, b, imm, pc)
+                elif op == 12:  # lw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                elif op == 27:  # add
+                    regs[rd] = semantics.add(a, b, imm, pc)
+                elif op == 17:  # sw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    ram32[o >> 2] = b
+                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                elif op == 5:  # bne
+                    if semantics.bne(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 4:  # beq
+                    if semantics.beq(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 0:  # lui
+                    regs[rd] = semantics.lui(a, b, imm, pc)
+                elif op == 24:  # slli
+                    regs[rd] = semantics.slli(a, b, imm, pc)
+                elif op == 25:  # srli
+                    regs[rd] = semantics.srli(a, b, imm, pc)
+                elif op == 32:  # xor
+                    regs[rd] = semantics.xor(a, b, imm, pc)
+                elif op == 36:  # and
+                    regs[rd] = semantics.and_(a, b, imm, pc)
+                elif op == 35:  # or
+                    regs[rd] = semantics.or_(a, b, imm, pc)
+                elif op == 23:  # andi
+                    regs[rd] = semantics.andi(a, b, imm, pc)
+                elif op == 2:  # jal
                     npc = (pc + imm) & M
                     if npc & 3:
                         break
+                    regs[rd] = semantics.jal(a, b, imm, pc)
                     pend = TAKEN_BRANCH_PENALTY
-            elif op == 0:  # lui
-                regs[rd] = semantics.lui(a, b, imm, pc)
-            elif op == 24:  # slli
-                regs[rd] = semantics.slli(a, b, imm, pc)
-            elif op == 25:  # srli
-                regs[rd] = semantics.srli(a, b, imm, pc)
-            elif op == 32:  # xor
-                regs[rd] = semantics.xor(a, b, imm, pc)
-            elif op == 36:  # and
-                regs[rd] = semantics.and_(a, b, imm, pc)
-            elif op == 35:  # or
-                regs[rd] = semantics.or_(a, b, imm, pc)
-            elif op == 23:  # andi
-                regs[rd] = semantics.andi(a, b, imm, pc)
-            elif op == 2:  # jal
-                npc = (pc + imm) & M
-                if npc & 3:
-                    break
-                regs[rd] = semantics.jal(a, b, imm, pc)
-                pend = TAKEN_BRANCH_PENALTY
-            elif op == 8:  # bltu
-                if semantics.bltu(a, b):
-                    npc = (pc + imm) & M
+                elif op == 8:  # bltu
+                    if semantics.bltu(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 6:  # blt
+                    if semantics.blt(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 9:  # bgeu
+                    if semantics.bgeu(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 7:  # bge
+                    if semantics.bge(a, b):
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        pend = TAKEN_BRANCH_PENALTY
+                elif op == 28:  # sub
+                    regs[rd] = semantics.sub(a, b, imm, pc)
+                elif op == 13:  # lbu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    regs[rd] = semantics.lbu(int(ram8[o]))
+                elif op == 15:  # sb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    ram8[o] = b
+                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                elif op == 3:  # jalr
+                    npc = semantics.jalr_target(a, imm)
                     if npc & 3:
                         break
+                    regs[rd] = semantics.jalr(a, b, imm, pc)
                     pend = TAKEN_BRANCH_PENALTY
-            elif op == 6:  # blt
-                if semantics.blt(a, b):
-                    npc = (pc + imm) & M
-                    if npc & 3:
+                elif op == 26:  # srai
+                    regs[rd] = semantics.srai(a, b, imm, pc)
+                elif op == 31:  # sltu
+                    regs[rd] = semantics.sltu(a, b, imm, pc)
+                elif op == 22:  # ori
+                    regs[rd] = semantics.ori(a, b, imm, pc)
+                elif op == 21:  # xori
+                    regs[rd] = semantics.xori(a, b, imm, pc)
+                elif op == 1:  # auipc
+                    regs[rd] = semantics.auipc(a, b, imm, pc)
+                elif op == 61:  # rori
+                    regs[rd] = semantics.rori(a, b, imm, pc)
+                elif op == 60:  # ror
+                    regs[rd] = semantics.ror(a, b, imm, pc)
+                elif op == 10:  # lb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
                         break
-                    pend = TAKEN_BRANCH_PENALTY
-            elif op == 9:  # bgeu
-                if semantics.bgeu(a, b):
-                    npc = (pc + imm) & M
-                    if npc & 3:
+                    regs[rd] = semantics.lb(int(ram8[o]))
+                elif op == 11:  # lh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
                         break
-                    pend = TAKEN_BRANCH_PENALTY
-            elif op == 7:  # bge
-                if semantics.bge(a, b):
-                    npc = (pc + imm) & M
-                    if npc & 3:
+                    if addr & 1:
                         break
-                    pend = TAKEN_BRANCH_PENALTY
-            elif op == 28:  # sub
-                regs[rd] = semantics.sub(a, b, imm, pc)
-            elif op == 13:  # lbu
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
+                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                elif op == 14:  # lhu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                elif op == 16:  # sh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    ram16[o >> 1] = b
+                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                elif op == 19:  # slti
+                    regs[rd] = semantics.slti(a, b, imm, pc)
+                elif op == 20:  # sltiu
+                    regs[rd] = semantics.sltiu(a, b, imm, pc)
+                elif op == 29:  # sll
+                    regs[rd] = semantics.sll(a, b, imm, pc)
+                elif op == 30:  # slt
+                    regs[rd] = semantics.slt(a, b, imm, pc)
+                elif op == 33:  # srl
+                    regs[rd] = semantics.srl(a, b, imm, pc)
+                elif op == 34:  # sra
+                    regs[rd] = semantics.sra(a, b, imm, pc)
+                elif op == 37:  # fence
+                    pass
+                elif op == 48:  # mul
+                    regs[rd] = semantics.mul(a, b, imm, pc)
+                elif op == 49:  # mulh
+                    regs[rd] = semantics.mulh(a, b, imm, pc)
+                elif op == 50:  # mulhsu
+                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                elif op == 51:  # mulhu
+                    regs[rd] = semantics.mulhu(a, b, imm, pc)
+                elif op == 56:  # andn
+                    regs[rd] = semantics.andn(a, b, imm, pc)
+                elif op == 57:  # orn
+                    regs[rd] = semantics.orn(a, b, imm, pc)
+                elif op == 58:  # xnor
+                    regs[rd] = semantics.xnor(a, b, imm, pc)
+                elif op == 59:  # rol
+                    regs[rd] = semantics.rol(a, b, imm, pc)
+                elif op == 62:  # pack
+                    regs[rd] = semantics.pack(a, b, imm, pc)
+                elif op == 63:  # packh
+                    regs[rd] = semantics.packh(a, b, imm, pc)
+                elif op == 64:  # brev8
+                    regs[rd] = semantics.brev8(a, b, imm, pc)
+                elif op == 65:  # rev8
+                    regs[rd] = semantics.rev8(a, b, imm, pc)
+                elif op == 66:  # zip
+                    regs[rd] = semantics.zip_(a, b, imm, pc)
+                elif op == 67:  # unzip
+                    regs[rd] = semantics.unzip(a, b, imm, pc)
+                elif op == 68:  # clmul
+                    regs[rd] = semantics.clmul(a, b, imm, pc)
+                elif op == 69:  # clmulh
+                    regs[rd] = semantics.clmulh(a, b, imm, pc)
+                elif op == 70:  # xperm4
+                    regs[rd] = semantics.xperm4(a, b, imm, pc)
+                elif op == 71:  # xperm8
+                    regs[rd] = semantics.xperm8(a, b, imm, pc)
+                elif op == 72:  # sha256sum0
+                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                elif op == 73:  # sha256sum1
+                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                elif op == 74:  # sha256sig0
+                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                elif op == 75:  # sha256sig1
+                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                elif op == 76:  # sha512sum0r
+                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                elif op == 77:  # sha512sum1r
+                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                elif op == 78:  # sha512sig0l
+                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                elif op == 79:  # sha512sig0h
+                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                elif op == 80:  # sha512sig1l
+                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                elif op == 81:  # sha512sig1h
+                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                elif op == 82:  # sm3p0
+                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                elif op == 83:  # sm3p1
+                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                elif op == 84:  # aes32esi
+                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                elif op == 85:  # aes32esmi
+                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                elif op == 86:  # aes32dsi
+                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                elif op == 87:  # aes32dsmi
+                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                elif op == 88:  # sm4ed
+                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                elif op == 89:  # sm4ks
+                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                elif op == 90:  # maddlu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                elif op == 91:  # maddhu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                elif op == 92:  # cadd
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                elif op == 93:  # addc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                elif op == 94:  # addco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                elif op == 95:  # subc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                elif op == 96:  # subco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                elif op == 97:  # xor3
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                elif op == 98:  # andnxor
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                elif op == 99:  # rolxor
+                    regs[rd] = semantics.rolxor(a, b, imm, pc)
+                elif op == 100:  # xorrol
+                    regs[rd] = semantics.xorrol(a, b, imm, pc)
+                else:
                     break
-                regs[rd] = semantics.lbu(int(ram8[o]))
-            elif op == 15:  # sb
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
-                    break
-                ram8[o] = b
-                dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-            elif op == 3:  # jalr
-                npc = semantics.jalr_target(a, imm)
-                if npc & 3:
-                    break
-                regs[rd] = semantics.jalr(a, b, imm, pc)
-                pend = TAKEN_BRANCH_PENALTY
-            elif op == 26:  # srai
-                regs[rd] = semantics.srai(a, b, imm, pc)
-            elif op == 31:  # sltu
-                regs[rd] = semantics.sltu(a, b, imm, pc)
-            elif op == 22:  # ori
-                regs[rd] = semantics.ori(a, b, imm, pc)
-            elif op == 21:  # xori
-                regs[rd] = semantics.xori(a, b, imm, pc)
-            elif op == 1:  # auipc
-                regs[rd] = semantics.auipc(a, b, imm, pc)
-            elif op == 61:  # rori
-                regs[rd] = semantics.rori(a, b, imm, pc)
-            elif op == 60:  # ror
-                regs[rd] = semantics.ror(a, b, imm, pc)
-            elif op == 10:  # lb
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
-                    break
-                regs[rd] = semantics.lb(int(ram8[o]))
-            elif op == 11:  # lh
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
-                    break
-                if addr & 1:
-                    break
-                regs[rd] = semantics.lh(int(ram16[o >> 1]))
-            elif op == 14:  # lhu
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
-                    break
-                if addr & 1:
-                    break
-                regs[rd] = semantics.lhu(int(ram16[o >> 1]))
-            elif op == 16:  # sh
-                addr = (a + imm) & M
-                o = addr - RAM_BASE
-                if o < 0 or o >= size:
-                    break
-                if addr & 1:
-                    break
-                ram16[o >> 1] = b
-                dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-            elif op == 19:  # slti
-                regs[rd] = semantics.slti(a, b, imm, pc)
-            elif op == 20:  # sltiu
-                regs[rd] = semantics.sltiu(a, b, imm, pc)
-            elif op == 29:  # sll
-                regs[rd] = semantics.sll(a, b, imm, pc)
-            elif op == 30:  # slt
-                regs[rd] = semantics.slt(a, b, imm, pc)
-            elif op == 33:  # srl
-                regs[rd] = semantics.srl(a, b, imm, pc)
-            elif op == 34:  # sra
-                regs[rd] = semantics.sra(a, b, imm, pc)
-            elif op == 37:  # fence
-                pass
-            elif op == 48:  # mul
-                regs[rd] = semantics.mul(a, b, imm, pc)
-            elif op == 49:  # mulh
-                regs[rd] = semantics.mulh(a, b, imm, pc)
-            elif op == 50:  # mulhsu
-                regs[rd] = semantics.mulhsu(a, b, imm, pc)
-            elif op == 51:  # mulhu
-                regs[rd] = semantics.mulhu(a, b, imm, pc)
-            elif op == 56:  # andn
-                regs[rd] = semantics.andn(a, b, imm, pc)
-            elif op == 57:  # orn
-                regs[rd] = semantics.orn(a, b, imm, pc)
-            elif op == 58:  # xnor
-                regs[rd] = semantics.xnor(a, b, imm, pc)
-            elif op == 59:  # rol
-                regs[rd] = semantics.rol(a, b, imm, pc)
-            elif op == 62:  # pack
-                regs[rd] = semantics.pack(a, b, imm, pc)
-            elif op == 63:  # packh
-                regs[rd] = semantics.packh(a, b, imm, pc)
-            elif op == 64:  # brev8
-                regs[rd] = semantics.brev8(a, b, imm, pc)
-            elif op == 65:  # rev8
-                regs[rd] = semantics.rev8(a, b, imm, pc)
-            elif op == 66:  # zip
-                regs[rd] = semantics.zip_(a, b, imm, pc)
-            elif op == 67:  # unzip
-                regs[rd] = semantics.unzip(a, b, imm, pc)
-            elif op == 68:  # clmul
-                regs[rd] = semantics.clmul(a, b, imm, pc)
-            elif op == 69:  # clmulh
-                regs[rd] = semantics.clmulh(a, b, imm, pc)
-            elif op == 70:  # xperm4
-                regs[rd] = semantics.xperm4(a, b, imm, pc)
-            elif op == 71:  # xperm8
-                regs[rd] = semantics.xperm8(a, b, imm, pc)
-            elif op == 72:  # sha256sum0
-                regs[rd] = semantics.sha256sum0(a, b, imm, pc)
-            elif op == 73:  # sha256sum1
-                regs[rd] = semantics.sha256sum1(a, b, imm, pc)
-            elif op == 74:  # sha256sig0
-                regs[rd] = semantics.sha256sig0(a, b, imm, pc)
-            elif op == 75:  # sha256sig1
-                regs[rd] = semantics.sha256sig1(a, b, imm, pc)
-            elif op == 76:  # sha512sum0r
-                regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
-            elif op == 77:  # sha512sum1r
-                regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
-            elif op == 78:  # sha512sig0l
-                regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
-            elif op == 79:  # sha512sig0h
-                regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
-            elif op == 80:  # sha512sig1l
-                regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
-            elif op == 81:  # sha512sig1h
-                regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
-            elif op == 82:  # sm3p0
-                regs[rd] = semantics.sm3p0(a, b, imm, pc)
-            elif op == 83:  # sm3p1
-                regs[rd] = semantics.sm3p1(a, b, imm, pc)
-            elif op == 84:  # aes32esi
-                regs[rd] = semantics.aes32esi(a, b, imm, pc)
-            elif op == 85:  # aes32esmi
-                regs[rd] = semantics.aes32esmi(a, b, imm, pc)
-            elif op == 86:  # aes32dsi
-                regs[rd] = semantics.aes32dsi(a, b, imm, pc)
-            elif op == 87:  # aes32dsmi
-                regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
-            elif op == 88:  # sm4ed
-                regs[rd] = semantics.sm4ed(a, b, imm, pc)
-            elif op == 89:  # sm4ks
-                regs[rd] = semantics.sm4ks(a, b, imm, pc)
-            elif op == 90:  # maddlu
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
-            elif op == 91:  # maddhu
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
-            elif op == 92:  # cadd
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.cadd(a, b, regs[r3], pc)
-            elif op == 93:  # addc
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.addc(a, b, regs[r3], pc)
-            elif op == 94:  # addco
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.addco(a, b, regs[r3], pc)
-            elif op == 95:  # subc
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.subc(a, b, regs[r3], pc)
-            elif op == 96:  # subco
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.subco(a, b, regs[r3], pc)
-            elif op == 97:  # xor3
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.xor3(a, b, regs[r3], pc)
-            elif op == 98:  # andnxor
-                r3 = (d >> RS3_AT) & 31
-                regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
-            elif op == 99:  # rolxor
-                regs[rd] = semantics.rolxor(a, b, imm, pc)
-            elif op == 100:  # xorrol
-                regs[rd] = semantics.xorrol(a, b, imm, pc)
-            else:
-                break
-            # ---- end of generated: block ----
-            j += 1
+                j += 1
+        # ---- end of generated: block ----
         if j == i:  # its first slot cannot run here
             pend = p0
             pc = RAM_BASE + (i << 2)
             break
-        if p0:
-            stalls[st[S.PEND_CAUSE]] += p0
+        if pcause == S.S_BR:
+            br += p0
+        else:
+            stalls[pcause] += p0
         if j == i + n:
             c += (e >> B_CYC_AT) & 0xFF
             lu += lu0 + ((e >> B_CYC_AT) & 0xFF) - n
@@ -472,15 +780,17 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
                 c += 1 + s
                 lu += s
         if pend:
-            st[S.PEND_CAUSE] = S.S_BR
+            pcause = S.S_BR
         steps += j - i
         cyc = c
         ldrd = (blk[j - 1] >> B_LOADED_AT) & 63
-        if j < end:
+        if j < end:  # left early
             pc = RAM_BASE + (j << 2)
             break
-        pc = npc
+        pc = npc if pend else RAM_BASE + (j << 2)
     stalls[S.S_LU] += lu
+    stalls[S.S_BR] += br
+    st[S.PEND_CAUSE] = pcause
     st[S.PC] = pc
     st[S.CYC] = cyc
     st[S.PEND] = pend

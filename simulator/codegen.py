@@ -391,16 +391,42 @@ def _block_body(insn: Insn) -> str | None:
     raise ValueError(f"no block slot for kind {kind} of {insn.name}")
 
 
-def block_dispatch_source() -> str:
-    """The block loop's dispatch, unindented: one branch per row, hottest first (no
-    shared ALU branch: within a block the host predicts each row's own target well,
-    and each result is then one operation away from its operands)."""
-    out = ""
-    for insn in [BY_NAME[name] for name in _HOT] + [i for i in dispatched() if i.name not in _HOT]:
+# One slot of the block loop, before its dispatch: the block loop leaves at a word
+# that is not decoded (a store wrote it, or a breakpoint).
+_BLOCK_SLOT = """\
+d = dec[j]
+if d & S.DECODED == 0:
+    break
+op = d & 0xFF
+rd = (d >> RD_AT) & 63
+a = regs[(d >> RS1_AT) & 31]
+b = regs[(d >> RS2_AT) & 31]
+imm = d >> IMM_AT
+pc = RAM_BASE + (j << 2)
+"""
+
+
+def _block_rows(rows: list[Insn], first: str) -> str:
+    out = first
+    for insn in rows:
         body = _block_body(insn)
         if body is not None:
             out += f"{'elif' if out else 'if'} op == {insn.op}:  # {insn.name}\n" + _indent(body)
     return out + "else:\n    break\n"
+
+
+def block_dispatch_source() -> str:
+    """The block loop's slots, unindented: two loops over the block's words, each with
+    a dispatch of its own. Long blocks mostly of ALU rows (blocks.B_GROUPED) take the
+    ALU group's shared branch, as the general loop does (``Dispatch``); the others one
+    branch per row, hottest first: in a short block the host predicts each row's own
+    target well, and each result is then one operation away from its operands."""
+    rows = _block_rows([BY_NAME[name] for name in _HOT] + [i for i in dispatched() if i.name not in _HOT], "")
+    grouped = _block_rows(_others(), _group_source())
+    slot = _BLOCK_SLOT + "{dispatch}j += 1\n"
+    return _if_else("e & B_GROUPED",
+                    "while j < end:\n" + _indent(slot.format(dispatch=grouped)),
+                    "while j < end:\n" + _indent(slot.format(dispatch=rows)))
 
 
 def table_source() -> str:
