@@ -41,6 +41,7 @@ from isa.semantics import M
 from isa.table import INSNS, Insn
 from isa.timing import EXTRA_BY_KIND, LOAD_USE_STALL, TAKEN_BRANCH_PENALTY
 
+from . import callstack as CS
 from . import state as S
 from .decoder import ILLEGAL, IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, alu_selector, decode_into, dispatched
 from .jitcache import njit_cached
@@ -65,7 +66,7 @@ assert B_READS_AT + S.NO_LOAD == 63
 # The kinds of rows a block holds; the control kinds end it.
 _BODY_KINDS = ("alu", "load", "store", "fence")
 _END_KINDS = ("branch", "jal", "jalr")
-IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED = 1, 2, 4, 8
+IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED, JUMPS = 1, 2, 4, 8, 16
 #: A block of at least GROUP_MIN slots, at least half of them of the ALU group, runs
 #: with the group's shared branch (docs/simulator.md, "Blocks")
 GROUP_MIN = 16
@@ -89,11 +90,12 @@ def _row_flags() -> np.ndarray:
                 | (ENDS_BLOCK if insn.kind in _END_KINDS else 0)
                 | (LOADS if insn.kind == "load" else 0)
                 | (GROUPED if alu_selector(insn) >= 0 else 0)
+                | (JUMPS if insn.kind in ("jal", "jalr") else 0)
             )
     return flags
 
 
-#: Per op: IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED.
+#: Per op: IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED, JUMPS.
 ROW_FLAGS = _row_flags()
 assert len(INSNS) == ILLEGAL and ROW_FLAGS[ILLEGAL] == 0
 
@@ -110,9 +112,12 @@ def _reads(d, r):
 
 
 @njit_cached
-def block_build(i, dec, blk, ram32, enabled):
+def block_build(i, dec, blk, ram32, enabled, pcg, prof):
     """Make the entry of the block that starts at word ``i`` (decoding its words as
-    needed); returns its length, 0 when the word starts none (marked NONE)."""
+    needed); returns its length, 0 when the word starts none (marked NONE). The
+    profiled loop's blocks (``prof``) hold no jump (a call or return) and no word that
+    begins a function's run, which it decodes with state.FSTART as the general loop
+    does: the general slot runs those and keeps the call stack."""
     n = 0
     cycles = 1
     grouped = 0
@@ -124,10 +129,13 @@ def block_build(i, dec, blk, ram32, enabled):
         if d == 0:
             d = decode_into(j, int(ram32[j]), dec, enabled)
             block_forget(j, blk)
+            if prof and CS.starts_run(pcg, j):
+                d |= S.FSTART
+                dec[j] = d
         if d & S.DECODED == 0:  # a breakpoint
             break
         f = ROW_FLAGS[d & 0xFF]
-        if f == 0:
+        if f == 0 or (prof and (d & S.FSTART or f & JUMPS)):
             break
         stall = LOAD_USE_STALL if prev != S.NO_LOAD and _reads(d, prev) else 0
         if n > 0:
@@ -166,11 +174,20 @@ def block_forget(j, blk):
         blk[k] &= ~B_BLOCK
 
 
-@njit_cached
-def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
+#: Which variant is being compiled (simulator/loop.py makes both)
+PROF = False
+
+
+def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pflow, pstall, pcg):
     """Run whole blocks from ``st[PC]`` while they end before slot ``stop`` and before
     cycle ``irq_at`` (the next interrupt); the state is read from and written back to
-    ``st`` as the general loop keeps it. Returns the slots run."""
+    ``st`` as the general loop keeps it. Returns the slots run.
+
+    The profiled variant (``PROF``) keeps the general loop's counts: runs of slots
+    (``pflow``), stalls charged to the slot that waits or, for a branch's penalty, to the
+    branch (``pstall``); and it leaves at a taken branch to a word outside the words of
+    the top frame's function's run (``st[CS_FIRST]``, ``st[CS_END]``), with ``st[CS_GO]``
+    set, so that the general slot applies it to the call stack."""
     size = ram8.shape[0]
     pc = st[S.PC]
     cyc = st[S.CYC]
@@ -182,6 +199,12 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     lu = 0  # load-use and taken-branch stall cycles, added to their counters once
     br = 0
+    if PROF:
+        psrc = st[S.PEND_SRC]
+        f_at = st[S.F_AT]
+        f_cut = st[S.F_CUT]
+        cs_first = st[S.CS_FIRST]
+        cs_end = st[S.CS_END]
     while True:
         o = pc - RAM_BASE
         if o < 0 or o >= size:
@@ -190,7 +213,7 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
         e = blk[i]
         n = e & B_LEN
         if n == 0:
-            if e & B_NONE or block_build(i, dec, blk, ram32, enabled) == 0:
+            if e & B_NONE or block_build(i, dec, blk, ram32, enabled, pcg, PROF) == 0:
                 break
             e = blk[i]
         if steps + n > stop:
@@ -769,9 +792,17 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
             br += p0
         else:
             stalls[pcause] += p0
+        if PROF:
+            if p0 and psrc >= 0:
+                pstall[psrc, pcause] += p0
+            if lu0:
+                pstall[i, S.S_LU] += lu0
         if j == i + n:
             c += (e >> B_CYC_AT) & 0xFF
             lu += lu0 + ((e >> B_CYC_AT) & 0xFF) - n
+            if PROF and ((e >> B_CYC_AT) & 0xFF) != n:  # its stalls, to the slots that waited
+                for k in range(i + 1, j):
+                    pstall[k, S.S_LU] += (blk[k] >> B_STALL_AT) & 0xF
         else:  # left early: the slots that ran
             c += 1
             lu += lu0
@@ -779,6 +810,8 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
                 s = (blk[k] >> B_STALL_AT) & 0xF
                 c += 1 + s
                 lu += s
+                if PROF:
+                    pstall[k, S.S_LU] += s
         if pend:
             pcause = S.S_BR
         steps += j - i
@@ -788,9 +821,26 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
             pc = RAM_BASE + (j << 2)
             break
         pc = npc if pend else RAM_BASE + (j << 2)
+        if PROF and pend:  # a taken branch: its run ends, one begins at its target
+            psrc = j - 1
+            if npc != RAM_BASE + (j << 2):
+                pflow[j - 1, 1] += 1
+                f_at = -1
+                if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:
+                    f_at = (npc - RAM_BASE) >> 2
+                    f_cut = steps
+                    pflow[f_at, 0] += 1
+            nw = (npc - RAM_BASE) >> 2
+            if nw < cs_first or nw >= cs_end:
+                st[S.CS_GO] = 1
+                break
     stalls[S.S_LU] += lu
     stalls[S.S_BR] += br
     st[S.PEND_CAUSE] = pcause
+    if PROF:
+        st[S.PEND_SRC] = psrc
+        st[S.F_AT] = f_at
+        st[S.F_CUT] = f_cut
     st[S.PC] = pc
     st[S.CYC] = cyc
     st[S.PEND] = pend

@@ -656,9 +656,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             instret += steps - s0
             if p_ic_sets != 0:
                 ich += steps - s0 - (ua[U_ICM] - icm0)
-        if not UARCH and not PROF and not TRACE and not WATCH and steps < stop:
+        if not UARCH and not TRACE and not WATCH and steps < stop and not (PROF and cs_go):
             # whole blocks (simulator/blocks.py) while they can run, from a word that
-            # starts one or has not been tried; the state goes through st both ways
+            # starts one or has not been tried; the state goes through st both ways (the
+            # profiled loop's only when no slot after a jump or trap is due for the stack)
             o = pc - RAM_BASE
             if o >= 0 and o < size and blk[o >> 2] & B_NONE == 0:
                 st[S.PC] = pc
@@ -668,7 +669,21 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                 st[S.LDRD] = ldrd
                 st[S.STEPS] = steps
                 st[S.INSTRET] = instret
-                if run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at):
+                if PROF:
+                    st[S.PEND_SRC] = psrc
+                    st[S.F_AT] = f_at
+                    st[S.F_CUT] = f_cut
+                    st[S.CS_FIRST] = 0 if cs_dead else cs_first  # (dead: no stack to keep)
+                    st[S.CS_END] = size if cs_dead else cs_end
+                    st[S.CS_GO] = 0
+                    ran = run_blocks_prof(
+                        st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pflow, pstall, pcg
+                    )
+                else:
+                    ran = run_blocks_fast(
+                        st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pflow, pstall, pcg
+                    )
+                if ran:
                     pc = st[S.PC]
                     cyc = st[S.CYC]
                     pend = st[S.PEND]
@@ -676,6 +691,11 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     ldrd = st[S.LDRD]
                     steps = st[S.STEPS]
                     instret = st[S.INSTRET]
+                    if PROF:
+                        psrc = st[S.PEND_SRC]
+                        f_at = st[S.F_AT]
+                        f_cut = st[S.F_CUT]
+                        cs_go = st[S.CS_GO] != 0
         if steps >= stop:
             reason = S.R_SLICE
             break
@@ -1736,6 +1756,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
     return reason
 
 
+# the block loop's two variants (simulator/blocks.py), before the loop's: each variant
+# of run takes the names of its module as they are when it is made
+run_blocks_fast = variant(run_blocks, "run_blocks_fast")
+run_blocks_prof = variant(run_blocks, "run_blocks_prof", PROF=True)
 run_fast = variant(run, "run_fast")
 run_prof = variant(run, "run_prof", PROF=True)
 run_trace = variant(run, "run_trace", TRACE=True)

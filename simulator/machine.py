@@ -273,12 +273,14 @@ class Machine:
         # words decoded before are decoded again, the first of each function's run with
         # state.FSTART (the ideal machine's profiled loop finds entries by it)
         self.dec[(self.dec & S.DECODED) != 0] = 0
+        self.blk[:] = 0  # (the profiled loop's blocks end at those words, and at jumps)
         flow, pstall = np.zeros((n, 2), np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64)
         prof = (flow, pstall, cg)
         try:
             res = self._drive("prof", max_instructions, stdout, prof, tr)
         finally:
             self.dec &= ~S.FSTART  # (state.FSTART: no other variant sees it)
+            self.blk[:] = 0
         incl = callstack.inclusive(cg, int(self.st[S.CYC]))
         inclusive: dict[str, int] | None = None
         if incl is not None:   # (two symbols may share a name: static functions of two files)

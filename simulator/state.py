@@ -22,12 +22,17 @@ STALL0 = 32  # STALL0 + cause index: stall cycles by cause
 #: The trace variant's copy of the stall counters at its last record (each record
 #: gets the difference); in the state vector, so that the loop allocates nothing.
 SEEN0 = 48
+#: The profiled loop's open run (its first word, the slots then) and the words of the top
+#: frame's function's run, handed to the block loop and back (simulator/blocks.py);
+#: CS_GO: the block loop left at a branch to a word outside them. Scratch, as SEEN0's.
+F_AT, F_CUT, CS_FIRST, CS_END, CS_GO = 58, 59, 60, 61, 62
 NSTATE = 64
 
 #: Stall causes (index into the stall counters and the profile columns).
 STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi",
                                   "icache", "dcache", "mispredict", "mul")
 S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI, S_IC, S_DC, S_MISP, S_MUL = range(10)
+assert SEEN0 + len(STALL_CAUSES) <= F_AT and CS_GO < NSTATE
 #: The causes that are the wait for a redirect (a taken branch or jump, a trap, ``mret``,
 #: a misprediction), as a mask of cause bits: the call tree charges them to the slot
 #: that redirected (simulator/callstack.py, callgraph.py).

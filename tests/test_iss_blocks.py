@@ -21,6 +21,7 @@ from isa.elfwriter import make_elf
 from isa.memmap import RAM_BASE
 from isa.randprog import random_program
 from simulator import blocks as B
+from simulator import state as S
 
 #: Straight runs longer than a block, with a load in a block's last slot whose
 #: register the next block's first slot reads; a store into the running block ahead
@@ -153,3 +154,41 @@ def test_edges_run_in_blocks(programs: dict) -> None:
     assert r.stalls["load_use"] >= 5
     assert m.regs[22] == 3 * 200  # s6: each round runs the rewritten addi s6, s6, 100 twice
     assert m.regs[25] == 1  # s9: the timer interrupt, once
+
+
+def _traced_stalls(prog: tuple[Path, bytes | None]) -> np.ndarray:
+    """The stalls per RAM word and cause as the profile charges them, from the trace:
+    a slot's own waits to its word, the wait for a redirect (a taken branch or jump, a
+    trap, ``mret``) to the word of the slot before it, which redirected."""
+    m = _machine(prog, "ideal")
+    words = m.ram_size // 4
+    out = np.zeros((words, len(S.STALL_CAUSES)), np.int64)
+    prev = -1
+    for recs, stalls in m.iter_trace(stalls=True):
+        for pc, row in zip(recs["pc_rdata"].tolist(), stalls.tolist(), strict=True):
+            w = (pc - m.ram_base) // 4 if m.ram_base <= pc < m.ram_base + m.ram_size else -1
+            for cause, n in enumerate(row):
+                at = prev if (S.REDIRECT_MASK >> cause) & 1 else w
+                if n and at >= 0:
+                    out[at, cause] += n
+            prev = w
+    return out
+
+
+def test_profiled_stalls_are_the_traces(programs: dict) -> None:
+    """The profiled block loop charges each stall where the general slot does: load-use
+    stalls inside a block and at its first slot, branch penalties to the branch."""
+    differ = {}
+    charged = np.zeros(len(S.STALL_CAUSES), np.int64)
+    for name, prog in programs.items():
+        if name == "sha256":  # (long: its blocks are those of the random programs' kinds)
+            continue
+        m = _machine(prog, "ideal")
+        got = m.run(profile=True).profile.per_pc[2]
+        want = _traced_stalls(prog)
+        charged += want.sum(axis=0)
+        if not np.array_equal(got, want):
+            bad = np.argwhere(got != want)[:4]
+            differ[name] = [(int(w), int(c), int(got[w, c]), int(want[w, c])) for w, c in bad]
+    assert not differ, differ
+    assert charged[S.S_LU] > 0 and charged[S.S_BR] > 0 and charged[S.S_TRAP] > 0
