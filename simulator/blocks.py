@@ -117,7 +117,8 @@ def block_build(i, dec, blk, ram32, enabled, pcg, prof):
     needed); returns its length, 0 when the word starts none (marked NONE). The
     profiled loop's blocks (``prof``) hold no jump (a call or return) and no word that
     begins a function's run, which it decodes with state.FSTART as the general loop
-    does: the general slot runs those and keeps the call stack."""
+    does: a block begins at such a word, or ends before it, so that the call stack
+    changes only at a block's first slot and its last."""
     n = 0
     cycles = 1
     grouped = 0
@@ -134,8 +135,8 @@ def block_build(i, dec, blk, ram32, enabled, pcg, prof):
                 dec[j] = d
         if d & S.DECODED == 0:  # a breakpoint
             break
-        f = ROW_FLAGS[d & 0xFF]
-        if f == 0 or (prof and (d & S.FSTART or f & JUMPS)):
+        f = ROW_FLAGS[d & ~S.FSTART & 0xFF]  # (the profiled loop marks a function's first word)
+        if f == 0 or (prof and n > 0 and d & S.FSTART):
             break
         stall = LOAD_USE_STALL if prev != S.NO_LOAD and _reads(d, prev) else 0
         if n > 0:
@@ -185,9 +186,12 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
 
     The profiled variant (``PROF``) keeps the general loop's counts: runs of slots
     (``pflow``), stalls charged to the slot that waits or, for a branch's penalty, to the
-    branch (``pstall``); and it leaves at a taken branch to a word outside the words of
-    the top frame's function's run (``st[CS_FIRST]``, ``st[CS_END]``), with ``st[CS_GO]``
-    set, so that the general slot applies it to the call stack."""
+    branch (``pstall``), and the call stack (``pcg``, simulator/callstack.py) as the
+    general slot does: a block's first slot after a jump or trap, or at the first word of
+    a function's run entered from outside it, enters its function; its last slot, a jump,
+    may call or return. The words of the top frame's function's run and whether the next
+    slot goes to the stack come and go through ``st`` (``CS_FIRST``, ``CS_END``,
+    ``CS_GO``)."""
     size = ram8.shape[0]
     pc = st[S.PC]
     cyc = st[S.CYC]
@@ -205,6 +209,8 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
         f_cut = st[S.F_CUT]
         cs_first = st[S.CS_FIRST]
         cs_end = st[S.CS_END]
+        cs_go = st[S.CS_GO] != 0
+        cs_dead = CS.dead(pcg)
     while True:
         o = pc - RAM_BASE
         if o < 0 or o >= size:
@@ -233,6 +239,8 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                 d = dec[j]
                 if d & S.DECODED == 0:
                     break
+                if PROF:
+                    d &= ~S.FSTART  # (a block's first word may begin a function's run)
                 op = d & 0xFF
                 rd = (d >> RD_AT) & 63
                 a = regs[(d >> RS1_AT) & 31]
@@ -514,6 +522,8 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                 d = dec[j]
                 if d & S.DECODED == 0:
                     break
+                if PROF:
+                    d &= ~S.FSTART  # (a block's first word may begin a function's run)
                 op = d & 0xFF
                 rd = (d >> RD_AT) & 63
                 a = regs[(d >> RS1_AT) & 31]
@@ -797,6 +807,17 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                 pstall[psrc, pcause] += p0
             if lu0:
                 pstall[i, S.S_LU] += lu0
+            t0 = cyc + (p0 if (S.REDIRECT_MASK >> pcause) & 1 else 0)  # (callstack.py's t)
+            if cs_go:  # the slot after a jump out of the run, or an effect
+                cs_go = False
+                CS.enter(pcg, RAM_BASE + (i << 2), t0)
+                cs_dead = CS.dead(pcg)
+                cs_first, cs_end = CS.bounds(pcg, i << 2)
+            if dec[i] & S.FSTART and not cs_dead and (i < cs_first or i >= cs_end):
+                CS.enter(pcg, RAM_BASE + (i << 2), t0)  # entered in sequence
+                cs_dead = CS.dead(pcg)
+                cs_first = CS.run_first(pcg, i)
+                cs_end = CS.run_end(pcg, i)
         if j == i + n:
             c += (e >> B_CYC_AT) & 0xFF
             lu += lu0 + ((e >> B_CYC_AT) & 0xFF) - n
@@ -830,10 +851,17 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                     f_at = (npc - RAM_BASE) >> 2
                     f_cut = steps
                     pflow[f_at, 0] += 1
-            nw = (npc - RAM_BASE) >> 2
-            if nw < cs_first or nw >= cs_end:
-                st[S.CS_GO] = 1
-                break
+            if not cs_dead:
+                dl = dec[j - 1] & ~S.FSTART
+                kind = CS.call_kind(dl & 0xFF, (dl >> RD_AT) & 63, (dl >> RS1_AT) & 31)
+                if kind != CS.OTHER:
+                    # t of the jump: the slot before it retired, plus the jump's own
+                    # wait for a redirect (only a block's first slot has one)
+                    t = t0 if j - 1 == i else c - 1 - ((blk[j - 1] >> B_STALL_AT) & 0xF)
+                    CS.retire(pcg, RAM_BASE + ((j - 1) << 2), kind, npc, t)
+                    cs_dead = CS.dead(pcg)
+                nw = (npc - RAM_BASE) >> 2
+                cs_go = kind != CS.OTHER or nw < cs_first or nw >= cs_end
     stalls[S.S_LU] += lu
     stalls[S.S_BR] += br
     st[S.PEND_CAUSE] = pcause
@@ -841,6 +869,9 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
         st[S.PEND_SRC] = psrc
         st[S.F_AT] = f_at
         st[S.F_CUT] = f_cut
+        st[S.CS_FIRST] = cs_first
+        st[S.CS_END] = cs_end
+        st[S.CS_GO] = 1 if cs_go else 0
     st[S.PC] = pc
     st[S.CYC] = cyc
     st[S.PEND] = pend

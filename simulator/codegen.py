@@ -397,6 +397,8 @@ _BLOCK_SLOT = """\
 d = dec[j]
 if d & S.DECODED == 0:
     break
+if PROF:
+    d &= ~S.FSTART  # (a block's first word may begin a function's run)
 op = d & 0xFF
 rd = (d >> RD_AT) & 63
 a = regs[(d >> RS1_AT) & 31]

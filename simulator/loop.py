@@ -656,10 +656,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             instret += steps - s0
             if p_ic_sets != 0:
                 ich += steps - s0 - (ua[U_ICM] - icm0)
-        if not UARCH and not TRACE and not WATCH and steps < stop and not (PROF and cs_go):
+        if not UARCH and not TRACE and not WATCH and steps < stop:
             # whole blocks (simulator/blocks.py) while they can run, from a word that
-            # starts one or has not been tried; the state goes through st both ways (the
-            # profiled loop's only when no slot after a jump or trap is due for the stack)
+            # starts one or has not been tried; the state goes through st both ways
             o = pc - RAM_BASE
             if o >= 0 and o < size and blk[o >> 2] & B_NONE == 0:
                 st[S.PC] = pc
@@ -673,9 +672,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     st[S.PEND_SRC] = psrc
                     st[S.F_AT] = f_at
                     st[S.F_CUT] = f_cut
-                    st[S.CS_FIRST] = 0 if cs_dead else cs_first  # (dead: no stack to keep)
-                    st[S.CS_END] = size if cs_dead else cs_end
-                    st[S.CS_GO] = 0
+                    st[S.CS_FIRST] = cs_first
+                    st[S.CS_END] = cs_end
+                    st[S.CS_GO] = 1 if cs_go else 0
                     ran = run_blocks_prof(
                         st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pflow, pstall, pcg
                     )
@@ -695,7 +694,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         psrc = st[S.PEND_SRC]
                         f_at = st[S.F_AT]
                         f_cut = st[S.F_CUT]
+                        cs_first = st[S.CS_FIRST]
+                        cs_end = st[S.CS_END]
                         cs_go = st[S.CS_GO] != 0
+                        cs_dead = CS.dead(pcg)
         if steps >= stop:
             reason = S.R_SLICE
             break

@@ -192,3 +192,82 @@ def test_profiled_stalls_are_the_traces(programs: dict) -> None:
             differ[name] = [(int(w), int(c), int(got[w, c]), int(want[w, c])) for w, c in bad]
     assert not differ, differ
     assert charged[S.S_LU] > 0 and charged[S.S_BR] > 0 and charged[S.S_TRAP] > 0
+
+
+# Calls and returns that end blocks (a jal after other slots, a ret after a load-use),
+# a function entered by falling through from the one before it, a function's first word
+# as a block's first slot, loops in blocks: run enough times that the blocks (not the
+# general slot) keep the call stack.
+CALLS = """
+    .globl _start
+    .type _start, @function
+_start:
+    li    sp, 0x80080000
+    li    s1, 0x80070000
+    li    s0, 40
+outer:
+    addi  a1, a1, 1
+    jal   ra, f
+    addi  a1, a1, 2
+    jal   ra, f2
+    addi  s0, s0, -1
+    bne   s0, zero, outer
+    lui   t0, 0x100
+    li    t1, 0x5555
+    sw    t1, 0(t0)
+    .size _start, . - _start
+    .type f, @function
+f:  addi  sp, sp, -16
+    sw    ra, 12(sp)
+    lw    t0, 0(s1)
+    add   t1, t0, t0
+    addi  a0, a0, 3
+    jal   ra, g
+    lw    ra, 12(sp)
+    addi  sp, sp, 16
+    li    t3, 3
+inner:
+    addi  t3, t3, -1
+    bne   t3, zero, inner
+    ret
+    .size f, . - f
+    .type g, @function
+g:  lw    t2, 4(s1)
+    add   a0, a0, t2
+    ret
+    .size g, . - g
+    .type f2, @function
+f2: addi  a0, a0, 5
+    addi  a0, a0, 6
+    .size f2, . - f2
+    .type f3, @function
+f3: addi  a0, a0, 7
+    lw    t4, 8(s1)
+    add   a0, a0, t4
+    ret
+    .size f3, . - f3
+"""
+
+
+def test_profiled_blocks_keep_the_call_stack(tmp_path: Path) -> None:
+    """Inclusive and exclusive cycles per function and slots per word equal those of
+    the call tree built from the trace (simulator/callgraph.py), for calls and returns
+    made in blocks."""
+    from toolchain import have_toolchain, link_asm
+
+    from simulator.callgraph import build_call_tree
+
+    if not have_toolchain():
+        pytest.skip("riscv64-unknown-elf toolchain missing")
+    elf = link_asm(CALLS, tmp_path, "calls", "rv32im_zicsr")
+    m = _machine((elf, None), "ideal")
+    tree = build_call_tree(m.iter_trace(stalls=True), m.functions)
+    assert m.result.stop == "exit"
+    p = _machine((elf, None), "ideal")
+    profile = p.run(profile=True).profile
+    want = {name: inc for name, (inc, _) in tree.functions().items() if name != "(pipeline fill)"}
+    assert set(want) == {"_start", "f", "g", "f2", "f3"}
+    assert {f.name: f.inclusive for f in profile.functions} == want
+    assert {f.name: f.cycles for f in profile.functions if f.cycles} == {
+        name: ex for name, (_, ex) in tree.functions().items() if ex and name != "(pipeline fill)"}
+    assert np.array_equal(profile.per_pc[2], _traced_stalls((elf, None)))
