@@ -65,6 +65,9 @@ from .units.xchain import Xchain
 #: The units that take their operands from the `ext` copy of the forwarding (the
 #: crypto and Xchain units); the others but the multiplier from the `alu` copy.
 EXT_UNITS = (Zknh, Zksh, Zkne, Zknd, Zksed, Xchain)
+#: The parts of the one operand copy of a core with Xchain's units, each with select
+#: flip-flops of its own (``forward`` in ``Core.elaborate``).
+FWD_PARTS = 2
 #: The S-box units (``isa.uarch.CRYPTO_EXTS``): with ``crypto=2`` they compute in MEM.
 CRYPTO_UNITS = (Zkne, Zknd, Zksed)
 
@@ -322,6 +325,10 @@ class Core(wiring.Component):
         m.d.sync += rf_byp_word.eq(rf_wdata)
         ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
         one_copy = small or bool(ext_units)
+        # the one copy of a core with Xchain's units takes its select flip-flops in
+        # FWD_PARTS parts (below); the other cores keep one set a copy (with the split,
+        # Zk+Zks placed at 58.3 and 56.9 MHz, rv32im's copies at 52-53: docs/synth.md)
+        fwd_parts = FWD_PARTS if one_copy and not small and has_rs3 else 1
         rf_bypassed = {}
 
         def bypassed(k):
@@ -358,6 +365,18 @@ class Core(wiring.Component):
             in_mem = (idx != 0) & mem.valid & (mem.rd == idx)
             sel_mem = Mux(ex_hold, mem_hold & in_mem, next_mem)
             sel_wb = Mux(ex_hold, ~mem_hold & in_mem, next_wb)
+            if copy and fwd_parts > 1:
+                # the copy's select flip-flops once per part of its bits, each driving
+                # those bits' multiplexers only (placed beside them): one pair driving
+                # the 32 multiplexers in front of every unit of the Xchain core left
+                # routes of 1.5 to 3 ns behind each flip-flop
+                parts, width = [], 32 // fwd_parts
+                for n in range(fwd_parts):
+                    name = f"fwd_{copy}" + (f"_{n}" if n else "")
+                    m.submodules[name] = fs = ForwardSelect(bypass=False)
+                    m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb)]
+                    parts.append(pick(fs.from_mem, fs.from_wb, regval)[n * width:(n + 1) * width])
+                return Cat(*parts)
             if copy:
                 m.submodules[f"fwd_{copy}"] = fs = ForwardSelect(bypass=not one_copy)
                 m.d.comb += [fs.next_mem.eq(sel_mem), fs.next_wb.eq(sel_wb)]
