@@ -13,14 +13,16 @@ else, one slot at a time, and is the reference the blocks must agree with.
 
 One int64 per RAM word, beside the pre-decoded word (``blk``)::
 
-    length | cycles << 8 | stall << 16 | loaded << 20 | NONE
+    length | cycles << 8 | stall << 16 | loaded << 20 | NONE | GROUPED | reads << 30
 
-``length`` and ``cycles`` describe the block that starts at the word (0: none made
-yet): its slots and their cycles after the first slot's one (every stall inside it
-included). ``stall`` is the word's own load-use stall when the word before it ran
-just before it, and ``loaded`` the register it loads (``state.NO_LOAD`` if it is not
-a load); both describe the word in any block that holds it. ``NONE`` marks a word
-that starts no block (its row is not one of them).
+``length``, ``cycles``, ``GROUPED`` and ``reads`` describe the block that starts at the
+word (0: none made yet): its slots, their cycles after the first slot's one (every stall
+inside it included), whether it takes the ALU group's shared dispatch branch, and the
+registers its first slot reads (so that its stall is one shift). ``stall`` is the
+word's own load-use stall when the word before it ran just before it, and ``loaded``
+the register it loads (``state.NO_LOAD`` if it is not a load); both describe the word
+in any block that holds it. ``NONE`` marks a word that starts no block (its row is not
+one of them).
 
 Blocks are made from the pre-decoded words when first entered (:func:`block_build`,
 which decodes the words ahead), so a block's entry holds as long as its words do.
@@ -49,9 +51,9 @@ from .jitcache import njit_cached
 #: The most slots in one block (its length field has room for 255).
 MAX_LEN = 63
 B_LEN = 0xFF
-B_CYC_AT = 8
-B_STALL_AT = 16
-B_LOADED_AT = 20
+B_CYC_AT, B_CYC = 8, 0xFF
+B_STALL_AT, B_STALL = 16, 0xF
+B_LOADED_AT, B_LOADED = 20, 0x3F
 B_NONE = 1 << 28
 #: A block run with the ALU rows' shared dispatch branch (decoder.ALU_GROUP)
 B_GROUPED = 1 << 29
@@ -60,14 +62,15 @@ B_GROUPED = 1 << 29
 #: state.NO_LOAD's bit is bit 63, always 0
 B_READS_AT = 30
 #: The fields of a block's own entry (what block_forget clears).
-B_BLOCK = B_LEN | 0xFF << B_CYC_AT | B_NONE | B_GROUPED | ((1 << (S.RD_SINK + 1)) - 1) << B_READS_AT
-assert B_READS_AT + S.NO_LOAD == 63
+B_BLOCK = B_LEN | B_CYC << B_CYC_AT | B_NONE | B_GROUPED | ((1 << (S.RD_SINK + 1)) - 1) << B_READS_AT
+assert B_READS_AT + S.NO_LOAD == 63 and LOAD_USE_STALL <= B_STALL and S.NO_LOAD <= B_LOADED
+assert 1 + (MAX_LEN - 1) * (1 + LOAD_USE_STALL) <= B_CYC
 
 # The kinds of rows a block holds; the control kinds end it.
 _BODY_KINDS = ("alu", "load", "store", "fence")
 _END_KINDS = ("branch", "jal", "jalr")
 IN_BLOCK, ENDS_BLOCK, LOADS, GROUPED, JUMPS = 1, 2, 4, 8, 16
-#: A block of at least GROUP_MIN slots, at least half of them of the ALU group, runs
+#: A block of at least GROUP_MIN slots, seven in eight of them of the ALU group, runs
 #: with the group's shared branch (docs/simulator.md, "Blocks")
 GROUP_MIN = 16
 
@@ -101,14 +104,13 @@ assert len(INSNS) == ILLEGAL and ROW_FLAGS[ILLEGAL] == 0
 
 
 @njit_cached
-def _reads(d, r):
-    """Whether the pre-decoded word ``d`` waits for a load into ``r`` (the general
-    loop's load-use test)."""
-    return (
-        (d >> RS1_AT) & 31 == r
-        or (d >> RS2_AT) & 31 == r
-        or (d & S.READS_RS3 != 0 and (d >> RS3_AT) & 31 == r)
-    )
+def _reads(d):
+    """The registers the pre-decoded word ``d`` waits for a load into, a bit each (the
+    general loop's load-use test: rs1, rs2, and rs3 where the row reads it)."""
+    reads = 1 << ((d >> RS1_AT) & 31) | 1 << ((d >> RS2_AT) & 31)
+    if d & S.READS_RS3:
+        reads |= 1 << ((d >> RS3_AT) & 31)
+    return reads
 
 
 @njit_cached
@@ -138,12 +140,12 @@ def block_build(i, dec, blk, ram32, enabled, pcg, prof):
         f = ROW_FLAGS[d & ~S.FSTART & 0xFF]  # (the profiled loop marks a function's first word)
         if f == 0 or (prof and n > 0 and d & S.FSTART):
             break
-        stall = LOAD_USE_STALL if prev != S.NO_LOAD and _reads(d, prev) else 0
+        stall = LOAD_USE_STALL * ((_reads(d) >> prev) & 1)  # (NO_LOAD's bit: never set)
         if n > 0:
             cycles += 1 + stall
         prev = (d >> RD_AT) & 63 if f & LOADS else S.NO_LOAD
         if n == 0:  # (its stall is that of the blocks that hold the word before it)
-            blk[j] = blk[j] & ~(0x3F << B_LOADED_AT) | prev << B_LOADED_AT
+            blk[j] = blk[j] & ~(B_LOADED << B_LOADED_AT) | prev << B_LOADED_AT
         else:
             blk[j] = blk[j] & B_BLOCK | stall << B_STALL_AT | prev << B_LOADED_AT
         n += 1
@@ -154,12 +156,8 @@ def block_build(i, dec, blk, ram32, enabled, pcg, prof):
     if n == 0:
         blk[i] |= B_NONE
     else:
-        d = dec[i]
-        reads = 1 << ((d >> RS1_AT) & 31) | 1 << ((d >> RS2_AT) & 31)
-        if d & S.READS_RS3:
-            reads |= 1 << ((d >> RS3_AT) & 31)
         blk[i] = (
-            reads << B_READS_AT
+            _reads(dec[i]) << B_READS_AT
             | blk[i] & ~B_BLOCK
             | n
             | cycles << B_CYC_AT
@@ -193,23 +191,13 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
     slot goes to the stack come and go through ``st`` (``CS_FIRST``, ``CS_END``,
     ``CS_GO``)."""
     size = ram8.shape[0]
-    pc = st[S.PC]
-    cyc = st[S.CYC]
-    pend = st[S.PEND]
-    ldrd = st[S.LDRD]
-    steps = st[S.STEPS]
-    pcause = st[S.PEND_CAUSE]
+    pc, cyc, pend, pcause, psrc, ldrd, steps, instret = S.kept(st)
     s0 = steps
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     lu = 0  # load-use and taken-branch stall cycles, added to their counters once
     br = 0
     if PROF:
-        psrc = st[S.PEND_SRC]
-        f_at = st[S.F_AT]
-        f_cut = st[S.F_CUT]
-        cs_first = st[S.CS_FIRST]
-        cs_end = st[S.CS_END]
-        cs_go = st[S.CS_GO] != 0
+        f_at, f_cut, cs_first, cs_end, cs_go = S.kept_profile(st)
         cs_dead = CS.dead(pcg)
     while True:
         o = pc - RAM_BASE
@@ -224,9 +212,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             e = blk[i]
         if steps + n > stop:
             break
+        cycles = (e >> B_CYC_AT) & B_CYC
         lu0 = LOAD_USE_STALL * ((e >> (B_READS_AT + ldrd)) & 1)
         c = cyc + pend + lu0  # (the first slot's cycle, less one)
-        if c + ((e >> B_CYC_AT) & 0xFF) >= irq_at:  # an interrupt taken in the block
+        if c + cycles >= irq_at:  # an interrupt taken in the block
             break
         p0 = pend
         pend = 0
@@ -819,16 +808,16 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                 cs_first = CS.run_first(pcg, i)
                 cs_end = CS.run_end(pcg, i)
         if j == i + n:
-            c += (e >> B_CYC_AT) & 0xFF
-            lu += lu0 + ((e >> B_CYC_AT) & 0xFF) - n
-            if PROF and ((e >> B_CYC_AT) & 0xFF) != n:  # its stalls, to the slots that waited
+            c += cycles
+            lu += lu0 + cycles - n
+            if PROF and cycles != n:  # its stalls, to the slots that waited
                 for k in range(i + 1, j):
-                    pstall[k, S.S_LU] += (blk[k] >> B_STALL_AT) & 0xF
+                    pstall[k, S.S_LU] += (blk[k] >> B_STALL_AT) & B_STALL
         else:  # left early: the slots that ran
             c += 1
             lu += lu0
             for k in range(i + 1, j):
-                s = (blk[k] >> B_STALL_AT) & 0xF
+                s = (blk[k] >> B_STALL_AT) & B_STALL
                 c += 1 + s
                 lu += s
                 if PROF:
@@ -837,7 +826,7 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             pcause = S.S_BR
         steps += j - i
         cyc = c
-        ldrd = (blk[j - 1] >> B_LOADED_AT) & 63
+        ldrd = (blk[j - 1] >> B_LOADED_AT) & B_LOADED
         if j < end:  # left early
             pc = RAM_BASE + (j << 2)
             break
@@ -857,25 +846,14 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                 if kind != CS.OTHER:
                     # t of the jump: the slot before it retired, plus the jump's own
                     # wait for a redirect (only a block's first slot has one)
-                    t = t0 if j - 1 == i else c - 1 - ((blk[j - 1] >> B_STALL_AT) & 0xF)
+                    t = t0 if j - 1 == i else c - 1 - ((blk[j - 1] >> B_STALL_AT) & B_STALL)
                     CS.retire(pcg, RAM_BASE + ((j - 1) << 2), kind, npc, t)
                     cs_dead = CS.dead(pcg)
                 nw = (npc - RAM_BASE) >> 2
                 cs_go = kind != CS.OTHER or nw < cs_first or nw >= cs_end
     stalls[S.S_LU] += lu
     stalls[S.S_BR] += br
-    st[S.PEND_CAUSE] = pcause
     if PROF:
-        st[S.PEND_SRC] = psrc
-        st[S.F_AT] = f_at
-        st[S.F_CUT] = f_cut
-        st[S.CS_FIRST] = cs_first
-        st[S.CS_END] = cs_end
-        st[S.CS_GO] = 1 if cs_go else 0
-    st[S.PC] = pc
-    st[S.CYC] = cyc
-    st[S.PEND] = pend
-    st[S.LDRD] = ldrd
-    st[S.STEPS] = steps
-    st[S.INSTRET] += steps - s0
+        S.keep_profile(st, f_at, f_cut, cs_first, cs_end, cs_go)
+    S.keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret + steps - s0)
     return steps - s0

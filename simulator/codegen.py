@@ -293,11 +293,16 @@ def _group_source() -> str:
             + _indent(_ALU_GROUP.format(imm_bit=ALU_IMM.bit_length() - 1, results=results)))
 
 
+def _hot_first() -> list[Insn]:
+    """Every dispatched row, the hot ones first (in _HOT's order), then table order."""
+    hot = [BY_NAME[name] for name in _HOT]
+    return hot + [i for i in dispatched() if i not in hot]
+
+
 def _others() -> list[Insn]:
     """The rows outside the group, hottest first."""
-    hot = [BY_NAME[name] for name in _HOT]
     group = _group()
-    return [i for i in hot + [i for i in dispatched() if i not in hot] if i not in group]
+    return [i for i in _hot_first() if i not in group]
 
 
 def dispatch_source() -> str:
@@ -423,7 +428,7 @@ def block_dispatch_source() -> str:
     ALU group's shared branch, as the general loop does (``Dispatch``); the others one
     branch per row, hottest first: in a short block the host predicts each row's own
     target well, and each result is then one operation away from its operands."""
-    rows = _block_rows([BY_NAME[name] for name in _HOT] + [i for i in dispatched() if i.name not in _HOT], "")
+    rows = _block_rows(_hot_first(), "")
     grouped = _block_rows(_others(), _group_source())
     slot = _BLOCK_SLOT + "{dispatch}j += 1\n"
     return _if_else("e & B_GROUPED",

@@ -47,7 +47,7 @@ from .blocks import B_NONE, block_forget, run_blocks
 from .csrfile import csr_read, csr_write
 from .decoder import IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, ZIMM_AT, decode_into
 from .devices import dev_load, dev_store
-from .jitcache import njit_cached, variant
+from .jitcache import variant
 from .recording import charge, record_retire, record_stalls, record_trap, trace_full
 from .traps import enter_trap, irq_cycle, mret, wfi_wake
 from .uarch import (
@@ -144,42 +144,13 @@ if DISPATCHED.split() != [insn.name for insn in INSNS]:
     raise ImportError("the ISS's dispatch is out of date with isa/table.py: run python -m simulator.codegen")
 
 
-@njit_cached
-def keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret):
-    """The loop's hot state from its locals into the state vector (where the next call,
-    or the block loop, reads it: :func:`kept`)."""
-    st[S.PC] = pc
-    st[S.CYC] = cyc  # retirement cycle of the last slot
-    st[S.PEND] = pend  # penalty cycles the next slot waits for (taken branch, trap, mret)
-    st[S.PEND_CAUSE] = pcause
-    st[S.PEND_SRC] = psrc  # the instruction the pending penalty is charged to (profile)
-    st[S.LDRD] = ldrd  # rd of the last slot if it was a load, else NO_LOAD
-    st[S.STEPS] = steps  # retirement slots, trapped ones included
-    st[S.INSTRET] = instret
-
-
-@njit_cached
-def kept(st):
-    """The state :func:`keep` wrote, in its order."""
-    return (
-        st[S.PC],
-        st[S.CYC],
-        st[S.PEND],
-        st[S.PEND_CAUSE],
-        st[S.PEND_SRC],
-        st[S.LDRD],
-        st[S.STEPS],
-        st[S.INSTRET],
-    )
-
-
 def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, pstall, pcg, tr, wp, ua, uc, uo):
     """Run from ``st[PC]`` until ``st[STEPS]`` reaches ``stop`` or something makes the loop
     return; returns why (``state.R_*``)."""
     size = ram8.shape[0]
     # the fetch's test of a word: decoded, and (the ideal machine's PROF) no function's first
     fmask = S.DECODED | S.FSTART if PROF and not UARCH else S.DECODED
-    pc, cyc, pend, pcause, psrc, ldrd, steps, instret = kept(st)  # (keep says what each is)
+    pc, cyc, pend, pcause, psrc, ldrd, steps, instret = S.kept(st)  # (state.keep says what each is)
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     if TRACE:
         seen = st[S.SEEN0 : S.SEEN0 + len(S.STALL_CAUSES)]  # the stall counters at the last record
@@ -683,13 +654,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             # starts one or has not been tried; the state goes through st both ways
             o = pc - RAM_BASE
             if o >= 0 and o < size and blk[o >> 2] & B_NONE == 0:
-                keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret)
+                S.keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret)
                 if PROF:
-                    st[S.F_AT] = f_at
-                    st[S.F_CUT] = f_cut
-                    st[S.CS_FIRST] = cs_first
-                    st[S.CS_END] = cs_end
-                    st[S.CS_GO] = 1 if cs_go else 0
+                    S.keep_profile(st, f_at, f_cut, cs_first, cs_end, cs_go)
                     ran = run_blocks_prof(
                         st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pflow, pstall, pcg
                     )
@@ -698,13 +665,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pflow, pstall, pcg
                     )
                 if ran:
-                    pc, cyc, pend, pcause, psrc, ldrd, steps, instret = kept(st)
+                    pc, cyc, pend, pcause, psrc, ldrd, steps, instret = S.kept(st)
                     if PROF:
-                        f_at = st[S.F_AT]
-                        f_cut = st[S.F_CUT]
-                        cs_first = st[S.CS_FIRST]
-                        cs_end = st[S.CS_END]
-                        cs_go = st[S.CS_GO] != 0
+                        f_at, f_cut, cs_first, cs_end, cs_go = S.kept_profile(st)
                         cs_dead = CS.dead(pcg)
         if steps >= stop:
             reason = S.R_SLICE
@@ -1755,7 +1718,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
         ua[U_P2RD] = u_p2rd
         ua[U_P2R] = u_p2r
         ua[U_P2K] = u_p2k
-    keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret)
+    S.keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret)
     return reason
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from isa.retire import RECORD_FIELDS
 
+from .jitcache import njit_cached
+
 PC, CYC, PEND, LDRD, INSTRET, STEPS = 0, 1, 2, 3, 4, 5
 MSTATUS, MIE, MTVEC, MEPC, MCAUSE, MTVAL, MSCRATCH = 6, 7, 8, 9, 10, 11, 12
 MCYCLE_DELTA, MINSTRET_DELTA, MTIMECMP, MTIME_DELTA = 13, 14, 15, 16
@@ -22,15 +24,25 @@ STALL0 = 32  # STALL0 + cause index: stall cycles by cause
 #: The trace variant's copy of the stall counters at its last record (each record
 #: gets the difference); in the state vector, so that the loop allocates nothing.
 SEEN0 = 48
-#: The profiled loop's open run (its first word, the slots then) and the words of the top
-#: frame's function's run, handed to the block loop and back (simulator/blocks.py);
-#: CS_GO: the block loop left at a branch to a word outside them. Scratch, as SEEN0's.
+#: The profiled loop's open run (its first word, the slots then), the words of the top
+#: frame's function's run and whether the next slot goes to the call stack, handed to
+#: the block loop and back (simulator/blocks.py, keep_profile). Scratch, as SEEN0's.
 F_AT, F_CUT, CS_FIRST, CS_END, CS_GO = 58, 59, 60, 61, 62
 NSTATE = 64
 
 #: Stall causes (index into the stall counters and the profile columns).
-STALL_CAUSES: tuple[str, ...] = ("load_use", "branch", "div", "trap", "mret", "wfi",
-                                  "icache", "dcache", "mispredict", "mul")
+STALL_CAUSES: tuple[str, ...] = (
+    "load_use",
+    "branch",
+    "div",
+    "trap",
+    "mret",
+    "wfi",
+    "icache",
+    "dcache",
+    "mispredict",
+    "mul",
+)
 S_LU, S_BR, S_DIV, S_TRAP, S_MRET, S_WFI, S_IC, S_DC, S_MISP, S_MUL = range(10)
 assert SEEN0 + len(STALL_CAUSES) <= F_AT and CS_GO < NSTATE
 #: The causes that are the wait for a redirect (a taken branch or jump, a trap, ``mret``,
@@ -82,3 +94,39 @@ NEVER = 1 << 62
 TRACE_COLS: tuple[str, ...] = RECORD_FIELDS
 TRACE_STALL0 = len(RECORD_FIELDS)
 TRACE_WIDTH = TRACE_STALL0 + len(STALL_CAUSES)
+
+
+@njit_cached
+def keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret):
+    """The loop's hot state from its locals into the state vector (where the next call,
+    or the block loop, reads it: :func:`kept`)."""
+    st[PC] = pc
+    st[CYC] = cyc  # retirement cycle of the last slot
+    st[PEND] = pend  # penalty cycles the next slot waits for (taken branch, trap, mret)
+    st[PEND_CAUSE] = pcause
+    st[PEND_SRC] = psrc  # the instruction the pending penalty is charged to (profile)
+    st[LDRD] = ldrd  # rd of the last slot if it was a load, else NO_LOAD
+    st[STEPS] = steps  # retirement slots, trapped ones included
+    st[INSTRET] = instret
+
+
+@njit_cached
+def kept(st):
+    """The state :func:`keep` wrote, in its order."""
+    return st[PC], st[CYC], st[PEND], st[PEND_CAUSE], st[PEND_SRC], st[LDRD], st[STEPS], st[INSTRET]
+
+
+@njit_cached
+def keep_profile(st, f_at, f_cut, cs_first, cs_end, cs_go):
+    """The profiled loop's run and call-stack locals into the state vector (:func:`kept_profile`)."""
+    st[F_AT] = f_at
+    st[F_CUT] = f_cut
+    st[CS_FIRST] = cs_first
+    st[CS_END] = cs_end
+    st[CS_GO] = 1 if cs_go else 0
+
+
+@njit_cached
+def kept_profile(st):
+    """The values :func:`keep_profile` wrote, in its order."""
+    return st[F_AT], st[F_CUT], st[CS_FIRST], st[CS_END], st[CS_GO] != 0
