@@ -114,7 +114,7 @@ def _reads(d):
 
 
 @njit_cached
-def block_build(i, dec, blk, ram32, enabled, pcg, prof):
+def block_build(i, dec, blk, ram32, enabled, pcg, prof, pflow, pstall):
     """Make the entry of the block that starts at word ``i`` (decoding its words as
     needed); returns its length, 0 when the word starts none (marked NONE). The
     profiled loop's blocks (``prof``) hold no jump (a call or return) and no word that
@@ -131,7 +131,7 @@ def block_build(i, dec, blk, ram32, enabled, pcg, prof):
         d = dec[j]
         if d == 0:
             d = decode_into(j, int(ram32[j]), dec, enabled)
-            block_forget(j, blk)
+            block_forget(j, blk, pflow, pstall)
             if prof and CS.starts_run(pcg, j):
                 d |= S.FSTART
                 dec[j] = d
@@ -167,10 +167,35 @@ def block_build(i, dec, blk, ram32, enabled, pcg, prof):
 
 
 @njit_cached
-def block_forget(j, blk):
-    """Forget every block that may hold word ``j`` (which is being decoded anew)."""
+def block_forget(j, blk, pflow, pstall):
+    """Forget every block that may hold word ``j`` (which is being decoded anew), having
+    charged the stalls of its counted runs (the profiled loop's ``pflow`` has a row per
+    word; the other variants pass one row)."""
+    profiled = pflow.shape[0] == blk.shape[0]
     for k in range(max(0, j - MAX_LEN + 1), j + 1):
+        if profiled and pflow[k, S.FLOW_RUNS] != 0:
+            charge_runs(k, blk, pflow, pstall)
         blk[k] &= ~B_BLOCK
+
+
+@njit_cached
+def charge_runs(i, blk, pflow, pstall):
+    """Charge the stalls inside the block at word ``i``, once for each of its full runs
+    that the profiled block loop counted (``pflow[i, FLOW_RUNS]``: a count a run instead of
+    a charge to each word that waited), to those words."""
+    runs = pflow[i, S.FLOW_RUNS]
+    for k in range(i + 1, i + (blk[i] & B_LEN)):
+        pstall[k, S.S_LU] += runs * ((blk[k] >> B_STALL_AT) & B_STALL)
+    pflow[i, S.FLOW_RUNS] = 0
+
+
+def charge_all_runs(blk: np.ndarray, flow: np.ndarray, pstall: np.ndarray) -> None:
+    """:func:`charge_runs` for every block, once the profiled run has ended (with numpy:
+    a warm profiled run loads no Numba)."""
+    for i in np.flatnonzero(flow[:, S.FLOW_RUNS]).tolist():
+        words = slice(i + 1, i + int(blk[i] & B_LEN))
+        pstall[words, S.S_LU] += flow[i, S.FLOW_RUNS] * ((blk[words] >> B_STALL_AT) & B_STALL)
+    flow[:, S.FLOW_RUNS] = 0
 
 
 #: Which variant is being compiled (simulator/loop.py makes both)
@@ -196,9 +221,8 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     lu = 0  # load-use and taken-branch stall cycles, added to their counters once
     br = 0
-    if PROF:
-        f_at, f_cut, cs_first, cs_end, cs_go = S.kept_profile(st)
-        cs_dead = CS.dead(pcg)
+    # (PROF: the run and call-stack state stays in st, state.keep_profile's slots: it is
+    # used once a block, and as locals it would take registers from the slot loop)
     while True:
         o = pc - RAM_BASE
         if o < 0 or o >= size:
@@ -207,7 +231,7 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
         e = blk[i]
         n = e & B_LEN
         if n == 0:
-            if e & B_NONE or block_build(i, dec, blk, ram32, enabled, pcg, PROF) == 0:
+            if e & B_NONE or block_build(i, dec, blk, ram32, enabled, pcg, PROF, pflow, pstall) == 0:
                 break
             e = blk[i]
         if steps + n > stop:
@@ -797,22 +821,19 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             if lu0:
                 pstall[i, S.S_LU] += lu0
             t0 = cyc + (p0 if (S.REDIRECT_MASK >> pcause) & 1 else 0)  # (callstack.py's t)
-            if cs_go:  # the slot after a jump out of the run, or an effect
-                cs_go = False
+            if st[S.CS_GO]:  # the slot after a jump out of the run, or an effect
+                st[S.CS_GO] = 0
                 CS.enter(pcg, RAM_BASE + (i << 2), t0)
-                cs_dead = CS.dead(pcg)
-                cs_first, cs_end = CS.bounds(pcg, i << 2)
-            if dec[i] & S.FSTART and not cs_dead and (i < cs_first or i >= cs_end):
+                st[S.CS_FIRST], st[S.CS_END] = CS.bounds(pcg, i << 2)
+            if dec[i] & S.FSTART and not CS.dead(pcg) and (i < st[S.CS_FIRST] or i >= st[S.CS_END]):
                 CS.enter(pcg, RAM_BASE + (i << 2), t0)  # entered in sequence
-                cs_dead = CS.dead(pcg)
-                cs_first = CS.run_first(pcg, i)
-                cs_end = CS.run_end(pcg, i)
+                st[S.CS_FIRST] = CS.run_first(pcg, i)
+                st[S.CS_END] = CS.run_end(pcg, i)
         if j == i + n:
             c += cycles
             lu += lu0 + cycles - n
-            if PROF and cycles != n:  # its stalls, to the slots that waited
-                for k in range(i + 1, j):
-                    pstall[k, S.S_LU] += (blk[k] >> B_STALL_AT) & B_STALL
+            if PROF and cycles != n:  # its stalls, charged to the slots that waited later
+                pflow[i, S.FLOW_RUNS] += 1  # (charge_runs: a count instead of a charge a slot)
         else:  # left early: the slots that ran
             c += 1
             lu += lu0
@@ -835,12 +856,12 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             psrc = j - 1
             if npc != RAM_BASE + (j << 2):
                 pflow[j - 1, 1] += 1
-                f_at = -1
+                st[S.F_AT] = -1
                 if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:
-                    f_at = (npc - RAM_BASE) >> 2
-                    f_cut = steps
-                    pflow[f_at, 0] += 1
-            if not cs_dead:
+                    st[S.F_AT] = (npc - RAM_BASE) >> 2
+                    st[S.F_CUT] = steps
+                    pflow[(npc - RAM_BASE) >> 2, 0] += 1
+            if not CS.dead(pcg):
                 dl = dec[j - 1] & ~S.FSTART
                 kind = CS.call_kind(dl & 0xFF, (dl >> RD_AT) & 63, (dl >> RS1_AT) & 31)
                 if kind != CS.OTHER:
@@ -848,12 +869,9 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                     # wait for a redirect (only a block's first slot has one)
                     t = t0 if j - 1 == i else c - 1 - ((blk[j - 1] >> B_STALL_AT) & B_STALL)
                     CS.retire(pcg, RAM_BASE + ((j - 1) << 2), kind, npc, t)
-                    cs_dead = CS.dead(pcg)
                 nw = (npc - RAM_BASE) >> 2
-                cs_go = kind != CS.OTHER or nw < cs_first or nw >= cs_end
+                st[S.CS_GO] = 1 if kind != CS.OTHER or nw < st[S.CS_FIRST] or nw >= st[S.CS_END] else 0
     stalls[S.S_LU] += lu
     stalls[S.S_BR] += br
-    if PROF:
-        S.keep_profile(st, f_at, f_cut, cs_first, cs_end, cs_go)
     S.keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret + steps - s0)
     return steps - s0

@@ -719,7 +719,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         reason = S.R_BREAK
                         break
                     d = decode_into(i, int(ram32[i]), dec, enabled)
-                    block_forget(i, blk)
+                    block_forget(i, blk, pflow, pstall)
                     if UARCH and p_bp == BP_BHT:
                         if ua[U_PQ_N] > 0:
                             bht_drain(ua, uc, cyc - 3 if steady else u_f)

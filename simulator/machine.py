@@ -53,7 +53,8 @@ class RunResult:
 
 def _no_profile() -> tuple[np.ndarray, ...]:
     """The profile arrays of the variants that keep none (flow, pstall, pcg)."""
-    return np.zeros((1, 2), np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64), np.zeros(1, np.int64)
+    return (np.zeros((1, S.FLOW_WIDTH), np.int64), np.zeros((1, len(S.STALL_CAUSES)), np.int64),
+            np.zeros(1, np.int64))
 
 
 class Machine:
@@ -265,6 +266,8 @@ class Machine:
         tr = np.zeros((1, S.TRACE_WIDTH), np.int64)
         if not profile:
             return self._drive("fast", max_instructions, stdout, _no_profile(), tr)
+        from .blocks import charge_all_runs  # (not on a plain run's start-up path)
+
         n = self.ram_size // 4
         index = FunctionIndex(self.functions)
         fid = index.lookup(self.ram_base + 4 * np.arange(n, dtype=np.int64))
@@ -274,10 +277,11 @@ class Machine:
         # state.FSTART (the ideal machine's profiled loop finds entries by it)
         self.dec[(self.dec & S.DECODED) != 0] = 0
         self.blk[:] = 0  # (the profiled loop's blocks end at those words, and at jumps)
-        flow, pstall = np.zeros((n, 2), np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64)
+        flow, pstall = np.zeros((n, S.FLOW_WIDTH), np.int64), np.zeros((n, len(S.STALL_CAUSES)), np.int64)
         prof = (flow, pstall, cg)
         try:
             res = self._drive("prof", max_instructions, stdout, prof, tr)
+            charge_all_runs(self.blk, flow, pstall)
         finally:
             self.dec &= ~S.FSTART  # (state.FSTART: no other variant sees it)
             self.blk[:] = 0

@@ -140,6 +140,7 @@ def _build(variant: str, out: Path) -> None:
 
     from . import loop
     from . import state as S
+    from . import uarch as U
 
     run = getattr(loop, f"run_{variant}")
     ncause = len(S.STALL_CAUSES)
@@ -158,11 +159,11 @@ def _build(variant: str, out: Path) -> None:
         return run(carray(st, dims[9]), carray(regs, dims[10]), carray(ram8, size),
                    carray(ram16, size // 2), carray(ram32, size // 4), carray(dec, size // 4),
                    carray(blk, size // 4),
-                   carray(en, dims[1]), carray(uart, dims[2]), stop, carray(pflow, (nprof, 2)),
+                   carray(en, dims[1]), carray(uart, dims[2]), stop, carray(pflow, (nprof, S.FLOW_WIDTH)),
                    carray(pstall, (nprof, ncause)), carray(pcg, dims[11]),
                    carray(tr, (ntr, width)),
                    carray(wp, (dims[5], 3)), carray(ua, dims[6]), carray(uc, dims[7]),
-                   carray(uo, (5, dims[8])))
+                   carray(uo, (U.OP_ROWS, dims[8])))
 
     entry.__name__ = ENTRY
     compiled = cfunc(sig)(entry)

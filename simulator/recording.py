@@ -79,7 +79,7 @@ def trace_full(st, tr):
 
 
 def slot_counts(flow: np.ndarray) -> np.ndarray:
-    """The slots of every RAM word, from the profile loop's ``flow`` ``(words, 2)``.
+    """The slots of every RAM word, from the profile loop's ``flow`` (state.FLOW_*).
 
     A count per slot would be a store per slot, which costs the loop more than anything
     else the profile does; the loop counts runs instead: ``flow[w, 0]`` the runs of

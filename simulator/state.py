@@ -95,6 +95,12 @@ TRACE_COLS: tuple[str, ...] = RECORD_FIELDS
 TRACE_STALL0 = len(RECORD_FIELDS)
 TRACE_WIDTH = TRACE_STALL0 + len(STALL_CAUSES)
 
+#: The profiled loop's ``flow``, a row per RAM word: the runs of slots that began and
+#: that ended at the word (recording.slot_counts), and the full runs of the block that
+#: starts at it whose inner stalls are not charged to its words yet (blocks.charge_runs)
+FLOW_BEGAN, FLOW_ENDED, FLOW_RUNS = 0, 1, 2
+FLOW_WIDTH = 3
+
 
 @njit_cached
 def keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret):

@@ -102,13 +102,17 @@ MUL_OPS = ("mul", "mulh", "mulhsu", "mulhu")
 MAC_OPS = ("maddlu", "maddhu")
 
 
+#: Rows of :func:`op_table`.
+OP_ROWS = 6
+
+
 def op_table(u: Uarch) -> np.ndarray:
     """Per op (columns), the rows: 0, cycles EX is held beyond the first; 1, the stages
     of its result (a pipelined multiplier's); 2, whether it is a multiplication (stall
     cause ``mul``); 3, its ``UF_*`` flags; 4, for a result that is late (a load's, a
     pipelined product's), the first cycle a consumer may be in EX less the producer's
     retirement cycle, else -1; 5, rows 0, 3 and 4 in one word (``UF_HELD``)."""
-    t = np.zeros((6, len(INSNS) + 1), np.int64)
+    t = np.zeros((OP_ROWS, len(INSNS) + 1), np.int64)
     t[1, :] = 1
     t[4, :] = -1
     for insn in INSNS:
