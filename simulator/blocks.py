@@ -855,12 +855,12 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
         if PROF and pend:  # a taken branch: its run ends, one begins at its target
             psrc = j - 1
             if npc != RAM_BASE + (j << 2):
-                pflow[j - 1, 1] += 1
+                pflow[j - 1, S.FLOW_ENDED] += 1
                 st[S.F_AT] = -1
                 if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:
                     st[S.F_AT] = (npc - RAM_BASE) >> 2
                     st[S.F_CUT] = steps
-                    pflow[(npc - RAM_BASE) >> 2, 0] += 1
+                    pflow[(npc - RAM_BASE) >> 2, S.FLOW_BEGAN] += 1
             if not CS.dead(pcg):
                 dl = dec[j - 1] & ~S.FSTART
                 kind = CS.call_kind(dl & 0xFF, (dl >> RD_AT) & 63, (dl >> RS1_AT) & 31)

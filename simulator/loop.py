@@ -186,7 +186,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
         f_cut = steps
         if pc - RAM_BASE >= 0 and pc - RAM_BASE < size:
             f_at = (pc - RAM_BASE) >> 2
-            pflow[f_at, 0] += 1
+            pflow[f_at, S.FLOW_BEGAN] += 1
     if WATCH:
         wn = st[S.WATCH_N]
     if UARCH:  # the microarchitecture's timing state and parameters, in locals
@@ -1606,7 +1606,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             irq_at = S.NEVER  # mstatus.MIE is clear now
             if PROF:
                 if i >= 0:  # the trap ends the run its slot is in
-                    pflow[i, 1] += 1
+                    pflow[i, S.FLOW_ENDED] += 1
                 f_at = -1
             if PROF and not cs_dead:
                 CS.retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
@@ -1629,7 +1629,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             if PROF and pc - RAM_BASE >= 0 and pc - RAM_BASE < size:  # the handler's run
                 f_at = (pc - RAM_BASE) >> 2
                 f_cut = steps
-                pflow[f_at, 0] += 1
+                pflow[f_at, S.FLOW_BEGAN] += 1
             # (the UARCH variants charged the redirect in their split of the next slot)
             pend = 0 if UARCH else TRAP_PENALTY
             pcause = S.S_TRAP
@@ -1647,12 +1647,12 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
         if PROF:
             if brk or (UARCH and i == cs_trip):  # (few slots)
                 if npc != (pc + 4) & M:  # a jump ends the run and starts one at its target
-                    pflow[i, 1] += 1
+                    pflow[i, S.FLOW_ENDED] += 1
                     f_at = -1
                     if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:
                         f_at = (npc - RAM_BASE) >> 2
                         f_cut = steps + 1
-                        pflow[f_at, 0] += 1
+                        pflow[f_at, S.FLOW_BEGAN] += 1
                 if not cs_dead:
                     kind = CS.call_kind(op, rd, r1)  # (OTHER but for jal, jalr and mret)
                     nw = (npc - RAM_BASE) >> 2
@@ -1698,9 +1698,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             ldrd = ld0
     if PROF and f_at >= 0:  # the open run ends here (the next call starts one)
         if f_cut == steps:  # no slot ran in it
-            pflow[f_at, 0] -= 1
+            pflow[f_at, S.FLOW_BEGAN] -= 1
         else:  # at the last slot, the word before pc (a run's slots follow each other)
-            pflow[((pc - RAM_BASE) >> 2) - 1, 1] += 1
+            pflow[((pc - RAM_BASE) >> 2) - 1, S.FLOW_ENDED] += 1
     if UARCH:
         if steady:
             u_f, u_m, u_fseq, u_fred, u_rcause = steady_times(cyc)

@@ -82,14 +82,14 @@ def slot_counts(flow: np.ndarray) -> np.ndarray:
     """The slots of every RAM word, from the profile loop's ``flow`` (state.FLOW_*).
 
     A count per slot would be a store per slot, which costs the loop more than anything
-    else the profile does; the loop counts runs instead: ``flow[w, 0]`` the runs of
-    consecutive slots that began at word ``w`` (reached other than from the slot at
-    ``w - 1``), ``flow[w, 1]`` those that ended there (a taken branch or jump, a trap, the
-    end of a call of the loop). A word's slots are then the runs begun at or before it
-    minus those ended before it.
+    else the profile does; the loop counts runs instead: ``flow[w, FLOW_BEGAN]`` the runs
+    of consecutive slots that began at word ``w`` (reached other than from the slot at
+    ``w - 1``), ``flow[w, FLOW_ENDED]`` those that ended there (a taken branch or jump, a
+    trap, the end of a call of the loop). A word's slots are then the runs begun at or
+    before it minus those ended before it.
     """
-    began = np.cumsum(flow[:, 0])
-    ended = np.cumsum(flow[:, 1])
+    began = np.cumsum(flow[:, S.FLOW_BEGAN])
+    ended = np.cumsum(flow[:, S.FLOW_ENDED])
     ended[1:] = ended[:-1].copy()
     ended[0] = 0
     return began - ended
