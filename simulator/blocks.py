@@ -173,7 +173,7 @@ def block_forget(j, blk, pflow, pstall):
     word; the other variants pass one row)."""
     profiled = pflow.shape[0] == blk.shape[0]
     for k in range(max(0, j - MAX_LEN + 1), j + 1):
-        if profiled and pflow[k, S.FLOW_RUNS] != 0:
+        if profiled and (pflow[k, S.FLOW_RUNS] != 0 or pflow[k, S.FLOW_LOOPS] != 0):
             charge_runs(k, blk, pflow, pstall)
         blk[k] &= ~B_BLOCK
 
@@ -182,20 +182,30 @@ def block_forget(j, blk, pflow, pstall):
 def charge_runs(i, blk, pflow, pstall):
     """Charge the stalls inside the block at word ``i``, once for each of its full runs
     that the profiled block loop counted (``pflow[i, FLOW_RUNS]``: a count a run instead of
-    a charge to each word that waited), to those words."""
+    a charge to each word that waited), to those words; and count each of its turns
+    (``FLOW_LOOPS``: a taken branch from its last word to its first) as a run that ended
+    at its last word and one that began at its first."""
+    n = blk[i] & B_LEN
     runs = pflow[i, S.FLOW_RUNS]
-    for k in range(i + 1, i + (blk[i] & B_LEN)):
+    for k in range(i + 1, i + n):
         pstall[k, S.S_LU] += runs * ((blk[k] >> B_STALL_AT) & B_STALL)
+    pflow[i, S.FLOW_BEGAN] += pflow[i, S.FLOW_LOOPS]
+    pflow[i + n - 1, S.FLOW_ENDED] += pflow[i, S.FLOW_LOOPS]
     pflow[i, S.FLOW_RUNS] = 0
+    pflow[i, S.FLOW_LOOPS] = 0
 
 
 def charge_all_runs(blk: np.ndarray, flow: np.ndarray, pstall: np.ndarray) -> None:
     """:func:`charge_runs` for every block, once the profiled run has ended (with numpy:
     a warm profiled run loads no Numba)."""
-    for i in np.flatnonzero(flow[:, S.FLOW_RUNS]).tolist():
-        words = slice(i + 1, i + int(blk[i] & B_LEN))
+    for i in np.flatnonzero(flow[:, S.FLOW_RUNS] | flow[:, S.FLOW_LOOPS]).tolist():
+        n = int(blk[i] & B_LEN)
+        words = slice(i + 1, i + n)
         pstall[words, S.S_LU] += flow[i, S.FLOW_RUNS] * ((blk[words] >> B_STALL_AT) & B_STALL)
+        flow[i, S.FLOW_BEGAN] += flow[i, S.FLOW_LOOPS]
+        flow[i + n - 1, S.FLOW_ENDED] += flow[i, S.FLOW_LOOPS]
     flow[:, S.FLOW_RUNS] = 0
+    flow[:, S.FLOW_LOOPS] = 0
 
 
 #: Which variant is being compiled (simulator/loop.py makes both)
@@ -854,7 +864,11 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
         pc = npc if pend else RAM_BASE + (j << 2)
         if PROF and pend:  # a taken branch: its run ends, one begins at its target
             psrc = j - 1
-            if npc != RAM_BASE + (j << 2):
+            if npc == RAM_BASE + (i << 2):  # a turn of a loop on itself (counted by charge_runs)
+                pflow[i, S.FLOW_LOOPS] += 1
+                st[S.F_AT] = i
+                st[S.F_CUT] = steps
+            elif npc != RAM_BASE + (j << 2):
                 pflow[j - 1, S.FLOW_ENDED] += 1
                 st[S.F_AT] = -1
                 if npc - RAM_BASE >= 0 and npc - RAM_BASE < size:

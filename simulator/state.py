@@ -96,10 +96,11 @@ TRACE_STALL0 = len(RECORD_FIELDS)
 TRACE_WIDTH = TRACE_STALL0 + len(STALL_CAUSES)
 
 #: The profiled loop's ``flow``, a row per RAM word: the runs of slots that began and
-#: that ended at the word (recording.slot_counts), and the full runs of the block that
-#: starts at it whose inner stalls are not charged to its words yet (blocks.charge_runs)
-FLOW_BEGAN, FLOW_ENDED, FLOW_RUNS = 0, 1, 2
-FLOW_WIDTH = 3
+#: that ended at the word (recording.slot_counts); and, for the block that starts at it,
+#: its full runs whose inner stalls are not charged to its words yet and its turns of a
+#: loop on itself not yet counted as a run ended and begun (blocks.charge_runs)
+FLOW_BEGAN, FLOW_ENDED, FLOW_RUNS, FLOW_LOOPS = 0, 1, 2, 3
+FLOW_WIDTH = 4
 
 
 @njit_cached
