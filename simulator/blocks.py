@@ -196,16 +196,10 @@ def charge_runs(i, blk, pflow, pstall):
 
 
 def charge_all_runs(blk: np.ndarray, flow: np.ndarray, pstall: np.ndarray) -> None:
-    """:func:`charge_runs` for every block, once the profiled run has ended (with numpy:
-    a warm profiled run loads no Numba)."""
+    """:func:`charge_runs` for every block that has counts, once the profiled run has
+    ended (its Python form: a warm profiled run loads no Numba)."""
     for i in np.flatnonzero(flow[:, S.FLOW_RUNS] | flow[:, S.FLOW_LOOPS]).tolist():
-        n = int(blk[i] & B_LEN)
-        words = slice(i + 1, i + n)
-        pstall[words, S.S_LU] += flow[i, S.FLOW_RUNS] * ((blk[words] >> B_STALL_AT) & B_STALL)
-        flow[i, S.FLOW_BEGAN] += flow[i, S.FLOW_LOOPS]
-        flow[i + n - 1, S.FLOW_ENDED] += flow[i, S.FLOW_LOOPS]
-    flow[:, S.FLOW_RUNS] = 0
-    flow[:, S.FLOW_LOOPS] = 0
+        charge_runs.py_func(i, blk, flow, pstall)
 
 
 #: Which variant is being compiled (simulator/loop.py makes both)
