@@ -47,14 +47,16 @@ from .stage import Stage
 from .units import ALU, Zknd, Zkne, Zknh, Zksed, Zksh, comb_units_for
 from .units.alu_small import SmallALU
 from .units.branch import BranchCompare
-from .units.csr import CSRFile
+from .units.bytesel import select_byte
+from .units.csr import CSRFile, word_access_fault
 from .units.decoder import Decoder
 from .units.divider import Divider
 from .units.dside import DataSide
 from .units.fetch import Fetch
 from .units.fwdsel import ForwardSelect
 from .units.hazard import LoadUse
-from .units.lsu import LoadFormatter, LoadStoreUnit
+from .units.lsu import SELECTS as LOAD_SELECTS
+from .units.lsu import LoadFormatter, LoadStoreUnit, load_selects
 from .units.mulseq import MAC_NAMES, IterMultiplier, pipe_products, pipe_result, pipe_sum
 from .units.mulseq import NAMES as MUL_NAMES
 from .units.multiplier import Multiplier
@@ -142,6 +144,12 @@ class Core(wiring.Component):
             # MEM cycle: the CLINT compares against mtimecmp with them a cycle ahead
             "st_wmask": Out(4),
             "st_wdata": Out(32),
+            # ... its address, whether EX's instruction enters MEM if it leaves EX this
+            # cycle (MEM is not held), and whether MEM holds a store that did not trap: the
+            # CLINT's line is then one choice between two registered comparisons
+            "st_addr": Out(32),
+            "st_enter": Out(1),
+            "st_mem": Out(1),
         })
 
     def elaborate(self, platform):
@@ -165,7 +173,7 @@ class Core(wiring.Component):
             "pc": 32, "insn": 32, "op": 7, "rd": 5, "rs1": 5, "rs2": 5, "imm": 32, "target": 32,
             "reads_rs1": 1, "reads_rs2": 1, "writes_rd": 1, "legal": 1, "fault": 1,
             "is_load": 1, "is_store": 1, "is_branch": 1, "is_jal": 1, "is_jalr": 1,
-            "is_csr": 1, "is_div": 1, "is_mul": 1, "is_fencei": 1,
+            "is_csr": 1, "is_div": 1, "is_mul": 1, "is_fencei": 1, "csr_bad": 1,
             **({"rs3": 5} if has_rs3 else {}), **pred,
         })
         retire_layout = {
@@ -181,8 +189,8 @@ class Core(wiring.Component):
         # crypto=2: the AES and SM4 units compute in MEM, from EX's operands registered here
         crypto_ops = [i.op for i in INSNS if i.ext in CRYPTO_EXTS and i.ext in cfg] if u.crypto == 2 else []
         if crypto_ops:
-            mem_extra.update(xa=32, xb=32, ximm=32)
-        wb_extra = {"cached": 1, "ldata": 32,
+            mem_extra.update(xa=32, xb=8, ximm=32)
+        wb_extra = {"cached": 1, "ldata": 32, "lsel": LOAD_SELECTS,
                     **({"mlo": 52, "mhi": 36} if mul_stages == 3 else {})}
         mem = Stage("mem", {**retire_layout, **mem_extra})
         wb = Stage("wb", {**retire_layout, **wb_extra})
@@ -238,7 +246,13 @@ class Core(wiring.Component):
         if mul_stages == 3 or u.ldu == 2:
             mem_late = (mem.is_mul if mul_stages == 3 else 0) | (mem.is_load if u.ldu == 2 else 0)
             late_rd.append(Mux(mem.valid & mem_late, mem.rd, 0))
-        m.submodules.hazard = hz = LoadUse(cfg, len(late_rd))
+        # With a plain front end the wait is held in EX (below), which drops an illegal
+        # word's wait (it traps in its first EX cycle, as an illegal word reads no
+        # register): the rule's decode is then exact for legal words only, as the
+        # decoder's (fewer levels after the RAM's read); otherwise it holds ID and is exact
+        wait_in_ex = (len(late_rd) > 1 and u.bp == "none" and u.icache is None and u.dcache is None
+                      and u.mem == 0)
+        m.submodules.hazard = hz = LoadUse(cfg, len(late_rd), exact=not wait_in_ex)
         m.d.comb += [hz.insn.eq(fu.data), hz.fault.eq(id_.fault)]
         m.d.comb += [hz.late_rd[k].eq(v) for k, v in enumerate(late_rd)]
         late = hz.wait
@@ -248,8 +262,6 @@ class Core(wiring.Component):
         # event by the same count (docs/timing.md's rule, unchanged), and the rule's
         # answer, which comes late after the block RAM's read and the decode, reaches a
         # register rather than IF's and ID's enables.
-        wait_in_ex = (len(late_rd) > 1 and u.bp == "none" and u.icache is None and u.dcache is None
-                      and u.mem == 0)
         ex_late = Signal(2)     # cycles the instruction in EX still waits for an operand
         late_wait = Const(0, 1)
         if wait_in_ex:
@@ -278,6 +290,10 @@ class Core(wiring.Component):
         b_imm = Cat(Const(0, 1), w[8:12], w[25:31], w[7], w[31].replicate(20))
         j_imm = Cat(Const(0, 1), w[21:31], w[20], w[12:20], w[31].replicate(12))
         m.d.comb += id_target.eq(id_.pc + Mux(w[3], j_imm, b_imm))
+        # a CSR instruction's illegal access (units/csr.py), from the word's CSR number,
+        # funct3 (csrrw, csrrwi: 01 in its low bits) and rs1/zimm field: exact for a CSR
+        # word, registered, so the trap and the CSR commit wait for no decode in EX
+        csr_bad = word_access_fault(w)
         ex_pred = {}
         if u.bp == "btfn":     # backward branches and jal: taken, sent from ID
             id_pt = ~id_.fault & dec.legal & (dec.is_jal | (dec.is_branch & dec.imm[31]))
@@ -293,7 +309,7 @@ class Core(wiring.Component):
             legal=dec.legal, fault=id_.fault,
             is_load=dec.is_load, is_store=dec.is_store, is_branch=dec.is_branch,
             is_jal=dec.is_jal, is_jalr=dec.is_jalr, is_csr=dec.is_csr, is_div=dec.is_div,
-            is_mul=id_is_mul, is_fencei=dec.is_fencei, **rs3_fields, **ex_pred,
+            is_mul=id_is_mul, is_fencei=dec.is_fencei, csr_bad=csr_bad, **rs3_fields, **ex_pred,
         )
 
         if wait_in_ex:
@@ -301,7 +317,7 @@ class Core(wiring.Component):
                 m.d.sync += ex_late.eq(id_late)
             with m.Elif(ex_late != 0):
                 m.d.sync += ex_late.eq(ex_late - 1)
-            late_wait = ex.valid & (ex_late != 0)
+            late_wait = ex.valid & ex.legal & (ex_late != 0)
 
         # ------------------------------------------------ EX
         # read a cycle ahead (units/regfile.py): the registers EX will hold next cycle,
@@ -310,11 +326,19 @@ class Core(wiring.Component):
         # used), so the read need not wait for the decoder.
         rf_we, rf_waddr, rf_wdata = Signal(), Signal(5), Signal(32)     # from WB
         src_fields = ("rs1", "rs2", "rs3") if has_rs3 else ("rs1", "rs2")
-        rf_addrs = []
+        # Built for the clock (LUT-RAM), the file is read with the word's fields whether
+        # or not EX holds, and its read flip-flops keep their register while it holds
+        # (`hold`, units/regfile.py): the hold, late, stays off the memory's address.
+        # `rf_addrs` are the registers the read flip-flops hold next cycle (the bypass's)
+        rf_addrs, rf_reads = [], []
         for name in src_fields:
             hi, lo = FIELDS[name]
             rf_addrs.append(Mux(ex_hold, ex.insn[lo:hi + 1], fu.data[lo:hi + 1]))
-        rf_data = regfile(m, rf_addrs, rf_we, rf_waddr, rf_wdata)
+            rf_reads.append(fu.data[lo:hi + 1])
+        if small:
+            rf_data = regfile(m, rf_addrs, rf_we, rf_waddr, rf_wdata)
+        else:
+            rf_data = regfile(m, rf_reads, rf_we, rf_waddr, rf_wdata, hold=ex_hold)
         # the register file's bypass: the word WB writes in the cycle of a read is not in
         # the read (units/regfile.py); registered here, it is one more source of each
         # operand's multiplexer, chosen by a select flip-flop of the operand's copy. A core
@@ -324,6 +348,8 @@ class Core(wiring.Component):
         rf_byp_word = Signal(32)
         m.d.sync += rf_byp_word.eq(rf_wdata)
         ext_units = [uc for uc in comb_units(cfg, u) if uc in EXT_UNITS]
+        # (`one_copy`: the bypass chosen before the copies; built small or with Xchain one
+        # copy, with crypto units alone two: `two_copies` below)
         one_copy = small or bool(ext_units)
         # the one copy of a core with Xchain's units takes its select flip-flops in
         # FWD_PARTS parts (below); the other cores keep one set a copy (with the split,
@@ -403,13 +429,20 @@ class Core(wiring.Component):
         # redirect logic (`ctl`), the ALU and CSRs (`alu`), the crypto and Xchain units
         # (`ext`), the multiplier and divider (`mul`). A core built small (an iterative
         # multiplier, as on the UP5K) shares the first copy: each costs two LUTs a bit.
-        # So does a core with crypto units: there the register file's bypass, one per
-        # operand, drove the copies across the units and lost more than they won
-        # (docs/synth.md, step 13)
+        # So does a core with Xchain's units; a core with crypto units but no Xchain takes
+        # two: `ctl` for the trap and redirect logic, the ALU and the CSRs, `ext` for
+        # every other unit (Zk+Zks 64.34 MHz against 57.51 with one, docs/synth.md row
+        # 46). Both choose the register file's bypass once per port, before the copies:
+        # folded into four copies it drove them across the units and lost more than they
+        # won (steps 13 and 21)
+        two_copies = bool(ext_units) and not small and not has_rs3
         groups = ["ctl", "alu"] + (["ext"] if ext_units else []) + (["mul"] if has_mul or mac_pipe else [])
         ops = {}
         for g in groups:
-            if ops and (small or ext_units):
+            if two_copies and g in ("alu", "mul"):
+                ops[g] = ops["ctl" if g == "alu" else "ext"]
+                continue
+            if ops and (small or ext_units) and not two_copies:
                 ops[g] = ops[groups[0]]
                 continue
             ops[g] = (Signal(32, name=f"a_{g}"), Signal(32, name=f"b_{g}"))
@@ -436,7 +469,8 @@ class Core(wiring.Component):
                 continue
             unit = unit_cls(mac=not mac_pipe) if unit_cls is Xchain else unit_cls()
             m.submodules[unit_cls.__name__.lower()] = unit
-            ua, ub = ops["ext" if unit_cls in EXT_UNITS else "mul" if unit_cls is Multiplier else "alu"]
+            ext = unit_cls in EXT_UNITS or (two_copies and unit_cls is not ALU)
+            ua, ub = ops["ext" if ext else "mul" if unit_cls is Multiplier else "alu"]
             m.d.comb += [unit.op.eq(ex.op), unit.a.eq(ua), unit.b.eq(ub), unit.imm.eq(ex.imm)]
             if hasattr(unit, "pc"):
                 m.d.comb += unit.pc.eq(ex.pc)
@@ -453,7 +487,7 @@ class Core(wiring.Component):
 
         m.submodules.lsu = lsu = LoadStoreUnit()
         m.d.comb += [lsu.op.eq(ex.op), lsu.a.eq(a_ctl), lsu.b.eq(b_ctl), lsu.imm.eq(ex.imm),
-                     self.st_wmask.eq(lsu.mask), self.st_wdata.eq(lsu.wdata)]
+                     self.st_wmask.eq(lsu.mask), self.st_wdata.eq(lsu.wdata), self.st_addr.eq(lsu.addr)]
         # the regions from the operands, beside the adder (sum_in_region); built small,
         # from the adder's sum (no carry chains of their own)
         def region(base: int, size: int):
@@ -515,10 +549,12 @@ class Core(wiring.Component):
         # store only a misaligned or faulting address, so the adders' results decide
         # whether, not which
         irq = (ex_first & csr.irq) | irq_taken
-        illegal = ~ex.legal | csr.illegal
+        # (the CSR file's `illegal`, decided in ID: csr_bad)
+        illegal = ~ex.legal | (ex.is_csr & ex.csr_bad)
         is_mem = lsu.is_load | lsu.is_store
-        m.d.comb += trap.eq(irq | ex.fault | illegal | is_ecall | is_ebreak | (jump & target_misaligned)
-                            | lsu.misaligned | (is_mem & ~addr_ok))
+        # every trap but a jump's misaligned target (which waits for the branch comparison)
+        trap_early = irq | ex.fault | illegal | is_ecall | is_ebreak | lsu.misaligned | (is_mem & ~addr_ok)
+        m.d.comb += trap.eq(trap_early | (jump & target_misaligned))
         with m.If(irq):
             m.d.comb += cause.eq(CAUSE_MTI)
         with m.Elif(ex.fault):
@@ -567,15 +603,28 @@ class Core(wiring.Component):
         m.d.sync += [trap_cause.eq(cause), trap_tval.eq(tval), trap_pc.eq(ex.pc)]
         m.d.comb += [
             # a CSR instruction can take only the traps of `hold_trap` and its own
-            # illegal access: the adders stay off the CSRs' write enables
-            csr.commit.eq(ex_fire & ex.is_csr & ~hold_trap & ~csr.illegal),
+            # illegal access: the adders stay off the CSRs' write enables. It holds EX
+            # only for its operand (`late_wait`) or MEM (a legal CSR word is no division,
+            # product or wfi), so `ex_fire` is taken without `own_hold`
+            csr.commit.eq(ex.valid & ex.is_csr & ~late_wait & ~mem_hold & ~hold_trap & ~ex.csr_bad),
             csr.trap.eq(trap_q), csr.cause.eq(trap_cause), csr.tval.eq(trap_tval), csr.trap_pc.eq(trap_pc),
             csr.mret.eq(ex_fire & mret),
             csr.retire.eq(ex_fire), csr.unretire.eq(trap_q),
-            # fence.i refetches the instruction after it (its MEM cycles clean the D-cache first)
-            redirect.eq(ex_fire & (trap | mret | control | ex.is_fencei)),
-            redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))),
         ]
+        # fence.i refetches the instruction after it (its MEM cycles clean the D-cache first)
+        if u.bp == "none":
+            # the branch comparison (through `jump`) last: a jump redirects whether or not
+            # its target traps (then to mtvec)
+            m.d.comb += [
+                redirect.eq(ex_fire & (trap_early | mret | jump | ex.is_fencei)),
+                redirect_pc.eq(Mux(trap_early, csr.mtvec, Mux(mret, csr.mepc, Mux(
+                    jump, Mux(target_misaligned, csr.mtvec, target), ex.pc + 4)))),
+            ]
+        else:
+            m.d.comb += [
+                redirect.eq(ex_fire & (trap | mret | control | ex.is_fencei)),
+                redirect_pc.eq(Mux(trap, csr.mtvec, Mux(mret, csr.mepc, Mux(jump, target, ex.pc + 4)))),
+            ]
         if "m" in cfg:
             # a division can take only the traps of `hold_trap`: the adders stay off its start
             m.d.comb += [divider.start.eq(ex.valid & ex.is_div & ~hold_trap & ~late_wait & ~divider.busy),
@@ -595,7 +644,8 @@ class Core(wiring.Component):
                 pp["addend"] = Mux(ex.op.matches(*(_op(n) for n in MAC_NAMES)), c, 0)
         if crypto_ops:
             ua, ub = ops.get("ext", ops["alu"])
-            pp.update(xa=ua, xb=ub, ximm=ex.imm)
+            # of rs2 the S-box units read one byte (``bs``, units/bytesel.py): chosen here
+            pp.update(xa=ua, xb=select_byte(ub, ex.imm[:2]), ximm=ex.imm)
         mem.update(
             m, load=~mem_hold, valid=ex_fire, is_mul=ok & ex.is_mul, is_fencei=ok & ex.is_fencei, **pp,
             pc=ex.pc, pc_next=pc_next, insn=ex.insn, trap=trap, op=ex.op,
@@ -605,6 +655,12 @@ class Core(wiring.Component):
             rs1_addr=Mux(ok & ex.reads_rs1, ex.rs1, 0), rs2_addr=Mux(ok & ex.reads_rs2, ex.rs2, 0),
             rs1_rdata=Mux(ok & ex.reads_rs1, a, 0), rs2_rdata=Mux(ok & ex.reads_rs2, b, 0),
         )
+
+        # MEM holds a store that did not trap (mem.valid & mem.is_store): a flip-flop of
+        # its own for the CLINT's interrupt line
+        mem_store = Signal()
+        with m.If(~mem_hold):
+            m.d.sync += mem_store.eq(ex_fire & ok & lsu.is_store)
 
         # ------------------------------------------------ MEM
         m.submodules.dside = ds = DataSide(u)
@@ -617,6 +673,7 @@ class Core(wiring.Component):
             # the I-cache forgets every line at the end of fence.i's last MEM cycle
             fu.invalidate.eq(mem.valid & mem.is_fencei & ~mem_hold),
             mem_hold.eq(ds.hold),
+            self.st_enter.eq(~mem_hold), self.st_mem.eq(mem_store),
             self.dbus.addr.eq(ds.bus.addr), self.dbus.re.eq(ds.bus.re), self.dbus.we.eq(ds.bus.we),
             self.dbus.wdata.eq(ds.bus.wdata), ds.bus.rdata.eq(self.dbus.rdata),
         ]
@@ -627,9 +684,10 @@ class Core(wiring.Component):
             for unit_cls in late_units:
                 unit = unit_cls()
                 m.submodules[unit_cls.__name__.lower()] = unit
-                m.d.comb += [unit.op.eq(mem.op), unit.a.eq(mem.xa), unit.b.eq(mem.xb), unit.imm.eq(mem.ximm)]
+                # the byte EX chose in every lane: the unit's own choice of it is no choice
+                m.d.comb += [unit.op.eq(mem.op), unit.a.eq(mem.xa), unit.b.eq(mem.xb.replicate(4)),
+                             unit.imm.eq(mem.ximm)]
                 late_result = late_result | unit.result
-            passed["result"] = mem.result | late_result
         partial = [getattr(mem, f"pp{k}").as_signed() for k in range(4)] if mul_stages >= 2 else []
         if mul_stages == 2:
             product = pipe_result(mem.op, pipe_sum(partial, mem.addend if mac_pipe else None))
@@ -637,7 +695,12 @@ class Core(wiring.Component):
         elif mul_stages == 3:
             lo, hi = pipe_sum(partial, mem.addend if mac_pipe else None)
             passed.update(mlo=lo, mhi=hi)
-        wb.update(m, load=1, valid=mem.valid & ~mem_hold, cached=ds.cached, ldata=ds.rdata, **passed)
+        if crypto_ops:     # last: a product's row is no S-box unit's (its part is 0)
+            passed["result"] = passed["result"] | late_result
+        # the load formatter's lanes and sign chosen here, from MEM's registers, so that
+        # WB's path from the RAM's read to the register file's write is an AND-OR
+        wb.update(m, load=1, valid=mem.valid & ~mem_hold, cached=ds.cached, ldata=ds.rdata,
+                  lsel=load_selects(mem.op, mem.addr[:2], mem.is_load), **passed)
 
         # ------------------------------------------------ WB
         wb_result = wb.result
@@ -645,9 +708,10 @@ class Core(wiring.Component):
             product = pipe_result(wb.op, [wb.mlo.as_signed(), wb.mhi.as_signed()])
             wb_result = Mux(wb.is_mul, product, wb.result)
         m.d.comb += [
-            fmt.op.eq(wb.op), fmt.offset.eq(wb.addr[:2]),
+            fmt.sel.eq(wb.lsel),
             fmt.word.eq(Mux(wb.cached, wb.ldata, self.dbus.rdata)),
-            wb_value.eq(Mux(wb.is_load, fmt.result, wb_result)),
+            # the formatter gives 0 but for a load, whose selects it has
+            wb_value.eq(fmt.result | Mux(wb.is_load, 0, wb_result)),
             wb_forward.eq(wb_result if u.ldu == 2 else wb_value),
             rf_we.eq(wb.valid & (wb.rd != 0)), rf_waddr.eq(wb.rd), rf_wdata.eq(wb_value),
         ]

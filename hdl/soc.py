@@ -118,49 +118,30 @@ class SoC(wiring.Component):
         mtimecmp_now = Signal(64)     # with this cycle's store: mtimecmp's next value
         m.d.comb += [core.mtime.eq(mtime), mtimecmp_now.eq(mtimecmp), mtime_next.eq(mtime + 1)]
         m.d.sync += mtime.eq(mtime_next)
-        clint_we = dbus.we.any() & is_clint
-        write_lo = clint_we & (offset == memmap.CLINT_MTIMECMP)
-        write_hi = clint_we & (offset == memmap.CLINT_MTIMECMP + 4)
-        ex_time = mtime - 1
-        wd, we = dbus.wdata, dbus.we
-        with m.If(clint_we):
-            with m.Switch(offset):
-                with m.Case(memmap.CLINT_MTIMECMP):
-                    lo = _merge(mtimecmp[:32], dbus.wdata, dbus.we)
-                    m.d.comb += mtimecmp_now[:32].eq(lo)
-                    m.d.sync += mtimecmp[:32].eq(lo)
-                with m.Case(memmap.CLINT_MTIMECMP + 4):
-                    hi = _merge(mtimecmp[32:], dbus.wdata, dbus.we)
-                    m.d.comb += mtimecmp_now[32:].eq(hi)
-                    m.d.sync += mtimecmp[32:].eq(hi)
-                if not small:
-                    with m.Case(memmap.CLINT_MTIME):
-                        m.d.comb += mtime_next.eq(Cat(_merge(ex_time[:32], wd, we), ex_time[32:64]) + 2)
-                    with m.Case(memmap.CLINT_MTIME + 4):
-                        m.d.comb += mtime_next.eq(Cat(ex_time[:32], _merge(ex_time[32:64], wd, we)) + 2)
         if small:
+            ex_time = mtime - 1
+            wd, we = dbus.wdata, dbus.we
+            clint_we = dbus.we.any() & is_clint
+            with m.If(clint_we):
+                with m.Switch(offset):
+                    with m.Case(memmap.CLINT_MTIMECMP):
+                        lo = _merge(mtimecmp[:32], dbus.wdata, dbus.we)
+                        m.d.comb += mtimecmp_now[:32].eq(lo)
+                        m.d.sync += mtimecmp[:32].eq(lo)
+                    with m.Case(memmap.CLINT_MTIMECMP + 4):
+                        hi = _merge(mtimecmp[32:], dbus.wdata, dbus.we)
+                        m.d.comb += mtimecmp_now[32:].eq(hi)
+                        m.d.sync += mtimecmp[32:].eq(hi)
             # one adder: the written value (as of EX) + 2, or mtime + 1
             time_lo = clint_we & (offset == memmap.CLINT_MTIME)
             time_hi = clint_we & (offset == memmap.CLINT_MTIME + 4)
             written = Cat(Mux(time_lo, _merge(ex_time[:32], wd, we), ex_time[:32]),
                           Mux(time_hi, _merge(ex_time[32:64], wd, we), ex_time[32:64]))
             m.d.comb += mtime_next.eq(Mux(time_lo | time_hi, written, mtime) + Mux(time_lo | time_hi, 2, 1))
-        # The interrupt line, mtime >= mtimecmp with this cycle's store in it, from
-        # comparisons made a cycle ahead (so no 64-bit comparison follows the store's
-        # address): against mtimecmp as it will be, and against it with the store that
-        # the core then has in EX (st_wdata, st_wmask: what it will drive in MEM) merged
-        # into either half. A store to mtimecmp is never held in MEM (only RAM accesses
-        # are), so the instruction in MEM came from EX the cycle before.
-        # Built for area, one comparison after the store's merge instead (the same line).
-        if small:
+            # the interrupt line (as `_clint`'s), one comparison after the store's merge
             m.d.comb += core.mtip.eq(mtime >= mtimecmp_now)
         else:
-            tip_keep, tip_lo, tip_hi = Signal(), Signal(), Signal()
-            st_lo = Cat(_merge(mtimecmp_now[:32], core.st_wdata, core.st_wmask), mtimecmp_now[32:])
-            st_hi = Cat(mtimecmp_now[:32], _merge(mtimecmp_now[32:], core.st_wdata, core.st_wmask))
-            m.d.sync += [tip_keep.eq(mtime_next >= mtimecmp_now), tip_lo.eq(mtime_next >= st_lo),
-                         tip_hi.eq(mtime_next >= st_hi)]
-            m.d.comb += core.mtip.eq(Mux(write_lo, tip_lo, Mux(write_hi, tip_hi, tip_keep)))
+            self._clint(m, core, mtime, mtime_next, mtimecmp, mtimecmp_now)
 
         # ------------------------------------------------ device reads (answered in WB)
         dev_rdata = Signal(32)
@@ -192,6 +173,62 @@ class SoC(wiring.Component):
             self.finish_code.eq(Mux(low == memmap.FINISHER_PASS, 0, dbus.wdata[memmap.FINISHER_CODE_SHIFT:])),
         ]
         return m
+
+    @staticmethod
+    def _clint(m: Module, core: Core, mtime, mtime_next, mtimecmp, mtimecmp_now) -> None:
+        """The CLINT's stores and interrupt line built for the clock: no address decode
+        or comparison follows MEM's registers."""
+        dbus = core.dbus
+        wd, we = dbus.wdata, dbus.we
+        # which of the four words MEM's store names: decoded from EX's address (st_addr)
+        # and registered when MEM takes EX's instruction (st_enter), so in MEM each write
+        # is MEM's store (st_mem: valid, not trapped) and one flip-flop
+        st_clint = in_region(core.st_addr, memmap.CLINT_BASE, memmap.CLINT_SIZE)
+        st_offset = core.st_addr[:16] & ~3
+        cmp, time = memmap.CLINT_MTIMECMP, memmap.CLINT_MTIME
+        offsets = (cmp, cmp + 4, time, time + 4)
+        names = ("cmp_lo", "cmp_hi", "time_lo", "time_hi")
+        named = [Signal(name=f"clint_{n}") for n in names]
+        with m.If(core.st_enter):
+            m.d.sync += [q.eq(st_clint & (st_offset == off)) for q, off in zip(named, offsets, strict=True)]
+        cmp_lo, cmp_hi, time_lo, time_hi = (core.st_mem & q for q in named)
+        with m.If(cmp_lo):
+            lo = _merge(mtimecmp[:32], wd, we)
+            m.d.comb += mtimecmp_now[:32].eq(lo)
+            m.d.sync += mtimecmp[:32].eq(lo)
+        with m.If(cmp_hi):
+            hi = _merge(mtimecmp[32:], wd, we)
+            m.d.comb += mtimecmp_now[32:].eq(hi)
+            m.d.sync += mtimecmp[32:].eq(hi)
+        # a store to mtime sets its value as of EX (mtime - 1, here a register of its own:
+        # mtime's last value, or the value last written + 1) and mtime_next is that + 2
+        ex_time = Signal(64, init=(1 << 64) - 1)
+        written = Cat(Mux(time_lo, _merge(ex_time[:32], wd, we), ex_time[:32]),
+                      Mux(time_hi, _merge(ex_time[32:64], wd, we), ex_time[32:64]))
+        with m.If(time_lo | time_hi):
+            m.d.comb += mtime_next.eq(written + 2)
+            m.d.sync += ex_time.eq(written + 1)
+        with m.Else():
+            m.d.sync += ex_time.eq(mtime)
+        # The interrupt line, mtime >= mtimecmp with this cycle's store in it, from
+        # flip-flops and one LUT: each cycle compares, for the next, `mtime` with
+        # mtimecmp as it will be (`tip_keep`), and with the store that the core then has
+        # in EX (st_wdata, st_wmask: what it will drive in MEM) merged into the half its
+        # address names (`tip_st`; mtimecmp as it will be if the address names neither,
+        # or if MEM is held and EX's instruction will not follow into it). The next cycle
+        # MEM's store, if it has one, is that instruction: a store to mtimecmp is never
+        # held in MEM (only RAM accesses are), so it came from EX the cycle before, and
+        # the line is `tip_st` then, else `tip_keep`.
+        tip_keep, tip_st = Signal(), Signal()
+        st_lo = Cat(_merge(mtimecmp_now[:32], core.st_wdata, core.st_wmask), mtimecmp_now[32:])
+        st_hi = Cat(mtimecmp_now[:32], _merge(mtimecmp_now[32:], core.st_wdata, core.st_wmask))
+        keep = mtime_next >= mtimecmp_now
+        st_word = [core.st_enter & st_clint & (st_offset == off) for off in offsets[:2]]
+        m.d.sync += [
+            tip_keep.eq(keep),
+            tip_st.eq(Mux(st_word[0], mtime_next >= st_lo, Mux(st_word[1], mtime_next >= st_hi, keep))),
+        ]
+        m.d.comb += core.mtip.eq(Mux(core.st_mem, tip_st, tip_keep))
 
     def _ram(self, m: Module, ibus, dbus, we) -> Signal:
         """The RAM: instruction port on ``ibus``, data port on ``dbus`` written

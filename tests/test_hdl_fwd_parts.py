@@ -1,10 +1,11 @@
 """The operand copies' select flip-flops (hdl/core.py, ``forward``; units/fwdsel.py).
 
-A core with crypto or Xchain units has one operand copy for every unit; with Xchain's
-units its select flip-flops come in ``FWD_PARTS`` sets (``fwd_ctl_a``, ``fwd_ctl_a_1``,
-...), each for its part of the operand's bits. The others (Zk+Zks, rv32im's copy per
-group of consumers under ``fpga``, the cores built small) keep one set a copy. The
-cycles are the lockstep tests' (``test_xchain_fpga``)."""
+A core with Xchain's units has one operand copy for every unit, its select flip-flops
+in ``FWD_PARTS`` sets (``fwd_ctl_a``, ``fwd_ctl_a_1``, ...), each for its part of the
+operand's bits. A core with crypto units but no Xchain has two copies (``ctl``: the
+trap and redirect logic, the ALU and the CSRs; ``ext``: every other unit). Those, and
+rv32im's copy per group of consumers under ``fpga`` and the cores built small, keep one
+set a copy. The cycles are the lockstep tests' (``test_xchain_fpga``, ``fpga``'s)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_xchain_core_splits_its_selects() -> None:
 @pytest.mark.parametrize(
     ("isa", "uarch", "copies"),
     [
-        ("rv32im_zicsr_zk_zks", "fpga", ("ctl",)),
+        ("rv32im_zicsr_zk_zks", "fpga", ("ctl", "ext")),
         ("rv32im", "fpga", ("ctl", "alu", "mul")),
         ("rv32im", "ideal,mul=iter:8", ("ctl",)),
     ],

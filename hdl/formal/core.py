@@ -424,14 +424,16 @@ def watched_regfile(pick: Signal, free: list[Signal], word: Signal | None = None
     that (docs/verification.md). ``word`` (made here if not given) is the storage."""
     store = word if word is not None else Signal(32, name="rf_watched")
 
-    def build(m, addrs, we, waddr, wdata):
+    def build(m, addrs, we, waddr, wdata, hold=None):
         word = store
         with m.If(we & (waddr == pick)):
             m.d.sync += word.eq(wdata)
         out = []
         for k, addr in enumerate(addrs):
             hit = Signal(name=f"rf_watch_hit{k}")
-            m.d.sync += hit.eq(addr == pick)
+            # with `hold` the port keeps the register it read (and takes its writes)
+            with m.If(~hold if hold is not None else 1):
+                m.d.sync += hit.eq(addr == pick)
             data = Signal(32, name=f"rf_data{k}")
             m.d.comb += data.eq(Mux(hit, word, free[k]))
             out.append(data)
@@ -452,7 +454,7 @@ def cut_state(core, cuts, rf_data: list[Signal], csr: dict[str, Signal], results
     ``"divider"`` and ``"mul_iter"`` keep those units' handshakes and make their results
     free (``ResultCut``), ``"mul_pipe"`` the pipelined multiplier's partial products, for
     the checks that do not look at values."""
-    def free_regfile(m, addrs, we, waddr, wdata):
+    def free_regfile(m, addrs, we, waddr, wdata, hold=None):
         return rf_data[:len(addrs)]
     names = {}
     if "regfile" in cuts:

@@ -85,8 +85,8 @@ UNIT_ONLY: dict[str, Mutant] = {
         "(mulh's high word wrong for every negative b)", unit="IterMultiplier"),
     "branch_bltu": Mutant(
         "hdl.units.branch",
-        (('"bltu": a < b', '"bltu": a <= b'),),
-        "bltu taken for equal operands", unit="BranchCompare"),
+        (("less = Cat(a[:31], a[31] ^ signed) < Cat(", "less = Cat(a[:31], a[31] ^ signed) <= Cat("),),
+        "blt and bltu taken for equal operands (bge and bgeu not)", unit="BranchCompare"),
     "no_crypto_wait": Mutant(
         "hdl.core",
         (("| ex_crypto),", "),"),),

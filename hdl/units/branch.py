@@ -1,7 +1,7 @@
 """Branch comparator: decides whether a conditional branch is taken."""
 
 
-from amaranth import Module
+from amaranth import Cat, Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -19,13 +19,13 @@ class BranchCompare(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         a, b = self.a, self.b
-        cases = {
-            "beq": a == b, "bne": a != b,
-            "blt": a.as_signed() < b.as_signed(), "bge": a.as_signed() >= b.as_signed(),
-            "bltu": a < b, "bgeu": a >= b,
-        }
-        with m.Switch(self.op):
-            for name, value in cases.items():
-                with m.Case(op_id(name)):
-                    m.d.comb += self.taken.eq(value)
+        # one carry chain for the four orders (signed is unsigned with the sign bits
+        # inverted) beside the equality, and the row's choice and negation after both:
+        # the late results pass one LUT. Defined for the branch rows only (the core
+        # takes it for a branch)
+        signed = self.op.matches(op_id("blt"), op_id("bge"))
+        less = Cat(a[:31], a[31] ^ signed) < Cat(b[:31], b[31] ^ signed)
+        ordered = self.op.matches(*(op_id(n) for n in ("blt", "bge", "bltu", "bgeu")))
+        negated = self.op.matches(*(op_id(n) for n in ("bne", "bge", "bgeu")))
+        m.d.comb += self.taken.eq(Mux(ordered, less, a == b) ^ negated)
         return m

@@ -60,6 +60,27 @@ def _half(value64: Value, csr: Csr) -> Value:
     return value64[32:] if csr.name.endswith("h") else value64[:32]
 
 
+def access_fault(addr: Value, rw: Value, src_zero: Value) -> Value:
+    """Whether a CSR instruction's access to ``addr`` is illegal: a number that is not
+    a CSR, or a write to a read-only one (``rw``: csrrw or csrrwi, which write whatever
+    their source; csrrs and csrrc write unless ``src_zero``). The CSR file's ``illegal``;
+    the pipeline also decides it from the fetched word (``hdl/core.py``)."""
+    known = Const(0, 1)
+    read_only = Const(0, 1)
+    for c in CSRS:
+        known = known | (addr == c.number)
+        if c.read_only:
+            read_only = read_only | (addr == c.number)
+    return ~known | ((rw | ~src_zero) & read_only)
+
+
+def word_access_fault(word: Value) -> Value:
+    """``access_fault`` of a CSR instruction's 32-bit word: its CSR number (bits 31:20),
+    funct3 (csrrw and csrrwi have 01 in its low bits) and rs1/zimm field (bits 19:15).
+    Exact for a CSR instruction's word; for any other word it means nothing."""
+    return access_fault(word[20:32], word[12:14] == 1, word[15:20] == 0)
+
+
 class CSRFile(wiring.Component):
     # CSR instruction in EX
     access: In(1)        # a CSR instruction is in EX (decides `illegal`)
@@ -124,20 +145,20 @@ class CSRFile(wiring.Component):
             self.wake.eq(pending),
         ]
 
-        known = Signal()
         read_only = Signal()
         with m.Switch(self.addr):
             for c in CSRS:
                 with m.Case(c.number):
-                    m.d.comb += [self.rdata.eq(read(c)), known.eq(1), read_only.eq(c.read_only)]
+                    m.d.comb += [self.rdata.eq(read(c)), read_only.eq(c.read_only)]
 
         new = Signal(32)
         with m.Switch(self.op):
             for name in CSR_OPS:
                 with m.Case(op_id(name)):
                     m.d.comb += new.eq(SEMANTICS[name](self.rdata, self.src))
-        writes = self.op.matches(op_id("csrrw"), op_id("csrrwi")) | ~self.src_zero
-        m.d.comb += self.illegal.eq(self.access & (~known | (writes & read_only)))
+        rw = self.op.matches(op_id("csrrw"), op_id("csrrwi"))
+        writes = rw | ~self.src_zero
+        m.d.comb += self.illegal.eq(self.access & access_fault(self.addr, rw, self.src_zero))
 
         # counters: the written value replaces this cycle's increment
         # (the increment is chosen after the add: `retire` comes late, after EX's traps,

@@ -4,8 +4,10 @@ value is still late (a load's, a pipelined product's)?
 The word arrives late in ID (the block RAM's read) and the answer holds IF and ID, so
 the whole rule is one unit that the placed design keeps apart (``hdl.synth.KEEP_APART``):
 its depth is then the decoder's and not stretched by the core's longer paths. The
-``reads_rs*`` decode is the decoder's own, exact (an illegal word reads no register;
-synthesis removes the copy's other outputs).
+``reads_rs*`` decode is the decoder's own (synthesis removes the copy's other outputs),
+exact (an illegal word reads no register) unless ``exact`` is false: then exact for
+legal words only (``decoder.output_terms``), for a core that drops an illegal word's
+wait itself (``hdl/core.py``, the wait held in EX).
 """
 
 from amaranth import Const, Module
@@ -19,8 +21,9 @@ from .decoder import Decoder
 
 
 class LoadUse(wiring.Component):
-    def __init__(self, config: IsaConfig, producers: int):
+    def __init__(self, config: IsaConfig, producers: int, exact: bool = True):
         self.config = config
+        self.exact = exact
         super().__init__({
             "insn": In(32),
             "fault": In(1),         # a fetch fault: the word is not an instruction
@@ -31,7 +34,7 @@ class LoadUse(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.reads = dec = Decoder(self.config, exact=True)
+        m.submodules.reads = dec = Decoder(self.config, exact=self.exact)
         m.d.comb += dec.insn.eq(self.insn)
         sources = [("rs1", dec.reads_rs1), ("rs2", dec.reads_rs2)]
         if dec.has_rs3:
