@@ -9,7 +9,9 @@ under the ideal machine is static but for its first slot: each slot one cycle, p
 a taken branch's penalty is charged to the slot after it as always. So the fast loop
 (:func:`run_blocks`) checks the slice's end and the next interrupt once per block,
 and per slot only dispatches; ``simulator/loop.py``'s general slot runs everything
-else, one slot at a time, and is the reference the blocks must agree with.
+else, one slot at a time, and is the reference the blocks must agree with. A block
+that loops on itself (its last word's branch goes back to its first) runs turn after
+turn without leaving, each turn's timing the same, counted together when it stops.
 
 One int64 per RAM word, beside the pre-decoded word (``blk``)::
 
@@ -238,6 +240,7 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             if e & B_NONE or block_build(i, dec, blk, ram32, enabled, pcg, PROF, pflow, pstall) == 0:
                 break
             e = blk[i]
+            n = e & B_LEN
         if steps + n > stop:
             break
         cycles = (e >> B_CYC_AT) & B_CYC
@@ -247,570 +250,622 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             break
         p0 = pend
         pend = 0
-        j = i
         end = i + n
-        npc = 0  # a taken branch's or jump's target (it sets pend)
-        # ---- generated: block (python -m simulator.codegen) ----
-        if e & B_GROUPED:
-            while j < end:
-                d = dec[j]
-                if d & S.DECODED == 0:
+        # A block that loops on itself (a taken branch from its last word to its first)
+        # runs its next turns here, each counted once: `turns` whole turns before the
+        # one that runs now (settled below), checked against `stop` and `irq_at` with the
+        # steps and the last cycle the next turn would reach (`sn`, `cn`)
+        turns = 0
+        sn = cn = tc = 0
+        while True:
+            j = i
+            npc = 0  # a taken branch's or jump's target (it sets pend)
+            # ---- generated: block (python -m simulator.codegen) ----
+            if e & B_GROUPED:
+                while j < end:
+                    d = dec[j]
+                    if d & S.DECODED == 0:
+                        break
+                    if PROF:
+                        d &= ~S.FSTART  # (a block's first word may begin a function's run)
+                    op = d & 0xFF
+                    rd = (d >> RD_AT) & 63
+                    a = regs[(d >> RS1_AT) & 31]
+                    b = regs[(d >> RS2_AT) & 31]
+                    imm = d >> IMM_AT
+                    pc = RAM_BASE + (j << 2)
+                    if (
+                        op == 18
+                        or op == 21
+                        or op == 22
+                        or op == 23
+                        or op == 24
+                        or op == 25
+                        or op == 27
+                        or op == 29
+                        or op == 32
+                        or op == 33
+                        or op == 35
+                        or op == 36
+                    ):  # addi xori ori andi slli srli add sll xor srl or and
+                        # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+                        # memory table: they add little latency to the guest program's dependency chains)
+                        sel = d >> RS3_AT
+                        # the operand: b, or imm for an immediate form (selector bit 4), without a branch
+                        im = -((sel >> 4) & 1)
+                        bb = (imm & M & im) | (b & ~im)
+                        x0 = semantics.add(a, bb, 0, pc)
+                        x1 = semantics.xor(a, bb, 0, pc)
+                        x2 = semantics.or_(a, bb, 0, pc)
+                        x3 = semantics.and_(a, bb, 0, pc)
+                        x4 = semantics.sll(a, bb, 0, pc)
+                        x5 = semantics.srl(a, bb, 0, pc)
+                        v01 = x1 if sel & 1 else x0
+                        v23 = x3 if sel & 1 else x2
+                        v45 = x5 if sel & 1 else x4
+                        v03 = v23 if sel & 2 else v01
+                        regs[rd] = v45 if sel & 4 else v03
+                    elif op == 12:  # lw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                    elif op == 17:  # sw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        ram32[o >> 2] = b
+                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                    elif op == 5:  # bne
+                        if semantics.bne(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 4:  # beq
+                        if semantics.beq(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 0:  # lui
+                        regs[rd] = semantics.lui(a, b, imm, pc)
+                    elif op == 2:  # jal
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        regs[rd] = semantics.jal(a, b, imm, pc)
+                        pend = TAKEN_BRANCH_PENALTY
+                    elif op == 8:  # bltu
+                        if semantics.bltu(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 6:  # blt
+                        if semantics.blt(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 9:  # bgeu
+                        if semantics.bgeu(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 7:  # bge
+                        if semantics.bge(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 28:  # sub
+                        regs[rd] = semantics.sub(a, b, imm, pc)
+                    elif op == 13:  # lbu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        regs[rd] = semantics.lbu(int(ram8[o]))
+                    elif op == 15:  # sb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        ram8[o] = b
+                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                    elif op == 3:  # jalr
+                        npc = semantics.jalr_target(a, imm)
+                        if npc & 3:
+                            break
+                        regs[rd] = semantics.jalr(a, b, imm, pc)
+                        pend = TAKEN_BRANCH_PENALTY
+                    elif op == 26:  # srai
+                        regs[rd] = semantics.srai(a, b, imm, pc)
+                    elif op == 31:  # sltu
+                        regs[rd] = semantics.sltu(a, b, imm, pc)
+                    elif op == 1:  # auipc
+                        regs[rd] = semantics.auipc(a, b, imm, pc)
+                    elif op == 61:  # rori
+                        regs[rd] = semantics.rori(a, b, imm, pc)
+                    elif op == 60:  # ror
+                        regs[rd] = semantics.ror(a, b, imm, pc)
+                    elif op == 10:  # lb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        regs[rd] = semantics.lb(int(ram8[o]))
+                    elif op == 11:  # lh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                    elif op == 14:  # lhu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                    elif op == 16:  # sh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        ram16[o >> 1] = b
+                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                    elif op == 19:  # slti
+                        regs[rd] = semantics.slti(a, b, imm, pc)
+                    elif op == 20:  # sltiu
+                        regs[rd] = semantics.sltiu(a, b, imm, pc)
+                    elif op == 30:  # slt
+                        regs[rd] = semantics.slt(a, b, imm, pc)
+                    elif op == 34:  # sra
+                        regs[rd] = semantics.sra(a, b, imm, pc)
+                    elif op == 37:  # fence
+                        pass
+                    elif op == 48:  # mul
+                        regs[rd] = semantics.mul(a, b, imm, pc)
+                    elif op == 49:  # mulh
+                        regs[rd] = semantics.mulh(a, b, imm, pc)
+                    elif op == 50:  # mulhsu
+                        regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                    elif op == 51:  # mulhu
+                        regs[rd] = semantics.mulhu(a, b, imm, pc)
+                    elif op == 56:  # andn
+                        regs[rd] = semantics.andn(a, b, imm, pc)
+                    elif op == 57:  # orn
+                        regs[rd] = semantics.orn(a, b, imm, pc)
+                    elif op == 58:  # xnor
+                        regs[rd] = semantics.xnor(a, b, imm, pc)
+                    elif op == 59:  # rol
+                        regs[rd] = semantics.rol(a, b, imm, pc)
+                    elif op == 62:  # pack
+                        regs[rd] = semantics.pack(a, b, imm, pc)
+                    elif op == 63:  # packh
+                        regs[rd] = semantics.packh(a, b, imm, pc)
+                    elif op == 64:  # brev8
+                        regs[rd] = semantics.brev8(a, b, imm, pc)
+                    elif op == 65:  # rev8
+                        regs[rd] = semantics.rev8(a, b, imm, pc)
+                    elif op == 66:  # zip
+                        regs[rd] = semantics.zip_(a, b, imm, pc)
+                    elif op == 67:  # unzip
+                        regs[rd] = semantics.unzip(a, b, imm, pc)
+                    elif op == 68:  # clmul
+                        regs[rd] = semantics.clmul(a, b, imm, pc)
+                    elif op == 69:  # clmulh
+                        regs[rd] = semantics.clmulh(a, b, imm, pc)
+                    elif op == 70:  # xperm4
+                        regs[rd] = semantics.xperm4(a, b, imm, pc)
+                    elif op == 71:  # xperm8
+                        regs[rd] = semantics.xperm8(a, b, imm, pc)
+                    elif op == 72:  # sha256sum0
+                        regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                    elif op == 73:  # sha256sum1
+                        regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                    elif op == 74:  # sha256sig0
+                        regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                    elif op == 75:  # sha256sig1
+                        regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                    elif op == 76:  # sha512sum0r
+                        regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                    elif op == 77:  # sha512sum1r
+                        regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                    elif op == 78:  # sha512sig0l
+                        regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                    elif op == 79:  # sha512sig0h
+                        regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                    elif op == 80:  # sha512sig1l
+                        regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                    elif op == 81:  # sha512sig1h
+                        regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                    elif op == 82:  # sm3p0
+                        regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                    elif op == 83:  # sm3p1
+                        regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                    elif op == 84:  # aes32esi
+                        regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                    elif op == 85:  # aes32esmi
+                        regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                    elif op == 86:  # aes32dsi
+                        regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                    elif op == 87:  # aes32dsmi
+                        regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                    elif op == 88:  # sm4ed
+                        regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                    elif op == 89:  # sm4ks
+                        regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                    elif op == 90:  # maddlu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                    elif op == 91:  # maddhu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                    elif op == 92:  # cadd
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                    elif op == 93:  # addc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                    elif op == 94:  # addco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                    elif op == 95:  # subc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                    elif op == 96:  # subco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                    elif op == 97:  # xor3
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                    elif op == 98:  # andnxor
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                    elif op == 99:  # rolxor
+                        regs[rd] = semantics.rolxor(a, b, imm, pc)
+                    elif op == 100:  # xorrol
+                        regs[rd] = semantics.xorrol(a, b, imm, pc)
+                    else:
+                        break
+                    j += 1
+            else:
+                while j < end:
+                    d = dec[j]
+                    if d & S.DECODED == 0:
+                        break
+                    if PROF:
+                        d &= ~S.FSTART  # (a block's first word may begin a function's run)
+                    op = d & 0xFF
+                    rd = (d >> RD_AT) & 63
+                    a = regs[(d >> RS1_AT) & 31]
+                    b = regs[(d >> RS2_AT) & 31]
+                    imm = d >> IMM_AT
+                    pc = RAM_BASE + (j << 2)
+                    if op == 18:  # addi
+                        regs[rd] = semantics.addi(a, b, imm, pc)
+                    elif op == 12:  # lw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                    elif op == 27:  # add
+                        regs[rd] = semantics.add(a, b, imm, pc)
+                    elif op == 17:  # sw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        ram32[o >> 2] = b
+                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                    elif op == 5:  # bne
+                        if semantics.bne(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 4:  # beq
+                        if semantics.beq(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 0:  # lui
+                        regs[rd] = semantics.lui(a, b, imm, pc)
+                    elif op == 24:  # slli
+                        regs[rd] = semantics.slli(a, b, imm, pc)
+                    elif op == 25:  # srli
+                        regs[rd] = semantics.srli(a, b, imm, pc)
+                    elif op == 32:  # xor
+                        regs[rd] = semantics.xor(a, b, imm, pc)
+                    elif op == 36:  # and
+                        regs[rd] = semantics.and_(a, b, imm, pc)
+                    elif op == 35:  # or
+                        regs[rd] = semantics.or_(a, b, imm, pc)
+                    elif op == 23:  # andi
+                        regs[rd] = semantics.andi(a, b, imm, pc)
+                    elif op == 2:  # jal
+                        npc = (pc + imm) & M
+                        if npc & 3:
+                            break
+                        regs[rd] = semantics.jal(a, b, imm, pc)
+                        pend = TAKEN_BRANCH_PENALTY
+                    elif op == 8:  # bltu
+                        if semantics.bltu(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 6:  # blt
+                        if semantics.blt(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 9:  # bgeu
+                        if semantics.bgeu(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 7:  # bge
+                        if semantics.bge(a, b):
+                            npc = (pc + imm) & M
+                            if npc & 3:
+                                break
+                            pend = TAKEN_BRANCH_PENALTY
+                    elif op == 28:  # sub
+                        regs[rd] = semantics.sub(a, b, imm, pc)
+                    elif op == 13:  # lbu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        regs[rd] = semantics.lbu(int(ram8[o]))
+                    elif op == 15:  # sb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        ram8[o] = b
+                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                    elif op == 3:  # jalr
+                        npc = semantics.jalr_target(a, imm)
+                        if npc & 3:
+                            break
+                        regs[rd] = semantics.jalr(a, b, imm, pc)
+                        pend = TAKEN_BRANCH_PENALTY
+                    elif op == 26:  # srai
+                        regs[rd] = semantics.srai(a, b, imm, pc)
+                    elif op == 31:  # sltu
+                        regs[rd] = semantics.sltu(a, b, imm, pc)
+                    elif op == 22:  # ori
+                        regs[rd] = semantics.ori(a, b, imm, pc)
+                    elif op == 21:  # xori
+                        regs[rd] = semantics.xori(a, b, imm, pc)
+                    elif op == 1:  # auipc
+                        regs[rd] = semantics.auipc(a, b, imm, pc)
+                    elif op == 61:  # rori
+                        regs[rd] = semantics.rori(a, b, imm, pc)
+                    elif op == 60:  # ror
+                        regs[rd] = semantics.ror(a, b, imm, pc)
+                    elif op == 10:  # lb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        regs[rd] = semantics.lb(int(ram8[o]))
+                    elif op == 11:  # lh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                    elif op == 14:  # lhu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                    elif op == 16:  # sh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        ram16[o >> 1] = b
+                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                    elif op == 19:  # slti
+                        regs[rd] = semantics.slti(a, b, imm, pc)
+                    elif op == 20:  # sltiu
+                        regs[rd] = semantics.sltiu(a, b, imm, pc)
+                    elif op == 29:  # sll
+                        regs[rd] = semantics.sll(a, b, imm, pc)
+                    elif op == 30:  # slt
+                        regs[rd] = semantics.slt(a, b, imm, pc)
+                    elif op == 33:  # srl
+                        regs[rd] = semantics.srl(a, b, imm, pc)
+                    elif op == 34:  # sra
+                        regs[rd] = semantics.sra(a, b, imm, pc)
+                    elif op == 37:  # fence
+                        pass
+                    elif op == 48:  # mul
+                        regs[rd] = semantics.mul(a, b, imm, pc)
+                    elif op == 49:  # mulh
+                        regs[rd] = semantics.mulh(a, b, imm, pc)
+                    elif op == 50:  # mulhsu
+                        regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                    elif op == 51:  # mulhu
+                        regs[rd] = semantics.mulhu(a, b, imm, pc)
+                    elif op == 56:  # andn
+                        regs[rd] = semantics.andn(a, b, imm, pc)
+                    elif op == 57:  # orn
+                        regs[rd] = semantics.orn(a, b, imm, pc)
+                    elif op == 58:  # xnor
+                        regs[rd] = semantics.xnor(a, b, imm, pc)
+                    elif op == 59:  # rol
+                        regs[rd] = semantics.rol(a, b, imm, pc)
+                    elif op == 62:  # pack
+                        regs[rd] = semantics.pack(a, b, imm, pc)
+                    elif op == 63:  # packh
+                        regs[rd] = semantics.packh(a, b, imm, pc)
+                    elif op == 64:  # brev8
+                        regs[rd] = semantics.brev8(a, b, imm, pc)
+                    elif op == 65:  # rev8
+                        regs[rd] = semantics.rev8(a, b, imm, pc)
+                    elif op == 66:  # zip
+                        regs[rd] = semantics.zip_(a, b, imm, pc)
+                    elif op == 67:  # unzip
+                        regs[rd] = semantics.unzip(a, b, imm, pc)
+                    elif op == 68:  # clmul
+                        regs[rd] = semantics.clmul(a, b, imm, pc)
+                    elif op == 69:  # clmulh
+                        regs[rd] = semantics.clmulh(a, b, imm, pc)
+                    elif op == 70:  # xperm4
+                        regs[rd] = semantics.xperm4(a, b, imm, pc)
+                    elif op == 71:  # xperm8
+                        regs[rd] = semantics.xperm8(a, b, imm, pc)
+                    elif op == 72:  # sha256sum0
+                        regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                    elif op == 73:  # sha256sum1
+                        regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                    elif op == 74:  # sha256sig0
+                        regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                    elif op == 75:  # sha256sig1
+                        regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                    elif op == 76:  # sha512sum0r
+                        regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                    elif op == 77:  # sha512sum1r
+                        regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                    elif op == 78:  # sha512sig0l
+                        regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                    elif op == 79:  # sha512sig0h
+                        regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                    elif op == 80:  # sha512sig1l
+                        regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                    elif op == 81:  # sha512sig1h
+                        regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                    elif op == 82:  # sm3p0
+                        regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                    elif op == 83:  # sm3p1
+                        regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                    elif op == 84:  # aes32esi
+                        regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                    elif op == 85:  # aes32esmi
+                        regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                    elif op == 86:  # aes32dsi
+                        regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                    elif op == 87:  # aes32dsmi
+                        regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                    elif op == 88:  # sm4ed
+                        regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                    elif op == 89:  # sm4ks
+                        regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                    elif op == 90:  # maddlu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                    elif op == 91:  # maddhu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                    elif op == 92:  # cadd
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                    elif op == 93:  # addc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                    elif op == 94:  # addco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                    elif op == 95:  # subc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                    elif op == 96:  # subco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                    elif op == 97:  # xor3
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                    elif op == 98:  # andnxor
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                    elif op == 99:  # rolxor
+                        regs[rd] = semantics.rolxor(a, b, imm, pc)
+                    elif op == 100:  # xorrol
+                        regs[rd] = semantics.xorrol(a, b, imm, pc)
+                    else:
+                        break
+                    j += 1
+            # ---- end of generated: block ----
+            if j < end or npc != RAM_BASE + (i << 2):
+                break
+            if turns == 0:  # its first turn ran whole: is its next one like every later one?
+                lu0s = LOAD_USE_STALL * ((e >> (B_READS_AT + ((blk[end - 1] >> B_LOADED_AT) & B_LOADED))) & 1)
+                tc = TAKEN_BRANCH_PENALTY + lu0s + cycles
+                sn = steps + n
+                cn = c + cycles
+                # The profiled loop counts its turns together only once the block was
+                # entered as each of them will be: after its own branch (its wait charged
+                # to that branch, its load-use stall lu0s) with the call stack left as it
+                # is (that branch neither a call nor a return, the block in the top frame's
+                # run: the last turn's end would have set CS_GO otherwise)
+                if PROF and (pcause != S.S_BR or psrc != end - 1 or st[S.CS_GO]):
                     break
-                if PROF:
-                    d &= ~S.FSTART  # (a block's first word may begin a function's run)
-                op = d & 0xFF
-                rd = (d >> RD_AT) & 63
-                a = regs[(d >> RS1_AT) & 31]
-                b = regs[(d >> RS2_AT) & 31]
-                imm = d >> IMM_AT
-                pc = RAM_BASE + (j << 2)
-                if (
-                    op == 18
-                    or op == 21
-                    or op == 22
-                    or op == 23
-                    or op == 24
-                    or op == 25
-                    or op == 27
-                    or op == 29
-                    or op == 32
-                    or op == 33
-                    or op == 35
-                    or op == 36
-                ):  # addi xori ori andi slli srli add sll xor srl or and
-                    # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
-                    # memory table: they add little latency to the guest program's dependency chains)
-                    sel = d >> RS3_AT
-                    # the operand: b, or imm for an immediate form (selector bit 4), without a branch
-                    im = -((sel >> 4) & 1)
-                    bb = (imm & M & im) | (b & ~im)
-                    x0 = semantics.add(a, bb, 0, pc)
-                    x1 = semantics.xor(a, bb, 0, pc)
-                    x2 = semantics.or_(a, bb, 0, pc)
-                    x3 = semantics.and_(a, bb, 0, pc)
-                    x4 = semantics.sll(a, bb, 0, pc)
-                    x5 = semantics.srl(a, bb, 0, pc)
-                    v01 = x1 if sel & 1 else x0
-                    v23 = x3 if sel & 1 else x2
-                    v45 = x5 if sel & 1 else x4
-                    v03 = v23 if sel & 2 else v01
-                    regs[rd] = v45 if sel & 4 else v03
-                elif op == 12:  # lw
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 3:
-                        break
-                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
-                elif op == 17:  # sw
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 3:
-                        break
-                    ram32[o >> 2] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-                elif op == 5:  # bne
-                    if semantics.bne(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 4:  # beq
-                    if semantics.beq(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 0:  # lui
-                    regs[rd] = semantics.lui(a, b, imm, pc)
-                elif op == 2:  # jal
-                    npc = (pc + imm) & M
-                    if npc & 3:
-                        break
-                    regs[rd] = semantics.jal(a, b, imm, pc)
-                    pend = TAKEN_BRANCH_PENALTY
-                elif op == 8:  # bltu
-                    if semantics.bltu(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 6:  # blt
-                    if semantics.blt(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 9:  # bgeu
-                    if semantics.bgeu(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 7:  # bge
-                    if semantics.bge(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 28:  # sub
-                    regs[rd] = semantics.sub(a, b, imm, pc)
-                elif op == 13:  # lbu
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    regs[rd] = semantics.lbu(int(ram8[o]))
-                elif op == 15:  # sb
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    ram8[o] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-                elif op == 3:  # jalr
-                    npc = semantics.jalr_target(a, imm)
-                    if npc & 3:
-                        break
-                    regs[rd] = semantics.jalr(a, b, imm, pc)
-                    pend = TAKEN_BRANCH_PENALTY
-                elif op == 26:  # srai
-                    regs[rd] = semantics.srai(a, b, imm, pc)
-                elif op == 31:  # sltu
-                    regs[rd] = semantics.sltu(a, b, imm, pc)
-                elif op == 1:  # auipc
-                    regs[rd] = semantics.auipc(a, b, imm, pc)
-                elif op == 61:  # rori
-                    regs[rd] = semantics.rori(a, b, imm, pc)
-                elif op == 60:  # ror
-                    regs[rd] = semantics.ror(a, b, imm, pc)
-                elif op == 10:  # lb
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    regs[rd] = semantics.lb(int(ram8[o]))
-                elif op == 11:  # lh
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 1:
-                        break
-                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
-                elif op == 14:  # lhu
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 1:
-                        break
-                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
-                elif op == 16:  # sh
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 1:
-                        break
-                    ram16[o >> 1] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-                elif op == 19:  # slti
-                    regs[rd] = semantics.slti(a, b, imm, pc)
-                elif op == 20:  # sltiu
-                    regs[rd] = semantics.sltiu(a, b, imm, pc)
-                elif op == 30:  # slt
-                    regs[rd] = semantics.slt(a, b, imm, pc)
-                elif op == 34:  # sra
-                    regs[rd] = semantics.sra(a, b, imm, pc)
-                elif op == 37:  # fence
-                    pass
-                elif op == 48:  # mul
-                    regs[rd] = semantics.mul(a, b, imm, pc)
-                elif op == 49:  # mulh
-                    regs[rd] = semantics.mulh(a, b, imm, pc)
-                elif op == 50:  # mulhsu
-                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
-                elif op == 51:  # mulhu
-                    regs[rd] = semantics.mulhu(a, b, imm, pc)
-                elif op == 56:  # andn
-                    regs[rd] = semantics.andn(a, b, imm, pc)
-                elif op == 57:  # orn
-                    regs[rd] = semantics.orn(a, b, imm, pc)
-                elif op == 58:  # xnor
-                    regs[rd] = semantics.xnor(a, b, imm, pc)
-                elif op == 59:  # rol
-                    regs[rd] = semantics.rol(a, b, imm, pc)
-                elif op == 62:  # pack
-                    regs[rd] = semantics.pack(a, b, imm, pc)
-                elif op == 63:  # packh
-                    regs[rd] = semantics.packh(a, b, imm, pc)
-                elif op == 64:  # brev8
-                    regs[rd] = semantics.brev8(a, b, imm, pc)
-                elif op == 65:  # rev8
-                    regs[rd] = semantics.rev8(a, b, imm, pc)
-                elif op == 66:  # zip
-                    regs[rd] = semantics.zip_(a, b, imm, pc)
-                elif op == 67:  # unzip
-                    regs[rd] = semantics.unzip(a, b, imm, pc)
-                elif op == 68:  # clmul
-                    regs[rd] = semantics.clmul(a, b, imm, pc)
-                elif op == 69:  # clmulh
-                    regs[rd] = semantics.clmulh(a, b, imm, pc)
-                elif op == 70:  # xperm4
-                    regs[rd] = semantics.xperm4(a, b, imm, pc)
-                elif op == 71:  # xperm8
-                    regs[rd] = semantics.xperm8(a, b, imm, pc)
-                elif op == 72:  # sha256sum0
-                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
-                elif op == 73:  # sha256sum1
-                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
-                elif op == 74:  # sha256sig0
-                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
-                elif op == 75:  # sha256sig1
-                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
-                elif op == 76:  # sha512sum0r
-                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
-                elif op == 77:  # sha512sum1r
-                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
-                elif op == 78:  # sha512sig0l
-                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
-                elif op == 79:  # sha512sig0h
-                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
-                elif op == 80:  # sha512sig1l
-                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
-                elif op == 81:  # sha512sig1h
-                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
-                elif op == 82:  # sm3p0
-                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
-                elif op == 83:  # sm3p1
-                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
-                elif op == 84:  # aes32esi
-                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
-                elif op == 85:  # aes32esmi
-                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
-                elif op == 86:  # aes32dsi
-                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
-                elif op == 87:  # aes32dsmi
-                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
-                elif op == 88:  # sm4ed
-                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
-                elif op == 89:  # sm4ks
-                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
-                elif op == 90:  # maddlu
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
-                elif op == 91:  # maddhu
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
-                elif op == 92:  # cadd
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
-                elif op == 93:  # addc
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
-                elif op == 94:  # addco
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
-                elif op == 95:  # subc
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
-                elif op == 96:  # subco
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
-                elif op == 97:  # xor3
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
-                elif op == 98:  # andnxor
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
-                elif op == 99:  # rolxor
-                    regs[rd] = semantics.rolxor(a, b, imm, pc)
-                elif op == 100:  # xorrol
-                    regs[rd] = semantics.xorrol(a, b, imm, pc)
-                else:
-                    break
-                j += 1
-        else:
-            while j < end:
-                d = dec[j]
-                if d & S.DECODED == 0:
-                    break
-                if PROF:
-                    d &= ~S.FSTART  # (a block's first word may begin a function's run)
-                op = d & 0xFF
-                rd = (d >> RD_AT) & 63
-                a = regs[(d >> RS1_AT) & 31]
-                b = regs[(d >> RS2_AT) & 31]
-                imm = d >> IMM_AT
-                pc = RAM_BASE + (j << 2)
-                if op == 18:  # addi
-                    regs[rd] = semantics.addi(a, b, imm, pc)
-                elif op == 12:  # lw
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 3:
-                        break
-                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
-                elif op == 27:  # add
-                    regs[rd] = semantics.add(a, b, imm, pc)
-                elif op == 17:  # sw
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 3:
-                        break
-                    ram32[o >> 2] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-                elif op == 5:  # bne
-                    if semantics.bne(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 4:  # beq
-                    if semantics.beq(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 0:  # lui
-                    regs[rd] = semantics.lui(a, b, imm, pc)
-                elif op == 24:  # slli
-                    regs[rd] = semantics.slli(a, b, imm, pc)
-                elif op == 25:  # srli
-                    regs[rd] = semantics.srli(a, b, imm, pc)
-                elif op == 32:  # xor
-                    regs[rd] = semantics.xor(a, b, imm, pc)
-                elif op == 36:  # and
-                    regs[rd] = semantics.and_(a, b, imm, pc)
-                elif op == 35:  # or
-                    regs[rd] = semantics.or_(a, b, imm, pc)
-                elif op == 23:  # andi
-                    regs[rd] = semantics.andi(a, b, imm, pc)
-                elif op == 2:  # jal
-                    npc = (pc + imm) & M
-                    if npc & 3:
-                        break
-                    regs[rd] = semantics.jal(a, b, imm, pc)
-                    pend = TAKEN_BRANCH_PENALTY
-                elif op == 8:  # bltu
-                    if semantics.bltu(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 6:  # blt
-                    if semantics.blt(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 9:  # bgeu
-                    if semantics.bgeu(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 7:  # bge
-                    if semantics.bge(a, b):
-                        npc = (pc + imm) & M
-                        if npc & 3:
-                            break
-                        pend = TAKEN_BRANCH_PENALTY
-                elif op == 28:  # sub
-                    regs[rd] = semantics.sub(a, b, imm, pc)
-                elif op == 13:  # lbu
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    regs[rd] = semantics.lbu(int(ram8[o]))
-                elif op == 15:  # sb
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    ram8[o] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-                elif op == 3:  # jalr
-                    npc = semantics.jalr_target(a, imm)
-                    if npc & 3:
-                        break
-                    regs[rd] = semantics.jalr(a, b, imm, pc)
-                    pend = TAKEN_BRANCH_PENALTY
-                elif op == 26:  # srai
-                    regs[rd] = semantics.srai(a, b, imm, pc)
-                elif op == 31:  # sltu
-                    regs[rd] = semantics.sltu(a, b, imm, pc)
-                elif op == 22:  # ori
-                    regs[rd] = semantics.ori(a, b, imm, pc)
-                elif op == 21:  # xori
-                    regs[rd] = semantics.xori(a, b, imm, pc)
-                elif op == 1:  # auipc
-                    regs[rd] = semantics.auipc(a, b, imm, pc)
-                elif op == 61:  # rori
-                    regs[rd] = semantics.rori(a, b, imm, pc)
-                elif op == 60:  # ror
-                    regs[rd] = semantics.ror(a, b, imm, pc)
-                elif op == 10:  # lb
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    regs[rd] = semantics.lb(int(ram8[o]))
-                elif op == 11:  # lh
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 1:
-                        break
-                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
-                elif op == 14:  # lhu
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 1:
-                        break
-                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
-                elif op == 16:  # sh
-                    addr = (a + imm) & M
-                    o = addr - RAM_BASE
-                    if o < 0 or o >= size:
-                        break
-                    if addr & 1:
-                        break
-                    ram16[o >> 1] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
-                elif op == 19:  # slti
-                    regs[rd] = semantics.slti(a, b, imm, pc)
-                elif op == 20:  # sltiu
-                    regs[rd] = semantics.sltiu(a, b, imm, pc)
-                elif op == 29:  # sll
-                    regs[rd] = semantics.sll(a, b, imm, pc)
-                elif op == 30:  # slt
-                    regs[rd] = semantics.slt(a, b, imm, pc)
-                elif op == 33:  # srl
-                    regs[rd] = semantics.srl(a, b, imm, pc)
-                elif op == 34:  # sra
-                    regs[rd] = semantics.sra(a, b, imm, pc)
-                elif op == 37:  # fence
-                    pass
-                elif op == 48:  # mul
-                    regs[rd] = semantics.mul(a, b, imm, pc)
-                elif op == 49:  # mulh
-                    regs[rd] = semantics.mulh(a, b, imm, pc)
-                elif op == 50:  # mulhsu
-                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
-                elif op == 51:  # mulhu
-                    regs[rd] = semantics.mulhu(a, b, imm, pc)
-                elif op == 56:  # andn
-                    regs[rd] = semantics.andn(a, b, imm, pc)
-                elif op == 57:  # orn
-                    regs[rd] = semantics.orn(a, b, imm, pc)
-                elif op == 58:  # xnor
-                    regs[rd] = semantics.xnor(a, b, imm, pc)
-                elif op == 59:  # rol
-                    regs[rd] = semantics.rol(a, b, imm, pc)
-                elif op == 62:  # pack
-                    regs[rd] = semantics.pack(a, b, imm, pc)
-                elif op == 63:  # packh
-                    regs[rd] = semantics.packh(a, b, imm, pc)
-                elif op == 64:  # brev8
-                    regs[rd] = semantics.brev8(a, b, imm, pc)
-                elif op == 65:  # rev8
-                    regs[rd] = semantics.rev8(a, b, imm, pc)
-                elif op == 66:  # zip
-                    regs[rd] = semantics.zip_(a, b, imm, pc)
-                elif op == 67:  # unzip
-                    regs[rd] = semantics.unzip(a, b, imm, pc)
-                elif op == 68:  # clmul
-                    regs[rd] = semantics.clmul(a, b, imm, pc)
-                elif op == 69:  # clmulh
-                    regs[rd] = semantics.clmulh(a, b, imm, pc)
-                elif op == 70:  # xperm4
-                    regs[rd] = semantics.xperm4(a, b, imm, pc)
-                elif op == 71:  # xperm8
-                    regs[rd] = semantics.xperm8(a, b, imm, pc)
-                elif op == 72:  # sha256sum0
-                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
-                elif op == 73:  # sha256sum1
-                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
-                elif op == 74:  # sha256sig0
-                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
-                elif op == 75:  # sha256sig1
-                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
-                elif op == 76:  # sha512sum0r
-                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
-                elif op == 77:  # sha512sum1r
-                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
-                elif op == 78:  # sha512sig0l
-                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
-                elif op == 79:  # sha512sig0h
-                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
-                elif op == 80:  # sha512sig1l
-                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
-                elif op == 81:  # sha512sig1h
-                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
-                elif op == 82:  # sm3p0
-                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
-                elif op == 83:  # sm3p1
-                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
-                elif op == 84:  # aes32esi
-                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
-                elif op == 85:  # aes32esmi
-                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
-                elif op == 86:  # aes32dsi
-                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
-                elif op == 87:  # aes32dsmi
-                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
-                elif op == 88:  # sm4ed
-                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
-                elif op == 89:  # sm4ks
-                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
-                elif op == 90:  # maddlu
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
-                elif op == 91:  # maddhu
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
-                elif op == 92:  # cadd
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
-                elif op == 93:  # addc
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
-                elif op == 94:  # addco
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
-                elif op == 95:  # subc
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
-                elif op == 96:  # subco
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
-                elif op == 97:  # xor3
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
-                elif op == 98:  # andnxor
-                    r3 = (d >> RS3_AT) & 31
-                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
-                elif op == 99:  # rolxor
-                    regs[rd] = semantics.rolxor(a, b, imm, pc)
-                elif op == 100:  # xorrol
-                    regs[rd] = semantics.xorrol(a, b, imm, pc)
-                else:
-                    break
-                j += 1
-        # ---- end of generated: block ----
+            sn += n
+            cn += tc
+            if sn > stop or cn >= irq_at:
+                break
+            turns += 1
+            pend = 0
+        if turns:  # turns 0 .. turns - 1 ran whole; the one that ran now begins after them
+            if pcause == S.S_BR:
+                br += p0
+            else:
+                stalls[pcause] += p0
+            lu0s = tc - TAKEN_BRANCH_PENALTY - cycles
+            br += (turns - 1) * TAKEN_BRANCH_PENALTY
+            lu += lu0 + (turns - 1) * lu0s + turns * (cycles - n)
+            cyc = c + cycles + (turns - 1) * tc
+            steps += turns * n
+            if PROF:  # (turn 0 was entered as a later turn: its wait and stall are theirs)
+                pstall[end - 1, S.S_BR] += turns * TAKEN_BRANCH_PENALTY
+                pstall[i, S.S_LU] += turns * lu0s
+                if cycles != n:
+                    pflow[i, S.FLOW_RUNS] += turns
+                pflow[i, S.FLOW_LOOPS] += turns
+                st[S.F_AT] = i
+                st[S.F_CUT] = steps
+            p0 = TAKEN_BRANCH_PENALTY
+            pcause = S.S_BR
+            if PROF:
+                psrc = end - 1
+            lu0 = lu0s
+            ldrd = (blk[end - 1] >> B_LOADED_AT) & B_LOADED
+            c = cyc + p0 + lu0
         if j == i:  # its first slot cannot run here
             pend = p0
             pc = RAM_BASE + (i << 2)

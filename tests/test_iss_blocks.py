@@ -29,8 +29,12 @@ from simulator import state as S
 #: block; loads and stores that leave RAM or are misaligned (a trap, handled) in the
 #: middle of a block; a jalr whose target is misaligned; a word rewritten once, from an
 #: ``addi`` into a load whose register the next slot reads, in a block that ran before
-#: and runs twice after (its entry must be made again); and the timer interrupt due
-#: inside a straight run.
+#: and runs twice after (its entry must be made again); loops on themselves (a block
+#: whose branch goes back to its own first word, run a turn at a time by the block loop)
+#: that store into their own first word every turn (that word reading what the slot
+#: before the loop loaded, in a block's last slot), that leave a turn in its middle
+#: every other turn (a misaligned load, a trap, handled), and that the timer interrupt
+#: stops in the middle of a turn; and the timer interrupt due again inside a straight run.
 EDGES = """
     la t0, handler
     csrrw zero, mtvec, t0
@@ -73,15 +77,37 @@ skip:
 kept:
     addi s0, s0, -1
     bne s0, zero, round
+    la t6, selfmod
+    li t2, 5
+""" + "".join("    addi zero, zero, 0\n" for _ in range(B.MAX_LEN - 4)) + """
+    lw t5, 0(t6)
+selfmod:
+    add a1, a1, t5
+    sw t5, 0(t6)
+    addi t2, t2, -1
+    bne t2, zero, selfmod
+    li a3, 0x80080000
+    li a7, 6
+odd:
+    addi a6, a6, 1
+    lw t0, 0(a3)
+    addi a3, a3, 2
+    addi a7, a7, -1
+    bne a7, zero, odd
     li t0, 0x0200bff8
     lw t1, 0(t0)
-    addi t1, t1, 150
+    addi t1, t1, 152
     li t0, 0x02004000
     sw t1, 0(t0)
     sw zero, 4(t0)
     li t0, 0x80
     csrrw zero, mie, t0
     csrrsi zero, mstatus, 8
+    li t2, 100
+spin:
+    addi a2, a2, 1
+    addi t2, t2, -1
+    bne t2, zero, spin
 """ + "".join(f"    addi s8, s8, {k}\n" for k in range(300)) + """
     li t0, 0x100000
     li t1, 0x5555
@@ -97,8 +123,16 @@ timer:
     addi s9, s9, 1
     li t0, 0x02004000
     li t1, -1
-    sw t1, 0(t0)
     sw t1, 4(t0)
+    sw t1, 0(t0)
+    li t1, 1
+    bne s9, t1, timer_done
+    li t1, 0x0200bff8
+    lw t1, 0(t1)
+    addi t1, t1, 400
+    sw t1, 0(t0)
+    sw zero, 4(t0)
+timer_done:
     mret
 template:
     lw s10, 0(s1)
@@ -127,8 +161,9 @@ def test_blocks_end_where_one_slot_at_a_time_does(programs: dict, limit: int | N
     for name, prog in programs.items():
         fast = _machine(prog, "ideal")
         assert fast._u == ""
+        slots = 0
         while (r := fast.run(limit)).stop == "limit":  # slices: each resumes where the last ended
-            pass
+            assert r.slots == (slots := slots + limit), name  # each slice runs exactly its slots
         traced = _machine(prog, "ideal")
         t, _ = traced.trace()
         profiled = _machine(prog, "ideal")
@@ -143,7 +178,7 @@ def test_blocks_end_where_one_slot_at_a_time_does(programs: dict, limit: int | N
 def test_edges_run_in_blocks(programs: dict) -> None:
     """The comparison is not idle: the edge program runs whole blocks, of the longest
     length among them, its load-use stalls cross blocks, its store rewrites the word
-    after itself, and the timer interrupt is taken."""
+    after itself, and the timer interrupt is taken twice."""
     m = _machine(programs["edges"], "ideal")
     r = m.run()
     assert r.stop == "exit"
@@ -153,7 +188,8 @@ def test_edges_run_in_blocks(programs: dict) -> None:
     # lw s3 / add s4 once a round, across a block's end, and the rewritten word's twice
     assert r.stalls["load_use"] >= 5
     assert m.regs[22] == 3 * 200  # s6: each round runs the rewritten addi s6, s6, 100 twice
-    assert m.regs[25] == 1  # s9: the timer interrupt, once
+    assert m.regs[25] == 2  # s9: the timer interrupt, twice
+    assert (m.regs[11], m.regs[12], m.regs[16]) == (5 * m.regs[30] & 0xFFFFFFFF, 100, 6)  # the loops' turns
 
 
 def _traced_stalls(prog: tuple[Path, bytes | None]) -> np.ndarray:
@@ -197,7 +233,8 @@ def test_profiled_stalls_are_the_traces(programs: dict) -> None:
 # Calls and returns that end blocks (a jal after other slots, a ret after a load-use),
 # a function entered by falling through from the one before it, a function's first word
 # as a block's first slot, loops in blocks: run enough times that the blocks (not the
-# general slot) keep the call stack.
+# general slot) keep the call stack; and a block that calls itself (its own first word)
+# until its store leaves RAM, whose trap ends the program.
 CALLS = """
     .globl _start
     .type _start, @function
@@ -212,10 +249,22 @@ outer:
     jal   ra, f2
     addi  s0, s0, -1
     bne   s0, zero, outer
+    la    t0, done
+    csrrw zero, mtvec, t0
+    li    sp, 0x800fffc0
+    jal   ra, h
+    .size _start, . - _start
+    .type h, @function
+h:  sw    ra, 0(sp)
+    addi  sp, sp, 4
+    jal   ra, h
+    .size h, . - h
+    .type done, @function
+done:
     lui   t0, 0x100
     li    t1, 0x5555
     sw    t1, 0(t0)
-    .size _start, . - _start
+    .size done, . - done
     .type f, @function
 f:  addi  sp, sp, -16
     sw    ra, 12(sp)
@@ -266,7 +315,7 @@ def test_profiled_blocks_keep_the_call_stack(tmp_path: Path) -> None:
     p = _machine((elf, None), "ideal")
     profile = p.run(profile=True).profile
     want = {name: inc for name, (inc, _) in tree.functions().items() if name != "(pipeline fill)"}
-    assert set(want) == {"_start", "f", "g", "f2", "f3"}
+    assert set(want) == {"_start", "f", "g", "f2", "f3", "h", "done"}
     assert {f.name: f.inclusive for f in profile.functions} == want
     assert {f.name: f.cycles for f in profile.functions if f.cycles} == {
         name: ex for name, (_, ex) in tree.functions().items() if ex and name != "(pipeline fill)"}
