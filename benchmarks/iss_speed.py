@@ -117,16 +117,20 @@ def build(tmp: Path, scale: float) -> list[tuple[str, Path]]:
     return progs
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+def _timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                       check=False)
     return time.perf_counter() - t0, p.stderr
 
 
 def chainrv(elf: Path, *extra: str, root: Path | None = None) -> tuple[float, int]:
-    """``chainrv run``: this checkout's, or that of another at ``root`` (``--peer``)."""
-    env = None if root is None else dict(os.environ, PYTHONPATH=str(root))
-    wall, err = _timed([sys.executable, "-m", "chainrv.cli", "run", str(elf), "--stats", *extra], env)
+    """``chainrv run``: this checkout's, or that of another at ``root`` (``--peer``), run
+    from that folder (``python -m`` puts the working folder first on the import path, before
+    ``PYTHONPATH`` and an editable install of this checkout)."""
+    env = None if root is None else dict(os.environ, PYTHONPATH=str(root.resolve()))
+    cmd = [sys.executable, "-m", "chainrv.cli", "run", str(elf.resolve()), "--stats", *extra]
+    wall, err = _timed(cmd, env, None if root is None else root.resolve())
     line = next(ln for ln in err.splitlines() if ln.startswith("instructions="))
     return wall, int(line.split()[0].split("=")[1])
 
