@@ -18,7 +18,7 @@ from test_uarch_steady_loop import _differ, _machine, _programs, _state
 
 from isa.asm import assemble
 from isa.elfwriter import make_elf
-from isa.memmap import RAM_BASE
+from isa.memmap import RAM_BASE, RAM_SIZE
 from isa.randprog import random_program
 from simulator import blocks as B
 from simulator import state as S
@@ -234,7 +234,8 @@ def test_profiled_stalls_are_the_traces(programs: dict) -> None:
 # a function entered by falling through from the one before it, a function's first word
 # as a block's first slot, loops in blocks: run enough times that the blocks (not the
 # general slot) keep the call stack; and a block that calls itself (its own first word)
-# until its store leaves RAM, whose trap ends the program.
+# until its store leaves RAM, whose trap goes to a block that returns to itself as many
+# times, then to the first caller.
 CALLS = """
     .globl _start
     .type _start, @function
@@ -249,22 +250,23 @@ outer:
     jal   ra, f2
     addi  s0, s0, -1
     bne   s0, zero, outer
-    la    t0, done
+    la    t0, back
     csrrw zero, mtvec, t0
     li    sp, 0x800fffc0
     jal   ra, h
+    lui   t0, 0x100
+    li    t1, 0x5555
+    sw    t1, 0(t0)
     .size _start, . - _start
     .type h, @function
 h:  sw    ra, 0(sp)
     addi  sp, sp, 4
     jal   ra, h
+back:
+    addi  sp, sp, -4
+    lw    ra, 0(sp)
+    ret
     .size h, . - h
-    .type done, @function
-done:
-    lui   t0, 0x100
-    li    t1, 0x5555
-    sw    t1, 0(t0)
-    .size done, . - done
     .type f, @function
 f:  addi  sp, sp, -16
     sw    ra, 12(sp)
@@ -315,8 +317,28 @@ def test_profiled_blocks_keep_the_call_stack(tmp_path: Path) -> None:
     p = _machine((elf, None), "ideal")
     profile = p.run(profile=True).profile
     want = {name: inc for name, (inc, _) in tree.functions().items() if name != "(pipeline fill)"}
-    assert set(want) == {"_start", "f", "g", "f2", "f3", "h", "done"}
+    assert set(want) == {"_start", "f", "g", "f2", "f3", "h"}
     assert {f.name: f.inclusive for f in profile.functions} == want
     assert {f.name: f.cycles for f in profile.functions if f.cycles} == {
         name: ex for name, (_, ex) in tree.functions().items() if ex and name != "(pipeline fill)"}
     assert np.array_equal(profile.per_pc[2], _traced_stalls((elf, None)))
+
+
+def test_profiled_recursion_deeper_than_the_stack(tmp_path: Path) -> None:
+    """A block that calls itself (its own first word) more times than the call stack holds
+    (callstack.CAPACITY), then returns as many times from a block that returns to itself:
+    the profile has no inclusive cycles, as the stack overflowed, though the block loop
+    runs those calls and returns turn after turn."""
+    from toolchain import have_toolchain, link_asm
+
+    from simulator.callstack import CAPACITY
+
+    if not have_toolchain():
+        pytest.skip("riscv64-unknown-elf toolchain missing")
+    top = RAM_BASE + RAM_SIZE - 4 * (CAPACITY + 100)  # the store leaves RAM after that many calls
+    src = CALLS.replace("li    s0, 40", "li    s0, 1").replace("li    sp, 0x800fffc0", f"li    sp, {top:#x}")
+    elf = link_asm(src, tmp_path, "deep", "rv32im_zicsr")
+    p = _machine((elf, None), "ideal")
+    r = p.run(profile=True)
+    assert r.stop == "exit"
+    assert r.profile is not None and all(f.inclusive is None for f in r.profile.functions)
