@@ -28,11 +28,13 @@ one of them).
 
 Blocks are made from the pre-decoded words when first entered (:func:`block_build`,
 which decodes the words ahead), so a block's entry holds as long as its words do.
-A store clears the pre-decoded word it writes (as in the general loop), and the block
-loop leaves a block at a word that is not decoded, the running block's own words
-included (a store into the words ahead of it); so when any word is decoded again,
-every block that may hold it is forgotten (:func:`block_forget`), which the general
-loop does wherever it decodes.
+A store into a decoded word clears it (so it is decoded again when it executes) and
+forgets every block that may hold it (:func:`block_forget`), in every loop; in the block
+loop the running block ends after that store, and the word's blocks are forgotten once
+the block's counts are settled. So a block's words are decoded as long as its entry is
+kept, and the block loop runs them untested. A breakpoint set in a word, and a write to
+RAM from outside the loop, forget the blocks that may hold it too
+(``Machine.forget_code``); the loops also forget them wherever they decode a word.
 """
 
 from __future__ import annotations
@@ -257,6 +259,7 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
         # steps and the last cycle the next turn would reach (`sn`, `cn`)
         turns = 0
         sn = cn = tc = 0
+        cw = -1  # a word of code a store of the block wrote (the block ended after it)
         while True:
             j = i
             npc = 0  # a taken branch's or jump's target (it sets pend)
@@ -264,8 +267,6 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             if e & B_GROUPED:
                 while j < end:
                     d = dec[j]
-                    if d & S.DECODED == 0:
-                        break
                     if PROF:
                         d &= ~S.FSTART  # (a block's first word may begin a function's run)
                     op = d & 0xFF
@@ -321,7 +322,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                         if addr & 3:
                             break
                         ram32[o >> 2] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
                     elif op == 5:  # bne
                         if semantics.bne(a, b):
                             npc = (pc + imm) & M
@@ -380,7 +384,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                         if o < 0 or o >= size:
                             break
                         ram8[o] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
                     elif op == 3:  # jalr
                         npc = semantics.jalr_target(a, imm)
                         if npc & 3:
@@ -427,7 +434,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                         if addr & 1:
                             break
                         ram16[o >> 1] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
                     elif op == 19:  # slti
                         regs[rd] = semantics.slti(a, b, imm, pc)
                     elif op == 20:  # sltiu
@@ -547,8 +557,6 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
             else:
                 while j < end:
                     d = dec[j]
-                    if d & S.DECODED == 0:
-                        break
                     if PROF:
                         d &= ~S.FSTART  # (a block's first word may begin a function's run)
                     op = d & 0xFF
@@ -577,7 +585,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                         if addr & 3:
                             break
                         ram32[o >> 2] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
                     elif op == 5:  # bne
                         if semantics.bne(a, b):
                             npc = (pc + imm) & M
@@ -648,7 +659,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                         if o < 0 or o >= size:
                             break
                         ram8[o] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
                     elif op == 3:  # jalr
                         npc = semantics.jalr_target(a, imm)
                         if npc & 3:
@@ -699,7 +713,10 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                         if addr & 1:
                             break
                         ram16[o >> 1] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
                     elif op == 19:  # slti
                         regs[rd] = semantics.slti(a, b, imm, pc)
                     elif op == 20:  # sltiu
@@ -934,6 +951,8 @@ def run_blocks(st, regs, ram8, ram16, ram32, dec, blk, enabled, stop, irq_at, pf
                     CS.retire(pcg, RAM_BASE + ((j - 1) << 2), kind, npc, t)
                 nw = (npc - RAM_BASE) >> 2
                 st[S.CS_GO] = 1 if kind != CS.OTHER or nw < st[S.CS_FIRST] or nw >= st[S.CS_END] else 0
+        if cw >= 0:  # its counts settled, every block that may hold the word is forgotten
+            block_forget(cw, blk, pflow, pstall)
     stalls[S.S_LU] += lu
     stalls[S.S_BR] += br
     S.keep(st, pc, cyc, pend, pcause, psrc, ldrd, steps, instret + steps - s0)

@@ -113,11 +113,16 @@ if exc < 0:
         t_rd = raw
 """
 
+# A store into a decoded word: the word is decoded again when it executes, and every block
+# that may hold it is forgotten at once (the block loop runs a block's words untested).
+# (Only the ideal machine makes blocks; the microarchitecture's loops clear the word alone.)
+_CODE_STORE = ("if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now\n"
+               "    dec[o >> 2] = 0\n    if not UARCH:\n        block_forget(o >> 2, blk, pflow, pstall)\n")
 _STORE = """\
 o = addr - RAM_BASE
 if o >= 0 and o < size:
     {view} = b
-    dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+""" + textwrap.indent(_CODE_STORE, "    ") + """\
     if UARCH:
         uaddr = addr
         ustore = 1
@@ -366,6 +371,11 @@ def _block_access(width: int) -> str:
 
 _BLOCK_TAKEN = "if npc & 3:\n    break\n{link}pend = TAKEN_BRANCH_PENALTY\n"
 
+# In the block loop the running block ends after such a store, and the blocks that hold
+# the word are forgotten once its counts are settled (simulator/blocks.py, ``cw``).
+_BLOCK_CODE_STORE = ("if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)\n"
+                     "    dec[o >> 2] = 0\n    cw = o >> 2\n    end = j + 1\n")
+
 
 def _block_body(insn: Insn) -> str | None:
     """The branch of one row in the block loop, or None when a block does not hold it."""
@@ -391,17 +401,15 @@ def _block_body(insn: Insn) -> str | None:
         return _block_access(width) + f"regs[rd] = {_fn(insn)}(int({_RAM_VIEW[width]}))\n"
     if kind == "store":
         width = STORE_WIDTH[insn.name]
-        return (_block_access(width) + f"{_RAM_VIEW[width]} = b\n"
-                "dec[o >> 2] = 0  # decoded again when it executes (and a block leaves it then)\n")
+        return _block_access(width) + f"{_RAM_VIEW[width]} = b\n" + _BLOCK_CODE_STORE
     raise ValueError(f"no block slot for kind {kind} of {insn.name}")
 
 
-# One slot of the block loop, before its dispatch: the block loop leaves at a word
-# that is not decoded (a store wrote it, or a breakpoint).
+# One slot of the block loop, before its dispatch. A block's words are decoded as long as
+# its entry is kept: a store into a word forgets the blocks that hold it, and so does a
+# breakpoint set in one (simulator/machine.py, ``forget_code``).
 _BLOCK_SLOT = """\
 d = dec[j]
-if d & S.DECODED == 0:
-    break
 if PROF:
     d &= ~S.FSTART  # (a block's first word may begin a function's run)
 op = d & 0xFF

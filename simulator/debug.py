@@ -99,6 +99,7 @@ class MachineTarget:
             i = self._word_index(a)
             if i is not None and a != skip:
                 self.m.dec[i] = S.BREAK_WORD
+                self.m.forget_code(i, i + 1)  # (a block holding it would run it)
                 armed.append(i)
         return armed
 

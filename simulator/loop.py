@@ -894,7 +894,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     o = addr - RAM_BASE
                     if o >= 0 and o < size:
                         ram32[o >> 2] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+                        if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
+                            dec[o >> 2] = 0
+                            if not UARCH:
+                                block_forget(o >> 2, blk, pflow, pstall)
                         if UARCH:
                             uaddr = addr
                             ustore = 1
@@ -1036,7 +1039,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                 o = addr - RAM_BASE
                 if o >= 0 and o < size:
                     ram8[o] = b
-                    dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+                    if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
+                        dec[o >> 2] = 0
+                        if not UARCH:
+                            block_forget(o >> 2, blk, pflow, pstall)
                     if UARCH:
                         uaddr = addr
                         ustore = 1
@@ -1162,7 +1168,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     o = addr - RAM_BASE
                     if o >= 0 and o < size:
                         ram16[o >> 1] = b
-                        dec[o >> 2] = 0  # decoded again when it executes (self-modifying code)
+                        if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
+                            dec[o >> 2] = 0
+                            if not UARCH:
+                                block_forget(o >> 2, blk, pflow, pstall)
                         if UARCH:
                             uaddr = addr
                             ustore = 1

@@ -114,6 +114,14 @@ class Machine:
         self.ram8[off:off + len(data)] = np.frombuffer(bytes(data), np.uint8)
         if data:
             self.dec[off // 4:(off + len(data) + 3) // 4] = 0
+            self.forget_code(off // 4, (off + len(data) + 3) // 4)
+
+    def forget_code(self, lo: int, hi: int) -> None:
+        """Forget every block that may hold a word from index ``lo`` up to ``hi`` (their
+        words changed: the block loop runs a block's words without testing them)."""
+        from .blocks import B_BLOCK, MAX_LEN
+
+        self.blk[max(0, lo - MAX_LEN + 1):hi] &= ~B_BLOCK
 
     def word(self, addr: int) -> int:
         """The little-endian 32-bit word at ``addr`` (in RAM)."""

@@ -175,6 +175,32 @@ def test_blocks_end_where_one_slot_at_a_time_does(programs: dict, limit: int | N
     assert not differ, differ
 
 
+def test_stores_of_other_loops_forget_blocks(programs: dict) -> None:
+    """Slices of the fast loop (blocks) alternate with slices of the trace loop (one slot at
+    a time): a store into code made by the trace loop forgets the blocks the fast loop made
+    that hold its word (the block loop runs a block's words without testing them). Every
+    program ends as one traced run does."""
+    differ = {}
+    runs = [(name, 13, 11) for name in programs] + [("edges", f, 1) for f in range(6, 14)]
+    for name, fast, traced in runs:
+        m = _machine(programs[name], "ideal")
+        while True:
+            r = m.run(fast)
+            if r.stop != "limit":
+                break
+            r, _ = m.trace(traced)
+            if r.stop != "limit":
+                break
+        whole = _machine(programs[name], "ideal")
+        t, _ = whole.trace()
+        a, b = _state(m, r), _state(whole, t)
+        for k in ("slots", "instret", "cycles", "stalls", "counters", "stdout"):  # (a slice's own figures)
+            a.pop(k), b.pop(k)
+        if bad := _differ(a, b):
+            differ[name, fast, traced] = sorted(set(bad))
+    assert not differ, differ
+
+
 def test_edges_run_in_blocks(programs: dict) -> None:
     """The comparison is not idle: the edge program runs whole blocks, of the longest
     length among them, its load-use stalls cross blocks, its store rewrites the word
