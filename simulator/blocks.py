@@ -182,6 +182,13 @@ def block_forget(j, blk, pflow, pstall):
         blk[k] &= ~B_BLOCK
 
 
+def forget_words(blk: np.ndarray, lo: int, hi: int) -> None:
+    """:func:`block_forget` for the words from ``lo`` up to ``hi`` between runs (a write
+    to RAM from outside the loop, a breakpoint set): no counts wait then, as a profiled
+    run settles its own when it ends (:func:`charge_all_runs`)."""
+    blk[max(0, lo - MAX_LEN + 1) : hi] &= ~B_BLOCK
+
+
 @njit_cached
 def charge_runs(i, blk, pflow, pstall):
     """Charge the stalls inside the block at word ``i``, once for each of its full runs

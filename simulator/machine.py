@@ -119,9 +119,9 @@ class Machine:
     def forget_code(self, lo: int, hi: int) -> None:
         """Forget every block that may hold a word from index ``lo`` up to ``hi`` (their
         words changed: the block loop runs a block's words without testing them)."""
-        from .blocks import B_BLOCK, MAX_LEN
+        from .blocks import forget_words  # (not on a plain run's start-up path)
 
-        self.blk[max(0, lo - MAX_LEN + 1):hi] &= ~B_BLOCK
+        forget_words(self.blk, lo, hi)
 
     def word(self, addr: int) -> int:
         """The little-endian 32-bit word at ``addr`` (in RAM)."""
