@@ -368,3 +368,45 @@ def test_profiled_recursion_deeper_than_the_stack(tmp_path: Path) -> None:
     r = p.run(profile=True)
     assert r.stop == "exit"
     assert r.profile is not None and all(f.inclusive is None for f in r.profile.functions)
+
+
+# A loop whose block runs (turn after turn) before its words are changed from outside it.
+OUTSIDE = """
+    li t2, 20
+again:
+    addi a1, a1, 1
+    addi a2, a2, 2
+    addi t2, t2, -1
+    bne t2, zero, again
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+"""
+
+
+def test_words_changed_from_outside_forget_blocks(tmp_path: Path) -> None:
+    """A write to RAM from outside the loop (gdb's, Machine.write_mem) into a block that
+    ran, and a breakpoint set in one, forget it: the block loop runs a kept block's words
+    without testing them. The write ends as in the trace loop (no blocks); the breakpoint
+    stops the run at its word."""
+    from simulator.debug import MachineTarget
+
+    elf = tmp_path / "outside.elf"
+    elf.write_bytes(make_elf([(RAM_BASE, assemble(OUTSIDE, base=RAM_BASE))], RAM_BASE))
+    word = assemble("addi a2, a2, 5", base=RAM_BASE + 8)
+    runs = []
+    for loop in ("fast", "trace"):
+        m = _machine((elf, None), "ideal")
+        go = (lambda n, m=m: m.run(n)) if loop == "fast" else (lambda n, m=m: m.trace(n)[0])
+        assert go(29).stop == "limit"  # (at the loop's first word: its block runs next)
+        m.write_mem(RAM_BASE + 8, word)
+        r = go(None)
+        assert r.stop == "exit"
+        runs.append((m, r))
+    (fast, r), (traced, t) = runs
+    assert fast.regs[12] == traced.regs[12] != 2 * 20  # a2: the rewritten word ran
+    assert _state(fast, r)["st"] == _state(traced, t)["st"]
+    m = _machine((elf, None), "ideal")
+    assert m.run(29).stop == "limit"
+    MachineTarget(m).resume(False, {RAM_BASE + 12}, [], 1000)
+    assert m.pc == RAM_BASE + 12
