@@ -32,9 +32,11 @@ from isa.table import BY_NAME, INSNS, Insn
 
 from .blocks import in_blocks
 from .decoder import ALU_GROUP, ALU_IMM, alu_selector, dispatched
+from .ublocks import in_ublocks
 
 LOOP = Path(__file__).with_name("loop.py")
 BLOCKS = Path(__file__).with_name("blocks.py")
+UBLOCKS = Path(__file__).with_name("ublocks.py")
 
 # Hot instructions first: the chain is ordered by typical dynamic frequency.
 _HOT = ("addi", "lw", "add", "sw", "bne", "beq", "lui", "slli", "srli", "xor", "and", "or",
@@ -114,10 +116,9 @@ if exc < 0:
 """
 
 # A store into a decoded word: the word is decoded again when it executes, and every block
-# that may hold it is forgotten at once (the block loop runs a block's words untested).
-# (Only the ideal machine makes blocks; the microarchitecture's loops clear the word alone.)
+# that may hold it is forgotten at once (the block loops run a block's words untested).
 _CODE_STORE = ("if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now\n"
-               "    dec[o >> 2] = 0\n    if not UARCH:\n        block_forget(o >> 2, blk, pflow, pstall)\n")
+               "    dec[o >> 2] = 0\n    block_forget(o >> 2, blk, pflow, pstall)\n")
 _STORE = """\
 o = addr - RAM_BASE
 if o >= 0 and o < size:
@@ -344,8 +345,7 @@ def _steady_body(insn: Insn) -> str | None:
                 + f"regs[rd] = {_fn(insn)}(int({_RAM_VIEW[width]}))\nldrd = rd\n")
     if kind == "store":
         width = STORE_WIDTH[insn.name]
-        return (_steady_access(width)
-                + f"{_RAM_VIEW[width]} = b\ndec[o >> 2] = 0  # decoded again when it executes\n")
+        return _steady_access(width) + f"{_RAM_VIEW[width]} = b\n" + _CODE_STORE
     return None
 
 
@@ -421,12 +421,12 @@ pc = RAM_BASE + (j << 2)
 """
 
 
-def _block_rows(rows: list[Insn], first: str) -> str:
+def _block_rows(rows: list[Insn], first: str, body: Callable[[Insn], str | None] = _block_body) -> str:
     out = first
     for insn in rows:
-        body = _block_body(insn)
-        if body is not None:
-            out += f"{'elif' if out else 'if'} op == {insn.op}:  # {insn.name}\n" + _indent(body)
+        text = body(insn)
+        if text is not None:
+            out += f"{'elif' if out else 'if'} op == {insn.op}:  # {insn.name}\n" + _indent(text)
     return out + "else:\n    break\n"
 
 
@@ -444,6 +444,67 @@ def block_dispatch_source() -> str:
                     "while j < end:\n" + _indent(slot.format(dispatch=rows)))
 
 
+# The UARCH block loop's slots (simulator/ublocks.py): as the steady loop's, but a load or
+# store finds its address in RAM and its line in the D-cache itself (a hit in another
+# line stamped at once: it is the slot's last chance to leave), else leaves the block.
+_UBLOCK_DCACHE = """\
+if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+    dlw = addr >> p_dc_shift
+    df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+    dr = -1
+    for w in range(p_dc_ways):
+        if uc[df + w * DC_ROW] == dlw:
+            dr = df + w * DC_ROW
+    if dr < 0:
+        break
+    clk = ua[U_CLOCK] + 1
+    ua[U_CLOCK] = clk
+    uc[dr + 1] = clk
+    dlast = dlw
+    drow = dr
+dch += 1
+"""
+
+_UBLOCK_CODE_STORE = ("if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)\n"
+                      "    dec[o >> 2] = 0\n    cw = o >> 2\n    end = j + 1\n    lim = j + 1\n")
+
+
+def _ublock_body(insn: Insn) -> str | None:
+    """The branch of one row in the UARCH block loop, or None when a block does not hold it."""
+    if not in_ublocks(insn):
+        return None
+    if insn.kind == "load":
+        width = LOAD_WIDTH[insn.name]
+        return (_block_access(width) + _UBLOCK_DCACHE
+                + f"regs[rd] = {_fn(insn)}(int({_RAM_VIEW[width]}))\n")
+    if insn.kind == "store":
+        width = STORE_WIDTH[insn.name]
+        return (_block_access(width) + _UBLOCK_DCACHE + f"{_RAM_VIEW[width]} = b\n"
+                + "if p_dc_sets != 0:\n    uc[drow + 2] = 1\n" + _UBLOCK_CODE_STORE)
+    return _steady_body(insn)
+
+
+_UBLOCK_SLOT = """\
+d = dec[j]
+op = d & 0xFF
+rd = (d >> RD_AT) & 63
+a = regs[(d >> RS1_AT) & 31]
+b = regs[(d >> RS2_AT) & 31]
+imm = d >> IMM_AT
+pc = RAM_BASE + (j << 2)
+"""
+
+
+def ublock_dispatch_source() -> str:
+    """The UARCH block loop's slots up to the next event (``lim``), unindented: as the
+    block loop's, two loops with a dispatch each (ublocks.UB_GROUPED)."""
+    slot = _UBLOCK_SLOT + "{dispatch}j += 1\n"
+    grouped = _block_rows(_others(), _group_source(), _ublock_body)
+    rows = _block_rows(_hot_first(), "", _ublock_body)
+    return _if_else("e & UB_GROUPED", "while j < lim:\n" + _indent(slot.format(dispatch=grouped)),
+                    "while j < lim:\n" + _indent(slot.format(dispatch=rows)))
+
+
 def table_source() -> str:
     """The rows the dispatch was written for, which loop.py compares with the table."""
     lines = textwrap.wrap(" ".join(i.name for i in INSNS), 96, break_on_hyphens=False)
@@ -457,11 +518,11 @@ _REGION = re.compile(r"^( *)# ---- generated: (\w+) .*\n(?:.*\n)*?\1# ---- end o
 def _regions() -> dict[Path, dict[str, Callable[[], str]]]:
     """Each generated file's regions and what writes them."""
     return {LOOP: {"table": table_source, "dispatch": dispatch_source, "steady": steady_dispatch_source},
-            BLOCKS: {"block": block_dispatch_source}}
+            BLOCKS: {"block": block_dispatch_source}, UBLOCKS: {"ublock": ublock_dispatch_source}}
 
 
 def render(source: str, path: Path = LOOP) -> str:
-    """``source`` (the text of ``path``, loop.py or blocks.py) with its generated regions
+    """``source`` (the text of ``path``, loop.py, blocks.py or ublocks.py) with its generated regions
     written anew."""
     made = _regions()[path]
 

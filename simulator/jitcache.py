@@ -47,7 +47,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "isa.sboxes", "isa.semantics", "isa.table", "isa.timing", "isa.uarch",
     "simulator.blocks", "simulator.callstack", "simulator.csrfile", "simulator.decoder", "simulator.devices",
     "simulator.jitcache", "simulator.loop", "simulator.recording", "simulator.state", "simulator.traps",
-    "simulator.uarch", "simulator.watchpoints",
+    "simulator.uarch", "simulator.ublocks", "simulator.watchpoints",
 )
 
 

@@ -119,6 +119,7 @@ from .uarch import (
     shift_late,
     steady_times,
 )
+from .ublocks import run_ublocks
 from .watchpoints import watch_hit
 
 #: Which variant is being compiled (see the module docstring).
@@ -227,6 +228,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
         # u_* values are left as they were and stand for those: a slot in it needs no
         # schedule and writes no timing state (docs/timing.md: every stage one cycle on)
         steady = is_steady(u_f, u_m, u_fseq, u_fred, cyc)
+        # blocks of steady slots (simulator/ublocks.py), where a fetch or data access that
+        # misses no cache costs nothing
+        ub_on = (p_ic_sets != 0 or p_mem == 0) and (p_dc_sets != 0 or p_mem == 0)
     while True:
         if UARCH and not PROF and not TRACE:
             # The steady loop: slots that keep the steady flow, with no other state live
@@ -241,11 +245,45 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             # the two late results, each in one word: ready cycle, stall cause, register
             l1 = u_p1r << LW_READY_AT | u_p1k << LW_CAUSE_AT | u_p1rd
             l2 = u_p2r << LW_READY_AT | u_p2k << LW_CAUSE_AT | u_p2rd
+            ub_at = -1  # the word the UARCH block loop last stopped at
             while steady and steps < stop:
                 o = pc - RAM_BASE
                 if o < 0 or o >= size:
                     break
                 i = o >> 2
+                if ub_on and i != ub_at and blk[i] & B_NONE == 0:
+                    # whole blocks (simulator/ublocks.py) while they can run; the slot they
+                    # stop at runs here before they are tried again
+                    pc, cyc, steps, l1, l2, ilast, dlast, drow, ubd, u_rsrc, pcause = run_ublocks(
+                        st,
+                        regs,
+                        ram8,
+                        ram16,
+                        ram32,
+                        dec,
+                        blk,
+                        ua,
+                        uc,
+                        uo,
+                        pflow,
+                        pstall,
+                        stop,
+                        irq_at,
+                        pc,
+                        cyc,
+                        steps,
+                        l1,
+                        l2,
+                        ilast,
+                        dlast,
+                        drow,
+                        u_rsrc,
+                        pcause,
+                    )
+                    dch += ubd
+                    ub_at = (pc - RAM_BASE) >> 2
+                    continue
+                ub_at = -1
                 d = dec[i]
                 op = d & 0xFF
                 fl = uo[5, op]  # the flags, whether it holds EX, and when its result is late
@@ -382,7 +420,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     if addr & 3:
                         break
                     ram32[o >> 2] = b
-                    dec[o >> 2] = 0  # decoded again when it executes
+                    if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
+                        dec[o >> 2] = 0
+                        block_forget(o >> 2, blk, pflow, pstall)
                 elif op == 5:  # bne
                     if semantics.bne(a, b):
                         npc = (pc + imm) & M
@@ -446,7 +486,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     ldrd = rd
                 elif op == 15:  # sb
                     ram8[o] = b
-                    dec[o >> 2] = 0  # decoded again when it executes
+                    if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
+                        dec[o >> 2] = 0
+                        block_forget(o >> 2, blk, pflow, pstall)
                 elif op == 26:  # srai
                     regs[rd] = semantics.srai(a, b, imm, pc)
                 elif op == 31:  # sltu
@@ -474,7 +516,9 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     if addr & 1:
                         break
                     ram16[o >> 1] = b
-                    dec[o >> 2] = 0  # decoded again when it executes
+                    if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
+                        dec[o >> 2] = 0
+                        block_forget(o >> 2, blk, pflow, pstall)
                 elif op == 19:  # slti
                     regs[rd] = semantics.slti(a, b, imm, pc)
                 elif op == 20:  # sltiu
@@ -636,7 +680,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     l1 = (c + late_at) << LW_READY_AT | k << LW_CAUSE_AT | rd
                 elif q1 != NO_REG or q2 != NO_REG:
                     l2 = l1
-                    l1 = l1 & ~LW_FIELD | NO_REG  # (shift_late's empty entry)
+                    l1 = NO_REG  # (shift_late's empty entry)
                 cyc = c
                 steps += 1
                 pc = npc
@@ -896,8 +940,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         ram32[o >> 2] = b
                         if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
                             dec[o >> 2] = 0
-                            if not UARCH:
-                                block_forget(o >> 2, blk, pflow, pstall)
+                            block_forget(o >> 2, blk, pflow, pstall)
                         if UARCH:
                             uaddr = addr
                             ustore = 1
@@ -1041,8 +1084,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     ram8[o] = b
                     if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
                         dec[o >> 2] = 0
-                        if not UARCH:
-                            block_forget(o >> 2, blk, pflow, pstall)
+                        block_forget(o >> 2, blk, pflow, pstall)
                     if UARCH:
                         uaddr = addr
                         ustore = 1
@@ -1170,8 +1212,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         ram16[o >> 1] = b
                         if dec[o >> 2]:  # into code: decoded again when it executes, its blocks forgotten now
                             dec[o >> 2] = 0
-                            if not UARCH:
-                                block_forget(o >> 2, blk, pflow, pstall)
+                            block_forget(o >> 2, blk, pflow, pstall)
                         if UARCH:
                             uaddr = addr
                             ustore = 1

@@ -326,9 +326,9 @@ def steady_times(cyc):
 def shift_late(p1rd, p1r, p1k, rd, late_at, c, cause):
     """The last two late results (rd, first EX cycle of a consumer, stall cause; the
     newer first) after a slot that retired in ``c`` and whose result, in ``rd``, is
-    late by ``late_at`` (-1: not late; the older entry is then only marked empty)."""
+    late by ``late_at`` (-1: not late; an empty entry, ``NO_REG`` with cycle and cause 0)."""
     if late_at < 0:
-        return NO_REG, p1r, p1k, p1rd, p1r, p1k
+        return NO_REG, 0, 0, p1rd, p1r, p1k
     return rd, c + late_at, cause, p1rd, p1r, p1k
 
 

@@ -1,0 +1,1312 @@
+"""Blocks under a microarchitecture: the UARCH fast loop's steady flow a block at a time.
+
+The steady loop of ``simulator/loop.py`` times one slot at a time: the fetch, the late
+operands, the data access, the prediction, the stalls. Inside the steady flow, with
+every fetch and data access a hit and every branch as predicted, a slot's wait comes
+only from the late results (a load's, a pipelined product's) of the two slots before
+it. So the timing of a run of such slots is static but for its first slot, whose two
+slots before it ran before the block (as under the ideal machine, ``simulator/
+blocks.py``): :func:`ublock_build` times a block's words once with the steady loop's
+rules (:func:`ublock_time`, the one model of them here), and :func:`run_ublocks` runs
+whole blocks, finding only the first slot's wait, the fetches of new lines, the data
+accesses and the prediction at run time. Anything else (a miss on either side, a
+misprediction, a load or store leaving RAM or misaligned, a wait the summary does not
+hold) leaves the block before that slot has any effect: the steady loop runs it, and
+is the reference the blocks must agree with, the general slot being its.
+
+Blocks are made of words the loop has decoded (no word is decoded here, so every word
+carries the decode-time marks the general slot gave it) that keep the steady flow:
+ALU rows, loads and stores, up to and including the first branch or ``jal`` (not one
+that ``btfn`` predicts taken in ID). ``blk`` holds, at a block's first word::
+
+    length | ENDS | rest << 8 | mul << 16 | src << 22 | NONE | last << 29 | GROUPED | reads << 32
+
+``ENDS``: it ends in a branch or ``jal``; ``rest``: the cycles from its first slot's
+retirement to its last's; ``mul``: the ``mul`` stall cycles in them (the others are
+load-use); ``src``: the last slot after the first that waited (0: none); ``last``: the
+last slot's own wait; ``reads``: the registers
+the first slot reads, a bit each. A store into a decoded word, a breakpoint and a write
+from outside the loop forget the blocks that may hold the word as they do the ideal
+machine's (``blocks.block_forget``), so a kept block's words are decoded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from isa import semantics
+from isa.jitable import jitable
+from isa.memmap import RAM_BASE
+from isa.semantics import M
+from isa.table import INSNS, Insn
+from isa.timing import EXTRA_BY_KIND
+from isa.uarch import BHT_TAKEN
+
+from . import state as S
+from .blocks import B_LEN, B_NONE, GROUP_MIN, MAX_LEN, _reads, block_forget
+from .decoder import ILLEGAL, IMM_AT, RD_AT, RS1_AT, RS2_AT, RS3_AT, alu_selector, dispatched
+from .jitcache import njit_cached
+from .uarch import (
+    BP_BHT,
+    BP_BTFN,
+    DC_ROW,
+    IC_ROW,
+    LW_CAUSE_AT,
+    LW_FIELD,
+    LW_READY_AT,
+    NO_REG,
+    P_BHT,
+    P_BP,
+    P_BT_BASE,
+    P_DC_BASE,
+    P_DC_SETS,
+    P_DC_SHIFT,
+    P_DC_WAYS,
+    P_IC_BASE,
+    P_IC_SETS,
+    P_IC_SHIFT,
+    P_IC_WAYS,
+    P_IC_WORDS,
+    P_MEM,
+    U_CLOCK,
+    U_DLAST,
+    U_DROW,
+    U_ICM,
+    U_ILAST,
+    U_PQ0,
+    U_PQ_HEAD,
+    U_PQ_MAX,
+    U_PQ_N,
+    UF_HELD,
+    UF_JAL,
+    UF_LOAD,
+    UW_LATE_AT,
+    bht_entry,
+    bht_noop,
+    bht_row,
+)
+
+#: A block's length (at most MAX_LEN) and whether it ends in a branch or jal.
+UB_LEN, UB_ENDS = 0x3F, 1 << 6
+UB_REST_AT, UB_REST = 8, 0xFF
+UB_MUL_AT, UB_MUL = 16, 0x3F
+UB_SRC_AT, UB_SRC = 22, 0x3F
+UB_LAST_AT, UB_LAST = 29, 0x3
+UB_GROUPED = 1 << 31
+UB_READS_AT = 32
+assert MAX_LEN <= UB_LEN and MAX_LEN <= UB_SRC and UB_SRC_AT + 6 <= 28 and B_NONE == 1 << 28 and B_LEN == 0xFF
+
+# What a block's word is: a slot of it, the end of it (a branch or jal), of the ALU group.
+IN_UBLOCK, ENDS_UBLOCK, UGROUPED = 1, 2, 4
+
+
+def in_ublocks(insn: Insn) -> bool:
+    """Whether a row can be a slot of a block under a microarchitecture: the rows the
+    steady loop runs (no ``jalr``, fence, CSR, trap or wait; a row that holds EX, as an
+    iterative product, is left out by the op table when the block is made)."""
+    if insn.kind == "alu3":
+        return not EXTRA_BY_KIND["alu3"]
+    return insn.kind in ("alu", "load", "store", "branch", "jal")
+
+
+def _row_flags() -> np.ndarray:
+    flags = np.zeros(ILLEGAL + 1, np.int64)
+    for insn in dispatched():
+        if in_ublocks(insn):
+            flags[insn.op] = (
+                IN_UBLOCK
+                | (ENDS_UBLOCK if insn.kind in ("branch", "jal") else 0)
+                | (UGROUPED if alu_selector(insn) >= 0 else 0)
+            )
+    return flags
+
+
+#: Per op: IN_UBLOCK, ENDS_UBLOCK, UGROUPED.
+UROW_FLAGS = _row_flags()
+assert len(INSNS) == ILLEGAL and UROW_FLAGS[ILLEGAL] == 0
+
+
+@jitable
+def late_word(fl, rd, c):
+    """The late-result word of a slot whose op has ``uo`` row 5 ``fl``, writing ``rd``,
+    that retired in ``c``; ``NO_REG`` (empty) when its result is not late."""
+    late_at = (fl >> UW_LATE_AT) - 1 if rd != S.RD_SINK else -1
+    if late_at < 0:
+        return NO_REG
+    return (c + late_at) << LW_READY_AT | (S.S_LU if fl & UF_LOAD else S.S_MUL) << LW_CAUSE_AT | rd
+
+
+@njit_cached
+def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm):
+    """The steady loop's timing of the slots of words ``i`` to ``i + n - 1``, every data
+    access a hit and every fetch too but those of the slots in ``mm`` (a bit each, from
+    ``i``; each waits ``pm``), after a slot that retired in ``cyc`` with the late results
+    ``l1`` and ``l2`` (the steady loop's words: ready cycle, cause, register; an empty one
+    is ``NO_REG`` alone). Returns the last slot's retirement cycle, the late results
+    after it, the load-use, ``mul`` and fetch stall cycles, the last slot that waited
+    (-1: none) and the last slot's own wait."""
+    lu = 0
+    mul = 0
+    ic = 0
+    src = -1
+    last = 0
+    for k in range(n):
+        d = dec[i + k]
+        fl = uo[5, d & 0xFF]
+        rd = (d >> RD_AT) & 63
+        reads = _reads(d)
+        p = pm if (mm >> k) & 1 else 0
+        e = cyc - 1 + p
+        cause = S.S_LU
+        q1 = l1 & LW_FIELD
+        q2 = l2 & LW_FIELD
+        if q1 != NO_REG and (reads >> q1) & 1 and l1 >> LW_READY_AT > e:
+            e = l1 >> LW_READY_AT
+            cause = (l1 >> LW_CAUSE_AT) & LW_FIELD
+        if q2 != NO_REG and (reads >> q2) & 1 and l2 >> LW_READY_AT > e:
+            e = l2 >> LW_READY_AT
+            cause = (l2 >> LW_CAUSE_AT) & LW_FIELD
+        c = e + 2
+        last = c - cyc - 1
+        if last:
+            ic += p
+            if cause == S.S_MUL:
+                mul += last - p
+            else:
+                lu += last - p
+            src = k
+        w = late_word(fl, rd, c)
+        if w != NO_REG:
+            l2 = l1
+            l1 = w
+        elif q1 != NO_REG or q2 != NO_REG:
+            l2 = l1
+            l1 = NO_REG
+        cyc = c
+    return cyc, l1, l2, lu, mul, ic, src, last
+
+
+@njit_cached
+def ublock_build(i, dec, blk, uo, bp):
+    """Make the entry of the block that starts at word ``i``; returns its length, 0 when
+    none starts there (marked NONE: a word not decoded yet, or one the steady loop leaves
+    at, or a block of one slot)."""
+    n = 0
+    grouped = 0
+    words = dec.shape[0]
+    ends = 0
+    while i + n < words and n < MAX_LEN:
+        d = dec[i + n]
+        op = d & 0xFF
+        f = UROW_FLAGS[op]
+        fl = uo[5, op]
+        if d & S.DECODED == 0 or f == 0 or fl & UF_HELD:
+            break
+        if f & ENDS_UBLOCK:
+            if bp == BP_BTFN and (fl & UF_JAL or d >> IMM_AT < 0):
+                break  # predicted taken in ID: the steady loop leaves at it
+        elif d & S.BHT_SEEN:
+            break  # a word the predictor has an entry for (it was a branch)
+        n += 1
+        if f & UGROUPED:
+            grouped += 1
+        if f & ENDS_UBLOCK:
+            ends = UB_ENDS
+            break
+    if n >= 2:
+        c0 = 1
+        cyc, l1, l2, lu, mul, ic, src, last = ublock_time(dec, uo, i, n, 0, NO_REG, NO_REG, 0, 0)
+        rest = cyc - c0
+        if rest > UB_REST or mul > UB_MUL or last > UB_LAST:
+            n = 0
+    else:
+        n = 0
+    if n == 0:
+        blk[i] = blk[i] & ~(B_LEN | B_NONE) | B_NONE
+        return 0
+    blk[i] = (
+        n
+        | ends
+        | rest << UB_REST_AT
+        | mul << UB_MUL_AT
+        | max(src, 0) << UB_SRC_AT
+        | last << UB_LAST_AT
+        | (UB_GROUPED if n >= GROUP_MIN and 8 * grouped >= 7 * n else 0)
+        | _reads(dec[i]) << UB_READS_AT
+    )
+    return n
+
+
+@njit_cached
+def run_ublocks(
+    st,
+    regs,
+    ram8,
+    ram16,
+    ram32,
+    dec,
+    blk,
+    ua,
+    uc,
+    uo,
+    pflow,
+    pstall,
+    stop,
+    irq_at,
+    pc,
+    cyc,
+    steps,
+    l1,
+    l2,
+    ilast,
+    dlast,
+    drow,
+    rsrc,
+    pcause,
+):
+    """Run whole blocks from ``pc`` in the steady flow while they end before slot ``stop``
+    and before cycle ``irq_at``, from the steady loop's state (``l1``, ``l2``: its late
+    results; ``ilast``, ``dlast``, ``drow``: each cache's last line; ``rsrc``: the last
+    word that waited or branched; ``pcause``) and back to it, with the data side's hits
+    run. A block left at a slot it cannot run settles the slots before it."""
+    size = ram8.shape[0]
+    stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
+    p_ic_sets = ua[P_IC_SETS]
+    p_ic_shift = ua[P_IC_SHIFT]
+    p_ic_ways = ua[P_IC_WAYS]
+    p_ic_base = ua[P_IC_BASE]
+    wm = ua[P_IC_WORDS] - 1  # a fetch from a word at a line's start looks the line up
+    pm = ua[P_MEM] + ua[P_IC_WORDS]  # a fetch's wait for a refill
+    p_dc_sets = ua[P_DC_SETS]
+    p_dc_shift = ua[P_DC_SHIFT]
+    p_dc_ways = ua[P_DC_WAYS]
+    p_dc_base = ua[P_DC_BASE]
+    p_bp = ua[P_BP]
+    p_bht = ua[P_BHT]
+    p_bt_base = ua[P_BT_BASE]
+    lu = 0  # load-use, mul and fetch stall cycles, added to their counters once
+    mu = 0
+    ic = 0
+    dch = 0
+    while True:
+        o = pc - RAM_BASE
+        if o < 0 or o >= size:
+            break
+        i = o >> 2
+        e = blk[i]
+        n = e & UB_LEN
+        if n == 0:
+            if e & B_NONE or ublock_build(i, dec, blk, uo, p_bp) == 0:
+                break
+            e = blk[i]
+            n = e & UB_LEN
+        if steps + n > stop:
+            break
+        rest = (e >> UB_REST_AT) & UB_REST
+        last = (e >> UB_LAST_AT) & UB_LAST
+        end = i + n
+        dl = dec[end - 1]
+        ctl = end - 1 if e & UB_ENDS else end  # its branch or jal
+        ptk = False
+        pred = 0
+        tk = False
+        npc = 0
+        cw = -1  # a word of code a store of the block wrote (the block ended after it)
+        mm = 0  # the slots whose fetch missed, a bit each (their refill done), and how many
+        nm = 0
+        iu = -1  # the slot whose fetch looked a line up, with what it found (undone if it leaves)
+        iu_row = iu_tag = iu_stamp = iu_last = 0
+        c0 = e0 = k0 = 0
+        j = i
+        while True:
+            # at slot j: a fetch from another line (a hit, or a miss and its refill)
+            if p_ic_sets != 0 and (j == i or j & wm == 0):
+                il = (RAM_BASE + (j << 2)) >> p_ic_shift
+                if il != ilast:
+                    first = p_ic_base + (il & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
+                    row = first  # the hit, else the victim (uarch._lookup's choice)
+                    hit = False
+                    for w in range(p_ic_ways):
+                        r = first + w * IC_ROW
+                        if uc[r] == il:
+                            row = r
+                            hit = True
+                        elif not hit and uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
+                            row = r
+                    # (the block's end, each miss counted whole: an interrupt's slot is the
+                    # steady loop's)
+                    if not hit and j > i and c0 + rest + pm * (nm + 1) >= irq_at:
+                        break
+                    iu = j
+                    iu_row = row
+                    iu_tag = uc[row]
+                    iu_stamp = uc[row + 1]
+                    iu_last = ilast
+                    clk = ua[U_CLOCK] + 1
+                    ua[U_CLOCK] = clk
+                    uc[row + 1] = clk
+                    ilast = il
+                    if not hit:
+                        uc[row] = il
+                        ua[U_ICM] += 1
+                        mm |= 1 << (j - i)
+                        nm += 1
+            if j == i:
+                # the first slot's wait for a result late from the slots before the block
+                # (the summary holds the others')
+                rb = (e >> UB_READS_AT) & 0xFFFFFFFF
+                e0 = cyc - 1 + (pm if mm else 0)
+                k0 = S.S_LU
+                if (rb >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > e0:
+                    e0 = l1 >> LW_READY_AT
+                    k0 = (l1 >> LW_CAUSE_AT) & LW_FIELD
+                if (rb >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > e0:
+                    e0 = l2 >> LW_READY_AT
+                    k0 = (l2 >> LW_CAUSE_AT) & LW_FIELD
+                c0 = e0 + 2
+                if c0 + rest >= irq_at:  # an interrupt taken in the block
+                    break
+                # (the summary times the second slot as if no result were late from before it)
+                if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
+                    break
+            # the prediction the branch must bear out, read as the steady loop reads it
+            if j == ctl and p_bp == BP_BHT:
+                if mm > 1:  # the slot before it retired then
+                    cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm)[0]
+                else:
+                    cb = c0 + rest - 1 - last
+                while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
+                    q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
+                    row = bht_row(p_bt_base, p_bht, ua[q + 1])
+                    uc[row], uc[row + 1], uc[row + 2] = bht_entry(
+                        uc[row], uc[row + 1], uc[row + 2], ua[q + 1], ua[q + 2], ua[q + 3]
+                    )
+                    ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
+                    ua[U_PQ_N] -= 1
+                pcc = RAM_BASE + (j << 2)
+                row = bht_row(p_bt_base, p_bht, pcc)
+                if uc[row] == pcc and uc[row + 2] >= BHT_TAKEN:
+                    pred = uc[row + 1]
+                    ptk = True
+            lim = min((j | wm) + 1, end) if p_ic_sets != 0 else end  # the next event
+            if j < ctl < lim:
+                lim = ctl
+            # ---- generated: ublock (python -m simulator.codegen) ----
+            if e & UB_GROUPED:
+                while j < lim:
+                    d = dec[j]
+                    op = d & 0xFF
+                    rd = (d >> RD_AT) & 63
+                    a = regs[(d >> RS1_AT) & 31]
+                    b = regs[(d >> RS2_AT) & 31]
+                    imm = d >> IMM_AT
+                    pc = RAM_BASE + (j << 2)
+                    if (
+                        op == 18
+                        or op == 21
+                        or op == 22
+                        or op == 23
+                        or op == 24
+                        or op == 25
+                        or op == 27
+                        or op == 29
+                        or op == 32
+                        or op == 33
+                        or op == 35
+                        or op == 36
+                    ):  # addi xori ori andi slli srli add sll xor srl or and
+                        # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+                        # memory table: they add little latency to the guest program's dependency chains)
+                        sel = d >> RS3_AT
+                        # the operand: b, or imm for an immediate form (selector bit 4), without a branch
+                        im = -((sel >> 4) & 1)
+                        bb = (imm & M & im) | (b & ~im)
+                        x0 = semantics.add(a, bb, 0, pc)
+                        x1 = semantics.xor(a, bb, 0, pc)
+                        x2 = semantics.or_(a, bb, 0, pc)
+                        x3 = semantics.and_(a, bb, 0, pc)
+                        x4 = semantics.sll(a, bb, 0, pc)
+                        x5 = semantics.srl(a, bb, 0, pc)
+                        v01 = x1 if sel & 1 else x0
+                        v23 = x3 if sel & 1 else x2
+                        v45 = x5 if sel & 1 else x4
+                        v03 = v23 if sel & 2 else v01
+                        regs[rd] = v45 if sel & 4 else v03
+                    elif op == 12:  # lw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                    elif op == 17:  # sw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        ram32[o >> 2] = b
+                        if p_dc_sets != 0:
+                            uc[drow + 2] = 1
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
+                            lim = j + 1
+                    elif op == 5:  # bne
+                        if semantics.bne(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 4:  # beq
+                        if semantics.beq(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 0:  # lui
+                        regs[rd] = semantics.lui(a, b, imm, pc)
+                    elif op == 2:  # jal
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                        regs[rd] = semantics.jal(a, b, imm, pc)
+                    elif op == 8:  # bltu
+                        if semantics.bltu(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 6:  # blt
+                        if semantics.blt(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 9:  # bgeu
+                        if semantics.bgeu(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 7:  # bge
+                        if semantics.bge(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 28:  # sub
+                        regs[rd] = semantics.sub(a, b, imm, pc)
+                    elif op == 13:  # lbu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lbu(int(ram8[o]))
+                    elif op == 15:  # sb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        ram8[o] = b
+                        if p_dc_sets != 0:
+                            uc[drow + 2] = 1
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
+                            lim = j + 1
+                    elif op == 26:  # srai
+                        regs[rd] = semantics.srai(a, b, imm, pc)
+                    elif op == 31:  # sltu
+                        regs[rd] = semantics.sltu(a, b, imm, pc)
+                    elif op == 1:  # auipc
+                        regs[rd] = semantics.auipc(a, b, imm, pc)
+                    elif op == 61:  # rori
+                        regs[rd] = semantics.rori(a, b, imm, pc)
+                    elif op == 60:  # ror
+                        regs[rd] = semantics.ror(a, b, imm, pc)
+                    elif op == 10:  # lb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lb(int(ram8[o]))
+                    elif op == 11:  # lh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                    elif op == 14:  # lhu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                    elif op == 16:  # sh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        ram16[o >> 1] = b
+                        if p_dc_sets != 0:
+                            uc[drow + 2] = 1
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
+                            lim = j + 1
+                    elif op == 19:  # slti
+                        regs[rd] = semantics.slti(a, b, imm, pc)
+                    elif op == 20:  # sltiu
+                        regs[rd] = semantics.sltiu(a, b, imm, pc)
+                    elif op == 30:  # slt
+                        regs[rd] = semantics.slt(a, b, imm, pc)
+                    elif op == 34:  # sra
+                        regs[rd] = semantics.sra(a, b, imm, pc)
+                    elif op == 48:  # mul
+                        regs[rd] = semantics.mul(a, b, imm, pc)
+                    elif op == 49:  # mulh
+                        regs[rd] = semantics.mulh(a, b, imm, pc)
+                    elif op == 50:  # mulhsu
+                        regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                    elif op == 51:  # mulhu
+                        regs[rd] = semantics.mulhu(a, b, imm, pc)
+                    elif op == 56:  # andn
+                        regs[rd] = semantics.andn(a, b, imm, pc)
+                    elif op == 57:  # orn
+                        regs[rd] = semantics.orn(a, b, imm, pc)
+                    elif op == 58:  # xnor
+                        regs[rd] = semantics.xnor(a, b, imm, pc)
+                    elif op == 59:  # rol
+                        regs[rd] = semantics.rol(a, b, imm, pc)
+                    elif op == 62:  # pack
+                        regs[rd] = semantics.pack(a, b, imm, pc)
+                    elif op == 63:  # packh
+                        regs[rd] = semantics.packh(a, b, imm, pc)
+                    elif op == 64:  # brev8
+                        regs[rd] = semantics.brev8(a, b, imm, pc)
+                    elif op == 65:  # rev8
+                        regs[rd] = semantics.rev8(a, b, imm, pc)
+                    elif op == 66:  # zip
+                        regs[rd] = semantics.zip_(a, b, imm, pc)
+                    elif op == 67:  # unzip
+                        regs[rd] = semantics.unzip(a, b, imm, pc)
+                    elif op == 68:  # clmul
+                        regs[rd] = semantics.clmul(a, b, imm, pc)
+                    elif op == 69:  # clmulh
+                        regs[rd] = semantics.clmulh(a, b, imm, pc)
+                    elif op == 70:  # xperm4
+                        regs[rd] = semantics.xperm4(a, b, imm, pc)
+                    elif op == 71:  # xperm8
+                        regs[rd] = semantics.xperm8(a, b, imm, pc)
+                    elif op == 72:  # sha256sum0
+                        regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                    elif op == 73:  # sha256sum1
+                        regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                    elif op == 74:  # sha256sig0
+                        regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                    elif op == 75:  # sha256sig1
+                        regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                    elif op == 76:  # sha512sum0r
+                        regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                    elif op == 77:  # sha512sum1r
+                        regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                    elif op == 78:  # sha512sig0l
+                        regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                    elif op == 79:  # sha512sig0h
+                        regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                    elif op == 80:  # sha512sig1l
+                        regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                    elif op == 81:  # sha512sig1h
+                        regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                    elif op == 82:  # sm3p0
+                        regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                    elif op == 83:  # sm3p1
+                        regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                    elif op == 84:  # aes32esi
+                        regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                    elif op == 85:  # aes32esmi
+                        regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                    elif op == 86:  # aes32dsi
+                        regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                    elif op == 87:  # aes32dsmi
+                        regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                    elif op == 88:  # sm4ed
+                        regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                    elif op == 89:  # sm4ks
+                        regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                    elif op == 90:  # maddlu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                    elif op == 91:  # maddhu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                    elif op == 92:  # cadd
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                    elif op == 93:  # addc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                    elif op == 94:  # addco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                    elif op == 95:  # subc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                    elif op == 96:  # subco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                    elif op == 97:  # xor3
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                    elif op == 98:  # andnxor
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                    elif op == 99:  # rolxor
+                        regs[rd] = semantics.rolxor(a, b, imm, pc)
+                    elif op == 100:  # xorrol
+                        regs[rd] = semantics.xorrol(a, b, imm, pc)
+                    else:
+                        break
+                    j += 1
+            else:
+                while j < lim:
+                    d = dec[j]
+                    op = d & 0xFF
+                    rd = (d >> RD_AT) & 63
+                    a = regs[(d >> RS1_AT) & 31]
+                    b = regs[(d >> RS2_AT) & 31]
+                    imm = d >> IMM_AT
+                    pc = RAM_BASE + (j << 2)
+                    if op == 18:  # addi
+                        regs[rd] = semantics.addi(a, b, imm, pc)
+                    elif op == 12:  # lw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                    elif op == 27:  # add
+                        regs[rd] = semantics.add(a, b, imm, pc)
+                    elif op == 17:  # sw
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 3:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        ram32[o >> 2] = b
+                        if p_dc_sets != 0:
+                            uc[drow + 2] = 1
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
+                            lim = j + 1
+                    elif op == 5:  # bne
+                        if semantics.bne(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 4:  # beq
+                        if semantics.beq(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 0:  # lui
+                        regs[rd] = semantics.lui(a, b, imm, pc)
+                    elif op == 24:  # slli
+                        regs[rd] = semantics.slli(a, b, imm, pc)
+                    elif op == 25:  # srli
+                        regs[rd] = semantics.srli(a, b, imm, pc)
+                    elif op == 32:  # xor
+                        regs[rd] = semantics.xor(a, b, imm, pc)
+                    elif op == 36:  # and
+                        regs[rd] = semantics.and_(a, b, imm, pc)
+                    elif op == 35:  # or
+                        regs[rd] = semantics.or_(a, b, imm, pc)
+                    elif op == 23:  # andi
+                        regs[rd] = semantics.andi(a, b, imm, pc)
+                    elif op == 2:  # jal
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3 or not ptk or pred != npc:
+                            break
+                        regs[rd] = semantics.jal(a, b, imm, pc)
+                    elif op == 8:  # bltu
+                        if semantics.bltu(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 6:  # blt
+                        if semantics.blt(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 9:  # bgeu
+                        if semantics.bgeu(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 7:  # bge
+                        if semantics.bge(a, b):
+                            npc = (pc + imm) & M
+                            tk = True
+                            if npc & 3 or not ptk or pred != npc:
+                                break
+                        elif ptk:
+                            break
+                    elif op == 28:  # sub
+                        regs[rd] = semantics.sub(a, b, imm, pc)
+                    elif op == 13:  # lbu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lbu(int(ram8[o]))
+                    elif op == 15:  # sb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        ram8[o] = b
+                        if p_dc_sets != 0:
+                            uc[drow + 2] = 1
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
+                            lim = j + 1
+                    elif op == 26:  # srai
+                        regs[rd] = semantics.srai(a, b, imm, pc)
+                    elif op == 31:  # sltu
+                        regs[rd] = semantics.sltu(a, b, imm, pc)
+                    elif op == 22:  # ori
+                        regs[rd] = semantics.ori(a, b, imm, pc)
+                    elif op == 21:  # xori
+                        regs[rd] = semantics.xori(a, b, imm, pc)
+                    elif op == 1:  # auipc
+                        regs[rd] = semantics.auipc(a, b, imm, pc)
+                    elif op == 61:  # rori
+                        regs[rd] = semantics.rori(a, b, imm, pc)
+                    elif op == 60:  # ror
+                        regs[rd] = semantics.ror(a, b, imm, pc)
+                    elif op == 10:  # lb
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lb(int(ram8[o]))
+                    elif op == 11:  # lh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                    elif op == 14:  # lhu
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                    elif op == 16:  # sh
+                        addr = (a + imm) & M
+                        o = addr - RAM_BASE
+                        if o < 0 or o >= size:
+                            break
+                        if addr & 1:
+                            break
+                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                            dlw = addr >> p_dc_shift
+                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                            dr = -1
+                            for w in range(p_dc_ways):
+                                if uc[df + w * DC_ROW] == dlw:
+                                    dr = df + w * DC_ROW
+                            if dr < 0:
+                                break
+                            clk = ua[U_CLOCK] + 1
+                            ua[U_CLOCK] = clk
+                            uc[dr + 1] = clk
+                            dlast = dlw
+                            drow = dr
+                        dch += 1
+                        ram16[o >> 1] = b
+                        if p_dc_sets != 0:
+                            uc[drow + 2] = 1
+                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                            dec[o >> 2] = 0
+                            cw = o >> 2
+                            end = j + 1
+                            lim = j + 1
+                    elif op == 19:  # slti
+                        regs[rd] = semantics.slti(a, b, imm, pc)
+                    elif op == 20:  # sltiu
+                        regs[rd] = semantics.sltiu(a, b, imm, pc)
+                    elif op == 29:  # sll
+                        regs[rd] = semantics.sll(a, b, imm, pc)
+                    elif op == 30:  # slt
+                        regs[rd] = semantics.slt(a, b, imm, pc)
+                    elif op == 33:  # srl
+                        regs[rd] = semantics.srl(a, b, imm, pc)
+                    elif op == 34:  # sra
+                        regs[rd] = semantics.sra(a, b, imm, pc)
+                    elif op == 48:  # mul
+                        regs[rd] = semantics.mul(a, b, imm, pc)
+                    elif op == 49:  # mulh
+                        regs[rd] = semantics.mulh(a, b, imm, pc)
+                    elif op == 50:  # mulhsu
+                        regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                    elif op == 51:  # mulhu
+                        regs[rd] = semantics.mulhu(a, b, imm, pc)
+                    elif op == 56:  # andn
+                        regs[rd] = semantics.andn(a, b, imm, pc)
+                    elif op == 57:  # orn
+                        regs[rd] = semantics.orn(a, b, imm, pc)
+                    elif op == 58:  # xnor
+                        regs[rd] = semantics.xnor(a, b, imm, pc)
+                    elif op == 59:  # rol
+                        regs[rd] = semantics.rol(a, b, imm, pc)
+                    elif op == 62:  # pack
+                        regs[rd] = semantics.pack(a, b, imm, pc)
+                    elif op == 63:  # packh
+                        regs[rd] = semantics.packh(a, b, imm, pc)
+                    elif op == 64:  # brev8
+                        regs[rd] = semantics.brev8(a, b, imm, pc)
+                    elif op == 65:  # rev8
+                        regs[rd] = semantics.rev8(a, b, imm, pc)
+                    elif op == 66:  # zip
+                        regs[rd] = semantics.zip_(a, b, imm, pc)
+                    elif op == 67:  # unzip
+                        regs[rd] = semantics.unzip(a, b, imm, pc)
+                    elif op == 68:  # clmul
+                        regs[rd] = semantics.clmul(a, b, imm, pc)
+                    elif op == 69:  # clmulh
+                        regs[rd] = semantics.clmulh(a, b, imm, pc)
+                    elif op == 70:  # xperm4
+                        regs[rd] = semantics.xperm4(a, b, imm, pc)
+                    elif op == 71:  # xperm8
+                        regs[rd] = semantics.xperm8(a, b, imm, pc)
+                    elif op == 72:  # sha256sum0
+                        regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                    elif op == 73:  # sha256sum1
+                        regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                    elif op == 74:  # sha256sig0
+                        regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                    elif op == 75:  # sha256sig1
+                        regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                    elif op == 76:  # sha512sum0r
+                        regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                    elif op == 77:  # sha512sum1r
+                        regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                    elif op == 78:  # sha512sig0l
+                        regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                    elif op == 79:  # sha512sig0h
+                        regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                    elif op == 80:  # sha512sig1l
+                        regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                    elif op == 81:  # sha512sig1h
+                        regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                    elif op == 82:  # sm3p0
+                        regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                    elif op == 83:  # sm3p1
+                        regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                    elif op == 84:  # aes32esi
+                        regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                    elif op == 85:  # aes32esmi
+                        regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                    elif op == 86:  # aes32dsi
+                        regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                    elif op == 87:  # aes32dsmi
+                        regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                    elif op == 88:  # sm4ed
+                        regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                    elif op == 89:  # sm4ks
+                        regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                    elif op == 90:  # maddlu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                    elif op == 91:  # maddhu
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                    elif op == 92:  # cadd
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                    elif op == 93:  # addc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                    elif op == 94:  # addco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                    elif op == 95:  # subc
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                    elif op == 96:  # subco
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                    elif op == 97:  # xor3
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                    elif op == 98:  # andnxor
+                        r3 = (d >> RS3_AT) & 31
+                        regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                    elif op == 99:  # rolxor
+                        regs[rd] = semantics.rolxor(a, b, imm, pc)
+                    elif op == 100:  # xorrol
+                        regs[rd] = semantics.xorrol(a, b, imm, pc)
+                    else:
+                        break
+                    j += 1
+            # ---- end of generated: ublock ----
+            if j < lim or j == end:
+                break
+        if j == i + n:  # the whole block ran
+            if mm <= 1:  # its summary's timing (the first slot's fetch in e0)
+                p0 = pm if mm else 0
+                ic += p0
+                d0 = c0 - cyc - 1 - p0
+                if k0 == S.S_MUL:
+                    mu += d0
+                else:
+                    lu += d0
+                mb = (e >> UB_MUL_AT) & UB_MUL
+                mu += mb
+                lu += rest - (n - 1) - mb
+                src = (e >> UB_SRC_AT) & UB_SRC
+                if src == 0 and c0 == cyc + 1:  # (0: no slot after the first waited)
+                    src = -1
+                cyc = c0 + rest
+                # the late results after it: its last two slots'
+                d2 = dec[end - 2]
+                l2 = late_word(uo[5, d2 & 0xFF], (d2 >> RD_AT) & 63, cyc - 1 - last)
+                l1 = late_word(uo[5, dl & 0xFF], (dl >> RD_AT) & 63, cyc)
+            else:  # a fetch after the first missed: slot by slot
+                cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm)
+                lu += slu
+                mu += smu
+                ic += sic
+            steps += n
+            if ctl < end:
+                rsrc = ctl
+                if tk:
+                    pcause = S.S_BR
+                # the update, written at the end of its EX cycle (left out when it would
+                # change nothing: uarch.bht_noop)
+                if p_bp == BP_BHT:
+                    pcc = RAM_BASE + (ctl << 2)
+                    row = bht_row(p_bt_base, p_bht, pcc)
+                    tgt = (pcc + imm) & M
+                    if ua[U_PQ_N] != 0 or not bht_noop(uc[row], uc[row + 1], uc[row + 2], pcc, tgt, tk):
+                        q = U_PQ0 + 4 * ((ua[U_PQ_HEAD] + ua[U_PQ_N]) & (U_PQ_MAX - 1))
+                        ua[q] = cyc - 2
+                        ua[q + 1] = pcc
+                        ua[q + 2] = tgt
+                        ua[q + 3] = 1 if tk else 0
+                        ua[U_PQ_N] += 1
+            elif src >= 0:
+                rsrc = i + src
+            pc = npc if tk else RAM_BASE + (end << 2)
+            if cw >= 0:
+                block_forget(cw, blk, pflow, pstall)
+            continue
+        # left at slot j, before it had any effect: the slots before it, one at a time
+        if iu == j:
+            uc[iu_row] = iu_tag
+            uc[iu_row + 1] = iu_stamp
+            ua[U_CLOCK] -= 1
+            ilast = iu_last
+            if mm >> (j - i) & 1:
+                ua[U_ICM] -= 1
+                mm &= ~(1 << (j - i))
+                nm -= 1
+        if j > i:
+            cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm)
+            lu += slu
+            mu += smu
+            ic += sic
+            if src >= 0:
+                rsrc = i + src
+            steps += j - i
+            pc = RAM_BASE + (j << 2)
+        if cw >= 0:
+            block_forget(cw, blk, pflow, pstall)
+        break
+    stalls[S.S_LU] += lu
+    stalls[S.S_MUL] += mu
+    stalls[S.S_IC] += ic
+    if p_dc_sets == 0:
+        dch = 0
+    ua[U_ILAST] = ilast  # (the loop keeps them in ua too)
+    ua[U_DLAST] = dlast
+    ua[U_DROW] = drow
+    return pc, cyc, steps, l1, l2, ilast, dlast, drow, dch, rsrc, pcause
