@@ -31,6 +31,9 @@ P_IC_SETS, P_IC_WAYS, P_IC_SHIFT, P_IC_WORDS = 0, 1, 2, 3
 P_DC_SETS, P_DC_WAYS, P_DC_SHIFT, P_DC_WORDS = 4, 5, 6, 7
 P_MEM, P_BP, P_BHT, P_MUL_STAGES = 8, 9, 10, 11
 P_IC_BASE, P_DC_BASE, P_BT_BASE = 12, 13, 14
+#: the most cycles a result is late (op_table's row 4): above 0, a slot may wait for the
+#: result of the slot two before it
+P_LATE_MAX = 15
 # ---- timing state between slots
 #: MEM entry cycle of the last slot
 U_M = 17
@@ -154,6 +157,7 @@ def new_state(u: Uarch) -> tuple[np.ndarray, np.ndarray]:
     ua[P_BP] = BP_KINDS.index(u.bp)
     ua[P_BHT] = u.bht
     ua[P_MUL_STAGES] = u.mul_stages
+    ua[P_LATE_MAX] = op_table(u)[4].max()
     ua[U_P1RD] = ua[U_P2RD] = NO_REG
     ua[U_ILAST] = ua[U_DLAST] = -1
     # as if a slot had entered MEM in cycle 1, retiring in the cycle before the first

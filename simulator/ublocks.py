@@ -67,6 +67,7 @@ from .uarch import (
     P_IC_SHIFT,
     P_IC_WAYS,
     P_IC_WORDS,
+    P_LATE_MAX,
     P_MEM,
     U_CLOCK,
     U_DLAST,
@@ -284,6 +285,7 @@ def run_ublocks(
     p_bp = ua[P_BP]
     p_bht = ua[P_BHT]
     p_bt_base = ua[P_BT_BASE]
+    late2 = ua[P_LATE_MAX] > 0  # a result late for the slot two after it
     lu = 0  # load-use, mul and fetch stall cycles, added to their counters once
     mu = 0
     ic = 0
@@ -312,8 +314,12 @@ def run_ublocks(
         tk = False
         npc = 0
         cw = -1  # a word of code a store of the block wrote (the block ended after it)
-        mm = 0  # the slots whose fetch missed, a bit each (their refill done), and how many
-        nm = 0
+        mm = 0  # the slots whose fetch missed, a bit each (their refill done)
+        # (with results late for one slot at most, a miss after the first slot delays the
+        # rest of the block by its wait less the slot's own: dly; xlu, xmu: the slots' own
+        # waits it took away; msrc: the last slot that missed)
+        dly = xlu = xmu = xic = 0
+        msrc = -1
         iu = -1  # the slot whose fetch looked a line up, with what it found (undone if it leaves)
         iu_row = iu_tag = iu_stamp = iu_last = 0
         c0 = e0 = k0 = 0
@@ -333,9 +339,9 @@ def run_ublocks(
                             hit = True
                         elif not hit and uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
                             row = r
-                    # (the block's end, each miss counted whole: an interrupt's slot is the
+                    # (the block's end, this miss counted whole: an interrupt's slot is the
                     # steady loop's)
-                    if not hit and j > i and c0 + rest + pm * (nm + 1) >= irq_at:
+                    if not hit and j > i and c0 + rest + dly + pm >= irq_at:
                         break
                     iu = j
                     iu_row = row
@@ -350,7 +356,22 @@ def run_ublocks(
                         uc[row] = il
                         ua[U_ICM] += 1
                         mm |= 1 << (j - i)
-                        nm += 1
+                        if j > i:
+                            # its wait replaces the slot's own (at most the one for the
+                            # slot before it, when no result is late for two slots), and
+                            # every later slot waits as long
+                            dp = dec[j - 1]
+                            w = late_word(uo[5, dp & 0xFF], (dp >> RD_AT) & 63, 0)
+                            s = 0
+                            if w != NO_REG and (_reads(dec[j]) >> (w & LW_FIELD)) & 1:
+                                s = (w >> LW_READY_AT) + 1
+                                if (w >> LW_CAUSE_AT) & LW_FIELD == S.S_MUL:
+                                    xmu -= s
+                                else:
+                                    xlu -= s
+                            dly += pm - s
+                            xic += pm
+                            msrc = j - i
             if j == i:
                 # the first slot's wait for a result late from the slots before the block
                 # (the summary holds the others')
@@ -371,10 +392,10 @@ def run_ublocks(
                     break
             # the prediction the branch must bear out, read as the steady loop reads it
             if j == ctl and p_bp == BP_BHT:
-                if mm > 1:  # the slot before it retired then
+                if mm > 1 and late2:  # the slot before it retired then
                     cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm)[0]
                 else:
-                    cb = c0 + rest - 1 - last
+                    cb = c0 + rest + dly - 1 - (pm if mm >> (ctl - i) & 1 else last)
                 while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
                     q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
                     row = bht_row(p_bt_base, p_bht, ua[q + 1])
@@ -1231,24 +1252,28 @@ def run_ublocks(
             if j < lim or j == end:
                 break
         if j == i + n:  # the whole block ran
-            if mm <= 1:  # its summary's timing (the first slot's fetch in e0)
-                p0 = pm if mm else 0
-                ic += p0
+            if mm <= 1 or not late2:  # its summary's timing (the first slot's fetch in e0)
+                p0 = pm if mm & 1 else 0
+                ic += p0 + xic
                 d0 = c0 - cyc - 1 - p0
                 if k0 == S.S_MUL:
                     mu += d0
                 else:
                     lu += d0
                 mb = (e >> UB_MUL_AT) & UB_MUL
-                mu += mb
-                lu += rest - (n - 1) - mb
+                mu += mb + xmu
+                lu += rest - (n - 1) - mb + xlu
                 src = (e >> UB_SRC_AT) & UB_SRC
                 if src == 0 and c0 == cyc + 1:  # (0: no slot after the first waited)
                     src = -1
-                cyc = c0 + rest
+                if msrc > src:
+                    src = msrc
+                cyc = c0 + rest + dly
                 # the late results after it: its last two slots'
                 d2 = dec[end - 2]
-                l2 = late_word(uo[5, d2 & 0xFF], (d2 >> RD_AT) & 63, cyc - 1 - last)
+                l2 = late_word(
+                    uo[5, d2 & 0xFF], (d2 >> RD_AT) & 63, cyc - 1 - (pm if mm >> (n - 1) & 1 else last)
+                )
                 l1 = late_word(uo[5, dl & 0xFF], (dl >> RD_AT) & 63, cyc)
             else:  # a fetch after the first missed: slot by slot
                 cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm)
@@ -1288,7 +1313,6 @@ def run_ublocks(
             if mm >> (j - i) & 1:
                 ua[U_ICM] -= 1
                 mm &= ~(1 << (j - i))
-                nm -= 1
         if j > i:
             cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm)
             lu += slu
