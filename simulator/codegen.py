@@ -457,8 +457,8 @@ if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else 
             dr = df + w * DC_ROW
     if dr < 0:
         break
-    clk = ua[U_CLOCK] + 1
-    ua[U_CLOCK] = clk
+    clk = ua[U_DCLOCK] + 1
+    ua[U_DCLOCK] = clk
     uc[dr + 1] = clk
     dlast = dlw
     drow = dr

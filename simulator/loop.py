@@ -76,6 +76,7 @@ from .uarch import (
     U_BPM,
     U_CLOCK,
     U_DCH,
+    U_DCLOCK,
     U_DLAST,
     U_DROW,
     U_F,
@@ -643,8 +644,8 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         uc[i_row] = ilast
                 if fl & (UF_LOAD | UF_STORE) and p_dc_sets != 0:
                     if d_row >= 0:
-                        ua[U_CLOCK] += 1
-                        uc[d_row + 1] = ua[U_CLOCK]
+                        ua[U_DCLOCK] += 1
+                        uc[d_row + 1] = ua[U_DCLOCK]
                         dlast = addr >> p_dc_shift
                         drow = d_row
                         ua[U_DLAST] = dlast

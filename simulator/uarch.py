@@ -10,8 +10,8 @@ carry everything, so that a run can be resumed like the rest of the state:
   its last-use stamp and its dirty bit; per branch history table entry its tag (the
   branch's pc, -1 when invalid), its target and its 2-bit counter.
 
-True LRU is kept as a stamp per line from one counter that every lookup advances:
-the least recently used line of a set is the one with the smallest stamp.
+True LRU is kept as a stamp per line from a counter per cache that each of its lookups
+advances: the least recently used line of a set is the one with the smallest stamp.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ U_RCAUSE, U_RSRC = 21, 22
 #: the last two results that are late (loads, pipelined products): rd, the first
 #: cycle a consumer may be in EX, and the stall cause
 U_P1RD, U_P1R, U_P1K, U_P2RD, U_P2R, U_P2K = 23, 24, 25, 26, 27, 28
-#: LRU clock
+#: LRU clocks: the I-cache's (U_CLOCK) and the D-cache's
 U_CLOCK = 29
+U_DCLOCK = 16
 #: counters, in the order of COUNTERS
 U_CNT0 = 30
 COUNTERS: tuple[str, ...] = (
@@ -221,8 +222,8 @@ def daccess(ua, uc, addr, store):
     r, hit = _lookup(ua, uc, ua[P_DC_BASE], ua[P_DC_SETS], ua[P_DC_WAYS], ua[P_DC_SHIFT], DC_ROW, addr)
     ua[U_DLAST] = addr >> ua[P_DC_SHIFT]
     ua[U_DROW] = r
-    ua[U_CLOCK] += 1
-    uc[r + 1] = ua[U_CLOCK]
+    ua[U_DCLOCK] += 1
+    uc[r + 1] = ua[U_DCLOCK]
     q = 0
     if hit:
         ua[U_DCH] += 1

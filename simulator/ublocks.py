@@ -70,6 +70,7 @@ from .uarch import (
     P_LATE_MAX,
     P_MEM,
     U_CLOCK,
+    U_DCLOCK,
     U_DLAST,
     U_DROW,
     U_ICM,
@@ -290,128 +291,152 @@ def run_ublocks(
     mu = 0
     ic = 0
     dch = 0
+    # A block that loops on itself (its branch taken back to its first word, predicted so
+    # by a saturated entry with no update queued, every fetch a hit in at most two lines)
+    # runs its next turns in the turn mode (tm): each as the one before it, its fetches'
+    # stamps (tn of them) and counts settled when it stops. Its lines' rows: ra, rb (the
+    # line of word xs on), tc: a turn's cycles, tlu and tmu its stalls, tt: turns run.
+    tm = m2 = False
+    ra = rb = xs = tc = tlu = tmu = tt = tn = 0
+    i = j = n = end = ctl = 0
+    e = dl = d2 = last = rest = 0
+    ptk = tk = False
+    pred = npc = imm = 0
+    iu = cw = -1
+    iu_row = iu_tag = iu_stamp = iu_last = 0
+    mm = 0
     while True:
-        o = pc - RAM_BASE
-        if o < 0 or o >= size:
-            break
-        i = o >> 2
-        e = blk[i]
-        n = e & UB_LEN
-        if n == 0:
-            if e & B_NONE or ublock_build(i, dec, blk, uo, p_bp) == 0:
+        j = i  # (nothing of the next block ran)
+        iu = cw = -1
+        if tm:  # another turn like the last
+            if steps + n > stop or cyc + tc >= irq_at:
                 break
+            mm = 0
+            tk = False
+            lim = end
+        else:
+            o = pc - RAM_BASE
+            if o < 0 or o >= size:
+                break
+            i = o >> 2
+            j = i
             e = blk[i]
             n = e & UB_LEN
-        if steps + n > stop:
-            break
-        rest = (e >> UB_REST_AT) & UB_REST
-        last = (e >> UB_LAST_AT) & UB_LAST
-        end = i + n
-        dl = dec[end - 1]
-        ctl = end - 1 if e & UB_ENDS else end  # its branch or jal
-        ptk = False
-        pred = 0
-        tk = False
-        npc = 0
-        cw = -1  # a word of code a store of the block wrote (the block ended after it)
-        mm = 0  # the slots whose fetch missed, a bit each (their refill done)
-        # (with results late for one slot at most, a miss after the first slot delays the
-        # rest of the block by its wait less the slot's own: dly; xlu, xmu: the slots' own
-        # waits it took away; msrc: the last slot that missed)
-        dly = xlu = xmu = xic = 0
-        msrc = -1
-        iu = -1  # the slot whose fetch looked a line up, with what it found (undone if it leaves)
-        iu_row = iu_tag = iu_stamp = iu_last = 0
-        c0 = e0 = k0 = 0
-        j = i
+            if n == 0:
+                if e & B_NONE or ublock_build(i, dec, blk, uo, p_bp) == 0:
+                    break
+                e = blk[i]
+                n = e & UB_LEN
+            if steps + n > stop:
+                break
+            rest = (e >> UB_REST_AT) & UB_REST
+            last = (e >> UB_LAST_AT) & UB_LAST
+            end = i + n
+            dl = dec[end - 1]
+            ctl = end - 1 if e & UB_ENDS else end  # its branch or jal
+            ptk = False
+            pred = 0
+            tk = False
+            npc = 0
+            # cw: a word of code a store of the block wrote (the block ended after it);
+            # mm: the slots whose fetch missed, a bit each (their refill done); iu: the slot
+            # whose fetch looked a line up, with what it found (undone if it leaves)
+            mm = 0
+            # (with results late for one slot at most, a miss after the first slot delays
+            # the rest of the block by its wait less the slot's own: dly; xlu, xmu: the
+            # slots' own waits it took away; msrc: the last slot that missed)
+            dly = xlu = xmu = xic = 0
+            msrc = -1
+            c0 = e0 = k0 = 0
         while True:
-            # at slot j: a fetch from another line (a hit, or a miss and its refill)
-            if p_ic_sets != 0 and (j == i or j & wm == 0):
-                il = (RAM_BASE + (j << 2)) >> p_ic_shift
-                if il != ilast:
-                    first = p_ic_base + (il & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
-                    row = first  # the hit, else the victim (uarch._lookup's choice)
-                    hit = False
-                    for w in range(p_ic_ways):
-                        r = first + w * IC_ROW
-                        if uc[r] == il:
-                            row = r
-                            hit = True
-                        elif not hit and uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
-                            row = r
-                    # (the block's end, this miss counted whole: an interrupt's slot is the
-                    # steady loop's)
-                    if not hit and j > i and c0 + rest + dly + pm >= irq_at:
+            if not tm:  # (the turn mode runs the block's slots at once)
+                # at slot j: a fetch from another line (a hit, or a miss and its refill)
+                if p_ic_sets != 0 and (j == i or j & wm == 0):
+                    il = (RAM_BASE + (j << 2)) >> p_ic_shift
+                    if il != ilast:
+                        first = p_ic_base + (il & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
+                        row = first  # the hit, else the victim (uarch._lookup's choice)
+                        hit = False
+                        for w in range(p_ic_ways):
+                            r = first + w * IC_ROW
+                            if uc[r] == il:
+                                row = r
+                                hit = True
+                            elif not hit and uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
+                                row = r
+                        # (the block's end, this miss counted whole: an interrupt's slot is the
+                        # steady loop's)
+                        if not hit and j > i and c0 + rest + dly + pm >= irq_at:
+                            break
+                        iu = j
+                        iu_row = row
+                        iu_tag = uc[row]
+                        iu_stamp = uc[row + 1]
+                        iu_last = ilast
+                        clk = ua[U_CLOCK] + 1
+                        ua[U_CLOCK] = clk
+                        uc[row + 1] = clk
+                        ilast = il
+                        if not hit:
+                            uc[row] = il
+                            ua[U_ICM] += 1
+                            mm |= 1 << (j - i)
+                            if j > i:
+                                # its wait replaces the slot's own (at most the one for the
+                                # slot before it, when no result is late for two slots), and
+                                # every later slot waits as long
+                                dp = dec[j - 1]
+                                w = late_word(uo[5, dp & 0xFF], (dp >> RD_AT) & 63, 0)
+                                s = 0
+                                if w != NO_REG and (_reads(dec[j]) >> (w & LW_FIELD)) & 1:
+                                    s = (w >> LW_READY_AT) + 1
+                                    if (w >> LW_CAUSE_AT) & LW_FIELD == S.S_MUL:
+                                        xmu -= s
+                                    else:
+                                        xlu -= s
+                                dly += pm - s
+                                xic += pm
+                                msrc = j - i
+                if j == i:
+                    # the first slot's wait for a result late from the slots before the block
+                    # (the summary holds the others')
+                    rb = (e >> UB_READS_AT) & 0xFFFFFFFF
+                    e0 = cyc - 1 + (pm if mm else 0)
+                    k0 = S.S_LU
+                    if (rb >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > e0:
+                        e0 = l1 >> LW_READY_AT
+                        k0 = (l1 >> LW_CAUSE_AT) & LW_FIELD
+                    if (rb >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > e0:
+                        e0 = l2 >> LW_READY_AT
+                        k0 = (l2 >> LW_CAUSE_AT) & LW_FIELD
+                    c0 = e0 + 2
+                    if c0 + rest >= irq_at:  # an interrupt taken in the block
                         break
-                    iu = j
-                    iu_row = row
-                    iu_tag = uc[row]
-                    iu_stamp = uc[row + 1]
-                    iu_last = ilast
-                    clk = ua[U_CLOCK] + 1
-                    ua[U_CLOCK] = clk
-                    uc[row + 1] = clk
-                    ilast = il
-                    if not hit:
-                        uc[row] = il
-                        ua[U_ICM] += 1
-                        mm |= 1 << (j - i)
-                        if j > i:
-                            # its wait replaces the slot's own (at most the one for the
-                            # slot before it, when no result is late for two slots), and
-                            # every later slot waits as long
-                            dp = dec[j - 1]
-                            w = late_word(uo[5, dp & 0xFF], (dp >> RD_AT) & 63, 0)
-                            s = 0
-                            if w != NO_REG and (_reads(dec[j]) >> (w & LW_FIELD)) & 1:
-                                s = (w >> LW_READY_AT) + 1
-                                if (w >> LW_CAUSE_AT) & LW_FIELD == S.S_MUL:
-                                    xmu -= s
-                                else:
-                                    xlu -= s
-                            dly += pm - s
-                            xic += pm
-                            msrc = j - i
-            if j == i:
-                # the first slot's wait for a result late from the slots before the block
-                # (the summary holds the others')
-                rb = (e >> UB_READS_AT) & 0xFFFFFFFF
-                e0 = cyc - 1 + (pm if mm else 0)
-                k0 = S.S_LU
-                if (rb >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > e0:
-                    e0 = l1 >> LW_READY_AT
-                    k0 = (l1 >> LW_CAUSE_AT) & LW_FIELD
-                if (rb >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > e0:
-                    e0 = l2 >> LW_READY_AT
-                    k0 = (l2 >> LW_CAUSE_AT) & LW_FIELD
-                c0 = e0 + 2
-                if c0 + rest >= irq_at:  # an interrupt taken in the block
-                    break
-                # (the summary times the second slot as if no result were late from before it)
-                if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
-                    break
-            # the prediction the branch must bear out, read as the steady loop reads it
-            if j == ctl and p_bp == BP_BHT:
-                if mm > 1 and late2:  # the slot before it retired then
-                    cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm)[0]
-                else:
-                    cb = c0 + rest + dly - 1 - (pm if mm >> (ctl - i) & 1 else last)
-                while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
-                    q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
-                    row = bht_row(p_bt_base, p_bht, ua[q + 1])
-                    uc[row], uc[row + 1], uc[row + 2] = bht_entry(
-                        uc[row], uc[row + 1], uc[row + 2], ua[q + 1], ua[q + 2], ua[q + 3]
-                    )
-                    ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
-                    ua[U_PQ_N] -= 1
-                pcc = RAM_BASE + (j << 2)
-                row = bht_row(p_bt_base, p_bht, pcc)
-                if uc[row] == pcc and uc[row + 2] >= BHT_TAKEN:
-                    pred = uc[row + 1]
-                    ptk = True
-            lim = min((j | wm) + 1, end) if p_ic_sets != 0 else end  # the next event
-            if j < ctl < lim:
-                lim = ctl
+                    # (the summary times the second slot as if no result were late from before it)
+                    if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
+                        break
+                # the prediction the branch must bear out, read as the steady loop reads it
+                if j == ctl and p_bp == BP_BHT:
+                    if mm > 1 and late2:  # the slot before it retired then
+                        cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm)[0]
+                    else:
+                        cb = c0 + rest + dly - 1 - (pm if mm >> (ctl - i) & 1 else last)
+                    while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
+                        q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
+                        row = bht_row(p_bt_base, p_bht, ua[q + 1])
+                        uc[row], uc[row + 1], uc[row + 2] = bht_entry(
+                            uc[row], uc[row + 1], uc[row + 2], ua[q + 1], ua[q + 2], ua[q + 3]
+                        )
+                        ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
+                        ua[U_PQ_N] -= 1
+                    pcc = RAM_BASE + (j << 2)
+                    row = bht_row(p_bt_base, p_bht, pcc)
+                    if uc[row] == pcc and uc[row + 2] >= BHT_TAKEN:
+                        pred = uc[row + 1]
+                        ptk = True
+                lim = min((j | wm) + 1, end) if p_ic_sets != 0 else end  # the next event
+                if j < ctl < lim:
+                    lim = ctl
             # ---- generated: ublock (python -m simulator.codegen) ----
             if e & UB_GROUPED:
                 while j < lim:
@@ -469,8 +494,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -492,8 +517,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -578,8 +603,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -599,8 +624,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -637,8 +662,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -660,8 +685,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -683,8 +708,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -706,8 +731,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -861,8 +886,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -886,8 +911,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -984,8 +1009,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -1005,8 +1030,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -1047,8 +1072,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -1070,8 +1095,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -1093,8 +1118,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -1116,8 +1141,8 @@ def run_ublocks(
                                     dr = df + w * DC_ROW
                             if dr < 0:
                                 break
-                            clk = ua[U_CLOCK] + 1
-                            ua[U_CLOCK] = clk
+                            clk = ua[U_DCLOCK] + 1
+                            ua[U_DCLOCK] = clk
                             uc[dr + 1] = clk
                             dlast = dlw
                             drow = dr
@@ -1251,6 +1276,11 @@ def run_ublocks(
             # ---- end of generated: ublock ----
             if j < lim or j == end:
                 break
+        if tm and j == i + n:  # another whole turn
+            cyc += tc
+            steps += n
+            tt += 1
+            continue
         if j == i + n:  # the whole block ran
             if mm <= 1 or not late2:  # its summary's timing (the first slot's fetch in e0)
                 p0 = pm if mm & 1 else 0
@@ -1303,28 +1333,103 @@ def run_ublocks(
             pc = npc if tk else RAM_BASE + (end << 2)
             if cw >= 0:
                 block_forget(cw, blk, pflow, pstall)
+            elif ctl < end and tk and npc == RAM_BASE + (i << 2) and mm == 0 and p_bp == BP_BHT:
+                # a loop on itself: its next turns in the turn mode, when each will be as
+                # the next one (taken as predicted, no update queued, the next turn's first
+                # slot waiting for nothing the summary does not hold, at most two lines)
+                pcc = RAM_BASE + (ctl << 2)
+                row = bht_row(p_bt_base, p_bht, pcc)
+                la = npc >> p_ic_shift
+                lb = pcc >> p_ic_shift
+                if (
+                    ua[U_PQ_N] == 0
+                    and uc[row] == pcc
+                    and uc[row + 1] == npc
+                    and uc[row + 2] >= BHT_TAKEN
+                    and bht_noop(uc[row], uc[row + 1], uc[row + 2], pcc, npc, True)
+                    and (p_ic_sets == 0 or lb <= la + 1)
+                    and not (l1 >> LW_READY_AT > cyc and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1)
+                ):
+                    rb0 = (e >> UB_READS_AT) & 0xFFFFFFFF
+                    e0 = cyc - 1
+                    k0 = S.S_LU
+                    if (rb0 >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > e0:
+                        e0 = l1 >> LW_READY_AT
+                        k0 = (l1 >> LW_CAUSE_AT) & LW_FIELD
+                    if (rb0 >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > e0:
+                        e0 = l2 >> LW_READY_AT
+                        k0 = (l2 >> LW_CAUSE_AT) & LW_FIELD
+                    d0 = e0 + 1 - cyc
+                    mb = (e >> UB_MUL_AT) & UB_MUL
+                    tc = d0 + 1 + rest
+                    tlu = rest - (n - 1) - mb + (0 if k0 == S.S_MUL else d0)
+                    tmu = mb + (d0 if k0 == S.S_MUL else 0)
+                    tm = True
+                    tt = 0
+                    ptk = True
+                    pred = npc
+                    d2 = dec[end - 2]
+                    m2 = p_ic_sets != 0 and lb == la + 1
+                    if m2:  # (both lines were fetched in this turn)
+                        xs = ((lb << p_ic_shift) - RAM_BASE) >> 2
+                        first = p_ic_base + (la & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
+                        for w in range(p_ic_ways):
+                            if uc[first + w * IC_ROW] == la:
+                                ra = first + w * IC_ROW
+                        first = p_ic_base + (lb & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
+                        for w in range(p_ic_ways):
+                            if uc[first + w * IC_ROW] == lb:
+                                rb = first + w * IC_ROW
             continue
-        # left at slot j, before it had any effect: the slots before it, one at a time
-        if iu == j:
-            uc[iu_row] = iu_tag
-            uc[iu_row + 1] = iu_stamp
-            ua[U_CLOCK] -= 1
-            ilast = iu_last
-            if mm >> (j - i) & 1:
-                ua[U_ICM] -= 1
-                mm &= ~(1 << (j - i))
-        if j > i:
-            cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm)
-            lu += slu
-            mu += smu
-            ic += sic
-            if src >= 0:
-                rsrc = i + src
-            steps += j - i
-            pc = RAM_BASE + (j << 2)
-        if cw >= 0:
-            block_forget(cw, blk, pflow, pstall)
-        break
+        break  # left at slot j
+    if tm:  # the turn mode's counts, its last whole turn having ended in cyc
+        pc = RAM_BASE + (i << 2)  # (the slots' pc was the last one's)
+        lu += tt * tlu
+        mu += tt * tmu
+        l2 = late_word(uo[5, d2 & 0xFF], (d2 >> RD_AT) & 63, cyc - 1 - last)
+        l1 = late_word(uo[5, dl & 0xFF], (dl >> RD_AT) & 63, cyc)
+        if m2:  # its fetches' stamps: line a then line b each turn, then those of a part turn
+            tn = 2 * tt
+            lb_last = tt > 0
+            if j > i:
+                tn += 1
+                lb_last = False
+            if j > xs:
+                tn += 1
+                lb_last = True
+            if tn:
+                clk = ua[U_CLOCK] + tn
+                ua[U_CLOCK] = clk
+                if lb_last:
+                    uc[rb + 1] = clk
+                    ilast = uc[rb]
+                    if tn > 1:
+                        uc[ra + 1] = clk - 1
+                else:
+                    uc[ra + 1] = clk
+                    ilast = uc[ra]
+                    if tn > 1:
+                        uc[rb + 1] = clk - 1
+    # left at slot j, before it had any effect: the slots before it, one at a time
+    if iu == j:
+        uc[iu_row] = iu_tag
+        uc[iu_row + 1] = iu_stamp
+        ua[U_CLOCK] -= 1
+        ilast = iu_last
+        if mm >> (j - i) & 1:
+            ua[U_ICM] -= 1
+            mm &= ~(1 << (j - i))
+    if j > i:
+        cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm)
+        lu += slu
+        mu += smu
+        ic += sic
+        if src >= 0:
+            rsrc = i + src
+        steps += j - i
+        pc = RAM_BASE + (j << 2)
+    if cw >= 0:
+        block_forget(cw, blk, pflow, pstall)
     stalls[S.S_LU] += lu
     stalls[S.S_MUL] += mu
     stalls[S.S_IC] += ic
