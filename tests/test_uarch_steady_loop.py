@@ -50,6 +50,46 @@ done:
     sw t1, 0(t0)
 """
 
+#: Counted loops whose closing branch the predictor learns (the UARCH block loop's turn
+#: mode, simulator/ublocks.py): one over two I-cache lines, with a load and a product late
+#: for the next slot, a store and a second line; one inside a line; and one whose data
+#: walks out of the D-cache's lines, so that turns leave in their middle. Run in slices
+#: of an odd length, the slices end inside turns.
+TURNS = """
+    li s0, 3000
+    li s1, 0x80080000
+    li s2, 0
+    nop
+loop2:
+    lw t0, 0(s1)
+    add s2, s2, t0
+    mul t1, s2, s2
+    add s3, s3, t1
+    addi s2, s2, 1
+    sw s2, 4(s1)
+    sha256sig0 s4, s2
+    addi s0, s0, -1
+    bne s0, zero, loop2
+    li s0, 2000
+    .align 5
+loop1:
+    addi s2, s2, 3
+    xor s3, s3, s2
+    addi s0, s0, -1
+    bne s0, zero, loop1
+    li s0, 1500
+walk:
+    lw t0, 0(s1)
+    add s2, s2, t0
+    sw s2, 0(s1)
+    addi s1, s1, 36
+    addi s0, s0, -1
+    bne s0, zero, walk
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+"""
+
 
 def _programs(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
     out: dict[str, tuple[Path, bytes | None]] = {}
@@ -64,6 +104,8 @@ def _programs(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
     out["stress"] = (elf, None)
     (elf := tmp / "straight.elf").write_bytes(make_elf([(RAM_BASE, assemble(STRAIGHT))], RAM_BASE))
     out["straight"] = (elf, None)
+    (elf := tmp / "turns.elf").write_bytes(make_elf([(RAM_BASE, assemble(TURNS))], RAM_BASE))
+    out["turns"] = (elf, None)
     if shutil.which(toolchain.GCC) is not None:
         from chainrv.kernels import all_kernels
 
