@@ -355,15 +355,17 @@ def run_ublocks(
                     il = (RAM_BASE + (j << 2)) >> p_ic_shift
                     if il != ilast:
                         first = p_ic_base + (il & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
-                        row = first  # the hit, else the victim (uarch._lookup's choice)
-                        hit = False
+                        row = -1  # the hit, else the victim (uarch._lookup's choice)
                         for w in range(p_ic_ways):
-                            r = first + w * IC_ROW
-                            if uc[r] == il:
-                                row = r
-                                hit = True
-                            elif not hit and uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
-                                row = r
+                            if uc[first + w * IC_ROW] == il:
+                                row = first + w * IC_ROW
+                        hit = row >= 0
+                        if not hit:
+                            row = first
+                            for w in range(1, p_ic_ways):
+                                r = first + w * IC_ROW
+                                if uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
+                                    row = r
                         # (the block's end, this miss counted whole: an interrupt's slot is the
                         # steady loop's)
                         if not hit and j > i and c0 + rest + dly + pm >= irq_at:
