@@ -233,7 +233,7 @@ def ublock_build(i, dec, blk, uo, bp):
         | mul << UB_MUL_AT
         | max(src, 0) << UB_SRC_AT
         | last << UB_LAST_AT
-        | (UB_GROUPED if n >= GROUP_MIN and 8 * grouped >= 7 * n else 0)
+        | (UB_GROUPED if (n >= 2 * GROUP_MIN and 2 * grouped >= n) or 4 * grouped >= 3 * n else 0)
         | _reads(dec[i]) << UB_READS_AT
     )
     return n
@@ -260,17 +260,15 @@ def run_ublocks(
     steps,
     l1,
     l2,
-    ilast,
-    dlast,
-    drow,
     rsrc,
     pcause,
 ):
     """Run whole blocks from ``pc`` in the steady flow while they end before slot ``stop``
     and before cycle ``irq_at``, from the steady loop's state (``l1``, ``l2``: its late
-    results; ``ilast``, ``dlast``, ``drow``: each cache's last line; ``rsrc``: the last
-    word that waited or branched; ``pcause``) and back to it, with the data side's hits
-    run. A block left at a slot it cannot run settles the slots before it."""
+    results; ``rsrc``: the last word that waited or branched; ``pcause``; each cache's last
+    line in ``ua``) and back to it; returns it with the data side's hits and whether the
+    slot it stopped at is a branch against its prediction. A block left at a slot it
+    cannot run settles the slots before it."""
     size = ram8.shape[0]
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     p_ic_sets = ua[P_IC_SETS]
@@ -287,6 +285,9 @@ def run_ublocks(
     p_bht = ua[P_BHT]
     p_bt_base = ua[P_BT_BASE]
     late2 = ua[P_LATE_MAX] > 0  # a result late for the slot two after it
+    ilast = ua[U_ILAST]  # each cache's last line (and the D-cache's row)
+    dlast = ua[U_DLAST]
+    drow = ua[U_DROW]
     lu = 0  # load-use, mul and fetch stall cycles, added to their counters once
     mu = 0
     ic = 0
@@ -1432,12 +1433,13 @@ def run_ublocks(
         pc = RAM_BASE + (j << 2)
     if cw >= 0:
         block_forget(cw, blk, pflow, pstall)
+    stuck = j == ctl and ctl < end  # its branch against its prediction (the steady loop leaves too)
     stalls[S.S_LU] += lu
     stalls[S.S_MUL] += mu
     stalls[S.S_IC] += ic
     if p_dc_sets == 0:
         dch = 0
-    ua[U_ILAST] = ilast  # (the loop keeps them in ua too)
+    ua[U_ILAST] = ilast
     ua[U_DLAST] = dlast
     ua[U_DROW] = drow
-    return pc, cyc, steps, l1, l2, ilast, dlast, drow, dch, rsrc, pcause
+    return pc, cyc, steps, l1, l2, dch, rsrc, pcause, stuck
