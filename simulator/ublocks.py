@@ -138,6 +138,22 @@ def late_word(fl, rd, c):
     return (c + late_at) << LW_READY_AT | (S.S_LU if fl & UF_LOAD else S.S_MUL) << LW_CAUSE_AT | rd
 
 
+@jitable
+def first_ex(e, ex, l1, l2):
+    """The EX cycle of the first slot of block entry ``e``, whose fetch allows EX in ``ex``,
+    after the late results ``l1`` and ``l2``, and the cause of its wait (the rest of the
+    block's waits are in its summary)."""
+    reads = (e >> UB_READS_AT) & 0xFFFFFFFF
+    cause = S.S_LU
+    if (reads >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > ex:
+        ex = l1 >> LW_READY_AT
+        cause = (l1 >> LW_CAUSE_AT) & LW_FIELD
+    if (reads >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > ex:
+        ex = l2 >> LW_READY_AT
+        cause = (l2 >> LW_CAUSE_AT) & LW_FIELD
+    return ex, cause
+
+
 @njit_cached
 def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm):
     """The steady loop's timing of the slots of words ``i`` to ``i + n - 1``, every data
@@ -403,15 +419,7 @@ def run_ublocks(
                 if j == i:
                     # the first slot's wait for a result late from the slots before the block
                     # (the summary holds the others')
-                    rb = (e >> UB_READS_AT) & 0xFFFFFFFF
-                    e0 = cyc - 1 + (pm if mm else 0)
-                    k0 = S.S_LU
-                    if (rb >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > e0:
-                        e0 = l1 >> LW_READY_AT
-                        k0 = (l1 >> LW_CAUSE_AT) & LW_FIELD
-                    if (rb >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > e0:
-                        e0 = l2 >> LW_READY_AT
-                        k0 = (l2 >> LW_CAUSE_AT) & LW_FIELD
+                    e0, k0 = first_ex(e, cyc - 1 + (pm if mm else 0), l1, l2)
                     c0 = e0 + 2
                     if c0 + rest >= irq_at:  # an interrupt taken in the block
                         break
@@ -1353,15 +1361,7 @@ def run_ublocks(
                     and (p_ic_sets == 0 or lb <= la + 1)
                     and not (l1 >> LW_READY_AT > cyc and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1)
                 ):
-                    rb0 = (e >> UB_READS_AT) & 0xFFFFFFFF
-                    e0 = cyc - 1
-                    k0 = S.S_LU
-                    if (rb0 >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > e0:
-                        e0 = l1 >> LW_READY_AT
-                        k0 = (l1 >> LW_CAUSE_AT) & LW_FIELD
-                    if (rb0 >> (l2 & LW_FIELD)) & 1 and l2 >> LW_READY_AT > e0:
-                        e0 = l2 >> LW_READY_AT
-                        k0 = (l2 >> LW_CAUSE_AT) & LW_FIELD
+                    e0, k0 = first_ex(e, cyc - 1, l1, l2)
                     d0 = e0 + 1 - cyc
                     mb = (e >> UB_MUL_AT) & UB_MUL
                     tc = d0 + 1 + rest
