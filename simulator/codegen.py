@@ -408,10 +408,8 @@ def _block_body(insn: Insn) -> str | None:
 # One slot of the block loop, before its dispatch. A block's words are decoded as long as
 # its entry is kept: a store into a word forgets the blocks that hold it, and so does a
 # breakpoint set in one (simulator/machine.py, ``forget_code``).
-_BLOCK_SLOT = """\
-d = dec[j]
-if PROF:
-    d &= ~S.FSTART  # (a block's first word may begin a function's run)
+# (The UARCH block loop's slots, simulator/ublocks.py, the same without the profile's mark.)
+_SLOT_FIELDS = """\
 op = d & 0xFF
 rd = (d >> RD_AT) & 63
 a = regs[(d >> RS1_AT) & 31]
@@ -419,6 +417,12 @@ b = regs[(d >> RS2_AT) & 31]
 imm = d >> IMM_AT
 pc = RAM_BASE + (j << 2)
 """
+_BLOCK_SLOT = """\
+d = dec[j]
+if PROF:
+    d &= ~S.FSTART  # (a block's first word may begin a function's run)
+""" + _SLOT_FIELDS
+_UBLOCK_SLOT = "d = dec[j]\n" + _SLOT_FIELDS
 
 
 def _block_rows(rows: list[Insn], first: str, body: Callable[[Insn], str | None] = _block_body) -> str:
@@ -483,16 +487,6 @@ def _ublock_body(insn: Insn) -> str | None:
                 + "if p_dc_sets != 0:\n    uc[drow + 2] = 1\n" + _UBLOCK_CODE_STORE)
     return _steady_body(insn)
 
-
-_UBLOCK_SLOT = """\
-d = dec[j]
-op = d & 0xFF
-rd = (d >> RD_AT) & 63
-a = regs[(d >> RS1_AT) & 31]
-b = regs[(d >> RS2_AT) & 31]
-imm = d >> IMM_AT
-pc = RAM_BASE + (j << 2)
-"""
 
 
 def ublock_dispatch_source() -> str:
