@@ -29,7 +29,7 @@ from simulator import Machine
 from simulator import state as S
 
 FULL = "rv32im_zicsr_zk_zks"
-UARCHS = ["cached", "mcu", "fpga", "cached,bp=btfn,icache=256:1:16",
+UARCHS = ["cached", "mcu", "fpga", "cached,bp=btfn,icache=256:1:16", "cached,ldu=2,mul=pipe:3",
           *(random_uarch(random.Random(seed))[0] for seed in (1, 2, 3))]
 
 #: A long straight run of ALU work (4.8 KiB, more than the 4 KiB I-cache of ``cached``)
@@ -52,9 +52,11 @@ done:
 
 #: Counted loops whose closing branch the predictor learns (the UARCH block loop's turn
 #: mode, simulator/ublocks.py): one over two I-cache lines, with a load and a product late
-#: for the next slot, a store and a second line; one inside a line; and one whose data
-#: walks out of the D-cache's lines, so that turns leave in their middle. Run in slices
-#: of an odd length, the slices end inside turns.
+#: for the next slot, a store and a second line; one inside a line; one whose data walks
+#: out of the D-cache's lines, so that turns leave in their middle; one whose first slot
+#: waits for a load of the turn before (with ``ldu=2``). Then a branch on a word just
+#: loaded, taken in pairs and not taken in pairs: its updates are still queued when it is
+#: read again. Run in slices of an odd length, the slices end inside turns.
 TURNS = """
     li s0, 3000
     li s1, 0x80080000
@@ -85,6 +87,28 @@ walk:
     addi s1, s1, 36
     addi s0, s0, -1
     bne s0, zero, walk
+    li s0, 300
+loop3:
+    add s5, s5, t2
+    addi s0, s0, -1
+    lw t2, 8(s1)
+    bne s0, zero, loop3
+    li s1, 0x80090000
+    li s0, 64
+    mv s2, s1
+fill:
+    andi t1, s0, 2
+    sw t1, 0(s2)
+    addi s2, s2, 4
+    addi s0, s0, -1
+    bne s0, zero, fill
+    li s3, 32
+scan:
+    addi s1, s1, 4
+    lw t0, -4(s1)
+    bne t0, zero, scan
+    addi s3, s3, -1
+    bne s3, zero, scan
     li t0, 0x100000
     li t1, 0x5555
     sw t1, 0(t0)
