@@ -55,7 +55,8 @@ done:
 #: for the next slot, a store and a second line; one inside a line; one whose data walks
 #: out of the D-cache's lines, so that turns leave in their middle; one whose first slot
 #: waits for a load of the turn before (with ``ldu=2``). Then a branch on a word just
-#: loaded, taken in pairs and not taken in pairs: its updates are still queued when it is
+#: loaded, taken in pairs and not taken in pairs, and a two-slot loop chasing pointers
+#: through lists of one and three words: the branch's update is still queued when it is
 #: read again. Run in slices of an odd length, the slices end inside turns.
 TURNS = """
     li s0, 3000
@@ -109,6 +110,30 @@ scan:
     bne t0, zero, scan
     addi s3, s3, -1
     bne s3, zero, scan
+    li s1, 0x800A0000
+    li s4, 12
+round:
+    sw zero, 0(s1)
+    addi t0, s1, 0
+    jal ra, chase
+    sw zero, 0(s1)
+    addi t0, s1, 0
+    jal ra, chase
+    addi t1, s1, 4
+    sw t1, 0(s1)
+    addi t1, s1, 8
+    sw t1, 4(s1)
+    sw zero, 8(s1)
+    addi t0, s1, 0
+    jal ra, chase
+    addi s4, s4, -1
+    bne s4, zero, round
+    jal zero, after
+chase:
+    lw t0, 0(t0)
+    bne t0, zero, chase
+    jalr zero, 0(ra)
+after:
     li t0, 0x100000
     li t1, 0x5555
     sw t1, 0(t0)
