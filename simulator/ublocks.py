@@ -2,17 +2,19 @@
 
 The steady loop of ``simulator/loop.py`` times one slot at a time: the fetch, the late
 operands, the data access, the prediction, the stalls. Inside the steady flow, with
-every fetch and data access a hit and every branch as predicted, a slot's wait comes
-only from the late results (a load's, a pipelined product's) of the two slots before
-it. So the timing of a run of such slots is static but for its first slot, whose two
-slots before it ran before the block (as under the ideal machine, ``simulator/
-blocks.py``): :func:`ublock_build` times a block's words once with the steady loop's
-rules (:func:`ublock_time`, the one model of them here), and :func:`run_ublocks` runs
-whole blocks, finding only the first slot's wait, the fetches of new lines, the data
-accesses and the prediction at run time. Anything else (a miss on either side, a
-misprediction, a load or store leaving RAM or misaligned, a wait the summary does not
-hold) leaves the block before that slot has any effect: the steady loop runs it, and
-is the reference the blocks must agree with, the general slot being its.
+every fetch and data access a hit and every branch as predicted, a slot waits only for
+the late results (a load's, a pipelined product's) of the two slots before it. So the
+timing of a run of such slots is static but for its first slot, whose slots before it
+ran before the block (as under the ideal machine, ``simulator/blocks.py``):
+:func:`ublock_build` times a block's words once with the steady loop's rules
+(:func:`ublock_time`, the one model of them here), and :func:`run_ublocks` runs whole
+blocks, finding at run time only the first slot's wait (:func:`first_ex`), the lookups
+of new I-cache lines (a miss refilled in the block, its wait added), the data accesses
+and the prediction. Anything else (a data-side miss, a misprediction, a load or store
+leaving RAM or misaligned, a wait the summary does not hold) leaves the block before
+that slot has any effect: the steady loop runs it, and is the reference the blocks must
+agree with, the general slot being its. A block that loops on itself runs its next turns
+in a turn mode, each as the one before it, counted together when it stops.
 
 Blocks are made of words the loop has decoded (no word is decoded here, so every word
 carries the decode-time marks the general slot gave it) that keep the steady flow:
@@ -24,11 +26,10 @@ that ``btfn`` predicts taken in ID). ``blk`` holds, at a block's first word::
 ``ENDS``: it ends in a branch or ``jal``; ``rest``: the cycles from its first slot's
 retirement to its last's; ``mul``: the ``mul`` stall cycles in them (the others are
 load-use); ``src``: the last slot after the first that waited (0: none); ``last``: the
-last slot's own wait; ``reads``: the registers
-the first slot reads, a bit each. A store into a decoded word, a breakpoint and a write
-from outside the loop forget the blocks that may hold the word as they do the ideal
-machine's (``blocks.block_forget``), so a kept block's words are decoded.
-"""
+last slot's own wait; ``reads``: the registers the first slot reads, a bit each. A store
+into a decoded word, a breakpoint and a write from outside the loop forget the blocks
+that may hold the word as they do the ideal machine's (``blocks.block_forget``), so a
+kept block's words are decoded."""
 
 from __future__ import annotations
 

@@ -55,7 +55,8 @@ done:
 #: for the next slot, a store and a second line; one inside a line; one whose data walks
 #: out of the D-cache's lines, so that turns leave in their middle; one whose first slot
 #: waits for a load of the turn before (with ``ldu=2``). Then a branch on a word just
-#: loaded, taken in pairs and not taken in pairs, and a two-slot loop chasing pointers
+#: loaded (and read again by the next block's first slot), taken in pairs and not taken in
+#: pairs, and a two-slot loop chasing pointers
 #: through lists of one and three words: the branch's update is still queued when it is
 #: read again. Run in slices of an odd length, the slices end inside turns.
 TURNS = """
@@ -105,6 +106,7 @@ fill:
     bne s0, zero, fill
     li s3, 32
 scan:
+    add s5, s5, t0
     addi s1, s1, 4
     lw t0, -4(s1)
     bne t0, zero, scan
