@@ -252,24 +252,25 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                 if o < 0 or o >= size:
                     break
                 i = o >> 2
-                if ub_on and i != ub_at and blk[i] & B_NONE == 0:
-                    # whole blocks (simulator/ublocks.py) while they can run; the slot they
-                    # stop at runs here before they are tried again
-                    # fmt: off
-                    pc, cyc, steps, l1, l2, ubd, u_rsrc, pcause, stuck = run_ublocks(
-                        st, regs, ram8, ram16, ram32, dec, blk, ua, uc, uo, pflow, pstall, stop, irq_at,
-                        pc, cyc, steps, l1, l2, u_rsrc, pcause,
-                    )
-                    # fmt: on
-                    dch += ubd
-                    ilast = ua[U_ILAST]
-                    dlast = ua[U_DLAST]
-                    drow = ua[U_DROW]
-                    if stuck:  # (a slot this loop leaves at too: a branch against its prediction)
-                        break
-                    ub_at = (pc - RAM_BASE) >> 2
-                    continue
-                ub_at = -1
+                if ub_on:
+                    if i != ub_at and blk[i] & B_NONE == 0:
+                        # whole blocks (simulator/ublocks.py) while they can run; the slot they
+                        # stop at runs here before they are tried again
+                        # fmt: off
+                        pc, cyc, steps, l1, l2, ubd, u_rsrc, pcause, stuck = run_ublocks(
+                            st, regs, ram8, ram16, ram32, dec, blk, ua, uc, uo, pflow, pstall, stop, irq_at,
+                            pc, cyc, steps, l1, l2, u_rsrc, pcause,
+                        )
+                        # fmt: on
+                        dch += ubd
+                        ilast = ua[U_ILAST]
+                        dlast = ua[U_DLAST]
+                        drow = ua[U_DROW]
+                        if stuck:  # (a slot this loop leaves at too: a branch against its prediction)
+                            break
+                        ub_at = (pc - RAM_BASE) >> 2
+                        continue
+                    ub_at = -1
                 d = dec[i]
                 op = d & 0xFF
                 fl = uo[5, op]  # the flags, whether it holds EX, and when its result is late

@@ -19,7 +19,7 @@ in a turn mode, each as the one before it, counted together when it stops.
 Blocks are made of words the loop has decoded (no word is decoded here, so every word
 carries the decode-time marks the general slot gave it) that keep the steady flow:
 ALU rows, loads and stores, up to and including the first branch or ``jal`` (not one
-that ``btfn`` predicts taken in ID). ``blk`` holds, at a block's first word::
+that ``btfn`` predicts taken in ID, and none without a predictor). ``blk`` holds, at a block's first word::
 
     length | ENDS | rest << 8 | mul << 16 | src << 22 | NONE | last << 29 | GROUPED | reads << 32
 
@@ -50,6 +50,7 @@ from .jitcache import njit_cached
 from .uarch import (
     BP_BHT,
     BP_BTFN,
+    BP_NONE,
     DC_ROW,
     IC_ROW,
     LW_CAUSE_AT,
@@ -97,6 +98,11 @@ UB_SRC_AT, UB_SRC = 22, 0x3F
 UB_LAST_AT, UB_LAST = 29, 0x3
 UB_GROUPED = 1 << 31
 UB_READS_AT = 32
+#: The fewest slots of a block without a predictor. Its chain of blocks ends at every taken
+#: branch (each one mispredicted), and a call of the block loop costs about as much as six
+#: slots of the steady loop: a short block is left to it (a 6-slot loop body under
+#: ``fpga``: 1.41 times the time with it made a block, 1.00 without).
+MIN_LEN_NO_BP = 8
 assert MAX_LEN <= UB_LEN and MAX_LEN <= UB_SRC and UB_SRC_AT + 6 <= 28 and B_NONE == 1 << 28 and B_LEN == 0xFF
 
 # What a block's word is: a slot of it, the end of it (a branch or jal), of the ALU group.
@@ -222,8 +228,10 @@ def ublock_build(i, dec, blk, uo, bp):
         if d & S.DECODED == 0 or f == 0 or fl & UF_HELD:
             break
         if f & ENDS_UBLOCK:
-            if bp == BP_BTFN and (fl & UF_JAL or d >> IMM_AT < 0):
-                break  # predicted taken in ID: the steady loop leaves at it
+            # (predicted taken in ID, the steady loop leaves at it; with no predictor, a
+            # branch or jump taken is mispredicted: the block ends before it, whole)
+            if bp == BP_NONE or (bp == BP_BTFN and (fl & UF_JAL or d >> IMM_AT < 0)):
+                break
         elif d & S.BHT_SEEN:
             break  # a word the predictor has an entry for (it was a branch)
         n += 1
@@ -232,7 +240,7 @@ def ublock_build(i, dec, blk, uo, bp):
         if f & ENDS_UBLOCK:
             ends = UB_ENDS
             break
-    if n >= 2:
+    if n >= (MIN_LEN_NO_BP if bp == BP_NONE else 2):
         c0 = 1
         cyc, l1, l2, lu, mul, ic, src, last = ublock_time(dec, uo, i, n, 0, NO_REG, NO_REG, 0, 0)
         rest = cyc - c0
