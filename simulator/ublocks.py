@@ -8,7 +8,7 @@ timing of a run of such slots is static but for its first slot, whose slots befo
 ran before the block (as under the ideal machine, ``simulator/blocks.py``):
 :func:`ublock_build` times a block's words once with the steady loop's rules
 (:func:`ublock_time`, the one model of them here), and :func:`run_ublocks` runs whole
-blocks, finding at run time only the first slot's wait (:func:`first_ex`), the lookups
+blocks, finding at run time only the first slot's wait (:func:`slot_ex`), the lookups
 of new I-cache lines (a miss refilled in the block, its wait added), the data accesses
 and the prediction. Anything else (a data-side miss, a misprediction, a load or store
 leaving RAM or misaligned, a wait the summary does not hold) leaves the block before
@@ -97,7 +97,7 @@ UB_MUL_AT, UB_MUL = 16, 0x3F
 UB_SRC_AT, UB_SRC = 22, 0x3F
 UB_LAST_AT, UB_LAST = 29, 0x3
 UB_GROUPED = 1 << 31
-UB_READS_AT = 32
+UB_READS_AT, UB_READS = 32, 0xFFFFFFFF
 #: The fewest slots of a block without a predictor. Its chain of blocks ends at every taken
 #: branch (each one mispredicted), and a call of the block loop costs about as much as six
 #: slots of the steady loop: a short block is left to it (a 6-slot loop body under
@@ -146,11 +146,10 @@ def late_word(fl, rd, c):
 
 
 @jitable
-def first_ex(e, ex, l1, l2):
-    """The EX cycle of the first slot of block entry ``e``, whose fetch allows EX in ``ex``,
-    after the late results ``l1`` and ``l2``, and the cause of its wait (the rest of the
-    block's waits are in its summary)."""
-    reads = (e >> UB_READS_AT) & 0xFFFFFFFF
+def slot_ex(reads, ex, l1, l2):
+    """The EX cycle of a slot that reads the registers ``reads`` (a bit each) and whose
+    fetch allows EX in ``ex``, after the late results ``l1`` and ``l2`` (the steady loop's
+    words; ``NO_REG``'s bit is never set), and the cause of its wait."""
     cause = S.S_LU
     if (reads >> (l1 & LW_FIELD)) & 1 and l1 >> LW_READY_AT > ex:
         ex = l1 >> LW_READY_AT
@@ -179,18 +178,8 @@ def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm):
         d = dec[i + k]
         fl = uo[5, d & 0xFF]
         rd = (d >> RD_AT) & 63
-        reads = _reads(d)
         p = pm if (mm >> k) & 1 else 0
-        e = cyc - 1 + p
-        cause = S.S_LU
-        q1 = l1 & LW_FIELD
-        q2 = l2 & LW_FIELD
-        if q1 != NO_REG and (reads >> q1) & 1 and l1 >> LW_READY_AT > e:
-            e = l1 >> LW_READY_AT
-            cause = (l1 >> LW_CAUSE_AT) & LW_FIELD
-        if q2 != NO_REG and (reads >> q2) & 1 and l2 >> LW_READY_AT > e:
-            e = l2 >> LW_READY_AT
-            cause = (l2 >> LW_CAUSE_AT) & LW_FIELD
+        e, cause = slot_ex(_reads(d), cyc - 1 + p, l1, l2)
         c = e + 2
         last = c - cyc - 1
         if last:
@@ -204,7 +193,7 @@ def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm):
         if w != NO_REG:
             l2 = l1
             l1 = w
-        elif q1 != NO_REG or q2 != NO_REG:
+        elif l1 & LW_FIELD != NO_REG or l2 & LW_FIELD != NO_REG:
             l2 = l1
             l1 = NO_REG
         cyc = c
@@ -428,7 +417,7 @@ def run_ublocks(
                 if j == i:
                     # the first slot's wait for a result late from the slots before the block
                     # (the summary holds the others')
-                    e0, k0 = first_ex(e, cyc - 1 + (pm if mm else 0), l1, l2)
+                    e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1 + (pm if mm else 0), l1, l2)
                     c0 = e0 + 2
                     if c0 + rest >= irq_at:  # an interrupt taken in the block
                         break
@@ -1370,7 +1359,7 @@ def run_ublocks(
                     and (p_ic_sets == 0 or lb <= la + 1)
                     and not (l1 >> LW_READY_AT > cyc and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1)
                 ):
-                    e0, k0 = first_ex(e, cyc - 1, l1, l2)
+                    e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1, l1, l2)
                     d0 = e0 + 1 - cyc
                     mb = (e >> UB_MUL_AT) & UB_MUL
                     tc = d0 + 1 + rest
