@@ -116,11 +116,12 @@ from .uarch import (
     ifetch,
     iflush,
     is_steady,
+    redirect_times,
     schedule,
     shift_late,
     steady_times,
 )
-from .ublocks import run_ublocks
+from .ublocks import UB_REDIRECT, UB_STUCK, run_ublocks
 from .watchpoints import watch_hit
 
 #: Which variant is being compiled (see the module docstring).
@@ -257,7 +258,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         # whole blocks (simulator/ublocks.py) while they can run; the slot they
                         # stop at runs here before they are tried again
                         # fmt: off
-                        pc, cyc, steps, l1, l2, ubd, u_rsrc, pcause, stuck = run_ublocks(
+                        pc, cyc, steps, l1, l2, ubd, u_rsrc, pcause, leave = run_ublocks(
                             st, regs, ram8, ram16, ram32, dec, blk, ua, uc, uo, pflow, pstall, stop, irq_at,
                             pc, cyc, steps, l1, l2, u_rsrc, pcause,
                         )
@@ -266,7 +267,13 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         ilast = ua[U_ILAST]
                         dlast = ua[U_DLAST]
                         drow = ua[U_DROW]
-                        if stuck:  # (a slot this loop leaves at too: a branch against its prediction)
+                        if (
+                            leave == UB_STUCK
+                        ):  # (a slot this loop leaves at too: a branch against its prediction)
+                            break
+                        if leave == UB_REDIRECT:  # the slot after a misprediction: the general slot's
+                            u_f, u_m, u_fseq, u_fred, u_rcause = redirect_times(cyc)
+                            steady = False
                             break
                         ub_at = (pc - RAM_BASE) >> 2
                         continue

@@ -24,7 +24,7 @@ from isa.timing import DIV_EXTRA, PIPELINE_FILL
 from isa.uarch import BHT_INIT, BP_KINDS, CRYPTO_EXTS, Cache, Uarch
 
 from .jitcache import njit_cached
-from .state import S_BR
+from .state import S_BR, S_MISP
 
 # ---- parameters (set once)
 P_IC_SETS, P_IC_WAYS, P_IC_SHIFT, P_IC_WORDS = 0, 1, 2, 3
@@ -325,6 +325,21 @@ def steady_times(cyc):
     behind the next, no redirect pending) after a slot that retired in ``cyc``:
     (u_f, u_m, u_fseq, u_fred, u_rcause)."""
     return cyc - 3, cyc - 1, cyc - 3, cyc - 3, S_BR
+
+
+#: The wait of the slot after a misprediction (or a ``jalr``) by a slot of the steady
+#: flow: its fetch is redirected in the mispredicting slot's MEM cycle, two cycles after
+#: the steady flow would have sent it (no wrong-path fetch is looked up: the redirect
+#: squashes it in its lookup cycle).
+MISP_WAIT = 2
+
+
+@jitable
+def redirect_times(cyc):
+    """The timing state after a slot of the steady flow that retired in ``cyc`` and
+    mispredicted (``steady_times`` but for the fetch, sent again from its MEM cycle):
+    (u_f, u_m, u_fseq, u_fred, u_rcause)."""
+    return cyc - 3 + MISP_WAIT, cyc - 1, cyc - 3, cyc - 3 + MISP_WAIT, S_MISP
 
 
 @jitable

@@ -10,20 +10,23 @@ ran before the block (as under the ideal machine, ``simulator/blocks.py``):
 (:func:`ublock_time`, the one model of them here), and :func:`run_ublocks` runs whole
 blocks, finding at run time only the first slot's wait (:func:`slot_ex`), the lookups
 of new I-cache lines (a miss refilled in the block, its wait added), the data accesses
-and the prediction. Anything else (a data-side miss, a misprediction, a load or store
-leaving RAM or misaligned, a wait the summary does not hold) leaves the block before
-that slot has any effect: the steady loop runs it, and is the reference the blocks must
-agree with, the general slot being its. A block that loops on itself runs its next turns
-in a turn mode, each as the one before it, counted together when it stops.
+and the prediction. A branch or jump against its prediction (a ``jalr`` always: nothing
+predicts it) ends its block whole, as the general slot runs it, and the next block's
+first slot waits for the redirect (``MISP_WAIT``: the fetch sent again from the branch's
+MEM cycle). Anything else (a data-side miss, a load or store leaving RAM or misaligned, a
+wait the summary does not hold) leaves the block before that slot has any effect: the
+steady loop runs it, and is the reference the blocks must agree with, the general slot
+being its. A block that loops on itself runs its next turns in a turn mode, each as the
+one before it, counted together when it stops.
 
 Blocks are made of words the loop has decoded (no word is decoded here, so every word
 carries the decode-time marks the general slot gave it) that keep the steady flow:
-ALU rows, loads and stores, up to and including the first branch or ``jal`` (not one
-that ``btfn`` predicts taken in ID, and none without a predictor). ``blk`` holds, at a block's first word::
+ALU rows, loads and stores, up to and including the first branch, ``jal`` or ``jalr``
+(not one that ``btfn`` predicts taken in ID, and none without a predictor). ``blk`` holds, at a block's first word::
 
     length | ENDS | rest << 8 | mul << 16 | src << 22 | NONE | last << 29 | GROUPED | reads << 32
 
-``ENDS``: it ends in a branch or ``jal``; ``rest``: the cycles from its first slot's
+``ENDS``: it ends in a branch or jump (``JALR``, bit 7: a ``jalr``); ``rest``: the cycles from its first slot's
 retirement to its last's; ``mul``: the ``mul`` stall cycles in them (the others are
 load-use); ``src``: the last slot after the first that waited (0: none); ``last``: the
 last slot's own wait; ``reads``: the registers the first slot reads, a bit each. A store
@@ -56,6 +59,7 @@ from .uarch import (
     LW_CAUSE_AT,
     LW_FIELD,
     LW_READY_AT,
+    MISP_WAIT,
     NO_REG,
     P_BHT,
     P_BP,
@@ -71,6 +75,7 @@ from .uarch import (
     P_IC_WORDS,
     P_LATE_MAX,
     P_MEM,
+    U_BPM,
     U_CLOCK,
     U_DCLOCK,
     U_DLAST,
@@ -90,8 +95,8 @@ from .uarch import (
     bht_row,
 )
 
-#: A block's length (at most MAX_LEN) and whether it ends in a branch or jal.
-UB_LEN, UB_ENDS = 0x3F, 1 << 6
+#: A block's length (at most MAX_LEN), whether it ends in a branch or jump, and in a ``jalr``.
+UB_LEN, UB_ENDS, UB_JALR = 0x3F, 1 << 6, 1 << 7
 UB_REST_AT, UB_REST = 8, 0xFF
 UB_MUL_AT, UB_MUL = 16, 0x3F
 UB_SRC_AT, UB_SRC = 22, 0x3F
@@ -105,17 +110,23 @@ UB_READS_AT, UB_READS = 32, 0xFFFFFFFF
 MIN_LEN_NO_BP = 8
 assert MAX_LEN <= UB_LEN and MAX_LEN <= UB_SRC and UB_SRC_AT + 6 <= 28 and B_NONE == 1 << 28 and B_LEN == 0xFF
 
-# What a block's word is: a slot of it, the end of it (a branch or jal), of the ALU group.
-IN_UBLOCK, ENDS_UBLOCK, UGROUPED = 1, 2, 4
+#: Why the block loop returned: the steady loop goes on from the slot it stopped at; it
+#: leaves at that slot (a branch against its prediction that the block loop left to it);
+#: the slot waits for a redirect (the block before it mispredicted: ``uarch.redirect_times``).
+UB_GO, UB_STUCK, UB_REDIRECT = 0, 1, 2
+
+# What a block's word is: a slot of it, the end of it (a branch or jump), of the ALU
+# group, a ``jalr`` (the end of it, never predicted).
+IN_UBLOCK, ENDS_UBLOCK, UGROUPED, UJALR = 1, 2, 4, 8
 
 
 def in_ublocks(insn: Insn) -> bool:
     """Whether a row can be a slot of a block under a microarchitecture: the rows the
-    steady loop runs (no ``jalr``, fence, CSR, trap or wait; a row that holds EX, as an
-    iterative product, is left out by the op table when the block is made)."""
+    steady loop runs, and ``jalr`` (no fence, CSR, trap or wait; a row that holds EX, as
+    an iterative product, is left out by the op table when the block is made)."""
     if insn.kind == "alu3":
         return not EXTRA_BY_KIND["alu3"]
-    return insn.kind in ("alu", "load", "store", "branch", "jal")
+    return insn.kind in ("alu", "load", "store", "branch", "jal", "jalr")
 
 
 def _row_flags() -> np.ndarray:
@@ -124,13 +135,14 @@ def _row_flags() -> np.ndarray:
         if in_ublocks(insn):
             flags[insn.op] = (
                 IN_UBLOCK
-                | (ENDS_UBLOCK if insn.kind in ("branch", "jal") else 0)
+                | (ENDS_UBLOCK if insn.kind in ("branch", "jal", "jalr") else 0)
                 | (UGROUPED if alu_selector(insn) >= 0 else 0)
+                | (UJALR if insn.kind == "jalr" else 0)
             )
     return flags
 
 
-#: Per op: IN_UBLOCK, ENDS_UBLOCK, UGROUPED.
+#: Per op: IN_UBLOCK, ENDS_UBLOCK, UGROUPED, UJALR.
 UROW_FLAGS = _row_flags()
 assert len(INSNS) == ILLEGAL and UROW_FLAGS[ILLEGAL] == 0
 
@@ -161,14 +173,15 @@ def slot_ex(reads, ex, l1, l2):
 
 
 @njit_cached
-def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm):
+def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm, rw):
     """The steady loop's timing of the slots of words ``i`` to ``i + n - 1``, every data
     access a hit and every fetch too but those of the slots in ``mm`` (a bit each, from
-    ``i``; each waits ``pm``), after a slot that retired in ``cyc`` with the late results
-    ``l1`` and ``l2`` (the steady loop's words: ready cycle, cause, register; an empty one
-    is ``NO_REG`` alone). Returns the last slot's retirement cycle, the late results
-    after it, the load-use, ``mul`` and fetch stall cycles, the last slot that waited
-    (-1: none) and the last slot's own wait."""
+    ``i``; each waits ``pm``), the first one's fetch redirected ``rw`` cycles late (0, or
+    ``MISP_WAIT`` after a misprediction), after a slot that retired in ``cyc`` with the
+    late results ``l1`` and ``l2`` (the steady loop's words: ready cycle, cause, register;
+    an empty one is ``NO_REG`` alone). Returns the last slot's retirement cycle, the late
+    results after it, the load-use, ``mul`` and fetch stall cycles (the redirect's not
+    among them), the last slot that waited (-1: none) and the last slot's own wait."""
     lu = 0
     mul = 0
     ic = 0
@@ -179,15 +192,16 @@ def ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm):
         fl = uo[5, d & 0xFF]
         rd = (d >> RD_AT) & 63
         p = pm if (mm >> k) & 1 else 0
-        e, cause = slot_ex(_reads(d), cyc - 1 + p, l1, l2)
+        r = rw if k == 0 else 0
+        e, cause = slot_ex(_reads(d), cyc - 1 + p + r, l1, l2)
         c = e + 2
         last = c - cyc - 1
         if last:
             ic += p
             if cause == S.S_MUL:
-                mul += last - p
+                mul += last - p - r
             else:
-                lu += last - p
+                lu += last - p - r
             src = k
         w = late_word(fl, rd, c)
         if w != NO_REG:
@@ -216,7 +230,12 @@ def ublock_build(i, dec, blk, uo, bp):
         fl = uo[5, op]
         if d & S.DECODED == 0 or f == 0 or fl & UF_HELD:
             break
-        if f & ENDS_UBLOCK:
+        if f & UJALR:
+            # (with no predictor the block ends before it, whole; a jalr the predictor has
+            # an entry for, as it was a branch, is read by the table)
+            if bp == BP_NONE or d & S.BHT_SEEN:
+                break
+        elif f & ENDS_UBLOCK:
             # (predicted taken in ID, the steady loop leaves at it; with no predictor, a
             # branch or jump taken is mispredicted: the block ends before it, whole)
             if bp == BP_NONE or (bp == BP_BTFN and (fl & UF_JAL or d >> IMM_AT < 0)):
@@ -227,11 +246,11 @@ def ublock_build(i, dec, blk, uo, bp):
         if f & UGROUPED:
             grouped += 1
         if f & ENDS_UBLOCK:
-            ends = UB_ENDS
+            ends = UB_ENDS | (UB_JALR if f & UJALR else 0)
             break
     if n >= (MIN_LEN_NO_BP if bp == BP_NONE else 2):
         c0 = 1
-        cyc, l1, l2, lu, mul, ic, src, last = ublock_time(dec, uo, i, n, 0, NO_REG, NO_REG, 0, 0)
+        cyc, l1, l2, lu, mul, ic, src, last = ublock_time(dec, uo, i, n, 0, NO_REG, NO_REG, 0, 0, 0)
         rest = cyc - c0
         if rest > UB_REST or mul > UB_MUL or last > UB_LAST:
             n = 0
@@ -302,10 +321,15 @@ def run_ublocks(
     ilast = ua[U_ILAST]  # each cache's last line (and the D-cache's row)
     dlast = ua[U_DLAST]
     drow = ua[U_DROW]
-    lu = 0  # load-use, mul and fetch stall cycles, added to their counters once
+    lu = 0  # load-use, mul, fetch and redirect stall cycles, added to their counters once
     mu = 0
     ic = 0
+    mis = 0
     dch = 0
+    # rw: the wait of the next block's first slot for the redirect of a misprediction
+    # (MISP_WAIT) by the block before it, whose branch or jump set mp
+    rw = 0
+    mp = False
     # A block that loops on itself (its branch taken back to its first word, predicted so
     # by a saturated entry with no update queued, every fetch a hit in at most two lines)
     # runs its next turns in the turn mode (tm): each as the one before it, its fetches'
@@ -320,9 +344,11 @@ def run_ublocks(
     iu = cw = -1
     iu_row = iu_tag = iu_stamp = iu_last = 0
     mm = 0
+    jr = 0
     while True:
         j = i  # (nothing of the next block ran)
         iu = cw = -1
+        mp = False
         if tm:  # another turn like the last
             if steps + n > stop or cyc + tc >= irq_at:
                 break
@@ -348,7 +374,8 @@ def run_ublocks(
             last = (e >> UB_LAST_AT) & UB_LAST
             end = i + n
             dl = dec[end - 1]
-            ctl = end - 1 if e & UB_ENDS else end  # its branch or jal
+            ctl = end - 1 if e & UB_ENDS else end  # its branch or jump
+            jr = e & UB_JALR  # (a jalr: nothing predicts it, no update is queued)
             ptk = False
             pred = 0
             tk = False
@@ -417,7 +444,7 @@ def run_ublocks(
                 if j == i:
                     # the first slot's wait for a result late from the slots before the block
                     # (the summary holds the others')
-                    e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1 + (pm if mm else 0), l1, l2)
+                    e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1 + rw + (pm if mm else 0), l1, l2)
                     c0 = e0 + 2
                     if c0 + rest >= irq_at:  # an interrupt taken in the block
                         break
@@ -425,9 +452,9 @@ def run_ublocks(
                     if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
                         break
                 # the prediction the branch must bear out, read as the steady loop reads it
-                if j == ctl and p_bp == BP_BHT:
+                if j == ctl and p_bp == BP_BHT and not jr:
                     if mm > 1 and late2:  # the slot before it retired then
-                        cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm)[0]
+                        cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm, rw)[0]
                     else:
                         cb = c0 + rest + dly - 1 - (pm if mm >> (ctl - i) & 1 else last)
                     while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
@@ -544,58 +571,72 @@ def run_ublocks(
                         if semantics.bne(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 4:  # beq
                         if semantics.beq(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 0:  # lui
                         regs[rd] = semantics.lui(a, b, imm, pc)
                     elif op == 2:  # jal
                         npc = (pc + imm) & M
                         tk = True
-                        if npc & 3 or not ptk or pred != npc:
+                        if npc & 3:
                             break
+                        if not ptk or pred != npc:
+                            mp = True
                         regs[rd] = semantics.jal(a, b, imm, pc)
                     elif op == 8:  # bltu
                         if semantics.bltu(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 6:  # blt
                         if semantics.blt(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 9:  # bgeu
                         if semantics.bgeu(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 7:  # bge
                         if semantics.bge(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 28:  # sub
                         regs[rd] = semantics.sub(a, b, imm, pc)
                     elif op == 13:  # lbu
@@ -647,6 +688,13 @@ def run_ublocks(
                             cw = o >> 2
                             end = j + 1
                             lim = j + 1
+                    elif op == 3:  # jalr
+                        npc = semantics.jalr_target(a, imm)
+                        tk = True
+                        if npc & 3:
+                            break
+                        mp = True
+                        regs[rd] = semantics.jalr(a, b, imm, pc)
                     elif op == 26:  # srai
                         regs[rd] = semantics.srai(a, b, imm, pc)
                     elif op == 31:  # sltu
@@ -938,18 +986,22 @@ def run_ublocks(
                         if semantics.bne(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 4:  # beq
                         if semantics.beq(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 0:  # lui
                         regs[rd] = semantics.lui(a, b, imm, pc)
                     elif op == 24:  # slli
@@ -967,41 +1019,51 @@ def run_ublocks(
                     elif op == 2:  # jal
                         npc = (pc + imm) & M
                         tk = True
-                        if npc & 3 or not ptk or pred != npc:
+                        if npc & 3:
                             break
+                        if not ptk or pred != npc:
+                            mp = True
                         regs[rd] = semantics.jal(a, b, imm, pc)
                     elif op == 8:  # bltu
                         if semantics.bltu(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 6:  # blt
                         if semantics.blt(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 9:  # bgeu
                         if semantics.bgeu(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 7:  # bge
                         if semantics.bge(a, b):
                             npc = (pc + imm) & M
                             tk = True
-                            if npc & 3 or not ptk or pred != npc:
+                            if npc & 3:
                                 break
+                            if not ptk or pred != npc:
+                                mp = True
                         elif ptk:
-                            break
+                            mp = True
                     elif op == 28:  # sub
                         regs[rd] = semantics.sub(a, b, imm, pc)
                     elif op == 13:  # lbu
@@ -1053,6 +1115,13 @@ def run_ublocks(
                             cw = o >> 2
                             end = j + 1
                             lim = j + 1
+                    elif op == 3:  # jalr
+                        npc = semantics.jalr_target(a, imm)
+                        tk = True
+                        if npc & 3:
+                            break
+                        mp = True
+                        regs[rd] = semantics.jalr(a, b, imm, pc)
                     elif op == 26:  # srai
                         regs[rd] = semantics.srai(a, b, imm, pc)
                     elif op == 31:  # sltu
@@ -1285,6 +1354,9 @@ def run_ublocks(
             # ---- end of generated: ublock ----
             if j < lim or j == end:
                 break
+        if tm and mp:  # the last turn, its branch against the prediction: left before it
+            j = ctl
+            break
         if tm and j == i + n:  # another whole turn
             cyc += tc
             steps += n
@@ -1294,7 +1366,7 @@ def run_ublocks(
             if mm <= 1 or not late2:  # its summary's timing (the first slot's fetch in e0)
                 p0 = pm if mm & 1 else 0
                 ic += p0 + xic
-                d0 = c0 - cyc - 1 - p0
+                d0 = c0 - cyc - 1 - p0 - rw
                 if k0 == S.S_MUL:
                     mu += d0
                 else:
@@ -1315,10 +1387,11 @@ def run_ublocks(
                 )
                 l1 = late_word(uo[5, dl & 0xFF], (dl >> RD_AT) & 63, cyc)
             else:  # a fetch after the first missed: slot by slot
-                cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm)
+                cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, n, cyc, l1, l2, mm, pm, rw)
                 lu += slu
                 mu += smu
                 ic += sic
+            mis += rw
             steps += n
             if ctl < end:
                 rsrc = ctl
@@ -1326,7 +1399,7 @@ def run_ublocks(
                     pcause = S.S_BR
                 # the update, written at the end of its EX cycle (left out when it would
                 # change nothing: uarch.bht_noop)
-                if p_bp == BP_BHT:
+                if p_bp == BP_BHT and not jr:
                     pcc = RAM_BASE + (ctl << 2)
                     row = bht_row(p_bt_base, p_bht, pcc)
                     tgt = (pcc + imm) & M
@@ -1340,9 +1413,13 @@ def run_ublocks(
             elif src >= 0:
                 rsrc = i + src
             pc = npc if tk else RAM_BASE + (end << 2)
+            rw = 0
+            if mp:  # the next fetch redirected in its MEM cycle (the general slot's rules)
+                ua[U_BPM] += 1
+                rw = MISP_WAIT
             if cw >= 0:
                 block_forget(cw, blk, pflow, pstall)
-            elif ctl < end and tk and npc == RAM_BASE + (i << 2) and mm == 0 and p_bp == BP_BHT:
+            elif ctl < end and tk and not mp and npc == RAM_BASE + (i << 2) and mm == 0 and p_bp == BP_BHT:
                 # a loop on itself: its next turns in the turn mode, when each will be as
                 # the next one (taken as predicted, no update queued, the next turn's first
                 # slot waiting for nothing the summary does not hold, at most two lines)
@@ -1420,24 +1497,30 @@ def run_ublocks(
         if mm >> (j - i) & 1:
             ua[U_ICM] -= 1
             mm &= ~(1 << (j - i))
+    leave = UB_GO
     if j > i:
-        cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm)
+        cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm, rw)
         lu += slu
         mu += smu
         ic += sic
+        mis += rw
         if src >= 0:
             rsrc = i + src
         steps += j - i
         pc = RAM_BASE + (j << 2)
+    elif rw:
+        leave = UB_REDIRECT
     if cw >= 0:
         block_forget(cw, blk, pflow, pstall)
-    stuck = j == ctl and ctl < end  # its branch against its prediction (the steady loop leaves too)
+    if j == ctl and ctl < end:  # its branch against its prediction (the steady loop leaves too)
+        leave = UB_STUCK
     stalls[S.S_LU] += lu
     stalls[S.S_MUL] += mu
     stalls[S.S_IC] += ic
+    stalls[S.S_MISP] += mis
     if p_dc_sets == 0:
         dch = 0
     ua[U_ILAST] = ilast
     ua[U_DLAST] = dlast
     ua[U_DROW] = drow
-    return pc, cyc, steps, l1, l2, dch, rsrc, pcause, stuck
+    return pc, cyc, steps, l1, l2, dch, rsrc, pcause, leave
