@@ -473,11 +473,10 @@ _UBLOCK_CODE_STORE = ("if dec[o >> 2]:  # into code: the block ends after it (cw
                       "    dec[o >> 2] = 0\n    cw = o >> 2\n    end = j + 1\n    lim = j + 1\n")
 
 
-# A branch or jump against its prediction (a ``jalr`` always: nothing predicts it) ends
-# its block whole and redirects the next one (simulator/ublocks.py, ``mp``); a misaligned
-# target traps, in the general slot.
+# A branch or jump only finds its target here: whether it went as predicted is found once
+# the block's fetches are timed (simulator/ublocks.py, ``mp``); a misaligned target traps,
+# in the general slot.
 _UBLOCK_TAKEN = "tk = True\nif npc & 3:\n    break\n"
-_UBLOCK_MISS = "if not ptk or pred != npc:\n    mp = True\n"
 
 
 def _ublock_body(insn: Insn) -> str | None:
@@ -487,12 +486,11 @@ def _ublock_body(insn: Insn) -> str | None:
     if insn.kind in ("jal", "jalr"):
         link = f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
     if insn.kind == "branch":
-        return (f"if {_fn(insn)}(a, b):\n    npc = (pc + imm) & M\n"
-                + _indent(_UBLOCK_TAKEN + _UBLOCK_MISS) + "elif ptk:\n    mp = True\n")
+        return f"if {_fn(insn)}(a, b):\n    npc = (pc + imm) & M\n" + _indent(_UBLOCK_TAKEN)
     if insn.kind == "jal":
-        return "npc = (pc + imm) & M\n" + _UBLOCK_TAKEN + _UBLOCK_MISS + link
+        return "npc = (pc + imm) & M\n" + _UBLOCK_TAKEN + link
     if insn.kind == "jalr":
-        return "npc = semantics.jalr_target(a, imm)\n" + _UBLOCK_TAKEN + "mp = True\n" + link
+        return "npc = semantics.jalr_target(a, imm)\n" + _UBLOCK_TAKEN + link
     if insn.kind == "load":
         width = LOAD_WIDTH[insn.name]
         return (_block_access(width) + _UBLOCK_DCACHE

@@ -22,17 +22,18 @@ one before it, counted together when it stops.
 Blocks are made of words the loop has decoded (no word is decoded here, so every word
 carries the decode-time marks the general slot gave it) that keep the steady flow:
 ALU rows, loads and stores, up to and including the first branch, ``jal`` or ``jalr``
-(not one that ``btfn`` predicts taken in ID, and none without a predictor). ``blk`` holds, at a block's first word::
+(not one that ``btfn`` predicts taken in ID, and none without a predictor). ``blk``
+holds, at a block's first word::
 
     length | ENDS | rest << 8 | mul << 16 | src << 22 | NONE | last << 29 | GROUPED | reads << 32
 
-``ENDS``: it ends in a branch or jump (``JALR``, bit 7: a ``jalr``); ``rest``: the cycles from its first slot's
-retirement to its last's; ``mul``: the ``mul`` stall cycles in them (the others are
-load-use); ``src``: the last slot after the first that waited (0: none); ``last``: the
-last slot's own wait; ``reads``: the registers the first slot reads, a bit each. A store
-into a decoded word, a breakpoint and a write from outside the loop forget the blocks
-that may hold the word as they do the ideal machine's (``blocks.block_forget``), so a
-kept block's words are decoded."""
+``ENDS``: it ends in a branch or jump (``JALR``, bit 7: a ``jalr``); ``rest``: the
+cycles from its first slot's retirement to its last's; ``mul``: the ``mul`` stall cycles
+in them (the others are load-use); ``src``: the last slot after the first that waited
+(0: none); ``last``: the last slot's own wait; ``reads``: the registers the first slot
+reads, a bit each. A store into a decoded word, a breakpoint and a write from outside
+the loop forget the blocks that may hold the word as they do the ideal machine's
+(``blocks.block_forget``), so a kept block's words are decoded."""
 
 from __future__ import annotations
 
@@ -309,6 +310,7 @@ def run_ublocks(
     p_ic_ways = ua[P_IC_WAYS]
     p_ic_base = ua[P_IC_BASE]
     wm = ua[P_IC_WORDS] - 1  # a fetch from a word at a line's start looks the line up
+    ws = p_ic_shift - 2 if p_ic_sets != 0 else 0  # (a line's words, a shift)
     pm = ua[P_MEM] + ua[P_IC_WORDS]  # a fetch's wait for a refill
     p_dc_sets = ua[P_DC_SETS]
     p_dc_shift = ua[P_DC_SHIFT]
@@ -329,7 +331,6 @@ def run_ublocks(
     # rw: the wait of the next block's first slot for the redirect of a misprediction
     # (MISP_WAIT) by the block before it, whose branch or jump set mp
     rw = 0
-    mp = False
     # A block that loops on itself (its branch taken back to its first word, predicted so
     # by a saturated entry with no update queued, every fetch a hit in at most two lines)
     # runs its next turns in the turn mode (tm): each as the one before it, its fetches'
@@ -341,20 +342,19 @@ def run_ublocks(
     e = dl = d2 = last = rest = 0
     ptk = tk = False
     pred = npc = imm = 0
-    iu = cw = -1
-    iu_row = iu_tag = iu_stamp = iu_last = 0
-    mm = 0
+    cw = -1
+    mm = dly = xlu = xmu = xic = 0
+    msrc = -1
+    c0 = e0 = k0 = 0
     jr = 0
+    mp = False
     while True:
         j = i  # (nothing of the next block ran)
-        iu = cw = -1
-        mp = False
+        cw = -1  # a word of code a store of the block wrote (the block ended after it)
         if tm:  # another turn like the last
             if steps + n > stop or cyc + tc >= irq_at:
                 break
-            mm = 0
             tk = False
-            lim = end
         else:
             o = pc - RAM_BASE
             if o < 0 or o >= size:
@@ -380,988 +380,927 @@ def run_ublocks(
             pred = 0
             tk = False
             npc = 0
-            # cw: a word of code a store of the block wrote (the block ended after it);
-            # mm: the slots whose fetch missed, a bit each (their refill done); iu: the slot
-            # whose fetch looked a line up, with what it found (undone if it leaves)
-            mm = 0
-            # (with results late for one slot at most, a miss after the first slot delays
-            # the rest of the block by its wait less the slot's own: dly; xlu, xmu: the
-            # slots' own waits it took away; msrc: the last slot that missed)
-            dly = xlu = xmu = xic = 0
-            msrc = -1
-            c0 = e0 = k0 = 0
-        while True:
-            if not tm:  # (the turn mode runs the block's slots at once)
-                # at slot j: a fetch from another line (a hit, or a miss and its refill)
-                if p_ic_sets != 0 and (j == i or j & wm == 0):
-                    il = (RAM_BASE + (j << 2)) >> p_ic_shift
-                    if il != ilast:
-                        first = p_ic_base + (il & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
-                        row = -1  # the hit, else the victim (uarch._lookup's choice)
-                        for w in range(p_ic_ways):
-                            if uc[first + w * IC_ROW] == il:
-                                row = first + w * IC_ROW
-                        hit = row >= 0
-                        if not hit:
-                            row = first
-                            for w in range(1, p_ic_ways):
-                                r = first + w * IC_ROW
-                                if uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
-                                    row = r
-                        # (the block's end, this miss counted whole: an interrupt's slot is the
-                        # steady loop's)
-                        if not hit and j > i and c0 + rest + dly + pm >= irq_at:
-                            break
-                        iu = j
-                        iu_row = row
-                        iu_tag = uc[row]
-                        iu_stamp = uc[row + 1]
-                        iu_last = ilast
-                        clk = ua[U_CLOCK] + 1
-                        ua[U_CLOCK] = clk
-                        uc[row + 1] = clk
-                        ilast = il
-                        if not hit:
-                            uc[row] = il
-                            ua[U_ICM] += 1
-                            mm |= 1 << (j - i)
-                            if j > i:
-                                # its wait replaces the slot's own (at most the one for the
-                                # slot before it, when no result is late for two slots), and
-                                # every later slot waits as long
-                                dp = dec[j - 1]
-                                w = late_word(uo[5, dp & 0xFF], (dp >> RD_AT) & 63, 0)
-                                s = 0
-                                if w != NO_REG and (_reads(dec[j]) >> (w & LW_FIELD)) & 1:
-                                    s = (w >> LW_READY_AT) + 1
-                                    if (w >> LW_CAUSE_AT) & LW_FIELD == S.S_MUL:
-                                        xmu -= s
-                                    else:
-                                        xlu -= s
-                                dly += pm - s
-                                xic += pm
-                                msrc = j - i
-                if j == i:
-                    # the first slot's wait for a result late from the slots before the block
-                    # (the summary holds the others')
-                    e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1 + rw + (pm if mm else 0), l1, l2)
-                    c0 = e0 + 2
-                    if c0 + rest >= irq_at:  # an interrupt taken in the block
-                        break
-                    # (the summary times the second slot as if no result were late from before it)
-                    if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
-                        break
-                # the prediction the branch must bear out, read as the steady loop reads it
-                if j == ctl and p_bp == BP_BHT and not jr:
-                    if mm > 1 and late2:  # the slot before it retired then
-                        cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm, rw)[0]
-                    else:
-                        cb = c0 + rest + dly - 1 - (pm if mm >> (ctl - i) & 1 else last)
-                    while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
-                        q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
-                        row = bht_row(p_bt_base, p_bht, ua[q + 1])
-                        uc[row], uc[row + 1], uc[row + 2] = bht_entry(
-                            uc[row], uc[row + 1], uc[row + 2], ua[q + 1], ua[q + 2], ua[q + 3]
-                        )
-                        ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
-                        ua[U_PQ_N] -= 1
-                    pcc = RAM_BASE + (j << 2)
-                    row = bht_row(p_bt_base, p_bht, pcc)
-                    if uc[row] == pcc and uc[row + 2] >= BHT_TAKEN:
-                        pred = uc[row + 1]
-                        ptk = True
-                lim = min((j | wm) + 1, end) if p_ic_sets != 0 else end  # the next event
-                if j < ctl < lim:
-                    lim = ctl
-            # ---- generated: ublock (python -m simulator.codegen) ----
-            if e & UB_GROUPED:
-                while j < lim:
-                    d = dec[j]
-                    op = d & 0xFF
-                    rd = (d >> RD_AT) & 63
-                    a = regs[(d >> RS1_AT) & 31]
-                    b = regs[(d >> RS2_AT) & 31]
-                    imm = d >> IMM_AT
-                    pc = RAM_BASE + (j << 2)
-                    if (
-                        op == 18
-                        or op == 21
-                        or op == 22
-                        or op == 23
-                        or op == 24
-                        or op == 25
-                        or op == 27
-                        or op == 29
-                        or op == 32
-                        or op == 33
-                        or op == 35
-                        or op == 36
-                    ):  # addi xori ori andi slli srli add sll xor srl or and
-                        # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
-                        # memory table: they add little latency to the guest program's dependency chains)
-                        sel = d >> RS3_AT
-                        # the operand: b, or imm for an immediate form (selector bit 4), without a branch
-                        im = -((sel >> 4) & 1)
-                        bb = (imm & M & im) | (b & ~im)
-                        x0 = semantics.add(a, bb, 0, pc)
-                        x1 = semantics.xor(a, bb, 0, pc)
-                        x2 = semantics.or_(a, bb, 0, pc)
-                        x3 = semantics.and_(a, bb, 0, pc)
-                        x4 = semantics.sll(a, bb, 0, pc)
-                        x5 = semantics.srl(a, bb, 0, pc)
-                        v01 = x1 if sel & 1 else x0
-                        v23 = x3 if sel & 1 else x2
-                        v45 = x5 if sel & 1 else x4
-                        v03 = v23 if sel & 2 else v01
-                        regs[rd] = v45 if sel & 4 else v03
-                    elif op == 12:  # lw
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 3:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lw(int(ram32[o >> 2]))
-                    elif op == 17:  # sw
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 3:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        ram32[o >> 2] = b
-                        if p_dc_sets != 0:
-                            uc[drow + 2] = 1
-                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
-                            dec[o >> 2] = 0
-                            cw = o >> 2
-                            end = j + 1
-                            lim = j + 1
-                    elif op == 5:  # bne
-                        if semantics.bne(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 4:  # beq
-                        if semantics.beq(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 0:  # lui
-                        regs[rd] = semantics.lui(a, b, imm, pc)
-                    elif op == 2:  # jal
-                        npc = (pc + imm) & M
-                        tk = True
-                        if npc & 3:
-                            break
-                        if not ptk or pred != npc:
-                            mp = True
-                        regs[rd] = semantics.jal(a, b, imm, pc)
-                    elif op == 8:  # bltu
-                        if semantics.bltu(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 6:  # blt
-                        if semantics.blt(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 9:  # bgeu
-                        if semantics.bgeu(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 7:  # bge
-                        if semantics.bge(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 28:  # sub
-                        regs[rd] = semantics.sub(a, b, imm, pc)
-                    elif op == 13:  # lbu
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lbu(int(ram8[o]))
-                    elif op == 15:  # sb
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        ram8[o] = b
-                        if p_dc_sets != 0:
-                            uc[drow + 2] = 1
-                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
-                            dec[o >> 2] = 0
-                            cw = o >> 2
-                            end = j + 1
-                            lim = j + 1
-                    elif op == 3:  # jalr
-                        npc = semantics.jalr_target(a, imm)
-                        tk = True
-                        if npc & 3:
-                            break
-                        mp = True
-                        regs[rd] = semantics.jalr(a, b, imm, pc)
-                    elif op == 26:  # srai
-                        regs[rd] = semantics.srai(a, b, imm, pc)
-                    elif op == 31:  # sltu
-                        regs[rd] = semantics.sltu(a, b, imm, pc)
-                    elif op == 1:  # auipc
-                        regs[rd] = semantics.auipc(a, b, imm, pc)
-                    elif op == 61:  # rori
-                        regs[rd] = semantics.rori(a, b, imm, pc)
-                    elif op == 60:  # ror
-                        regs[rd] = semantics.ror(a, b, imm, pc)
-                    elif op == 10:  # lb
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lb(int(ram8[o]))
-                    elif op == 11:  # lh
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 1:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lh(int(ram16[o >> 1]))
-                    elif op == 14:  # lhu
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 1:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lhu(int(ram16[o >> 1]))
-                    elif op == 16:  # sh
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 1:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        ram16[o >> 1] = b
-                        if p_dc_sets != 0:
-                            uc[drow + 2] = 1
-                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
-                            dec[o >> 2] = 0
-                            cw = o >> 2
-                            end = j + 1
-                            lim = j + 1
-                    elif op == 19:  # slti
-                        regs[rd] = semantics.slti(a, b, imm, pc)
-                    elif op == 20:  # sltiu
-                        regs[rd] = semantics.sltiu(a, b, imm, pc)
-                    elif op == 30:  # slt
-                        regs[rd] = semantics.slt(a, b, imm, pc)
-                    elif op == 34:  # sra
-                        regs[rd] = semantics.sra(a, b, imm, pc)
-                    elif op == 48:  # mul
-                        regs[rd] = semantics.mul(a, b, imm, pc)
-                    elif op == 49:  # mulh
-                        regs[rd] = semantics.mulh(a, b, imm, pc)
-                    elif op == 50:  # mulhsu
-                        regs[rd] = semantics.mulhsu(a, b, imm, pc)
-                    elif op == 51:  # mulhu
-                        regs[rd] = semantics.mulhu(a, b, imm, pc)
-                    elif op == 56:  # andn
-                        regs[rd] = semantics.andn(a, b, imm, pc)
-                    elif op == 57:  # orn
-                        regs[rd] = semantics.orn(a, b, imm, pc)
-                    elif op == 58:  # xnor
-                        regs[rd] = semantics.xnor(a, b, imm, pc)
-                    elif op == 59:  # rol
-                        regs[rd] = semantics.rol(a, b, imm, pc)
-                    elif op == 62:  # pack
-                        regs[rd] = semantics.pack(a, b, imm, pc)
-                    elif op == 63:  # packh
-                        regs[rd] = semantics.packh(a, b, imm, pc)
-                    elif op == 64:  # brev8
-                        regs[rd] = semantics.brev8(a, b, imm, pc)
-                    elif op == 65:  # rev8
-                        regs[rd] = semantics.rev8(a, b, imm, pc)
-                    elif op == 66:  # zip
-                        regs[rd] = semantics.zip_(a, b, imm, pc)
-                    elif op == 67:  # unzip
-                        regs[rd] = semantics.unzip(a, b, imm, pc)
-                    elif op == 68:  # clmul
-                        regs[rd] = semantics.clmul(a, b, imm, pc)
-                    elif op == 69:  # clmulh
-                        regs[rd] = semantics.clmulh(a, b, imm, pc)
-                    elif op == 70:  # xperm4
-                        regs[rd] = semantics.xperm4(a, b, imm, pc)
-                    elif op == 71:  # xperm8
-                        regs[rd] = semantics.xperm8(a, b, imm, pc)
-                    elif op == 72:  # sha256sum0
-                        regs[rd] = semantics.sha256sum0(a, b, imm, pc)
-                    elif op == 73:  # sha256sum1
-                        regs[rd] = semantics.sha256sum1(a, b, imm, pc)
-                    elif op == 74:  # sha256sig0
-                        regs[rd] = semantics.sha256sig0(a, b, imm, pc)
-                    elif op == 75:  # sha256sig1
-                        regs[rd] = semantics.sha256sig1(a, b, imm, pc)
-                    elif op == 76:  # sha512sum0r
-                        regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
-                    elif op == 77:  # sha512sum1r
-                        regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
-                    elif op == 78:  # sha512sig0l
-                        regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
-                    elif op == 79:  # sha512sig0h
-                        regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
-                    elif op == 80:  # sha512sig1l
-                        regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
-                    elif op == 81:  # sha512sig1h
-                        regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
-                    elif op == 82:  # sm3p0
-                        regs[rd] = semantics.sm3p0(a, b, imm, pc)
-                    elif op == 83:  # sm3p1
-                        regs[rd] = semantics.sm3p1(a, b, imm, pc)
-                    elif op == 84:  # aes32esi
-                        regs[rd] = semantics.aes32esi(a, b, imm, pc)
-                    elif op == 85:  # aes32esmi
-                        regs[rd] = semantics.aes32esmi(a, b, imm, pc)
-                    elif op == 86:  # aes32dsi
-                        regs[rd] = semantics.aes32dsi(a, b, imm, pc)
-                    elif op == 87:  # aes32dsmi
-                        regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
-                    elif op == 88:  # sm4ed
-                        regs[rd] = semantics.sm4ed(a, b, imm, pc)
-                    elif op == 89:  # sm4ks
-                        regs[rd] = semantics.sm4ks(a, b, imm, pc)
-                    elif op == 90:  # maddlu
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
-                    elif op == 91:  # maddhu
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
-                    elif op == 92:  # cadd
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.cadd(a, b, regs[r3], pc)
-                    elif op == 93:  # addc
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.addc(a, b, regs[r3], pc)
-                    elif op == 94:  # addco
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.addco(a, b, regs[r3], pc)
-                    elif op == 95:  # subc
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.subc(a, b, regs[r3], pc)
-                    elif op == 96:  # subco
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.subco(a, b, regs[r3], pc)
-                    elif op == 97:  # xor3
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.xor3(a, b, regs[r3], pc)
-                    elif op == 98:  # andnxor
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
-                    elif op == 99:  # rolxor
-                        regs[rd] = semantics.rolxor(a, b, imm, pc)
-                    elif op == 100:  # xorrol
-                        regs[rd] = semantics.xorrol(a, b, imm, pc)
-                    else:
-                        break
-                    j += 1
-            else:
-                while j < lim:
-                    d = dec[j]
-                    op = d & 0xFF
-                    rd = (d >> RD_AT) & 63
-                    a = regs[(d >> RS1_AT) & 31]
-                    b = regs[(d >> RS2_AT) & 31]
-                    imm = d >> IMM_AT
-                    pc = RAM_BASE + (j << 2)
-                    if op == 18:  # addi
-                        regs[rd] = semantics.addi(a, b, imm, pc)
-                    elif op == 12:  # lw
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 3:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lw(int(ram32[o >> 2]))
-                    elif op == 27:  # add
-                        regs[rd] = semantics.add(a, b, imm, pc)
-                    elif op == 17:  # sw
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 3:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        ram32[o >> 2] = b
-                        if p_dc_sets != 0:
-                            uc[drow + 2] = 1
-                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
-                            dec[o >> 2] = 0
-                            cw = o >> 2
-                            end = j + 1
-                            lim = j + 1
-                    elif op == 5:  # bne
-                        if semantics.bne(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 4:  # beq
-                        if semantics.beq(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 0:  # lui
-                        regs[rd] = semantics.lui(a, b, imm, pc)
-                    elif op == 24:  # slli
-                        regs[rd] = semantics.slli(a, b, imm, pc)
-                    elif op == 25:  # srli
-                        regs[rd] = semantics.srli(a, b, imm, pc)
-                    elif op == 32:  # xor
-                        regs[rd] = semantics.xor(a, b, imm, pc)
-                    elif op == 36:  # and
-                        regs[rd] = semantics.and_(a, b, imm, pc)
-                    elif op == 35:  # or
-                        regs[rd] = semantics.or_(a, b, imm, pc)
-                    elif op == 23:  # andi
-                        regs[rd] = semantics.andi(a, b, imm, pc)
-                    elif op == 2:  # jal
-                        npc = (pc + imm) & M
-                        tk = True
-                        if npc & 3:
-                            break
-                        if not ptk or pred != npc:
-                            mp = True
-                        regs[rd] = semantics.jal(a, b, imm, pc)
-                    elif op == 8:  # bltu
-                        if semantics.bltu(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 6:  # blt
-                        if semantics.blt(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 9:  # bgeu
-                        if semantics.bgeu(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 7:  # bge
-                        if semantics.bge(a, b):
-                            npc = (pc + imm) & M
-                            tk = True
-                            if npc & 3:
-                                break
-                            if not ptk or pred != npc:
-                                mp = True
-                        elif ptk:
-                            mp = True
-                    elif op == 28:  # sub
-                        regs[rd] = semantics.sub(a, b, imm, pc)
-                    elif op == 13:  # lbu
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lbu(int(ram8[o]))
-                    elif op == 15:  # sb
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        ram8[o] = b
-                        if p_dc_sets != 0:
-                            uc[drow + 2] = 1
-                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
-                            dec[o >> 2] = 0
-                            cw = o >> 2
-                            end = j + 1
-                            lim = j + 1
-                    elif op == 3:  # jalr
-                        npc = semantics.jalr_target(a, imm)
-                        tk = True
-                        if npc & 3:
-                            break
-                        mp = True
-                        regs[rd] = semantics.jalr(a, b, imm, pc)
-                    elif op == 26:  # srai
-                        regs[rd] = semantics.srai(a, b, imm, pc)
-                    elif op == 31:  # sltu
-                        regs[rd] = semantics.sltu(a, b, imm, pc)
-                    elif op == 22:  # ori
-                        regs[rd] = semantics.ori(a, b, imm, pc)
-                    elif op == 21:  # xori
-                        regs[rd] = semantics.xori(a, b, imm, pc)
-                    elif op == 1:  # auipc
-                        regs[rd] = semantics.auipc(a, b, imm, pc)
-                    elif op == 61:  # rori
-                        regs[rd] = semantics.rori(a, b, imm, pc)
-                    elif op == 60:  # ror
-                        regs[rd] = semantics.ror(a, b, imm, pc)
-                    elif op == 10:  # lb
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lb(int(ram8[o]))
-                    elif op == 11:  # lh
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 1:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lh(int(ram16[o >> 1]))
-                    elif op == 14:  # lhu
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 1:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        regs[rd] = semantics.lhu(int(ram16[o >> 1]))
-                    elif op == 16:  # sh
-                        addr = (a + imm) & M
-                        o = addr - RAM_BASE
-                        if o < 0 or o >= size:
-                            break
-                        if addr & 1:
-                            break
-                        if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
-                            dlw = addr >> p_dc_shift
-                            df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
-                            dr = -1
-                            for w in range(p_dc_ways):
-                                if uc[df + w * DC_ROW] == dlw:
-                                    dr = df + w * DC_ROW
-                            if dr < 0:
-                                break
-                            clk = ua[U_DCLOCK] + 1
-                            ua[U_DCLOCK] = clk
-                            uc[dr + 1] = clk
-                            dlast = dlw
-                            drow = dr
-                        dch += 1
-                        ram16[o >> 1] = b
-                        if p_dc_sets != 0:
-                            uc[drow + 2] = 1
-                        if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
-                            dec[o >> 2] = 0
-                            cw = o >> 2
-                            end = j + 1
-                            lim = j + 1
-                    elif op == 19:  # slti
-                        regs[rd] = semantics.slti(a, b, imm, pc)
-                    elif op == 20:  # sltiu
-                        regs[rd] = semantics.sltiu(a, b, imm, pc)
-                    elif op == 29:  # sll
-                        regs[rd] = semantics.sll(a, b, imm, pc)
-                    elif op == 30:  # slt
-                        regs[rd] = semantics.slt(a, b, imm, pc)
-                    elif op == 33:  # srl
-                        regs[rd] = semantics.srl(a, b, imm, pc)
-                    elif op == 34:  # sra
-                        regs[rd] = semantics.sra(a, b, imm, pc)
-                    elif op == 48:  # mul
-                        regs[rd] = semantics.mul(a, b, imm, pc)
-                    elif op == 49:  # mulh
-                        regs[rd] = semantics.mulh(a, b, imm, pc)
-                    elif op == 50:  # mulhsu
-                        regs[rd] = semantics.mulhsu(a, b, imm, pc)
-                    elif op == 51:  # mulhu
-                        regs[rd] = semantics.mulhu(a, b, imm, pc)
-                    elif op == 56:  # andn
-                        regs[rd] = semantics.andn(a, b, imm, pc)
-                    elif op == 57:  # orn
-                        regs[rd] = semantics.orn(a, b, imm, pc)
-                    elif op == 58:  # xnor
-                        regs[rd] = semantics.xnor(a, b, imm, pc)
-                    elif op == 59:  # rol
-                        regs[rd] = semantics.rol(a, b, imm, pc)
-                    elif op == 62:  # pack
-                        regs[rd] = semantics.pack(a, b, imm, pc)
-                    elif op == 63:  # packh
-                        regs[rd] = semantics.packh(a, b, imm, pc)
-                    elif op == 64:  # brev8
-                        regs[rd] = semantics.brev8(a, b, imm, pc)
-                    elif op == 65:  # rev8
-                        regs[rd] = semantics.rev8(a, b, imm, pc)
-                    elif op == 66:  # zip
-                        regs[rd] = semantics.zip_(a, b, imm, pc)
-                    elif op == 67:  # unzip
-                        regs[rd] = semantics.unzip(a, b, imm, pc)
-                    elif op == 68:  # clmul
-                        regs[rd] = semantics.clmul(a, b, imm, pc)
-                    elif op == 69:  # clmulh
-                        regs[rd] = semantics.clmulh(a, b, imm, pc)
-                    elif op == 70:  # xperm4
-                        regs[rd] = semantics.xperm4(a, b, imm, pc)
-                    elif op == 71:  # xperm8
-                        regs[rd] = semantics.xperm8(a, b, imm, pc)
-                    elif op == 72:  # sha256sum0
-                        regs[rd] = semantics.sha256sum0(a, b, imm, pc)
-                    elif op == 73:  # sha256sum1
-                        regs[rd] = semantics.sha256sum1(a, b, imm, pc)
-                    elif op == 74:  # sha256sig0
-                        regs[rd] = semantics.sha256sig0(a, b, imm, pc)
-                    elif op == 75:  # sha256sig1
-                        regs[rd] = semantics.sha256sig1(a, b, imm, pc)
-                    elif op == 76:  # sha512sum0r
-                        regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
-                    elif op == 77:  # sha512sum1r
-                        regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
-                    elif op == 78:  # sha512sig0l
-                        regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
-                    elif op == 79:  # sha512sig0h
-                        regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
-                    elif op == 80:  # sha512sig1l
-                        regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
-                    elif op == 81:  # sha512sig1h
-                        regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
-                    elif op == 82:  # sm3p0
-                        regs[rd] = semantics.sm3p0(a, b, imm, pc)
-                    elif op == 83:  # sm3p1
-                        regs[rd] = semantics.sm3p1(a, b, imm, pc)
-                    elif op == 84:  # aes32esi
-                        regs[rd] = semantics.aes32esi(a, b, imm, pc)
-                    elif op == 85:  # aes32esmi
-                        regs[rd] = semantics.aes32esmi(a, b, imm, pc)
-                    elif op == 86:  # aes32dsi
-                        regs[rd] = semantics.aes32dsi(a, b, imm, pc)
-                    elif op == 87:  # aes32dsmi
-                        regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
-                    elif op == 88:  # sm4ed
-                        regs[rd] = semantics.sm4ed(a, b, imm, pc)
-                    elif op == 89:  # sm4ks
-                        regs[rd] = semantics.sm4ks(a, b, imm, pc)
-                    elif op == 90:  # maddlu
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
-                    elif op == 91:  # maddhu
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
-                    elif op == 92:  # cadd
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.cadd(a, b, regs[r3], pc)
-                    elif op == 93:  # addc
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.addc(a, b, regs[r3], pc)
-                    elif op == 94:  # addco
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.addco(a, b, regs[r3], pc)
-                    elif op == 95:  # subc
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.subc(a, b, regs[r3], pc)
-                    elif op == 96:  # subco
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.subco(a, b, regs[r3], pc)
-                    elif op == 97:  # xor3
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.xor3(a, b, regs[r3], pc)
-                    elif op == 98:  # andnxor
-                        r3 = (d >> RS3_AT) & 31
-                        regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
-                    elif op == 99:  # rolxor
-                        regs[rd] = semantics.rolxor(a, b, imm, pc)
-                    elif op == 100:  # xorrol
-                        regs[rd] = semantics.xorrol(a, b, imm, pc)
-                    else:
-                        break
-                    j += 1
-            # ---- end of generated: ublock ----
-            if j < lim or j == end:
+            # Whether the block may run, found before its fetches are looked up (they are
+            # looked up once its slots ran, so that a slot it leaves at fetched nothing;
+            # each cache has a clock of its own, so the I-side's order is all that counts):
+            # the first slot's EX without a miss is the earliest (e0 below is never less),
+            # the block's end with every line missing the latest
+            e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1 + rw, l1, l2)
+            # (the summary times the second slot as if no result were late from before it)
+            if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
                 break
-        if tm and mp:  # the last turn, its branch against the prediction: left before it
-            j = ctl
+            if e0 + 2 + rest + (((end - 1) >> ws) - (i >> ws) + 1) * (pm if p_ic_sets != 0 else 0) >= irq_at:
+                break  # an interrupt may be taken in the block: the steady loop's
+        lim = end
+        # ---- generated: ublock (python -m simulator.codegen) ----
+        if e & UB_GROUPED:
+            while j < lim:
+                d = dec[j]
+                op = d & 0xFF
+                rd = (d >> RD_AT) & 63
+                a = regs[(d >> RS1_AT) & 31]
+                b = regs[(d >> RS2_AT) & 31]
+                imm = d >> IMM_AT
+                pc = RAM_BASE + (j << 2)
+                if (
+                    op == 18
+                    or op == 21
+                    or op == 22
+                    or op == 23
+                    or op == 24
+                    or op == 25
+                    or op == 27
+                    or op == 29
+                    or op == 32
+                    or op == 33
+                    or op == 35
+                    or op == 36
+                ):  # addi xori ori andi slli srli add sll xor srl or and
+                    # ALU_GROUP (simulator/decoder.py): every result, then a tree of selects (cmovs, not a
+                    # memory table: they add little latency to the guest program's dependency chains)
+                    sel = d >> RS3_AT
+                    # the operand: b, or imm for an immediate form (selector bit 4), without a branch
+                    im = -((sel >> 4) & 1)
+                    bb = (imm & M & im) | (b & ~im)
+                    x0 = semantics.add(a, bb, 0, pc)
+                    x1 = semantics.xor(a, bb, 0, pc)
+                    x2 = semantics.or_(a, bb, 0, pc)
+                    x3 = semantics.and_(a, bb, 0, pc)
+                    x4 = semantics.sll(a, bb, 0, pc)
+                    x5 = semantics.srl(a, bb, 0, pc)
+                    v01 = x1 if sel & 1 else x0
+                    v23 = x3 if sel & 1 else x2
+                    v45 = x5 if sel & 1 else x4
+                    v03 = v23 if sel & 2 else v01
+                    regs[rd] = v45 if sel & 4 else v03
+                elif op == 12:  # lw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                elif op == 17:  # sw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    ram32[o >> 2] = b
+                    if p_dc_sets != 0:
+                        uc[drow + 2] = 1
+                    if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                        dec[o >> 2] = 0
+                        cw = o >> 2
+                        end = j + 1
+                        lim = j + 1
+                elif op == 5:  # bne
+                    if semantics.bne(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 4:  # beq
+                    if semantics.beq(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 0:  # lui
+                    regs[rd] = semantics.lui(a, b, imm, pc)
+                elif op == 2:  # jal
+                    npc = (pc + imm) & M
+                    tk = True
+                    if npc & 3:
+                        break
+                    regs[rd] = semantics.jal(a, b, imm, pc)
+                elif op == 8:  # bltu
+                    if semantics.bltu(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 6:  # blt
+                    if semantics.blt(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 9:  # bgeu
+                    if semantics.bgeu(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 7:  # bge
+                    if semantics.bge(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 28:  # sub
+                    regs[rd] = semantics.sub(a, b, imm, pc)
+                elif op == 13:  # lbu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lbu(int(ram8[o]))
+                elif op == 15:  # sb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    ram8[o] = b
+                    if p_dc_sets != 0:
+                        uc[drow + 2] = 1
+                    if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                        dec[o >> 2] = 0
+                        cw = o >> 2
+                        end = j + 1
+                        lim = j + 1
+                elif op == 3:  # jalr
+                    npc = semantics.jalr_target(a, imm)
+                    tk = True
+                    if npc & 3:
+                        break
+                    regs[rd] = semantics.jalr(a, b, imm, pc)
+                elif op == 26:  # srai
+                    regs[rd] = semantics.srai(a, b, imm, pc)
+                elif op == 31:  # sltu
+                    regs[rd] = semantics.sltu(a, b, imm, pc)
+                elif op == 1:  # auipc
+                    regs[rd] = semantics.auipc(a, b, imm, pc)
+                elif op == 61:  # rori
+                    regs[rd] = semantics.rori(a, b, imm, pc)
+                elif op == 60:  # ror
+                    regs[rd] = semantics.ror(a, b, imm, pc)
+                elif op == 10:  # lb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lb(int(ram8[o]))
+                elif op == 11:  # lh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                elif op == 14:  # lhu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                elif op == 16:  # sh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    ram16[o >> 1] = b
+                    if p_dc_sets != 0:
+                        uc[drow + 2] = 1
+                    if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                        dec[o >> 2] = 0
+                        cw = o >> 2
+                        end = j + 1
+                        lim = j + 1
+                elif op == 19:  # slti
+                    regs[rd] = semantics.slti(a, b, imm, pc)
+                elif op == 20:  # sltiu
+                    regs[rd] = semantics.sltiu(a, b, imm, pc)
+                elif op == 30:  # slt
+                    regs[rd] = semantics.slt(a, b, imm, pc)
+                elif op == 34:  # sra
+                    regs[rd] = semantics.sra(a, b, imm, pc)
+                elif op == 48:  # mul
+                    regs[rd] = semantics.mul(a, b, imm, pc)
+                elif op == 49:  # mulh
+                    regs[rd] = semantics.mulh(a, b, imm, pc)
+                elif op == 50:  # mulhsu
+                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                elif op == 51:  # mulhu
+                    regs[rd] = semantics.mulhu(a, b, imm, pc)
+                elif op == 56:  # andn
+                    regs[rd] = semantics.andn(a, b, imm, pc)
+                elif op == 57:  # orn
+                    regs[rd] = semantics.orn(a, b, imm, pc)
+                elif op == 58:  # xnor
+                    regs[rd] = semantics.xnor(a, b, imm, pc)
+                elif op == 59:  # rol
+                    regs[rd] = semantics.rol(a, b, imm, pc)
+                elif op == 62:  # pack
+                    regs[rd] = semantics.pack(a, b, imm, pc)
+                elif op == 63:  # packh
+                    regs[rd] = semantics.packh(a, b, imm, pc)
+                elif op == 64:  # brev8
+                    regs[rd] = semantics.brev8(a, b, imm, pc)
+                elif op == 65:  # rev8
+                    regs[rd] = semantics.rev8(a, b, imm, pc)
+                elif op == 66:  # zip
+                    regs[rd] = semantics.zip_(a, b, imm, pc)
+                elif op == 67:  # unzip
+                    regs[rd] = semantics.unzip(a, b, imm, pc)
+                elif op == 68:  # clmul
+                    regs[rd] = semantics.clmul(a, b, imm, pc)
+                elif op == 69:  # clmulh
+                    regs[rd] = semantics.clmulh(a, b, imm, pc)
+                elif op == 70:  # xperm4
+                    regs[rd] = semantics.xperm4(a, b, imm, pc)
+                elif op == 71:  # xperm8
+                    regs[rd] = semantics.xperm8(a, b, imm, pc)
+                elif op == 72:  # sha256sum0
+                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                elif op == 73:  # sha256sum1
+                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                elif op == 74:  # sha256sig0
+                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                elif op == 75:  # sha256sig1
+                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                elif op == 76:  # sha512sum0r
+                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                elif op == 77:  # sha512sum1r
+                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                elif op == 78:  # sha512sig0l
+                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                elif op == 79:  # sha512sig0h
+                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                elif op == 80:  # sha512sig1l
+                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                elif op == 81:  # sha512sig1h
+                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                elif op == 82:  # sm3p0
+                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                elif op == 83:  # sm3p1
+                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                elif op == 84:  # aes32esi
+                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                elif op == 85:  # aes32esmi
+                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                elif op == 86:  # aes32dsi
+                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                elif op == 87:  # aes32dsmi
+                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                elif op == 88:  # sm4ed
+                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                elif op == 89:  # sm4ks
+                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                elif op == 90:  # maddlu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                elif op == 91:  # maddhu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                elif op == 92:  # cadd
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                elif op == 93:  # addc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                elif op == 94:  # addco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                elif op == 95:  # subc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                elif op == 96:  # subco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                elif op == 97:  # xor3
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                elif op == 98:  # andnxor
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                elif op == 99:  # rolxor
+                    regs[rd] = semantics.rolxor(a, b, imm, pc)
+                elif op == 100:  # xorrol
+                    regs[rd] = semantics.xorrol(a, b, imm, pc)
+                else:
+                    break
+                j += 1
+        else:
+            while j < lim:
+                d = dec[j]
+                op = d & 0xFF
+                rd = (d >> RD_AT) & 63
+                a = regs[(d >> RS1_AT) & 31]
+                b = regs[(d >> RS2_AT) & 31]
+                imm = d >> IMM_AT
+                pc = RAM_BASE + (j << 2)
+                if op == 18:  # addi
+                    regs[rd] = semantics.addi(a, b, imm, pc)
+                elif op == 12:  # lw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lw(int(ram32[o >> 2]))
+                elif op == 27:  # add
+                    regs[rd] = semantics.add(a, b, imm, pc)
+                elif op == 17:  # sw
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 3:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    ram32[o >> 2] = b
+                    if p_dc_sets != 0:
+                        uc[drow + 2] = 1
+                    if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                        dec[o >> 2] = 0
+                        cw = o >> 2
+                        end = j + 1
+                        lim = j + 1
+                elif op == 5:  # bne
+                    if semantics.bne(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 4:  # beq
+                    if semantics.beq(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 0:  # lui
+                    regs[rd] = semantics.lui(a, b, imm, pc)
+                elif op == 24:  # slli
+                    regs[rd] = semantics.slli(a, b, imm, pc)
+                elif op == 25:  # srli
+                    regs[rd] = semantics.srli(a, b, imm, pc)
+                elif op == 32:  # xor
+                    regs[rd] = semantics.xor(a, b, imm, pc)
+                elif op == 36:  # and
+                    regs[rd] = semantics.and_(a, b, imm, pc)
+                elif op == 35:  # or
+                    regs[rd] = semantics.or_(a, b, imm, pc)
+                elif op == 23:  # andi
+                    regs[rd] = semantics.andi(a, b, imm, pc)
+                elif op == 2:  # jal
+                    npc = (pc + imm) & M
+                    tk = True
+                    if npc & 3:
+                        break
+                    regs[rd] = semantics.jal(a, b, imm, pc)
+                elif op == 8:  # bltu
+                    if semantics.bltu(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 6:  # blt
+                    if semantics.blt(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 9:  # bgeu
+                    if semantics.bgeu(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 7:  # bge
+                    if semantics.bge(a, b):
+                        npc = (pc + imm) & M
+                        tk = True
+                        if npc & 3:
+                            break
+                elif op == 28:  # sub
+                    regs[rd] = semantics.sub(a, b, imm, pc)
+                elif op == 13:  # lbu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lbu(int(ram8[o]))
+                elif op == 15:  # sb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    ram8[o] = b
+                    if p_dc_sets != 0:
+                        uc[drow + 2] = 1
+                    if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                        dec[o >> 2] = 0
+                        cw = o >> 2
+                        end = j + 1
+                        lim = j + 1
+                elif op == 3:  # jalr
+                    npc = semantics.jalr_target(a, imm)
+                    tk = True
+                    if npc & 3:
+                        break
+                    regs[rd] = semantics.jalr(a, b, imm, pc)
+                elif op == 26:  # srai
+                    regs[rd] = semantics.srai(a, b, imm, pc)
+                elif op == 31:  # sltu
+                    regs[rd] = semantics.sltu(a, b, imm, pc)
+                elif op == 22:  # ori
+                    regs[rd] = semantics.ori(a, b, imm, pc)
+                elif op == 21:  # xori
+                    regs[rd] = semantics.xori(a, b, imm, pc)
+                elif op == 1:  # auipc
+                    regs[rd] = semantics.auipc(a, b, imm, pc)
+                elif op == 61:  # rori
+                    regs[rd] = semantics.rori(a, b, imm, pc)
+                elif op == 60:  # ror
+                    regs[rd] = semantics.ror(a, b, imm, pc)
+                elif op == 10:  # lb
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lb(int(ram8[o]))
+                elif op == 11:  # lh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lh(int(ram16[o >> 1]))
+                elif op == 14:  # lhu
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    regs[rd] = semantics.lhu(int(ram16[o >> 1]))
+                elif op == 16:  # sh
+                    addr = (a + imm) & M
+                    o = addr - RAM_BASE
+                    if o < 0 or o >= size:
+                        break
+                    if addr & 1:
+                        break
+                    if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else leave
+                        dlw = addr >> p_dc_shift
+                        df = p_dc_base + (dlw & (p_dc_sets - 1)) * p_dc_ways * DC_ROW
+                        dr = -1
+                        for w in range(p_dc_ways):
+                            if uc[df + w * DC_ROW] == dlw:
+                                dr = df + w * DC_ROW
+                        if dr < 0:
+                            break
+                        clk = ua[U_DCLOCK] + 1
+                        ua[U_DCLOCK] = clk
+                        uc[dr + 1] = clk
+                        dlast = dlw
+                        drow = dr
+                    dch += 1
+                    ram16[o >> 1] = b
+                    if p_dc_sets != 0:
+                        uc[drow + 2] = 1
+                    if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)
+                        dec[o >> 2] = 0
+                        cw = o >> 2
+                        end = j + 1
+                        lim = j + 1
+                elif op == 19:  # slti
+                    regs[rd] = semantics.slti(a, b, imm, pc)
+                elif op == 20:  # sltiu
+                    regs[rd] = semantics.sltiu(a, b, imm, pc)
+                elif op == 29:  # sll
+                    regs[rd] = semantics.sll(a, b, imm, pc)
+                elif op == 30:  # slt
+                    regs[rd] = semantics.slt(a, b, imm, pc)
+                elif op == 33:  # srl
+                    regs[rd] = semantics.srl(a, b, imm, pc)
+                elif op == 34:  # sra
+                    regs[rd] = semantics.sra(a, b, imm, pc)
+                elif op == 48:  # mul
+                    regs[rd] = semantics.mul(a, b, imm, pc)
+                elif op == 49:  # mulh
+                    regs[rd] = semantics.mulh(a, b, imm, pc)
+                elif op == 50:  # mulhsu
+                    regs[rd] = semantics.mulhsu(a, b, imm, pc)
+                elif op == 51:  # mulhu
+                    regs[rd] = semantics.mulhu(a, b, imm, pc)
+                elif op == 56:  # andn
+                    regs[rd] = semantics.andn(a, b, imm, pc)
+                elif op == 57:  # orn
+                    regs[rd] = semantics.orn(a, b, imm, pc)
+                elif op == 58:  # xnor
+                    regs[rd] = semantics.xnor(a, b, imm, pc)
+                elif op == 59:  # rol
+                    regs[rd] = semantics.rol(a, b, imm, pc)
+                elif op == 62:  # pack
+                    regs[rd] = semantics.pack(a, b, imm, pc)
+                elif op == 63:  # packh
+                    regs[rd] = semantics.packh(a, b, imm, pc)
+                elif op == 64:  # brev8
+                    regs[rd] = semantics.brev8(a, b, imm, pc)
+                elif op == 65:  # rev8
+                    regs[rd] = semantics.rev8(a, b, imm, pc)
+                elif op == 66:  # zip
+                    regs[rd] = semantics.zip_(a, b, imm, pc)
+                elif op == 67:  # unzip
+                    regs[rd] = semantics.unzip(a, b, imm, pc)
+                elif op == 68:  # clmul
+                    regs[rd] = semantics.clmul(a, b, imm, pc)
+                elif op == 69:  # clmulh
+                    regs[rd] = semantics.clmulh(a, b, imm, pc)
+                elif op == 70:  # xperm4
+                    regs[rd] = semantics.xperm4(a, b, imm, pc)
+                elif op == 71:  # xperm8
+                    regs[rd] = semantics.xperm8(a, b, imm, pc)
+                elif op == 72:  # sha256sum0
+                    regs[rd] = semantics.sha256sum0(a, b, imm, pc)
+                elif op == 73:  # sha256sum1
+                    regs[rd] = semantics.sha256sum1(a, b, imm, pc)
+                elif op == 74:  # sha256sig0
+                    regs[rd] = semantics.sha256sig0(a, b, imm, pc)
+                elif op == 75:  # sha256sig1
+                    regs[rd] = semantics.sha256sig1(a, b, imm, pc)
+                elif op == 76:  # sha512sum0r
+                    regs[rd] = semantics.sha512sum0r(a, b, imm, pc)
+                elif op == 77:  # sha512sum1r
+                    regs[rd] = semantics.sha512sum1r(a, b, imm, pc)
+                elif op == 78:  # sha512sig0l
+                    regs[rd] = semantics.sha512sig0l(a, b, imm, pc)
+                elif op == 79:  # sha512sig0h
+                    regs[rd] = semantics.sha512sig0h(a, b, imm, pc)
+                elif op == 80:  # sha512sig1l
+                    regs[rd] = semantics.sha512sig1l(a, b, imm, pc)
+                elif op == 81:  # sha512sig1h
+                    regs[rd] = semantics.sha512sig1h(a, b, imm, pc)
+                elif op == 82:  # sm3p0
+                    regs[rd] = semantics.sm3p0(a, b, imm, pc)
+                elif op == 83:  # sm3p1
+                    regs[rd] = semantics.sm3p1(a, b, imm, pc)
+                elif op == 84:  # aes32esi
+                    regs[rd] = semantics.aes32esi(a, b, imm, pc)
+                elif op == 85:  # aes32esmi
+                    regs[rd] = semantics.aes32esmi(a, b, imm, pc)
+                elif op == 86:  # aes32dsi
+                    regs[rd] = semantics.aes32dsi(a, b, imm, pc)
+                elif op == 87:  # aes32dsmi
+                    regs[rd] = semantics.aes32dsmi(a, b, imm, pc)
+                elif op == 88:  # sm4ed
+                    regs[rd] = semantics.sm4ed(a, b, imm, pc)
+                elif op == 89:  # sm4ks
+                    regs[rd] = semantics.sm4ks(a, b, imm, pc)
+                elif op == 90:  # maddlu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddlu(a, b, regs[r3], pc)
+                elif op == 91:  # maddhu
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.maddhu(a, b, regs[r3], pc)
+                elif op == 92:  # cadd
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.cadd(a, b, regs[r3], pc)
+                elif op == 93:  # addc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addc(a, b, regs[r3], pc)
+                elif op == 94:  # addco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.addco(a, b, regs[r3], pc)
+                elif op == 95:  # subc
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subc(a, b, regs[r3], pc)
+                elif op == 96:  # subco
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.subco(a, b, regs[r3], pc)
+                elif op == 97:  # xor3
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.xor3(a, b, regs[r3], pc)
+                elif op == 98:  # andnxor
+                    r3 = (d >> RS3_AT) & 31
+                    regs[rd] = semantics.andnxor(a, b, regs[r3], pc)
+                elif op == 99:  # rolxor
+                    regs[rd] = semantics.rolxor(a, b, imm, pc)
+                elif op == 100:  # xorrol
+                    regs[rd] = semantics.xorrol(a, b, imm, pc)
+                else:
+                    break
+                j += 1
+        # ---- end of generated: ublock ----
+        if tm:
+            if j == i + n and (not tk or npc != pred):  # the last turn, its branch against the
+                j = ctl  # prediction: left before it (no slot after the branch had run)
+                break
+            if j == i + n:  # another whole turn
+                cyc += tc
+                steps += n
+                tt += 1
+                continue
             break
-        if tm and j == i + n:  # another whole turn
-            cyc += tc
-            steps += n
-            tt += 1
-            continue
+        # The fetches of the slots that ran, in order: the first slot's line, then each
+        # line that starts in the block; mm: the slots whose fetch missed, a bit each (their
+        # refill done). With results late for one slot at most, a miss after the first slot
+        # delays the rest of the block by its wait less the slot's own: dly; xlu, xmu: the
+        # slots' own waits it took away; msrc: the last slot that missed.
+        mm = 0
+        dly = xlu = xmu = xic = 0
+        msrc = -1
+        if p_ic_sets != 0:
+            f = i
+            while f < j:
+                il = (RAM_BASE + (f << 2)) >> p_ic_shift
+                if il != ilast:
+                    first = p_ic_base + (il & (p_ic_sets - 1)) * p_ic_ways * IC_ROW
+                    row = -1  # the hit, else the victim (uarch._lookup's choice)
+                    for w in range(p_ic_ways):
+                        if uc[first + w * IC_ROW] == il:
+                            row = first + w * IC_ROW
+                    clk = ua[U_CLOCK] + 1
+                    ua[U_CLOCK] = clk
+                    ilast = il
+                    if row < 0:
+                        row = first
+                        for w in range(1, p_ic_ways):
+                            r = first + w * IC_ROW
+                            if uc[row] >= 0 and (uc[r] < 0 or uc[r + 1] < uc[row + 1]):
+                                row = r
+                        uc[row] = il
+                        ua[U_ICM] += 1
+                        mm |= 1 << (f - i)
+                        if f > i:
+                            # its wait replaces the slot's own (at most the one for the
+                            # slot before it, when no result is late for two slots), and
+                            # every later slot waits as long
+                            dp = dec[f - 1]
+                            w = late_word(uo[5, dp & 0xFF], (dp >> RD_AT) & 63, 0)
+                            sw = 0
+                            if w != NO_REG and (_reads(dec[f]) >> (w & LW_FIELD)) & 1:
+                                sw = (w >> LW_READY_AT) + 1
+                                if (w >> LW_CAUSE_AT) & LW_FIELD == S.S_MUL:
+                                    xmu -= sw
+                                else:
+                                    xlu -= sw
+                            dly += pm - sw
+                            xic += pm
+                            msrc = f - i
+                    uc[row + 1] = clk
+                f = (f | wm) + 1
+        if mm & 1:  # the first slot's wait, its fetch's refill in it
+            e0, k0 = slot_ex((e >> UB_READS_AT) & UB_READS, cyc - 1 + rw + pm, l1, l2)
+        c0 = e0 + 2
+        # the prediction the branch or jump had to bear out, read as the steady loop reads
+        # it (after the updates written before its fetch)
+        mp = False
+        if j == i + n and ctl < j:
+            if p_bp == BP_BHT and not jr:
+                if mm > 1 and late2:  # the slot before it retired then
+                    cb = ublock_time(dec, uo, i, ctl - i, cyc, l1, l2, mm, pm, rw)[0]
+                else:
+                    cb = c0 + rest + dly - 1 - (pm if mm >> (ctl - i) & 1 else last)
+                while ua[U_PQ_N] > 0 and ua[U_PQ0 + 4 * ua[U_PQ_HEAD]] < cb - 3:
+                    q = U_PQ0 + 4 * ua[U_PQ_HEAD]  # (uarch.bht_drain, without a call)
+                    row = bht_row(p_bt_base, p_bht, ua[q + 1])
+                    uc[row], uc[row + 1], uc[row + 2] = bht_entry(
+                        uc[row], uc[row + 1], uc[row + 2], ua[q + 1], ua[q + 2], ua[q + 3]
+                    )
+                    ua[U_PQ_HEAD] = (ua[U_PQ_HEAD] + 1) % U_PQ_MAX
+                    ua[U_PQ_N] -= 1
+                pcc = RAM_BASE + (ctl << 2)
+                row = bht_row(p_bt_base, p_bht, pcc)
+                if uc[row] == pcc and uc[row + 2] >= BHT_TAKEN:
+                    pred = uc[row + 1]
+                    ptk = True
+            mp = ptk != tk or (tk and pred != npc)
         if j == i + n:  # the whole block ran
             if mm <= 1 or not late2:  # its summary's timing (the first slot's fetch in e0)
                 p0 = pm if mm & 1 else 0
@@ -1489,14 +1428,6 @@ def run_ublocks(
                     if tn > 1:
                         uc[rb + 1] = clk - 1
     # left at slot j, before it had any effect: the slots before it, one at a time
-    if iu == j:
-        uc[iu_row] = iu_tag
-        uc[iu_row + 1] = iu_stamp
-        ua[U_CLOCK] -= 1
-        ilast = iu_last
-        if mm >> (j - i) & 1:
-            ua[U_ICM] -= 1
-            mm &= ~(1 << (j - i))
     leave = UB_GO
     if j > i:
         cyc, l1, l2, slu, smu, sic, src, last = ublock_time(dec, uo, i, j - i, cyc, l1, l2, mm, pm, rw)
