@@ -141,6 +141,52 @@ after:
     sw t1, 0(t0)
 """
 
+#: The timer interrupt falling inside blocks whose fetches miss: a handler that arms the
+#: next interrupt 150 to 213 cycles on, over straight ALU work larger than the 4 KiB
+#: I-cache of ``cached`` (a miss every line) and calls returning with ``jalr`` (every
+#: return mispredicted, the next block's first slot waiting for the redirect). A block's
+#: end must be judged with its misses before it runs.
+TIMED = """
+    la t0, handler
+    csrw mtvec, t0
+    li s5, 0x0200BFF8
+    li s6, 0x02004000
+    li t1, -1
+    sw t1, 4(s6)
+    lw t1, 0(s5)
+    addi t1, t1, 100
+    sw t1, 0(s6)
+    sw zero, 4(s6)
+    li t1, 0x80
+    csrw mie, t1
+    csrrsi zero, mstatus, 8
+    li s0, 6
+round:
+""" + "".join(f"    addi s2, s2, {k}\n    xor s3, s3, s2\n    add s4, s4, s3\n"
+              + ("    jal ra, leaf\n" if k % 40 == 7 else "") for k in range(420)) + """
+    addi s0, s0, -1
+    beq s0, zero, done
+    j round
+done:
+    li t0, 0x100000
+    li t1, 0x5555
+    sw t1, 0(t0)
+leaf:
+    addi s8, s8, 1
+    jalr zero, 0(ra)
+handler:
+    addi s7, s7, 1
+    andi t2, s7, 63
+    lw t1, 0(s5)
+    addi t1, t1, 150
+    add t1, t1, t2
+    li t3, -1
+    sw t3, 4(s6)
+    sw t1, 0(s6)
+    sw zero, 4(s6)
+    mret
+"""
+
 
 def _programs(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
     out: dict[str, tuple[Path, bytes | None]] = {}
@@ -157,6 +203,8 @@ def _programs(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
     out["straight"] = (elf, None)
     (elf := tmp / "turns.elf").write_bytes(make_elf([(RAM_BASE, assemble(TURNS))], RAM_BASE))
     out["turns"] = (elf, None)
+    (elf := tmp / "timed.elf").write_bytes(make_elf([(RAM_BASE, assemble(TIMED))], RAM_BASE))
+    out["timed"] = (elf, None)
     if shutil.which(toolchain.GCC) is not None:
         from chainrv.kernels import all_kernels
 
