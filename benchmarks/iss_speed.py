@@ -22,6 +22,7 @@ table is warm start-up: a 3-instruction program, whole process.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -165,6 +166,11 @@ def main() -> int:
                     help="also time the chainrv of another checkout (e.g. a git archive of an older commit)")
     args = ap.parse_args()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # warm start-up: the packages' bytecode written, as an install writes it (a shell with
+    # PYTHONDONTWRITEBYTECODE set would otherwise compile every module in every run)
+    for root in (ROOT, args.peer):
+        for pkg in ("isa", "simulator", "chainrv") if root else ():
+            compileall.compile_dir(str(root / pkg), quiet=1)
     rows = []
     with tempfile.TemporaryDirectory() as d:
         progs = build(Path(d), args.scale)

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _gf_mul(a: int, b: int) -> int:
-    """Multiply in GF(2^8) modulo the AES polynomial x^8+x^4+x^3+x+1."""
-    r = 0
-    while b:
-        if b & 1:
-            r ^= a
-        a = (a << 1) ^ (0x11B if a & 0x80 else 0)
-        b >>= 1
-    return r
-
-
-def _aes_sbox() -> list[int]:
-    # Multiplicative inverse followed by the FIPS-197 affine transform.
-    box = []
-    for x in range(256):
-        inv = 0 if x == 0 else next(y for y in range(1, 256) if _gf_mul(x, y) == 1)
-        s = inv
-        for k in range(1, 5):
-            s ^= ((inv << k) | (inv >> (8 - k))) & 0xFF
-        box.append(s ^ 0x63)
-    return box
-
-
-AES_SBOX_LIST = _aes_sbox()
+#: FIPS-197's S-box (the multiplicative inverse in GF(2^8) followed by its affine map;
+#: tests/test_sboxes.py derives it again), written out: a warm ``chainrv run`` imports it.
+AES_SBOX_BYTES = bytes.fromhex(
+    "637c777bf26b6fc53001672bfed7ab76ca82c97dfa5947f0add4a2af9ca472c0"
+    "b7fd9326363ff7cc34a5e5f171d8311504c723c31896059a071280e2eb27b275"
+    "09832c1a1b6e5aa0523bd6b329e32f8453d100ed20fcb15b6acbbe394a4c58cf"
+    "d0efaafb434d338545f9027f503c9fa851a3408f929d38f5bcb6da2110fff3d2"
+    "cd0c13ec5f974417c4a77e3d645d197360814fdc222a908846eeb814de5e0bdb"
+    "e0323a0a4906245cc2d3ac629195e479e7c8376d8dd54ea96c56f4ea657aae08"
+    "ba78252e1ca6b4c6e8dd741f4bbd8b8a703eb5664803f60e613557b986c11d9e"
+    "e1f8981169d98e949b1e87e9ce5528df8ca1890dbfe6426841992d0fb054bb16"
+)
+AES_SBOX_LIST = list(AES_SBOX_BYTES)
 AES_INV_SBOX_LIST = [AES_SBOX_LIST.index(i) for i in range(256)]
 
 SM4_SBOX_BYTES = bytes.fromhex(
