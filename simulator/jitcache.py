@@ -96,18 +96,20 @@ def _healing_cache() -> type:
     return HealingCache
 
 
-def _compile_now(fn: Callable) -> Any:
-    """``numba.njit(cache=True)`` with the rules of this module."""
+def _compile_now(fn: Callable, inline: bool = False) -> Any:
+    """``numba.njit(cache=True)`` with the rules of this module (``inline``: compiled into
+    each caller, Numba's ``inline="always"``)."""
     global _warned
     from numba import njit
 
+    opts = {"inline": "always"} if inline else {}
     try:
-        compiled = njit(cache=True)(fn)
+        compiled = njit(cache=True, **opts)(fn)
     except RuntimeError as e:  # Numba found no folder it can write its cache to
         if not _warned:
             _warned = True
             log.warning("chainrv: warning: no folder for Numba's cache (%s); compiling in every run", e)
-        return njit(fn)
+        return njit(**opts)(fn)
     cache = compiled._cache
     cache.__class__ = _healing_cache()  # the same cache and folder, healing methods added
     # an index whose stamp differs is treated as empty and rewritten, as after an edit
@@ -118,8 +120,9 @@ def _compile_now(fn: Callable) -> Any:
 class Deferred:
     """The stand-in :func:`njit_cached` returns until :func:`jit_world` has run."""
 
-    def __init__(self, fn: Callable) -> None:
+    def __init__(self, fn: Callable, inline: bool = False) -> None:
         self.py_func = fn
+        self.inline = inline
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
         self.compiled: Any = None
@@ -137,11 +140,15 @@ _deferred: list[Deferred] = []
 _world = False
 
 
-def njit_cached(fn: Callable) -> Any:
-    """``fn`` compiled by Numba with its disk cache, once anything needs Numba."""
+def njit_cached(fn: Callable | None = None, *, inline: bool = False) -> Any:
+    """``fn`` compiled by Numba with its disk cache, once anything needs Numba; as
+    ``@njit_cached(inline=True)``, compiled into each caller instead of called (no call,
+    no reference counts on the arrays it takes; each caller compiles longer)."""
+    if fn is None:
+        return lambda f: njit_cached(f, inline=inline)
     if _world:
-        return _compile_now(fn)
-    stand_in = Deferred(fn)
+        return _compile_now(fn, inline)
+    stand_in = Deferred(fn, inline)
     _deferred.append(stand_in)
     return stand_in
 
@@ -155,7 +162,7 @@ def jit_world() -> None:
     _world = True
     jitable.register_all()
     for d in _deferred:
-        d.compiled = _compile_now(d.py_func)
+        d.compiled = _compile_now(d.py_func, d.inline)
     for module in list(sys.modules.values()):
         names = getattr(module, "__dict__", None)
         if not names:

@@ -178,7 +178,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
             # jump or trap waits for a penalty (cs_go: it goes to the stack then)
             cs_go = False
             if not cs_dead:
-                CS.enter(pcg, pc, cyc + (pend if (S.REDIRECT_MASK >> pcause) & 1 else 0))
+                cs_enter(pcg, pc, cyc + (pend if (S.REDIRECT_MASK >> pcause) & 1 else 0))
                 cs_dead = CS.dead(pcg)
                 cs_first, cs_end = CS.bounds(pcg, pc - RAM_BASE)
         # slots are counted per run of consecutive words (simulator/recording.py,
@@ -738,7 +738,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     pstall[psrc, pcause] += pend
                 if not UARCH and cs_go:  # after a jump out of the run, or an effect
                     cs_go = False
-                    CS.enter(pcg, pc, cyc + red)
+                    cs_enter(pcg, pc, cyc + red)
                     cs_dead = CS.dead(pcg)
                     cs_first, cs_end = CS.bounds(pcg, pc - RAM_BASE)
         pend = 0
@@ -769,7 +769,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         dec[i] = d
                 if PROF and not UARCH and d & S.FSTART and not cs_dead and (i < cs_first or i >= cs_end):
                     # entered in sequence (a jump's target entered at its penalty)
-                    CS.enter(pcg, pc, cyc + red)
+                    cs_enter(pcg, pc, cyc + red)
                     cs_dead = CS.dead(pcg)
                     cs_first = CS.run_first(pcg, i)
                     cs_end = CS.run_end(pcg, i)
@@ -1653,7 +1653,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     pflow[i, S.FLOW_ENDED] += 1
                 f_at = -1
             if PROF and not cs_dead:
-                CS.retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
+                cs_retire(pcg, pc, CS.TRAP, st[S.MTVEC], cyc + red)
                 cs_dead = CS.dead(pcg)
                 if UARCH:
                     cs_end = 0
@@ -1702,7 +1702,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                     nw = (npc - RAM_BASE) >> 2
                     if UARCH:
                         if kind != CS.OTHER or i < cs_first or i >= cs_end:
-                            CS.retire(pcg, pc, kind, npc, cyc + red)
+                            cs_retire(pcg, pc, kind, npc, cyc + red)
                             cs_dead = CS.dead(pcg)
                             cs_first = CS.run_first(pcg, i)
                             cs_end = CS.run_end(pcg, i) if kind == CS.OTHER else 0
@@ -1711,7 +1711,7 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         cs_trip = nw if nw < cs_first or nw >= cs_end else cs_end
                     else:
                         if kind != CS.OTHER:
-                            CS.retire(pcg, pc, kind, npc, cyc + red)
+                            cs_retire(pcg, pc, kind, npc, cyc + red)
                             cs_dead = CS.dead(pcg)
                         cs_go = kind != CS.OTHER or nw < cs_first or nw >= cs_end
         cyc = c
@@ -1768,6 +1768,10 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
 
 # the block loop's two variants (simulator/blocks.py), before the loop's: each variant
 # of run takes the names of its module as they are when it is made
+# the call stack's entry and retirement as calls (simulator/callstack.py compiles them
+# into the block loop, where most calls and returns are made)
+cs_enter = variant(CS.enter.py_func, "cs_enter")
+cs_retire = variant(CS.retire.py_func, "cs_retire")
 run_blocks_fast = variant(run_blocks, "run_blocks_fast")
 run_blocks_prof = variant(run_blocks, "run_blocks_prof", PROF=True)
 run_fast = variant(run, "run_fast")

@@ -43,8 +43,12 @@ class Profile:
         instructions no line program covers share one row."""
         assert self.per_pc is not None
         pcnt, pcyc, pstall, ram_base = self.per_pc
-        rows = _aggregate(pcnt, pcyc, pstall, ram_base,
-                          lambda pc: (lines.find(pc) or "(no line information)", 0))
+        words = np.nonzero(pcnt | pcyc)[0]
+        keys = [lines.find(ram_base + 4 * w) or "(no line information)" for w in words.tolist()]
+        names = list(dict.fromkeys(keys))
+        row = {name: k for k, name in enumerate(names)}
+        group = np.array([row[key] for key in keys], dtype=np.int64)
+        rows = _aggregate(pcnt, pcyc, pstall, words, group, [(name, 0) for name in names])
         return Profile(rows, self.mix, self.total_cycles, self.total_instructions, "source line", self.per_pc)
 
     def to_json(self) -> dict:
@@ -149,18 +153,23 @@ def _sum(name: str, rows: list[FunctionProfile]) -> FunctionProfile:
     return out
 
 
-def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, ram_base: int,
-               key: Callable[[int], tuple[str, int]]) -> list[FunctionProfile]:
-    """The per-PC counters summed per ``key(pc)`` = (name, address), by cycles."""
-    rows: dict[str, FunctionProfile] = {}
-    for i in np.nonzero(pcnt | pcyc)[0]:
-        name, addr = key(ram_base + 4 * int(i))
-        fp = rows.setdefault(name, FunctionProfile(name, addr))
-        fp.instructions += int(pcnt[i])
-        fp.cycles += int(pcyc[i])
-        for c, cause in enumerate(STALL_CAUSES):
-            fp.stalls[cause] += int(pstall[i, c])
-    return sorted(rows.values(), key=lambda f: -f.cycles)
+def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, words: np.ndarray,
+               group: np.ndarray, labels: list[tuple[str, int]]) -> list[FunctionProfile]:
+    """The per-PC counters of ``words`` summed per group (``group[k]``: the row of
+    ``words[k]``, ``labels``' (name, address) index), by cycles (rows with no word left out)."""
+    n = len(labels)
+    inst = np.zeros(n, np.int64)
+    cyc = np.zeros(n, np.int64)
+    stall = np.zeros((n, len(STALL_CAUSES)), np.int64)
+    np.add.at(inst, group, pcnt[words])
+    np.add.at(cyc, group, pcyc[words])
+    np.add.at(stall, group, pstall[words])
+    rows = []
+    for g in np.unique(group).tolist():
+        name, addr = labels[g]
+        stalls = dict(zip(STALL_CAUSES, stall[g].tolist(), strict=True))
+        rows.append(FunctionProfile(name, addr, int(inst[g]), int(cyc[g]), stalls))
+    return sorted(rows, key=lambda f: -f.cycles)
 
 
 def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: np.ndarray,
@@ -169,18 +178,15 @@ def build_profile(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, dec: n
     """The profile of the per-PC counters, by the functions of ``index``; ``inclusive``
     the inclusive cycles by function name, where the run kept them."""
     words = np.nonzero(pcnt | pcyc)[0]
-    of_word = dict(zip(words.tolist(), index.lookup(ram_base + 4 * words).tolist(), strict=True))
-
-    def function(pc: int) -> tuple[str, int]:
-        k = of_word[(pc - ram_base) >> 2]
-        return index.names[k], int(index.starts[k]) if k < len(index.starts) else 0
-
+    starts = index.starts.tolist()
+    labels = [(name, starts[k] if k < len(starts) else 0) for k, name in enumerate(index.names)]
     mix: dict[str, int] = {}
-    for i in np.nonzero(pcnt)[0]:
-        op = int(dec[i]) & 0xFF
-        ext = INSNS[op].ext if dec[i] and op < len(INSNS) else "illegal"
-        mix[ext] = mix.get(ext, 0) + int(pcnt[i])
-    rows = _aggregate(pcnt, pcyc, pstall, ram_base, function)
+    ran = np.nonzero(pcnt)[0]
+    for d, c in zip(dec[ran].tolist(), pcnt[ran].tolist(), strict=True):
+        op = d & 0xFF
+        ext = INSNS[op].ext if d and op < len(INSNS) else "illegal"
+        mix[ext] = mix.get(ext, 0) + c
+    rows = _aggregate(pcnt, pcyc, pstall, words, index.lookup(ram_base + 4 * words), labels)
     if inclusive is not None:
         for f in rows:
             f.inclusive = inclusive.get(f.name, 0)
