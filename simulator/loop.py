@@ -267,11 +267,11 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
                         ilast = ua[U_ILAST]
                         dlast = ua[U_DLAST]
                         drow = ua[U_DROW]
-                        if (
-                            leave == UB_STUCK
-                        ):  # (a slot this loop leaves at too: a branch against its prediction)
+                        # a slot this loop leaves at too (a branch against its prediction), or
+                        # the slot after a misprediction (the general slot's, redirected)
+                        if leave == UB_STUCK:
                             break
-                        if leave == UB_REDIRECT:  # the slot after a misprediction: the general slot's
+                        if leave == UB_REDIRECT:
                             u_f, u_m, u_fseq, u_fred, u_rcause = redirect_times(cyc)
                             steady = False
                             break

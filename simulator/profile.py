@@ -165,7 +165,7 @@ def _aggregate(pcnt: np.ndarray, pcyc: np.ndarray, pstall: np.ndarray, words: np
     np.add.at(cyc, group, pcyc[words])
     np.add.at(stall, group, pstall[words])
     rows = []
-    for g in np.unique(group).tolist():
+    for g in np.flatnonzero(np.bincount(group, minlength=n)).tolist():  # (np.unique: 6 ms at first use)
         name, addr = labels[g]
         stalls = dict(zip(STALL_CAUSES, stall[g].tolist(), strict=True))
         rows.append(FunctionProfile(name, addr, int(inst[g]), int(cyc[g]), stalls))
