@@ -10,7 +10,10 @@ ran before the block (as under the ideal machine, ``simulator/blocks.py``):
 (:func:`ublock_time`, the one model of them here), and :func:`run_ublocks` runs whole
 blocks, finding at run time only the first slot's wait (:func:`slot_ex`), the lookups
 of new I-cache lines (a miss refilled in the block, its wait added), the data accesses
-and the prediction. A branch or jump against its prediction (a ``jalr`` always: nothing
+and the prediction. The slots run first; the lines they were fetched from are looked up
+after them, in order (each cache keeps its own LRU clock, so the I-side's own order is
+all that counts), and the prediction is read last: a slot the block leaves at has
+fetched nothing, and nothing is undone. A branch or jump against its prediction (a ``jalr`` always: nothing
 predicts it) ends its block whole, as the general slot runs it, and the next block's
 first slot waits for the redirect (``MISP_WAIT``: the fetch sent again from the branch's
 MEM cycle). Anything else (a data-side miss, a load or store leaving RAM or misaligned, a
