@@ -840,10 +840,12 @@ def _words(code: bytes) -> list[int]:
 
 
 def random_program(seed: int, config: IsaConfig | str = "rv32im_zicsr_zk_zks", blocks: int = 20,
-                   length: int = 60, *, qemu: bool = False, selfmod: bool = True) -> Program:
+                   length: int = 60, *, qemu: bool = False, selfmod: bool = True, rounds: int = 1) -> Program:
     """A program of ``blocks`` random blocks, each of every instruction of ``config``
     once and ``length`` random items. ``qemu``: only what QEMU
-    does alike, and the state printed on the UART; ``selfmod``: stores into code."""
+    does alike, and the state printed on the UART; ``selfmod``: stores into code;
+    ``rounds``: the registers set and the blocks run that many times (a count in the word
+    after the scratch area), so that their words run again decoded, as a loop's do."""
     cfg = IsaConfig.parse(config)
     rng = random.Random(seed)
     g = _Gen(rng, cfg, qemu, selfmod)
@@ -852,11 +854,19 @@ def random_program(seed: int, config: IsaConfig | str = "rv32im_zicsr_zk_zks", b
     g.words += li(GP, GP_VALUE)
     mtvec_at = len(g.words)
     g.words += [0, 0, 0] if has_csr else []
+    start = len(g.words)
     for reg in range(1, 32):
         if reg != GP:
             g.words += li(reg, g.value())
     for _ in range(blocks):
         g.block(length)
+    if rounds > 1:
+        g.words += li(5, SCRATCH + SCRATCH_BYTES)
+        g.words += [encode("lw", rd=6, rs1=5, imm=0), encode("addi", rd=6, rs1=6, imm=1),
+                    encode("sw", rs1=5, rs2=6, imm=0)]
+        g.words += li(7, rounds)
+        g.words += [encode("bge", rs1=6, rs2=7, imm=8),
+                    encode("jal", rd=0, imm=4 * (start - len(g.words) - 1))]
     g.dump()
     if qemu:
         g.words += _words(assemble(_PRINT_ALL, base=BASE + 4 * len(g.words)))

@@ -194,7 +194,8 @@ def _programs(tmp: Path) -> dict[str, tuple[Path, bytes | None]]:
         for name in sorted(mod.PROGRAMS):
             out[name] = (mod.build(name, tmp / f"{name}.elf"), None)
     for seed in (21, 22, 23):
-        (elf := tmp / f"random{seed}.elf").write_bytes(random_program(seed, FULL, blocks=8, length=60).elf())
+        elf = tmp / f"random{seed}.elf"  # (run three times over: their words run again, in blocks)
+        elf.write_bytes(random_program(seed, FULL, blocks=8, length=60, rounds=3).elf())
         out[f"random{seed}"] = (elf, None)
     (elf := tmp / "stress.elf").write_bytes(make_elf([(RAM_BASE, assemble(stress_source(5), base=RAM_BASE))],
                                                       RAM_BASE))
@@ -254,6 +255,31 @@ def test_fast_variant_ends_where_the_traced_one_does(programs: dict, uarch: str)
             differ[name] = sorted(set(bad))
         assert r.stop in ("exit", "trap"), (name, r.trap)
     assert not differ, f"under {uarch}: {differ}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", range(6))
+def test_fast_variant_on_random_programs_and_machines(tmp_path: Path, chunk: int) -> None:
+    """``make regress``: 20 random programs a chunk, run four times over (so that their
+    words run again decoded, in blocks), each under a random microarchitecture (or a
+    preset, every third), in slices of 61, 7,919 or a million slots."""
+    differ = {}
+    for seed in range(20 * chunk, 20 * chunk + 20):
+        rng = random.Random(seed * 7919)
+        uarch = random_uarch(rng)[0] if seed % 3 else rng.choice(UARCHS[:5])
+        if seed % 5 == 0:
+            uarch += ",ldu=2"
+        elf = tmp_path / f"r{seed}.elf"
+        elf.write_bytes(random_program(seed, FULL, blocks=6, length=60, rounds=4).elf())
+        fast = _machine((elf, None), uarch)
+        step = rng.choice([61, 7_919, 1_000_000])
+        while (r := fast.run(step)).stop == "limit":
+            pass
+        traced = _machine((elf, None), uarch)
+        t, _ = traced.trace()
+        if bad := _differ(_state(fast, r), _state(traced, t)):
+            differ[(seed, uarch)] = bad
+    assert not differ
 
 
 def test_the_programs_reach_what_the_steady_loop_times(programs: dict) -> None:
