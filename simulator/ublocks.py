@@ -303,9 +303,9 @@ def run_ublocks(
     """Run whole blocks from ``pc`` in the steady flow while they end before slot ``stop``
     and before cycle ``irq_at``, from the steady loop's state (``l1``, ``l2``: its late
     results; ``rsrc``: the last word that waited or branched; ``pcause``; each cache's last
-    line in ``ua``) and back to it; returns it with the data side's hits and whether the
-    slot it stopped at is a branch against its prediction. A block left at a slot it
-    cannot run settles the slots before it."""
+    line in ``ua``) and back to it; returns it with the data side's hits and why it
+    stopped (``UB_GO``, ``UB_STUCK``, ``UB_REDIRECT``). A block left at a slot it cannot
+    run settles the slots before it."""
     size = ram8.shape[0]
     stalls = st[S.STALL0 : S.STALL0 + len(S.STALL_CAUSES)]
     p_ic_sets = ua[P_IC_SETS]
