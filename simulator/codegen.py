@@ -371,8 +371,9 @@ def _block_access(width: int) -> str:
 
 _BLOCK_TAKEN = "if npc & 3:\n    break\n{link}pend = TAKEN_BRANCH_PENALTY\n"
 
-# In the block loop the running block ends after such a store, and the blocks that hold
-# the word are forgotten once its counts are settled (simulator/blocks.py, ``cw``).
+# In the block loops the running block ends after such a store, and the blocks that hold
+# the word are forgotten once its counts are settled (simulator/blocks.py and
+# ublocks.py, ``cw``).
 _BLOCK_CODE_STORE = ("if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)\n"
                      "    dec[o >> 2] = 0\n    cw = o >> 2\n    end = j + 1\n")
 
@@ -440,11 +441,16 @@ def block_dispatch_source() -> str:
     ALU group's shared branch, as the general loop does (``Dispatch``); the others one
     branch per row, hottest first: in a short block the host predicts each row's own
     target well, and each result is then one operation away from its operands."""
-    rows = _block_rows(_hot_first(), "")
-    grouped = _block_rows(_others(), _group_source())
-    slot = _BLOCK_SLOT + "{dispatch}j += 1\n"
-    return _if_else("e & B_GROUPED",
-                    "while j < end:\n" + _indent(slot.format(dispatch=grouped)),
+    return _block_loops(_BLOCK_SLOT, "B_GROUPED", _block_body)
+
+
+def _block_loops(slot: str, grouped_flag: str, body: Callable[[Insn], str | None]) -> str:
+    """The two loops over a block's words up to ``end`` (the grouped one when ``e &
+    grouped_flag``), each slot ``slot`` then the dispatch of the rows ``body`` holds."""
+    slot += "{dispatch}j += 1\n"
+    grouped = _block_rows(_others(), _group_source(), body)
+    rows = _block_rows(_hot_first(), "", body)
+    return _if_else(f"e & {grouped_flag}", "while j < end:\n" + _indent(slot.format(dispatch=grouped)),
                     "while j < end:\n" + _indent(slot.format(dispatch=rows)))
 
 
@@ -469,9 +475,6 @@ if p_dc_sets != 0 and addr >> p_dc_shift != dlast:  # another line: a hit, else 
 dch += 1
 """
 
-_UBLOCK_CODE_STORE = ("if dec[o >> 2]:  # into code: the block ends after it (cw: its blocks forgotten)\n"
-                      "    dec[o >> 2] = 0\n    cw = o >> 2\n    end = j + 1\n    lim = j + 1\n")
-
 
 # A branch or jump only finds its target here: whether it went as predicted is found once
 # the block's fetches are timed (simulator/ublocks.py, ``mp``); a misaligned target traps,
@@ -483,14 +486,11 @@ def _ublock_body(insn: Insn) -> str | None:
     """The branch of one row in the UARCH block loop, or None when a block does not hold it."""
     if not in_ublocks(insn):
         return None
-    if insn.kind in ("jal", "jalr"):
-        link = f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
     if insn.kind == "branch":
         return f"if {_fn(insn)}(a, b):\n    npc = (pc + imm) & M\n" + _indent(_UBLOCK_TAKEN)
-    if insn.kind == "jal":
-        return "npc = (pc + imm) & M\n" + _UBLOCK_TAKEN + link
-    if insn.kind == "jalr":
-        return "npc = semantics.jalr_target(a, imm)\n" + _UBLOCK_TAKEN + link
+    if insn.kind in ("jal", "jalr"):
+        target = "(pc + imm) & M" if insn.kind == "jal" else "semantics.jalr_target(a, imm)"
+        return f"npc = {target}\n" + _UBLOCK_TAKEN + f"regs[rd] = {_fn(insn)}(a, b, imm, pc)\n"
     if insn.kind == "load":
         width = LOAD_WIDTH[insn.name]
         return (_block_access(width) + _UBLOCK_DCACHE
@@ -498,19 +498,15 @@ def _ublock_body(insn: Insn) -> str | None:
     if insn.kind == "store":
         width = STORE_WIDTH[insn.name]
         return (_block_access(width) + _UBLOCK_DCACHE + f"{_RAM_VIEW[width]} = b\n"
-                + "if p_dc_sets != 0:\n    uc[drow + 2] = 1\n" + _UBLOCK_CODE_STORE)
+                + "if p_dc_sets != 0:\n    uc[drow + 2] = 1\n" + _BLOCK_CODE_STORE)
     return _steady_body(insn)
 
 
 
 def ublock_dispatch_source() -> str:
-    """The UARCH block loop's slots up to the next event (``lim``), unindented: as the
-    block loop's, two loops with a dispatch each (ublocks.UB_GROUPED)."""
-    slot = _UBLOCK_SLOT + "{dispatch}j += 1\n"
-    grouped = _block_rows(_others(), _group_source(), _ublock_body)
-    rows = _block_rows(_hot_first(), "", _ublock_body)
-    return _if_else("e & UB_GROUPED", "while j < lim:\n" + _indent(slot.format(dispatch=grouped)),
-                    "while j < lim:\n" + _indent(slot.format(dispatch=rows)))
+    """The UARCH block loop's slots, unindented: as the block loop's, two loops with a
+    dispatch each (ublocks.UB_GROUPED)."""
+    return _block_loops(_UBLOCK_SLOT, "UB_GROUPED", _ublock_body)
 
 
 def table_source() -> str:

@@ -1766,12 +1766,12 @@ def run(st, regs, ram8, ram16, ram32, dec, blk, enabled, uart, stop, pflow, psta
     return reason
 
 
-# the block loop's two variants (simulator/blocks.py), before the loop's: each variant
-# of run takes the names of its module as they are when it is made
 # the call stack's entry and retirement as calls (simulator/callstack.py compiles them
 # into the block loop, where most calls and returns are made)
 cs_enter = variant(CS.enter.py_func, "cs_enter")
 cs_retire = variant(CS.retire.py_func, "cs_retire")
+# the block loop's two variants (simulator/blocks.py), before the loop's: each variant
+# of run takes the names of its module as they are when it is made
 run_blocks_fast = variant(run_blocks, "run_blocks_fast")
 run_blocks_prof = variant(run_blocks, "run_blocks_prof", PROF=True)
 run_fast = variant(run, "run_fast")

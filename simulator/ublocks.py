@@ -313,8 +313,9 @@ def run_ublocks(
     p_ic_ways = ua[P_IC_WAYS]
     p_ic_base = ua[P_IC_BASE]
     wm = ua[P_IC_WORDS] - 1  # a fetch from a word at a line's start looks the line up
-    ws = p_ic_shift - 2 if p_ic_sets != 0 else 0  # (a line's words, a shift)
     pm = ua[P_MEM] + ua[P_IC_WORDS]  # a fetch's wait for a refill
+    # (a line's words, a shift; the most a fetch can wait: a block's bound on its end)
+    ws, pw = (p_ic_shift - 2, pm) if p_ic_sets != 0 else (0, 0)
     p_dc_sets = ua[P_DC_SETS]
     p_dc_shift = ua[P_DC_SHIFT]
     p_dc_ways = ua[P_DC_WAYS]
@@ -392,12 +393,11 @@ def run_ublocks(
             # (the summary times the second slot as if no result were late from before it)
             if l1 >> LW_READY_AT > e0 + 1 and (_reads(dec[i + 1]) >> (l1 & LW_FIELD)) & 1:
                 break
-            if e0 + 2 + rest + (((end - 1) >> ws) - (i >> ws) + 1) * (pm if p_ic_sets != 0 else 0) >= irq_at:
+            if e0 + 2 + rest + (((end - 1) >> ws) - (i >> ws) + 1) * pw >= irq_at:
                 break  # an interrupt may be taken in the block: the steady loop's
-        lim = end
         # ---- generated: ublock (python -m simulator.codegen) ----
         if e & UB_GROUPED:
-            while j < lim:
+            while j < end:
                 d = dec[j]
                 op = d & 0xFF
                 rd = (d >> RD_AT) & 63
@@ -488,7 +488,6 @@ def run_ublocks(
                         dec[o >> 2] = 0
                         cw = o >> 2
                         end = j + 1
-                        lim = j + 1
                 elif op == 5:  # bne
                     if semantics.bne(a, b):
                         npc = (pc + imm) & M
@@ -583,7 +582,6 @@ def run_ublocks(
                         dec[o >> 2] = 0
                         cw = o >> 2
                         end = j + 1
-                        lim = j + 1
                 elif op == 3:  # jalr
                     npc = semantics.jalr_target(a, imm)
                     tk = True
@@ -696,7 +694,6 @@ def run_ublocks(
                         dec[o >> 2] = 0
                         cw = o >> 2
                         end = j + 1
-                        lim = j + 1
                 elif op == 19:  # slti
                     regs[rd] = semantics.slti(a, b, imm, pc)
                 elif op == 20:  # sltiu
@@ -812,7 +809,7 @@ def run_ublocks(
                     break
                 j += 1
         else:
-            while j < lim:
+            while j < end:
                 d = dec[j]
                 op = d & 0xFF
                 rd = (d >> RD_AT) & 63
@@ -876,7 +873,6 @@ def run_ublocks(
                         dec[o >> 2] = 0
                         cw = o >> 2
                         end = j + 1
-                        lim = j + 1
                 elif op == 5:  # bne
                     if semantics.bne(a, b):
                         npc = (pc + imm) & M
@@ -983,7 +979,6 @@ def run_ublocks(
                         dec[o >> 2] = 0
                         cw = o >> 2
                         end = j + 1
-                        lim = j + 1
                 elif op == 3:  # jalr
                     npc = semantics.jalr_target(a, imm)
                     tk = True
@@ -1100,7 +1095,6 @@ def run_ublocks(
                         dec[o >> 2] = 0
                         cw = o >> 2
                         end = j + 1
-                        lim = j + 1
                 elif op == 19:  # slti
                     regs[rd] = semantics.slti(a, b, imm, pc)
                 elif op == 20:  # sltiu
