@@ -18,7 +18,6 @@ import errno
 import os
 import re
 import secrets
-import shutil
 import signal
 import stat
 import tempfile
@@ -134,6 +133,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _rmtree(path: Path, ignore_errors: bool = False) -> None:
+    import shutil  # (folder outputs only: its imports would cost every run's start-up)
+
+    shutil.rmtree(path, ignore_errors=ignore_errors)
+
+
 def heal_leftovers(target: Path) -> None:
     """Remove what killed runs left beside ``target``; a killed run that had
     already moved the old folder away (two-rename fallback) gets it back."""
@@ -145,7 +150,7 @@ def heal_leftovers(target: Path) -> None:
         if m.group(1) == "old" and not target.exists():
             os.rename(entry, target)
         else:
-            shutil.rmtree(entry, ignore_errors=True)
+            _rmtree(entry, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -177,12 +182,12 @@ def _swap_in(stage: Path, target: Path) -> None:
     if not target.exists():
         os.rename(stage, target)
     elif _exchange(stage, target):
-        shutil.rmtree(stage)          # after the exchange, stage holds the old folder
+        _rmtree(stage)          # after the exchange, stage holds the old folder
     else:
         old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
         os.rename(target, old)
         os.rename(stage, target)      # a kill between the renames: heal_leftovers restores old
-        shutil.rmtree(old)
+        _rmtree(old)
 
 
 @contextlib.contextmanager
@@ -204,10 +209,10 @@ def replace_dir(target: Path, before_swap: Callable[[], None] = lambda: None) ->
         before_swap()
         _swap_in(stage, target)
     except OSError as e:
-        shutil.rmtree(stage, ignore_errors=True)
+        _rmtree(stage, ignore_errors=True)
         raise CliError(f"cannot write {target}: {e.strerror}") from None
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        _rmtree(stage, ignore_errors=True)
         raise
 
 

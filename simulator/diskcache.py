@@ -24,7 +24,6 @@ import functools
 import hashlib
 import logging
 import os
-import shutil
 import stat
 import tempfile
 import time
@@ -121,10 +120,16 @@ def cached(path: Path, make: Make, check: Check, mode: int = 0o666) -> Path:
     return produce(path, make, check, mode)
 
 
+def _rmtree(path: Path) -> None:
+    import shutil  # (its imports, compressors included, would cost every run's start-up)
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def _remove(path: Path) -> None:
     """Clear the way for a new entry (a directory in its place included)."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
+        _rmtree(path)
     else:
         path.unlink(missing_ok=True)
 
@@ -201,5 +206,5 @@ def _private_root() -> Path | None:
         fresh = Path(tempfile.mkdtemp(prefix="chainrv-cache-"))
     except OSError:
         return None
-    atexit.register(shutil.rmtree, fresh, True)
+    atexit.register(_rmtree, fresh)
     return fresh

@@ -29,7 +29,6 @@ import importlib.util
 import logging
 import os
 import platform
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,7 +119,18 @@ def _version_file(package: str) -> bytes:
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV, "1") != "0" and shutil.which("cc") is not None
+    """Whether native loops are on and can be built (a C compiler links them)."""
+    return _on() and _can_link()
+
+
+def _on() -> bool:
+    return os.environ.get(ENV, "1") != "0"
+
+
+def _can_link() -> bool:
+    import shutil  # (only to build: its imports would cost every warm run's start-up)
+
+    return shutil.which("cc") is not None
 
 
 def _path(variant: str) -> Path | None:
@@ -235,9 +245,10 @@ def load(variant: str, build: bool = True) -> Loop | None:
     if variant in _loaded:
         return _loaded[variant]
     fn = None
-    if variant in NATIVE_VARIANTS and enabled():
+    if variant in NATIVE_VARIANTS and _on():
         path = _path(variant)
-        for attempt in (1, 2) if path is not None and (build or path.exists()) else ():
+        usable = path is not None and (path.exists() or (build and _can_link()))
+        for attempt in (1, 2) if usable else ():
             try:
                 diskcache.cached(path, lambda p: _build(variant, p), _check)
                 fn = _wrap(ctypes.CDLL(str(path)))

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
-import select
-import socket
 import sys
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import numpy as np
 
@@ -25,6 +22,9 @@ from simulator.trace import SymbolMap
 from ..argtypes import add_uarch_argument, port, positive, size
 from ..errors import CliError
 from ..outputs import atomic_file, check_file_target, write_bytes_atomic, write_text_atomic
+
+if TYPE_CHECKING:  # (json, select and socket serve two options: off the start-up path)
+    import socket
 
 HELP = "run an RV32 ELF on the instruction-set simulator (UART to stdout, exit status = the program's)"
 
@@ -248,6 +248,9 @@ def _listen(port: int) -> socket.socket:
 def _run_gdb(m: Machine, port: int, wait: bool, out: _Stdout) -> RunResult:
     """Serve gdb; returns the run's result, or raises CliError(…, 0) when gdb
     killed the run or disconnected before the program ended."""
+    import select
+    import socket
+
     from simulator.debug import MachineTarget
     from simulator.gdbserver import GdbServer
 
@@ -358,6 +361,8 @@ def run(args: argparse.Namespace) -> int:
         for spec, start, end in annotate:
             print(res.profile.annotate(spec, start, end, m.word, lines), file=sys.stderr)
         if args.profile_json:
+            import json
+
             write_text_atomic(Path(args.profile_json), json.dumps(res.profile.to_json(), indent=1) + "\n")
     if res.stop == "exit":
         assert res.exit_code is not None
