@@ -182,7 +182,7 @@ def _swap_in(stage: Path, target: Path) -> None:
     if not target.exists():
         os.rename(stage, target)
     elif _exchange(stage, target):
-        _rmtree(stage)          # after the exchange, stage holds the old folder
+        _rmtree(stage)                # after the exchange, stage holds the old folder
     else:
         old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
         os.rename(target, old)

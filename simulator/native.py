@@ -17,8 +17,9 @@ no Numba at all.
   happen in a correct loop: an integer division by zero, a bad array view). The
   small C file below defines them: such an error makes the call fail loudly
   (:class:`NativeError`) instead of returning a wrong answer.
-* **Optional.** Linking needs a C compiler (``cc``); without one, or when anything
-  else fails, the loop runs under Numba as before, after one log line.
+* **Optional.** Linking needs a C compiler (``cc``), loading a library from the cache
+  does not; without one (and no library yet), or when anything else fails, the loop
+  runs under Numba as before, after one log line.
 """
 
 from __future__ import annotations
