@@ -91,6 +91,20 @@ class FunctionIndex:
         inside = (k >= 0) & (pc < self.ends[np.maximum(k, 0)])
         return np.where(inside, k, len(self.names) - 1)
 
+    def words(self, base: int, n: int) -> np.ndarray:
+        """``lookup`` of the ``n`` words from ``base`` (a multiple of 4), made by filling
+        three ranges: those below the table, the table's, those above it."""
+        if self.table is None or not len(self.starts):
+            return self.lookup(base + 4 * np.arange(n, dtype=np.int64))
+        s = (self.lo - base) >> 2   # the word at the table's first entry
+        k0 = min(max(s, 0), n)
+        k1 = min(max(s + len(self.table), 0), n)
+        out = np.empty(n, np.int64)
+        out[:k0] = len(self.names) - 1
+        out[k0:k1] = self.table[k0 - s:k1 - s]
+        out[k1:] = self.last
+        return out
+
     def lookup(self, pc: np.ndarray) -> np.ndarray:
         """Index into ``names`` per pc (the last one, UNKNOWN, for no function)."""
         if not len(self.starts):

@@ -278,7 +278,7 @@ class Machine:
 
         n = self.ram_size // 4
         index = FunctionIndex(self.functions)
-        fid = index.lookup(self.ram_base + 4 * np.arange(n, dtype=np.int64))
+        fid = index.words(self.ram_base, n)
         below, above = index.lookup(np.array([0, self.ram_base + self.ram_size], np.int64)).tolist()
         cg = callstack.new_array(fid, len(index.names), below, above)
         # words decoded before are decoded again, the first of each function's run with
