@@ -339,7 +339,8 @@ def redirect_times(cyc):
     """The timing state after a slot of the steady flow that retired in ``cyc`` and
     mispredicted (``steady_times`` but for the fetch, sent again from its MEM cycle):
     (u_f, u_m, u_fseq, u_fred, u_rcause)."""
-    return cyc - 3 + MISP_WAIT, cyc - 1, cyc - 3, cyc - 3 + MISP_WAIT, S_MISP
+    f, m, fseq, fred, _ = steady_times(cyc)
+    return f + MISP_WAIT, m, fseq, fred + MISP_WAIT, S_MISP
 
 
 @jitable
