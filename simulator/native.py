@@ -17,6 +17,15 @@ no Numba at all.
   happen in a correct loop: an integer division by zero, a bad array view). The
   small C file below defines them: such an error makes the call fail loudly
   (:class:`NativeError`) instead of returning a wrong answer.
+* **Position-dependent, as the JIT's.** Numba's JIT emits code for a fixed address
+  (the large code model), and so is this: the dispatch's jump tables hold absolute
+  targets, read by one indirect jump. Position-independent code needs a register for
+  each table's base and an add before the jump, and in a loop that already spills that
+  made the ISS's block loops 1.2 times slower (mining and ECDSA, 300M instructions).
+  The library is linked with text relocations, so the loader writes those addresses
+  once when it loads it, as the JIT writes its code; where the system forbids that
+  (a hardened loader, SELinux's ``execmod``), the library that fails to load is made
+  again position-independent.
 * **Optional.** Linking needs a C compiler (``cc``), loading a library from the cache
   does not; without one (and no library yet), or when anything else fails, the loop
   runs under Numba as before, after one log line.
@@ -141,8 +150,10 @@ def _path(variant: str) -> Path | None:
 
 # ---------------------------------------------------------------- building
 
-def _build(variant: str, out: Path) -> None:
-    """Compile ``run_<variant>`` behind a C entry point and link it into ``out``."""
+def _build(variant: str, out: Path, pic: bool = False) -> None:
+    """Compile ``run_<variant>`` behind a C entry point and link it into ``out``:
+    position-dependent code, as Numba's JIT makes, or with ``pic`` position-independent
+    (see the module docstring)."""
     import subprocess
     import tempfile
 
@@ -182,7 +193,7 @@ def _build(variant: str, out: Path) -> None:
     llvm.initialize_native_asmprinter()
     tm = llvm.Target.from_default_triple().create_target_machine(
         cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
-        reloc="pic", codemodel="default", opt=3)
+        reloc="pic" if pic else "static", codemodel="default" if pic else "large", opt=3)
     module = llvm.parse_assembly(str(compiled._library._final_module))
     # the C-callable wrapper under one fixed, exported name
     wrapper = module.get_function(compiled.native_name)
@@ -197,7 +208,8 @@ def _build(variant: str, out: Path) -> None:
         shim = Path(d) / "shim.c"
         obj.write_bytes(tm.emit_object(module))
         shim.write_text(_SHIM_C)
-        r = subprocess.run(["cc", "-shared", "-O2", "-fPIC", "-o", str(out), str(obj), str(shim)],
+        textrel = [] if pic else ["-Wl,-z,notext"]  # (the absolute addresses in the code)
+        r = subprocess.run(["cc", "-shared", "-O2", "-fPIC", *textrel, "-o", str(out), str(obj), str(shim)],
                            capture_output=True, text=True, check=False)
         if r.returncode != 0:
             raise OSError(f"cc failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
@@ -250,8 +262,8 @@ def load(variant: str, build: bool = True) -> Loop | None:
         path = _path(variant)
         usable = path is not None and (path.exists() or (build and _can_link()))
         for attempt in (1, 2) if usable else ():
-            try:
-                diskcache.cached(path, lambda p: _build(variant, p), _check)
+            try:  # (made again position-independent when it cannot be loaded or linked)
+                diskcache.cached(path, lambda p, pic=attempt == 2: _build(variant, p, pic), _check)
                 fn = _wrap(ctypes.CDLL(str(path)))
                 break
             except Exception as e:  # a library that cannot be loaded is made again, once

@@ -2,7 +2,9 @@
 architectural state, cycles, stalls, counters and profiles on programs that take traps
 and interrupts, read every CSR and device and store into their own code, under the
 ideal machine and under microarchitectures; a warm run loads it without importing
-Numba; a damaged library heals; without a C compiler the loop runs under Numba."""
+Numba; a damaged library heals; its code is position-dependent, as the JIT's, and
+where the loader refuses that it is made again position-independent; without a C
+compiler the loop runs under Numba."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from chainrv import ROOT
 from chainrv.kernels import all_kernels
@@ -145,3 +148,42 @@ def test_without_a_compiler_the_loop_runs_under_numba(programs: dict, tmp_path: 
     assert p.returncode == ref.returncode == 0, p.stderr
     assert p.stderr.split()[:2] == ref.stderr.split()[:2]
     assert not (tmp_path / "cache" / "native").exists() or not any((tmp_path / "cache" / "native").iterdir())
+
+
+def _text_relocations(lib: Path) -> bool:
+    """Whether the library's code holds absolute addresses the loader writes (DT_TEXTREL)."""
+    with lib.open("rb") as f:
+        dyn = ELFFile(f).get_section_by_name(".dynamic")
+        return any(t.entry.d_tag == "DT_TEXTREL" for t in dyn.iter_tags())
+
+
+def test_refused_library_is_made_position_independent(programs: dict, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAINRV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(native, "_loaded", {})
+    refused = []
+    real_cdll = native.ctypes.CDLL
+
+    def loader(path: str):  # a hardened loader: no text relocations
+        if _text_relocations(Path(path)):
+            refused.append(path)
+            raise OSError(f"{path}: cannot apply text relocations")
+        return real_cdll(path)
+
+    monkeypatch.setattr(native.ctypes, "CDLL", loader)
+    fn = native.load("fast")
+    assert fn is not None and len(refused) == 1  # built position-dependent, refused, made again
+    (lib,) = (tmp_path / "cache" / "native").glob("loop_fast_*.so")
+    assert not _text_relocations(lib)
+    a, (ra, _) = _run(programs["sha256"], "ideal", True, False, monkeypatch)
+    b, (rb, _) = _run(programs["sha256"], "ideal", False, False, monkeypatch)
+    assert ra.exit_code == rb.exit_code == 0 and ra.stdout == rb.stdout
+    assert (ra.instret, ra.cycles, ra.stalls) == (rb.instret, rb.cycles, rb.stalls)
+    for field in ("st", "regs", "ram8", "dec"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+
+
+def test_library_is_position_dependent(programs: dict) -> None:
+    native.load("fast")
+    (lib,) = native._path("fast").parent.glob(native._path("fast").name)
+    assert _text_relocations(lib)  # its jump tables and constants at absolute addresses
