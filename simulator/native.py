@@ -9,7 +9,9 @@ no Numba at all.
 
 * **The same code.** The library holds the loop function Numba compiled, behind a
   C entry point (a ``cfunc``) that makes its arrays from pointers; nothing is
-  written twice. Its name carries the digest of every compiled module
+  written twice. The entry point's library is not optimised again once the loop is
+  linked into it (:func:`_as_jit_runs_it`), so the loop's code is the code Numba's JIT
+  runs. Its name carries the digest of every compiled module
   (``jitcache.COMPILED_MODULES``) and of this one, the Numba, llvmlite and numpy
   versions and the CPU's features, so a change to any of them builds a new one.
 * **Numba's runtime is not loaded**: the loop allocates nothing, and the only
