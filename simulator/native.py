@@ -228,7 +228,10 @@ def _as_jit_runs_it() -> Iterator[None]:
     library, when it is compiled now, is optimised as always."""
     from numba.core.codegen import CPUCodeLibrary
 
-    own = CPUCodeLibrary._optimize_final_module
+    own = getattr(CPUCodeLibrary, "_optimize_final_module", None)
+    if own is None:  # (a Numba that finalises otherwise: its libraries as they come)
+        yield
+        return
 
     def optimize(library: CPUCodeLibrary) -> None:
         if library.name != ENTRY:
