@@ -160,9 +160,6 @@ def test_inclusive_and_exclusive_by_function(program: Path, chunk: int) -> None:
 
 
 @needs_toolchain
-# one worker for all four: on a cold cache two workers would each compile the same
-# profiled and trace loops at once (about 50 s each under the microarchitectures)
-@pytest.mark.xdist_group("callgraph-profile")
 @pytest.mark.parametrize("uarch", ["ideal", "mcu", "cached", "fpga"])
 def test_profile_inclusive_cycles(program: Path, uarch: str) -> None:
     """``--profile``'s inclusive cycles, kept by the loop as it runs: by hand on the ideal
