@@ -193,11 +193,7 @@ def _build(variant: str, out: Path, pic: bool = False) -> None:
     entry.__name__ = entry.__qualname__ = ENTRY  # (the qualified name names its library)
     with _as_jit_runs_it():
         compiled = cfunc(sig)(entry)
-    llvm.initialize_native_target()
-    llvm.initialize_native_asmprinter()
-    tm = llvm.Target.from_default_triple().create_target_machine(
-        cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
-        reloc="pic" if pic else "static", codemodel="default" if pic else "large", opt=3)
+    tm = target_machine(pic)
     module = llvm.parse_assembly(str(compiled._library._final_module))
     # the C-callable wrapper under one fixed, exported name
     wrapper = module.get_function(compiled.native_name)
@@ -217,6 +213,18 @@ def _build(variant: str, out: Path, pic: bool = False) -> None:
                            capture_output=True, text=True, check=False)
         if r.returncode != 0:
             raise OSError(f"cc failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}")
+
+
+def target_machine(pic: bool = False):  # -> llvmlite.binding.TargetMachine
+    """LLVM's code generator for this CPU: position-dependent with the large code model,
+    as Numba's JIT's, or position-independent (``pic``)."""
+    import llvmlite.binding as llvm
+
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    return llvm.Target.from_default_triple().create_target_machine(
+        cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
+        reloc="pic" if pic else "static", codemodel="default" if pic else "large", opt=3)
 
 
 @contextlib.contextmanager

@@ -197,15 +197,10 @@ def test_library_holds_the_jits_code(programs: dict, monkeypatch: pytest.MonkeyP
     lib = native._path("fast")
     assert _text_relocations(lib)  # its jump tables and constants at absolute addresses
     _run(programs["random11"], "ideal", False, False, monkeypatch)  # the loop under Numba
-    import llvmlite.binding as llvm
-
     from simulator import loop
 
     (cres,) = loop.run_fast.overloads.values()
-    tm = llvm.Target.from_default_triple().create_target_machine(
-        cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
-        reloc="static", codemodel="large", opt=3)
-    own = _function_sizes(tm.emit_object(cres.library._get_module_for_linking()))
+    own = _function_sizes(native.target_machine().emit_object(cres.library._get_module_for_linking()))
     ours = _function_sizes(lib.read_bytes())
     (name,) = [n for n in own if n.startswith("_ZN9simulator6blocks15run_blocks_fast")]
     assert own[name] == ours[name] > 5000
