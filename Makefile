@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := gcc g++ gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf \
-                iverilog qemu-system-misc gdb-multiarch device-tree-compiler liblz4-dev zlib1g-dev chromium-headless-shell
+                iverilog qemu-system-misc gdb-multiarch device-tree-compiler liblz4-dev zlib1g-dev chromium-headless-shell ccache
 JOBS ?= 2
 REPORT_DIR ?= report
 

@@ -92,6 +92,27 @@ def have_sim(sim: str) -> bool:
 #: which breaks designs big enough to be split into several files.
 PCH_FLAG = "CFG_CXXFLAGS_PCH_I=-include"
 
+#: ccache's own size limit when chainrv chooses its folder (its default is 5 GB).
+CCACHE_SIZE = "1G"
+
+
+def objcache() -> list[str]:
+    """Verilator's makefile flag to compile through ccache, when it is installed: the
+    Verilator runtime (``verilated.o`` and its threads) and the lockstep driver are the
+    same C++ in every build, a quarter of each one's compile, so a build after the first
+    takes them from the cache. ccache keeps its files in ``<cache root>/ccache`` unless
+    ``$CCACHE_DIR`` names a folder of the user's (docs/caches.md); ``CCACHE_DISABLE=1``
+    turns it off."""
+    if shutil.which("ccache") is None:
+        return []
+    if "CCACHE_DIR" not in os.environ:
+        folder = diskcache.cache_folder("ccache")
+        if folder is None:
+            return []
+        os.environ["CCACHE_DIR"] = str(folder)
+        os.environ.setdefault("CCACHE_MAXSIZE", CCACHE_SIZE)
+    return ["OBJCACHE=ccache"]
+
 
 def _runner(sim: str):
     # cocotb is imported only for a cocotb run (the Verilator lockstep has its own driver)
@@ -107,7 +128,8 @@ def _runner(sim: str):
             public = ("--public-flat-rw", "--public-depth", "1")
             cmds = [[b for a in cmd for b in (public if a == public[0] else (a,))]
                     for cmd in super()._build_command()]
-            return [cmd + [PCH_FLAG] if cmd and cmd[0] == "make" else cmd for cmd in cmds]
+            flags = [PCH_FLAG, *objcache()]
+            return [cmd + flags if cmd and cmd[0] == "make" else cmd for cmd in cmds]
 
     verilator_env()
     return QuietVerilator()

@@ -67,7 +67,7 @@ def build(design: harness.Design, waves: bool = False) -> Path:
     cmd = ["verilator", "--cc", "--exe", "--build", "-j", str(min(4, os.cpu_count() or 1)),
            "--top-module", design.top, "--prefix", "Vtop", "-Mdir", str(out), "-o", PROGRAM,
            *VERILATOR_FLAGS, "-CFLAGS", f"-DCHAINRV_FIELDS={len(RECORD_FIELDS)}",
-           "-MAKEFLAGS", " ".join(MAKE_FLAGS), *(["--trace-fst"] if waves else []),
+           "-MAKEFLAGS", " ".join((*MAKE_FLAGS, *harness.objcache())), *(["--trace-fst"] if waves else []),
            str(source), str(DRIVER)]
 
     def make() -> None:
