@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -244,15 +243,16 @@ def test_bad_input_is_one_line_and_exit_2_at_once(program, too_big, tmp_path, ca
             "isa_lacks": ["--elf", str(program(0, "rv32im_zbkb")), "--isa", "rv32im"],
             "clock_low": ["--board", "icebreaker", "--clock", "10"],       # SB_PLL40: 16 MHz at least
             "out_is_elf": ["-o", str(program(0))]}[case]
-    base = {"--board": "ulx3s-25f", "--elf": str(program(0)), "-o": str(tmp_path / "x.bit")}
+    steps = tmp_path / "steps"  # the tools' runs: refused before any, none is there
+    base = {"--board": "ulx3s-25f", "--elf": str(program(0)), "-o": str(tmp_path / "x.bit"),
+            "--cache": str(steps)}
     for k, v in zip(args[::2], args[1::2], strict=True):
         base[k] = v
-    t0 = time.monotonic()
     r = chainrv("bitstream", *(x for kv in base.items() for x in kv), timeout=120)
     assert r.returncode == 2, r.stderr
     lines = r.stderr.strip().splitlines()
     assert lines and lines[-1].startswith("chainrv: ") and "Traceback" not in r.stderr
-    assert time.monotonic() - t0 < 60
+    assert not steps.exists() or not any(steps.iterdir())
     assert not (tmp_path / "x.bit").exists()
     if case == "elf_big":
         assert "40" in lines[-1] and "32768" in lines[-1]
