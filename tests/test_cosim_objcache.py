@@ -27,7 +27,8 @@ int main() { Vtop t; for (int i = 0; i < 10; i++) { t.clk = i & 1; t.eval(); } r
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("CHAINRV_CACHE_DIR", str(tmp_path / "root"))
     for name in ("CCACHE_DIR", "CCACHE_MAXSIZE", "CCACHE_DISABLE"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # (so that what objcache sets is undone afterwards)
+        monkeypatch.delenv(name)
     return tmp_path
 
 
